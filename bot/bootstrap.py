@@ -1,0 +1,101 @@
+"""The composition root: configuration in, a ready application out (storage, NLU, handlers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.seed import seed
+from handlers.deps import Deps
+from nlu.keyword import KeywordNlu
+from nlu.types import NluBackend
+from storage import migrate
+from storage.engine import (
+    DatabaseUnavailable,
+    create_engine,
+    describe_failure,
+    ensure_usable,
+    is_sqlite,
+    mask_url,
+)
+from storage.sql import SqlStorage
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    storage: SqlStorage
+    deps: Deps
+
+    def storage_failure(self, exc: BaseException) -> DatabaseUnavailable | None:
+        """A database failure during work, described for the operator; None for other errors."""
+        if isinstance(exc, DatabaseUnavailable):
+            return exc
+        if isinstance(exc, SQLAlchemyError | OSError | TimeoutError):
+            return describe_failure(self.engine.url, exc)
+        return None
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_nlu(settings: Settings) -> NluBackend:
+    return KeywordNlu()
+
+
+async def upgrade_database(url: str, *, echo: bool = False) -> str:
+    """`xiaoer db upgrade`: bring the schema to the newest revision; returns it."""
+    engine = create_engine(url, echo=echo)
+    try:
+        await ensure_usable(engine)
+        try:
+            await migrate.upgrade(engine)
+        except SQLAlchemyError as exc:
+            raise describe_failure(engine.url, exc) from None
+        return migrate.head_revision()
+    finally:
+        await engine.dispose()
+
+
+async def build_app(settings: Settings, database_url: str | None = None) -> App:
+    url = database_url or settings.database.url
+    engine = create_engine(url, echo=settings.database.echo)
+    try:
+        await ensure_usable(engine)
+        await _prepare_schema(engine)
+        storage = SqlStorage(engine)
+        await seed(storage, settings)
+    except SQLAlchemyError as exc:
+        await engine.dispose()
+        raise describe_failure(engine.url, exc) from None
+    except BaseException:
+        await engine.dispose()
+        raise
+    deps = Deps(
+        storage=storage,
+        directory=settings.directory(),
+        nlu=build_nlu(settings),
+        sla=settings.sla_limits(),
+        default_lang=settings.language,
+        timezone=ZoneInfo(settings.timezone),
+    )
+    return App(settings=settings, engine=engine, storage=storage, deps=deps)
+
+
+async def _prepare_schema(engine: AsyncEngine) -> None:
+    """The embedded SQLite upgrades itself; a server database is upgraded by its operator."""
+    if is_sqlite(engine.url):
+        await migrate.upgrade(engine)
+        return
+    current, head = await migrate.current_revision(engine), migrate.head_revision()
+    if current != head:
+        raise DatabaseUnavailable(
+            mask_url(engine.url),
+            f"the schema is at revision {current or 'none'}, this Xiaoer needs {head}",
+            "Run `xiaoer db upgrade --database <url>` first.",
+        )

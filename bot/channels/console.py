@@ -1,0 +1,197 @@
+"""`xiaoer shell`: chat with Xiaoer in a terminal, as an enterprise contact or as an officer.
+
+Like `rasa shell`, and scriptable: with piped stdin it reads one message per line, echoes it,
+prints the replies and exits at the end of input. Messages for people other than the current
+identity wait in their inbox and are shown when you switch to them with `/as`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
+from bot.i18n import t
+from handlers.deps import Deps
+from handlers.dispatch import handle
+
+CHANNEL = "console"
+QUIT = frozenset({"/quit", "/exit"})
+
+
+def enterprise_identity(enterprise_id: str) -> str:
+    return f"enterprise:{enterprise_id}"
+
+
+def officer_identity(officer_id: str) -> str:
+    return f"officer:{officer_id}"
+
+
+@dataclass
+class _Message:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass
+class ConsoleShell:
+    deps: Deps
+    out: TextIO
+    interactive: bool
+    storage_failure: Callable[[BaseException], Exception | None]
+    identity: str = "guest"
+    lang: str = "zh-CN"
+    _inbox: dict[str, list[_Message]] = field(default_factory=lambda: defaultdict(list))
+    _buttons: dict[str, tuple[Button, ...]] = field(default_factory=dict)
+
+    async def run(self, source: TextIO) -> None:
+        self._print(t(self.lang, "shell.banner"))
+        self._print(t(self.lang, "shell.whoami", who=await self._describe(self.identity)))
+        while True:
+            if self.interactive:
+                self.out.write(f"{self.identity}> ")
+                self.out.flush()
+            line = await asyncio.to_thread(source.readline)
+            if not line:
+                break
+            text = line.rstrip("\r\n")
+            if not self.interactive:
+                self._print(f"{self.identity}> {text}")
+            if not text.strip():
+                continue
+            if text.strip() in QUIT:
+                break
+            await self.say(text)
+
+    async def say(self, text: str) -> None:
+        """One line typed by the current identity."""
+        stripped = text.strip()
+        if stripped == "/whoami":
+            self._print(t(self.lang, "shell.whoami", who=await self._describe(self.identity)))
+            return
+        if stripped == "/as" or stripped.startswith("/as "):
+            await self._switch(stripped[3:].split())
+            return
+        payload = self._button_payload(stripped)
+        inbound = Inbound(
+            sender=Sender(CHANNEL, self.identity),
+            chat_id=self.identity,
+            text=text,
+            payload=payload,
+            received_at=self.deps.clock(),
+        )
+        try:
+            replies = await handle(inbound, self.deps)
+        except Exception as exc:
+            failure = self.storage_failure(exc)
+            if failure is not None:
+                raise failure from exc
+            self._print(t(self.lang, "shell.internal_error", error=f"{type(exc).__name__}: {exc}"))
+            return
+        self._deliver(replies)
+
+    def _button_payload(self, text: str) -> str | None:
+        """A bare number picks one of the buttons last shown to this identity."""
+        buttons = self._buttons.get(self.identity, ())
+        if buttons and text.isdigit() and 1 <= int(text) <= len(buttons):
+            self._buttons.pop(self.identity, None)
+            return buttons[int(text) - 1].payload
+        return None
+
+    def _deliver(self, replies: Sequence[Reply]) -> None:
+        for reply in replies:
+            message = _Message(reply.text, reply.buttons)
+            match reply.to:
+                case ToSender():
+                    self._show(self.identity, message)
+                case ToChat(channel=channel, chat_id=chat_id) if channel == CHANNEL:
+                    self._send(chat_id, message, t(self.lang, "shell.delivered", who=chat_id))
+                case ToChat(channel=channel, chat_id=chat_id):
+                    self._print(t(self.lang, "shell.delivered", who=f"{channel}:{chat_id}"))
+                case ToOfficer(officer_id=officer_id):
+                    self._send(
+                        officer_identity(officer_id), message, t(self.lang, "shell.delivered", who=officer_id)
+                    )
+                case ToDepartment(department_id=department_id):
+                    for officer in self.deps.directory.members(department_id):
+                        self._send(officer_identity(officer.id), message, None)
+                    department = self.deps.directory.departments[department_id].name(self.lang)
+                    self._print(t(self.lang, "shell.delivered_department", department=department))
+
+    def _send(self, identity: str, message: _Message, note: str | None) -> None:
+        if identity == self.identity:
+            self._show(identity, message)
+            return
+        self._inbox[identity].append(message)
+        if note is not None:
+            self._print(note)
+
+    def _show(self, identity: str, message: _Message) -> None:
+        self._print(f"小二> {message.text}")
+        if message.buttons:
+            self._buttons[identity] = message.buttons
+            choices = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, start=1))
+            self._print(t(self.lang, "shell.choose", choices=choices))
+
+    async def _switch(self, args: list[str]) -> None:
+        directory = self.deps.directory
+        if len(args) != 2 or args[0] not in ("enterprise", "officer"):
+            self._print(t(self.lang, "shell.as_usage"))
+            return
+        kind, wanted = args
+        if kind == "officer":
+            if wanted not in directory.officers:
+                self._print(
+                    t(self.lang, "shell.unknown_officer", id=wanted, choices=", ".join(directory.officers))
+                )
+                return
+            identity = officer_identity(wanted)
+        else:
+            async with self.deps.storage() as uow:
+                known = [e.id for e in await uow.enterprises.all()]
+            if wanted not in known:
+                self._print(t(self.lang, "shell.unknown_enterprise", id=wanted, choices=", ".join(known)))
+                return
+            identity = enterprise_identity(wanted)
+        self.identity = identity
+        self._print(t(self.lang, "shell.switched", who=await self._describe(identity)))
+        waiting = self._inbox.pop(identity, [])
+        if waiting:
+            self._print(t(self.lang, "shell.inbox", count=len(waiting)))
+            for message in waiting:
+                self._show(identity, message)
+
+    async def _describe(self, identity: str) -> str:
+        kind, _, key = identity.partition(":")
+        directory = self.deps.directory
+        if kind == "officer" and key in directory.officers:
+            officer = directory.officers[key]
+            return t(
+                self.lang,
+                "shell.who_officer",
+                name=officer.name,
+                department=directory.departments[officer.department_id].name(self.lang),
+                role=officer.role.value,
+                id=officer.id,
+            )
+        async with self.deps.storage() as uow:
+            contact = await uow.contacts.by_identity(CHANNEL, identity)
+            enterprise = (
+                await uow.enterprises.get(contact.enterprise_id)
+                if contact and contact.enterprise_id
+                else None
+            )
+        return t(
+            self.lang,
+            "shell.who_enterprise",
+            contact=contact.display_name if contact else identity,
+            enterprise=enterprise.name if enterprise else t(self.lang, "ticket.unverified_company"),
+            id=enterprise.id if enterprise else "-",
+        )
+
+    def _print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()

@@ -1,0 +1,294 @@
+"""One frozen model of config.yaml. Secrets and overrides come from XIAOER_* environment variables.
+
+Precedence: explicit arguments, then the environment (`XIAOER_DATABASE__URL`, ...), then the YAML
+file named by `XIAOER_CONFIG` (default `./config.yaml`). Problems are collected with their key
+path so that `xiaoer` can print all of them and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.domain.categories import CATEGORIES
+from bot.domain.enterprise import Enterprise
+from bot.domain.messages import Role
+from bot.domain.org import Department, Directory, Officer
+from bot.domain.sla import SlaLimits
+
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+CONFIG_ENV = "XIAOER_CONFIG"
+LANGUAGES = ("zh-CN", "en")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` are lines of the form `key.path: what is wrong`."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DepartmentConfig(_Section):
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    head: str | None = None
+    telegram_chat_id: int | None = None
+
+
+class OfficerConfig(_Section):
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=1)
+    department: str
+    role: Literal["officer", "head", "dispatcher", "admin"] = "officer"
+    lang: Literal["zh-CN", "en"] = "zh-CN"
+    telegram_id: int | None = None
+    wecom_user_id: str | None = None
+
+
+class CategoryConfig(_Section):
+    lead: str  # the department that leads the category (names of categories live in the catalogues)
+
+
+class DemoEnterpriseConfig(_Section):
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=1)
+    uscc: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+    industry: str | None = None
+    district: str | None = None
+    size_class: str | None = None
+    tags: tuple[str, ...] = ()
+    liaison: str | None = None
+    contact_name: str = "demo"
+    contact_lang: Literal["zh-CN", "en"] = "zh-CN"
+
+
+class DemoConfig(_Section):
+    enterprises: tuple[DemoEnterpriseConfig, ...] = ()
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite+aiosqlite:///xiaoer.db"
+    echo: bool = False
+
+
+class SlaConfig(_Section):
+    """Placeholder limits in calendar time; the working-day SLA table replaces it in its issue."""
+
+    response_hours: int = Field(default=24, gt=0)
+    resolve_days: int = Field(default=7, gt=0)
+    urgent_response_hours: int = Field(default=2, gt=0)
+    urgent_resolve_days: int = Field(default=1, gt=0)
+
+
+class NluConfig(_Section):
+    backend: Literal["keyword"] = "keyword"
+
+
+class TelegramConfig(_Section):
+    token: str | None = None
+    api_base: str = "https://api.telegram.org"
+    mode: Literal["polling", "webhook"] = "polling"
+
+
+class ChannelsConfig(_Section):
+    console: bool = True
+    wecom: dict[str, Any] | None = None  # filled by the WeCom issue
+
+
+_yaml_data: ContextVar[dict[str, Any]] = ContextVar("_yaml_data")
+
+
+class _YamlDataSource(PydanticBaseSettingsSource):
+    """Feeds the already-parsed YAML document to pydantic-settings, below the environment."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _yaml_data.get({}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_yaml_data.get({}))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="XIAOER_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
+
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    database: DatabaseConfig = DatabaseConfig()
+    departments: tuple[DepartmentConfig, ...] = Field(min_length=1)
+    officers: tuple[OfficerConfig, ...] = Field(min_length=1)
+    categories: dict[str, CategoryConfig]
+    demo: DemoConfig = DemoConfig()
+    sla: SlaConfig = SlaConfig()
+    nlu: NluConfig = NluConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    channels: ChannelsConfig = ChannelsConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlDataSource(settings_cls))
+
+    # --- derived views -------------------------------------------------------------------------
+
+    def directory(self) -> Directory:
+        return Directory.build(
+            departments=(
+                Department(id=d.id, name_zh=d.name_zh, name_en=d.name_en, head_officer_id=d.head)
+                for d in self.departments
+            ),
+            officers=(_officer(o) for o in self.officers),
+            category_leads={name: c.lead for name, c in self.categories.items()},
+        )
+
+    def sla_limits(self) -> SlaLimits:
+        return SlaLimits(**self.sla.model_dump())
+
+    def demo_enterprises(self) -> list[Enterprise]:
+        return [
+            Enterprise(
+                id=e.id,
+                name=e.name,
+                uscc=e.uscc,
+                industry=e.industry,
+                district=e.district,
+                size_class=e.size_class,
+                tags=e.tags,
+                liaison_officer_id=e.liaison,
+            )
+            for e in self.demo.enterprises
+        ]
+
+
+def _officer(o: OfficerConfig) -> Officer:
+    identities = {"console": f"officer:{o.id}"}
+    if o.telegram_id is not None:
+        identities["telegram"] = str(o.telegram_id)
+    if o.wecom_user_id is not None:
+        identities["wecom"] = o.wecom_user_id
+    return Officer(
+        id=o.id,
+        name=o.name,
+        department_id=o.department,
+        role=Role(o.role),
+        lang=o.lang,
+        identities=identities,
+    )
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    if explicit is not None:
+        return Path(explicit)
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read, validate and cross-check the configuration, or raise ConfigError naming every problem."""
+    source = config_path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            str(source), [f"file not found (set {CONFIG_ENV} or --config to the config file)"]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(str(source), [f"cannot read the file: {exc.strerror}"]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(source), [f"{where}not valid YAML ({problem})"]) from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise ConfigError(str(source), ["the top level must be a mapping of keys to values"])
+    token = _yaml_data.set(document)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(str(source), [_describe(err) for err in exc.errors()]) from None
+    finally:
+        _yaml_data.reset(token)
+    problems = cross_check(settings)
+    if problems:
+        raise ConfigError(str(source), problems)
+    return settings
+
+
+def _describe(err: Any) -> str:
+    path = ""
+    for part in err["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling and indentation)"
+    return f"{path or '(top level)'}: {message}"
+
+
+def cross_check(settings: Settings) -> list[str]:
+    """References between sections: every id that is named must exist, and be unique."""
+    problems: list[str] = []
+    dept_ids = _unique("departments", [d.id for d in settings.departments], problems)
+    officer_ids = _unique("officers", [o.id for o in settings.officers], problems)
+    officers = {o.id: o for o in settings.officers}
+    for i, d in enumerate(settings.departments):
+        if d.head is not None:
+            if d.head not in officer_ids:
+                problems.append(f"departments[{i}].head: unknown officer '{d.head}'")
+            elif officers[d.head].department != d.id:
+                problems.append(
+                    f"departments[{i}].head: officer '{d.head}' belongs to department "
+                    f"'{officers[d.head].department}', not '{d.id}'"
+                )
+    for i, o in enumerate(settings.officers):
+        if o.department not in dept_ids:
+            problems.append(f"officers[{i}].department: unknown department '{o.department}'")
+    _unique("officers[].telegram_id", [o.telegram_id for o in settings.officers if o.telegram_id], problems)
+    _unique(
+        "officers[].wecom_user_id", [o.wecom_user_id for o in settings.officers if o.wecom_user_id], problems
+    )
+    for name, category in settings.categories.items():
+        if name not in CATEGORIES:
+            problems.append(f"categories.{name}: unknown category (expected one of {', '.join(CATEGORIES)})")
+        if category.lead not in dept_ids:
+            problems.append(f"categories.{name}.lead: unknown department '{category.lead}'")
+    missing = [c for c in CATEGORIES if c not in settings.categories]
+    if missing:
+        problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
+    _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
+    for i, e in enumerate(settings.demo.enterprises):
+        if e.liaison is not None and e.liaison not in officer_ids:
+            problems.append(f"demo.enterprises[{i}].liaison: unknown officer '{e.liaison}'")
+    return problems
+
+
+def _unique(what: str, values: list[Any], problems: list[str]) -> set[Any]:
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            problems.append(f"{what}: '{value}' appears more than once")
+        seen.add(value)
+    return seen

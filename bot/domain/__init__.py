@@ -1,0 +1,1 @@
+"""Pure rules of the enterprise-service domain: no I/O, no frameworks."""

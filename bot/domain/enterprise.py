@@ -1,0 +1,29 @@
+"""The companies the hotline serves and the chat identities that speak for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Enterprise:
+    id: str
+    name: str
+    uscc: str | None = None  # unified social credit code (统一社会信用代码)
+    industry: str | None = None
+    district: str | None = None
+    size_class: str | None = None  # e.g. 规上 (above designated size), 小微 (small and micro)
+    tags: tuple[str, ...] = ()
+    liaison_officer_id: str | None = None  # 包联干部: first owner of the company's demands
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A chat identity (channel + platform user id), bound to an enterprise once verified."""
+
+    id: int | None
+    channel: str
+    external_id: str
+    display_name: str
+    lang: str
+    enterprise_id: str | None = None

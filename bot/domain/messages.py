@@ -1,0 +1,115 @@
+"""The message types every channel speaks: who sent what, and what to say back to whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a sender may do. Officer roles are ordered by reach, not by rank."""
+
+    ENTERPRISE = "enterprise"
+    OFFICER = "officer"
+    HEAD = "head"
+    DISPATCHER = "dispatcher"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self is not Role.ENTERPRISE
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """A platform identity as the channel adapter sees it, before we know who it is."""
+
+    channel: str
+    user_id: str
+    display_name: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A sender resolved against the directory and the contact book."""
+
+    role: Role
+    display_name: str
+    lang: str
+    officer_id: str | None = None
+    department_id: str | None = None
+    contact_id: int | None = None
+    enterprise_id: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    @property
+    def audit_id(self) -> str:
+        """How the audit log names this actor: officers by id, contacts by number."""
+        if self.officer_id is not None:
+            return self.officer_id
+        return f"contact:{self.contact_id}"
+
+
+SYSTEM_ACTOR = Actor(role=Role.ADMIN, display_name="Xiaoer", lang="zh-CN", officer_id="system")
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did in a chat: a text, a command, or a button press (`payload`)."""
+
+    sender: Sender
+    chat_id: str
+    text: str
+    received_at: datetime
+    payload: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToSender:
+    """Answer in the chat the inbound came from."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToChat:
+    """A known chat on a channel, e.g. the chat a ticket was opened from."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToOfficer:
+    """An officer, wherever the channels can reach them."""
+
+    officer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToDepartment:
+    """A department's officer group (or, where a channel has no groups, its officers)."""
+
+    department_id: str
+
+
+Recipient = ToSender | ToChat | ToOfficer | ToDepartment
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Text for one recipient. Plain text: channels escape it for their markup."""
+
+    text: str
+    to: Recipient = field(default_factory=ToSender)
+    buttons: tuple[Button, ...] = ()

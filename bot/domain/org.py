@@ -1,0 +1,67 @@
+"""Who works the hotline: departments, officers, and the category each department leads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from bot.domain.messages import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: str
+    name_zh: str
+    name_en: str
+    head_officer_id: str | None = None
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang.startswith("zh") else self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    id: str
+    name: str
+    department_id: str
+    role: Role
+    lang: str = "zh-CN"
+    # chat identities by channel name, e.g. {"telegram": "123456", "console": "officer:wang"}
+    identities: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """The organisation as configured. Lookups only; the config file is its source of truth."""
+
+    departments: Mapping[str, Department]
+    officers: Mapping[str, Officer]
+    category_leads: Mapping[str, str]  # category -> department id
+
+    @classmethod
+    def build(
+        cls,
+        departments: Iterable[Department],
+        officers: Iterable[Officer],
+        category_leads: Mapping[str, str],
+    ) -> Directory:
+        return cls(
+            departments={d.id: d for d in departments},
+            officers={o.id: o for o in officers},
+            category_leads=dict(category_leads),
+        )
+
+    def officer_by_identity(self, channel: str, user_id: str) -> Officer | None:
+        for officer in self.officers.values():
+            if officer.identities.get(channel) == user_id:
+                return officer
+        return None
+
+    def lead_department(self, category: str | None) -> str:
+        """The department that leads a category; unknown categories fall back to `other`."""
+        if category is not None and category in self.category_leads:
+            return self.category_leads[category]
+        return self.category_leads["other"]
+
+    def members(self, department_id: str) -> list[Officer]:
+        return [o for o in self.officers.values() if o.department_id == department_id]

@@ -1,0 +1,51 @@
+"""Bot text in zh-CN and en catalogues. Handlers ask for a key; they never hold text themselves."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("zh-CN", "en")
+_HERE = Path(__file__).parent
+
+
+def normalize_lang(code: str | None, default: str = "zh-CN") -> str:
+    """Map a platform language code (zh-hans, zh-TW, en-GB, ...) onto a catalogue we have."""
+    if not code:
+        return default
+    lowered = code.lower()
+    if lowered.startswith("zh"):
+        return "zh-CN"
+    if lowered.startswith("en"):
+        return "en"
+    return default
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    with (_HERE / f"{lang}.yaml").open(encoding="utf-8") as f:
+        return _flatten(yaml.safe_load(f))
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def t(lang: str, key: str, **params: Any) -> str:
+    """The text for `key` in `lang`, with `{name}` placeholders filled. A key missing from a
+    catalogue is a bug the catalogue test catches; at run time it falls back to Chinese."""
+    lang = normalize_lang(lang)
+    template = catalogue(lang).get(key) or catalogue("zh-CN").get(key)
+    if template is None:
+        raise KeyError(f"no text for {key!r}")
+    return template.format(**params) if params else template

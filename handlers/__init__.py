@@ -1,0 +1,1 @@
+"""Channel-agnostic use cases: each takes an inbound message and returns what to say to whom."""

@@ -1,0 +1,28 @@
+"""Everything a handler may use, passed in explicitly (built once by bot.bootstrap)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.org import Directory
+from bot.domain.sla import SlaLimits
+from nlu.types import NluBackend
+from storage.protocols import UnitOfWorkFactory
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    storage: UnitOfWorkFactory
+    directory: Directory
+    nlu: NluBackend
+    sla: SlaLimits = field(default_factory=SlaLimits)
+    clock: Callable[[], datetime] = utc_now
+    default_lang: str = "zh-CN"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))

@@ -1,0 +1,143 @@
+"""The one entry point for every channel: log what arrived, work out who sent it, then route a
+command, a button press or free text to its handler, and turn refusals into clear replies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.domain.errors import DomainError, Usage
+from bot.domain.messages import Actor, Inbound, Reply
+from bot.i18n import t
+from handlers import enterprise, officer
+from handlers.deps import Deps
+from handlers.explain import explain
+from handlers.help import greeting, help_text, not_understood, staff_free_text
+from handlers.identity import resolve_actor
+from handlers.intake import open_demand
+
+Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Handler
+    who: str  # "staff", "enterprise" or "any"
+
+
+_NUMBER = re.compile(r"^\s*#?(\d{1,9})\b\s*(.*)$", re.DOTALL)
+
+
+def _number_and_rest(command: str, args: str, need_text: bool) -> tuple[int, str]:
+    match = _NUMBER.match(args)
+    if match is None or (need_text and not match.group(2).strip()):
+        raise Usage(command=command)
+    return int(match.group(1)), match.group(2).strip()
+
+
+async def _status(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """`/status` lists one's own tickets (an officer's: the queue); `/status N` shows one."""
+    if args.strip():
+        number, _ = _number_and_rest("status", args, need_text=False)
+        return await enterprise.status(actor, deps, number)
+    if actor.is_staff:
+        return await officer.my_queue(actor, deps)
+    return await enterprise.status(actor, deps)
+
+
+def _numbered(command: str, run: Callable[[Actor, Deps, int], Awaitable[list[Reply]]]) -> Handler:
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        number, _ = _number_and_rest(command, args, need_text=False)
+        return await run(actor, deps, number)
+
+    return handler
+
+
+def _numbered_text(
+    command: str, run: Callable[[Actor, Deps, int, str], Awaitable[list[Reply]]], text_required: bool = True
+) -> Handler:
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        number, text = _number_and_rest(command, args, need_text=text_required)
+        return await run(actor, deps, number, text)
+
+    return handler
+
+
+async def _help(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    return [help_text(actor)]
+
+
+async def _mine(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    return await officer.my_queue(actor, deps)
+
+
+COMMANDS: dict[str, Command] = {
+    "start": Command(_help, "any"),
+    "help": Command(_help, "any"),
+    "status": Command(_status, "any"),
+    "mine": Command(_mine, "staff"),
+    "take": Command(_numbered("take", officer.take_ticket), "staff"),
+    "reply": Command(_numbered_text("reply", officer.reply_to_enterprise), "staff"),
+    "resolve": Command(_numbered_text("resolve", officer.resolve_ticket), "staff"),
+    "history": Command(_numbered("history", officer.history), "staff"),
+    "confirm": Command(_numbered("confirm", enterprise.confirm), "enterprise"),
+    "notresolved": Command(
+        _numbered_text("notresolved", enterprise.not_resolved, text_required=False), "enterprise"
+    ),
+}
+
+# Buttons carry "command:args" payloads, handled exactly like the typed command.
+_BUTTON_COMMANDS = frozenset({"confirm", "notresolved"})
+
+
+async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
+    # What a person sent is kept first, in its own transaction, whatever happens next.
+    async with deps.storage() as uow:
+        log_entry = await uow.messages.record(
+            received_at=inbound.received_at,
+            channel=inbound.sender.channel,
+            chat_id=inbound.chat_id,
+            sender_id=inbound.sender.user_id,
+            text=inbound.text,
+            payload=inbound.payload,
+        )
+        actor = await resolve_actor(uow, inbound.sender, deps)
+        await uow.commit()
+    try:
+        return await _route(inbound, actor, deps, log_entry)
+    except DomainError as error:
+        return [Reply(explain(error, actor.lang, deps.directory))]
+
+
+async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
+    if inbound.payload is not None:
+        name, _, args = inbound.payload.partition(":")
+        if name not in _BUTTON_COMMANDS:
+            return [Reply(t(actor.lang, "error.stale_button"))]
+        return await _run_command(name, args, actor, deps)
+    text = inbound.text.strip()
+    if text.startswith("/"):
+        name, _, args = text[1:].partition(" ")
+        return await _run_command(name.split("@")[0].lower(), args, actor, deps)
+    if not text:
+        return [Reply(t(actor.lang, "error.empty_text"))]
+    if actor.is_staff:
+        return [staff_free_text(actor)]
+    parse = deps.nlu.parse(text)
+    if parse.intent == "report_demand":
+        return await open_demand(inbound, actor, parse, deps, log_entry)
+    if parse.intent == "greeting":
+        return [greeting(actor)]
+    return [not_understood(actor)]
+
+
+async def _run_command(name: str, args: str, actor: Actor, deps: Deps) -> list[Reply]:
+    command = COMMANDS.get(name)
+    if command is None:
+        return [Reply(t(actor.lang, "error.unknown_command", command=name))]
+    if command.who == "staff" and not actor.is_staff:
+        return [Reply(t(actor.lang, "error.staff_only", command=name))]
+    if command.who == "enterprise" and actor.is_staff:
+        return [Reply(t(actor.lang, "error.enterprise_only", command=name))]
+    return await command.run(actor, deps, args)

@@ -1,0 +1,26 @@
+"""What the bot says when it is asked what it does, or cannot tell what a message wants."""
+
+from __future__ import annotations
+
+from bot.domain.messages import Actor, Reply
+from bot.i18n import t
+
+
+def help_text(actor: Actor) -> Reply:
+    return Reply(
+        t(actor.lang, "help.staff" if actor.is_staff else "help.enterprise", name=actor.display_name)
+    )
+
+
+def greeting(actor: Actor) -> Reply:
+    return Reply(
+        t(actor.lang, "help.greeting", name=actor.display_name) + "\n" + t(actor.lang, "help.enterprise")
+    )
+
+
+def not_understood(actor: Actor) -> Reply:
+    return Reply(t(actor.lang, "help.not_understood"))
+
+
+def staff_free_text(actor: Actor) -> Reply:
+    return Reply(t(actor.lang, "help.staff_free_text"))

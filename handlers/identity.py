@@ -1,0 +1,41 @@
+"""Who is speaking: an officer from the directory, or a contact from the contact book."""
+
+from __future__ import annotations
+
+from bot.domain.enterprise import Contact
+from bot.domain.messages import Actor, Role, Sender
+from bot.i18n import normalize_lang
+from handlers.deps import Deps
+from storage.protocols import UnitOfWork
+
+
+async def resolve_actor(uow: UnitOfWork, sender: Sender, deps: Deps) -> Actor:
+    """Officers are recognised by their configured chat identity; everyone else is a contact,
+    created on first contact (unbound to any enterprise until verified)."""
+    officer = deps.directory.officer_by_identity(sender.channel, sender.user_id)
+    if officer is not None:
+        return Actor(
+            role=officer.role,
+            display_name=officer.name,
+            lang=officer.lang,
+            officer_id=officer.id,
+            department_id=officer.department_id,
+        )
+    contact = await uow.contacts.by_identity(sender.channel, sender.user_id)
+    if contact is None:
+        contact = await uow.contacts.add(
+            Contact(
+                id=None,
+                channel=sender.channel,
+                external_id=sender.user_id,
+                display_name=sender.display_name or sender.user_id,
+                lang=normalize_lang(sender.language, deps.default_lang),
+            )
+        )
+    return Actor(
+        role=Role.ENTERPRISE,
+        display_name=contact.display_name,
+        lang=contact.lang,
+        contact_id=contact.id,
+        enterprise_id=contact.enterprise_id,
+    )

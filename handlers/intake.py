@@ -1,0 +1,97 @@
+"""A demand arrives: open a ticket, route it, tell the enterprise what happens next and when,
+and tell the officer or department that it is theirs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.domain.messages import SYSTEM_ACTOR, Actor, Inbound, Reply, ToDepartment, ToOfficer
+from bot.domain.routing import route_demand
+from bot.domain.sla import deadlines_for
+from bot.domain.tickets import Ticket, TicketEvent, dispatch, open_ticket
+from bot.i18n import t
+from handlers import render
+from handlers.deps import Deps
+from nlu.types import Parse
+
+
+async def open_demand(
+    inbound: Inbound, actor: Actor, parse: Parse, deps: Deps, log_entry: int
+) -> list[Reply]:
+    assert actor.contact_id is not None, "only contacts open demands"
+    now = deps.clock()
+    async with deps.storage() as uow:
+        enterprise = await uow.enterprises.get(actor.enterprise_id) if actor.enterprise_id else None
+        opened = open_ticket(
+            actor=actor,
+            contact_id=actor.contact_id,
+            channel=inbound.sender.channel,
+            chat_id=inbound.chat_id,
+            text=inbound.text,
+            intent=parse.intent,
+            category=parse.category,
+            urgent=parse.urgent,
+            deadlines=deadlines_for(now, parse.urgent, deps.sla),
+            at=now,
+        )
+        ticket = await uow.tickets.add(opened.ticket)
+        await uow.events.append(_numbered(opened.event, ticket.number))
+        routing = route_demand(enterprise, parse.category, deps.directory)
+        dispatched = dispatch(ticket, routing, SYSTEM_ACTOR, now)
+        ticket = await uow.tickets.update(dispatched.ticket)
+        await uow.events.append(dispatched.event)
+        await uow.messages.link_ticket(log_entry, ticket.number or 0)
+        await uow.commit()
+
+    lang = actor.lang
+    if routing.assignee_id is not None:
+        handler = t(
+            lang,
+            "intake.to_liaison",
+            officer=render.officer_name(routing.assignee_id, lang, deps.directory),
+            department=render.department_name(routing.department_id, lang, deps.directory),
+        )
+    else:
+        handler = t(
+            lang,
+            "intake.to_department",
+            department=render.department_name(routing.department_id, lang, deps.directory),
+        )
+    acknowledgement = t(
+        lang,
+        "intake.accepted",
+        ref=ticket.ref,
+        category=render.category_name(ticket.category, lang),
+        handler=handler,
+        respond_by=render.when(ticket.respond_by, lang, deps),
+        resolve_by=render.when(ticket.resolve_by, lang, deps),
+    )
+    if not enterprise:
+        acknowledgement += "\n" + t(lang, "intake.unverified")
+    replies = [Reply(acknowledgement)]
+
+    company = enterprise.name if enterprise else t(deps.default_lang, "ticket.unverified_company")
+    if routing.assignee_id is not None:
+        officer = deps.directory.officers[routing.assignee_id]
+        replies.append(
+            Reply(_new_ticket_notice(ticket, company, officer.lang, deps), to=ToOfficer(officer.id))
+        )
+    else:
+        replies.append(
+            Reply(
+                _new_ticket_notice(ticket, company, deps.default_lang, deps),
+                to=ToDepartment(routing.department_id),
+            )
+        )
+    return replies
+
+
+def _new_ticket_notice(ticket: Ticket, company: str, lang: str, deps: Deps) -> str:
+    return t(
+        lang, "intake.notice", company=company, card=render.ticket_card(ticket, lang, deps), ref=ticket.number
+    )
+
+
+def _numbered(event: TicketEvent, number: int | None) -> TicketEvent:
+    """The creation event is made before storage numbers the ticket."""
+    return replace(event, ticket_number=number)

@@ -1,0 +1,94 @@
+"""How tickets, people and times are written in replies (always through the catalogues)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.org import Directory
+from bot.domain.tickets import Ticket, TicketEvent
+from bot.i18n import t
+from handlers.deps import Deps
+
+
+def when(at: datetime, lang: str, deps: Deps) -> str:
+    return at.astimezone(deps.timezone).strftime(t(lang, "time.format"))
+
+
+def department_name(department_id: str | None, lang: str, directory: Directory) -> str:
+    if department_id is None or department_id not in directory.departments:
+        return t(lang, "ticket.nobody")
+    return directory.departments[department_id].name(lang)
+
+
+def officer_name(officer_id: str | None, lang: str, directory: Directory) -> str:
+    if officer_id is None:
+        return t(lang, "ticket.nobody")
+    officer = directory.officers.get(officer_id)
+    return officer.name if officer is not None else officer_id
+
+
+def status_name(ticket: Ticket, lang: str) -> str:
+    return t(lang, f"status.{ticket.status.value}")
+
+
+def category_name(category: str | None, lang: str) -> str:
+    return t(lang, f"category.{category or 'other'}")
+
+
+def ticket_line(ticket: Ticket, lang: str, deps: Deps) -> str:
+    """One line per ticket for lists: number, status, category, who has it, the first words."""
+    return t(
+        lang,
+        "ticket.line",
+        ref=ticket.ref,
+        status=status_name(ticket, lang),
+        category=category_name(ticket.category, lang),
+        handler=_handler(ticket, lang, deps),
+        urgent=t(lang, "ticket.urgent_mark") if ticket.urgent else "",
+        excerpt=excerpt(ticket.text),
+    )
+
+
+def ticket_card(ticket: Ticket, lang: str, deps: Deps) -> str:
+    """The facts of one ticket, for officers and for the enterprise's status view."""
+    return t(
+        lang,
+        "ticket.card",
+        ref=ticket.ref,
+        status=status_name(ticket, lang),
+        category=category_name(ticket.category, lang),
+        urgent=t(lang, "ticket.urgent_mark") if ticket.urgent else "",
+        handler=_handler(ticket, lang, deps),
+        created=when(ticket.created_at, lang, deps),
+        respond_by=when(ticket.respond_by, lang, deps),
+        resolve_by=when(ticket.resolve_by, lang, deps),
+        text=ticket.text,
+    )
+
+
+def event_line(event: TicketEvent, lang: str, deps: Deps) -> str:
+    actor = (
+        officer_name(event.actor_id, lang, deps.directory) if event.actor_role.is_staff else event.actor_id
+    )
+    note = f" — {excerpt(event.note, 60)}" if event.note else ""
+    return t(
+        lang,
+        "history.line",
+        at=when(event.at, lang, deps),
+        actor=actor,
+        action=t(lang, f"action.{event.action.value}"),
+        to_status=t(lang, f"status.{event.to_status.value}"),
+        note=note,
+    )
+
+
+def excerpt(text: str, limit: int = 30) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _handler(ticket: Ticket, lang: str, deps: Deps) -> str:
+    department = department_name(ticket.department_id, lang, deps.directory)
+    if ticket.assignee_id is None:
+        return department
+    return f"{officer_name(ticket.assignee_id, lang, deps.directory)} · {department}"

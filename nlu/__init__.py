@@ -1,0 +1,1 @@
+"""Message understanding: turn a chat message into intent, category, urgency and entities."""

@@ -1,0 +1,26 @@
+"""The one interface every NLU backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class Parse:
+    text: str
+    lang: Lang
+    intent: str
+    confidence: float
+    intent_ranking: tuple[tuple[str, float], ...]
+    category: str | None
+    category_confidence: float
+    urgent: bool
+    entities: Mapping[str, object] = field(default_factory=dict)
+
+
+class NluBackend(Protocol):
+    def parse(self, text: str) -> Parse: ...

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, async repositories behind protocols, engine and migrations."""

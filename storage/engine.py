@@ -1,0 +1,170 @@
+"""Database engines, and the first check that a database can be used at all.
+
+Failures are turned into `DatabaseUnavailable`, which names the URL with its password masked and
+says what to check, so the CLI can exit with status 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+CONNECT_TIMEOUT_S = 5
+
+
+class DatabaseUnavailable(Exception):
+    def __init__(self, url: str, problem: str, hint: str) -> None:
+        self.url = url
+        self.problem = problem
+        self.hint = hint
+        super().__init__(f"database {url}: {problem}. {hint}")
+
+
+def mask_url(url: str | URL) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file behind a SQLite URL, or None for an in-memory database."""
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        database = database[len("file:") :]
+    return Path(database)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(
+            mask_url(url),
+            "the URL cannot be parsed",
+            "Use a URL such as sqlite+aiosqlite:///xiaoer.db or postgresql+asyncpg://user@host/db.",
+        ) from None
+    kwargs: dict[str, Any] = {"echo": echo}
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S}
+        kwargs["pool_pre_ping"] = True
+    else:
+        raise DatabaseUnavailable(
+            mask_url(url),
+            f"unsupported database '{backend}'",
+            "Xiaoer runs on SQLite (sqlite+aiosqlite://) or PostgreSQL (postgresql+asyncpg://).",
+        )
+    try:
+        engine = create_async_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseUnavailable(mask_url(url), str(exc), "Check the driver part of the URL.") from None
+    if backend == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work while one writer writes; the busy timeout makes a second writer wait
+    # instead of failing at once; SQLite enforces foreign keys only when asked to.
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+async def ensure_usable(engine: AsyncEngine) -> None:
+    """Connect, and prove the database accepts writes, without writing anything."""
+    url = mask_url(engine.url)
+    if is_sqlite(engine.url):
+        _precheck_sqlite_file(engine.url)
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_S * 2), engine.connect() as conn:
+            if is_sqlite(engine.url):
+                # Takes the write lock and gives it back: fails on a read-only file or directory.
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                await conn.exec_driver_sql("ROLLBACK")
+            else:
+                read_only = (await conn.execute(text("SHOW transaction_read_only"))).scalar()
+                if read_only == "on":
+                    raise DatabaseUnavailable(
+                        url,
+                        "the server accepts only reads (a hot standby?)",
+                        "Point XIAOER_DATABASE__URL at the primary server.",
+                    )
+    except DatabaseUnavailable:
+        raise
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        raise describe_failure(engine.url, exc) from None
+
+
+def _precheck_sqlite_file(url: URL) -> None:
+    path = sqlite_path(url)
+    if path is None:
+        return
+    masked = mask_url(url)
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise DatabaseUnavailable(
+            masked, f"the directory {parent} does not exist", "Create it, or choose another --database path."
+        )
+    if path.is_dir():
+        raise DatabaseUnavailable(masked, f"{path} is a directory", "Give the path of a database file.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise DatabaseUnavailable(
+            masked, f"the file {path} is not writable", "Check its permissions and owner."
+        )
+    if not os.access(parent, os.W_OK):
+        raise DatabaseUnavailable(
+            masked,
+            f"the directory {parent} is not writable",
+            "SQLite needs to create its journal files there: check the directory's permissions.",
+        )
+
+
+def describe_failure(url: URL | str, exc: BaseException) -> DatabaseUnavailable:
+    """Translate a driver error into what an operator should check."""
+    masked = mask_url(url)
+    message = (
+        str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    )
+    lowered = message.lower()
+    if is_sqlite(url):
+        if "readonly" in lowered or "read-only" in lowered:
+            hint = "The database file or its directory is read-only: check permissions and the URL's mode."
+        elif "unable to open" in lowered:
+            hint = "Check that the file's directory exists and is writable."
+        elif "locked" in lowered or "busy" in lowered:
+            hint = "Another process holds the database lock; wait for it or stop it."
+        else:
+            hint = "Check the file path and that it is a SQLite database."
+        return DatabaseUnavailable(masked, message, hint)
+    if isinstance(exc, TimeoutError):
+        return DatabaseUnavailable(
+            masked, "no answer from the server in time", "Check the host and port and that the server runs."
+        )
+    if "password" in lowered or "authentication" in lowered:
+        hint = "Check the user name and password."
+    elif "does not exist" in lowered:
+        hint = "Create the database, or fix its name in the URL."
+    else:
+        hint = "Check that the server runs and the host, port and database in the URL are right."
+    return DatabaseUnavailable(masked, message, hint)

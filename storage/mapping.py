@@ -1,0 +1,124 @@
+"""Rows to domain objects and back: the one place that knows both shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.enterprise import Contact, Enterprise
+from bot.domain.messages import Role
+from bot.domain.tickets import Action, ClosingReason, Status, Ticket, TicketEvent
+from storage.tables import ContactRow, EnterpriseRow, TicketEventRow, TicketRow
+
+
+def ticket_from_row(row: TicketRow) -> Ticket:
+    assert row.id is not None
+    return Ticket(
+        number=row.id,
+        enterprise_id=row.enterprise_id,
+        contact_id=row.contact_id,
+        channel=row.channel,
+        chat_id=row.chat_id,
+        text=row.text,
+        lang=row.lang,
+        intent=row.intent,
+        category=row.category,
+        urgent=row.urgent,
+        status=Status(row.status),
+        department_id=row.department_id,
+        assignee_id=row.assignee_id,
+        respond_by=row.respond_by,
+        resolve_by=row.resolve_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        closed_at=row.closed_at,
+        closing_reason=ClosingReason(row.closing_reason) if row.closing_reason else None,
+        version=row.version,
+    )
+
+
+def ticket_values(ticket: Ticket) -> dict[str, Any]:
+    """Column values of a ticket, without its number and version (storage owns those)."""
+    return {
+        "enterprise_id": ticket.enterprise_id,
+        "contact_id": ticket.contact_id,
+        "channel": ticket.channel,
+        "chat_id": ticket.chat_id,
+        "text": ticket.text,
+        "lang": ticket.lang,
+        "intent": ticket.intent,
+        "category": ticket.category,
+        "urgent": ticket.urgent,
+        "status": ticket.status.value,
+        "department_id": ticket.department_id,
+        "assignee_id": ticket.assignee_id,
+        "respond_by": ticket.respond_by,
+        "resolve_by": ticket.resolve_by,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "closed_at": ticket.closed_at,
+        "closing_reason": ticket.closing_reason.value if ticket.closing_reason else None,
+    }
+
+
+def event_from_row(row: TicketEventRow) -> TicketEvent:
+    return TicketEvent(
+        ticket_number=row.ticket_id,
+        at=row.at,
+        actor_id=row.actor_id,
+        actor_role=Role(row.actor_role),
+        action=Action(row.action),
+        from_status=Status(row.from_status) if row.from_status else None,
+        to_status=Status(row.to_status),
+        note=row.note,
+    )
+
+
+def event_row(event: TicketEvent) -> TicketEventRow:
+    assert event.ticket_number is not None, "an event is stored only for a stored ticket"
+    return TicketEventRow(
+        ticket_id=event.ticket_number,
+        at=event.at,
+        actor_id=event.actor_id,
+        actor_role=event.actor_role.value,
+        action=event.action.value,
+        from_status=event.from_status.value if event.from_status else None,
+        to_status=event.to_status.value,
+        note=event.note,
+    )
+
+
+def enterprise_from_row(row: EnterpriseRow) -> Enterprise:
+    return Enterprise(
+        id=row.id,
+        name=row.name,
+        uscc=row.uscc,
+        industry=row.industry,
+        district=row.district,
+        size_class=row.size_class,
+        tags=tuple(row.tags),
+        liaison_officer_id=row.liaison_officer_id,
+    )
+
+
+def enterprise_row(enterprise: Enterprise) -> EnterpriseRow:
+    return EnterpriseRow(
+        id=enterprise.id,
+        name=enterprise.name,
+        uscc=enterprise.uscc,
+        industry=enterprise.industry,
+        district=enterprise.district,
+        size_class=enterprise.size_class,
+        tags=list(enterprise.tags),
+        liaison_officer_id=enterprise.liaison_officer_id,
+    )
+
+
+def contact_from_row(row: ContactRow) -> Contact:
+    return Contact(
+        id=row.id,
+        channel=row.channel,
+        external_id=row.external_id,
+        display_name=row.display_name,
+        lang=row.lang,
+        enterprise_id=row.enterprise_id,
+    )

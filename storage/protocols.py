@@ -1,0 +1,114 @@
+"""What handlers may ask of storage. SQL and in-memory implementations both satisfy these, and
+one contract test suite holds every implementation to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.domain.enterprise import Contact, Enterprise
+from bot.domain.org import Directory
+from bot.domain.tickets import Ticket, TicketEvent
+
+
+class TicketRepository(Protocol):
+    async def add(self, ticket: Ticket) -> Ticket:
+        """Store a new ticket; the returned copy carries its public number."""
+        ...
+
+    async def get(self, number: int) -> Ticket | None: ...
+
+    async def update(self, ticket: Ticket) -> Ticket:
+        """Write a changed ticket if nobody changed it since it was read (same `version`), else
+        raise `Conflict`. The returned copy carries the next version."""
+        ...
+
+    async def for_enterprise(self, enterprise_id: str, limit: int = 20) -> list[Ticket]: ...
+
+    async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]: ...
+
+    async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
+        """Open tickets assigned to the officer, and unassigned open tickets of the department."""
+        ...
+
+
+class EventRepository(Protocol):
+    async def append(self, event: TicketEvent) -> None: ...
+
+    async def for_ticket(self, number: int) -> list[TicketEvent]: ...
+
+
+class EnterpriseRepository(Protocol):
+    async def get(self, enterprise_id: str) -> Enterprise | None: ...
+
+    async def add(self, enterprise: Enterprise) -> None: ...
+
+    async def all(self) -> list[Enterprise]: ...
+
+
+class ContactRepository(Protocol):
+    async def by_identity(self, channel: str, external_id: str) -> Contact | None: ...
+
+    async def get(self, contact_id: int) -> Contact | None: ...
+
+    async def add(self, contact: Contact) -> Contact:
+        """Store a new contact; the returned copy carries its id."""
+        ...
+
+
+class OrgRepository(Protocol):
+    async def sync(self, directory: Directory) -> None:
+        """Mirror the configured departments and officers; officers no longer configured are kept
+        but marked inactive, so the audit log can still name them."""
+        ...
+
+    async def active_officer_ids(self) -> list[str]: ...
+
+
+class MessageLog(Protocol):
+    async def record(
+        self,
+        *,
+        received_at: datetime,
+        channel: str,
+        chat_id: str,
+        sender_id: str,
+        text: str,
+        payload: str | None,
+    ) -> int:
+        """Keep what a person sent before anything else happens to it; returns the entry id."""
+        ...
+
+    async def link_ticket(self, entry_id: int, ticket_number: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Repositories are read-only members so implementations may narrow them."""
+
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def events(self) -> EventRepository: ...
+    @property
+    def enterprises(self) -> EnterpriseRepository: ...
+    @property
+    def contacts(self) -> ContactRepository: ...
+    @property
+    def org(self) -> OrgRepository: ...
+    @property
+    def messages(self) -> MessageLog: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,262 @@
+"""Repositories on async SQLAlchemy (SQLite or PostgreSQL), one session per unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, cast
+
+from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from bot.domain.enterprise import Contact, Enterprise
+from bot.domain.errors import Conflict
+from bot.domain.org import Directory
+from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage.mapping import (
+    contact_from_row,
+    enterprise_from_row,
+    enterprise_row,
+    event_from_row,
+    event_row,
+    ticket_from_row,
+    ticket_values,
+)
+from storage.tables import (
+    ContactRow,
+    DepartmentRow,
+    EnterpriseRow,
+    MessageLogRow,
+    OfficerRow,
+    TicketEventRow,
+    TicketRow,
+)
+
+
+class SqlTickets:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, ticket: Ticket) -> Ticket:
+        row = TicketRow(**ticket_values(ticket), version=0)
+        self._s.add(row)
+        await self._s.flush()
+        return replace(ticket, number=row.id, version=0)
+
+    async def get(self, number: int) -> Ticket | None:
+        row = await self._s.get(TicketRow, number, populate_existing=True)
+        return ticket_from_row(row) if row is not None else None
+
+    async def update(self, ticket: Ticket) -> Ticket:
+        statement = (
+            update(TicketRow)
+            .where(and_(col(TicketRow.id) == ticket.number, col(TicketRow.version) == ticket.version))
+            .values(**ticket_values(ticket), version=ticket.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        result = cast(CursorResult[Any], await self._s.execute(statement))
+        if result.rowcount != 1:
+            raise Conflict(ticket=ticket.ref)
+        return replace(ticket, version=ticket.version + 1)
+
+    async def for_enterprise(self, enterprise_id: str, limit: int = 20) -> list[Ticket]:
+        return await self._list(col(TicketRow.enterprise_id) == enterprise_id, limit)
+
+    async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
+        return await self._list(col(TicketRow.contact_id) == contact_id, limit)
+
+    async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
+        mine_or_unassigned = or_(
+            col(TicketRow.assignee_id) == officer_id,
+            and_(col(TicketRow.assignee_id).is_(None), col(TicketRow.department_id) == department_id),
+        )
+        statement = (
+            select(TicketRow)
+            .where(col(TicketRow.status) != Status.CLOSED.value, mine_or_unassigned)
+            .order_by(col(TicketRow.urgent).desc(), col(TicketRow.id))
+            .limit(limit)
+        )
+        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+    async def _list(self, where: Any, limit: int) -> list[Ticket]:
+        statement = select(TicketRow).where(where).order_by(col(TicketRow.id).desc()).limit(limit)
+        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+
+class SqlEvents:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def append(self, event: TicketEvent) -> None:
+        self._s.add(event_row(event))
+        await self._s.flush()
+
+    async def for_ticket(self, number: int) -> list[TicketEvent]:
+        statement = (
+            select(TicketEventRow)
+            .where(col(TicketEventRow.ticket_id) == number)
+            .order_by(col(TicketEventRow.id))
+        )
+        return [event_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+
+class SqlEnterprises:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, enterprise_id: str) -> Enterprise | None:
+        row = await self._s.get(EnterpriseRow, enterprise_id)
+        return enterprise_from_row(row) if row is not None else None
+
+    async def add(self, enterprise: Enterprise) -> None:
+        self._s.add(enterprise_row(enterprise))
+        await self._s.flush()
+
+    async def all(self) -> list[Enterprise]:
+        statement = select(EnterpriseRow).order_by(col(EnterpriseRow.id))
+        return [enterprise_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+
+class SqlContacts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def by_identity(self, channel: str, external_id: str) -> Contact | None:
+        statement = select(ContactRow).where(
+            col(ContactRow.channel) == channel, col(ContactRow.external_id) == external_id
+        )
+        row = (await self._s.execute(statement)).scalar_one_or_none()
+        return contact_from_row(row) if row is not None else None
+
+    async def get(self, contact_id: int) -> Contact | None:
+        row = await self._s.get(ContactRow, contact_id)
+        return contact_from_row(row) if row is not None else None
+
+    async def add(self, contact: Contact) -> Contact:
+        row = ContactRow(
+            channel=contact.channel,
+            external_id=contact.external_id,
+            display_name=contact.display_name,
+            lang=contact.lang,
+            enterprise_id=contact.enterprise_id,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return replace(contact, id=row.id)
+
+
+class SqlOrg:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def sync(self, directory: Directory) -> None:
+        for d in directory.departments.values():
+            await self._s.merge(
+                DepartmentRow(
+                    id=d.id, name_zh=d.name_zh, name_en=d.name_en, head_officer_id=d.head_officer_id
+                )
+            )
+        for o in directory.officers.values():
+            await self._s.merge(
+                OfficerRow(
+                    id=o.id,
+                    name=o.name,
+                    department_id=o.department_id,
+                    role=o.role.value,
+                    lang=o.lang,
+                    active=True,
+                )
+            )
+        await self._s.execute(
+            update(OfficerRow)
+            .where(col(OfficerRow.id).not_in(list(directory.officers)))
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
+        await self._s.flush()
+
+    async def active_officer_ids(self) -> list[str]:
+        statement = select(col(OfficerRow.id)).where(col(OfficerRow.active)).order_by(col(OfficerRow.id))
+        return list((await self._s.execute(statement)).scalars())
+
+
+class SqlMessageLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def record(
+        self,
+        *,
+        received_at: datetime,
+        channel: str,
+        chat_id: str,
+        sender_id: str,
+        text: str,
+        payload: str | None,
+    ) -> int:
+        row = MessageLogRow(
+            received_at=received_at,
+            channel=channel,
+            chat_id=chat_id,
+            sender_id=sender_id,
+            text=text,
+            payload=payload,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        assert row.id is not None
+        return row.id
+
+    async def link_ticket(self, entry_id: int, ticket_number: int) -> None:
+        await self._s.execute(
+            update(MessageLogRow)
+            .where(col(MessageLogRow.id) == entry_id)
+            .values(ticket_id=ticket_number)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlUnitOfWork:
+    tickets: SqlTickets
+    events: SqlEvents
+    enterprises: SqlEnterprises
+    contacts: SqlContacts
+    org: SqlOrg
+    messages: SqlMessageLog
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.tickets = SqlTickets(self._session)
+        self.events = SqlEvents(self._session)
+        self.enterprises = SqlEnterprises(self._session)
+        self.contacts = SqlContacts(self._session)
+        self.org = SqlOrg(self._session)
+        self.messages = SqlMessageLog(self._session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+
+    async def commit(self) -> None:
+        await self._session.commit()
+
+
+class SqlStorage:
+    """Makes units of work on one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions)

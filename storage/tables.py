@@ -1,0 +1,140 @@
+"""SQLModel tables. Rows stay here; repositories map them to domain objects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zones: it stores naive UTC, which is read back as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to storage; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _at(nullable: bool = False, **kw: Any) -> Any:
+    return Field(sa_column=Column(UtcDateTime(), nullable=nullable, **kw))
+
+
+class DepartmentRow(SQLModel, table=True):
+    __tablename__ = "departments"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name_zh: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    head_officer_id: str | None = Field(default=None, max_length=64)
+
+
+class OfficerRow(SQLModel, table=True):
+    __tablename__ = "officers"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    department_id: str = Field(max_length=64)
+    role: str = Field(max_length=20)
+    lang: str = Field(max_length=10)
+    active: bool = True
+
+
+class EnterpriseRow(SQLModel, table=True):
+    __tablename__ = "enterprises"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=300)
+    uscc: str | None = Field(default=None, max_length=18, unique=True)
+    industry: str | None = Field(default=None, max_length=100)
+    district: str | None = Field(default=None, max_length=100)
+    size_class: str | None = Field(default=None, max_length=50)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    liaison_officer_id: str | None = Field(default=None, max_length=64)
+
+
+class ContactRow(SQLModel, table=True):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_contacts_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    external_id: str = Field(max_length=128)
+    display_name: str = Field(max_length=200)
+    lang: str = Field(max_length=10)
+    enterprise_id: str | None = Field(default=None, foreign_key="enterprises.id", max_length=64)
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_department_status", "department_id", "status"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: str | None = Field(default=None, foreign_key="enterprises.id", index=True, max_length=64)
+    contact_id: int = Field(foreign_key="contacts.id", index=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=128)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    lang: str = Field(max_length=10)
+    intent: str = Field(max_length=40)
+    category: str | None = Field(default=None, max_length=40)
+    urgent: bool = False
+    status: str = Field(max_length=20)
+    department_id: str | None = Field(default=None, max_length=64)
+    assignee_id: str | None = Field(default=None, max_length=64)
+    respond_by: datetime = _at()
+    resolve_by: datetime = _at()
+    created_at: datetime = _at()
+    updated_at: datetime = _at()
+    closed_at: datetime | None = _at(nullable=True)
+    closing_reason: str | None = Field(default=None, max_length=40)
+    version: int = 0
+
+
+class TicketEventRow(SQLModel, table=True):
+    __tablename__ = "ticket_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    at: datetime = _at()
+    actor_id: str = Field(max_length=64)
+    actor_role: str = Field(max_length=20)
+    action: str = Field(max_length=40)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class MessageLogRow(SQLModel, table=True):
+    """Everything people send, kept before it is handled, so nothing a user sent is lost."""
+
+    __tablename__ = "message_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = _at()
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=128)
+    sender_id: str = Field(max_length=128)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str | None = Field(default=None, max_length=256)
+    ticket_id: int | None = Field(default=None, index=True)
