@@ -88,7 +88,12 @@ async def open_demand(
 
 def _new_ticket_notice(ticket: Ticket, company: str, lang: str, deps: Deps) -> str:
     return t(
-        lang, "intake.notice", company=company, card=render.ticket_card(ticket, lang, deps), ref=ticket.number
+        lang,
+        "intake.notice",
+        company=company,
+        card=render.ticket_card(ticket, lang, deps),
+        ref=ticket.ref,
+        number=ticket.number,
     )
 
 

@@ -1,0 +1,42 @@
+"""Every storage implementation, behind one fixture: the contract tests run on each."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from storage import migrate
+from storage.engine import create_engine
+from storage.memory import MemoryStorage
+from storage.protocols import UnitOfWorkFactory
+from storage.sql import SqlStorage
+from tests.conftest import postgres_engine
+
+_migrated_schemas: set[str] = set()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def storage(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[UnitOfWorkFactory]:
+    if request.param == "memory":
+        yield MemoryStorage()
+        return
+    if request.param == "sqlite":
+        engine = create_engine(sqlite_url)
+        await migrate.upgrade(engine)
+    else:
+        url: str = request.getfixturevalue("postgres_url")
+        schema: str = request.getfixturevalue("postgres_schema")
+        engine = postgres_engine(url, schema)
+        if schema not in _migrated_schemas:
+            await migrate.upgrade(engine)
+            _migrated_schemas.add(schema)
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    try:
+        yield SqlStorage(engine)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,208 @@
+"""The storage contract: every implementation (memory, SQLite, PostgreSQL) keeps these promises."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.domain.errors import Conflict
+from bot.domain.messages import Role
+from bot.domain.org import Department, Directory, Officer
+from bot.domain.tickets import Action, Status, Ticket, TicketEvent
+from storage.protocols import UnitOfWork, UnitOfWorkFactory
+from tests import builders
+from tests.conftest import NOW
+
+
+async def _with_contact(storage: UnitOfWorkFactory, enterprise_id: str | None = "acme") -> int:
+    async with storage() as uow:
+        if enterprise_id is not None and await uow.enterprises.get(enterprise_id) is None:
+            await uow.enterprises.add(builders.enterprise(enterprise_id))
+        contact = await uow.contacts.add(builders.contact(enterprise_id, external_id=f"u-{enterprise_id}"))
+        await uow.commit()
+    assert contact.id is not None
+    return contact.id
+
+
+async def test_tickets_are_numbered_and_read_back_unchanged(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        first = await uow.tickets.add(builders.ticket(contact_id, text="第一件：用电"))
+        second = await uow.tickets.add(builders.ticket(contact_id, text="second: hiring", urgent=True))
+        await uow.commit()
+    assert first.number is not None
+    assert second.number is not None
+    assert second.number > first.number
+    async with storage() as uow:
+        stored = await uow.tickets.get(second.number)
+    assert stored == second
+    assert stored is not None
+    assert stored.created_at.tzinfo is not None
+    assert stored.created_at == NOW
+
+
+async def test_nothing_is_visible_without_commit(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        added = await uow.tickets.add(builders.ticket(contact_id))
+    assert added.number is not None
+    async with storage() as uow:
+        assert await uow.tickets.get(added.number) is None
+
+
+async def test_update_is_refused_when_someone_else_changed_the_ticket(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        ticket = await uow.tickets.add(builders.ticket(contact_id))
+        await uow.commit()
+    assert ticket.number is not None
+    async with storage() as uow:
+        updated = await uow.tickets.update(
+            replace(ticket, status=Status.DISPATCHED, department_id="tax_bureau")
+        )
+        await uow.commit()
+    assert updated.version == ticket.version + 1
+    async with storage() as uow:
+        with pytest.raises(Conflict):
+            await _stale_write(uow, replace(ticket, status=Status.CLOSED))
+    async with storage() as uow:
+        current = await uow.tickets.get(ticket.number)
+    assert current is not None
+    assert current.status is Status.DISPATCHED
+    assert current.department_id == "tax_bureau"
+
+
+async def _stale_write(uow: UnitOfWork, ticket: Ticket) -> None:
+    """Both promises count: a stale update fails at once (SQL) or at commit (memory)."""
+    await uow.tickets.update(ticket)
+    await uow.commit()
+
+
+async def test_lists_by_enterprise_and_contact_newest_first(storage: UnitOfWorkFactory) -> None:
+    acme = await _with_contact(storage, "acme")
+    other = await _with_contact(storage, "other")
+    unbound = await _with_contact(storage, None)
+    async with storage() as uow:
+        a1 = await uow.tickets.add(builders.ticket(acme))
+        await uow.tickets.add(builders.ticket(other, enterprise_id="other"))
+        a2 = await uow.tickets.add(builders.ticket(acme))
+        u1 = await uow.tickets.add(builders.ticket(unbound, enterprise_id=None))
+        await uow.commit()
+    async with storage() as uow:
+        assert [t.number for t in await uow.tickets.for_enterprise("acme")] == [a2.number, a1.number]
+        assert [t.number for t in await uow.tickets.for_contact(unbound)] == [u1.number]
+        assert len(await uow.tickets.for_enterprise("acme", limit=1)) == 1
+
+
+async def test_queue_holds_own_and_unassigned_department_tickets_urgent_first(
+    storage: UnitOfWorkFactory,
+) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        mine = await uow.tickets.add(
+            builders.ticket(
+                contact_id, status=Status.IN_PROGRESS, department_id="finance_office", assignee_id="wu_bin"
+            )
+        )
+        unassigned_urgent = await uow.tickets.add(
+            builders.ticket(contact_id, status=Status.DISPATCHED, department_id="finance_office", urgent=True)
+        )
+        await uow.tickets.add(  # a colleague's
+            builders.ticket(
+                contact_id, status=Status.IN_PROGRESS, department_id="finance_office", assignee_id="lin_hui"
+            )
+        )
+        await uow.tickets.add(
+            builders.ticket(contact_id, status=Status.DISPATCHED, department_id="tax_bureau")
+        )
+        await uow.tickets.add(  # closed
+            builders.ticket(
+                contact_id, status=Status.CLOSED, department_id="finance_office", assignee_id="wu_bin"
+            )
+        )
+        await uow.commit()
+    async with storage() as uow:
+        queue = await uow.tickets.queue("wu_bin", "finance_office")
+    assert [t.number for t in queue] == [unassigned_urgent.number, mine.number]
+
+
+async def test_events_are_appended_in_order(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        ticket = await uow.tickets.add(builders.ticket(contact_id))
+        assert ticket.number is not None
+        for i, action in enumerate([Action.CREATE, Action.DISPATCH, Action.TAKE]):
+            await uow.events.append(
+                TicketEvent(
+                    ticket_number=ticket.number,
+                    at=NOW + timedelta(minutes=i),
+                    actor_id="wu_bin",
+                    actor_role=Role.OFFICER,
+                    action=action,
+                    from_status=None,
+                    to_status=Status.ACCEPTED,
+                    note=f"备注 {i}",
+                )
+            )
+        await uow.commit()
+    async with storage() as uow:
+        events = await uow.events.for_ticket(ticket.number)
+    assert [e.action for e in events] == [Action.CREATE, Action.DISPATCH, Action.TAKE]
+    assert events[2].note == "备注 2"
+    assert events[1].at == NOW + timedelta(minutes=1)
+
+
+async def test_contacts_are_found_by_identity(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("acme", uscc="91350206MA2Y3K8P13", tags=("high_tech",)))
+        added = await uow.contacts.add(builders.contact("acme", external_id="42", channel="telegram"))
+        await uow.commit()
+    async with storage() as uow:
+        found = await uow.contacts.by_identity("telegram", "42")
+        assert found == added
+        assert await uow.contacts.by_identity("console", "42") is None
+        assert added.id is not None
+        assert await uow.contacts.get(added.id) == added
+        acme = await uow.enterprises.get("acme")
+    assert acme is not None
+    assert acme.tags == ("high_tech",)
+    assert acme.uscc == "91350206MA2Y3K8P13"
+
+
+async def test_org_sync_keeps_departed_officers_inactive(storage: UnitOfWorkFactory) -> None:
+    department = Department(id="tax", name_zh="税务局", name_en="Tax")
+    before = Directory.build(
+        [department],
+        [Officer("a", "甲", "tax", Role.HEAD), Officer("b", "乙", "tax", Role.OFFICER)],
+        {"other": "tax"},
+    )
+    after = Directory.build([department], [Officer("a", "甲", "tax", Role.HEAD)], {"other": "tax"})
+    async with storage() as uow:
+        await uow.org.sync(before)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.org.active_officer_ids() == ["a", "b"]
+        await uow.org.sync(after)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.org.active_officer_ids() == ["a"]
+
+
+async def test_message_log_keeps_text_and_links_ticket(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        entry = await uow.messages.record(
+            received_at=NOW, channel="console", chat_id="c", sender_id="u", text="需要帮助 🙏", payload=None
+        )
+        ticket = await uow.tickets.add(builders.ticket(contact_id))
+        assert ticket.number is not None
+        await uow.messages.link_ticket(entry, ticket.number)
+        await uow.commit()
+    async with storage() as uow:
+        second = await uow.messages.record(
+            received_at=NOW, channel="console", chat_id="c", sender_id="u", text="x", payload="confirm:1"
+        )
+        await uow.commit()
+    assert second > entry

@@ -1,0 +1,58 @@
+"""Both catalogues say the same things, and every key the code asks for exists."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from bot.domain.categories import CATEGORIES
+from bot.domain.tickets import Action, Status
+from bot.i18n import LANGUAGES, catalogue, normalize_lang, t
+from tests.conftest import ROOT
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_catalogues_have_the_same_keys_and_placeholders() -> None:
+    zh, en = catalogue("zh-CN"), catalogue("en")
+    assert set(zh) == set(en)
+    for key in zh:
+        assert placeholders(zh[key]) == placeholders(en[key]), key
+
+
+def test_keys_named_in_code_exist() -> None:
+    literal_key = re.compile(r"""\bt\(\s*[\w.]+,\s*f?["']([a-z_]+\.[a-z_.{}]+)["']""")
+    keys: set[str] = set()
+    for package in ("bot", "handlers"):
+        for path in (ROOT / package).rglob("*.py"):
+            keys.update(m for m in literal_key.findall(path.read_text(encoding="utf-8")) if "{" not in m)
+    assert len(keys) > 40
+    for lang in LANGUAGES:
+        missing = keys - set(catalogue(lang))
+        assert not missing, (lang, missing)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_status_category_and_action_has_a_name(lang: str) -> None:
+    for status in Status:
+        assert t(lang, f"status.{status.value}")
+    for category in CATEGORIES:
+        assert t(lang, f"category.{category}")
+    for action in Action:
+        assert t(lang, f"action.{action.value}")
+
+
+def test_platform_language_codes_map_to_catalogues() -> None:
+    assert normalize_lang("zh-hans") == "zh-CN"
+    assert normalize_lang("en-GB") == "en"
+    assert normalize_lang("fr", default="en") == "en"
+    assert normalize_lang(None) == "zh-CN"
+
+
+def test_unknown_key_is_an_error() -> None:
+    with pytest.raises(KeyError):
+        t("en", "no.such.key")
