@@ -34,12 +34,12 @@ async def open_demand(
             deadlines=deadlines_for(now, parse.urgent, deps.sla),
             at=now,
         )
-        ticket = await uow.tickets.add(opened.ticket)
-        await uow.events.append(_numbered(opened.event, ticket.number))
         routing = route_demand(enterprise, parse.category, deps.directory)
-        dispatched = dispatch(ticket, routing, SYSTEM_ACTOR, now)
-        ticket = await uow.tickets.update(dispatched.ticket)
-        await uow.events.append(dispatched.event)
+        dispatched = dispatch(opened.ticket, routing, SYSTEM_ACTOR, now)
+        # One insert for both steps; the events get the number storage assigns.
+        ticket = await uow.tickets.add(dispatched.ticket)
+        await uow.events.append(_numbered(opened.event, ticket.number))
+        await uow.events.append(_numbered(dispatched.event, ticket.number))
         await uow.messages.link_ticket(log_entry, ticket.number or 0)
         await uow.commit()
 
@@ -98,5 +98,5 @@ def _new_ticket_notice(ticket: Ticket, company: str, lang: str, deps: Deps) -> s
 
 
 def _numbered(event: TicketEvent, number: int | None) -> TicketEvent:
-    """The creation event is made before storage numbers the ticket."""
+    """Events made before storage numbered the ticket."""
     return replace(event, ticket_number=number)

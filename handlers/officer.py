@@ -92,7 +92,9 @@ async def history(actor: Actor, deps: Deps, number: int) -> list[Reply]:
     ticket = await load_ticket(deps, actor, number)
     async with deps.storage() as uow:
         events = await uow.events.for_ticket(number)
-    lines = [render.event_line(event, actor.lang, deps) for event in events]
+        contact = await uow.contacts.get(ticket.contact_id)
+    names = {f"contact:{contact.id}": contact.display_name} if contact is not None else {}
+    lines = [render.event_line(event, actor.lang, deps, names) for event in events]
     return [Reply(t(actor.lang, "history.title", ref=ticket.ref) + "\n" + "\n".join(lines))]
 
 

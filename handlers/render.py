@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.messages import SYSTEM_ACTOR
 from bot.domain.org import Directory
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
@@ -66,10 +67,14 @@ def ticket_card(ticket: Ticket, lang: str, deps: Deps) -> str:
     )
 
 
-def event_line(event: TicketEvent, lang: str, deps: Deps) -> str:
-    actor = (
-        officer_name(event.actor_id, lang, deps.directory) if event.actor_role.is_staff else event.actor_id
-    )
+def event_line(event: TicketEvent, lang: str, deps: Deps, contact_names: dict[str, str]) -> str:
+    """`contact_names` maps audit ids of contacts ("contact:3") to the names they gave."""
+    if event.actor_id == SYSTEM_ACTOR.officer_id:
+        actor = t(lang, "history.system")
+    elif event.actor_role.is_staff:
+        actor = officer_name(event.actor_id, lang, deps.directory)
+    else:
+        actor = contact_names.get(event.actor_id, event.actor_id)
     note = f" — {excerpt(event.note, 60)}" if event.note else ""
     return t(
         lang,

@@ -90,8 +90,7 @@ class SqlEvents:
         self._s = session
 
     async def append(self, event: TicketEvent) -> None:
-        self._s.add(event_row(event))
-        await self._s.flush()
+        self._s.add(event_row(event))  # written with the commit: nobody needs its id before
 
     async def for_ticket(self, number: int) -> list[TicketEvent]:
         statement = (
