@@ -53,10 +53,7 @@ async def upgrade_database(url: str, *, echo: bool = False) -> str:
     engine = create_engine(url, echo=echo)
     try:
         await ensure_usable(engine)
-        try:
-            await migrate.upgrade(engine)
-        except SQLAlchemyError as exc:
-            raise describe_failure(engine.url, exc) from None
+        await _upgrade(engine)
         return migrate.head_revision()
     finally:
         await engine.dispose()
@@ -87,10 +84,22 @@ async def build_app(settings: Settings, database_url: str | None = None) -> App:
     return App(settings=settings, engine=engine, storage=storage, deps=deps)
 
 
+async def _upgrade(engine: AsyncEngine) -> None:
+    try:
+        await migrate.upgrade(engine)
+    except SQLAlchemyError as exc:
+        failure = describe_failure(engine.url, exc)
+        raise DatabaseUnavailable(
+            failure.url,
+            f"the schema upgrade failed ({failure.problem})",
+            "It was rolled back and nothing was changed. Check that this database belongs to Xiaoer.",
+        ) from None
+
+
 async def _prepare_schema(engine: AsyncEngine) -> None:
     """The embedded SQLite upgrades itself; a server database is upgraded by its operator."""
     if is_sqlite(engine.url):
-        await migrate.upgrade(engine)
+        await _upgrade(engine)
         return
     current, head = await migrate.current_revision(engine), migrate.head_revision()
     if current != head:

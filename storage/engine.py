@@ -78,12 +78,23 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         raise DatabaseUnavailable(mask_url(url), str(exc), "Check the driver part of the URL.") from None
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # We emit BEGIN ourselves (the driver's own handling is off, see _sqlite_pragmas):
+    # - the driver would commit DDL implicitly, so a failed migration would be half applied;
+    # - IMMEDIATE takes the write lock up front: a unit of work reads a ticket and then writes it,
+    #   and a deferred transaction that must upgrade to a writer while another process writes
+    #   fails at once with SQLITE_BUSY, which no busy timeout can wait out.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while one writer writes; the busy timeout makes a second writer wait
     # instead of failing at once; SQLite enforces foreign keys only when asked to.
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -99,9 +110,10 @@ async def ensure_usable(engine: AsyncEngine) -> None:
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT_S * 2), engine.connect() as conn:
             if is_sqlite(engine.url):
-                # Takes the write lock and gives it back: fails on a read-only file or directory.
-                await conn.exec_driver_sql("BEGIN IMMEDIATE")
-                await conn.exec_driver_sql("ROLLBACK")
+                # Begins with the write lock (see _sqlite_begin) and gives it back: fails on a
+                # read-only file or directory.
+                await conn.begin()
+                await conn.rollback()
             else:
                 read_only = (await conn.execute(text("SHOW transaction_read_only"))).scalar()
                 if read_only == "on":

@@ -58,3 +58,54 @@ async def test_postgres_schema_matches_tables(postgres_url: str) -> None:
     finally:
         await engine.dispose()
         await ddl(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.postgres
+async def test_a_failed_upgrade_leaves_nothing_behind_on_postgres(postgres_url: str) -> None:
+    schema = f"xiaoer_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(postgres_url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = postgres_engine(postgres_url, schema)
+    try:
+        await _clashing_table(engine)
+        with pytest.raises(Exception, match="already exists"):
+            await migrate.upgrade(engine)
+        assert await _tables(engine) == {"tickets"}
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+async def _clashing_table(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE tickets (x INTEGER)"))
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def test_a_failed_upgrade_leaves_nothing_behind_on_sqlite(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        await _clashing_table(engine)  # the migration creates other tables first, then fails here
+        with pytest.raises(Exception, match="already exists"):
+            await migrate.upgrade(engine)
+        assert await _tables(engine) == {"tickets"}
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
+            assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        await engine.dispose()
