@@ -1,5 +1,5 @@
-"""Intake latency and throughput: a demand message through the dispatcher to a stored, routed
-ticket, on the embedded SQLite file and on in-memory storage (the baseline, same process).
+"""Intake latency and throughput: a demand message through the dispatcher (builtin NLU included)
+to a stored, routed ticket, on the embedded SQLite file and on in-memory storage (the baseline, same process).
 
     python -m benchmarks.intake_bench [--messages 500]
 
@@ -21,7 +21,7 @@ from bot.domain.messages import Inbound, Sender
 from bot.seed import seed
 from handlers.deps import Deps
 from handlers.dispatch import handle
-from nlu.keyword import KeywordNlu
+from nlu.builtin import BuiltinNlu
 from storage.memory import MemoryStorage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ async def main(messages: int) -> None:
     settings = load_settings(ROOT / "config.yaml")
     memory = MemoryStorage()
     await seed(memory, settings)
-    baseline = Deps(storage=memory, directory=settings.directory(), nlu=KeywordNlu())
+    baseline = Deps(storage=memory, directory=settings.directory(), nlu=BuiltinNlu.load())
     await run(baseline, 20)  # warm-up
     memory_rate = report("memory", await run(baseline, messages))
 

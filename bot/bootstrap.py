@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.seed import seed
 from handlers.deps import Deps
-from nlu.keyword import KeywordNlu
 from nlu.types import NluBackend
 from storage import migrate
 from storage.engine import (
@@ -41,11 +42,23 @@ class App:
         return None
 
     async def close(self) -> None:
+        closer = getattr(self.deps.nlu, "aclose", None)
+        if closer is not None:
+            await closer()
         await self.engine.dispose()
 
 
-def build_nlu(settings: Settings) -> NluBackend:
-    return KeywordNlu()
+def build_nlu(settings: Settings, on_build: Callable[[Path], None] | None = None) -> NluBackend:
+    """The configured backend. The builtin model is trained here on first use (a few seconds)."""
+    if settings.nlu.backend == "rasa":
+        from nlu.rasa import RasaNlu  # imported only when configured
+
+        rasa = settings.nlu.rasa
+        return RasaNlu(rasa.url, token=rasa.token, timeout=rasa.timeout_seconds, intent_map=rasa.intent_map)
+    from nlu.builtin import BuiltinNlu
+
+    path = Path(settings.nlu.model_path) if settings.nlu.model_path else None
+    return BuiltinNlu.load(path, on_build=on_build)
 
 
 async def upgrade_database(url: str, *, echo: bool = False) -> str:
@@ -59,7 +72,9 @@ async def upgrade_database(url: str, *, echo: bool = False) -> str:
         await engine.dispose()
 
 
-async def build_app(settings: Settings, database_url: str | None = None) -> App:
+async def build_app(
+    settings: Settings, database_url: str | None = None, on_nlu_build: Callable[[Path], None] | None = None
+) -> App:
     url = database_url or settings.database.url
     engine = create_engine(url, echo=settings.database.echo)
     try:
@@ -76,9 +91,10 @@ async def build_app(settings: Settings, database_url: str | None = None) -> App:
     deps = Deps(
         storage=storage,
         directory=settings.directory(),
-        nlu=build_nlu(settings),
+        nlu=build_nlu(settings, on_nlu_build),
         sla=settings.sla_limits(),
         default_lang=settings.language,
+        clarify_below=settings.nlu.clarify_below,
         timezone=ZoneInfo(settings.timezone),
     )
     return App(settings=settings, engine=engine, storage=storage, deps=deps)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from rich.console import Console
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
+from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
 
 T = TypeVar("T")
@@ -25,6 +28,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+nlu_app = typer.Typer(help="Message understanding: parse, evaluate, train.", no_args_is_help=True)
+app.add_typer(nlu_app, name="nlu")
 
 
 def _version(value: bool) -> None:
@@ -90,7 +95,7 @@ async def _shell(settings: Settings, database: str | None, as_: str | None) -> N
     from bot.bootstrap import build_app
     from bot.channels.console import ConsoleShell, enterprise_identity
 
-    app_ = await build_app(settings, database)
+    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
     try:
         first = settings.demo.enterprises[0].id if settings.demo.enterprises else None
         shell_ = ConsoleShell(
@@ -123,6 +128,69 @@ def db_upgrade(
     url = database or settings.database.url
     revision = _run(upgrade_database(url, echo=settings.database.echo))
     typer.echo(f"{mask_url(url)} is at revision {revision}")
+
+
+def _announce_training(path: Path) -> None:
+    typer.echo(f"xiaoer: training the NLU model (first use; a few seconds) into {path}", err=True)
+
+
+def _backend(settings: Settings) -> NluBackend:
+    from bot.bootstrap import build_nlu
+
+    return build_nlu(settings, on_build=_announce_training)
+
+
+@nlu_app.command("parse")
+def nlu_parse(ctx: typer.Context) -> None:
+    """Read messages from stdin (plain lines, or JSON objects with a "text" field) and write one
+    JSON object per line: text, lang, intent, confidence, category, urgent, entities."""
+    from bot.nlu_cli import run_parse
+
+    status = run_parse(_backend(_settings(ctx)))
+    raise typer.Exit(status)
+
+
+@nlu_app.command("eval")
+def nlu_eval(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="JSON lines with text, intent, category, urgent, entities."),
+) -> None:
+    """Score the configured backend on labelled messages: accuracy, macro-F1, entities, latency."""
+    from bot.nlu_cli import evaluate_rows, read_labelled
+    from nlu.evaluate import format_report
+    from nlu.types import NluUnavailable
+
+    try:
+        rows = read_labelled(file)
+    except (OSError, ValueError) as exc:
+        _fail([f"xiaoer: cannot evaluate: {exc}"])
+    backend = _backend(_settings(ctx))
+    try:
+        report = asyncio.run(evaluate_rows(backend, rows))
+    except NluUnavailable as exc:
+        _fail([f"xiaoer: the NLU backend did not answer: {exc}"])
+    typer.echo(format_report(report))
+
+
+@nlu_app.command("train")
+def nlu_train(
+    ctx: typer.Context,
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to write the model (default: the cache path)."
+    ),
+) -> None:
+    """Rebuild the builtin model from nlu/data."""
+    import time
+
+    from nlu.builtin import build_model, default_model_path
+    from nlu.training_data import load_examples
+
+    settings = _settings(ctx)
+    target = out or (Path(settings.nlu.model_path) if settings.nlu.model_path else default_model_path())
+    start = time.perf_counter()
+    with Console(stderr=True).status("training the NLU model"):
+        build_model(target)
+    typer.echo(f"trained on {len(load_examples())} examples in {time.perf_counter() - start:.1f} s: {target}")
 
 
 def main() -> None:

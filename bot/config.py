@@ -94,8 +94,18 @@ class SlaConfig(_Section):
     urgent_resolve_days: int = Field(default=1, gt=0)
 
 
+class RasaConfig(_Section):
+    url: str = "http://127.0.0.1:5005"
+    token: str | None = None  # Rasa's --auth-token, if the server was started with one
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    intent_map: dict[str, str] = {}  # the Rasa model's intent names -> ours, where they differ
+
+
 class NluConfig(_Section):
-    backend: Literal["keyword"] = "keyword"
+    backend: Literal["builtin", "rasa"] = "builtin"
+    model_path: str | None = None  # default: a cache file keyed by the training data's fingerprint
+    clarify_below: float = Field(default=0.5, ge=0, le=1)  # ask rather than guess below this confidence
+    rasa: RasaConfig = RasaConfig()
 
 
 class TelegramConfig(_Section):

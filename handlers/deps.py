@@ -25,4 +25,5 @@ class Deps:
     sla: SlaLimits = field(default_factory=SlaLimits)
     clock: Callable[[], datetime] = utc_now
     default_lang: str = "zh-CN"
+    clarify_below: float = 0.5  # intent confidence under which the bot asks instead of acting
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))

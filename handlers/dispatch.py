@@ -13,9 +13,10 @@ from bot.i18n import t
 from handlers import enterprise, officer
 from handlers.deps import Deps
 from handlers.explain import explain
-from handlers.help import greeting, help_text, not_understood, staff_free_text
+from handlers.follow_up import press, take_back
+from handlers.help import help_text, staff_free_text
 from handlers.identity import resolve_actor
-from handlers.intake import open_demand
+from handlers.understand import clarified, understand
 
 Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
 
@@ -72,6 +73,20 @@ async def _mine(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     return await officer.my_queue(actor, deps)
 
 
+def _optional_number_text(
+    command: str, run: Callable[[Actor, Deps, int | None, str], Awaitable[list[Reply]]]
+) -> Handler:
+    """`/urge`, `/urge 12`, `/urge 12 reason`: no number means the latest open ticket."""
+
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        if not args.strip():
+            return await run(actor, deps, None, "")
+        number, text = _number_and_rest(command, args, need_text=False)
+        return await run(actor, deps, number, text)
+
+    return handler
+
+
 COMMANDS: dict[str, Command] = {
     "start": Command(_help, "any"),
     "help": Command(_help, "any"),
@@ -85,6 +100,8 @@ COMMANDS: dict[str, Command] = {
     "notresolved": Command(
         _numbered_text("notresolved", enterprise.not_resolved, text_required=False), "enterprise"
     ),
+    "urge": Command(_optional_number_text("urge", press), "enterprise"),
+    "withdraw": Command(_optional_number_text("withdraw", take_back), "enterprise"),
 }
 
 # Buttons carry "command:args" payloads, handled exactly like the typed command.
@@ -113,6 +130,8 @@ async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
 async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
     if inbound.payload is not None:
         name, _, args = inbound.payload.partition(":")
+        if name == "clarify" and not actor.is_staff:
+            return await clarified(inbound, actor, deps, args)
         if name not in _BUTTON_COMMANDS:
             return [Reply(t(actor.lang, "error.stale_button"))]
         return await _run_command(name, args, actor, deps)
@@ -124,12 +143,7 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         return [Reply(t(actor.lang, "error.empty_text"))]
     if actor.is_staff:
         return [staff_free_text(actor)]
-    parse = deps.nlu.parse(text)
-    if parse.intent == "report_demand":
-        return await open_demand(inbound, actor, parse, deps, log_entry)
-    if parse.intent == "greeting":
-        return [greeting(actor)]
-    return [not_understood(actor)]
+    return await understand(inbound, actor, deps, log_entry)
 
 
 async def _run_command(name: str, args: str, actor: Actor, deps: Deps) -> list[Reply]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Lang = Literal["zh", "en"]
+ENTITY_KEYS = ("uscc", "uscc_invalid", "phone", "amount_yuan", "ticket_ref", "company")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,4 +24,10 @@ class Parse:
 
 
 class NluBackend(Protocol):
-    def parse(self, text: str) -> Parse: ...
+    """Asynchronous because a backend may be a server (Rasa); the builtin one answers at once."""
+
+    async def parse(self, text: str) -> Parse: ...
+
+
+class NluUnavailable(Exception):
+    """The backend could not answer (a Rasa server down, say); the message itself is kept."""

@@ -15,6 +15,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage.protocols import LoggedMessage
 
 
 @dataclass
@@ -212,3 +213,10 @@ class _Messages:
     async def link_ticket(self, entry_id: int, ticket_number: int) -> None:
         entry = self._state.messages[entry_id]
         self._state.messages[entry_id] = (*entry[:6], ticket_number)
+
+    async def get(self, entry_id: int) -> LoggedMessage | None:
+        entry = self._state.messages.get(entry_id)
+        if entry is None:
+            return None
+        channel, chat_id, sender_id, text, _payload, _at, ticket = entry
+        return LoggedMessage(channel, chat_id, sender_id, text, ticket)

@@ -4,6 +4,7 @@ one contract test suite holds every implementation to them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -67,6 +68,15 @@ class OrgRepository(Protocol):
     async def active_officer_ids(self) -> list[str]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedMessage:
+    channel: str
+    chat_id: str
+    sender_id: str
+    text: str
+    ticket_number: int | None
+
+
 class MessageLog(Protocol):
     async def record(
         self,
@@ -82,6 +92,8 @@ class MessageLog(Protocol):
         ...
 
     async def link_ticket(self, entry_id: int, ticket_number: int) -> None: ...
+
+    async def get(self, entry_id: int) -> LoggedMessage | None: ...
 
 
 class UnitOfWork(Protocol):

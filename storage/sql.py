@@ -24,6 +24,7 @@ from storage.mapping import (
     ticket_from_row,
     ticket_values,
 )
+from storage.protocols import LoggedMessage
 from storage.tables import (
     ContactRow,
     DepartmentRow,
@@ -215,6 +216,12 @@ class SqlMessageLog:
             .values(ticket_id=ticket_number)
             .execution_options(synchronize_session=False)
         )
+
+    async def get(self, entry_id: int) -> LoggedMessage | None:
+        row = await self._s.get(MessageLogRow, entry_id)
+        if row is None:
+            return None
+        return LoggedMessage(row.channel, row.chat_id, row.sender_id, row.text, row.ticket_id)
 
 
 class SqlUnitOfWork:

@@ -49,3 +49,9 @@ class Usage(DomainError):
     """A command was given the wrong arguments; `command` names its usage line in the catalogue."""
 
     key = "error.usage"
+
+
+class NoOpenTicket(DomainError):
+    """A follow-up (status, urge, withdraw) named no ticket and the sender has none open."""
+
+    key = "error.no_open_ticket"

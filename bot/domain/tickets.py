@@ -37,10 +37,17 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     CONFIRM = "confirm"
     REJECT_RESOLUTION = "reject_resolution"
+    URGE = "urge"
+    WITHDRAW = "withdraw"
+    FEEDBACK = "feedback"
 
 
 class ClosingReason(StrEnum):
     RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+
+
+_OPEN = frozenset(s for s in Status if s.is_open)
 
 
 # action -> (statuses it applies to, status it leads to; None keeps the status)
@@ -51,6 +58,9 @@ _MOVES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.RESOLVE: (frozenset({Status.IN_PROGRESS}), Status.REPLIED),
     Action.CONFIRM: (frozenset({Status.REPLIED}), Status.CLOSED),
     Action.REJECT_RESOLUTION: (frozenset({Status.REPLIED}), Status.IN_PROGRESS),
+    Action.URGE: (_OPEN, None),
+    Action.WITHDRAW: (_OPEN, Status.CLOSED),
+    Action.FEEDBACK: (frozenset(Status), None),
 }
 
 
@@ -197,6 +207,26 @@ def reject_resolution(ticket: Ticket, actor: Actor, reason: str, at: datetime) -
     """The enterprise says it is not resolved: the ticket goes back to the same officer."""
     _require_owner(actor, ticket, Action.REJECT_RESOLUTION)
     return _move(ticket, actor, Action.REJECT_RESOLUTION, at, reason.strip())
+
+
+def urge(ticket: Ticket, actor: Actor, text: str, at: datetime) -> Change:
+    """The enterprise presses for faster handling; recorded, the status stays."""
+    _require_owner(actor, ticket, Action.URGE)
+    return _move(ticket, actor, Action.URGE, at, text.strip())
+
+
+def withdraw(ticket: Ticket, actor: Actor, text: str, at: datetime) -> Change:
+    """The enterprise takes its demand back; the ticket closes as withdrawn."""
+    _require_owner(actor, ticket, Action.WITHDRAW)
+    return _move(
+        ticket, actor, Action.WITHDRAW, at, text.strip(), closed_at=at, closing_reason=ClosingReason.WITHDRAWN
+    )
+
+
+def give_feedback(ticket: Ticket, actor: Actor, text: str, at: datetime) -> Change:
+    """Thanks or a complaint about how a ticket was handled, kept in its audit log."""
+    _require_owner(actor, ticket, Action.FEEDBACK)
+    return _move(ticket, actor, Action.FEEDBACK, at, text.strip())
 
 
 def is_owner(actor: Actor, ticket: Ticket) -> bool:

@@ -206,3 +206,8 @@ async def test_message_log_keeps_text_and_links_ticket(storage: UnitOfWorkFactor
         )
         await uow.commit()
     assert second > entry
+    async with storage() as uow:
+        kept = await uow.messages.get(entry)
+        assert kept is not None
+        assert (kept.text, kept.sender_id, kept.ticket_number) == ("需要帮助 🙏", "u", ticket.number)
+        assert await uow.messages.get(second + 100) is None

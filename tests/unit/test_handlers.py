@@ -2,59 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.config import Settings
-from bot.domain.messages import Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
+from bot.domain.messages import Sender, ToChat, ToDepartment, ToOfficer, ToSender
 from bot.domain.tickets import Action, Status
-from bot.seed import seed
-from handlers.deps import Deps
-from handlers.dispatch import handle
-from nlu.keyword import KeywordNlu
-from storage.memory import MemoryStorage
 from tests.conftest import Clock
-
-DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了"
-XINYUAN = Sender("console", "enterprise:xinyuan", "陈总")  # liaison: wang_lei
-HAIYUE = Sender("console", "enterprise:haiyue", "林经理")  # no liaison
-WANG = Sender("console", "officer:wang_lei")
-WU = Sender("console", "officer:wu_bin")
-
-
-@dataclass
-class World:
-    deps: Deps
-    storage: MemoryStorage
-
-    async def say(self, sender: Sender, text: str, payload: str | None = None) -> list[Reply]:
-        inbound = Inbound(sender, sender.user_id, text, self.deps.clock(), payload=payload)
-        return await handle(inbound, self.deps)
-
-    async def events(self, number: int) -> list[Action]:
-        async with self.storage() as uow:
-            return [e.action for e in await uow.events.for_ticket(number)]
-
-    async def status(self, number: int) -> Status:
-        async with self.storage() as uow:
-            ticket = await uow.tickets.get(number)
-        assert ticket is not None
-        return ticket.status
-
-
-async def world(settings: Settings, clock: Clock) -> World:
-    storage = MemoryStorage()
-    await seed(storage, settings)
-    return World(
-        Deps(storage=storage, directory=settings.directory(), nlu=KeywordNlu(), clock=clock), storage
-    )
-
-
-def own(replies: list[Reply]) -> str:
-    return "\n".join(r.text for r in replies if isinstance(r.to, ToSender))
+from tests.world import DEMAND, HAIYUE, WANG, WU, XINYUAN, make_world, own
 
 
 async def test_demand_opens_a_ticket_for_the_liaison_and_says_when(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     replies = await w.say(XINYUAN, DEMAND)
     assert "#1" in own(replies)
     assert "王磊" in own(replies)
@@ -68,14 +24,14 @@ async def test_demand_opens_a_ticket_for_the_liaison_and_says_when(settings: Set
 
 
 async def test_without_liaison_the_department_group_is_told(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     replies = await w.say(HAIYUE, "出口退税一直没到账，资金很紧张，希望帮忙协调")
     assert [r.to for r in replies if not isinstance(r.to, ToSender)] == [ToDepartment("tax_bureau")]
     assert "区税务局" in own(replies)
 
 
 async def test_status_lists_own_enterprise_tickets_only(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     await w.say(XINYUAN, DEMAND)
     await w.say(HAIYUE, "厂房租金太高，需要协调新的用地")
     mine = own(await w.say(XINYUAN, "/status"))
@@ -86,7 +42,7 @@ async def test_status_lists_own_enterprise_tickets_only(settings: Settings, cloc
 
 
 async def test_the_whole_loop(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     await w.say(XINYUAN, DEMAND)
     assert "#1" in own(await w.say(WANG, "/mine"))
     taken = await w.say(WANG, "/take 1")
@@ -114,7 +70,7 @@ async def test_the_whole_loop(settings: Settings, clock: Clock) -> None:
 
 
 async def test_not_resolved_reopens_with_the_reason(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     await w.say(XINYUAN, DEMAND)
     await w.say(WANG, "/take 1")
     await w.say(WANG, "/resolve 1 已处理")
@@ -125,7 +81,7 @@ async def test_not_resolved_reopens_with_the_reason(settings: Settings, clock: C
 
 
 async def test_unauthorised_actions_are_refused_and_change_nothing(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     await w.say(XINYUAN, DEMAND)
     before = await w.events(1)
     assert "工作人员使用的命令" in own(await w.say(XINYUAN, "/take 1"))
@@ -140,7 +96,7 @@ async def test_unauthorised_actions_are_refused_and_change_nothing(settings: Set
 
 
 async def test_mistakes_get_messages_that_say_what_to_do(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     await w.say(XINYUAN, DEMAND)
     assert "用法：/reply 编号 回复内容" in own(await w.say(WANG, "/reply 1"))
     assert "用法：/take 编号" in own(await w.say(WANG, "/take abc"))
@@ -152,7 +108,7 @@ async def test_mistakes_get_messages_that_say_what_to_do(settings: Settings, clo
 
 
 async def test_greeting_and_chatter_do_not_open_tickets(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     assert "小二" in own(await w.say(XINYUAN, "你好"))
     assert "没有看懂" in own(await w.say(XINYUAN, "今天天气不错"))
     async with w.storage() as uow:
@@ -161,7 +117,7 @@ async def test_greeting_and_chatter_do_not_open_tickets(settings: Settings, cloc
 
 
 async def test_unknown_sender_becomes_an_unverified_contact(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     stranger = Sender("telegram", "555", "Alice", language="en-US")
     replies = await w.say(stranger, "We urgently need help with a power outage at our factory")
     text = own(replies)
@@ -172,7 +128,7 @@ async def test_unknown_sender_becomes_an_unverified_contact(settings: Settings, 
 
 
 async def test_english_officer_gets_english(settings: Settings, clock: Clock) -> None:
-    w = await world(settings, clock)
+    w = await make_world(settings, clock)
     await w.say(XINYUAN, "我们急需招聘50名技术工人")  # talent -> but xinyuan goes to its liaison
     fang = Sender("console", "officer:fang_yi")
     assert "Your queue is empty" in own(await w.say(fang, "/mine"))

@@ -1,0 +1,88 @@
+"""`xiaoer nlu …`: parse messages, evaluate against labelled data, rebuild the builtin model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from nlu.evaluate import Report, score
+from nlu.types import NluBackend, NluUnavailable, Parse
+
+
+def parse_output(parse: Parse) -> dict[str, Any]:
+    """The `xiaoer nlu parse` line: exactly these keys."""
+    return {
+        "text": parse.text,
+        "lang": parse.lang,
+        "intent": parse.intent,
+        "confidence": round(parse.confidence, 4),
+        "category": parse.category,
+        "urgent": parse.urgent,
+        "entities": dict(parse.entities),
+    }
+
+
+def _text_of(line: str) -> str:
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        document = json.loads(stripped)
+        if not isinstance(document, dict) or not isinstance(document.get("text"), str):
+            raise ValueError('a JSON line needs a string field "text"')
+        return str(document["text"])
+    return line.rstrip("\r\n")
+
+
+async def parse_lines(backend: NluBackend, lines: list[str], out: Any, err: Any) -> int:
+    """Parse each line; a bad line is reported on stderr with its number. Returns the exit status."""
+    status = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            text = _text_of(line)
+            parse = await backend.parse(text)
+        except (ValueError, json.JSONDecodeError) as exc:
+            err.write(f"line {number}: {exc}; nothing written for it\n")
+            status = 1
+            continue
+        except NluUnavailable as exc:
+            err.write(f"line {number}: the NLU backend did not answer ({exc})\n")
+            return 2
+        out.write(json.dumps(parse_output(parse), ensure_ascii=False) + "\n")
+    return status
+
+
+async def evaluate_rows(backend: NluBackend, rows: list[dict[str, Any]]) -> Report:
+    report = Report()
+    for row in rows:
+        start = time.perf_counter()
+        parse = await backend.parse(row["text"])
+        score(row, parse, report, (time.perf_counter() - start) * 1000)
+    return report
+
+
+def read_labelled(path: Path) -> list[dict[str, Any]]:
+    """Labelled lines for `eval`; raises ValueError naming the first bad line."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        missing = [k for k in ("text", "intent") if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise ValueError(f"{path}:{number}: missing {', '.join(missing)}")
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no labelled lines")
+    return rows
+
+
+def run_parse(backend: NluBackend) -> int:
+    return asyncio.run(parse_lines(backend, sys.stdin.readlines(), sys.stdout, sys.stderr))

@@ -1,0 +1,85 @@
+"""An enterprise follows up on its own demand: progress, urging, withdrawing, feedback.
+
+Each names a ticket (`#42`, `工单42`, ...) or means the sender's latest open one.
+"""
+
+from __future__ import annotations
+
+from bot.domain.errors import NoOpenTicket
+from bot.domain.messages import Actor, Reply, ToDepartment, ToOfficer
+from bot.domain.tickets import Ticket, give_feedback, urge, withdraw
+from bot.i18n import t
+from handlers import render
+from handlers.changes import change_ticket
+from handlers.deps import Deps
+from handlers.enterprise import status
+
+
+async def own_tickets(actor: Actor, deps: Deps) -> list[Ticket]:
+    async with deps.storage() as uow:
+        if actor.enterprise_id is not None:
+            return await uow.tickets.for_enterprise(actor.enterprise_id)
+        assert actor.contact_id is not None
+        return await uow.tickets.for_contact(actor.contact_id)
+
+
+async def target(actor: Actor, deps: Deps, ref: int | None, *, open_only: bool = True) -> int:
+    if ref is not None:
+        return ref
+    for ticket in await own_tickets(actor, deps):  # newest first
+        if ticket.number is not None and (ticket.status.is_open or not open_only):
+            return ticket.number
+    raise NoOpenTicket()
+
+
+async def progress(actor: Actor, deps: Deps, ref: int | None) -> list[Reply]:
+    return await status(actor, deps, await target(actor, deps, ref))
+
+
+async def press(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Reply]:
+    number = await target(actor, deps, ref)
+    change = await change_ticket(deps, actor, number, lambda ticket: urge(ticket, actor, text, deps.clock()))
+    ticket = change.ticket
+    handler = render.officer_name(ticket.assignee_id, actor.lang, deps.directory)
+    if ticket.assignee_id is None:
+        handler = render.department_name(ticket.department_id, actor.lang, deps.directory)
+    replies = [Reply(t(actor.lang, "follow_up.urged", ref=ticket.ref, handler=handler))]
+    replies += _notify_handlers(ticket, deps, "follow_up.urge_notice", text=render.excerpt(text, 200))
+    return replies
+
+
+async def take_back(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Reply]:
+    number = await target(actor, deps, ref)
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: withdraw(ticket, actor, text, deps.clock())
+    )
+    ticket = change.ticket
+    replies = [Reply(t(actor.lang, "follow_up.withdrawn", ref=ticket.ref))]
+    replies += _notify_handlers(ticket, deps, "follow_up.withdraw_notice", text=render.excerpt(text, 200))
+    return replies
+
+
+async def feedback(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Reply]:
+    try:
+        number = await target(actor, deps, ref, open_only=False)
+    except NoOpenTicket:
+        return [Reply(t(actor.lang, "follow_up.feedback_thanks_general"))]
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: give_feedback(ticket, actor, text, deps.clock())
+    )
+    ticket = change.ticket
+    replies = [Reply(t(actor.lang, "follow_up.feedback_thanks", ref=ticket.ref))]
+    replies += _notify_handlers(ticket, deps, "follow_up.feedback_notice", text=render.excerpt(text, 200))
+    return replies
+
+
+def _notify_handlers(ticket: Ticket, deps: Deps, key: str, **params: str) -> list[Reply]:
+    """The assignee if there is one, else the department's group."""
+    if ticket.assignee_id is not None and ticket.assignee_id in deps.directory.officers:
+        officer = deps.directory.officers[ticket.assignee_id]
+        return [Reply(t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id))]
+    if ticket.department_id is not None:
+        return [
+            Reply(t(deps.default_lang, key, ref=ticket.ref, **params), to=ToDepartment(ticket.department_id))
+        ]
+    return []

@@ -1,0 +1,116 @@
+"""Free text from an enterprise: understand it and act on it, or ask when the NLU is unsure.
+
+A clarifying question offers the likeliest readings as buttons. The button carries the message
+log entry, so the original text is read back from storage, never lost, and a reading acts once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.domain.messages import Actor, Button, Inbound, Reply
+from bot.i18n import t
+from handlers import follow_up, render
+from handlers.deps import Deps
+from handlers.help import greeting, not_understood
+from handlers.human import ask_for_person
+from handlers.intake import open_demand
+from nlu.types import NluUnavailable, Parse
+
+TICKET_INTENTS = frozenset({"report_demand", "policy_inquiry"})
+MAX_CHOICES = 3
+MIN_CHOICE_PROBABILITY = 0.1
+
+
+# Offered when the NLU backend cannot be reached: the person still gets somewhere.
+FALLBACK_RANKING = (("report_demand", 0.0), ("query_status", 0.0), ("human", 0.0))
+
+
+async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
+    try:
+        parse = await deps.nlu.parse(inbound.text)
+    except NluUnavailable:
+        unsure = Parse(inbound.text, "zh", "out_of_scope", 0.0, FALLBACK_RANKING, None, 0.0, False)
+        return [clarifying_question(unsure, actor, log_entry, min_probability=0.0)]
+    replies: list[Reply] = []
+    bad_code = parse.entities.get("uscc_invalid")
+    if isinstance(bad_code, str):
+        replies.append(Reply(t(actor.lang, "nlu.uscc_invalid", code=bad_code)))
+        if len(inbound.text.replace(bad_code, "").strip()) < 6:
+            return replies  # the message was the code alone: nothing else to act on
+    if parse.confidence < deps.clarify_below:
+        return [*replies, clarifying_question(parse, actor, log_entry)]
+    return replies + await act(parse.intent, parse, inbound, actor, deps, log_entry)
+
+
+async def act(
+    intent: str, parse: Parse, inbound: Inbound, actor: Actor, deps: Deps, log_entry: int
+) -> list[Reply]:
+    ref = parse.entities.get("ticket_ref")
+    ticket_ref = ref if isinstance(ref, int) else None
+    if intent in TICKET_INTENTS:
+        return await open_demand(inbound, actor, replace(parse, intent=intent), deps, log_entry)
+    if intent == "query_status":
+        return await follow_up.progress(actor, deps, ticket_ref)
+    if intent == "urge":
+        return await follow_up.press(actor, deps, ticket_ref, inbound.text)
+    if intent == "cancel":
+        return await follow_up.take_back(actor, deps, ticket_ref, inbound.text)
+    if intent == "feedback":
+        return await follow_up.feedback(actor, deps, ticket_ref, inbound.text)
+    if intent == "greeting":
+        return [greeting(actor)]
+    if intent == "human":
+        return await ask_for_person(actor, deps, inbound.text)
+    return [not_understood(actor)]
+
+
+def clarifying_question(
+    parse: Parse, actor: Actor, log_entry: int, min_probability: float = MIN_CHOICE_PROBABILITY
+) -> Reply:
+    choices = [
+        intent
+        for intent, probability in parse.intent_ranking
+        if probability >= min_probability and intent != "out_of_scope"
+    ][:MAX_CHOICES]
+    buttons = [
+        Button(_choice_label(intent, parse, actor.lang), f"clarify:{log_entry}:{intent}")
+        for intent in choices
+    ]
+    buttons.append(Button(t(actor.lang, "clarify.none"), f"clarify:{log_entry}:none"))
+    return Reply(t(actor.lang, "clarify.question"), buttons=tuple(buttons))
+
+
+def _choice_label(intent: str, parse: Parse, lang: str) -> str:
+    label = t(lang, f"intent.{intent}")
+    if intent in TICKET_INTENTS and parse.category:
+        label += (
+            f"（{render.category_name(parse.category, lang)}）"
+            if lang.startswith("zh")
+            else (f" ({render.category_name(parse.category, lang)})")
+        )
+    return label
+
+
+async def clarified(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """The sender picked a reading of an earlier message."""
+    entry_text, _, intent = args.partition(":")
+    stale = [Reply(t(actor.lang, "error.stale_button"))]
+    if not entry_text.isdigit():
+        return stale
+    async with deps.storage() as uow:
+        logged = await uow.messages.get(int(entry_text))
+    if (
+        logged is None
+        or logged.channel != inbound.sender.channel
+        or logged.sender_id != inbound.sender.user_id
+        or logged.ticket_number is not None  # already acted on
+    ):
+        return stale
+    if intent == "none":
+        return [Reply(t(actor.lang, "clarify.rephrase"))]
+    if intent not in TICKET_INTENTS | {"query_status", "urge", "cancel", "feedback", "greeting", "human"}:
+        return stale
+    original = replace(inbound, text=logged.text, chat_id=logged.chat_id, payload=None)
+    parse = await deps.nlu.parse(logged.text)
+    return await act(intent, parse, original, actor, deps, int(entry_text))

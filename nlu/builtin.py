@@ -1,0 +1,84 @@
+"""The default NLU backend: the builtin model plus rule-based entities and urgency.
+
+The model is trained from `nlu/data` on first use (a few seconds) and cached, keyed by a
+fingerprint of the training data and the feature version, so a changed data set is never
+served by a stale model. `xiaoer nlu train` rebuilds it on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from nlu.entities import extract
+from nlu.features import FEATURE_VERSION, features
+from nlu.lang import detect_lang
+from nlu.model import CATEGORY_INTENTS, Model, train
+from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
+from nlu.types import Parse
+from nlu.urgency import is_urgent
+
+CACHE_ENV = "XIAOER_NLU_CACHE"
+
+
+def default_model_path(data_dir: Path = DATA_DIR) -> Path:
+    cache = os.environ.get(CACHE_ENV)
+    base = (
+        Path(cache) if cache else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "xiaoer"
+    )
+    return base / f"nlu-{FEATURE_VERSION}-{data_fingerprint(data_dir)}.npz"
+
+
+def build_model(path: Path | None = None, data_dir: Path = DATA_DIR) -> Path:
+    """Train from the data directory and save; returns where the model went."""
+    target = path or default_model_path(data_dir)
+    train(load_examples(data_dir)).save(target)
+    return target
+
+
+class BuiltinNlu:
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    @classmethod
+    def load(cls, path: Path | None = None, on_build: Callable[[Path], None] | None = None) -> BuiltinNlu:
+        """Load the model, training it first if it is not there (`on_build` hears about that)."""
+        target = path or default_model_path()
+        if not target.exists():
+            if on_build is not None:
+                on_build(target)
+            build_model(target)
+        return cls(Model.load(target))
+
+    async def parse(self, text: str) -> Parse:
+        return self.parse_now(text)
+
+    def parse_now(self, text: str) -> Parse:
+        entities, spans = extract(text)
+        index, values = self.model.vectorize(features(text, spans))
+        intent_probabilities = self.model.intent.probabilities(index, values)
+        order = np.argsort(-intent_probabilities)
+        ranking = tuple(
+            (self.model.intent.labels[i], round(float(intent_probabilities[i]), 4)) for i in order[:5]
+        )
+        intent, confidence = ranking[0]
+        category, category_confidence = None, 0.0
+        if intent in CATEGORY_INTENTS:
+            category_probabilities = self.model.category.probabilities(index, values)
+            best = int(np.argmax(category_probabilities))
+            category = self.model.category.labels[best]
+            category_confidence = round(float(category_probabilities[best]), 4)
+        return Parse(
+            text=text,
+            lang=detect_lang(text),
+            intent=intent,
+            confidence=confidence,
+            intent_ranking=ranking,
+            category=category,
+            category_confidence=category_confidence,
+            urgent=is_urgent(text),
+            entities=entities,
+        )

@@ -1,0 +1,215 @@
+"""Rule-based entity extraction: credit codes, phones, yuan amounts, ticket references, companies.
+
+Extractors run in a fixed order and blank out what they matched, so a credit code is never read
+as a phone number and a phone number never as an amount. Each key keeps its first occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from nlu.numbers import CHINESE_NUMERAL_CHARS, parse_number
+from nlu.uscc import is_valid
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    key: str
+    value: object
+    start: int
+    end: int
+
+
+def normalize(text: str) -> str:
+    """Full-width letters, digits and punctuation to their ASCII forms, one character for one,
+    so that offsets into the result are offsets into the original text."""
+    return "".join(_fold(c) for c in text)
+
+
+def _fold(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 else char
+
+
+_USCC = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{2}\d{6}[0-9A-Za-z]{10}(?![0-9A-Za-z])")
+
+_TICKET = re.compile(
+    r"(?:#|＃)\s?(?P<a>\d{1,9})(?!\d)"
+    r"|工单\s*(?:号|编号)?\s*[:：]?\s*[#＃]?\s*(?P<b>\d{1,9})(?!\d)"
+    r"|(?<!\d)(?P<c>\d{1,9})\s*号\s*(?:工单|诉求|单子)"
+    r"|(?:编号|单号|受理号)\s*(?:是|为)?\s*[:：]?\s*[#＃]?\s*(?P<d>\d{1,9})(?!\d)"
+    r"|(?<![A-Za-z])ticket\s*(?:no\.?|number|num|id|#)?\s*[:：]?\s*#?\s*(?P<e>\d{1,9})(?!\d)"
+    r"|(?<![A-Za-z])no\.\s*(?P<f>\d{1,9})(?!\d)",
+    re.IGNORECASE,
+)
+
+_PHONE = re.compile(
+    r"(?<![\d+])(?:"
+    r"(?P<intl>\+\s?\d{1,3}[\s-]?(?:\(\d{1,4}\)[\s-]?)?\d{2,4}(?:[\s-]?\d{2,4}){1,3})"
+    r"|(?:(?:86|0086)[\s-]?)?(?P<mobile>1[3-9]\d(?:[\s-]?\d{4}){2})"
+    r"|(?P<land>\(?0\d{2,3}\)?[\s-]?\d{7,8})"
+    r"|(?P<service>[48]00[\s-]?\d{3}[\s-]?\d{4})"
+    r")(?!\d)"
+)
+
+_NUMBER = rf"\d[\d,]*(?:\.\d+)?|[{CHINESE_NUMERAL_CHARS}]+"
+_FOREIGN = (
+    r"\s*(?:美元|美金|欧元|港币|港元|日元|英镑|韩元|卢布|澳元|加元|新加坡元|"
+    r"USD|US\$|EUR|HKD|JPY|GBP|dollars?|euros?)"
+)
+_QUANTITY = (
+    r"\s*(?:平方米|平方|平米|㎡|亩|吨|人|名|位|台|套|件|个|辆|次|公里|千米|米|户|家|只|箱|株|头|份|张|"
+    r"吨|度|千瓦|kw|kwh|小时|天|年|月|条|篇|项|份|倍|股|册|盒)"
+)
+_ZH_AMOUNT = re.compile(
+    rf"(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*"
+    r"(?P<unit>亿元|亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|千元|千块|元|块钱|块)"
+    rf"(?!{_FOREIGN})(?!{_QUANTITY})",
+    re.IGNORECASE,
+)
+_ZH_PREFIXED = re.compile(r"(?P<cur>[¥￥]|人民币)\s*(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s*[万亿千百\d])")
+_EN_SCALE = r"(?P<scale>million|mn|m|billion|bn|b|thousand|k)?"
+_EN_AMOUNT = re.compile(
+    rf"(?:(?<![A-Za-z])(?:RMB|CNY)|[¥￥])\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*{_EN_SCALE}(?![A-Za-z])"
+    rf"|(?<![A-Za-z0-9.])(?P<num2>\d[\d,]*(?:\.\d+)?)\s*(?P<scale2>million|mn|m|billion|bn|thousand|k)?\s*"
+    r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_ZH_UNITS = {"亿": 10**8, "千万": 10**7, "百万": 10**6, "十万": 10**5, "万": 10**4, "千": 10**3}
+_EN_SCALES = {
+    "million": 10**6,
+    "mn": 10**6,
+    "m": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "b": 10**9,
+    "thousand": 10**3,
+    "k": 10**3,
+}
+
+_ZH_LEGAL = (
+    r"(?:集团股份有限公司|集团有限公司|股份有限公司|有限责任公司|有限公司|分公司|集团|公司|"
+    r"工厂|厂|合作社|工作室|事务所|研究院|商行|经营部)"
+)
+_ZH_COMPANY = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9()（）·&]{{2,40}}?{_ZH_LEGAL}")
+# Where a company name cannot start: the words before it in a sentence ("我们是…", "欠我们…").
+_ZH_BOUNDARY = re.compile(
+    r".*(?:我们是|我是|我们|我司|本司|本公司|贵公司|该公司|这家|那家|一家|来自|代表|关于|这边|这里|咱们|请问|您好|你好|"
+    r"是|的|在|被|向|欠|跟|给|与|对|帮|找|和|把|让|替|了|说|由|从|到|等|及|或|为)"
+)
+_EN_LEGAL = (
+    r"(?:Co\.,?\s?Ltd\.?|Co\.\s?Limited|Company\s+Limited|Limited|Ltd\.?|Inc\.?|LLC|L\.L\.C\.|Corp\.?|"
+    r"Corporation|Group(?:\s+(?:Co\.,?\s?Ltd\.?|Limited|Ltd\.?|Inc\.?))?|GmbH|PLC)"
+)
+_EN_COMPANY = re.compile(
+    rf"(?:[A-Z][\w&'.-]*,?\s+|\([A-Z][a-z]+\)\s+|(?:and|of|&)\s+){{1,8}}{_EN_LEGAL}(?![\w])"
+)
+_EN_LEADING = re.compile(
+    r"^(?:(?:We|Our|I|I'm|Im|Hi|Hello|Dear|This|From|At|For|My|Hey|Please|Thanks|Thank|Is|Are|Can|Could|"
+    r"Hey|Regarding|Re|About|Sir|Madam|Mr|Ms|Mrs|Yes|No|OK|Ok|So|And|But|Also|The\s+(?=[A-Z]\w*\s+[A-Z]))"
+    r"[,.]?\s+)+"
+)
+
+
+def extract(text: str) -> tuple[dict[str, object], list[Span]]:
+    """Entities by key (first occurrence) and every span found, in text order."""
+    work = normalize(text)
+    spans: list[Span] = []
+    work = _codes(work, spans)
+    work = _tickets(work, spans)
+    work = _phones(work, spans)
+    work = _amounts(work, spans)
+    _companies(text, work, spans)
+    spans.sort(key=lambda s: s.start)
+    found: dict[str, object] = {}
+    for span in spans:
+        found.setdefault(span.key, span.value)
+    return found, spans
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _codes(text: str, spans: list[Span]) -> str:
+    for m in _USCC.finditer(text):
+        code = m.group(0).upper()
+        if sum(c.isdigit() for c in code) < 8:  # an 18-letter word, not a code
+            continue
+        spans.append(Span("uscc" if is_valid(code) else "uscc_invalid", code, m.start(), m.end()))
+        text = _blank(text, m.start(), m.end())
+    return text
+
+
+def _tickets(text: str, spans: list[Span]) -> str:
+    for m in _TICKET.finditer(text):
+        digits = next(g for g in m.groups() if g is not None)
+        spans.append(Span("ticket_ref", int(digits), m.start(), m.end()))
+        text = _blank(text, m.start(), m.end())
+    return text
+
+
+def _phones(text: str, spans: list[Span]) -> str:
+    for m in _PHONE.finditer(text):
+        raw = m.group(0)
+        digits = re.sub(r"\D", "", raw)
+        if m.group("intl"):
+            if len(digits) < 8:
+                continue
+            value = "+" + digits
+        else:
+            value = digits
+        spans.append(Span("phone", value, m.start(), m.end()))
+        text = _blank(text, m.start(), m.end())
+    return text
+
+
+def _amounts(text: str, spans: list[Span]) -> str:
+    for m in _ZH_AMOUNT.finditer(text):
+        number = parse_number(m.group("num"))
+        if number is None:
+            continue
+        unit = m.group("unit").removesuffix("元").removesuffix("块钱").removesuffix("块")
+        if unit == "千" and not m.group("unit").endswith(("元", "块")):
+            continue
+        spans.append(Span("amount_yuan", round(number * _ZH_UNITS.get(unit, 1)), m.start(), m.end()))
+        text = _blank(text, m.start(), m.end())
+    for m in _ZH_PREFIXED.finditer(text):
+        number = parse_number(m.group("num"))
+        if number is not None:
+            spans.append(Span("amount_yuan", round(number), m.start(), m.end()))
+            text = _blank(text, m.start(), m.end())
+    for m in _EN_AMOUNT.finditer(text):
+        number = parse_number(m.group("num") or m.group("num2"))
+        scale = (m.group("scale") or m.group("scale2") or "").lower()
+        if number is None:
+            continue
+        spans.append(Span("amount_yuan", round(number * _EN_SCALES.get(scale, 1)), m.start(), m.end()))
+        text = _blank(text, m.start(), m.end())
+    return text
+
+
+def _companies(original: str, work: str, spans: list[Span]) -> None:
+    for m in _ZH_COMPANY.finditer(work):
+        start = m.start()
+        name = m.group(0)
+        boundary = _ZH_BOUNDARY.match(name[: -_legal_length(name)])
+        if boundary is not None:
+            start += boundary.end()
+        core = original[start : m.end()]
+        if len(core) - _legal_length(core) < 2:  # 我们公司, 贵公司: no name
+            continue
+        spans.append(Span("company", core, start, m.end()))
+    for m in _EN_COMPANY.finditer(work):
+        leading = _EN_LEADING.match(m.group(0))
+        start = m.start() + (leading.end() if leading else 0)
+        name = original[start : m.end()].strip()
+        if name and len(name.split()) >= 2:
+            spans.append(Span("company", name, start, m.end()))
+
+
+def _legal_length(name: str) -> int:
+    match = re.search(rf"{_ZH_LEGAL}$", name)
+    return len(match.group(0)) if match else 0

@@ -1,0 +1,61 @@
+"""What the classifier sees of a message: character n-grams of Chinese, words and character
+n-grams of Latin script, and placeholders where entities stood (so "#42" and "#7" look alike)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from nlu.entities import Span, normalize
+
+FEATURE_VERSION = "3"  # bump when features change: cached models are keyed by it
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]+|[a-z][a-z']*|\d+|<[a-z_]+>|[?!]|[^\s\w{_CJK}]", re.IGNORECASE)
+_CJK_RUN = re.compile(rf"^[{_CJK}]+$")
+_PLACEHOLDER = {
+    "uscc": "<uscc>",
+    "uscc_invalid": "<uscc>",
+    "phone": "<phone>",
+    "amount_yuan": "<amount>",
+    "ticket_ref": "<ticket>",
+    "company": "<company>",
+}
+
+
+def with_placeholders(text: str, spans: list[Span]) -> str:
+    out, last = [], 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < last:
+            continue
+        out.append(text[last : span.start])
+        out.append(f" {_PLACEHOLDER[span.key]} ")
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def features(text: str, spans: list[Span]) -> list[str]:
+    normalized = normalize(with_placeholders(text, spans)).lower()
+    tokens = _TOKEN.findall(normalized)
+    found: list[str] = []
+    words: list[str] = []
+    for token in tokens:
+        if _CJK_RUN.match(token):
+            found.extend(f"c:{ch}" for ch in token)
+            found.extend(f"c:{token[i : i + 2]}" for i in range(len(token) - 1))
+            found.extend(f"c:{token[i : i + 3]}" for i in range(len(token) - 2))
+            words.append("<zh>")
+        elif token[0].isdigit():
+            found.append("n:0")
+            words.append("0")
+        else:
+            found.append(f"w:{token}")
+            if token[0].isalpha() and len(token) > 3:
+                padded = f"<{token}>"
+                found.extend(f"g:{padded[i : i + 4]}" for i in range(len(padded) - 3))
+            words.append(token)
+    found.extend(f"b:{a} {b}" for a, b in itertools.pairwise(words) if a != "<zh>" or b != "<zh>")
+    length = len(normalized.strip())
+    found.append("len:short" if length <= 6 else "len:long" if length >= 60 else "len:mid")
+    return found
