@@ -20,6 +20,12 @@ from nlu.training_data import DATA_DIR
 
 TRAINING_SPLITS = ("train", "val", "oos_train", "oos_val")
 PER_INTENT = 8  # from each of the 150 in-scope intents; all out-of-scope queries are kept
+# CLINC intents that are ours too (a greeting, "what can I ask you", thanks, "cancel that"): they
+# would teach the model that these are out of scope. Small-talk answers are left out likewise.
+OVERLAPPING = frozenset(
+    {"greeting", "goodbye", "what_can_i_ask_you", "thank_you", "cancel", "yes", "no", "maybe", "repeat",
+     "are_you_a_bot"}
+)
 SEED = 150
 
 HEADER = """\
@@ -37,7 +43,7 @@ def sample(data: dict[str, list[list[str]]]) -> list[str]:
         for text, intent in data[split]:
             if intent == "oos":
                 kept.append(text)
-            else:
+            elif intent not in OVERLAPPING:
                 by_intent[intent].append(text)
     rng = random.Random(SEED)
     for intent in sorted(by_intent):

@@ -49,7 +49,7 @@ _PHONE = re.compile(
     r"(?<![\d+])(?:"
     r"(?P<intl>\+\s?\d{1,3}[\s-]?(?:\(\d{1,4}\)[\s-]?)?\d{2,4}(?:[\s-]?\d{2,4}){1,3})"
     r"|(?:(?:86|0086)[\s-]?)?(?P<mobile>1[3-9]\d(?:[\s-]?\d{4}){2})"
-    r"|(?P<land>\(?0\d{2,3}\)?[\s-]?\d{7,8})"
+    r"|(?P<land>\(?0\d{2,3}\)?[\s-]?(?:\d{7,8}|\d{3,4}[\s-]\d{4}))"
     r"|(?P<service>[48]00[\s-]?\d{3}[\s-]?\d{4})"
     r")(?!\d)"
 )
@@ -64,8 +64,8 @@ _QUANTITY = (
     r"吨|度|千瓦|kw|kwh|小时|天|年|月|条|篇|项|份|倍|股|册|盒)"
 )
 _ZH_AMOUNT = re.compile(
-    rf"(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*"
-    r"(?P<unit>亿元|亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|千元|千块|元|块钱|块)"
+    rf"(?<![几数多好上近约])(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*"
+    r"(?P<unit>亿元|亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|千元|千块|元|块钱|(?<=\d)块(?![\u4e00-\u9fff]))"
     rf"(?!{_FOREIGN})(?!{_QUANTITY})",
     re.IGNORECASE,
 )
@@ -91,23 +91,27 @@ _EN_SCALES = {
 
 _ZH_LEGAL = (
     r"(?:集团股份有限公司|集团有限公司|股份有限公司|有限责任公司|有限公司|分公司|集团|公司|"
-    r"工厂|厂|合作社|工作室|事务所|研究院|商行|经营部)"
+    r"工厂|厂(?![房区长家商址内外里子])|合作社|工作室|事务所|研究院|商行|经营部)"
 )
+# Bare forms (公司, 厂, 集团) follow generic nouns too (担保公司, 供电公司): a name needs 4 characters.
+_BARE_FORMS = ("公司", "工厂", "厂", "集团")
 _ZH_COMPANY = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9()（）·&]{{2,40}}?{_ZH_LEGAL}")
 # Where a company name cannot start: the words before it in a sentence ("我们是…", "欠我们…").
 _ZH_BOUNDARY = re.compile(
-    r".*(?:我们是|我是|我们|我司|本司|本公司|贵公司|该公司|这家|那家|一家|来自|代表|关于|这边|这里|咱们|请问|您好|你好|"
+    r".*(?:我们是|我是|我们|我司|本司|本公司|贵公司|该公司|这家|那家|一家|那个|这个|之前|来自|代表|关于|这边|这里|"
+    r"咱们|请问|您好|你好|协调|希望|麻烦|帮忙|对接|联系|"
     r"是|的|在|被|向|欠|跟|给|与|对|帮|找|和|把|让|替|了|说|由|从|到|等|及|或|为)"
 )
 _EN_LEGAL = (
-    r"(?:Co\.,?\s?Ltd\.?|Co\.\s?Limited|Company\s+Limited|Limited|Ltd\.?|Inc\.?|LLC|L\.L\.C\.|Corp\.?|"
+    r"(?:Co\.,?\s?Ltd\.?|Co\.\s?Limited|Company\s+Limited|Limited|Ltd\.?|Inc\.?|LLC|L\.L\.C\.|Corp\.?|Co\.|"
     r"Corporation|Group(?:\s+(?:Co\.,?\s?Ltd\.?|Limited|Ltd\.?|Inc\.?))?|GmbH|PLC)"
 )
 _EN_COMPANY = re.compile(
     rf"(?:[A-Z][\w&'.-]*,?\s+|\([A-Z][a-z]+\)\s+|(?:and|of|&)\s+){{1,8}}{_EN_LEGAL}(?![\w])"
 )
 _EN_LEADING = re.compile(
-    r"^(?:(?:We|Our|I|I'm|Im|Hi|Hello|Dear|This|From|At|For|My|Hey|Please|Thanks|Thank|Is|Are|Can|Could|"
+    r"^(?:(?:We|We're|We’re|Were|Our|I|I'm|Im|Hi|Hello|Dear|This|It's|From|At|For|My|Hey|Please|Thanks|Thank|"
+    r"Is|Are|Can|Could|"
     r"Hey|Regarding|Re|About|Sir|Madam|Mr|Ms|Mrs|Yes|No|OK|Ok|So|And|But|Also|The\s+(?=[A-Z]\w*\s+[A-Z]))"
     r"[,.]?\s+)+"
 )
@@ -198,8 +202,12 @@ def _companies(original: str, work: str, spans: list[Span]) -> None:
         boundary = _ZH_BOUNDARY.match(name[: -_legal_length(name)])
         if boundary is not None:
             start += boundary.end()
+        while start < m.end() and original[start] in "(（":
+            start += 1  # an opening bracket before the name: （南安市恒通石材厂）
         core = original[start : m.end()]
-        if len(core) - _legal_length(core) < 2:  # 我们公司, 贵公司: no name
+        legal = core[len(core) - _legal_length(core) :]
+        name_length = len(core) - len(legal)
+        if name_length < 2 or (legal in _BARE_FORMS and name_length < 4) or any(c.isdigit() for c in core[:2]):
             continue
         spans.append(Span("company", core, start, m.end()))
     for m in _EN_COMPANY.finditer(work):

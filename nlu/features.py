@@ -7,8 +7,9 @@ import itertools
 import re
 
 from nlu.entities import Span, normalize
+from nlu.lexicon import cue_features
 
-FEATURE_VERSION = "3"  # bump when features change: cached models are keyed by it
+FEATURE_VERSION = "4"  # bump when features change: cached models are keyed by it
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[a-z][a-z']*|\d+|<[a-z_]+>|[?!]|[^\s\w{_CJK}]", re.IGNORECASE)
@@ -56,6 +57,7 @@ def features(text: str, spans: list[Span]) -> list[str]:
                 found.extend(f"g:{padded[i : i + 4]}" for i in range(len(padded) - 3))
             words.append(token)
     found.extend(f"b:{a} {b}" for a, b in itertools.pairwise(words) if a != "<zh>" or b != "<zh>")
+    found.extend(cue_features(normalized))
     length = len(normalized.strip())
     found.append("len:short" if length <= 6 else "len:long" if length >= 60 else "len:mid")
     return found

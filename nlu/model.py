@@ -92,7 +92,14 @@ def example_features(text: str) -> list[str]:
     return features(text, extract(text)[1])
 
 
-def train(examples: Sequence[Example], *, c_intent: float = 8.0, c_category: float = 8.0) -> Model:
+def train(
+    examples: Sequence[Example],
+    *,
+    c_intent: float = 8.0,
+    c_category: float = 8.0,
+    balanced: bool = False,
+    min_df: int = 1,
+) -> Model:
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
@@ -100,12 +107,10 @@ def train(examples: Sequence[Example], *, c_intent: float = 8.0, c_category: flo
     document_frequency: Counter[str] = Counter()
     for feats in featurized:
         document_frequency.update(set(feats))
-    vocabulary = {f: i for i, f in enumerate(sorted(document_frequency))}
+    kept = sorted(f for f, df in document_frequency.items() if df >= min_df)
+    vocabulary = {f: i for i, f in enumerate(kept)}
     n = len(featurized)
-    idf = np.array(
-        [math.log((1 + n) / (1 + document_frequency[f])) + 1.0 for f in sorted(document_frequency)],
-        dtype=np.float32,
-    )
+    idf = np.array([math.log((1 + n) / (1 + document_frequency[f])) + 1.0 for f in kept], dtype=np.float32)
     model = Model(vocabulary, idf, _empty_head(), _empty_head())
     rows, cols, vals = [], [], []
     for row, feats in enumerate(featurized):
@@ -115,13 +120,18 @@ def train(examples: Sequence[Example], *, c_intent: float = 8.0, c_category: flo
         vals.extend(values.tolist())
     matrix = csr_matrix((vals, (rows, cols)), shape=(n, len(vocabulary)), dtype=np.float32)
 
-    intent = _fit(LogisticRegression(C=c_intent, max_iter=3000), matrix, [e.intent for e in examples])
+    weights = "balanced" if balanced else None
+    intent = _fit(
+        LogisticRegression(C=c_intent, max_iter=3000, class_weight=weights), matrix, [e.intent for e in examples]
+    )
     with_category = [i for i, e in enumerate(examples) if e.intent in CATEGORY_INTENTS and e.category]
     category_labels = [examples[i].category or "other" for i in with_category]
     unknown = set(category_labels) - set(CATEGORIES)
     if unknown:
         raise ValueError(f"unknown categories in training data: {sorted(unknown)}")
-    category = _fit(LogisticRegression(C=c_category, max_iter=3000), matrix[with_category], category_labels)
+    category = _fit(
+        LogisticRegression(C=c_category, max_iter=3000, class_weight=weights), matrix[with_category], category_labels
+    )
     return Model(vocabulary, idf, intent, category)
 
 

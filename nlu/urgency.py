@@ -11,20 +11,22 @@ _NOT_URGENT = re.compile(
     re.IGNORECASE,
 )
 _URGENT_ZH = re.compile(
-    r"(?<!应)(?<!燃眉之)急(?!救)|紧急|加急|尽快|尽早|马上|立刻|立即|火速|赶紧|赶快|抓紧|刻不容缓|十万火急|"
-    r"等不了|等不起|来不及|撑不住|扛不住|揭不开锅|"
+    r"(?<!应)(?<!燃眉之)急(?!救)|紧急|加急|尽快|尽早|马上|立刻|立即|火速|赶紧|赶快|抓紧|加快|快点|刻不容缓|十万火急|"
     r"停产|停工|停线|停机|停摆|断供|断货|断电|停电|停水|停气|被迫停|关停|"
     r"(?:每天|每日|一天|日)(?:都)?(?:在)?(?:损失|亏损?|赔|罚)|损失.{0,8}(?:每天|一天)|"
-    r"(?:\d+|[一二两三四五六七八九十几])天(?:内|之内|后)|明天|后天|今天之内|今晚|本周内|这周[内五六日]|"
+    r"(?:\d+|[一二两三四五六七八九十几])天(?:内|之内|后)|(?:明天|后天|今晚|今天).{0,4}(?:到期|截止|就要|必须|交货|停|前)|"
+    r"今天之内|本周内|这周[内五六日]|"
     r"下周[一二三四五]前?|月底前(?:必须|就要)|(?:下|这|本)(?:周|礼拜|星期)(?:一|二|三|四|五)?(?:就|必须)"
 )
 _URGENT_EN = re.compile(
-    r"\burgent(?:ly)?\b|\basap\b|a\.s\.a\.p|as soon as possible|immediately|right away|emergency|"
+    r"\burgent(?:ly)?\b|\basap\b|a\.s\.a\.p|as soon as possible|immediately|right away|emergency|expedite|"
     r"\bhurry\b|time[- ]sensitive|can't wait|cannot wait|running out of time|"
     r"\b(?:halt(?:ed)?|shut(?:\s|-)?down|stopped production|production (?:has |is )?(?:stopped|halted)|"
     r"(?:line|lines|factory|plant) (?:has |is |are )?(?:stopped|down|idle))\b|"
-    r"losing .{0,25}(?:a|per|every) day|daily loss|(?:a|per|every) day .{0,15}los|"
-    r"within (?:\d+|a few|two|three|four|five|a couple of) (?:days|hours)|by tomorrow|tomorrow|tonight|"
+    r"(?:losing|costing|costs|lose) .{0,25}(?:a|per|every) day|daily loss|(?:a|per|every) day .{0,15}los|"
+    r"within (?:\d+|a few|two|three|four|five|a couple of) (?:days|hours)|by tomorrow|(?:due|expires?|closes?) "
+    r"(?:tomorrow|tonight)|tomorrow is the deadline|"
+    r"\b(?:on|by|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"(?:due|deadline) (?:is )?(?:this|next) (?:week|monday|tuesday|wednesday|thursday|friday)|"
     r"by (?:this |next )?(?:monday|tuesday|wednesday|thursday|friday)\b|in (?:\d+|two|three|a few) days",
     re.IGNORECASE,
