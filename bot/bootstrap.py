@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import SQLAlchemyError
+from alembic.util import CommandError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -37,7 +38,11 @@ class App:
         """A database failure during work, described for the operator; None for other errors."""
         if isinstance(exc, DatabaseUnavailable):
             return exc
-        if isinstance(exc, SQLAlchemyError | OSError | TimeoutError):
+        # The database itself failing (connection lost, locked, read-only) ends the session; an
+        # error about one message's data (DataError, IntegrityError) does not.
+        if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        ):
             return describe_failure(self.engine.url, exc)
         return None
 
@@ -103,6 +108,12 @@ async def build_app(
 async def _upgrade(engine: AsyncEngine) -> None:
     try:
         await migrate.upgrade(engine)
+    except CommandError as exc:  # a revision this Xiaoer does not know: a newer Xiaoer made it
+        raise DatabaseUnavailable(
+            mask_url(engine.url),
+            f"the schema is at a revision this Xiaoer does not know ({exc})",
+            "Was it upgraded by a newer Xiaoer? Run that version, or restore a backup.",
+        ) from None
     except SQLAlchemyError as exc:
         failure = describe_failure(engine.url, exc)
         raise DatabaseUnavailable(
@@ -118,6 +129,12 @@ async def _prepare_schema(engine: AsyncEngine) -> None:
         await _upgrade(engine)
         return
     current, head = await migrate.current_revision(engine), migrate.head_revision()
+    if current is not None and not migrate.is_known(current):
+        raise DatabaseUnavailable(
+            mask_url(engine.url),
+            f"the schema is at revision {current}, which this Xiaoer does not know",
+            "Was it upgraded by a newer Xiaoer? Run that version, or restore a backup.",
+        )
     if current != head:
         raise DatabaseUnavailable(
             mask_url(engine.url),

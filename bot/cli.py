@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -88,10 +89,31 @@ def shell(
 ) -> None:
     """Chat with Xiaoer in the terminal. Pipe lines into it to script a conversation."""
     settings = _settings(ctx)
-    _run(_shell(settings, database, as_))
+    start_as = _parse_as(as_, settings) if as_ is not None else None
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a line in another encoding is shown, not fatal
+    _run(_shell(settings, database, start_as))
 
 
-async def _shell(settings: Settings, database: str | None, as_: str | None) -> None:
+def _parse_as(value: str, settings: Settings) -> tuple[str, str]:
+    """`enterprise:<id>` or `officer:<id>`, checked against the configuration before anything runs."""
+    kind, _, wanted = value.partition(":")
+    officers = [o.id for o in settings.officers]
+    enterprises = [e.id for e in settings.demo.enterprises]
+    if kind == "officer" and wanted in officers:
+        return kind, wanted
+    if kind == "enterprise" and wanted:
+        return kind, wanted  # enterprises live in the database: checked once it is open
+    _fail(
+        [
+            f"xiaoer: --as {value!r}: expected officer:<id> or enterprise:<id>",
+            f"  officers: {', '.join(officers)}",
+            f"  demo enterprises: {', '.join(enterprises)}",
+        ]
+    )
+
+
+async def _shell(settings: Settings, database: str | None, start_as: tuple[str, str] | None) -> None:
     from bot.bootstrap import build_app
     from bot.channels.console import ConsoleShell, enterprise_identity
 
@@ -106,8 +128,9 @@ async def _shell(settings: Settings, database: str | None, as_: str | None) -> N
             identity=enterprise_identity(first) if first else "guest",
             lang=settings.language,
         )
-        if as_ is not None:
-            await shell_.say("/as " + as_.replace(":", " ", 1))
+        await shell_.greet()
+        if start_as is not None and not await shell_.switch_to(*start_as):
+            raise typer.Exit(EXIT_USAGE)
         await shell_.run(sys.stdin)
     finally:
         await app_.close()

@@ -11,11 +11,12 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from bot.domain.categories import CATEGORIES
 from bot.domain.enterprise import Enterprise
@@ -46,6 +47,7 @@ class DepartmentConfig(_Section):
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     head: str | None = None
+    lang: Literal["zh-CN", "en"] | None = None  # the officer group's language (default: `language`)
     telegram_chat_id: int | None = None
 
 
@@ -149,6 +151,17 @@ class Settings(BaseSettings):
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from None
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -165,7 +178,13 @@ class Settings(BaseSettings):
     def directory(self) -> Directory:
         return Directory.build(
             departments=(
-                Department(id=d.id, name_zh=d.name_zh, name_en=d.name_en, head_officer_id=d.head)
+                Department(
+                    id=d.id,
+                    name_zh=d.name_zh,
+                    name_en=d.name_en,
+                    head_officer_id=d.head,
+                    lang=d.lang or self.language,
+                )
                 for d in self.departments
             ),
             officers=(_officer(o) for o in self.officers),
@@ -224,6 +243,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         ) from None
     except OSError as exc:
         raise ConfigError(str(source), [f"cannot read the file: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(source), [f"byte {exc.start} is not UTF-8: save the file as UTF-8"]) from None
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -239,10 +260,13 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigError(str(source), [_describe(err) for err in exc.errors()]) from None
+        problems = [_describe(err) for err in exc.errors()] + unknown_environment()
+        raise ConfigError(str(source), problems) from None
+    except SettingsError as exc:  # e.g. XIAOER_DATABASE='not json' for a whole section
+        raise ConfigError(str(source), [f"environment: {exc}"]) from None
     finally:
         _yaml_data.reset(token)
-    problems = cross_check(settings)
+    problems = cross_check(settings) + unknown_environment()
     if problems:
         raise ConfigError(str(source), problems)
     return settings
@@ -255,7 +279,29 @@ def _describe(err: Any) -> str:
     message = err["msg"]
     if err["type"] == "extra_forbidden":
         message = "unknown key (check its spelling and indentation)"
+    variable = _ENV_PREFIX + "__".join(str(p).upper() for p in err["loc"] if not isinstance(p, int))
+    if path and variable in os.environ:
+        message += f" (the value comes from the environment variable {variable})"
     return f"{path or '(top level)'}: {message}"
+
+
+_ENV_PREFIX = "XIAOER_"
+_NOT_SETTINGS = {"XIAOER_CONFIG", "XIAOER_NLU_CACHE", "XIAOER_TEST_POSTGRES_URL"}
+
+
+def unknown_environment() -> list[str]:
+    """XIAOER_* variables that set nothing: a typo there would otherwise go unnoticed."""
+    problems = []
+    for name in sorted(os.environ):
+        if not name.startswith(_ENV_PREFIX) or name in _NOT_SETTINGS:
+            continue
+        top = name[len(_ENV_PREFIX) :].split("__")[0].lower()
+        if top not in Settings.model_fields:
+            problems.append(
+                f"environment variable {name}: sets no configuration key (sections are separated by "
+                f"two underscores, e.g. XIAOER_DATABASE__URL)"
+            )
+    return problems
 
 
 def cross_check(settings: Settings) -> list[str]:
@@ -288,7 +334,10 @@ def cross_check(settings: Settings) -> list[str]:
     missing = [c for c in CATEGORIES if c not in settings.categories]
     if missing:
         problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
+    if "system" in officer_ids:
+        problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
+    _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):
         if e.liaison is not None and e.liaison not in officer_ids:
             problems.append(f"demo.enterprises[{i}].liaison: unknown officer '{e.liaison}'")

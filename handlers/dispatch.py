@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.domain.errors import DomainError, Usage
+from bot.domain.errors import DomainError, NotFound, Usage
 from bot.domain.messages import Actor, Inbound, Reply
 from bot.i18n import t
 from handlers import enterprise, officer
@@ -27,14 +27,18 @@ class Command:
     who: str  # "staff", "enterprise" or "any"
 
 
-_NUMBER = re.compile(r"^\s*#?(\d{1,9})\b\s*(.*)$", re.DOTALL)
+_NUMBER = re.compile(r"^\s*#?(\d+)(?!\S)\s*(.*)$", re.DOTALL)
+_LARGEST_NUMBER = 2**31 - 1  # beyond any stored ticket: answer "not found", not "bad format"
 
 
 def _number_and_rest(command: str, args: str, need_text: bool) -> tuple[int, str]:
     match = _NUMBER.match(args)
     if match is None or (need_text and not match.group(2).strip()):
         raise Usage(command=command)
-    return int(match.group(1)), match.group(2).strip()
+    number = int(match.group(1))
+    if number > _LARGEST_NUMBER:
+        raise NotFound(ticket=f"#{match.group(1)}")
+    return number, match.group(2).strip()
 
 
 async def _status(actor: Actor, deps: Deps, args: str) -> list[Reply]:
@@ -108,7 +112,15 @@ COMMANDS: dict[str, Command] = {
 _BUTTON_COMMANDS = frozenset({"confirm", "notresolved"})
 
 
+def storable(text: str) -> str:
+    """Text every database accepts: no NUL characters, no unpaired surrogates (undecodable input)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
+    inbound = replace(
+        inbound, text=storable(inbound.text), payload=storable(inbound.payload) if inbound.payload else None
+    )
     # What a person sent is kept first, in its own transaction, whatever happens next.
     async with deps.storage() as uow:
         log_entry = await uow.messages.record(
@@ -124,7 +136,7 @@ async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
     try:
         return await _route(inbound, actor, deps, log_entry)
     except DomainError as error:
-        return [Reply(explain(error, actor.lang, deps.directory))]
+        return [Reply(explain(error, actor, deps.directory))]
 
 
 async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
@@ -137,8 +149,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         return await _run_command(name, args, actor, deps)
     text = inbound.text.strip()
     if text.startswith("/"):
-        name, _, args = text[1:].partition(" ")
-        return await _run_command(name.split("@")[0].lower(), args, actor, deps)
+        name, *rest = text[1:].split(maxsplit=1)  # any white space, the full-width one included
+        return await _run_command(name.split("@")[0].lower(), rest[0] if rest else "", actor, deps)
     if not text:
         return [Reply(t(actor.lang, "error.empty_text"))]
     if actor.is_staff:

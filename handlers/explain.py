@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from bot.domain.errors import DomainError, IllegalTransition, Usage
+from bot.domain.errors import DomainError, IllegalTransition, NotAllowed, Usage
+from bot.domain.messages import Actor
 from bot.domain.org import Directory
-from bot.i18n import t
+from bot.i18n import catalogue, t
 from handlers import render
 
 
-def explain(error: DomainError, lang: str, directory: Directory) -> str:
+def explain(error: DomainError, actor: Actor, directory: Directory) -> str:
+    lang = actor.lang
     params = dict(error.params)
     if isinstance(error, Usage):
         return t(lang, error.key, usage=t(lang, f"usage.{params['command']}"))
@@ -18,7 +20,10 @@ def explain(error: DomainError, lang: str, directory: Directory) -> str:
         params["status"] = t(lang, f"status.{params['status']}")
     if "officer" in params:
         params["officer"] = render.officer_name(params["officer"], lang, directory)
-    text = t(lang, error.key, **params)
-    if isinstance(error, IllegalTransition) and error.params.get("status") == "dispatched":
+    key = error.key
+    if isinstance(error, NotAllowed) and f"{key}_{error.params.get('action')}" in catalogue("zh-CN"):
+        key = f"{key}_{error.params['action']}"  # a refusal that says why for this action
+    text = t(lang, key, **params)
+    if isinstance(error, IllegalTransition) and error.params.get("status") == "dispatched" and actor.is_staff:
         text += "\n" + t(lang, "hint.take_first", number=str(params.get("ticket", "")).lstrip("#"))
     return text

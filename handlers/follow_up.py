@@ -80,6 +80,9 @@ def _notify_handlers(ticket: Ticket, deps: Deps, key: str, **params: str) -> lis
         return [Reply(t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id))]
     if ticket.department_id is not None:
         return [
-            Reply(t(deps.default_lang, key, ref=ticket.ref, **params), to=ToDepartment(ticket.department_id))
+            Reply(
+                t(deps.directory.group_lang(ticket.department_id), key, ref=ticket.ref, **params),
+                to=ToDepartment(ticket.department_id),
+            )
         ]
     return []

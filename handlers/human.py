@@ -22,7 +22,8 @@ async def ask_for_person(actor: Actor, deps: Deps, text: str) -> list[Reply]:
         ]
     department_id = deps.directory.lead_department("other")
     department = render.department_name(department_id, actor.lang, deps.directory)
-    notice = t(deps.default_lang, "human.notice", contact=actor.display_name, company=company, text=text)
+    group_lang = deps.directory.group_lang(department_id)
+    notice = t(group_lang, "human.notice", contact=actor.display_name, company=company, text=text)
     return [
         Reply(t(actor.lang, "human.no_liaison", department=department)),
         Reply(notice, to=ToDepartment(department_id)),

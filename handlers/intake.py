@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.domain.enterprise import Enterprise
 from bot.domain.messages import SYSTEM_ACTOR, Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.routing import route_demand
 from bot.domain.sla import deadlines_for
@@ -70,23 +71,19 @@ async def open_demand(
         acknowledgement += "\n" + t(lang, "intake.unverified")
     replies = [Reply(acknowledgement)]
 
-    company = enterprise.name if enterprise else t(deps.default_lang, "ticket.unverified_company")
     if routing.assignee_id is not None:
         officer = deps.directory.officers[routing.assignee_id]
-        replies.append(
-            Reply(_new_ticket_notice(ticket, company, officer.lang, deps), to=ToOfficer(officer.id))
-        )
+        notice = _new_ticket_notice(ticket, enterprise, officer.lang, deps)
+        replies.append(Reply(notice, to=ToOfficer(officer.id)))
     else:
-        replies.append(
-            Reply(
-                _new_ticket_notice(ticket, company, deps.default_lang, deps),
-                to=ToDepartment(routing.department_id),
-            )
-        )
+        group_lang = deps.directory.group_lang(routing.department_id)
+        notice = _new_ticket_notice(ticket, enterprise, group_lang, deps)
+        replies.append(Reply(notice, to=ToDepartment(routing.department_id)))
     return replies
 
 
-def _new_ticket_notice(ticket: Ticket, company: str, lang: str, deps: Deps) -> str:
+def _new_ticket_notice(ticket: Ticket, enterprise: Enterprise | None, lang: str, deps: Deps) -> str:
+    company = enterprise.name if enterprise else t(lang, "ticket.unverified_company")
     return t(
         lang,
         "intake.notice",

@@ -23,8 +23,18 @@ PER_INTENT = 8  # from each of the 150 in-scope intents; all out-of-scope querie
 # CLINC intents that are ours too (a greeting, "what can I ask you", thanks, "cancel that"): they
 # would teach the model that these are out of scope. Small-talk answers are left out likewise.
 OVERLAPPING = frozenset(
-    {"greeting", "goodbye", "what_can_i_ask_you", "thank_you", "cancel", "yes", "no", "maybe", "repeat",
-     "are_you_a_bot"}
+    {
+        "greeting",
+        "goodbye",
+        "what_can_i_ask_you",
+        "thank_you",
+        "cancel",
+        "yes",
+        "no",
+        "maybe",
+        "repeat",
+        "are_you_a_bot",
+    }
 )
 SEED = 150
 

@@ -207,7 +207,11 @@ def _companies(original: str, work: str, spans: list[Span]) -> None:
         core = original[start : m.end()]
         legal = core[len(core) - _legal_length(core) :]
         name_length = len(core) - len(legal)
-        if name_length < 2 or (legal in _BARE_FORMS and name_length < 4) or any(c.isdigit() for c in core[:2]):
+        if (
+            name_length < 2
+            or (legal in _BARE_FORMS and name_length < 4)
+            or any(c.isdigit() for c in core[:2])
+        ):
             continue
         spans.append(Span("company", core, start, m.end()))
     for m in _EN_COMPANY.finditer(work):

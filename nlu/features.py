@@ -9,7 +9,7 @@ import re
 from nlu.entities import Span, normalize
 from nlu.lexicon import cue_features
 
-FEATURE_VERSION = "4"  # bump when features change: cached models are keyed by it
+FEATURE_VERSION = "5"  # bump when features change: cached models are keyed by it
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[a-z][a-z']*|\d+|<[a-z_]+>|[?!]|[^\s\w{_CJK}]", re.IGNORECASE)

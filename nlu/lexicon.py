@@ -48,7 +48,12 @@ _CUES: dict[str, str] = {
     "int:policy": r"政策|条件|标准|申报|怎么申请|如何申请|符合|是否可以|有没有.{0,8}(补贴|政策|优惠|奖励)|哪些|多少|"
     r"\b(policy|policies|eligib\w+|criteria|requirements?|how (do we|to|can we) apply|what (support|incentives))\b",
 }
-_PATTERNS = {name: re.compile(words, re.IGNORECASE) for name, words in _CUES.items()}
+# \b would not separate "需要loan": Chinese characters count as word characters. Latin words end
+# where Latin letters end.
+_LATIN_EDGE = r"(?:(?<![A-Za-z])(?=[A-Za-z])|(?<=[A-Za-z])(?![A-Za-z]))"
+_PATTERNS = {
+    name: re.compile(words.replace(r"\b", _LATIN_EDGE), re.IGNORECASE) for name, words in _CUES.items()
+}
 
 
 def cue_features(text: str) -> list[str]:

@@ -18,7 +18,9 @@ _URGENT_ZH = re.compile(
     r"今天之内|本周内|这周[内五六日]|"
     r"下周[一二三四五]前?|月底前(?:必须|就要)|(?:下|这|本)(?:周|礼拜|星期)(?:一|二|三|四|五)?(?:就|必须)"
 )
-_URGENT_EN = re.compile(
+# \b would not separate "需要urgent": Chinese characters count as word characters.
+_LATIN_EDGE = r"(?:(?<![A-Za-z])(?=[A-Za-z])|(?<=[A-Za-z])(?![A-Za-z]))"
+_URGENT_EN_WORDS = (
     r"\burgent(?:ly)?\b|\basap\b|a\.s\.a\.p|as soon as possible|immediately|right away|emergency|expedite|"
     r"\bhurry\b|time[- ]sensitive|can't wait|cannot wait|running out of time|"
     r"\b(?:halt(?:ed)?|shut(?:\s|-)?down|stopped production|production (?:has |is )?(?:stopped|halted)|"
@@ -28,9 +30,9 @@ _URGENT_EN = re.compile(
     r"(?:tomorrow|tonight)|tomorrow is the deadline|"
     r"\b(?:on|by|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"(?:due|deadline) (?:is )?(?:this|next) (?:week|monday|tuesday|wednesday|thursday|friday)|"
-    r"by (?:this |next )?(?:monday|tuesday|wednesday|thursday|friday)\b|in (?:\d+|two|three|a few) days",
-    re.IGNORECASE,
+    r"by (?:this |next )?(?:monday|tuesday|wednesday|thursday|friday)\b|in (?:\d+|two|three|a few) days"
 )
+_URGENT_EN = re.compile(_URGENT_EN_WORDS.replace(r"\b", _LATIN_EDGE), re.IGNORECASE)
 
 
 def is_urgent(text: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -29,10 +29,17 @@ class DatabaseUnavailable(Exception):
 
 
 def mask_url(url: str | URL) -> str:
+    """The URL with every password hidden: the user's, and any `password=` in the query."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parsed = make_url(url)
+    except Exception:  # ArgumentError, or ValueError for a port that is not a number
         return "<unparseable database URL>"
+    secret_keys = [
+        key for key in parsed.query if "password" in key.lower() or key.lower() in ("token", "secret")
+    ]
+    if secret_keys:
+        parsed = parsed.update_query_dict(dict.fromkeys(secret_keys, "***"))
+    return parsed.render_as_string(hide_password=True)
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -53,7 +60,8 @@ def sqlite_path(url: str | URL) -> Path | None:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        parsed.port  # noqa: B018  (a port that is not a number fails only when read)
+    except Exception:
         raise DatabaseUnavailable(
             mask_url(url),
             "the URL cannot be parsed",
@@ -67,6 +75,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S}
         kwargs["pool_pre_ping"] = True
     else:
+        backend = backend or "(none)"
         raise DatabaseUnavailable(
             mask_url(url),
             f"unsupported database '{backend}'",
@@ -74,8 +83,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
     try:
         engine = create_async_engine(parsed, **kwargs)
-    except (ArgumentError, ImportError) as exc:
-        raise DatabaseUnavailable(mask_url(url), str(exc), "Check the driver part of the URL.") from None
+    except Exception as exc:  # a synchronous driver (sqlite://), an unknown one, a bad argument
+        raise DatabaseUnavailable(
+            mask_url(url),
+            str(exc).splitlines()[0],
+            "Use an async driver: sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db.",
+        ) from None
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -175,6 +188,8 @@ def describe_failure(url: URL | str, exc: BaseException) -> DatabaseUnavailable:
         )
     if "password" in lowered or "authentication" in lowered:
         hint = "Check the user name and password."
+    elif "role" in lowered and "does not exist" in lowered:
+        hint = "Check the user name in the URL, or create that role on the server."
     elif "does not exist" in lowered:
         hint = "Create the database, or fix its name in the URL."
     else:

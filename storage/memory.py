@@ -1,7 +1,9 @@
 """An in-memory implementation of the storage protocols, for handler tests and benchmarks.
 
-It keeps the same promises as the SQL one (the contract suite checks both): numbers are assigned
-on add, nothing is visible to others before commit, and a stale update raises `Conflict`.
+It keeps the SQL implementation's promises (the contract suite checks both): numbers come from
+shared counters at add time, like database sequences; a unit of work sees its own writes, and
+others see them only after commit; a stale ticket update raises `Conflict`; duplicates raise
+`Duplicate`; a commit applies only what that unit of work changed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
-from storage.protocols import LoggedMessage
+from storage.protocols import Duplicate, LoggedMessage
+
+
+@dataclass
+class _Logged:
+    message: LoggedMessage
+    received_at: datetime
+    payload: str | None
 
 
 @dataclass
@@ -25,23 +34,7 @@ class _State:
     enterprises: dict[str, Enterprise] = field(default_factory=dict)
     contacts: dict[int, Contact] = field(default_factory=dict)
     officers: dict[str, bool] = field(default_factory=dict)  # id -> active
-    messages: dict[int, tuple[str, str, str, str, str | None, datetime, int | None]] = field(
-        default_factory=dict
-    )
-    next_ticket: int = 1
-    next_contact: int = 1
-    next_message: int = 1
-
-    def copy(self) -> _State:
-        return replace(
-            self,
-            tickets=dict(self.tickets),
-            events=list(self.events),
-            enterprises=dict(self.enterprises),
-            contacts=dict(self.contacts),
-            officers=dict(self.officers),
-            messages=dict(self.messages),
-        )
+    messages: dict[int, _Logged] = field(default_factory=dict)
 
 
 class MemoryStorage:
@@ -49,6 +42,9 @@ class MemoryStorage:
 
     def __init__(self) -> None:
         self.state = _State()
+        self.next_ticket = 1
+        self.next_contact = 1
+        self.next_message = 1
 
     def __call__(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -59,141 +55,161 @@ class MemoryUnitOfWork:
         self._storage = storage
 
     async def __aenter__(self) -> Self:
-        self._work = self._storage.state.copy()
-        self._read_versions: dict[int, int] = {}
-        self.tickets = _Tickets(self._work, self._read_versions)
-        self.events = _Events(self._work)
-        self.enterprises = _Enterprises(self._work)
-        self.contacts = _Contacts(self._work)
-        self.org = _Org(self._work)
-        self.messages = _Messages(self._work)
+        self._begin()
         return self
+
+    def _begin(self) -> None:
+        self._staged = _State()
+        self._read_versions: dict[int, int] = {}
+        shared, staged = self._storage.state, self._staged
+        self.tickets = _Tickets(self._storage, shared, staged, self._read_versions)
+        self.events = _Events(shared, staged)
+        self.enterprises = _Enterprises(shared, staged)
+        self.contacts = _Contacts(self._storage, shared, staged)
+        self.org = _Org(shared, staged)
+        self.messages = _Messages(self._storage, shared, staged)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._work = _State()
+        self._begin()  # drop whatever was not committed
 
     async def commit(self) -> None:
-        committed = self._storage.state
+        shared, staged = self._storage.state, self._staged
         for number, version in self._read_versions.items():
-            current = committed.tickets.get(number)
+            current = shared.tickets.get(number)
             if current is not None and current.version != version:
                 raise Conflict(ticket=f"#{number}")
-        self._storage.state = self._work
-        self._work = self._work.copy()
-        self._read_versions.clear()
+        for key in staged.enterprises:
+            if key in shared.enterprises:
+                raise Duplicate(f"enterprise {key}")
+        shared.tickets.update(staged.tickets)
+        shared.events.extend(staged.events)
+        shared.enterprises.update(staged.enterprises)
+        shared.contacts.update(staged.contacts)
+        shared.officers.update(staged.officers)
+        shared.messages.update(staged.messages)
+        self._begin()
 
 
-class _Tickets:
-    def __init__(self, state: _State, read_versions: dict[int, int]) -> None:
-        self._state = state
+class _Part:
+    def __init__(self, shared: _State, staged: _State) -> None:
+        self._shared = shared
+        self._staged = staged
+
+
+class _Tickets(_Part):
+    def __init__(
+        self, storage: MemoryStorage, shared: _State, staged: _State, read_versions: dict[int, int]
+    ) -> None:
+        super().__init__(shared, staged)
+        self._storage = storage
         self._read_versions = read_versions
 
+    def _all(self) -> dict[int, Ticket]:
+        return {**self._shared.tickets, **self._staged.tickets}
+
     async def add(self, ticket: Ticket) -> Ticket:
-        stored = replace(ticket, number=self._state.next_ticket, version=0)
-        self._state.next_ticket += 1
-        self._state.tickets[stored.number or 0] = stored
+        number = self._storage.next_ticket
+        self._storage.next_ticket += 1
+        stored = replace(ticket, number=number, version=0)
+        self._staged.tickets[number] = stored
         return stored
 
     async def get(self, number: int) -> Ticket | None:
-        return self._state.tickets.get(number)
+        return self._all().get(number)
 
     async def update(self, ticket: Ticket) -> Ticket:
         assert ticket.number is not None
-        current = self._state.tickets.get(ticket.number)
+        current = self._all().get(ticket.number)
         if current is None or current.version != ticket.version:
             raise Conflict(ticket=ticket.ref)
-        self._read_versions.setdefault(ticket.number, ticket.version)
+        if ticket.number in self._shared.tickets:
+            self._read_versions.setdefault(ticket.number, ticket.version)
         stored = replace(ticket, version=ticket.version + 1)
-        self._state.tickets[ticket.number] = stored
+        self._staged.tickets[ticket.number] = stored
         return stored
 
     async def for_enterprise(self, enterprise_id: str, limit: int = 20) -> list[Ticket]:
-        found = [t for t in self._state.tickets.values() if t.enterprise_id == enterprise_id]
+        found = [t for t in self._all().values() if t.enterprise_id == enterprise_id]
         return sorted(found, key=lambda t: -(t.number or 0))[:limit]
 
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
-        found = [t for t in self._state.tickets.values() if t.contact_id == contact_id]
+        found = [t for t in self._all().values() if t.contact_id == contact_id]
         return sorted(found, key=lambda t: -(t.number or 0))[:limit]
 
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
         found = [
             t
-            for t in self._state.tickets.values()
+            for t in self._all().values()
             if t.status is not Status.CLOSED
             and (t.assignee_id == officer_id or (t.assignee_id is None and t.department_id == department_id))
         ]
         return sorted(found, key=lambda t: (not t.urgent, t.number or 0))[:limit]
 
 
-class _Events:
-    def __init__(self, state: _State) -> None:
-        self._state = state
-
+class _Events(_Part):
     async def append(self, event: TicketEvent) -> None:
         assert event.ticket_number is not None, "an event is stored only for a stored ticket"
-        self._state.events.append(event)
+        self._staged.events.append(event)
 
     async def for_ticket(self, number: int) -> list[TicketEvent]:
-        return [e for e in self._state.events if e.ticket_number == number]
+        return [e for e in self._shared.events + self._staged.events if e.ticket_number == number]
 
 
-class _Enterprises:
-    def __init__(self, state: _State) -> None:
-        self._state = state
-
+class _Enterprises(_Part):
     async def get(self, enterprise_id: str) -> Enterprise | None:
-        return self._state.enterprises.get(enterprise_id)
+        return self._staged.enterprises.get(enterprise_id) or self._shared.enterprises.get(enterprise_id)
 
     async def add(self, enterprise: Enterprise) -> None:
-        if enterprise.id in self._state.enterprises:
-            raise ValueError(f"enterprise {enterprise.id} exists")
-        self._state.enterprises[enterprise.id] = enterprise
+        if enterprise.id in self._shared.enterprises or enterprise.id in self._staged.enterprises:
+            raise Duplicate(f"enterprise {enterprise.id}")
+        self._staged.enterprises[enterprise.id] = enterprise
 
     async def all(self) -> list[Enterprise]:
-        return [self._state.enterprises[k] for k in sorted(self._state.enterprises)]
+        merged = {**self._shared.enterprises, **self._staged.enterprises}
+        return [merged[k] for k in sorted(merged)]
 
 
-class _Contacts:
-    def __init__(self, state: _State) -> None:
-        self._state = state
+class _Contacts(_Part):
+    def __init__(self, storage: MemoryStorage, shared: _State, staged: _State) -> None:
+        super().__init__(shared, staged)
+        self._storage = storage
 
     async def by_identity(self, channel: str, external_id: str) -> Contact | None:
-        for contact in self._state.contacts.values():
+        for contact in [*self._shared.contacts.values(), *self._staged.contacts.values()]:
             if contact.channel == channel and contact.external_id == external_id:
                 return contact
         return None
 
     async def get(self, contact_id: int) -> Contact | None:
-        return self._state.contacts.get(contact_id)
+        return self._staged.contacts.get(contact_id) or self._shared.contacts.get(contact_id)
 
     async def add(self, contact: Contact) -> Contact:
         if await self.by_identity(contact.channel, contact.external_id) is not None:
-            raise ValueError(f"contact {contact.channel}:{contact.external_id} exists")
-        stored = replace(contact, id=self._state.next_contact)
-        self._state.next_contact += 1
-        self._state.contacts[stored.id or 0] = stored
+            raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
+        stored = replace(contact, id=self._storage.next_contact)
+        self._storage.next_contact += 1
+        self._staged.contacts[stored.id or 0] = stored
         return stored
 
 
-class _Org:
-    def __init__(self, state: _State) -> None:
-        self._state = state
-
+class _Org(_Part):
     async def sync(self, directory: Directory) -> None:
-        for officer_id in self._state.officers:
-            self._state.officers[officer_id] = False
+        for officer_id in {**self._shared.officers, **self._staged.officers}:
+            self._staged.officers[officer_id] = False
         for officer_id in directory.officers:
-            self._state.officers[officer_id] = True
+            self._staged.officers[officer_id] = True
 
     async def active_officer_ids(self) -> list[str]:
-        return sorted(k for k, active in self._state.officers.items() if active)
+        merged = {**self._shared.officers, **self._staged.officers}
+        return sorted(k for k, active in merged.items() if active)
 
 
-class _Messages:
-    def __init__(self, state: _State) -> None:
-        self._state = state
+class _Messages(_Part):
+    def __init__(self, storage: MemoryStorage, shared: _State, staged: _State) -> None:
+        super().__init__(shared, staged)
+        self._storage = storage
 
     async def record(
         self,
@@ -205,18 +221,20 @@ class _Messages:
         text: str,
         payload: str | None,
     ) -> int:
-        entry_id = self._state.next_message
-        self._state.next_message += 1
-        self._state.messages[entry_id] = (channel, chat_id, sender_id, text, payload, received_at, None)
+        entry_id = self._storage.next_message
+        self._storage.next_message += 1
+        self._staged.messages[entry_id] = _Logged(
+            LoggedMessage(channel, chat_id, sender_id, text, None), received_at, payload
+        )
         return entry_id
 
     async def link_ticket(self, entry_id: int, ticket_number: int) -> None:
-        entry = self._state.messages[entry_id]
-        self._state.messages[entry_id] = (*entry[:6], ticket_number)
+        entry = self._staged.messages.get(entry_id) or self._shared.messages.get(entry_id)
+        if entry is not None:
+            self._staged.messages[entry_id] = replace(
+                entry, message=replace(entry.message, ticket_number=ticket_number)
+            )
 
     async def get(self, entry_id: int) -> LoggedMessage | None:
-        entry = self._state.messages.get(entry_id)
-        if entry is None:
-            return None
-        channel, chat_id, sender_id, text, _payload, _at, ticket = entry
-        return LoggedMessage(channel, chat_id, sender_id, text, ticket)
+        entry = self._staged.messages.get(entry_id) or self._shared.messages.get(entry_id)
+        return entry.message if entry is not None else None

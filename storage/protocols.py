@@ -68,6 +68,10 @@ class OrgRepository(Protocol):
     async def active_officer_ids(self) -> list[str]: ...
 
 
+class Duplicate(Exception):
+    """An add of something whose key is already stored (an enterprise id, a chat identity)."""
+
+
 @dataclass(frozen=True, slots=True)
 class LoggedMessage:
     channel: str

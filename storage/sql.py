@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -24,7 +25,7 @@ from storage.mapping import (
     ticket_from_row,
     ticket_values,
 )
-from storage.protocols import LoggedMessage
+from storage.protocols import Duplicate, LoggedMessage
 from storage.tables import (
     ContactRow,
     DepartmentRow,
@@ -111,8 +112,13 @@ class SqlEnterprises:
         return enterprise_from_row(row) if row is not None else None
 
     async def add(self, enterprise: Enterprise) -> None:
+        if await self._s.get(EnterpriseRow, enterprise.id) is not None:
+            raise Duplicate(f"enterprise {enterprise.id}")
         self._s.add(enterprise_row(enterprise))
-        await self._s.flush()
+        try:
+            await self._s.flush()
+        except IntegrityError as exc:  # another writer got there first, or the USCC is taken
+            raise Duplicate(f"enterprise {enterprise.id}: {exc.orig}") from exc
 
     async def all(self) -> list[Enterprise]:
         statement = select(EnterpriseRow).order_by(col(EnterpriseRow.id))
@@ -135,6 +141,8 @@ class SqlContacts:
         return contact_from_row(row) if row is not None else None
 
     async def add(self, contact: Contact) -> Contact:
+        if await self.by_identity(contact.channel, contact.external_id) is not None:
+            raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
         row = ContactRow(
             channel=contact.channel,
             external_id=contact.external_id,
@@ -143,7 +151,10 @@ class SqlContacts:
             enterprise_id=contact.enterprise_id,
         )
         self._s.add(row)
-        await self._s.flush()
+        try:
+            await self._s.flush()
+        except IntegrityError as exc:
+            raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
         return replace(contact, id=row.id)
 
 

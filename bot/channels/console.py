@@ -47,9 +47,11 @@ class ConsoleShell:
     _inbox: dict[str, list[_Message]] = field(default_factory=lambda: defaultdict(list))
     _buttons: dict[str, tuple[Button, ...]] = field(default_factory=dict)
 
-    async def run(self, source: TextIO) -> None:
+    async def greet(self) -> None:
         self._print(t(self.lang, "shell.banner"))
         self._print(t(self.lang, "shell.whoami", who=await self._describe(self.identity)))
+
+    async def run(self, source: TextIO) -> None:
         while True:
             if self.interactive:
                 self.out.write(f"{self.identity}> ")
@@ -67,7 +69,17 @@ class ConsoleShell:
             await self.say(text)
 
     async def say(self, text: str) -> None:
-        """One line typed by the current identity."""
+        """One line typed by the current identity. A database that stops working ends the shell
+        (the caller exits 2 naming it); any other failure is reported and the shell goes on."""
+        try:
+            await self._say(text)
+        except Exception as exc:
+            failure = self.storage_failure(exc)
+            if failure is not None:
+                raise failure from exc
+            self._print(t(self.lang, "shell.internal_error", error=f"{type(exc).__name__}: {exc}"))
+
+    async def _say(self, text: str) -> None:
         stripped = text.strip()
         if stripped == "/whoami":
             self._print(t(self.lang, "shell.whoami", who=await self._describe(self.identity)))
@@ -83,20 +95,12 @@ class ConsoleShell:
             payload=payload,
             received_at=self.deps.clock(),
         )
-        try:
-            replies = await handle(inbound, self.deps)
-        except Exception as exc:
-            failure = self.storage_failure(exc)
-            if failure is not None:
-                raise failure from exc
-            self._print(t(self.lang, "shell.internal_error", error=f"{type(exc).__name__}: {exc}"))
-            return
-        self._deliver(replies)
+        self._deliver(await handle(inbound, self.deps))
 
     def _button_payload(self, text: str) -> str | None:
         """A bare number picks one of the buttons last shown to this identity."""
         buttons = self._buttons.get(self.identity, ())
-        if buttons and text.isdigit() and 1 <= int(text) <= len(buttons):
+        if buttons and text.isdecimal() and text.isascii() and 1 <= int(text) <= len(buttons):
             self._buttons.pop(self.identity, None)
             return buttons[int(text) - 1].payload
         return None
@@ -136,25 +140,29 @@ class ConsoleShell:
             choices = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, start=1))
             self._print(t(self.lang, "shell.choose", choices=choices))
 
-    async def _switch(self, args: list[str]) -> None:
+    async def switch_to(self, kind: str, wanted: str) -> bool:
+        """Become someone else; False (with the choices printed) if there is no such identity."""
+        return await self._switch([kind, wanted])
+
+    async def _switch(self, args: list[str]) -> bool:
         directory = self.deps.directory
         if len(args) != 2 or args[0] not in ("enterprise", "officer"):
             self._print(t(self.lang, "shell.as_usage"))
-            return
+            return False
         kind, wanted = args
         if kind == "officer":
             if wanted not in directory.officers:
                 self._print(
                     t(self.lang, "shell.unknown_officer", id=wanted, choices=", ".join(directory.officers))
                 )
-                return
+                return False
             identity = officer_identity(wanted)
         else:
             async with self.deps.storage() as uow:
                 known = [e.id for e in await uow.enterprises.all()]
             if wanted not in known:
                 self._print(t(self.lang, "shell.unknown_enterprise", id=wanted, choices=", ".join(known)))
-                return
+                return False
             identity = enterprise_identity(wanted)
         self.identity = identity
         self._print(t(self.lang, "shell.switched", who=await self._describe(identity)))
@@ -163,6 +171,7 @@ class ConsoleShell:
             self._print(t(self.lang, "shell.inbox", count=len(waiting)))
             for message in waiting:
                 self._show(identity, message)
+        return True
 
     async def _describe(self, identity: str) -> str:
         kind, _, key = identity.partition(":")

@@ -14,6 +14,7 @@ class Department:
     name_zh: str
     name_en: str
     head_officer_id: str | None = None
+    lang: str = "zh-CN"  # the language its officer group reads
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang.startswith("zh") else self.name_en
@@ -62,6 +63,11 @@ class Directory:
         if category is not None and category in self.category_leads:
             return self.category_leads[category]
         return self.category_leads["other"]
+
+    def group_lang(self, department_id: str) -> str:
+        """The language a department's officer group reads."""
+        department = self.departments.get(department_id)
+        return department.lang if department is not None else "zh-CN"
 
     def members(self, department_id: str) -> list[Officer]:
         return [o for o in self.officers.values() if o.department_id == department_id]

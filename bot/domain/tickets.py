@@ -166,7 +166,8 @@ def dispatch(ticket: Ticket, routing: Routing, actor: Actor, at: datetime) -> Ch
 def take(ticket: Ticket, actor: Actor, at: datetime) -> Change:
     """An officer signs for a ticket and starts work on it."""
     if not may_take(actor, ticket):
-        if ticket.assignee_id is not None and ticket.assignee_id != actor.officer_id and actor.is_staff:
+        assigned_elsewhere = ticket.assignee_id is not None and ticket.assignee_id != actor.officer_id
+        if actor.is_staff and assigned_elsewhere and actor.department_id == ticket.department_id:
             raise AlreadyTaken(ticket=ticket.ref, officer=ticket.assignee_id)
         raise NotAllowed(action=Action.TAKE.value, ticket=ticket.ref)
     if ticket.status is Status.IN_PROGRESS and ticket.assignee_id != actor.officer_id:

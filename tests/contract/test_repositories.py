@@ -11,7 +11,7 @@ from bot.domain.errors import Conflict
 from bot.domain.messages import Role
 from bot.domain.org import Department, Directory, Officer
 from bot.domain.tickets import Action, Status, Ticket, TicketEvent
-from storage.protocols import UnitOfWork, UnitOfWorkFactory
+from storage.protocols import Duplicate, UnitOfWork, UnitOfWorkFactory
 from tests import builders
 from tests.conftest import NOW
 
@@ -211,3 +211,56 @@ async def test_message_log_keeps_text_and_links_ticket(storage: UnitOfWorkFactor
         assert kept is not None
         assert (kept.text, kept.sender_id, kept.ticket_number) == ("需要帮助 🙏", "u", ticket.number)
         assert await uow.messages.get(second + 100) is None
+
+
+async def test_writes_after_commit_need_their_own_commit(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        kept = await uow.tickets.add(builders.ticket(contact_id))
+        await uow.commit()
+        dropped = await uow.tickets.add(builders.ticket(contact_id))
+    assert kept.number is not None
+    assert dropped.number is not None
+    async with storage() as uow:
+        assert await uow.tickets.get(kept.number) is not None
+        assert await uow.tickets.get(dropped.number) is None
+
+
+async def test_overlapping_units_of_work_keep_each_others_writes(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    first, second = storage(), storage()
+    async with first, second:
+        a = await first.tickets.add(builders.ticket(contact_id, text="from A"))
+        await first.commit()  # committed before B starts writing: B must not wait on A's lock
+        b = await second.tickets.add(builders.ticket(contact_id, text="from B"))
+        await second.commit()
+    assert a.number != b.number
+    async with storage() as uow:
+        texts = sorted(t.text for t in await uow.tickets.for_contact(contact_id))
+    assert texts == ["from A", "from B"]
+
+
+async def test_concurrent_updates_of_one_ticket_let_one_win(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        ticket = await uow.tickets.add(builders.ticket(contact_id))
+        await uow.commit()
+    async with storage() as uow:
+        await uow.tickets.update(replace(ticket, status=Status.DISPATCHED))
+        await uow.commit()
+    async with storage() as uow:
+        with pytest.raises(Conflict):
+            await _stale_write(uow, replace(ticket, status=Status.CLOSED))
+
+
+async def test_duplicates_are_refused(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("acme"))
+        await uow.contacts.add(builders.contact("acme", external_id="7"))
+        await uow.commit()
+    async with storage() as uow:
+        with pytest.raises(Duplicate):
+            await uow.enterprises.add(builders.enterprise("acme"))
+    async with storage() as uow:
+        with pytest.raises(Duplicate):
+            await uow.contacts.add(builders.contact("acme", external_id="7"))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,19 +25,16 @@ DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资�
 
 
 def xiaoer(
-    *args: str, stdin: str = "", cwd: Path, config: Path | None = None
+    *args: str, stdin: str | bytes = "", cwd: Path, config: Path | None = None, prefix: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_") or k == "XIAOER_NLU_CACHE"}
     env["XIAOER_CONFIG"] = str(config or ROOT / "config.yaml")
-    return subprocess.run(
-        [XIAOER, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-        check=False,
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    done = subprocess.run(
+        [*prefix, XIAOER, *args], input=data, capture_output=True, cwd=cwd, env=env, timeout=120, check=False
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace")
     )
 
 
@@ -155,14 +154,60 @@ def test_read_only_database_exits_2_and_nothing_is_written(tmp_path: Path) -> No
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only files; the mode=ro test covers this")
-def test_unwritable_file_exits_2(tmp_path: Path) -> None:
-    db = tmp_path / "locked.db"
-    db.write_bytes(b"")
-    db.chmod(0o444)
-    result = xiaoer("shell", "-d", f"sqlite+aiosqlite:///{db}", stdin="hi\n", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "not writable" in result.stderr
+def _as_unprivileged() -> tuple[str, ...]:
+    """Root may write anything: run as `nobody` to see permissions work (setpriv, util-linux)."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: cannot drop privileges to test permissions")
+    return (setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+
+
+@pytest.mark.parametrize("locked", ["file", "directory"])
+def test_unwritable_file_or_directory_exits_2(locked: str) -> None:
+    base = Path(tempfile.mkdtemp(prefix="xiaoer-perm-"))
+    try:
+        base.chmod(0o755)
+        db = base / "locked.db"
+        db.write_bytes(b"")
+        if locked == "file":
+            db.chmod(0o444)
+            base.chmod(0o777)
+        else:
+            db.chmod(0o666)  # the file may be written, but SQLite cannot make its journal beside it
+        result = xiaoer(
+            "shell", "-d", f"sqlite+aiosqlite:///{db}", stdin="hi\n", cwd=base, prefix=_as_unprivileged()
+        )
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"the {locked} " in result.stderr
+        assert "not writable" in result.stderr
+        assert db.read_bytes() == b""
+    finally:
+        shutil.rmtree(base)
+
+
+def test_odd_input_does_not_end_the_session(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'odd.db'}"
+    script = "\n".join(
+        [DEMAND, "/as officer wang_lei", "/take 1", "/resolve 1 办好了", "/as enterprise xinyuan"]
+    )
+    data = script.encode() + "\n²\n".encode() + b"\xb4\xfb\xbf\xee GBK line\n/status\n"
+    result = xiaoer("shell", "-d", db, stdin=data, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "您的诉求（1 件）" in result.stdout  # the lines after the odd ones still ran
+
+
+def test_a_bad_start_identity_exits_2(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'as.db'}"
+    officer = xiaoer("shell", "-d", db, "--as", "officer:nobody", stdin=f"{DEMAND}\n", cwd=tmp_path)
+    assert officer.returncode == 2
+    assert "officers: chen_jing" in officer.stderr
+    enterprise = xiaoer("shell", "-d", db, "--as", "enterprise:nobody", stdin=f"{DEMAND}\n", cwd=tmp_path)
+    assert enterprise.returncode == 2
+    assert "没有编号为 nobody 的企业" in enterprise.stdout
+    assert "工单号" not in enterprise.stdout  # the script did not run as someone else
 
 
 def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
