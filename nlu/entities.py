@@ -65,20 +65,44 @@ _QUANTITY = (
 )
 _ZH_AMOUNT = re.compile(
     rf"(?<![几数多好上近约])(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*"
-    r"(?P<unit>亿元|亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|千元|千块|元|块钱|(?<=\d)块(?![\u4e00-\u9fff]))"
+    r"(?P<unit>个?亿元|个?亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|千元|千块|元|块钱|(?<=\d)块(?![\u4e00-\u9fff]))"
     rf"(?!{_FOREIGN})(?!{_QUANTITY})",
     re.IGNORECASE,
 )
 _ZH_PREFIXED = re.compile(r"(?P<cur>[¥￥]|人民币)\s*(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s*[万亿千百\d])")
 _EN_SCALE = r"(?P<scale>million|mn|m|billion|bn|b|thousand|k)?"
+_EN_WORDS = {
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "half a": 0.5,
+}
+_EN_WORD = "|".join(sorted(_EN_WORDS, key=len, reverse=True))
 _EN_AMOUNT = re.compile(
     rf"(?:(?<![A-Za-z])(?:RMB|CNY)|[¥￥])\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*{_EN_SCALE}(?![A-Za-z])"
-    rf"|(?<![A-Za-z0-9.])(?P<num2>\d[\d,]*(?:\.\d+)?)\s*(?P<scale2>million|mn|m|billion|bn|thousand|k)?\s*"
+    rf"|(?<![A-Za-z0-9.])(?P<num2>\d[\d,]*(?:\.\d+)?|(?:{_EN_WORD})(?=\s+(?:hundred|thousand|million|billion)))\s*"
+    r"(?P<scale2>(?:hundred\s+)?(?:million|thousand)|hundred|mn|m|billion|bn|k)?\s*"
     r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z])",
     re.IGNORECASE,
 )
 _ZH_UNITS = {"亿": 10**8, "千万": 10**7, "百万": 10**6, "十万": 10**5, "万": 10**4, "千": 10**3}
 _EN_SCALES = {
+    "hundred": 100,
     "million": 10**6,
     "mn": 10**6,
     "m": 10**6,
@@ -175,7 +199,7 @@ def _amounts(text: str, spans: list[Span]) -> str:
         number = parse_number(m.group("num"))
         if number is None:
             continue
-        unit = m.group("unit").removesuffix("元").removesuffix("块钱").removesuffix("块")
+        unit = m.group("unit").removeprefix("个").removesuffix("元").removesuffix("块钱").removesuffix("块")
         if unit == "千" and not m.group("unit").endswith(("元", "块")):
             continue
         spans.append(Span("amount_yuan", round(number * _ZH_UNITS.get(unit, 1)), m.start(), m.end()))
@@ -186,11 +210,17 @@ def _amounts(text: str, spans: list[Span]) -> str:
             spans.append(Span("amount_yuan", round(number), m.start(), m.end()))
             text = _blank(text, m.start(), m.end())
     for m in _EN_AMOUNT.finditer(text):
-        number = parse_number(m.group("num") or m.group("num2"))
-        scale = (m.group("scale") or m.group("scale2") or "").lower()
+        written = m.group("num") or m.group("num2")
+        number = parse_number(written)
+        if number is None:
+            number = _EN_WORDS.get(written.lower().strip())
+        scale = " ".join((m.group("scale") or m.group("scale2") or "").lower().split())
         if number is None:
             continue
-        spans.append(Span("amount_yuan", round(number * _EN_SCALES.get(scale, 1)), m.start(), m.end()))
+        multiplier = 1
+        for part in scale.split():
+            multiplier *= _EN_SCALES.get(part, 1)
+        spans.append(Span("amount_yuan", round(number * multiplier), m.start(), m.end()))
         text = _blank(text, m.start(), m.end())
     return text
 
