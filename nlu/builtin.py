@@ -7,6 +7,7 @@ served by a stale model. `xiaoer nlu train` rebuilds it on purpose.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,12 +25,23 @@ from nlu.urgency import is_urgent
 CACHE_ENV = "XIAOER_NLU_CACHE"
 
 
+# The modules that decide what the model sees: a change to any of them calls for a new model.
+_FEATURE_SOURCES = ("features.py", "entities.py", "lexicon.py", "numbers.py", "model.py")
+
+
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256(FEATURE_VERSION.encode())
+    for name in _FEATURE_SOURCES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def default_model_path(data_dir: Path = DATA_DIR) -> Path:
     cache = os.environ.get(CACHE_ENV)
     base = (
         Path(cache) if cache else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "xiaoer"
     )
-    return base / f"nlu-{FEATURE_VERSION}-{data_fingerprint(data_dir)}.npz"
+    return base / f"nlu-{_code_fingerprint()}-{data_fingerprint(data_dir)}.npz"
 
 
 def build_model(path: Path | None = None, data_dir: Path = DATA_DIR) -> Path:

@@ -64,8 +64,9 @@ _QUANTITY = (
     r"吨|度|千瓦|kw|kwh|小时|天|年|月|条|篇|项|份|倍|股|册|盒)"
 )
 _ZH_AMOUNT = re.compile(
-    rf"(?<![几数多好上近约])(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*"
-    r"(?P<unit>个?亿元|个?亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|千元|千块|元|块钱|(?<=\d)块(?![\u4e00-\u9fff]))"
+    rf"(?<![几数多好上近约])(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*(?:多|余)?"
+    r"(?P<unit>个?亿元|个?亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|(?<=\d)[wW](?![A-Za-z])|千元|千块|元|块钱|"
+    r"(?<=\d)块(?![\u4e00-\u9fff]))"
     rf"(?!{_FOREIGN})(?!{_QUANTITY})",
     re.IGNORECASE,
 )
@@ -200,6 +201,7 @@ def _amounts(text: str, spans: list[Span]) -> str:
         if number is None:
             continue
         unit = m.group("unit").removeprefix("个").removesuffix("元").removesuffix("块钱").removesuffix("块")
+        unit = "万" if unit in ("w", "W") else unit  # 200w: chat shorthand for 200万
         if unit == "千" and not m.group("unit").endswith(("元", "块")):
             continue
         spans.append(Span("amount_yuan", round(number * _ZH_UNITS.get(unit, 1)), m.start(), m.end()))
