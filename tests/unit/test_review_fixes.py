@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import ConfigError, load_settings
+from bot.config import load_settings
 from bot.domain.messages import ToDepartment
 from handlers.dispatch import storable
 from storage.engine import DatabaseUnavailable, create_engine, describe_failure, mask_url
 from tests.conftest import ROOT, Clock
+from tests.unit.test_config import problems_of, shipped, write
 from tests.world import DEMAND, HAIYUE, WANG, XINYUAN, make_world, own
 
 
@@ -70,21 +71,13 @@ async def test_department_group_notices_use_the_groups_language() -> None:
 
 
 def _config_with(tmp_path: Path, **changes: object) -> Path:
-    document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    document = shipped()
     document.update(changes)
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def _problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_settings(path)
-    return caught.value.problems
+    return write(tmp_path, document)
 
 
 def test_unknown_timezone_is_a_config_error(tmp_path: Path) -> None:
-    [problem] = _problems(_config_with(tmp_path, timezone="Asia/Xiamen"))
+    [problem] = problems_of(_config_with(tmp_path, timezone="Asia/Xiamen"))
     assert problem.startswith("timezone: ")
     assert "unknown time zone 'Asia/Xiamen'" in problem
 
@@ -92,14 +85,14 @@ def test_unknown_timezone_is_a_config_error(tmp_path: Path) -> None:
 def test_config_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_bytes("language: zh-CN\n# 企业服务\n".encode("gbk"))
-    [problem] = _problems(path)
+    [problem] = problems_of(path)
     assert "not UTF-8" in problem
 
 
 def test_environment_mistakes_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XIAOER_SLA__RESPONSE_HOURS", "abc")
     monkeypatch.setenv("XIAOER_DATABASE_URL", "postgresql+asyncpg://typo")
-    problems = _problems(ROOT / "config.yaml")
+    problems = problems_of(ROOT / "config.yaml")
     assert any("environment variable XIAOER_SLA__RESPONSE_HOURS" in p for p in problems)
     assert any(
         p.startswith("environment variable XIAOER_DATABASE_URL: sets no configuration key") for p in problems
@@ -107,7 +100,7 @@ def test_environment_mistakes_are_named(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("XIAOER_SLA__RESPONSE_HOURS")
     monkeypatch.delenv("XIAOER_DATABASE_URL")
     monkeypatch.setenv("XIAOER_DATABASE", "not json")
-    assert any(p.startswith("environment:") for p in _problems(ROOT / "config.yaml"))
+    assert any(p.startswith("environment:") for p in problems_of(ROOT / "config.yaml"))
 
 
 def test_reserved_officer_id_and_duplicate_codes(tmp_path: Path) -> None:
@@ -119,7 +112,7 @@ def test_reserved_officer_id_and_duplicate_codes(tmp_path: Path) -> None:
     document["demo"]["enterprises"][1]["uscc"] = document["demo"]["enterprises"][0]["uscc"]
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    problems = _problems(path)
+    problems = problems_of(path)
     assert any("'system' is reserved" in p for p in problems)
     assert any(p.startswith("demo.enterprises[].uscc:") for p in problems)
 
