@@ -3,113 +3,17 @@ command, a button press or free text to its handler, and turn refusals into clea
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from bot.domain.errors import DomainError, NotFound, Usage
+from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply
 from bot.i18n import t
-from handlers import enterprise, officer
+from handlers.commands import COMMANDS, survey_button
 from handlers.deps import Deps
 from handlers.explain import explain
-from handlers.follow_up import press, take_back
-from handlers.help import help_text, staff_free_text
+from handlers.help import staff_free_text
 from handlers.identity import resolve_actor
 from handlers.understand import clarified, understand
-
-Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
-
-
-@dataclass(frozen=True)
-class Command:
-    run: Handler
-    who: str  # "staff", "enterprise" or "any"
-
-
-_NUMBER = re.compile(r"^\s*#?(\d+)(?!\S)\s*(.*)$", re.DOTALL)
-_LARGEST_NUMBER = 2**31 - 1  # beyond any stored ticket: answer "not found", not "bad format"
-
-
-def _number_and_rest(command: str, args: str, need_text: bool) -> tuple[int, str]:
-    match = _NUMBER.match(args)
-    if match is None or (need_text and not match.group(2).strip()):
-        raise Usage(command=command)
-    number = int(match.group(1))
-    if number > _LARGEST_NUMBER:
-        raise NotFound(ticket=f"#{match.group(1)}")
-    return number, match.group(2).strip()
-
-
-async def _status(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-    """`/status` lists one's own tickets (an officer's: the queue); `/status N` shows one."""
-    if args.strip():
-        number, _ = _number_and_rest("status", args, need_text=False)
-        return await enterprise.status(actor, deps, number)
-    if actor.is_staff:
-        return await officer.my_queue(actor, deps)
-    return await enterprise.status(actor, deps)
-
-
-def _numbered(command: str, run: Callable[[Actor, Deps, int], Awaitable[list[Reply]]]) -> Handler:
-    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-        number, _ = _number_and_rest(command, args, need_text=False)
-        return await run(actor, deps, number)
-
-    return handler
-
-
-def _numbered_text(
-    command: str, run: Callable[[Actor, Deps, int, str], Awaitable[list[Reply]]], text_required: bool = True
-) -> Handler:
-    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-        number, text = _number_and_rest(command, args, need_text=text_required)
-        return await run(actor, deps, number, text)
-
-    return handler
-
-
-async def _help(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-    return [help_text(actor)]
-
-
-async def _mine(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-    return await officer.my_queue(actor, deps)
-
-
-def _optional_number_text(
-    command: str, run: Callable[[Actor, Deps, int | None, str], Awaitable[list[Reply]]]
-) -> Handler:
-    """`/urge`, `/urge 12`, `/urge 12 reason`: no number means the latest open ticket."""
-
-    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-        if not args.strip():
-            return await run(actor, deps, None, "")
-        number, text = _number_and_rest(command, args, need_text=False)
-        return await run(actor, deps, number, text)
-
-    return handler
-
-
-COMMANDS: dict[str, Command] = {
-    "start": Command(_help, "any"),
-    "help": Command(_help, "any"),
-    "status": Command(_status, "any"),
-    "mine": Command(_mine, "staff"),
-    "take": Command(_numbered("take", officer.take_ticket), "staff"),
-    "reply": Command(_numbered_text("reply", officer.reply_to_enterprise), "staff"),
-    "resolve": Command(_numbered_text("resolve", officer.resolve_ticket), "staff"),
-    "history": Command(_numbered("history", officer.history), "staff"),
-    "confirm": Command(_numbered("confirm", enterprise.confirm), "enterprise"),
-    "notresolved": Command(
-        _numbered_text("notresolved", enterprise.not_resolved, text_required=False), "enterprise"
-    ),
-    "urge": Command(_optional_number_text("urge", press), "enterprise"),
-    "withdraw": Command(_optional_number_text("withdraw", take_back), "enterprise"),
-}
-
-# Buttons carry "command:args" payloads, handled exactly like the typed command.
-_BUTTON_COMMANDS = frozenset({"confirm", "notresolved"})
 
 
 def storable(text: str) -> str:
@@ -144,9 +48,9 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         name, _, args = inbound.payload.partition(":")
         if name == "clarify" and not actor.is_staff:
             return await clarified(inbound, actor, deps, args)
-        if name not in _BUTTON_COMMANDS:
-            return [Reply(t(actor.lang, "error.stale_button"))]
-        return await _run_command(name, args, actor, deps)
+        if name == "survey" and not actor.is_staff:
+            return await survey_button(actor, deps, args)
+        return [Reply(t(actor.lang, "error.stale_button"))]
     text = inbound.text.strip()
     if text.startswith("/"):
         name, *rest = text[1:].split(maxsplit=1)  # any white space, the full-width one included

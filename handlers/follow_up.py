@@ -6,8 +6,9 @@ Each names a ticket (`#42`, `工单42`, ...) or means the sender's latest open o
 from __future__ import annotations
 
 from bot.domain.errors import NoOpenTicket
+from bot.domain.lifecycle import give_feedback, provide_information, urge, withdraw
 from bot.domain.messages import Actor, Reply, ToDepartment, ToOfficer
-from bot.domain.tickets import Ticket, give_feedback, urge, withdraw
+from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.changes import change_ticket
@@ -45,7 +46,42 @@ async def press(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Re
         handler = render.department_name(ticket.department_id, actor.lang, deps.directory)
     replies = [Reply(t(actor.lang, "follow_up.urged", ref=ticket.ref, handler=handler))]
     replies += _notify_handlers(ticket, deps, "follow_up.urge_notice", text=render.excerpt(text, 200))
+    if ticket.urge_count >= 2:  # pressed twice: the department head hears of it too
+        department = deps.directory.departments.get(ticket.department_id or "")
+        head = deps.directory.officers.get(department.head_officer_id or "") if department else None
+        if head is not None and head.id != ticket.assignee_id:
+            replies.append(
+                Reply(
+                    t(
+                        head.lang,
+                        "follow_up.urge_head_notice",
+                        ref=ticket.ref,
+                        count=ticket.urge_count,
+                        handler=render.officer_name(ticket.assignee_id, head.lang, deps.directory),
+                    ),
+                    to=ToOfficer(head.id),
+                )
+            )
     return replies
+
+
+async def add_information(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Reply]:
+    """More facts from the enterprise; an answer to an officer's question restarts the ticket."""
+    number = await target(actor, deps, ref)
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: provide_information(ticket, actor, text, deps.clock())
+    )
+    ticket = change.ticket
+    replies = [Reply(t(actor.lang, "follow_up.info_added", ref=ticket.ref))]
+    return replies + _notify_handlers(ticket, deps, "follow_up.info_notice", text=render.excerpt(text, 500))
+
+
+async def waiting_for_answer(actor: Actor, deps: Deps) -> int | None:
+    """The sender's ticket whose officer asked them something, if any (newest first)."""
+    for ticket in await own_tickets(actor, deps):
+        if ticket.status is Status.WAITING_ENTERPRISE:
+            return ticket.number
+    return None
 
 
 async def take_back(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Reply]:

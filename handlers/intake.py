@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.enterprise import Enterprise
+from bot.domain.lifecycle import dispatch, open_ticket
 from bot.domain.messages import SYSTEM_ACTOR, Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.routing import route_demand
 from bot.domain.sla import deadlines_for
-from bot.domain.tickets import Ticket, TicketEvent, dispatch, open_ticket
+from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
 from handlers import render
 from handlers.deps import Deps

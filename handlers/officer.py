@@ -1,14 +1,31 @@
-"""What officers do from their chats: see their queue, take, reply, resolve, read the history."""
+"""What officers do from their chats: queue, sign for, answer, ask, note, transfer, co-handle,
+return, extensions, assign, re-dispatch, resolve with an outcome, merge, history."""
 
 from __future__ import annotations
 
-from bot.domain.messages import Actor, Reply, ToChat
-from bot.domain.tickets import Ticket, reply, resolve, take
+from bot.domain import lifecycle
+from bot.domain.errors import NotFound, Usage
+from bot.domain.messages import Actor, Reply, ToChat, ToDepartment, ToOfficer
+from bot.domain.org import Officer
+from bot.domain.routing import Routing
+from bot.domain.tickets import Change, Outcome, Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.changes import change_ticket, load_ticket
 from handlers.deps import Deps
-from handlers.enterprise import survey_buttons
+from handlers.survey import resolution_question
+
+# How officers may name an outcome in /resolve (the first word; "resolved" when none is given).
+OUTCOME_WORDS = {
+    "resolved": Outcome.RESOLVED,
+    "已解决": Outcome.RESOLVED,
+    "partly": Outcome.PARTLY_RESOLVED,
+    "部分解决": Outcome.PARTLY_RESOLVED,
+    "nfa": Outcome.NO_FURTHER_ACTION,
+    "无需处理": Outcome.NO_FURTHER_ACTION,
+    "notours": Outcome.NOT_OUR_RESPONSIBILITY,
+    "非本部门职责": Outcome.NOT_OUR_RESPONSIBILITY,
+}
 
 
 async def my_queue(actor: Actor, deps: Deps) -> list[Reply]:
@@ -23,8 +40,11 @@ async def my_queue(actor: Actor, deps: Deps) -> list[Reply]:
 
 
 async def take_ticket(actor: Actor, deps: Deps, number: int) -> list[Reply]:
-    change = await change_ticket(deps, actor, number, lambda ticket: take(ticket, actor, deps.clock()))
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: lifecycle.take(ticket, actor, deps.clock())
+    )
     ticket = change.ticket
+    department = render.department_name(ticket.department_id, ticket.lang, deps.directory)
     return [
         Reply(
             t(
@@ -43,14 +63,16 @@ async def take_ticket(actor: Actor, deps: Deps, number: int) -> list[Reply]:
                 "enterprise.taken",
                 ref=ticket.ref,
                 officer=actor.display_name,
-                department=render.department_name(ticket.department_id, ticket.lang, deps.directory),
+                department=department,
             ),
         ),
     ]
 
 
 async def reply_to_enterprise(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
-    change = await change_ticket(deps, actor, number, lambda ticket: reply(ticket, actor, text, deps.clock()))
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: lifecycle.reply(ticket, actor, text, deps.clock())
+    )
     ticket = change.ticket
     return [
         Reply(t(actor.lang, "officer.reply_sent", ref=ticket.ref)),
@@ -67,24 +89,314 @@ async def reply_to_enterprise(actor: Actor, deps: Deps, number: int, text: str) 
     ]
 
 
-async def resolve_ticket(actor: Actor, deps: Deps, number: int, note: str) -> list[Reply]:
+async def ask_enterprise(actor: Actor, deps: Deps, number: int, question: str) -> list[Reply]:
     change = await change_ticket(
-        deps, actor, number, lambda ticket: resolve(ticket, actor, note, deps.clock())
+        deps, actor, number, lambda ticket: lifecycle.ask_information(ticket, actor, question, deps.clock())
     )
+    ticket = change.ticket
+    return [
+        Reply(t(actor.lang, "officer.asked", ref=ticket.ref)),
+        _to_enterprise(
+            ticket,
+            t(
+                ticket.lang,
+                "enterprise.asked",
+                ref=ticket.ref,
+                officer=actor.display_name,
+                text=change.event.note,
+            ),
+        ),
+    ]
+
+
+async def note(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: lifecycle.add_note(ticket, actor, text, deps.clock())
+    )
+    return [Reply(t(actor.lang, "officer.noted", ref=change.ticket.ref))]
+
+
+async def resolve_ticket(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    first, _, rest = text.partition(" ")
+    outcome = OUTCOME_WORDS.get(first.lower())
+    note_text = rest if outcome is not None else text
+    if outcome is not None and not rest.strip():
+        raise Usage(command="resolve")
+    chosen = outcome or Outcome.RESOLVED
+
+    def resolve_and_survey(ticket: Ticket) -> list[Change]:
+        resolved = lifecycle.resolve(ticket, actor, chosen, note_text, deps.clock())
+        return [resolved, lifecycle.start_survey(resolved.ticket, actor, deps.clock())]
+
+    change = await change_ticket(deps, actor, number, resolve_and_survey)
     ticket = change.ticket
     return [
         Reply(t(actor.lang, "officer.resolved", ref=ticket.ref)),
         Reply(
             t(
                 ticket.lang,
-                "enterprise.resolved",
+                f"enterprise.resolved_{chosen.value}",
                 ref=ticket.ref,
                 officer=actor.display_name,
-                text=change.event.note,
+                text=note_text.strip(),
             ),
             to=ToChat(ticket.channel, ticket.chat_id),
-            buttons=survey_buttons(ticket, ticket.lang),
+            buttons=resolution_question(ticket, ticket.lang),
         ),
+    ]
+
+
+async def transfer(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    department_id, _, reason = text.partition(" ")
+    if department_id not in deps.directory.departments or not reason.strip():
+        raise Usage(command="transfer")
+    change = await change_ticket(
+        deps,
+        actor,
+        number,
+        lambda ticket: lifecycle.transfer(ticket, actor, department_id, reason, deps.clock()),
+    )
+    ticket = change.ticket
+    group_lang = deps.directory.group_lang(department_id)
+    return [
+        Reply(
+            t(
+                actor.lang,
+                "officer.transferred",
+                ref=ticket.ref,
+                department=render.department_name(department_id, actor.lang, deps.directory),
+            )
+        ),
+        Reply(
+            t(
+                group_lang,
+                "officer.transfer_notice",
+                ref=ticket.ref,
+                reason=reason.strip(),
+                card=render.ticket_card(ticket, group_lang, deps),
+            ),
+            to=ToDepartment(department_id),
+        ),
+    ]
+
+
+async def co_handle(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    department_id = text.strip()
+    if department_id not in deps.directory.departments:
+        raise Usage(command="cohandle")
+    change = await change_ticket(
+        deps,
+        actor,
+        number,
+        lambda ticket: lifecycle.add_co_handler(ticket, actor, department_id, deps.clock()),
+    )
+    ticket = change.ticket
+    group_lang = deps.directory.group_lang(department_id)
+    return [
+        Reply(
+            t(
+                actor.lang,
+                "officer.co_handling",
+                ref=ticket.ref,
+                department=render.department_name(department_id, actor.lang, deps.directory),
+            )
+        ),
+        Reply(
+            t(
+                group_lang,
+                "officer.co_handle_notice",
+                ref=ticket.ref,
+                card=render.ticket_card(ticket, group_lang, deps),
+            ),
+            to=ToDepartment(department_id),
+        ),
+    ]
+
+
+async def return_to_dispatch(actor: Actor, deps: Deps, number: int, reason: str) -> list[Reply]:
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: lifecycle.return_ticket(ticket, actor, reason, deps.clock())
+    )
+    ticket = change.ticket
+    hub = deps.directory.lead_department("other")
+    return [
+        Reply(t(actor.lang, "officer.returned", ref=ticket.ref)),
+        Reply(
+            t(
+                deps.directory.group_lang(hub),
+                "officer.return_notice",
+                ref=ticket.ref,
+                reason=reason.strip(),
+                officer=actor.display_name,
+            ),
+            to=ToDepartment(hub),
+        ),
+    ]
+
+
+async def redispatch(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    """/dispatch N department [officer]: send a returned ticket on again."""
+    department_id, _, officer_id = text.partition(" ")
+    officer_id = officer_id.strip()
+    officer = deps.directory.officers.get(officer_id) if officer_id else None
+    if department_id not in deps.directory.departments or (
+        officer_id and (officer is None or officer.department_id != department_id)
+    ):
+        raise Usage(command="dispatch")
+    routing = Routing(department_id, officer.id if officer else None, via_liaison=False)
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: lifecycle.dispatch(ticket, routing, actor, deps.clock())
+    )
+    ticket = change.ticket
+    notice_to = ToOfficer(officer.id) if officer else ToDepartment(department_id)
+    lang = officer.lang if officer else deps.directory.group_lang(department_id)
+    return [
+        Reply(
+            t(
+                actor.lang,
+                "officer.dispatched",
+                ref=ticket.ref,
+                department=render.department_name(department_id, actor.lang, deps.directory),
+            )
+        ),
+        Reply(
+            t(
+                lang,
+                "intake.notice",
+                company="",
+                card=render.ticket_card(ticket, lang, deps),
+                ref=ticket.ref,
+                number=ticket.number,
+            ),
+            to=notice_to,
+        ),
+    ]
+
+
+async def assign(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    officer = deps.directory.officers.get(text.strip())
+    if officer is None:
+        raise Usage(command="assign")
+    change = await change_ticket(
+        deps,
+        actor,
+        number,
+        lambda ticket: lifecycle.assign(ticket, actor, officer.id, officer.department_id, deps.clock()),
+    )
+    ticket = change.ticket
+    return [
+        Reply(t(actor.lang, "officer.assigned", ref=ticket.ref, officer=officer.name)),
+        Reply(
+            t(
+                officer.lang,
+                "officer.assigned_notice",
+                ref=ticket.ref,
+                card=render.ticket_card(ticket, officer.lang, deps),
+            ),
+            to=ToOfficer(officer.id),
+        ),
+    ]
+
+
+async def request_extension(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    days_text, _, reason = text.partition(" ")
+    if not days_text.isdecimal() or not 1 <= int(days_text) <= 60 or not reason.strip():
+        raise Usage(command="extend")
+    days = int(days_text)
+    change = await change_ticket(
+        deps,
+        actor,
+        number,
+        lambda ticket: lifecycle.request_extension(ticket, actor, days, reason, deps.clock()),
+    )
+    ticket = change.ticket
+    replies = [Reply(t(actor.lang, "officer.extension_requested", ref=ticket.ref, days=days))]
+    head = _head_of(deps, ticket.department_id)
+    if head is not None and head.id != actor.officer_id:
+        replies.append(
+            Reply(
+                t(
+                    head.lang,
+                    "officer.extension_notice",
+                    ref=ticket.ref,
+                    days=days,
+                    officer=actor.display_name,
+                    reason=reason.strip(),
+                ),
+                to=ToOfficer(head.id),
+            )
+        )
+    return replies
+
+
+async def decide_extension(actor: Actor, deps: Deps, number: int, text: str, approve: bool) -> list[Reply]:
+    if approve:
+        change = await change_ticket(
+            deps, actor, number, lambda ticket: lifecycle.approve_extension(ticket, actor, deps.clock())
+        )
+    else:
+        if not text.strip():
+            raise Usage(command="rejectext")
+        change = await change_ticket(
+            deps, actor, number, lambda ticket: lifecycle.reject_extension(ticket, actor, text, deps.clock())
+        )
+    ticket = change.ticket
+    key = "officer.extension_approved" if approve else "officer.extension_rejected"
+    replies = [
+        Reply(
+            t(
+                actor.lang,
+                key,
+                ref=ticket.ref,
+                resolve_by=render.when(ticket.resolve_by, actor.lang, deps),
+                reason=text.strip(),
+            )
+        )
+    ]
+    assignee = deps.directory.officers.get(ticket.assignee_id or "")
+    if assignee is not None:
+        replies.append(
+            Reply(
+                t(
+                    assignee.lang,
+                    key,
+                    ref=ticket.ref,
+                    reason=text.strip(),
+                    resolve_by=render.when(ticket.resolve_by, assignee.lang, deps),
+                ),
+                to=ToOfficer(assignee.id),
+            )
+        )
+    if approve:
+        replies.append(
+            _to_enterprise(
+                ticket,
+                t(
+                    ticket.lang,
+                    "enterprise.extended",
+                    ref=ticket.ref,
+                    resolve_by=render.when(ticket.resolve_by, ticket.lang, deps),
+                ),
+            )
+        )
+    return replies
+
+
+async def merge(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    kept_text = text.strip().lstrip("#")
+    if not kept_text.isdecimal():
+        raise Usage(command="merge")
+    async with deps.storage() as uow:
+        kept = await uow.tickets.get(int(kept_text))
+    if kept is None:
+        raise NotFound(ticket=f"#{kept_text}")
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: lifecycle.merge_into(ticket, kept, actor, deps.clock())
+    )
+    ticket = change.ticket
+    return [
+        Reply(t(actor.lang, "officer.merged", ref=ticket.ref, kept=kept.ref)),
+        _to_enterprise(ticket, t(ticket.lang, "enterprise.merged", ref=ticket.ref, kept=kept.ref)),
     ]
 
 
@@ -96,6 +408,13 @@ async def history(actor: Actor, deps: Deps, number: int) -> list[Reply]:
     names = {f"contact:{contact.id}": contact.display_name} if contact is not None else {}
     lines = [render.event_line(event, actor.lang, deps, names) for event in events]
     return [Reply(t(actor.lang, "history.title", ref=ticket.ref) + "\n" + "\n".join(lines))]
+
+
+def _head_of(deps: Deps, department_id: str | None) -> Officer | None:
+    department = deps.directory.departments.get(department_id or "")
+    if department is None or department.head_officer_id is None:
+        return None
+    return deps.directory.officers.get(department.head_officer_id)
 
 
 def _to_enterprise(ticket: Ticket, text: str) -> Reply:

@@ -27,6 +27,10 @@ FALLBACK_RANKING = (("report_demand", 0.0), ("query_status", 0.0), ("human", 0.0
 
 
 async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
+    # An officer asked this enterprise something: what it writes now is the answer to that.
+    waiting = await follow_up.waiting_for_answer(actor, deps)
+    if waiting is not None:
+        return await follow_up.add_information(actor, deps, waiting, inbound.text)
     try:
         parse = await deps.nlu.parse(inbound.text)
     except NluUnavailable:

@@ -6,7 +6,16 @@ from typing import Any
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.messages import Role
-from bot.domain.tickets import Action, ClosingReason, Status, Ticket, TicketEvent
+from bot.domain.tickets import (
+    Action,
+    ClosingReason,
+    Outcome,
+    Resolution,
+    Satisfaction,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from storage.tables import ContactRow, EnterpriseRow, TicketEventRow, TicketRow
 
 
@@ -33,6 +42,18 @@ def ticket_from_row(row: TicketRow) -> Ticket:
         closed_at=row.closed_at,
         closing_reason=ClosingReason(row.closing_reason) if row.closing_reason else None,
         version=row.version,
+        co_departments=tuple(row.co_departments),
+        confidential=row.confidential,
+        urge_count=row.urge_count,
+        paused_at=row.paused_at,
+        resume_status=Status(row.resume_status) if row.resume_status else None,
+        extension_days=row.extension_days,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        resolution=Resolution(row.resolution) if row.resolution else None,
+        satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
+        duplicate_of=row.duplicate_of,
+        signed_at=row.signed_at,
+        first_contact_at=row.first_contact_at,
     )
 
 
@@ -57,6 +78,18 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         "updated_at": ticket.updated_at,
         "closed_at": ticket.closed_at,
         "closing_reason": ticket.closing_reason.value if ticket.closing_reason else None,
+        "co_departments": list(ticket.co_departments),
+        "confidential": ticket.confidential,
+        "urge_count": ticket.urge_count,
+        "paused_at": ticket.paused_at,
+        "resume_status": ticket.resume_status.value if ticket.resume_status else None,
+        "extension_days": ticket.extension_days,
+        "outcome": ticket.outcome.value if ticket.outcome else None,
+        "resolution": ticket.resolution.value if ticket.resolution else None,
+        "satisfaction": ticket.satisfaction.value if ticket.satisfaction else None,
+        "duplicate_of": ticket.duplicate_of,
+        "signed_at": ticket.signed_at,
+        "first_contact_at": ticket.first_contact_at,
     }
 
 

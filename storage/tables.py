@@ -109,6 +109,18 @@ class TicketRow(SQLModel, table=True):
     closed_at: datetime | None = _at(nullable=True)
     closing_reason: str | None = Field(default=None, max_length=40)
     version: int = 0
+    co_departments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    confidential: bool = False
+    urge_count: int = 0
+    paused_at: datetime | None = _at(nullable=True)
+    resume_status: str | None = Field(default=None, max_length=20)
+    extension_days: int | None = None
+    outcome: str | None = Field(default=None, max_length=40)
+    resolution: str | None = Field(default=None, max_length=20)
+    satisfaction: str | None = Field(default=None, max_length=20)
+    duplicate_of: int | None = None
+    signed_at: datetime | None = _at(nullable=True)
+    first_contact_at: datetime | None = _at(nullable=True)
 
 
 class TicketEventRow(SQLModel, table=True):

@@ -64,6 +64,7 @@ LOOP = f"""\
 /resolve 1 建设银行已审批200万元流动资金贷款，本周内放款。
 /as enterprise xinyuan
 1
+1
 /status 1
 """
 
@@ -85,7 +86,9 @@ def test_scripted_session_runs_the_whole_loop(tmp_path: Path) -> None:
         "您的诉求 #1 已由 王磊",  # the enterprise's inbox on switching back
         "已对接建设银行，明天上午带客户经理上门",
         "请问您的诉求是否已经解决",
-        "[1] 已解决",
+        "[1] 已解决  [2] 部分解决  [3] 未解决",
+        "您对工单 #1 的办理是否满意",
+        "[1] 满意  [2] 基本满意  [3] 不满意",
         "感谢您的确认，工单 #1 已办结",
         "[已办结]",
         "最新答复（王磊",
@@ -95,7 +98,16 @@ def test_scripted_session_runs_the_whole_loop(tmp_path: Path) -> None:
         found = out.find(step, position)
         assert found >= 0, f"missing or out of order: {step!r}\n{out}"
         position = found
-    assert audit(tmp_path / "loop.db", 1) == ["create", "dispatch", "take", "reply", "resolve", "confirm"]
+    assert audit(tmp_path / "loop.db", 1) == [
+        "create",
+        "dispatch",
+        "take",
+        "reply",
+        "resolve",
+        "start_survey",
+        "answer_resolution",
+        "answer_satisfaction",
+    ]
 
 
 def test_unauthorised_actions_change_nothing(tmp_path: Path) -> None:
@@ -257,7 +269,7 @@ def test_whole_loop_on_postgresql(tmp_path: Path, postgres_database: str) -> Non
     assert "xiaoer db upgrade" in refused.stderr
     upgraded = xiaoer("db", "upgrade", "-d", postgres_database, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "revision 0001" in upgraded.stdout
+    assert "revision 0002" in upgraded.stdout
     result = xiaoer("shell", "-d", postgres_database, stdin=LOOP, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "感谢您的确认，工单 #1 已办结" in result.stdout

@@ -55,8 +55,14 @@ async def test_the_whole_loop(settings: Settings, clock: Clock) -> None:
     assert "已对接建行，明天上门" in to_enterprise[0].text
     resolved = await w.say(WANG, "/resolve 1 建行已审批，本周放款")
     survey = next(r for r in resolved if isinstance(r.to, ToChat))
-    assert [b.payload for b in survey.buttons] == ["confirm:1", "notresolved:1"]
-    closed = await w.say(XINYUAN, "1", payload=survey.buttons[0].payload)
+    assert [b.payload for b in survey.buttons] == [
+        "survey:1:r:resolved",
+        "survey:1:r:partly",
+        "survey:1:r:not_resolved",
+    ]
+    asked = await w.say(XINYUAN, "1", payload=survey.buttons[0].payload)
+    assert next(b.payload for r in asked for b in r.buttons) == "survey:1:s:satisfied"
+    closed = await w.say(XINYUAN, "1", payload="survey:1:s:satisfied")
     assert "已办结" in own(closed)
     assert [r.to for r in closed if not isinstance(r.to, ToSender)] == [ToOfficer("wang_lei")]
     assert await w.status(1) is Status.CLOSED
@@ -66,10 +72,12 @@ async def test_the_whole_loop(settings: Settings, clock: Clock) -> None:
         Action.TAKE,
         Action.REPLY,
         Action.RESOLVE,
-        Action.CONFIRM,
+        Action.START_SURVEY,
+        Action.ANSWER_RESOLUTION,
+        Action.ANSWER_SATISFACTION,
     ]
     history = own(await w.say(WANG, "/history 1"))
-    assert history.count("\n") == 6
+    assert history.count("\n") == 8
 
 
 async def test_not_resolved_reopens_with_the_reason(settings: Settings, clock: Clock) -> None:
@@ -80,7 +88,7 @@ async def test_not_resolved_reopens_with_the_reason(settings: Settings, clock: C
     replies = await w.say(XINYUAN, "/notresolved 1 钱还没到账")
     notice = next(r for r in replies if isinstance(r.to, ToOfficer))
     assert "钱还没到账" in notice.text
-    assert await w.status(1) is Status.IN_PROGRESS
+    assert await w.status(1) is Status.REOPENED
 
 
 async def test_unauthorised_actions_are_refused_and_change_nothing(settings: Settings, clock: Clock) -> None:
@@ -95,7 +103,7 @@ async def test_unauthorised_actions_are_refused_and_change_nothing(settings: Set
     assert "企业用户使用的命令" in own(await w.say(WANG, "/confirm 1"))
     assert "没有找到工单 #1" in own(await w.say(HAIYUE, "/confirm 1"))  # not their ticket
     assert await w.events(1) == [*before, Action.TAKE]
-    assert await w.status(1) is Status.IN_PROGRESS
+    assert await w.status(1) is Status.SIGNED
 
 
 async def test_mistakes_get_messages_that_say_what_to_do(settings: Settings, clock: Clock) -> None:

@@ -1,0 +1,152 @@
+"""The chat commands: each name, who may use it, and how its arguments are read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.domain.errors import NotFound, Usage
+from bot.domain.messages import Actor, Reply
+from handlers import enterprise, follow_up, officer, survey
+from handlers.deps import Deps
+from handlers.help import help_text
+
+Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Handler
+    who: str  # "staff", "enterprise" or "any"
+
+
+_NUMBER = re.compile(r"^\s*#?(\d+)(?!\S)\s*(.*)$", re.DOTALL)
+_LARGEST_NUMBER = 2**31 - 1  # beyond any stored ticket: answer "not found", not "bad format"
+
+
+def _number_and_rest(command: str, args: str, need_text: bool) -> tuple[int, str]:
+    match = _NUMBER.match(args)
+    if match is None or (need_text and not match.group(2).strip()):
+        raise Usage(command=command)
+    number = int(match.group(1))
+    if number > _LARGEST_NUMBER:
+        raise NotFound(ticket=f"#{match.group(1)}")
+    return number, match.group(2).strip()
+
+
+async def _status(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """`/status` lists one's own tickets (an officer's: the queue); `/status N` shows one."""
+    if args.strip():
+        number, _ = _number_and_rest("status", args, need_text=False)
+        return await enterprise.status(actor, deps, number)
+    if actor.is_staff:
+        return await officer.my_queue(actor, deps)
+    return await enterprise.status(actor, deps)
+
+
+def _numbered(command: str, run: Callable[[Actor, Deps, int], Awaitable[list[Reply]]]) -> Handler:
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        number, _ = _number_and_rest(command, args, need_text=False)
+        return await run(actor, deps, number)
+
+    return handler
+
+
+def _numbered_text(
+    command: str, run: Callable[[Actor, Deps, int, str], Awaitable[list[Reply]]], text_required: bool = True
+) -> Handler:
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        number, text = _number_and_rest(command, args, need_text=text_required)
+        return await run(actor, deps, number, text)
+
+    return handler
+
+
+async def _help(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    return [help_text(actor)]
+
+
+async def _mine(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    return await officer.my_queue(actor, deps)
+
+
+def _optional_number_text(
+    command: str, run: Callable[[Actor, Deps, int | None, str], Awaitable[list[Reply]]]
+) -> Handler:
+    """`/urge`, `/urge 12`, `/urge 12 reason`: no number means the latest open ticket."""
+
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        if not args.strip():
+            return await run(actor, deps, None, "")
+        number, text = _number_and_rest(command, args, need_text=False)
+        return await run(actor, deps, number, text)
+
+    return handler
+
+
+def _answer(question: str, value: str) -> Handler:
+    """/confirm N, /partly N, /notresolved N [reason]: the survey's first question, typed."""
+    command = {"resolved": "confirm", "partly": "partly", "not_resolved": "notresolved"}[value]
+
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        number, text = _number_and_rest(command, args, need_text=False)
+        return await survey.answer(actor, deps, number, question, value, text)
+
+    return handler
+
+
+async def _rate(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """/rate N satisfied|basically|dissatisfied [comment]"""
+    number, rest = _number_and_rest("rate", args, need_text=True)
+    value, _, text = rest.partition(" ")
+    if value not in ("satisfied", "basically", "dissatisfied"):
+        raise Usage(command="rate")
+    return await survey.answer(actor, deps, number, "s", value, text)
+
+
+def _extension(approve: bool) -> Handler:
+    async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+        number, text = _number_and_rest("approve" if approve else "rejectext", args, need_text=not approve)
+        return await officer.decide_extension(actor, deps, number, text, approve)
+
+    return handler
+
+
+COMMANDS: dict[str, Command] = {
+    "start": Command(_help, "any"),
+    "help": Command(_help, "any"),
+    "status": Command(_status, "any"),
+    "mine": Command(_mine, "staff"),
+    "take": Command(_numbered("take", officer.take_ticket), "staff"),
+    "reply": Command(_numbered_text("reply", officer.reply_to_enterprise), "staff"),
+    "resolve": Command(_numbered_text("resolve", officer.resolve_ticket), "staff"),
+    "history": Command(_numbered("history", officer.history), "staff"),
+    "ask": Command(_numbered_text("ask", officer.ask_enterprise), "staff"),
+    "note": Command(_numbered_text("note", officer.note), "staff"),
+    "transfer": Command(_numbered_text("transfer", officer.transfer), "staff"),
+    "cohandle": Command(_numbered_text("cohandle", officer.co_handle), "staff"),
+    "return": Command(_numbered_text("return", officer.return_to_dispatch), "staff"),
+    "dispatch": Command(_numbered_text("dispatch", officer.redispatch), "staff"),
+    "assign": Command(_numbered_text("assign", officer.assign), "staff"),
+    "extend": Command(_numbered_text("extend", officer.request_extension), "staff"),
+    "approve": Command(_extension(approve=True), "staff"),
+    "rejectext": Command(_extension(approve=False), "staff"),
+    "merge": Command(_numbered_text("merge", officer.merge), "staff"),
+    "confirm": Command(_answer("r", "resolved"), "enterprise"),
+    "partly": Command(_answer("r", "partly"), "enterprise"),
+    "notresolved": Command(_answer("r", "not_resolved"), "enterprise"),
+    "rate": Command(_rate, "enterprise"),
+    "comment": Command(_numbered_text("comment", survey.add_comment), "enterprise"),
+    "info": Command(_optional_number_text("info", follow_up.add_information), "enterprise"),
+    "urge": Command(_optional_number_text("urge", follow_up.press), "enterprise"),
+    "withdraw": Command(_optional_number_text("withdraw", follow_up.take_back), "enterprise"),
+}
+
+
+async def survey_button(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """`survey:N:r:resolved` / `survey:N:s:satisfied`."""
+    number_text, question, value = ([*args.split(":"), "", "", ""])[:3]
+    if not number_text.isdecimal():
+        raise Usage(command="confirm")
+    return await survey.answer(actor, deps, int(number_text), question, value)
