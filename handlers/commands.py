@@ -133,6 +133,7 @@ COMMANDS: dict[str, Command] = {
     "approve": Command(_extension(approve=True), "staff"),
     "rejectext": Command(_extension(approve=False), "staff"),
     "merge": Command(_numbered_text("merge", officer.merge), "staff"),
+    "confidential": Command(_numbered_text("confidential", officer.confidential), "staff"),
     "confirm": Command(_answer("r", "resolved"), "enterprise"),
     "partly": Command(_answer("r", "partly"), "enterprise"),
     "notresolved": Command(_answer("r", "not_resolved"), "enterprise"),

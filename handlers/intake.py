@@ -78,18 +78,20 @@ async def open_demand(
         replies.append(Reply(notice, to=ToOfficer(officer.id)))
     else:
         group_lang = deps.directory.group_lang(routing.department_id)
-        notice = _new_ticket_notice(ticket, enterprise, group_lang, deps)
+        notice = _new_ticket_notice(ticket, enterprise, group_lang, deps, for_group=True)
         replies.append(Reply(notice, to=ToDepartment(routing.department_id)))
     return replies
 
 
-def _new_ticket_notice(ticket: Ticket, enterprise: Enterprise | None, lang: str, deps: Deps) -> str:
+def _new_ticket_notice(
+    ticket: Ticket, enterprise: Enterprise | None, lang: str, deps: Deps, *, for_group: bool = False
+) -> str:
     company = enterprise.name if enterprise else t(lang, "ticket.unverified_company")
     return t(
         lang,
         "intake.notice",
         company=company,
-        card=render.ticket_card(ticket, lang, deps),
+        card=render.ticket_card(ticket, lang, deps, for_group=for_group),
         ref=ticket.ref,
         number=ticket.number,
     )

@@ -173,7 +173,7 @@ async def transfer(actor: Actor, deps: Deps, number: int, text: str) -> list[Rep
                 "officer.transfer_notice",
                 ref=ticket.ref,
                 reason=reason.strip(),
-                card=render.ticket_card(ticket, group_lang, deps),
+                card=render.ticket_card(ticket, group_lang, deps, for_group=True),
             ),
             to=ToDepartment(department_id),
         ),
@@ -206,7 +206,7 @@ async def co_handle(actor: Actor, deps: Deps, number: int, text: str) -> list[Re
                 group_lang,
                 "officer.co_handle_notice",
                 ref=ticket.ref,
-                card=render.ticket_card(ticket, group_lang, deps),
+                card=render.ticket_card(ticket, group_lang, deps, for_group=True),
             ),
             to=ToDepartment(department_id),
         ),
@@ -264,7 +264,7 @@ async def redispatch(actor: Actor, deps: Deps, number: int, text: str) -> list[R
                 lang,
                 "intake.notice",
                 company="",
-                card=render.ticket_card(ticket, lang, deps),
+                card=render.ticket_card(ticket, lang, deps, for_group=officer is None),
                 ref=ticket.ref,
                 number=ticket.number,
             ),
@@ -398,6 +398,18 @@ async def merge(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]
         Reply(t(actor.lang, "officer.merged", ref=ticket.ref, kept=kept.ref)),
         _to_enterprise(ticket, t(ticket.lang, "enterprise.merged", ref=ticket.ref, kept=kept.ref)),
     ]
+
+
+async def confidential(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    """/confidential N on|off: only the assignee, the department's head and admins see it."""
+    if text.strip() not in ("on", "off"):
+        raise Usage(command="confidential")
+    on = text.strip() == "on"
+    change = await change_ticket(
+        deps, actor, number, lambda ticket: lifecycle.set_confidential(ticket, actor, on, deps.clock())
+    )
+    key = "officer.confidential_on" if on else "officer.confidential_off"
+    return [Reply(t(actor.lang, key, ref=change.ticket.ref))]
 
 
 async def history(actor: Actor, deps: Deps, number: int) -> list[Reply]:

@@ -9,6 +9,7 @@ from bot.domain.org import Directory
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
 from handlers.deps import Deps
+from nlu.entities import extract
 
 
 def when(at: datetime, lang: str, deps: Deps) -> str:
@@ -50,8 +51,10 @@ def ticket_line(ticket: Ticket, lang: str, deps: Deps) -> str:
     )
 
 
-def ticket_card(ticket: Ticket, lang: str, deps: Deps) -> str:
-    """The facts of one ticket, for officers and for the enterprise's status view."""
+def ticket_card(ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = False) -> str:
+    """The facts of one ticket, for officers and for the enterprise's status view. A post to a
+    group masks phone numbers: only the assignee sees them whole."""
+    text = mask_phones(ticket.text) if for_group else ticket.text
     return t(
         lang,
         "ticket.card",
@@ -63,7 +66,7 @@ def ticket_card(ticket: Ticket, lang: str, deps: Deps) -> str:
         created=when(ticket.created_at, lang, deps),
         respond_by=when(ticket.respond_by, lang, deps),
         resolve_by=when(ticket.resolve_by, lang, deps),
-        text=ticket.text,
+        text=text,
     )
 
 
@@ -85,6 +88,16 @@ def event_line(event: TicketEvent, lang: str, deps: Deps, contact_names: dict[st
         to_status=t(lang, f"status.{event.to_status.value}"),
         note=note,
     )
+
+
+def mask_phones(text: str) -> str:
+    """138 0000 1234 -> 138****1234: enough to recognise, not enough to call. Phones are found
+    by the NLU's own rule, so credit codes and amounts are never taken for them."""
+    _, spans = extract(text)
+    for span in sorted((s for s in spans if s.key == "phone"), key=lambda s: -s.start):
+        digits = str(span.value)
+        text = text[: span.start] + f"{digits[:3]}****{digits[-4:]}" + text[span.end :]
+    return text
 
 
 def excerpt(text: str, limit: int = 30) -> str:

@@ -15,8 +15,9 @@ from typing import Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
+from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
-from bot.domain.tickets import Status, Ticket, TicketEvent
+from bot.domain.tickets import Action, ClosingReason, Resolution, Satisfaction, Status, Ticket, TicketEvent
 from storage.protocols import Duplicate, LoggedMessage
 
 
@@ -68,6 +69,7 @@ class MemoryUnitOfWork:
         self.contacts = _Contacts(self._storage, shared, staged)
         self.org = _Org(shared, staged)
         self.messages = _Messages(self._storage, shared, staged)
+        self.kpi = _Kpi(shared, staged)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -238,3 +240,40 @@ class _Messages(_Part):
     async def get(self, entry_id: int) -> LoggedMessage | None:
         entry = self._staged.messages.get(entry_id) or self._shared.messages.get(entry_id)
         return entry.message if entry is not None else None
+
+
+class _Kpi(_Part):
+    """The same counts as storage.kpi_sql, computed in Python (the contract suite compares them)."""
+
+    async def counts(self, since: datetime, until: datetime) -> KpiCounts:
+        tickets = [
+            t
+            for t in {**self._shared.tickets, **self._staged.tickets}.values()
+            if since <= t.created_at < until
+        ]
+        numbers = {t.number for t in tickets}
+        events = [e for e in self._shared.events + self._staged.events if e.ticket_number in numbers]
+        rated = [t for t in tickets if t.resolution is not None and t.satisfaction is not None]
+        closed = [
+            t
+            for t in tickets
+            if t.status is Status.CLOSED
+            and t.closing_reason not in (ClosingReason.WITHDRAWN, ClosingReason.DUPLICATE)
+        ]
+        return KpiCounts(
+            dispatched=sum(t.department_id is not None for t in tickets),
+            responded_in_time=sum(
+                t.signed_at is not None
+                and t.first_contact_at is not None
+                and t.signed_at <= t.respond_by
+                and t.first_contact_at <= t.respond_by
+                for t in tickets
+            ),
+            rated=len(rated),
+            resolved=sum(t.resolution is Resolution.RESOLVED for t in rated),
+            satisfied=sum(t.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY) for t in rated),
+            closed=len(closed),
+            closed_on_time=sum(t.closed_at is not None and t.closed_at <= t.resolve_by for t in closed),
+            surveyed=len({e.ticket_number for e in events if e.action is Action.START_SURVEY}),
+            reopened=len({e.ticket_number for e in events if e.to_status is Status.REOPENED}),
+        )

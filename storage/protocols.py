@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
+from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
 from bot.domain.tickets import Ticket, TicketEvent
 
@@ -100,6 +101,12 @@ class MessageLog(Protocol):
     async def get(self, entry_id: int) -> LoggedMessage | None: ...
 
 
+class KpiQueries(Protocol):
+    async def counts(self, since: datetime, until: datetime) -> KpiCounts:
+        """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories are read-only members so implementations may narrow them."""
 
@@ -115,6 +122,8 @@ class UnitOfWork(Protocol):
     def org(self) -> OrgRepository: ...
     @property
     def messages(self) -> MessageLog: ...
+    @property
+    def kpi(self) -> KpiQueries: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -16,6 +16,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage.kpi_sql import SqlKpi
 from storage.mapping import (
     contact_from_row,
     enterprise_from_row,
@@ -242,6 +243,7 @@ class SqlUnitOfWork:
     contacts: SqlContacts
     org: SqlOrg
     messages: SqlMessageLog
+    kpi: SqlKpi
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -254,6 +256,7 @@ class SqlUnitOfWork:
         self.contacts = SqlContacts(self._session)
         self.org = SqlOrg(self._session)
         self.messages = SqlMessageLog(self._session)
+        self.kpi = SqlKpi(self._session)
         return self
 
     async def __aexit__(

@@ -165,3 +165,24 @@ async def test_policy_inquiry_opens_an_inquiry_ticket_for_the_department(
         ticket = await uow.tickets.get(1)
     assert ticket is not None
     assert (ticket.intent, ticket.category) == ("policy_inquiry", "innovation")
+
+
+async def test_group_posts_mask_phones_but_the_assignee_sees_them(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    with_phone = "出口退税没到账，请联系我 138 0000 1234"
+    w.nlu.table[with_phone] = Understood("report_demand", "tax")
+    group_post = next(r for r in await w.say(HAIYUE, with_phone) if isinstance(r.to, ToDepartment))
+    assert "138****1234" in group_post.text
+    assert "138 0000 1234" not in group_post.text
+    liaison_post = next(r for r in await w.say(XINYUAN, with_phone) if isinstance(r.to, ToOfficer))
+    assert "138 0000 1234" in liaison_post.text
+
+
+async def test_confidential_tickets_are_hidden_from_colleagues(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    await opened(w)
+    zheng = Sender("console", "officer:zheng_yu")  # head of industry_it
+    await w.say(WANG, "/take 1")
+    assert "已设为保密" in own(await w.say(WANG, "/confidential 1 on"))
+    assert "工单 #1" in own(await w.say(zheng, "/status 1"))
+    assert "用法" in own(await w.say(WANG, "/confidential 1 maybe"))

@@ -1,0 +1,70 @@
+"""The KPI counts (bot.domain.kpi) as SQL aggregates, one query for tickets and one for events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.domain.kpi import KpiCounts
+from storage.tables import TicketEventRow, TicketRow
+
+_NOT_HANDLED = ("withdrawn", "duplicate")
+
+
+def _count_if(condition: object) -> object:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # type: ignore[arg-type]
+
+
+class SqlKpi:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def counts(self, since: datetime, until: datetime) -> KpiCounts:
+        t = TicketRow
+        in_period = and_(col(t.created_at) >= since, col(t.created_at) < until)
+        rated = and_(col(t.resolution).is_not(None), col(t.satisfaction).is_not(None))
+        closed = and_(col(t.status) == "closed", col(t.closing_reason).not_in(_NOT_HANDLED))
+        row = (
+            await self._s.execute(
+                select(
+                    _count_if(col(t.department_id).is_not(None)),
+                    _count_if(
+                        and_(
+                            col(t.signed_at) <= col(t.respond_by),
+                            col(t.first_contact_at) <= col(t.respond_by),
+                        )
+                    ),
+                    _count_if(rated),
+                    _count_if(and_(rated, col(t.resolution) == "resolved")),
+                    _count_if(and_(rated, col(t.satisfaction).in_(("satisfied", "basically")))),
+                    _count_if(closed),
+                    _count_if(and_(closed, col(t.closed_at) <= col(t.resolve_by))),
+                ).where(in_period)  # type: ignore[call-overload]
+            )
+        ).one()
+        e = TicketEventRow
+        event_row = (
+            await self._s.execute(
+                select(
+                    func.count(distinct(case((col(e.action) == "start_survey", col(e.ticket_id))))),
+                    func.count(distinct(case((col(e.to_status) == "reopened", col(e.ticket_id))))),
+                )
+                .join(t, col(t.id) == col(e.ticket_id))
+                .where(in_period)
+            )
+        ).one()
+        dispatched, responded, rated_count, resolved, satisfied, closed_count, on_time = (int(v) for v in row)
+        return KpiCounts(
+            dispatched=dispatched,
+            responded_in_time=responded,
+            rated=rated_count,
+            resolved=resolved,
+            satisfied=satisfied,
+            closed=closed_count,
+            closed_on_time=on_time,
+            surveyed=int(event_row[0]),
+            reopened=int(event_row[1]),
+        )

@@ -1,0 +1,118 @@
+"""KPI counts are the same on every storage, and mean what bot.domain.kpi says they mean."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.domain.kpi import KpiCounts, rates
+from bot.domain.messages import Role
+from bot.domain.tickets import Action, ClosingReason, Resolution, Satisfaction, Status, TicketEvent
+from storage.protocols import UnitOfWorkFactory
+from tests import builders
+from tests.conftest import NOW
+
+H = timedelta(hours=1)
+SINCE, UNTIL = NOW - 24 * H, NOW + 30 * 24 * H
+
+
+async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("acme"))
+        contact = await uow.contacts.add(builders.contact("acme"))
+        await uow.commit()
+    assert contact.id is not None
+    cid = contact.id
+    on_time = {
+        "department_id": "finance_office",
+        "assignee_id": "wu_bin",
+        "signed_at": NOW + H,
+        "first_contact_at": NOW + 2 * H,
+    }
+    tickets = [
+        # 1: answered in time, rated resolved and satisfied, closed in time
+        builders.ticket(
+            cid,
+            **on_time,
+            status=Status.CLOSED,
+            resolution=Resolution.RESOLVED,
+            satisfaction=Satisfaction.SATISFIED,
+            closed_at=NOW + 48 * H,
+            closing_reason=ClosingReason.RESOLVED,
+        ),
+        # 2: signed late, reopened once, then rated partly / basically, closed late
+        builders.ticket(
+            cid,
+            department_id="finance_office",
+            assignee_id="wu_bin",
+            signed_at=NOW + 30 * H,
+            first_contact_at=NOW + 31 * H,
+            status=Status.CLOSED,
+            resolution=Resolution.PARTLY,
+            satisfaction=Satisfaction.BASICALLY,
+            closed_at=NOW + 9 * 24 * H,
+            closing_reason=ClosingReason.PARTLY_RESOLVED,
+        ),
+        # 3: withdrawn: dispatched, but not counted as closed by handling
+        builders.ticket(
+            cid,
+            department_id="finance_office",
+            status=Status.CLOSED,
+            closed_at=NOW + H,
+            closing_reason=ClosingReason.WITHDRAWN,
+        ),
+        # 4: opened before the period: not counted at all
+        builders.ticket(cid, at=NOW - 10 * 24 * H, **on_time, status=Status.DISPATCHED),
+        # 5: surveyed, never rated, closed in time
+        builders.ticket(
+            cid,
+            department_id="finance_office",
+            status=Status.CLOSED,
+            closed_at=NOW + 72 * H,
+            closing_reason=ClosingReason.RESOLVED,
+        ),
+    ]
+    events = {
+        1: [Action.START_SURVEY],
+        2: [Action.START_SURVEY, Action.ANSWER_RESOLUTION, Action.START_SURVEY],
+        5: [Action.START_SURVEY],
+    }
+    async with storage() as uow:
+        numbers = [(await uow.tickets.add(t)).number for t in tickets]
+        for index, actions in events.items():
+            number = numbers[index - 1]
+            for action in actions:
+                reopened = action is Action.ANSWER_RESOLUTION
+                await uow.events.append(
+                    TicketEvent(
+                        number,
+                        NOW,
+                        "x",
+                        Role.ENTERPRISE if reopened else Role.ADMIN,
+                        action,
+                        Status.SURVEY,
+                        Status.REOPENED if reopened else Status.SURVEY,
+                    )
+                )
+        await uow.commit()
+    async with storage() as uow:
+        counts = await uow.kpi.counts(SINCE, UNTIL)
+    assert counts == KpiCounts(
+        dispatched=4,
+        responded_in_time=1,
+        rated=2,
+        resolved=1,
+        satisfied=2,
+        closed=3,
+        closed_on_time=2,
+        surveyed=3,
+        reopened=1,
+    )
+    figures = rates(counts)
+    assert (figures.response_rate, figures.resolution_rate, figures.satisfaction_rate) == (0.25, 0.5, 1.0)
+    assert figures.on_time_rate == 2 / 3
+    assert figures.reopen_rate == 1 / 3
+
+
+def test_no_data_is_not_zero() -> None:
+    assert rates(KpiCounts()).satisfaction_rate is None
