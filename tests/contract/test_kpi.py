@@ -23,7 +23,7 @@ async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
         await uow.commit()
     assert contact.id is not None
     cid = contact.id
-    on_time = {
+    on_time: dict[str, Any] = {
         "department_id": "finance_office",
         "assignee_id": "wu_bin",
         "signed_at": NOW + H,
