@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import NotFound, Usage
 from bot.domain.messages import Actor, Reply
-from handlers import enterprise, follow_up, officer, survey
+from handlers import clusters, enterprise, follow_up, officer, survey
 from handlers.deps import Deps
 from handlers.help import help_text
 
@@ -134,6 +134,9 @@ COMMANDS: dict[str, Command] = {
     "rejectext": Command(_extension(approve=False), "staff"),
     "merge": Command(_numbered_text("merge", officer.merge), "staff"),
     "confidential": Command(_numbered_text("confidential", officer.confidential), "staff"),
+    "cluster": Command(_numbered_text("cluster", clusters.group), "staff"),
+    "replyall": Command(_numbered_text("replyall", clusters.reply_all), "staff"),
+    "resolveall": Command(_numbered_text("resolveall", clusters.resolve_all), "staff"),
     "confirm": Command(_answer("r", "resolved"), "enterprise"),
     "partly": Command(_answer("r", "partly"), "enterprise"),
     "notresolved": Command(_answer("r", "not_resolved"), "enterprise"),

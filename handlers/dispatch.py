@@ -13,7 +13,7 @@ from handlers.deps import Deps
 from handlers.explain import explain
 from handlers.help import staff_free_text
 from handlers.identity import resolve_actor
-from handlers.understand import clarified, understand
+from handlers.understand import clarified, similar_choice, understand
 
 
 def storable(text: str) -> str:
@@ -48,6 +48,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         name, _, args = inbound.payload.partition(":")
         if name == "clarify" and not actor.is_staff:
             return await clarified(inbound, actor, deps, args)
+        if name == "similar" and not actor.is_staff:
+            return await similar_choice(inbound, actor, deps, args)
         if name == "survey" and not actor.is_staff:
             return await survey_button(actor, deps, args)
         return [Reply(t(actor.lang, "error.stale_button"))]

@@ -12,16 +12,24 @@ from bot.domain.routing import route_demand
 from bot.domain.sla import deadlines_for
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
-from handlers import render
+from handlers import render, similar
 from handlers.deps import Deps
+from handlers.follow_up import own_tickets
 from nlu.types import Parse
 
 
 async def open_demand(
-    inbound: Inbound, actor: Actor, parse: Parse, deps: Deps, log_entry: int
+    inbound: Inbound, actor: Actor, parse: Parse, deps: Deps, log_entry: int, *, check_repeats: bool = True
 ) -> list[Reply]:
+    """Open, route and announce a ticket; a repeat of one of the sender's open tickets is first
+    offered as an addition to it (`check_repeats=False` once the sender chose a new ticket)."""
     assert actor.contact_id is not None, "only contacts open demands"
     now = deps.clock()
+    if check_repeats:
+        own_open = [ticket for ticket in await own_tickets(actor, deps) if ticket.status.is_open]
+        earlier = similar.repeated(inbound.text, parse.category, own_open)
+        if earlier is not None:
+            return [similar.offer_to_add(earlier, actor, log_entry)]
     async with deps.storage() as uow:
         enterprise = await uow.enterprises.get(actor.enterprise_id) if actor.enterprise_id else None
         opened = open_ticket(
@@ -80,7 +88,7 @@ async def open_demand(
         group_lang = deps.directory.group_lang(routing.department_id)
         notice = _new_ticket_notice(ticket, enterprise, group_lang, deps, for_group=True)
         replies.append(Reply(notice, to=ToDepartment(routing.department_id)))
-    return replies
+    return replies + await similar.shared_problem(ticket, deps)
 
 
 def _new_ticket_notice(

@@ -16,6 +16,7 @@ from handlers.help import greeting, not_understood
 from handlers.human import ask_for_person
 from handlers.intake import open_demand
 from nlu.types import NluUnavailable, Parse
+from storage.protocols import LoggedMessage
 
 TICKET_INTENTS = frozenset({"report_demand", "policy_inquiry"})
 MAX_CHOICES = 3
@@ -96,12 +97,10 @@ def _choice_label(intent: str, parse: Parse, lang: str) -> str:
     return label
 
 
-async def clarified(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> list[Reply]:
-    """The sender picked a reading of an earlier message."""
-    entry_text, _, intent = args.partition(":")
-    stale = [Reply(t(actor.lang, "error.stale_button"))]
-    if not entry_text.isdigit():
-        return stale
+async def _own_unhandled(inbound: Inbound, deps: Deps, entry_text: str) -> LoggedMessage | None:
+    """The logged message a button refers to, if the presser sent it and it was not acted on yet."""
+    if not entry_text.isdecimal():
+        return None
     async with deps.storage() as uow:
         logged = await uow.messages.get(int(entry_text))
     if (
@@ -110,6 +109,40 @@ async def clarified(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> li
         or logged.sender_id != inbound.sender.user_id
         or logged.ticket_number is not None  # already acted on
     ):
+        return None
+    return logged
+
+
+async def similar_choice(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """`similar:<entry>:add:<N>` or `similar:<entry>:new`: the answer to "add to your ticket?"."""
+    entry_text, _, choice = args.partition(":")
+    logged = await _own_unhandled(inbound, deps, entry_text)
+    if logged is None:
+        return [Reply(t(actor.lang, "error.stale_button"))]
+    entry = int(entry_text)
+    if choice.startswith("add:") and choice[4:].isdecimal():
+        number = int(choice[4:])
+        replies = await follow_up.add_information(actor, deps, number, logged.text)
+        async with deps.storage() as uow:
+            await uow.messages.link_ticket(entry, number)
+            await uow.commit()
+        return replies
+    if choice == "new":
+        original = replace(inbound, text=logged.text, chat_id=logged.chat_id, payload=None)
+        parse = await deps.nlu.parse(logged.text)
+        intent = parse.intent if parse.intent in TICKET_INTENTS else "report_demand"
+        return await open_demand(
+            original, actor, replace(parse, intent=intent), deps, entry, check_repeats=False
+        )
+    return [Reply(t(actor.lang, "error.stale_button"))]
+
+
+async def clarified(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """The sender picked a reading of an earlier message."""
+    entry_text, _, intent = args.partition(":")
+    stale = [Reply(t(actor.lang, "error.stale_button"))]
+    logged = await _own_unhandled(inbound, deps, entry_text)
+    if logged is None:
         return stale
     if intent == "none":
         return [Reply(t(actor.lang, "clarify.rephrase"))]

@@ -54,6 +54,7 @@ def ticket_from_row(row: TicketRow) -> Ticket:
         duplicate_of=row.duplicate_of,
         signed_at=row.signed_at,
         first_contact_at=row.first_contact_at,
+        cluster_of=row.cluster_of,
     )
 
 
@@ -90,6 +91,7 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         "duplicate_of": ticket.duplicate_of,
         "signed_at": ticket.signed_at,
         "first_contact_at": ticket.first_contact_at,
+        "cluster_of": ticket.cluster_of,
     }
 
 

@@ -149,6 +149,17 @@ class _Tickets(_Part):
         ]
         return sorted(found, key=lambda t: (not t.urgent, t.number or 0))[:limit]
 
+    async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
+        found = [
+            t
+            for t in self._all().values()
+            if t.status is not Status.CLOSED and t.category == category and t.created_at >= since
+        ]
+        return sorted(found, key=lambda t: -(t.number or 0))[:limit]
+
+    async def in_cluster(self, lead: int) -> list[Ticket]:
+        return sorted((t for t in self._all().values() if t.cluster_of == lead), key=lambda t: t.number or 0)
+
 
 class _Events(_Part):
     async def append(self, event: TicketEvent) -> None:

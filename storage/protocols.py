@@ -35,6 +35,14 @@ class TicketRepository(Protocol):
         """Open tickets assigned to the officer, and unassigned open tickets of the department."""
         ...
 
+    async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
+        """Open tickets of a category opened since then, newest first."""
+        ...
+
+    async def in_cluster(self, lead: int) -> list[Ticket]:
+        """The tickets grouped under a lead ticket (the lead included once it has joined)."""
+        ...
+
 
 class EventRepository(Protocol):
     async def append(self, event: TicketEvent) -> None: ...

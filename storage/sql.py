@@ -83,6 +83,23 @@ class SqlTickets:
         )
         return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
 
+    async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
+        statement = (
+            select(TicketRow)
+            .where(
+                col(TicketRow.status) != Status.CLOSED.value,
+                col(TicketRow.category) == category,
+                col(TicketRow.created_at) >= since,
+            )
+            .order_by(col(TicketRow.id).desc())
+            .limit(limit)
+        )
+        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+    async def in_cluster(self, lead: int) -> list[Ticket]:
+        statement = select(TicketRow).where(col(TicketRow.cluster_of) == lead).order_by(col(TicketRow.id))
+        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
     async def _list(self, where: Any, limit: int) -> list[Ticket]:
         statement = select(TicketRow).where(where).order_by(col(TicketRow.id).desc()).limit(limit)
         return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]

@@ -121,6 +121,7 @@ class TicketRow(SQLModel, table=True):
     duplicate_of: int | None = None
     signed_at: datetime | None = _at(nullable=True)
     first_contact_at: datetime | None = _at(nullable=True)
+    cluster_of: int | None = Field(default=None, index=True)
 
 
 class TicketEventRow(SQLModel, table=True):

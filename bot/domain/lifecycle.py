@@ -59,6 +59,7 @@ MOVES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.MERGE: (OPEN, S.CLOSED),
     Action.FEEDBACK: (frozenset(Status), None),
     Action.CONFIDENTIAL: (frozenset(Status), None),
+    Action.CLUSTER: (OPEN, None),
 }
 
 
@@ -411,6 +412,12 @@ def set_confidential(ticket: Ticket, actor: Actor, confidential: bool, at: datet
     return _move(
         ticket, actor, Action.CONFIDENTIAL, at, "on" if confidential else "off", confidential=confidential
     )
+
+
+def join_cluster(ticket: Ticket, actor: Actor, lead: int, at: datetime) -> Change:
+    """Several enterprises, one problem: handled together under the lead ticket's number."""
+    _require(may_handle(actor, ticket) or may_dispatch(actor, ticket), Action.CLUSTER, ticket)
+    return _move(ticket, actor, Action.CLUSTER, at, f"#{lead}", cluster_of=lead)
 
 
 # --- the machinery ------------------------------------------------------------------------------

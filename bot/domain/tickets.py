@@ -53,6 +53,7 @@ class Action(StrEnum):
     MERGE = "merge"
     FEEDBACK = "feedback"
     CONFIDENTIAL = "confidential"
+    CLUSTER = "cluster"
 
 
 class Outcome(StrEnum):
@@ -123,6 +124,7 @@ class Ticket:
     duplicate_of: int | None = None
     signed_at: datetime | None = None
     first_contact_at: datetime | None = None  # the first message from the officer to the enterprise
+    cluster_of: int | None = None  # the lead ticket of a group of enterprises with the same problem
 
     @property
     def ref(self) -> str:

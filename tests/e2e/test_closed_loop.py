@@ -173,6 +173,7 @@ def test_withdraw_and_merge_a_duplicate(tmp_path: Path) -> None:
         [
             DEMAND,
             "贷款的事情再补充一下，我们需要的是流动资金贷款200万",
+            "2",
             "厂区门口的路灯坏了，晚上员工下班不安全",
             "/as officer wang_lei",
             "/take 1",
@@ -188,3 +189,44 @@ def test_withdraw_and_merge_a_duplicate(tmp_path: Path) -> None:
     )
     assert audit(tmp_path / "loop.db", 2)[-1] == "merge"
     assert audit(tmp_path / "loop.db", 3)[-1] == "withdraw"
+
+
+def test_a_repeated_demand_is_added_to_the_open_ticket(tmp_path: Path) -> None:
+    out = run(tmp_path, [DEMAND, "贷款的事情再补充一下，我们需要的是流动资金贷款200万", "1", "/status"])
+    in_order(
+        out, "很像", "[1] 补充到工单 #1  [2] 新开工单", "已将您的补充信息添加到工单 #1", "您的诉求（1 件）"
+    )
+    assert audit(tmp_path / "loop.db", 1)[-1] == "info"
+
+
+CLUSTER = [
+    ("xinyuan", "园区今天又限电了，我们的生产线全停了，请协调供电局"),
+    ("haiyue", "园区限电，仓库冷库停了，货要坏了，请帮忙协调供电"),
+    ("lanjing", "园区又限电了，机房服务器停了，请协调供电局恢复"),
+]
+
+
+def test_three_enterprises_one_problem_one_answer(tmp_path: Path) -> None:
+    lines = []
+    for enterprise, text in CLUSTER:
+        lines += [f"/as enterprise {enterprise}", text]
+    lines += [
+        "/as officer zheng_yu",
+        "/cluster 1 2 3",
+        "/replyall 1 已协调供电局，今晚8点前恢复园区供电",
+        "/resolveall 1 园区供电已恢复，已要求供电局提前通知限电安排",
+    ]
+    lines += [line for enterprise, _ in CLUSTER for line in (f"/as enterprise {enterprise}", "/status")]
+    out = run(tmp_path, lines)
+    in_order(
+        out,
+        "近期有 3 家企业反映类似问题",
+        "/cluster 1 2 3",
+        "已将 #1, #2, #3 归入同类诉求 #1",
+        "已向同类诉求 #1 的 3 家企业发送答复",
+        "已对同类诉求 #1 的 3 张工单作出办结答复",
+    )
+    for number in (1, 2, 3):
+        assert audit(tmp_path / "loop.db", number)[-4:] == ["take", "reply", "resolve", "start_survey"]
+    assert out.count("💬") == 3  # each enterprise got the answer once (one of them in English)
+    assert out.count("园区供电已恢复") == 4  # the command, and the result each enterprise rates

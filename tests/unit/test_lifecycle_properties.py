@@ -60,6 +60,7 @@ STEPS: dict[Action, Step] = {
     Action.MERGE: lambda t, a: lc.merge_into(t, KEPT, a, NOW),
     Action.FEEDBACK: lambda t, a: lc.give_feedback(t, a, "谢谢", NOW),
     Action.CONFIDENTIAL: lambda t, a: lc.set_confidential(t, a, True, NOW),
+    Action.CLUSTER: lambda t, a: lc.join_cluster(t, a, 99, NOW),
 }
 # Where a transition may lead when the table leaves the choice to the transition itself.
 CHOSEN_TARGETS = {

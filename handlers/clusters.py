@@ -1,0 +1,119 @@
+"""One problem, several enterprises: group their tickets under a lead and answer them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.domain import lifecycle
+from bot.domain.errors import DomainError, NotFound, Usage
+from bot.domain.messages import Actor, Reply, ToChat
+from bot.domain.tickets import Change, Outcome, Status, Ticket
+from bot.i18n import t
+from handlers.changes import change_ticket
+from handlers.deps import Deps
+from handlers.explain import explain
+from handlers.officer import OUTCOME_WORDS
+from handlers.survey import resolution_question
+
+
+async def group(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
+    """/cluster LEAD N [N ...]: the lead joins too, so the group is one query away."""
+    numbers = [int(part.lstrip("#")) for part in text.split() if part.lstrip("#").isdecimal()]
+    if not numbers or len(numbers) != len(text.split()):
+        raise Usage(command="cluster")
+    joined, skipped = [], []
+    for number in [lead, *[n for n in numbers if n != lead]]:
+        try:
+            change = await change_ticket(
+                deps, actor, number, lambda ticket: lifecycle.join_cluster(ticket, actor, lead, deps.clock())
+            )
+            joined.append(change.ticket.ref)
+        except DomainError as refusal:
+            skipped.append((f"#{number}", explain(refusal, actor, deps.directory)))
+    replies = [Reply(t(actor.lang, "cluster.joined", refs=", ".join(joined), lead=f"#{lead}"))]
+    return replies + _skipped(actor, skipped)
+
+
+async def reply_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
+    """One answer to every open ticket of the group; tickets nobody signed for are signed first."""
+
+    def steps(ticket: Ticket) -> list[Change]:
+        changes = _sign_if_needed(ticket, actor, deps)
+        return [
+            *changes,
+            lifecycle.reply(changes[-1].ticket if changes else ticket, actor, text, deps.clock()),
+        ]
+
+    done, skipped = await _each(actor, deps, lead, steps)
+    replies = [Reply(t(actor.lang, "cluster.replied", lead=f"#{lead}", count=len(done)))]
+    replies += [
+        Reply(
+            t(ticket.lang, "enterprise.reply", ref=ticket.ref, officer=actor.display_name, text=text.strip()),
+            to=ToChat(ticket.channel, ticket.chat_id),
+        )
+        for ticket in done
+    ]
+    return replies + _skipped(actor, skipped)
+
+
+async def resolve_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
+    first, _, rest = text.partition(" ")
+    outcome = OUTCOME_WORDS.get(first.lower())
+    note = rest if outcome is not None else text
+    if not note.strip():
+        raise Usage(command="resolveall")
+    chosen = outcome or Outcome.RESOLVED
+
+    def steps(ticket: Ticket) -> list[Change]:
+        changes = _sign_if_needed(ticket, actor, deps)
+        resolved = lifecycle.resolve(
+            changes[-1].ticket if changes else ticket, actor, chosen, note, deps.clock()
+        )
+        return [*changes, resolved, lifecycle.start_survey(resolved.ticket, actor, deps.clock())]
+
+    done, skipped = await _each(actor, deps, lead, steps)
+    replies = [Reply(t(actor.lang, "cluster.resolved", lead=f"#{lead}", count=len(done)))]
+    replies += [
+        Reply(
+            t(
+                ticket.lang,
+                f"enterprise.resolved_{chosen.value}",
+                ref=ticket.ref,
+                officer=actor.display_name,
+                text=note.strip(),
+            ),
+            to=ToChat(ticket.channel, ticket.chat_id),
+            buttons=resolution_question(ticket, ticket.lang),
+        )
+        for ticket in done
+    ]
+    return replies + _skipped(actor, skipped)
+
+
+def _sign_if_needed(ticket: Ticket, actor: Actor, deps: Deps) -> list[Change]:
+    if ticket.status in (Status.DISPATCHED, Status.REOPENED):
+        return [lifecycle.take(ticket, actor, deps.clock())]
+    return []
+
+
+async def _each(
+    actor: Actor, deps: Deps, lead: int, steps: Callable[[Ticket], list[Change]]
+) -> tuple[list[Ticket], list[tuple[str, str]]]:
+    async with deps.storage() as uow:
+        members = [m for m in await uow.tickets.in_cluster(lead) if m.status.is_open]
+    if not members:
+        raise NotFound(ticket=f"#{lead}")
+    done, skipped = [], []
+    for member in members:
+        try:
+            done.append((await change_ticket(deps, actor, member.number or 0, steps)).ticket)
+        except DomainError as refusal:  # one ticket's refusal does not stop the others
+            skipped.append((member.ref, explain(refusal, actor, deps.directory)))
+    return done, skipped
+
+
+def _skipped(actor: Actor, skipped: list[tuple[str, str]]) -> list[Reply]:
+    if not skipped:
+        return []
+    refs = ", ".join(ref for ref, _ in skipped)
+    return [Reply(t(actor.lang, "cluster.skipped", refs=refs, reason=skipped[0][1]))]
