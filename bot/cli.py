@@ -136,6 +136,33 @@ async def _shell(settings: Settings, database: str | None, start_as: tuple[str, 
         await app_.close()
 
 
+@app.command("close-surveys")
+def close_surveys(
+    ctx: typer.Context,
+    database: str | None = typer.Option(
+        None, "--database", "-d", help="Database URL (default: from the config)."
+    ),
+) -> None:
+    """Close surveys left unanswered for sla.survey_days as "not rated" (for cron until the scheduler)."""
+    settings = _settings(ctx)
+    count = _run(_close_surveys(settings, database))
+    typer.echo(f"closed {count} unanswered survey(s)")
+
+
+async def _close_surveys(settings: Settings, database: str | None) -> int:
+    from datetime import timedelta
+
+    from bot.bootstrap import build_app
+    from handlers.survey import close_unanswered
+
+    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    try:
+        closed, _notices = await close_unanswered(app_.deps, timedelta(days=settings.sla.survey_days))
+        return closed
+    finally:
+        await app_.close()
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     ctx: typer.Context,

@@ -94,6 +94,7 @@ class SlaConfig(_Section):
     resolve_days: int = Field(default=7, gt=0)
     urgent_response_hours: int = Field(default=2, gt=0)
     urgent_resolve_days: int = Field(default=1, gt=0)
+    survey_days: int = Field(default=3, gt=0)  # unanswered surveys close as "not rated" after this
 
 
 class RasaConfig(_Section):
@@ -192,7 +193,7 @@ class Settings(BaseSettings):
         )
 
     def sla_limits(self) -> SlaLimits:
-        return SlaLimits(**self.sla.model_dump())
+        return SlaLimits(**self.sla.model_dump(exclude={"survey_days"}))
 
     def demo_enterprises(self) -> list[Enterprise]:
         return [

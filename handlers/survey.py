@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
-from bot.domain.lifecycle import answer_resolution, answer_satisfaction, comment
-from bot.domain.messages import Actor, Button, Reply, ToOfficer
+from datetime import timedelta
+
+from bot.domain.errors import DomainError
+from bot.domain.lifecycle import answer_resolution, answer_satisfaction, close_unrated, comment
+from bot.domain.messages import SYSTEM_ACTOR, Actor, Button, Reply, ToOfficer
 from bot.domain.tickets import Resolution, Satisfaction, Status, Ticket
 from bot.i18n import t
 from handlers import render
@@ -64,6 +67,32 @@ async def answer(
             verdict=t(_officer_lang(deps, ticket), f"survey.satisfaction_{value}"),
         )
     return [Reply(t(actor.lang, "error.stale_button"))]
+
+
+async def close_unanswered(deps: Deps, window: timedelta) -> tuple[int, list[Reply]]:
+    """Surveys left unanswered for `window` close as "not rated"; returns how many, and the notices
+    for their officers (the scheduler will deliver them; `xiaoer close-surveys` runs it by hand).
+
+    Each ticket is its own unit of work: a conflict on one (the enterprise answered just now)
+    leaves it to its answer and does not stop the others."""
+    now = deps.clock()
+    async with deps.storage() as uow:
+        overdue = await uow.tickets.stale(Status.SURVEY, now - window)
+    replies: list[Reply] = []
+    closed = 0
+    for ticket in overdue:
+        try:
+            change = await change_ticket(
+                deps,
+                SYSTEM_ACTOR,
+                ticket.number or 0,
+                lambda current: close_unrated(current, SYSTEM_ACTOR, now),
+            )
+        except DomainError:
+            continue
+        closed += 1
+        replies += _tell_officer(deps, change.ticket, "survey.unrated_notice")
+    return closed, replies
 
 
 async def add_comment(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:

@@ -157,6 +157,10 @@ class _Tickets(_Part):
         ]
         return sorted(found, key=lambda t: -(t.number or 0))[:limit]
 
+    async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
+        found = [t for t in self._all().values() if t.status is status and t.updated_at < updated_before]
+        return sorted(found, key=lambda t: t.updated_at)[:limit]
+
     async def in_cluster(self, lead: int) -> list[Ticket]:
         return sorted((t for t in self._all().values() if t.cluster_of == lead), key=lambda t: t.number or 0)
 

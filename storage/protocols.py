@@ -12,7 +12,7 @@ from typing import Protocol, Self
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
-from bot.domain.tickets import Ticket, TicketEvent
+from bot.domain.tickets import Status, Ticket, TicketEvent
 
 
 class TicketRepository(Protocol):
@@ -37,6 +37,10 @@ class TicketRepository(Protocol):
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
         """Open tickets of a category opened since then, newest first."""
+        ...
+
+    async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
+        """Tickets in that status whose last change is older than the given time, oldest first."""
         ...
 
     async def in_cluster(self, lead: int) -> list[Ticket]:

@@ -96,6 +96,15 @@ class SqlTickets:
         )
         return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
 
+    async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
+        statement = (
+            select(TicketRow)
+            .where(col(TicketRow.status) == status.value, col(TicketRow.updated_at) < updated_before)
+            .order_by(col(TicketRow.updated_at))
+            .limit(limit)
+        )
+        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
     async def in_cluster(self, lead: int) -> list[Ticket]:
         statement = select(TicketRow).where(col(TicketRow.cluster_of) == lead).order_by(col(TicketRow.id))
         return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]

@@ -264,3 +264,22 @@ async def test_duplicates_are_refused(storage: UnitOfWorkFactory) -> None:
     async with storage() as uow:
         with pytest.raises(Duplicate):
             await uow.contacts.add(builders.contact("acme", external_id="7"))
+
+
+async def test_stale_recent_and_cluster_queries(storage: UnitOfWorkFactory) -> None:
+    contact_id = await _with_contact(storage)
+    async with storage() as uow:
+        old = await uow.tickets.add(builders.ticket(contact_id, status=Status.SURVEY, category="utilities"))
+        new = await uow.tickets.add(
+            builders.ticket(contact_id, at=NOW + timedelta(days=5), status=Status.SURVEY, category="utilities")
+        )
+        await uow.tickets.add(builders.ticket(contact_id, status=Status.CLOSED, category="utilities"))
+        lead = await uow.tickets.add(builders.ticket(contact_id, category="tax", cluster_of=None))
+        assert lead.number is not None
+        member = await uow.tickets.add(builders.ticket(contact_id, category="tax", cluster_of=lead.number))
+        await uow.commit()
+    async with storage() as uow:
+        assert [t.number for t in await uow.tickets.stale(Status.SURVEY, NOW + timedelta(days=1))] == [old.number]
+        recent = await uow.tickets.recent_open("utilities", NOW - timedelta(days=1))
+        assert [t.number for t in recent] == [new.number, old.number]
+        assert [t.number for t in await uow.tickets.in_cluster(lead.number)] == [member.number]

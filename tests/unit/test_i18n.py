@@ -56,3 +56,12 @@ def test_platform_language_codes_map_to_catalogues() -> None:
 def test_unknown_key_is_an_error() -> None:
     with pytest.raises(KeyError):
         t("en", "no.such.key")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_refusal_says_what_to_do_instead(lang: str) -> None:
+    """A refusal names a command to use or an action to take, never only "no"."""
+    instead = ("/", "请", "please", "just", "write", "look at it again", "describe", "tell me")
+    for key, text in catalogue(lang).items():
+        if key.startswith("error.") and key != "error.usage":  # a usage line is itself the command to send
+            assert any(word in text.lower() for word in instead), key

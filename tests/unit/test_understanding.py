@@ -186,3 +186,25 @@ async def test_confidential_tickets_are_hidden_from_colleagues(settings: Setting
     assert "已设为保密" in own(await w.say(WANG, "/confidential 1 on"))
     assert "工单 #1" in own(await w.say(zheng, "/status 1"))
     assert "用法" in own(await w.say(WANG, "/confidential 1 maybe"))
+
+
+async def test_unanswered_surveys_close_as_not_rated(settings: Settings, clock: Clock) -> None:
+    from datetime import timedelta
+
+    from handlers.survey import close_unanswered
+
+    w = await make_world(settings, clock)
+    await opened(w)
+    await w.say(WANG, "/take 1")
+    await w.say(WANG, "/resolve 1 已处理")
+    assert await close_unanswered(w.deps, timedelta(days=3)) == (0, [])  # not yet
+    clock.now += timedelta(days=3, minutes=1)
+    closed, notices = await close_unanswered(w.deps, timedelta(days=3))
+    assert closed == 1
+    assert [n.to for n in notices] == [ToOfficer("wang_lei")]
+    assert await w.status(1) is Status.CLOSED
+    assert (await w.events(1))[-1] is Action.CLOSE_UNRATED
+    async with w.storage() as uow:
+        ticket = await uow.tickets.get(1)
+    assert ticket is not None
+    assert not ticket.rated
