@@ -270,8 +270,9 @@ async def test_stale_recent_and_cluster_queries(storage: UnitOfWorkFactory) -> N
     contact_id = await _with_contact(storage)
     async with storage() as uow:
         old = await uow.tickets.add(builders.ticket(contact_id, status=Status.SURVEY, category="utilities"))
+        later = NOW + timedelta(days=5)
         new = await uow.tickets.add(
-            builders.ticket(contact_id, at=NOW + timedelta(days=5), status=Status.SURVEY, category="utilities")
+            builders.ticket(contact_id, at=later, status=Status.SURVEY, category="utilities")
         )
         await uow.tickets.add(builders.ticket(contact_id, status=Status.CLOSED, category="utilities"))
         lead = await uow.tickets.add(builders.ticket(contact_id, category="tax", cluster_of=None))
@@ -279,7 +280,8 @@ async def test_stale_recent_and_cluster_queries(storage: UnitOfWorkFactory) -> N
         member = await uow.tickets.add(builders.ticket(contact_id, category="tax", cluster_of=lead.number))
         await uow.commit()
     async with storage() as uow:
-        assert [t.number for t in await uow.tickets.stale(Status.SURVEY, NOW + timedelta(days=1))] == [old.number]
+        stale = await uow.tickets.stale(Status.SURVEY, NOW + timedelta(days=1))
+        assert [t.number for t in stale] == [old.number]
         recent = await uow.tickets.recent_open("utilities", NOW - timedelta(days=1))
         assert [t.number for t in recent] == [new.number, old.number]
         assert [t.number for t in await uow.tickets.in_cluster(lead.number)] == [member.number]
