@@ -54,7 +54,13 @@ _PHONE = re.compile(
     r")(?!\d)"
 )
 
-_NUMBER = rf"\d[\d,]*(?:\.\d+)?|[{CHINESE_NUMERAL_CHARS}]+"
+# Arabic numbers start at a digit boundary; Chinese ones may hold 万 inside (一万二千) and must not
+# follow a word that makes them vague (几十万, 上百万, 数千万, 好几万, 多万).
+_CN_DIGITS = f"[{CHINESE_NUMERAL_CHARS}]"
+_NUMBER = rf"(?<![\d.])\d[\d,]*(?:\.\d+)?|(?<![几数多好上近]){_CN_DIGITS}+(?:万{_CN_DIGITS}+)?"
+_FOREIGN_BEFORE = re.compile(
+    r"(?:港币|港元|美元|美金|欧元|日元|英镑|USD|US\$|HKD|EUR|JPY|GBP|[$€£])\s*$", re.IGNORECASE
+)
 _FOREIGN = (
     r"\s*(?:美元|美金|欧元|港币|港元|日元|英镑|韩元|卢布|澳元|加元|新加坡元|"
     r"USD|US\$|EUR|HKD|JPY|GBP|dollars?|euros?)"
@@ -64,9 +70,8 @@ _QUANTITY = (
     r"吨|度|千瓦|kw|kwh|小时|天|年|月|条|篇|项|份|倍|股|册|盒)"
 )
 _ZH_AMOUNT = re.compile(
-    rf"(?<![几数多好上近约])(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*(?:多|余)?"
-    r"(?P<unit>个?亿元|个?亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|(?<=\d)[wW](?![A-Za-z])|千元|千块|元|块钱|"
-    r"(?<=\d)块(?![\u4e00-\u9fff]))"
+    rf"(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*(?:多|余)?"
+    r"(?P<unit>个?亿元|个?亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|(?<=\d)[wW](?![A-Za-z])|千元|千块|元|块钱|块)"
     rf"(?!{_FOREIGN})(?!{_QUANTITY})",
     re.IGNORECASE,
 )
@@ -198,8 +203,10 @@ def _phones(text: str, spans: list[Span]) -> str:
 def _amounts(text: str, spans: list[Span]) -> str:
     for m in _ZH_AMOUNT.finditer(text):
         number = parse_number(m.group("num"))
-        if number is None:
-            continue
+        if number is None or _FOREIGN_BEFORE.search(text[max(0, m.start() - 5) : m.start()]):
+            continue  # 港币100万: another currency written before the number
+        if m.group("unit") == "块" and number < 10:
+            continue  # 一块地, 3块电池: 块 counts things; money in 块 is rarely under ten
         unit = m.group("unit").removeprefix("个").removesuffix("元").removesuffix("块钱").removesuffix("块")
         unit = "万" if unit in ("w", "W") else unit  # 200w: chat shorthand for 200万
         if unit == "千" and not m.group("unit").endswith(("元", "块")):

@@ -39,6 +39,13 @@ def parse_number(text: str) -> float | None:
 
 
 def _chinese(text: str) -> float | None:
+    if "万" in text:  # 一万二千 = 1 * 10000 + 2000
+        high, _, low = text.partition("万")
+        high_value = _chinese(high) if high else 1.0
+        low_value = _chinese(low) if low else 0.0
+        if high_value is None or low_value is None:
+            return None
+        return high_value * 10_000 + low_value
     if not text or any(c not in _DIGITS and c not in _UNITS for c in text):
         return None
     total, digit = 0, None

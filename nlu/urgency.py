@@ -12,7 +12,8 @@ _NOT_URGENT = re.compile(
 )
 _URGENT_ZH = re.compile(
     r"(?<!应)(?<!燃眉之)急(?!救)|紧急|加急|尽快|尽早|马上|立刻|立即|火速|赶紧|赶快|抓紧|加快|快点|刻不容缓|十万火急|"
-    r"停产|停工|停线|停机|停摆|断供|断货|断电|停电|停水|停气|被迫停|关停|"
+    r"停产|停工|停线|停机|停摆|断供|断货|断电|停电|停水|停气|被迫停|关停|停供|线停了|全线停|救命|"
+    r"这几天就|只剩.{0,4}天|(?:明天|后天)(?:就|起|开庭|到期|截止|必须)|开庭就在|本月底(?:前)?必须|月底前必须|"
     r"(?:每天|每日|一天|日)(?:都)?(?:在)?(?:损失|亏损?|赔|罚)|损失.{0,8}(?:每天|一天)|"
     r"(?:\d+|[一二两三四五六七八九十几])天(?:内|之内|后)|(?:明天|后天|今晚|今天).{0,4}(?:到期|截止|就要|必须|交货|停|前)|"
     r"今天之内|本周内|这周[内五六日]|"
@@ -22,7 +23,10 @@ _URGENT_ZH = re.compile(
 _LATIN_EDGE = r"(?:(?<![A-Za-z])(?=[A-Za-z])|(?<=[A-Za-z])(?![A-Za-z]))"
 _URGENT_EN_WORDS = (
     r"\burgent(?:ly)?\b|\basap\b|a\.s\.a\.p|as soon as possible|immediately|right away|emergency|expedite|"
-    r"\bhurry\b|time[- ]sensitive|can't wait|cannot wait|running out of time|"
+    r"\bhurry\b|time[- ]sensitive|can't wait|cannot wait|running out of time|right now|"
+    r"(?:send|come|help|fix|handle)\b.{0,20}\bnow\b|(?:find|help|act|move|fix)\b.{0,25}\bfast\b|tonight|from tomorrow|(?:is|are) today|"
+    r"will stop|stops? (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|days? of .{0,25}left|"
+    r"(?:penalt\w+|fines?|demurrage|costs?|losses) .{0,15}(?:every|each|per|a) day|"
     r"\b(?:halt(?:ed)?|shut(?:\s|-)?down|stopped production|production (?:has |is )?(?:stopped|halted)|"
     r"(?:line|lines|factory|plant) (?:has |is |are )?(?:stopped|down|idle))\b|"
     r"(?:losing|costing|costs|lose) .{0,25}(?:a|per|every) day|daily loss|(?:a|per|every) day .{0,15}los|"
