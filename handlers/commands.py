@@ -148,6 +148,10 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+# Commands officers may also give by pressing a button under a notice ("cmd:take:12").
+STAFF_BUTTONS = frozenset({"take", "approve", "history"})
+
+
 async def survey_button(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     """`survey:N:r:resolved` / `survey:N:s:satisfied`."""
     number_text, question, value = ([*args.split(":"), "", "", ""])[:3]

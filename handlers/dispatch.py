@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply
 from bot.i18n import t
-from handlers.commands import COMMANDS, survey_button
+from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button
 from handlers.deps import Deps
 from handlers.explain import explain
 from handlers.help import staff_free_text
@@ -52,6 +52,10 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
             return await similar_choice(inbound, actor, deps, args)
         if name == "survey" and not actor.is_staff:
             return await survey_button(actor, deps, args)
+        if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
+            command, _, command_args = args.partition(":")
+            if command in STAFF_BUTTONS:
+                return await _run_command(command, command_args, actor, deps)
         return [Reply(t(actor.lang, "error.stale_button"))]
     text = inbound.text.strip()
     if text.startswith("/"):

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.domain.enterprise import Enterprise
 from bot.domain.lifecycle import dispatch, open_ticket
-from bot.domain.messages import SYSTEM_ACTOR, Actor, Inbound, Reply, ToDepartment, ToOfficer
+from bot.domain.messages import SYSTEM_ACTOR, Actor, Button, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.routing import route_demand
 from bot.domain.sla import deadlines_for
 from bot.domain.tickets import Ticket, TicketEvent
@@ -83,11 +83,13 @@ async def open_demand(
     if routing.assignee_id is not None:
         officer = deps.directory.officers[routing.assignee_id]
         notice = _new_ticket_notice(ticket, enterprise, officer.lang, deps)
-        replies.append(Reply(notice, to=ToOfficer(officer.id)))
+        replies.append(Reply(notice, to=ToOfficer(officer.id), buttons=_take_button(ticket, officer.lang)))
     else:
         group_lang = deps.directory.group_lang(routing.department_id)
         notice = _new_ticket_notice(ticket, enterprise, group_lang, deps, for_group=True)
-        replies.append(Reply(notice, to=ToDepartment(routing.department_id)))
+        replies.append(
+            Reply(notice, to=ToDepartment(routing.department_id), buttons=_take_button(ticket, group_lang))
+        )
     return replies + await similar.shared_problem(ticket, deps)
 
 
@@ -103,6 +105,10 @@ def _new_ticket_notice(
         ref=ticket.ref,
         number=ticket.number,
     )
+
+
+def _take_button(ticket: Ticket, lang: str) -> tuple[Button, ...]:
+    return (Button(t(lang, "intake.take_button"), f"cmd:take:{ticket.number}"),)
 
 
 def _numbered(event: TicketEvent, number: int | None) -> TicketEvent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.domain import lifecycle
 from bot.domain.errors import NotFound, Usage
-from bot.domain.messages import Actor, Reply, ToChat, ToDepartment, ToOfficer
+from bot.domain.messages import Actor, Button, Reply, ToChat, ToDepartment, ToOfficer
 from bot.domain.org import Officer
 from bot.domain.routing import Routing
 from bot.domain.tickets import Change, Outcome, Ticket
@@ -315,7 +315,8 @@ async def request_extension(actor: Actor, deps: Deps, number: int, text: str) ->
     if head is not None and head.id != actor.officer_id:
         replies.append(
             Reply(
-                t(
+                buttons=(Button(t(head.lang, "officer.approve_button"), f"cmd:approve:{ticket.number}"),),
+                text=t(
                     head.lang,
                     "officer.extension_notice",
                     ref=ticket.ref,

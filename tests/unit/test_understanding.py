@@ -208,3 +208,16 @@ async def test_unanswered_surveys_close_as_not_rated(settings: Settings, clock: 
         ticket = await uow.tickets.get(1)
     assert ticket is not None
     assert not ticket.rated
+
+
+async def test_officers_can_press_the_buttons_under_notices(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    notice = next(r for r in await w.say(XINYUAN, DEMAND) if isinstance(r.to, ToOfficer))
+    assert [b.payload for b in notice.buttons] == ["cmd:take:1"]
+    assert "按钮已失效" in own(await w.say(XINYUAN, "1", payload="cmd:take:1"))  # not for enterprises
+    assert "按钮已失效" in own(await w.say(WANG, "1", payload="cmd:withdraw:1"))  # not a button command
+    assert "您已签收工单 #1" in own(await w.say(WANG, "1", payload="cmd:take:1"))
+    extension = await w.say(WANG, "/extend 1 3 需要现场勘查")
+    head_notice = next(r for r in extension if isinstance(r.to, ToOfficer))
+    zheng = Sender("console", "officer:zheng_yu")
+    assert "延期已批准" in own(await w.say(zheng, "1", payload=head_notice.buttons[0].payload))
