@@ -136,6 +136,44 @@ async def _shell(settings: Settings, database: str | None, start_as: tuple[str, 
         await app_.close()
 
 
+@app.command()
+def run(
+    ctx: typer.Context,
+    database: str | None = typer.Option(
+        None, "--database", "-d", help="Database URL (default: from the config)."
+    ),
+) -> None:
+    """Run the bot on the channels enabled in the config (Telegram: long polling)."""
+    settings = _settings(ctx)
+    if not settings.telegram.token:
+        _fail(
+            [
+                "xiaoer: no channel to run: Telegram needs a bot token.",
+                "  Set XIAOER_TELEGRAM__TOKEN=<token from @BotFather> (or telegram.token in the config).",
+            ]
+        )
+    try:
+        _run(_serve(settings, database))
+    except KeyboardInterrupt:
+        typer.echo("xiaoer: stopped", err=True)
+
+
+async def _serve(settings: Settings, database: str | None) -> None:
+    from bot.bootstrap import build_app
+    from bot.channels.telegram import TelegramChannel
+
+    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
+    assert settings.telegram.token is not None
+    channel = TelegramChannel(settings.telegram.token, settings.telegram.api_base, app_.deps, groups)
+    typer.echo(f"xiaoer: Telegram polling via {settings.telegram.api_base}; Ctrl-C stops", err=True)
+    try:
+        await channel.run_polling()
+    finally:
+        await channel.close()
+        await app_.close()
+
+
 @app.command("close-surveys")
 def close_surveys(
     ctx: typer.Context,

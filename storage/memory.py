@@ -36,6 +36,7 @@ class _State:
     contacts: dict[int, Contact] = field(default_factory=dict)
     officers: dict[str, bool] = field(default_factory=dict)  # id -> active
     messages: dict[int, _Logged] = field(default_factory=dict)
+    updates: set[tuple[str, str]] = field(default_factory=set)
 
 
 class MemoryStorage:
@@ -70,6 +71,7 @@ class MemoryUnitOfWork:
         self.org = _Org(shared, staged)
         self.messages = _Messages(self._storage, shared, staged)
         self.kpi = _Kpi(shared, staged)
+        self.updates = _Updates(shared, staged)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -91,6 +93,7 @@ class MemoryUnitOfWork:
         shared.contacts.update(staged.contacts)
         shared.officers.update(staged.officers)
         shared.messages.update(staged.messages)
+        shared.updates.update(staged.updates)
         self._begin()
 
 
@@ -292,3 +295,12 @@ class _Kpi(_Part):
             surveyed=len({e.ticket_number for e in events if e.action is Action.START_SURVEY}),
             reopened=len({e.ticket_number for e in events if e.to_status is Status.REOPENED}),
         )
+
+
+class _Updates(_Part):
+    async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
+        key = (channel, update_id)
+        if key in self._shared.updates or key in self._staged.updates:
+            return False
+        self._staged.updates.add(key)
+        return True

@@ -113,6 +113,12 @@ class MessageLog(Protocol):
     async def get(self, entry_id: int) -> LoggedMessage | None: ...
 
 
+class UpdateLedger(Protocol):
+    async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
+        """True the first time an update is seen (and records it), False for a redelivery."""
+        ...
+
+
 class KpiQueries(Protocol):
     async def counts(self, since: datetime, until: datetime) -> KpiCounts:
         """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)."""
@@ -136,6 +142,8 @@ class UnitOfWork(Protocol):
     def messages(self) -> MessageLog: ...
     @property
     def kpi(self) -> KpiQueries: ...
+    @property
+    def updates(self) -> UpdateLedger: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -33,6 +33,7 @@ from storage.tables import (
     EnterpriseRow,
     MessageLogRow,
     OfficerRow,
+    ProcessedUpdateRow,
     TicketEventRow,
     TicketRow,
 )
@@ -262,6 +263,20 @@ class SqlMessageLog:
         return LoggedMessage(row.channel, row.chat_id, row.sender_id, row.text, row.ticket_id)
 
 
+class SqlUpdates:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
+        # A savepoint, so that losing the race to another process does not spoil the transaction.
+        try:
+            async with self._s.begin_nested():
+                self._s.add(ProcessedUpdateRow(channel=channel, update_id=update_id, received_at=at))
+        except IntegrityError:
+            return False
+        return True
+
+
 class SqlUnitOfWork:
     tickets: SqlTickets
     events: SqlEvents
@@ -270,6 +285,7 @@ class SqlUnitOfWork:
     org: SqlOrg
     messages: SqlMessageLog
     kpi: SqlKpi
+    updates: SqlUpdates
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -283,6 +299,7 @@ class SqlUnitOfWork:
         self.org = SqlOrg(self._session)
         self.messages = SqlMessageLog(self._session)
         self.kpi = SqlKpi(self._session)
+        self.updates = SqlUpdates(self._session)
         return self
 
     async def __aexit__(

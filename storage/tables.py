@@ -151,3 +151,15 @@ class MessageLogRow(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     payload: str | None = Field(default=None, max_length=256)
     ticket_id: int | None = Field(default=None, index=True)
+
+
+class ProcessedUpdateRow(SQLModel, table=True):
+    """Platform updates already handled: a redelivered update is recognised and skipped."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id", name="uq_processed_updates"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    update_id: str = Field(max_length=64)
+    received_at: datetime = _at()

@@ -1,0 +1,189 @@
+"""The Telegram channel on aiogram: the only module that imports it.
+
+Updates become `Inbound`s for the dispatcher, each handled once (a redelivered update is
+recognised in storage and skipped); replies become Bot API calls in HTML parse mode with every
+piece of text escaped, split below Telegram's 4096-character limit, buttons as inline keyboards.
+A failed call never stops the bot: 429 waits out `retry_after`, a blocked user is noted, other
+errors are logged and the next reply goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+    Update,
+)
+
+from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
+from handlers.deps import Deps
+from handlers.dispatch import handle
+
+CHANNEL = "telegram"
+MESSAGE_LIMIT = 4096
+SEND_ATTEMPTS = 5
+log = logging.getLogger(__name__)
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Pieces under the limit, cut at line ends where possible, never inside an HTML entity."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+            amp = rest.rfind("&", cut - 8, cut)  # escaped text: keep "&amp;" whole
+            if amp != -1 and ";" not in rest[amp:cut]:
+                cut = amp
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    pieces.append(rest)
+    return pieces
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=b.label, callback_data=b.payload)] for b in buttons]
+    )
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        token: str,
+        api_base: str,
+        deps: Deps,
+        department_chats: Mapping[str, int] | None = None,
+        polling_timeout: int = 10,
+    ) -> None:
+        self.polling_timeout = polling_timeout
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+        self.deps = deps
+        self.department_chats = dict(department_chats or {})
+        self.dispatcher = Dispatcher()
+        router = Router(name="xiaoer")
+        router.message()(self.on_message)
+        router.callback_query()(self.on_button)
+        self.dispatcher.update.outer_middleware(self._once)
+        self.dispatcher.include_router(router)
+
+    async def _once(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """Handle each update id once, whatever the transport delivers twice."""
+        if isinstance(update, Update):
+            async with self.deps.storage() as uow:
+                first = await uow.updates.claim(CHANNEL, str(update.update_id), self.deps.clock())
+                await uow.commit()
+            if not first:
+                log.info("update %s was delivered again; skipped", update.update_id)
+                return None
+        return await handler(update, data)
+
+    async def on_message(self, message: Message) -> None:
+        if message.from_user is None or message.text is None:
+            return
+        user = message.from_user
+        inbound = Inbound(
+            sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
+            chat_id=str(message.chat.id),
+            text=message.text,
+            received_at=self.deps.clock(),
+            reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
+        )
+        await self.deliver(await handle(inbound, self.deps), origin_chat=message.chat.id)
+
+    async def on_button(self, query: CallbackQuery) -> None:
+        await self._call(lambda: self.bot.answer_callback_query(query.id))  # stops the button's spinner
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        user = query.from_user
+        inbound = Inbound(
+            sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
+            chat_id=str(chat),
+            text="",
+            payload=query.data or "",
+            received_at=self.deps.clock(),
+        )
+        await self.deliver(await handle(inbound, self.deps), origin_chat=chat)
+
+    async def deliver(self, replies: Sequence[Reply], origin_chat: int) -> None:
+        for reply in replies:
+            for chat_id in self._chats_for(reply, origin_chat):
+                await self.send(chat_id, reply.text, reply.buttons)
+
+    def _chats_for(self, reply: Reply, origin_chat: int) -> list[int]:
+        match reply.to:
+            case ToSender():
+                return [origin_chat]
+            case ToChat(channel=channel, chat_id=chat_id) if channel == CHANNEL:
+                return [int(chat_id)]
+            case ToOfficer(officer_id=officer_id):
+                officer = self.deps.directory.officers.get(officer_id)
+                telegram_id = officer.identities.get(CHANNEL) if officer else None
+                return [int(telegram_id)] if telegram_id else []
+            case ToDepartment(department_id=department_id):
+                if department_id in self.department_chats:
+                    return [self.department_chats[department_id]]
+                return [  # no group configured: each officer of the department, privately
+                    int(o.identities[CHANNEL])
+                    for o in self.deps.directory.members(department_id)
+                    if CHANNEL in o.identities
+                ]
+        return []  # a reply for another channel's chat: that channel delivers it
+
+    async def send(self, chat_id: int, text: str, buttons: Sequence[Button] = ()) -> list[Message]:
+        pieces = split_text(html.escape(text, quote=False))
+        sent = []
+        for index, piece in enumerate(pieces):
+            markup = keyboard(buttons) if index == len(pieces) - 1 else None
+            message = await self._call(partial(self.bot.send_message, chat_id, piece, reply_markup=markup))
+            if isinstance(message, Message):
+                sent.append(message)
+        return sent
+
+    async def _call(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """One Bot API call with Telegram's flood control honoured; failures are logged, not raised."""
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                return await call()
+            except TelegramRetryAfter as wait:
+                await asyncio.sleep(wait.retry_after)
+            except TelegramForbiddenError as blocked:
+                log.warning("chat refuses the bot (blocked or left): %s", blocked)
+                return None
+            except TelegramAPIError as error:
+                log.warning("Bot API call failed (attempt %s): %s", attempt + 1, error)
+                await asyncio.sleep(min(2**attempt * 0.2, 5))
+        return None
+
+    async def run_polling(self) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dispatcher.start_polling(
+            self.bot, handle_signals=False, polling_timeout=self.polling_timeout
+        )
+
+    async def close(self) -> None:
+        await self.bot.session.close()

@@ -1,0 +1,178 @@
+"""The Telegram channel end to end, over real HTTP against a fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.bootstrap import App, build_app
+from bot.channels.telegram import TelegramChannel, split_text
+from bot.config import load_settings
+from tests.conftest import ROOT
+from tests.fake_telegram import FakeBotApi, Sent
+
+ENTREPRENEUR = 5001
+HEAD = 9001  # lin_hui, head of the finance office
+STRANGER = 6666
+GROUP = -100100  # the finance office's officer group
+DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了 <b>急</b> & 谢谢"
+
+
+@dataclass
+class Running:
+    api: FakeBotApi
+    app: App
+    channel: TelegramChannel
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    for officer in document["officers"]:
+        if officer["id"] == "lin_hui":
+            officer["telegram_id"] = HEAD
+    for department in document["departments"]:
+        if department["id"] == "finance_office":
+            department["telegram_chat_id"] = GROUP
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    settings = load_settings(config)
+    api = FakeBotApi()
+    await api.start()
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'tg.db'}")
+    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id}
+    channel = TelegramChannel(api.token, api.base, app.deps, groups, polling_timeout=1)
+    polling = asyncio.create_task(channel.run_polling())
+    try:
+        yield Running(api, app, channel)
+    finally:
+        await channel.dispatcher.stop_polling()
+        await asyncio.wait_for(polling, 15)
+        await app.close()
+        await api.stop()
+
+
+def last(sent: list[Sent]) -> Sent:
+    assert sent, "nothing was sent there"
+    return sent[-1]
+
+
+async def test_demand_to_group_post_to_reply_to_survey_to_closed(running: Running) -> None:
+    api = running.api
+    await api.user_sends(ENTREPRENEUR, DEMAND)
+    await api.wait_for(2)
+    ack = last(api.to(ENTREPRENEUR))
+    assert "工单号 #1" in ack.text
+    post = last(api.to(GROUP))
+    assert "&lt;b&gt;急&lt;/b&gt; &amp; 谢谢" in post.text  # user text is escaped for HTML
+    assert post.buttons == [("签收", "cmd:take:1")]
+
+    await api.user_presses(HEAD, post, "cmd:take:1")
+    await api.wait_for(4)
+    assert "您已签收工单 #1" in last(api.to(GROUP)).text
+    assert "签收办理" in last(api.to(ENTREPRENEUR)).text
+
+    await api.user_sends(HEAD, "/reply 1 您好，已对接建设银行", chat_id=GROUP)
+    await api.wait_for(6)
+    assert "已对接建设银行" in last(api.to(ENTREPRENEUR)).text
+    await api.user_sends(HEAD, "/resolve 1 建设银行已审批，本周放款", chat_id=GROUP)
+    await api.wait_for(8)
+    result = last(api.to(ENTREPRENEUR))
+    assert [data for _, data in result.buttons] == [
+        "survey:1:r:resolved",
+        "survey:1:r:partly",
+        "survey:1:r:not_resolved",
+    ]
+    await api.user_presses(ENTREPRENEUR, result, "survey:1:r:resolved")
+    await api.wait_for(9)
+    question = last(api.to(ENTREPRENEUR))
+    await api.user_presses(ENTREPRENEUR, question, question.buttons[0][1])
+    await api.wait_for(10)
+    assert "已办结" in last(api.to(ENTREPRENEUR)).text
+    assert len(api.answered) == 3  # every button press was answered
+
+
+async def test_the_same_update_twice_opens_one_ticket(running: Running) -> None:
+    api = running.api
+    update = await api.user_sends(ENTREPRENEUR, DEMAND)
+    await api.wait_for(2)
+    await api.deliver(update)  # redelivered after a crash or a webhook retry
+    await api.user_sends(ENTREPRENEUR, "/status")
+    await api.wait_for(3)
+    await asyncio.sleep(0.3)
+    assert "您的诉求（1 件）" in last(api.to(ENTREPRENEUR)).text
+    assert len(api.to(ENTREPRENEUR)) == 2
+
+
+async def test_a_stranger_in_the_group_is_refused(running: Running) -> None:
+    api = running.api
+    await api.user_sends(ENTREPRENEUR, DEMAND)
+    await api.wait_for(2)
+    await api.user_sends(STRANGER, "/take 1", chat_id=GROUP)
+    await api.wait_for(3)
+    assert "工作人员使用的命令" in last(api.to(GROUP)).text
+    async with running.app.deps.storage() as uow:
+        ticket = await uow.tickets.get(1)
+    assert ticket is not None
+    assert ticket.assignee_id is None
+
+
+async def test_flood_control_is_waited_out(running: Running) -> None:
+    api = running.api
+    api.flood(2, retry_after=1)
+    await api.user_sends(ENTREPRENEUR, DEMAND)
+    await api.wait_for(2, within=15)
+    assert "工单号 #1" in last(api.to(ENTREPRENEUR)).text
+    assert api.calls.count("sendmessage") >= 4  # two refused, then both messages went
+
+
+def test_long_messages_are_split_below_the_limit() -> None:
+    text = ("第一行\n" * 1500) + "&amp;" * 900
+    pieces = split_text(text)
+    assert all(len(p) <= 4096 for p in pieces)
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+    assert all(not p.startswith("amp;") for p in pieces)
+
+
+async def test_xiaoer_run_serves_telegram_and_needs_a_token(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+
+    xiaoer = str(Path(sys.executable).parent / "xiaoer")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_")}
+    env["XIAOER_CONFIG"] = str(ROOT / "config.yaml")
+    missing = await asyncio.create_subprocess_exec(
+        xiaoer, "run", env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await missing.communicate()
+    assert missing.returncode == 2
+    assert b"XIAOER_TELEGRAM__TOKEN" in err
+
+    api = FakeBotApi()
+    await api.start()
+    env |= {"XIAOER_TELEGRAM__TOKEN": api.token, "XIAOER_TELEGRAM__API_BASE": api.base}
+    process = await asyncio.create_subprocess_exec(
+        xiaoer,
+        "run",
+        "-d",
+        f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await api.user_sends(ENTREPRENEUR, DEMAND)
+        await api.wait_for(1, within=60)
+        assert "工单号 #1" in api.to(ENTREPRENEUR)[0].text
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.communicate(), 30)
+        await api.stop()
+    assert process.returncode == 0

@@ -1,0 +1,227 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for tests: real HTTP, the documented JSON shapes.
+
+It keeps what a real server keeps for one bot (pending updates with offsets and long polling, the
+messages the bot sent, edits, answered callbacks) and lets a test act as users and officers, send
+the same update twice, or answer the next calls with 429 Too Many Requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 777000, "is_bot": True, "first_name": "Xiaoer", "username": "xiaoer_bot"}
+
+
+@dataclass
+class Sent:
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback data)
+
+
+class FakeBotApi:
+    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+        self.token = token
+        self.pending: list[dict[str, Any]] = []
+        self.sent: list[Sent] = []
+        self.edits: list[dict[str, Any]] = []
+        self.answered: list[str] = []
+        self.calls: list[str] = []
+        self.flood_left = 0
+        self.flood_retry_after = 1
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._arrived = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self.base
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- acting as people ------------------------------------------------------------------
+
+    async def user_sends(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        name: str = "User",
+        language_code: str = "zh-hans",
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        chat = chat_id if chat_id is not None else user_id
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {
+                "id": chat,
+                "type": "private" if chat > 0 else "supergroup",
+                **({} if chat > 0 else {"title": "Group"}),
+            },
+            "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": language_code},
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to is not None:
+            original = next(s for s in self.sent if s.message_id == reply_to)
+            message["reply_to_message"] = {
+                "message_id": reply_to,
+                "date": int(time.time()),
+                "chat": message["chat"],
+                "from": BOT_USER,
+                "text": original.text,
+            }
+        return await self.deliver({"update_id": next(self._update_ids), "message": message})
+
+    async def user_presses(self, user_id: int, sent: Sent, data: str, name: str = "User") -> dict[str, Any]:
+        chat_type = "private" if sent.chat_id > 0 else "supergroup"
+        query = {
+            "id": str(next(self._update_ids)),
+            "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": "zh-hans"},
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": sent.message_id,
+                "date": int(time.time()),
+                "from": BOT_USER,
+                "text": sent.text,
+                "chat": {
+                    "id": sent.chat_id,
+                    "type": chat_type,
+                    **({} if sent.chat_id > 0 else {"title": "Group"}),
+                },
+            },
+        }
+        return await self.deliver({"update_id": next(self._update_ids), "callback_query": query})
+
+    async def deliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update (again, to imitate a redelivery after a crash)."""
+        async with self._arrived:
+            self.pending.append(update)
+            self._arrived.notify_all()
+        return update
+
+    def flood(self, calls: int, retry_after: int = 1) -> None:
+        """Answer the next `calls` sendMessage calls with 429 and retry_after."""
+        self.flood_left, self.flood_retry_after = calls, retry_after
+
+    async def wait_for(self, count: int, within: float = 10.0) -> list[Sent]:
+        """Until the bot has sent at least `count` messages in all."""
+        deadline = time.monotonic() + within
+        while len(self.sent) < count:
+            if time.monotonic() > deadline:
+                texts = "\n".join(f"{s.chat_id}: {s.text[:80]}" for s in self.sent)
+                raise AssertionError(f"expected {count} messages, the bot sent {len(self.sent)}:\n{texts}")
+            await asyncio.sleep(0.02)
+        return self.sent
+
+    def to(self, chat_id: int) -> list[Sent]:
+        return [s for s in self.sent if s.chat_id == chat_id]
+
+    # --- the Bot API -------------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"].lower()
+        self.calls.append(method)
+        params: dict[str, Any] = dict(await request.post()) if request.can_read_body else {}
+        if request.content_type == "application/json":
+            params = await request.json()
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(404, f"Not Found: method {method} is not in this fake")
+        return await handler(params)  # type: ignore[no-any-return]
+
+    async def _api_getme(self, params: dict[str, Any]) -> web.Response:
+        return _ok(BOT_USER)
+
+    async def _api_deletewebhook(self, params: dict[str, Any]) -> web.Response:
+        return _ok(True)
+
+    async def _api_setwebhook(self, params: dict[str, Any]) -> web.Response:
+        return _ok(True)
+
+    async def _api_getupdates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        async with self._arrived:
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]  # confirmed ones go
+            if not self.pending and timeout:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), timeout)
+            return _ok(list(self.pending))
+
+    async def _api_sendmessage(self, params: dict[str, Any]) -> web.Response:
+        if self.flood_left > 0:
+            self.flood_left -= 1
+            return _error(
+                429,
+                f"Too Many Requests: retry after {self.flood_retry_after}",
+                {"retry_after": self.flood_retry_after},
+            )
+        chat_id = int(params["chat_id"])
+        markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else {}
+        buttons = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+        sent = Sent(chat_id, next(self._message_ids), str(params["text"]), buttons)
+        self.sent.append(sent)
+        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if chat_id < 0:
+            chat["title"] = "Group"
+        return _ok(
+            {
+                "message_id": sent.message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": BOT_USER,
+                "text": sent.text,
+            }
+        )
+
+    async def _api_editmessagetext(self, params: dict[str, Any]) -> web.Response:
+        self.edits.append(params)
+        return _ok(True)
+
+    async def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> web.Response:
+        self.edits.append(params)
+        return _ok(True)
+
+    async def _api_answercallbackquery(self, params: dict[str, Any]) -> web.Response:
+        self.answered.append(str(params["callback_query_id"]))
+        return _ok(True)
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
