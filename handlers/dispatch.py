@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply
 from bot.i18n import t
+from handlers import follow_up, officer
 from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button
 from handlers.deps import Deps
 from handlers.explain import explain
@@ -63,6 +64,13 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         return await _run_command(name.split("@")[0].lower(), rest[0] if rest else "", actor, deps)
     if not text:
         return [Reply(t(actor.lang, "error.empty_text"))]
+    if inbound.reply_to is not None:
+        async with deps.storage() as uow:
+            number = await uow.sent.ticket_for(inbound.sender.channel, inbound.chat_id, inbound.reply_to)
+        if number is not None:  # a reply to a message about a ticket continues that ticket
+            if actor.is_staff:
+                return await officer.reply_to_enterprise(actor, deps, number, text)
+            return await follow_up.add_information(actor, deps, number, text)
     if actor.is_staff:
         return [staff_free_text(actor)]
     return await understand(inbound, actor, deps, log_entry)

@@ -113,12 +113,17 @@ def _notify_handlers(ticket: Ticket, deps: Deps, key: str, **params: str) -> lis
     """The assignee if there is one, else the department's group."""
     if ticket.assignee_id is not None and ticket.assignee_id in deps.directory.officers:
         officer = deps.directory.officers[ticket.assignee_id]
-        return [Reply(t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id))]
+        return [
+            Reply(
+                t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id), ticket=ticket.number
+            )
+        ]
     if ticket.department_id is not None:
         return [
             Reply(
                 t(deps.directory.group_lang(ticket.department_id), key, ref=ticket.ref, **params),
                 to=ToDepartment(ticket.department_id),
+                ticket=ticket.number,
             )
         ]
     return []

@@ -78,17 +78,29 @@ async def open_demand(
     )
     if not enterprise:
         acknowledgement += "\n" + t(lang, "intake.unverified")
-    replies = [Reply(acknowledgement)]
+    replies = [Reply(acknowledgement, ticket=ticket.number)]
 
     if routing.assignee_id is not None:
         officer = deps.directory.officers[routing.assignee_id]
         notice = _new_ticket_notice(ticket, enterprise, officer.lang, deps)
-        replies.append(Reply(notice, to=ToOfficer(officer.id), buttons=_take_button(ticket, officer.lang)))
+        replies.append(
+            Reply(
+                notice,
+                to=ToOfficer(officer.id),
+                buttons=_take_button(ticket, officer.lang),
+                ticket=ticket.number,
+            )
+        )
     else:
         group_lang = deps.directory.group_lang(routing.department_id)
         notice = _new_ticket_notice(ticket, enterprise, group_lang, deps, for_group=True)
         replies.append(
-            Reply(notice, to=ToDepartment(routing.department_id), buttons=_take_button(ticket, group_lang))
+            Reply(
+                notice,
+                to=ToDepartment(routing.department_id),
+                buttons=_take_button(ticket, group_lang),
+                ticket=ticket.number,
+            )
         )
     return replies + await similar.shared_problem(ticket, deps)
 

@@ -142,6 +142,7 @@ async def resolve_ticket(actor: Actor, deps: Deps, number: int, text: str) -> li
             ),
             to=ToChat(ticket.channel, ticket.chat_id),
             buttons=resolution_question(ticket, ticket.lang),
+            ticket=ticket.number,
         ),
     ]
 
@@ -176,6 +177,7 @@ async def transfer(actor: Actor, deps: Deps, number: int, text: str) -> list[Rep
                 card=render.ticket_card(ticket, group_lang, deps, for_group=True),
             ),
             to=ToDepartment(department_id),
+            ticket=ticket.number,
         ),
     ]
 
@@ -209,6 +211,7 @@ async def co_handle(actor: Actor, deps: Deps, number: int, text: str) -> list[Re
                 card=render.ticket_card(ticket, group_lang, deps, for_group=True),
             ),
             to=ToDepartment(department_id),
+            ticket=ticket.number,
         ),
     ]
 
@@ -431,4 +434,4 @@ def _head_of(deps: Deps, department_id: str | None) -> Officer | None:
 
 
 def _to_enterprise(ticket: Ticket, text: str) -> Reply:
-    return Reply(text, to=ToChat(ticket.channel, ticket.chat_id))
+    return Reply(text, to=ToChat(ticket.channel, ticket.chat_id), ticket=ticket.number)

@@ -121,4 +121,6 @@ def _tell_officer(deps: Deps, ticket: Ticket, key: str, **params: str) -> list[R
     officer = deps.directory.officers.get(ticket.assignee_id or "")
     if officer is None:
         return []
-    return [Reply(t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id))]
+    return [
+        Reply(t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id), ticket=ticket.number)
+    ]

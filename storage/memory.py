@@ -37,6 +37,7 @@ class _State:
     officers: dict[str, bool] = field(default_factory=dict)  # id -> active
     messages: dict[int, _Logged] = field(default_factory=dict)
     updates: set[tuple[str, str]] = field(default_factory=set)
+    sent: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 class MemoryStorage:
@@ -72,6 +73,7 @@ class MemoryUnitOfWork:
         self.messages = _Messages(self._storage, shared, staged)
         self.kpi = _Kpi(shared, staged)
         self.updates = _Updates(shared, staged)
+        self.sent = _Sent(shared, staged)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -94,6 +96,7 @@ class MemoryUnitOfWork:
         shared.officers.update(staged.officers)
         shared.messages.update(staged.messages)
         shared.updates.update(staged.updates)
+        shared.sent.update(staged.sent)
         self._begin()
 
 
@@ -304,3 +307,12 @@ class _Updates(_Part):
             return False
         self._staged.updates.add(key)
         return True
+
+
+class _Sent(_Part):
+    async def record(self, channel: str, chat_id: str, message_id: str, ticket_number: int) -> None:
+        self._staged.sent[(channel, chat_id, message_id)] = ticket_number
+
+    async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
+        key = (channel, chat_id, message_id)
+        return self._staged.sent.get(key, self._shared.sent.get(key))

@@ -119,6 +119,14 @@ class UpdateLedger(Protocol):
         ...
 
 
+class SentMessages(Protocol):
+    async def record(self, channel: str, chat_id: str, message_id: str, ticket_number: int) -> None: ...
+
+    async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
+        """The ticket a sent message was about, or None (never parsed from the message's text)."""
+        ...
+
+
 class KpiQueries(Protocol):
     async def counts(self, since: datetime, until: datetime) -> KpiCounts:
         """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)."""
@@ -144,6 +152,8 @@ class UnitOfWork(Protocol):
     def kpi(self) -> KpiQueries: ...
     @property
     def updates(self) -> UpdateLedger: ...
+    @property
+    def sent(self) -> SentMessages: ...
 
     async def __aenter__(self) -> Self: ...
 

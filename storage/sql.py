@@ -34,6 +34,7 @@ from storage.tables import (
     MessageLogRow,
     OfficerRow,
     ProcessedUpdateRow,
+    SentMessageRow,
     TicketEventRow,
     TicketRow,
 )
@@ -277,6 +278,26 @@ class SqlUpdates:
         return True
 
 
+class SqlSentMessages:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def record(self, channel: str, chat_id: str, message_id: str, ticket_number: int) -> None:
+        self._s.add(
+            SentMessageRow(
+                channel=channel, chat_id=chat_id, message_id=message_id, ticket_number=ticket_number
+            )
+        )
+
+    async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
+        statement = select(col(SentMessageRow.ticket_number)).where(
+            col(SentMessageRow.channel) == channel,
+            col(SentMessageRow.chat_id) == chat_id,
+            col(SentMessageRow.message_id) == message_id,
+        )
+        return (await self._s.execute(statement)).scalar_one_or_none()
+
+
 class SqlUnitOfWork:
     tickets: SqlTickets
     events: SqlEvents
@@ -286,6 +307,7 @@ class SqlUnitOfWork:
     messages: SqlMessageLog
     kpi: SqlKpi
     updates: SqlUpdates
+    sent: SqlSentMessages
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -300,6 +322,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageLog(self._session)
         self.kpi = SqlKpi(self._session)
         self.updates = SqlUpdates(self._session)
+        self.sent = SqlSentMessages(self._session)
         return self
 
     async def __aexit__(

@@ -163,3 +163,16 @@ class ProcessedUpdateRow(SQLModel, table=True):
     channel: str = Field(max_length=20)
     update_id: str = Field(max_length=64)
     received_at: datetime = _at()
+
+
+class SentMessageRow(SQLModel, table=True):
+    """Which ticket a message the bot sent was about, so a reply to it finds the ticket."""
+
+    __tablename__ = "sent_messages"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id", name="uq_sent_messages"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=128)
+    message_id: str = Field(max_length=64)
+    ticket_number: int = Field(index=True)

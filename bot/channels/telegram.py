@@ -32,6 +32,7 @@ from aiogram.types import (
 )
 
 from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
+from bot.i18n import t
 from handlers.deps import Deps
 from handlers.dispatch import handle
 
@@ -107,6 +108,14 @@ class TelegramChannel:
         if message.from_user is None or message.text is None:
             return
         user = message.from_user
+        if (
+            message.chat.type != "private"
+            and self.deps.directory.officer_by_identity(CHANNEL, str(user.id)) is None
+        ):
+            # Officer groups are for officers: others are told so, and nothing they write is acted on.
+            if message.text.startswith("/"):
+                await self.send(message.chat.id, t(self.deps.default_lang, "telegram.group_officers_only"))
+            return
         inbound = Inbound(
             sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
             chat_id=str(message.chat.id),
@@ -132,7 +141,16 @@ class TelegramChannel:
     async def deliver(self, replies: Sequence[Reply], origin_chat: int) -> None:
         for reply in replies:
             for chat_id in self._chats_for(reply, origin_chat):
-                await self.send(chat_id, reply.text, reply.buttons)
+                sent = await self.send(chat_id, reply.text, reply.buttons)
+                if reply.ticket is not None and sent:
+                    await self._remember(chat_id, sent, reply.ticket)
+
+    async def _remember(self, chat_id: int, sent: Sequence[Message], ticket: int) -> None:
+        """Replies to any piece of this message find the ticket (no numbers parsed from text)."""
+        async with self.deps.storage() as uow:
+            for message in sent:
+                await uow.sent.record(CHANNEL, str(chat_id), str(message.message_id), ticket)
+            await uow.commit()
 
     def _chats_for(self, reply: Reply, origin_chat: int) -> list[int]:
         match reply.to:

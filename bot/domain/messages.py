@@ -113,3 +113,6 @@ class Reply:
     text: str
     to: Recipient = field(default_factory=ToSender)
     buttons: tuple[Button, ...] = ()
+    # The ticket the message is about: a channel remembers it for the sent message, so that a
+    # reply to that message (an officer answering, an enterprise adding) finds its ticket.
+    ticket: int | None = None

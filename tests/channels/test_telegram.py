@@ -77,11 +77,17 @@ async def test_demand_to_group_post_to_reply_to_survey_to_closed(running: Runnin
     assert "您已签收工单 #1" in last(api.to(GROUP)).text
     assert "签收办理" in last(api.to(ENTREPRENEUR)).text
 
-    await api.user_sends(HEAD, "/reply 1 您好，已对接建设银行", chat_id=GROUP)
+    # replying to the ticket's post in the group answers the enterprise: no command, no number
+    await api.user_sends(HEAD, "您好，已对接建设银行", chat_id=GROUP, reply_to=post.message_id)
     await api.wait_for(6)
-    assert "已对接建设银行" in last(api.to(ENTREPRENEUR)).text
-    await api.user_sends(HEAD, "/resolve 1 建设银行已审批，本周放款", chat_id=GROUP)
+    answer = last(api.to(ENTREPRENEUR))
+    assert "已对接建设银行" in answer.text
+    # and the enterprise's reply to that message goes back to the ticket
+    await api.user_sends(ENTREPRENEUR, "好的，明天上午有人在", reply_to=answer.message_id)
     await api.wait_for(8)
+    assert "📎 企业为工单 #1 补充信息：好的，明天上午有人在" in last(api.to(HEAD)).text, api.sent
+    await api.user_sends(HEAD, "/resolve 1 建设银行已审批，本周放款", chat_id=GROUP)
+    await api.wait_for(10)
     result = last(api.to(ENTREPRENEUR))
     assert [data for _, data in result.buttons] == [
         "survey:1:r:resolved",
@@ -89,10 +95,10 @@ async def test_demand_to_group_post_to_reply_to_survey_to_closed(running: Runnin
         "survey:1:r:not_resolved",
     ]
     await api.user_presses(ENTREPRENEUR, result, "survey:1:r:resolved")
-    await api.wait_for(9)
+    await api.wait_for(11)
     question = last(api.to(ENTREPRENEUR))
     await api.user_presses(ENTREPRENEUR, question, question.buttons[0][1])
-    await api.wait_for(10)
+    await api.wait_for(12)
     assert "已办结" in last(api.to(ENTREPRENEUR)).text
     assert len(api.answered) == 3  # every button press was answered
 
@@ -114,8 +120,11 @@ async def test_a_stranger_in_the_group_is_refused(running: Running) -> None:
     await api.user_sends(ENTREPRENEUR, DEMAND)
     await api.wait_for(2)
     await api.user_sends(STRANGER, "/take 1", chat_id=GROUP)
+    await api.user_sends(STRANGER, "我也想反映个问题", chat_id=GROUP)  # not acted on either
     await api.wait_for(3)
-    assert "工作人员使用的命令" in last(api.to(GROUP)).text
+    await asyncio.sleep(0.3)
+    assert "本群仅供配置的工作人员" in last(api.to(GROUP)).text
+    assert len(api.to(GROUP)) == 2  # the ticket's post and the one refusal
     async with running.app.deps.storage() as uow:
         ticket = await uow.tickets.get(1)
     assert ticket is not None

@@ -296,3 +296,13 @@ async def test_an_update_is_claimed_once(storage: UnitOfWorkFactory) -> None:
     async with storage() as uow:
         assert not await uow.updates.claim("telegram", "1001", NOW)
         assert await uow.updates.claim("telegram", "1002", NOW)
+
+
+async def test_sent_messages_remember_their_ticket(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.sent.record("telegram", "-100", "55", 7)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.sent.ticket_for("telegram", "-100", "55") == 7
+        assert await uow.sent.ticket_for("telegram", "-100", "56") is None
+        assert await uow.sent.ticket_for("telegram", "-101", "55") is None
