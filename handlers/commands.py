@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import NotFound, Usage
 from bot.domain.messages import Actor, Reply
-from handlers import clusters, enterprise, follow_up, officer, survey
+from handlers import binding, clusters, enterprise, follow_up, officer, survey
 from handlers.deps import Deps
 from handlers.help import help_text
 
@@ -114,7 +114,9 @@ def _extension(approve: bool) -> Handler:
 
 
 COMMANDS: dict[str, Command] = {
-    "start": Command(_help, "any"),
+    "start": Command(binding.start, "any"),
+    "invite": Command(binding.invite, "staff"),
+    "lang": Command(binding.language, "any"),
     "help": Command(_help, "any"),
     "status": Command(_status, "any"),
     "mine": Command(_mine, "staff"),

@@ -38,6 +38,7 @@ class _State:
     messages: dict[int, _Logged] = field(default_factory=dict)
     updates: set[tuple[str, str]] = field(default_factory=set)
     sent: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    invites: dict[str, tuple[str, datetime, datetime | None]] = field(default_factory=dict)
 
 
 class MemoryStorage:
@@ -74,6 +75,7 @@ class MemoryUnitOfWork:
         self.kpi = _Kpi(shared, staged)
         self.updates = _Updates(shared, staged)
         self.sent = _Sent(shared, staged)
+        self.invites = _Invites(shared, staged)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -97,6 +99,10 @@ class MemoryUnitOfWork:
         shared.messages.update(staged.messages)
         shared.updates.update(staged.updates)
         shared.sent.update(staged.sent)
+        for code, (enterprise_id, expires, used) in staged.invites.items():
+            if used is not None and shared.invites.get(code, ("", expires, None))[2] is not None:
+                raise Conflict(ticket=f"invite {code}")  # another unit of work used it first
+            shared.invites[code] = (enterprise_id, expires, used)
         self._begin()
 
 
@@ -208,6 +214,16 @@ class _Contacts(_Part):
     async def get(self, contact_id: int) -> Contact | None:
         return self._staged.contacts.get(contact_id) or self._shared.contacts.get(contact_id)
 
+    async def bind(self, contact_id: int, enterprise_id: str) -> None:
+        contact = await self.get(contact_id)
+        if contact is not None:
+            self._staged.contacts[contact_id] = replace(contact, enterprise_id=enterprise_id)
+
+    async def set_lang(self, contact_id: int, lang: str) -> None:
+        contact = await self.get(contact_id)
+        if contact is not None:
+            self._staged.contacts[contact_id] = replace(contact, lang=lang)
+
     async def add(self, contact: Contact) -> Contact:
         if await self.by_identity(contact.channel, contact.external_id) is not None:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
@@ -316,3 +332,19 @@ class _Sent(_Part):
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
         key = (channel, chat_id, message_id)
         return self._staged.sent.get(key, self._shared.sent.get(key))
+
+
+class _Invites(_Part):
+    async def create(
+        self, code: str, enterprise_id: str, created_by: str, at: datetime, expires_at: datetime
+    ) -> None:
+        if code in self._shared.invites or code in self._staged.invites:
+            raise Duplicate(f"invite {code}")
+        self._staged.invites[code] = (enterprise_id, expires_at, None)
+
+    async def redeem(self, code: str, contact_id: int, at: datetime) -> str | None:
+        invite = self._staged.invites.get(code) or self._shared.invites.get(code)
+        if invite is None or invite[2] is not None or invite[1] <= at:
+            return None
+        self._staged.invites[code] = (invite[0], invite[1], at)
+        return invite[0]

@@ -71,6 +71,10 @@ class ContactRepository(Protocol):
         """Store a new contact; the returned copy carries its id."""
         ...
 
+    async def bind(self, contact_id: int, enterprise_id: str) -> None: ...
+
+    async def set_lang(self, contact_id: int, lang: str) -> None: ...
+
 
 class OrgRepository(Protocol):
     async def sync(self, directory: Directory) -> None:
@@ -127,6 +131,17 @@ class SentMessages(Protocol):
         ...
 
 
+class Invites(Protocol):
+    async def create(
+        self, code: str, enterprise_id: str, created_by: str, at: datetime, expires_at: datetime
+    ) -> None: ...
+
+    async def redeem(self, code: str, contact_id: int, at: datetime) -> str | None:
+        """The enterprise the code binds to, marking it used, if it is unused and unexpired; else
+        None. Atomic: of two contacts redeeming one code, one wins."""
+        ...
+
+
 class KpiQueries(Protocol):
     async def counts(self, since: datetime, until: datetime) -> KpiCounts:
         """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)."""
@@ -154,6 +169,8 @@ class UnitOfWork(Protocol):
     def updates(self) -> UpdateLedger: ...
     @property
     def sent(self) -> SentMessages: ...
+    @property
+    def invites(self) -> Invites: ...
 
     async def __aenter__(self) -> Self: ...
 

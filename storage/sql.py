@@ -31,6 +31,7 @@ from storage.tables import (
     ContactRow,
     DepartmentRow,
     EnterpriseRow,
+    InviteRow,
     MessageLogRow,
     OfficerRow,
     ProcessedUpdateRow,
@@ -186,6 +187,22 @@ class SqlContacts:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
         return replace(contact, id=row.id)
 
+    async def bind(self, contact_id: int, enterprise_id: str) -> None:
+        await self._s.execute(
+            update(ContactRow)
+            .where(col(ContactRow.id) == contact_id)
+            .values(enterprise_id=enterprise_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_lang(self, contact_id: int, lang: str) -> None:
+        await self._s.execute(
+            update(ContactRow)
+            .where(col(ContactRow.id) == contact_id)
+            .values(lang=lang)
+            .execution_options(synchronize_session=False)
+        )
+
 
 class SqlOrg:
     def __init__(self, session: AsyncSession) -> None:
@@ -298,6 +315,41 @@ class SqlSentMessages:
         return (await self._s.execute(statement)).scalar_one_or_none()
 
 
+class SqlInvites:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def create(
+        self, code: str, enterprise_id: str, created_by: str, at: datetime, expires_at: datetime
+    ) -> None:
+        self._s.add(
+            InviteRow(
+                code=code,
+                enterprise_id=enterprise_id,
+                created_by=created_by,
+                created_at=at,
+                expires_at=expires_at,
+            )
+        )
+        await self._s.flush()
+
+    async def redeem(self, code: str, contact_id: int, at: datetime) -> str | None:
+        statement = (
+            update(InviteRow)
+            .where(
+                col(InviteRow.code) == code, col(InviteRow.used_at).is_(None), col(InviteRow.expires_at) > at
+            )
+            .values(used_at=at, used_by_contact=contact_id)
+            .execution_options(synchronize_session=False)
+        )
+        result = cast(CursorResult[Any], await self._s.execute(statement))
+        if result.rowcount != 1:
+            return None
+        return (
+            await self._s.execute(select(col(InviteRow.enterprise_id)).where(col(InviteRow.code) == code))
+        ).scalar_one()
+
+
 class SqlUnitOfWork:
     tickets: SqlTickets
     events: SqlEvents
@@ -308,6 +360,7 @@ class SqlUnitOfWork:
     kpi: SqlKpi
     updates: SqlUpdates
     sent: SqlSentMessages
+    invites: SqlInvites
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -323,6 +376,7 @@ class SqlUnitOfWork:
         self.kpi = SqlKpi(self._session)
         self.updates = SqlUpdates(self._session)
         self.sent = SqlSentMessages(self._session)
+        self.invites = SqlInvites(self._session)
         return self
 
     async def __aexit__(

@@ -176,3 +176,17 @@ class SentMessageRow(SQLModel, table=True):
     chat_id: str = Field(max_length=128)
     message_id: str = Field(max_length=64)
     ticket_number: int = Field(index=True)
+
+
+class InviteRow(SQLModel, table=True):
+    """A single-use code that binds a chat identity to an enterprise (`/invite`, `/start CODE`)."""
+
+    __tablename__ = "invites"
+
+    code: str = Field(primary_key=True, max_length=32)
+    enterprise_id: str = Field(foreign_key="enterprises.id", max_length=64)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = _at()
+    expires_at: datetime = _at()
+    used_at: datetime | None = _at(nullable=True)
+    used_by_contact: int | None = None

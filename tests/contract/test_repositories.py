@@ -306,3 +306,25 @@ async def test_sent_messages_remember_their_ticket(storage: UnitOfWorkFactory) -
         assert await uow.sent.ticket_for("telegram", "-100", "55") == 7
         assert await uow.sent.ticket_for("telegram", "-100", "56") is None
         assert await uow.sent.ticket_for("telegram", "-101", "55") is None
+
+
+async def test_invites_are_single_use_and_expire(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("acme"))
+        contact = await uow.contacts.add(builders.contact(None, external_id="42", channel="telegram"))
+        await uow.invites.create("CODE1", "acme", "lin_hui", NOW, NOW + timedelta(days=7))
+        await uow.invites.create("OLD", "acme", "lin_hui", NOW - timedelta(days=9), NOW - timedelta(days=2))
+        await uow.commit()
+    assert contact.id is not None
+    async with storage() as uow:
+        assert await uow.invites.redeem("OLD", contact.id, NOW) is None
+        assert await uow.invites.redeem("NOPE", contact.id, NOW) is None
+        assert await uow.invites.redeem("CODE1", contact.id, NOW) == "acme"
+        await uow.contacts.bind(contact.id, "acme")
+        await uow.contacts.set_lang(contact.id, "en")
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.invites.redeem("CODE1", contact.id, NOW) is None
+        bound = await uow.contacts.get(contact.id)
+    assert bound is not None
+    assert (bound.enterprise_id, bound.lang) == ("acme", "en")
