@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.errors import DomainError
-from bot.domain.messages import Actor, Inbound, Reply
+from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.i18n import t
-from handlers import follow_up, officer
+from handlers import follow_up, officer, render
 from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button
 from handlers.deps import Deps
 from handlers.explain import explain
@@ -39,9 +39,35 @@ async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
         actor = await resolve_actor(uow, inbound.sender, deps)
         await uow.commit()
     try:
-        return await _route(inbound, actor, deps, log_entry)
+        replies = await _route(inbound, actor, deps, log_entry)
     except DomainError as error:
         return [Reply(explain(error, actor, deps.directory))]
+    return await protect(replies, deps)
+
+
+async def protect(replies: list[Reply], deps: Deps) -> list[Reply]:
+    """What officer groups may read, decided once for every handler: phone numbers masked, and a
+    confidential ticket's news goes to the department's head alone, never to the group."""
+    numbers = {r.ticket for r in replies if isinstance(r.to, ToDepartment) and r.ticket is not None}
+    confidential: set[int] = set()
+    if numbers:
+        async with deps.storage() as uow:
+            for number in numbers:
+                ticket = await uow.tickets.get(number)
+                if ticket is not None and ticket.confidential:
+                    confidential.add(number)
+    protected = []
+    for reply in replies:
+        if isinstance(reply.to, ToDepartment):
+            if reply.ticket in confidential:
+                department = deps.directory.departments.get(reply.to.department_id)
+                head = department.head_officer_id if department else None
+                if head is not None:
+                    protected.append(replace(reply, to=ToOfficer(head)))
+                continue
+            reply = replace(reply, text=render.mask_phones(reply.text))
+        protected.append(reply)
+    return protected
 
 
 async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:

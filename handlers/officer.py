@@ -233,6 +233,7 @@ async def return_to_dispatch(actor: Actor, deps: Deps, number: int, reason: str)
                 officer=actor.display_name,
             ),
             to=ToDepartment(hub),
+            ticket=ticket.number,
         ),
     ]
 
@@ -253,6 +254,9 @@ async def redispatch(actor: Actor, deps: Deps, number: int, text: str) -> list[R
     ticket = change.ticket
     notice_to = ToOfficer(officer.id) if officer else ToDepartment(department_id)
     lang = officer.lang if officer else deps.directory.group_lang(department_id)
+    async with deps.storage() as uow:
+        enterprise = await uow.enterprises.get(ticket.enterprise_id) if ticket.enterprise_id else None
+    company = enterprise.name if enterprise else t(lang, "ticket.unverified_company")
     return [
         Reply(
             t(
@@ -266,12 +270,13 @@ async def redispatch(actor: Actor, deps: Deps, number: int, text: str) -> list[R
             t(
                 lang,
                 "intake.notice",
-                company="",
+                company=company,
                 card=render.ticket_card(ticket, lang, deps, for_group=officer is None),
                 ref=ticket.ref,
                 number=ticket.number,
             ),
             to=notice_to,
+            ticket=ticket.number,
         ),
     ]
 

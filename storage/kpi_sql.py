@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,8 +25,14 @@ class SqlKpi:
     async def counts(self, since: datetime, until: datetime) -> KpiCounts:
         t = TicketRow
         in_period = and_(col(t.created_at) >= since, col(t.created_at) < until)
-        rated = and_(col(t.resolution).is_not(None), col(t.satisfaction).is_not(None))
-        closed = and_(col(t.status) == "closed", col(t.closing_reason).not_in(_NOT_HANDLED))
+        rated = and_(
+            col(t.resolution).is_not(None),
+            or_(col(t.satisfaction).is_not(None), col(t.resolution) == "not_resolved"),
+        )
+        closed = and_(
+            col(t.status) == "closed",
+            or_(col(t.closing_reason).is_(None), col(t.closing_reason).not_in(_NOT_HANDLED)),
+        )
         row = (
             await self._s.execute(
                 select(

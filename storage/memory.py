@@ -157,7 +157,10 @@ class _Tickets(_Part):
             t
             for t in self._all().values()
             if t.status is not Status.CLOSED
-            and (t.assignee_id == officer_id or (t.assignee_id is None and t.department_id == department_id))
+            and (
+                t.assignee_id == officer_id
+                or (t.assignee_id is None and t.department_id == department_id and not t.confidential)
+            )
         ]
         return sorted(found, key=lambda t: (not t.urgent, t.number or 0))[:limit]
 
@@ -290,7 +293,7 @@ class _Kpi(_Part):
         ]
         numbers = {t.number for t in tickets}
         events = [e for e in self._shared.events + self._staged.events if e.ticket_number in numbers]
-        rated = [t for t in tickets if t.resolution is not None and t.satisfaction is not None]
+        rated = [t for t in tickets if t.rated]
         closed = [
             t
             for t in tickets

@@ -37,8 +37,24 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+    """All revisions in one transaction. On SQLite, foreign keys are off while tables are rebuilt
+    (SQLite alters a table by copying it, and the copy's drop would trip references to it) and
+    checked once before the commit; the pragma only works outside a transaction."""
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade, revision)
+                if sqlite:
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+                    if broken:
+                        raise RuntimeError(f"the upgrade would break references: {broken[:5]}")
+        finally:
+            if sqlite:
+                await raw.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

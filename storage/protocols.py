@@ -32,7 +32,8 @@ class TicketRepository(Protocol):
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]: ...
 
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
-        """Open tickets assigned to the officer, and unassigned open tickets of the department."""
+        """Open tickets assigned to the officer, and unassigned, not confidential open tickets of
+        the department."""
         ...
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:

@@ -76,7 +76,11 @@ class SqlTickets:
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
         mine_or_unassigned = or_(
             col(TicketRow.assignee_id) == officer_id,
-            and_(col(TicketRow.assignee_id).is_(None), col(TicketRow.department_id) == department_id),
+            and_(
+                col(TicketRow.assignee_id).is_(None),
+                col(TicketRow.department_id) == department_id,
+                col(TicketRow.confidential).is_(False),  # a confidential ticket is not queued for all
+            ),
         )
         statement = (
             select(TicketRow)

@@ -4,8 +4,10 @@ Over the tickets opened in a period:
 
 - response rate = tickets signed for AND first contacted by their response deadline
   ÷ tickets dispatched;
-- resolution rate = tickets the enterprise rated "resolved" ÷ tickets rated (both survey
-  questions answered; "partly" is not resolved);
+- resolution rate = tickets the enterprise rated "resolved" ÷ tickets rated (a ticket is rated
+  when its last survey got a verdict: both answers, or "not resolved", after which the second
+  question is not asked; "partly" is not resolved; a reopened ticket's verdict counts until a
+  later survey replaces it);
 - satisfaction rate = tickets rated "satisfied" or "basically satisfied" ÷ tickets rated;
 - on-time rate = tickets closed by their resolution deadline ÷ tickets closed (withdrawn and
   duplicate tickets are not counted: nobody handled them to the end);

@@ -328,7 +328,7 @@ def answer_satisfaction(
         )
     note = answer.value + (f": {comment.strip()}" if comment.strip() else "")
     if answer is Satisfaction.DISSATISFIED:
-        return _move(ticket, actor, Action.ANSWER_SATISFACTION, at, note, to=S.REOPENED, resolution=None)
+        return _move(ticket, actor, Action.ANSWER_SATISFACTION, at, note, to=S.REOPENED, satisfaction=answer)
     reason = (
         ClosingReason.RESOLVED if ticket.resolution is Resolution.RESOLVED else ClosingReason.PARTLY_RESOLVED
     )

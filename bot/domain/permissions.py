@@ -22,8 +22,8 @@ def leads(actor: Actor, department_id: str | None) -> bool:
 
 def may_take(actor: Actor, ticket: Ticket) -> bool:
     """Admins anywhere; the assignee; the department's head or dispatcher; any officer of the
-    department when nobody is assigned yet."""
-    if not actor.is_staff:
+    department when nobody is assigned yet. Never someone who may not see the ticket."""
+    if not actor.is_staff or (ticket.confidential and not may_view(actor, ticket)):
         return False
     if actor.role is Role.ADMIN or leads(actor, ticket.department_id):
         return True
@@ -34,7 +34,7 @@ def may_take(actor: Actor, ticket: Ticket) -> bool:
 
 def may_handle(actor: Actor, ticket: Ticket) -> bool:
     """Who may answer the enterprise: the assignee, the department's head or dispatcher, admins."""
-    if not actor.is_staff:
+    if not actor.is_staff or (ticket.confidential and not may_view(actor, ticket)):
         return False
     if actor.role is Role.ADMIN or leads(actor, ticket.department_id):
         return True
@@ -43,6 +43,8 @@ def may_handle(actor: Actor, ticket: Ticket) -> bool:
 
 def may_manage(actor: Actor, ticket: Ticket) -> bool:
     """Assign, approve extensions: the department's head or dispatcher, admins."""
+    if ticket.confidential and not may_view(actor, ticket):
+        return False
     return actor.is_staff and (actor.role is Role.ADMIN or leads(actor, ticket.department_id))
 
 

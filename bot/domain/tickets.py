@@ -132,7 +132,10 @@ class Ticket:
 
     @property
     def rated(self) -> bool:
-        return self.resolution is not None and self.satisfaction is not None
+        """The last survey got its verdict: both answers, or "not resolved" (no second question)."""
+        return self.resolution is not None and (
+            self.satisfaction is not None or self.resolution is Resolution.NOT_RESOLVED
+        )
 
 
 @dataclass(frozen=True, slots=True)

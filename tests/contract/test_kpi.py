@@ -71,6 +71,10 @@ async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
             closed_at=NOW + 72 * H,
             closing_reason=ClosingReason.RESOLVED,
         ),
+        # 6: rated "not resolved" and reopened: rated, neither resolved nor satisfied
+        builders.ticket(
+            cid, department_id="finance_office", status=Status.REOPENED, resolution=Resolution.NOT_RESOLVED
+        ),
     ]
     events = {
         1: [Action.START_SURVEY],
@@ -98,9 +102,9 @@ async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
     async with storage() as uow:
         counts = await uow.kpi.counts(SINCE, UNTIL)
     assert counts == KpiCounts(
-        dispatched=4,
+        dispatched=5,
         responded_in_time=1,
-        rated=2,
+        rated=3,
         resolved=1,
         satisfied=2,
         closed=3,
@@ -109,7 +113,7 @@ async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
         reopened=1,
     )
     figures = rates(counts)
-    assert (figures.response_rate, figures.resolution_rate, figures.satisfaction_rate) == (0.25, 0.5, 1.0)
+    assert (figures.response_rate, figures.resolution_rate, figures.satisfaction_rate) == (0.2, 1 / 3, 2 / 3)
     assert figures.on_time_rate == 2 / 3
     assert figures.reopen_rate == 1 / 3
 

@@ -109,3 +109,39 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> N
             assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_database_with_data_upgrades_from_the_first_revision(sqlite_url: str) -> None:
+    """Tickets, events and contacts made by the first loop survive every later migration."""
+    from storage.sql import SqlStorage
+
+    engine = create_engine(sqlite_url)
+    try:
+        await migrate.upgrade(engine, "0001")
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO enterprises (id, name, tags) VALUES ('acme', 'Acme 有限公司', '[]')",
+                "INSERT INTO contacts (id, channel, external_id, display_name, lang, enterprise_id)"
+                " VALUES (1, 'console', 'u', '张总', 'zh-CN', 'acme')",
+                "INSERT INTO tickets (id, enterprise_id, contact_id, channel, chat_id, text, lang, intent,"
+                " urgent, status, department_id, assignee_id, respond_by, resolve_by, created_at,"
+                " updated_at, version)"
+                " VALUES (1, 'acme', 1, 'console', 'u', '需要贷款', 'zh-CN', 'report_demand', 0, 'replied',"
+                " 'finance_office', 'wu_bin', '2026-11-23 02:00:00', '2026-11-30 02:00:00',"
+                " '2026-11-22 02:00:00', '2026-11-22 02:00:00', 3)",
+                "INSERT INTO ticket_events (ticket_id, at, actor_id, actor_role, action, from_status,"
+                " to_status, note) VALUES (1, '2026-11-22 03:00:00', 'contact:1', 'enterprise',"
+                " 'reject_resolution',"
+                " 'replied', 'in_progress', 'no')",
+            ):
+                await conn.exec_driver_sql(statement)
+        await migrate.upgrade(engine)
+        storage = SqlStorage(engine)
+        async with storage() as uow:
+            ticket = await uow.tickets.get(1)
+            events = await uow.events.for_ticket(1)
+        assert ticket is not None
+        assert ticket.status.value == "survey"
+        assert [e.action.value for e in events] == ["answer_resolution"]
+    finally:
+        await engine.dispose()

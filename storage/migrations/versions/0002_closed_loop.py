@@ -33,6 +33,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("first_contact_at", sa.DateTime(timezone=True), nullable=True))
+    # The first loop had a one-step confirmation: its events and its waiting tickets are moved
+    # onto the survey the closed loop asks instead.
+    op.execute("UPDATE ticket_events SET action = 'answer_satisfaction' WHERE action = 'confirm'")
+    op.execute("UPDATE ticket_events SET action = 'answer_resolution' WHERE action = 'reject_resolution'")
+    op.execute("UPDATE tickets SET status = 'survey' WHERE status = 'replied'")
 
 
 def downgrade() -> None:
