@@ -283,3 +283,7 @@ def nlu_train(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

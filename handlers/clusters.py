@@ -6,20 +6,22 @@ from collections.abc import Callable
 
 from bot.domain import lifecycle
 from bot.domain.errors import DomainError, NotFound, Usage
-from bot.domain.messages import Actor, Reply, ToChat
+from bot.domain.messages import Actor, Reply, ToChat, ToOfficer
 from bot.domain.tickets import Change, Outcome, Status, Ticket
 from bot.i18n import t
 from handlers.changes import change_ticket
 from handlers.deps import Deps
 from handlers.explain import explain
+from handlers.numbers import small_number
 from handlers.officer import OUTCOME_WORDS
 from handlers.survey import resolution_question
 
 
 async def group(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
     """/cluster LEAD N [N ...]: the lead joins too, so the group is one query away."""
-    numbers = [int(part.lstrip("#")) for part in text.split() if part.lstrip("#").isdecimal()]
-    if not numbers or len(numbers) != len(text.split()):
+    parsed = [small_number(part) for part in text.split()]
+    numbers = [n for n in parsed if n is not None]
+    if not numbers or len(numbers) != len(parsed):
         raise Usage(command="cluster")
     joined, skipped = [], []
     for number in [lead, *[n for n in numbers if n != lead]]:
@@ -44,8 +46,10 @@ async def reply_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Repl
             lifecycle.reply(changes[-1].ticket if changes else ticket, actor, text, deps.clock()),
         ]
 
+    before = await _assignees(deps, lead)
     done, skipped = await _each(actor, deps, lead, steps)
     replies = [Reply(t(actor.lang, "cluster.replied", lead=f"#{lead}", count=len(done)))]
+    replies += _taken_over(actor, deps, lead, before, done)
     replies += [
         Reply(
             t(ticket.lang, "enterprise.reply", ref=ticket.ref, officer=actor.display_name, text=text.strip()),
@@ -71,8 +75,10 @@ async def resolve_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Re
         )
         return [*changes, resolved, lifecycle.start_survey(resolved.ticket, actor, deps.clock())]
 
+    before = await _assignees(deps, lead)
     done, skipped = await _each(actor, deps, lead, steps)
     replies = [Reply(t(actor.lang, "cluster.resolved", lead=f"#{lead}", count=len(done)))]
+    replies += _taken_over(actor, deps, lead, before, done)
     replies += [
         Reply(
             t(
@@ -110,6 +116,36 @@ async def _each(
         except DomainError as refusal:  # one ticket's refusal does not stop the others
             skipped.append((member.ref, explain(refusal, actor, deps.directory)))
     return done, skipped
+
+
+def _taken_over(
+    actor: Actor, deps: Deps, lead: int, before: dict[int, str | None], done: list[Ticket]
+) -> list[Reply]:
+    """Officers whose tickets the group's handler signed for hear that it is handled."""
+    notices = []
+    for ticket in done:
+        previous = before.get(ticket.number or 0)
+        officer = deps.directory.officers.get(previous or "")
+        if officer is not None and officer.id != actor.officer_id:
+            notices.append(
+                Reply(
+                    t(
+                        officer.lang,
+                        "cluster.taken_over",
+                        ref=ticket.ref,
+                        officer=actor.display_name,
+                        lead=f"#{lead}",
+                    ),
+                    to=ToOfficer(officer.id),
+                    ticket=ticket.number,
+                )
+            )
+    return notices
+
+
+async def _assignees(deps: Deps, lead: int) -> dict[int, str | None]:
+    async with deps.storage() as uow:
+        return {m.number or 0: m.assignee_id for m in await uow.tickets.in_cluster(lead)}
 
 
 def _skipped(actor: Actor, skipped: list[tuple[str, str]]) -> list[Reply]:

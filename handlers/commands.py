@@ -11,6 +11,7 @@ from bot.domain.messages import Actor, Reply
 from handlers import binding, clusters, enterprise, follow_up, officer, survey
 from handlers.deps import Deps
 from handlers.help import help_text
+from handlers.numbers import small_number
 
 Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
 
@@ -74,11 +75,11 @@ async def _mine(actor: Actor, deps: Deps, args: str) -> list[Reply]:
 def _optional_number_text(
     command: str, run: Callable[[Actor, Deps, int | None, str], Awaitable[list[Reply]]]
 ) -> Handler:
-    """`/urge`, `/urge 12`, `/urge 12 reason`: no number means the latest open ticket."""
+    """`/urge`, `/urge 12`, `/urge 12 reason`, `/urge reason`: no number means the latest open ticket."""
 
     async def handler(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-        if not args.strip():
-            return await run(actor, deps, None, "")
+        if not _NUMBER.match(args):
+            return await run(actor, deps, None, args.strip())
         number, text = _number_and_rest(command, args, need_text=False)
         return await run(actor, deps, number, text)
 
@@ -157,6 +158,7 @@ STAFF_BUTTONS = frozenset({"take", "approve", "history"})
 async def survey_button(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     """`survey:N:r:resolved` / `survey:N:s:satisfied`."""
     number_text, question, value = ([*args.split(":"), "", "", ""])[:3]
-    if not number_text.isdecimal():
-        raise Usage(command="confirm")
-    return await survey.answer(actor, deps, int(number_text), question, value)
+    number = small_number(number_text)
+    if number is None:
+        raise NotFound(ticket=f"#{number_text[:12]}")
+    return await survey.answer(actor, deps, number, question, value)

@@ -14,7 +14,7 @@ def explain(error: DomainError, actor: Actor, directory: Directory) -> str:
     params = dict(error.params)
     if isinstance(error, Usage):
         return t(lang, error.key, usage=t(lang, f"usage.{params['command']}"))
-    if "action" in params:
+    if "action" in params and f"action.{params['action']}" in catalogue("zh-CN"):
         params["action"] = t(lang, f"action.{params['action']}")
     if "status" in params:
         params["status"] = t(lang, f"status.{params['status']}")

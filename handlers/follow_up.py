@@ -79,7 +79,10 @@ async def add_information(actor: Actor, deps: Deps, ref: int | None, text: str) 
 async def waiting_for_answer(actor: Actor, deps: Deps) -> int | None:
     """The sender's ticket whose officer asked them something, if any (newest first)."""
     for ticket in await own_tickets(actor, deps):
-        if ticket.status is Status.WAITING_ENTERPRISE:
+        asked = ticket.status is Status.WAITING_ENTERPRISE or (
+            ticket.status is Status.EXTENSION and ticket.resume_status is Status.WAITING_ENTERPRISE
+        )
+        if asked:
             return ticket.number
     return None
 

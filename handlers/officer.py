@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from bot.domain import lifecycle
 from bot.domain.errors import NotFound, Usage
-from bot.domain.messages import Actor, Button, Reply, ToChat, ToDepartment, ToOfficer
+from bot.domain.messages import Actor, Button, Reply, Role, ToChat, ToDepartment, ToOfficer, ToSender
 from bot.domain.org import Officer
 from bot.domain.routing import Routing
 from bot.domain.tickets import Change, Outcome, Ticket
 from bot.i18n import t
-from handlers import render
+from handlers import follow_up, render
 from handlers.changes import change_ticket, load_ticket
 from handlers.deps import Deps
+from handlers.numbers import small_number
 from handlers.survey import resolution_question
 
 # How officers may name an outcome in /resolve (the first word; "resolved" when none is given).
@@ -320,6 +321,8 @@ async def request_extension(actor: Actor, deps: Deps, number: int, text: str) ->
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "officer.extension_requested", ref=ticket.ref, days=days))]
     head = _head_of(deps, ticket.department_id)
+    if head is None or head.id == actor.officer_id:  # a head's own request goes to an admin
+        head = next((o for o in deps.directory.officers.values() if o.role is Role.ADMIN), None)
     if head is not None and head.id != actor.officer_id:
         replies.append(
             Reply(
@@ -392,18 +395,26 @@ async def decide_extension(actor: Actor, deps: Deps, number: int, text: str, app
 
 
 async def merge(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
-    kept_text = text.strip().lstrip("#")
-    if not kept_text.isdecimal():
+    kept_number = small_number(text)
+    if kept_number is None:
         raise Usage(command="merge")
     async with deps.storage() as uow:
-        kept = await uow.tickets.get(int(kept_text))
+        kept = await uow.tickets.get(kept_number)
     if kept is None:
-        raise NotFound(ticket=f"#{kept_text}")
+        raise NotFound(ticket=f"#{kept_number}")
     change = await change_ticket(
         deps, actor, number, lambda ticket: lifecycle.merge_into(ticket, kept, actor, deps.clock())
     )
     ticket = change.ticket
+    # The kept ticket carries the duplicate's words, in its audit log and to its handler.
+    replies = await follow_up.add_information(
+        _as_enterprise_of(ticket, deps),
+        deps,
+        kept_number,
+        t(ticket.lang, "officer.merged_text", ref=ticket.ref, text=ticket.text),
+    )
     return [
+        *[r for r in replies if not isinstance(r.to, ToSender)],
         Reply(t(actor.lang, "officer.merged", ref=ticket.ref, kept=kept.ref)),
         _to_enterprise(ticket, t(ticket.lang, "enterprise.merged", ref=ticket.ref, kept=kept.ref)),
     ]
@@ -436,6 +447,17 @@ def _head_of(deps: Deps, department_id: str | None) -> Officer | None:
     if department is None or department.head_officer_id is None:
         return None
     return deps.directory.officers.get(department.head_officer_id)
+
+
+def _as_enterprise_of(ticket: Ticket, deps: Deps) -> Actor:
+    """The enterprise side of a ticket, for steps taken on its behalf (a merge carries its words)."""
+    return Actor(
+        role=Role.ENTERPRISE,
+        display_name="",
+        lang=ticket.lang,
+        contact_id=ticket.contact_id,
+        enterprise_id=ticket.enterprise_id,
+    )
 
 
 def _to_enterprise(ticket: Ticket, text: str) -> Reply:

@@ -15,6 +15,7 @@ from handlers.deps import Deps
 from handlers.help import greeting, not_understood
 from handlers.human import ask_for_person
 from handlers.intake import open_demand
+from handlers.numbers import small_number
 from nlu.types import NluUnavailable, Parse
 from storage.protocols import LoggedMessage
 
@@ -49,12 +50,21 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
 
 
 async def act(
-    intent: str, parse: Parse, inbound: Inbound, actor: Actor, deps: Deps, log_entry: int
+    intent: str,
+    parse: Parse,
+    inbound: Inbound,
+    actor: Actor,
+    deps: Deps,
+    log_entry: int,
+    *,
+    check_repeats: bool = True,
 ) -> list[Reply]:
     ref = parse.entities.get("ticket_ref")
     ticket_ref = ref if isinstance(ref, int) else None
     if intent in TICKET_INTENTS:
-        return await open_demand(inbound, actor, replace(parse, intent=intent), deps, log_entry)
+        return await open_demand(
+            inbound, actor, replace(parse, intent=intent), deps, log_entry, check_repeats=check_repeats
+        )
     if intent == "query_status":
         return await follow_up.progress(actor, deps, ticket_ref)
     if intent == "urge":
@@ -98,18 +108,21 @@ def _choice_label(intent: str, parse: Parse, lang: str) -> str:
 
 
 async def _own_unhandled(inbound: Inbound, deps: Deps, entry_text: str) -> LoggedMessage | None:
-    """The logged message a button refers to, if the presser sent it and it was not acted on yet."""
-    if not entry_text.isdecimal():
+    """The logged message a button refers to, if the presser sent it, claimed so that the choice
+    acts once however often the button is pressed."""
+    entry = small_number(entry_text)
+    if entry is None:
         return None
     async with deps.storage() as uow:
-        logged = await uow.messages.get(int(entry_text))
-    if (
-        logged is None
-        or logged.channel != inbound.sender.channel
-        or logged.sender_id != inbound.sender.user_id
-        or logged.ticket_number is not None  # already acted on
-    ):
-        return None
+        logged = await uow.messages.get(entry)
+        if (
+            logged is None
+            or logged.channel != inbound.sender.channel
+            or logged.sender_id != inbound.sender.user_id
+            or not await uow.messages.claim(entry, deps.clock())
+        ):
+            return None
+        await uow.commit()
     return logged
 
 
@@ -120,8 +133,8 @@ async def similar_choice(inbound: Inbound, actor: Actor, deps: Deps, args: str) 
     if logged is None:
         return [Reply(t(actor.lang, "error.stale_button"))]
     entry = int(entry_text)
-    if choice.startswith("add:") and choice[4:].isdecimal():
-        number = int(choice[4:])
+    number = small_number(choice[4:]) if choice.startswith("add:") else None
+    if number is not None:
         replies = await follow_up.add_information(actor, deps, number, logged.text)
         async with deps.storage() as uow:
             await uow.messages.link_ticket(entry, number)
@@ -150,4 +163,4 @@ async def clarified(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> li
         return stale
     original = replace(inbound, text=logged.text, chat_id=logged.chat_id, payload=None)
     parse = await deps.nlu.parse(logged.text)
-    return await act(intent, parse, original, actor, deps, int(entry_text))
+    return await act(intent, parse, original, actor, deps, int(entry_text), check_repeats=False)

@@ -26,6 +26,7 @@ class _Logged:
     message: LoggedMessage
     received_at: datetime
     payload: str | None
+    handled_at: datetime | None = None
 
 
 @dataclass
@@ -280,6 +281,13 @@ class _Messages(_Part):
     async def get(self, entry_id: int) -> LoggedMessage | None:
         entry = self._staged.messages.get(entry_id) or self._shared.messages.get(entry_id)
         return entry.message if entry is not None else None
+
+    async def claim(self, entry_id: int, at: datetime) -> bool:
+        entry = self._staged.messages.get(entry_id) or self._shared.messages.get(entry_id)
+        if entry is None or entry.handled_at is not None or entry.message.ticket_number is not None:
+            return False
+        self._staged.messages[entry_id] = replace(entry, handled_at=at)
+        return True
 
 
 class _Kpi(_Part):

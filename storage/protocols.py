@@ -117,6 +117,10 @@ class MessageLog(Protocol):
 
     async def get(self, entry_id: int) -> LoggedMessage | None: ...
 
+    async def claim(self, entry_id: int, at: datetime) -> bool:
+        """Mark a message as acted on; False if it already was (a button pressed twice)."""
+        ...
+
 
 class UpdateLedger(Protocol):
     async def claim(self, channel: str, update_id: str, at: datetime) -> bool:

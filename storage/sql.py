@@ -278,6 +278,19 @@ class SqlMessageLog:
             .execution_options(synchronize_session=False)
         )
 
+    async def claim(self, entry_id: int, at: datetime) -> bool:
+        statement = (
+            update(MessageLogRow)
+            .where(
+                col(MessageLogRow.id) == entry_id,
+                col(MessageLogRow.handled_at).is_(None),
+                col(MessageLogRow.ticket_id).is_(None),
+            )
+            .values(handled_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return cast(CursorResult[Any], await self._s.execute(statement)).rowcount == 1
+
     async def get(self, entry_id: int) -> LoggedMessage | None:
         row = await self._s.get(MessageLogRow, entry_id)
         if row is None:

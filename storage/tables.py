@@ -151,6 +151,7 @@ class MessageLogRow(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     payload: str | None = Field(default=None, max_length=256)
     ticket_id: int | None = Field(default=None, index=True)
+    handled_at: datetime | None = _at(nullable=True)  # a choice about this message was acted on
 
 
 class ProcessedUpdateRow(SQLModel, table=True):

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.errors import AlreadyTaken, EmptyText, IllegalTransition, NotAllowed
-from bot.domain.messages import Actor
+from bot.domain.messages import Actor, Role
 from bot.domain.permissions import is_owner, may_dispatch, may_handle, may_manage, may_take, may_view
 from bot.domain.routing import Routing
 from bot.domain.sla import Deadlines
@@ -124,7 +124,7 @@ def assign(ticket: Ticket, actor: Actor, officer_id: str, officer_department: st
     """The department's head or dispatcher gives a queued ticket to one of its officers."""
     _require(may_manage(actor, ticket), Action.ASSIGN, ticket)
     if officer_department != ticket.department_id:
-        raise NotAllowed(action=Action.ASSIGN.value, ticket=ticket.ref)
+        raise NotAllowed(action="assign_elsewhere", ticket=ticket.ref)
     return _move(ticket, actor, Action.ASSIGN, at, officer_id, assignee_id=officer_id)
 
 
@@ -159,7 +159,7 @@ def transfer(ticket: Ticket, actor: Actor, department_id: str, reason: str, at: 
 def add_co_handler(ticket: Ticket, actor: Actor, department_id: str, at: datetime) -> Change:
     _require(may_handle(actor, ticket), Action.CO_HANDLE, ticket)
     if department_id == ticket.department_id or department_id in ticket.co_departments:
-        raise IllegalTransition(action=Action.CO_HANDLE.value, ticket=ticket.ref, status=ticket.status.value)
+        raise NotAllowed(action="co_handle_again", ticket=ticket.ref)
     return _move(
         ticket,
         actor,
@@ -208,8 +208,8 @@ def provide_information(ticket: Ticket, actor: Actor, text: str, at: datetime) -
     """The enterprise adds information; an answer to a question restarts the clock."""
     _require(is_owner(actor, ticket), Action.INFO, ticket)
     _text(text)
+    waited = at - ticket.paused_at if ticket.paused_at else timedelta(0)
     if ticket.status is S.WAITING_ENTERPRISE:
-        waited = at - ticket.paused_at if ticket.paused_at else timedelta(0)
         return _move(
             ticket,
             actor,
@@ -217,6 +217,18 @@ def provide_information(ticket: Ticket, actor: Actor, text: str, at: datetime) -
             at,
             text.strip(),
             to=S.IN_PROGRESS,
+            paused_at=None,
+            resolve_by=ticket.resolve_by + waited,
+        )
+    if ticket.status is S.EXTENSION and ticket.resume_status is S.WAITING_ENTERPRISE:
+        # the answer came while the head decides on more time: the ticket goes on from there
+        return _move(
+            ticket,
+            actor,
+            Action.INFO,
+            at,
+            text.strip(),
+            resume_status=S.IN_PROGRESS,
             paused_at=None,
             resolve_by=ticket.resolve_by + waited,
         )
@@ -247,9 +259,7 @@ def request_extension(ticket: Ticket, actor: Actor, days: int, reason: str, at: 
 
 
 def approve_extension(ticket: Ticket, actor: Actor, at: datetime) -> Change:
-    _require(
-        may_manage(actor, ticket) and actor.officer_id != ticket.assignee_id, Action.APPROVE_EXTENSION, ticket
-    )
+    _decider(actor, ticket, Action.APPROVE_EXTENSION)
     days = ticket.extension_days or 0
     return _move(
         ticket,
@@ -265,9 +275,7 @@ def approve_extension(ticket: Ticket, actor: Actor, at: datetime) -> Change:
 
 
 def reject_extension(ticket: Ticket, actor: Actor, reason: str, at: datetime) -> Change:
-    _require(
-        may_manage(actor, ticket) and actor.officer_id != ticket.assignee_id, Action.REJECT_EXTENSION, ticket
-    )
+    _decider(actor, ticket, Action.REJECT_EXTENSION)
     _text(reason)
     return _move(
         ticket,
@@ -388,7 +396,7 @@ def merge_into(ticket: Ticket, kept: Ticket, actor: Actor, at: datetime) -> Chan
     """A duplicate closes, linked to the ticket that is kept (same enterprise, still open)."""
     _require(may_handle(actor, ticket), Action.MERGE, ticket)
     if kept.number == ticket.number or kept.enterprise_id != ticket.enterprise_id or not kept.status.is_open:
-        raise IllegalTransition(action=Action.MERGE.value, ticket=ticket.ref, status=ticket.status.value)
+        raise NotAllowed(action="merge_into", ticket=kept.ref)
     return _move(
         ticket,
         actor,
@@ -421,6 +429,13 @@ def join_cluster(ticket: Ticket, actor: Actor, lead: int, at: datetime) -> Chang
 
 
 # --- the machinery ------------------------------------------------------------------------------
+
+
+def _decider(actor: Actor, ticket: Ticket, action: Action) -> None:
+    """Heads decide others' extensions; their own go to an admin."""
+    if actor.officer_id == ticket.assignee_id and actor.role is not Role.ADMIN:
+        raise NotAllowed(action="own_extension", ticket=ticket.ref)
+    _require(may_manage(actor, ticket), action, ticket)
 
 
 def _require(allowed: bool, action: Action, ticket: Ticket) -> None:

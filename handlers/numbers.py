@@ -1,0 +1,14 @@
+"""Numbers people type or buttons carry: ticket numbers and message ids fit a database integer."""
+
+from __future__ import annotations
+
+LARGEST = 2**31 - 1  # PostgreSQL's INTEGER; SQLite would take more, but both must agree
+
+
+def small_number(text: str) -> int | None:
+    """The number written, or None when it is not one or is beyond any stored id."""
+    cleaned = text.strip().lstrip("#")
+    if not cleaned.isdecimal() or not cleaned.isascii():
+        return None
+    value = int(cleaned)
+    return value if value <= LARGEST else None

@@ -1,0 +1,109 @@
+"""Edges of the closed loop found in review: each pins down one promise."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.domain.messages import Sender, ToDepartment, ToOfficer
+from bot.domain.tickets import Action, Status
+from tests.conftest import Clock
+from tests.fakes import Understood
+from tests.world import DEMAND, HAIYUE, WANG, XINYUAN, make_world, own
+
+GUO = Sender("console", "officer:guo_ping")  # head of the tax bureau
+LIN = Sender("console", "officer:lin_hui")  # head of the finance office
+WU = Sender("console", "officer:wu_bin")  # officer of the finance office
+TAX = "出口退税三个月没到账，联系人 13912345678"
+
+
+async def test_a_confidential_ticket_is_never_posted_to_a_group(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    w.nlu.table[TAX] = Understood("report_demand", "tax")
+    await w.say(HAIYUE, TAX)
+    await w.say(GUO, "/take 1")
+    await w.say(GUO, "/confidential 1 on")
+    replies = await w.say(GUO, "/transfer 1 finance_office 涉及融资")
+    assert not [r for r in replies if isinstance(r.to, ToDepartment)]
+    assert [r.to for r in replies if isinstance(r.to, ToOfficer)] == [ToOfficer("lin_hui")]
+    assert "待办工单" not in own(await w.say(WU, "/mine"))  # not in the colleagues' queue
+    assert "无权" in own(await w.say(WU, "/take 1")) or "其他部门" in own(await w.say(WU, "/take 1"))
+    assert "您已签收工单 #1" in own(await w.say(LIN, "/take 1"))
+
+
+async def test_group_posts_of_enterprise_words_mask_phones(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    w.nlu.table[TAX] = Understood("report_demand", "tax")
+    await w.say(HAIYUE, TAX)
+    notices = await w.say(HAIYUE, "/info 1 财务王会计 13912345678")
+    post = next(r for r in notices if isinstance(r.to, ToDepartment))
+    assert "139****5678" in post.text
+    assert "13912345678" not in post.text
+
+
+async def test_an_answer_during_an_extension_request_is_not_lost(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    await w.say(XINYUAN, DEMAND)
+    await w.say(WANG, "/take 1")
+    await w.say(WANG, "/ask 1 请提供报表")
+    await w.say(WANG, "/extend 1 3 等报表")
+    replies = await w.say(XINYUAN, "报表已经发到您邮箱了")
+    assert "已将您的补充信息添加到工单 #1" in own(replies)
+    await w.say(Sender("console", "officer:zheng_yu"), "/approve 1")
+    assert await w.status(1) is Status.IN_PROGRESS
+
+
+async def test_a_choice_acts_once_however_often_it_is_pressed(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    await w.say(XINYUAN, DEMAND)
+    w.nlu.table["那个事"] = Understood("urge", confidence=0.3, ranking=(("urge", 0.3), ("query_status", 0.3)))
+    payload = next(b.payload for r in await w.say(XINYUAN, "那个事") for b in r.buttons)
+    for _ in range(3):
+        await w.say(XINYUAN, "1", payload=payload)
+    assert (await w.events(1)).count(Action.URGE) == 1
+
+
+async def test_oversized_numbers_are_not_found_not_crashes(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    await w.say(XINYUAN, DEMAND)
+    huge = "99999999999999999999"
+    assert "用法" in own(await w.say(WANG, f"/merge 1 {huge}"))
+    assert "用法" in own(await w.say(WANG, f"/cluster 1 {huge}"))
+    for payload in (
+        f"survey:{huge}:r:resolved",
+        f"similar:{huge}:new",
+        f"clarify:{huge}:urge",
+        "similar:1:add:" + huge,
+    ):
+        assert own(await w.say(XINYUAN, "1", payload=payload))
+
+
+async def test_info_urge_and_withdraw_take_text_without_a_number(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    await w.say(XINYUAN, DEMAND)
+    assert "已将您的补充信息添加到工单 #1" in own(await w.say(XINYUAN, "/info 开户行是建设银行"))
+    assert "已为您催办工单 #1" in own(await w.say(XINYUAN, "/urge 请尽快"))
+
+
+async def test_a_heads_own_extension_goes_to_an_admin(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    w.nlu.table[TAX] = Understood("report_demand", "tax")
+    await w.say(HAIYUE, TAX)
+    await w.say(GUO, "/take 1")
+    asked = await w.say(GUO, "/extend 1 5 需要核查")
+    assert [r.to for r in asked if isinstance(r.to, ToOfficer)] == [ToOfficer("admin")]
+    assert "不能审批自己的延期申请" in own(await w.say(GUO, "/approve 1"))
+    assert "延期已批准" in own(await w.say(Sender("console", "officer:admin"), "/approve 1"))
+
+
+async def test_a_merge_leaves_the_duplicates_words_on_the_kept_ticket(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await make_world(settings, clock)
+    await w.say(XINYUAN, DEMAND)
+    second = "厂区门口的路灯坏了"
+    await w.say(XINYUAN, second)
+    await w.say(WANG, "/take 1")
+    await w.say(WANG, "/take 2")
+    await w.say(WANG, "/merge 2 1")
+    history = own(await w.say(WANG, "/history 1"))
+    assert "由重复工单 #2 合并" in history
+    assert (await w.events(1))[-1] is Action.INFO
