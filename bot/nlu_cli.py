@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from handlers.dispatch import storable
 from nlu.evaluate import Report, score
 from nlu.types import NluBackend, NluUnavailable, Parse
 
@@ -27,13 +29,20 @@ def parse_output(parse: Parse) -> dict[str, Any]:
 
 
 def _text_of(line: str) -> str:
-    stripped = line.strip()
+    """A JSON object's "text", or the line itself: a line that merely starts with a brace
+    ("{紧急} 工厂停电了") is plain text, not broken JSON."""
+    stripped = line.strip().lstrip("\ufeff")
     if stripped.startswith("{"):
-        document = json.loads(stripped)
+        try:
+            document = json.loads(stripped)
+        except json.JSONDecodeError:
+            if stripped.startswith('{"'):
+                raise
+            return stripped
         if not isinstance(document, dict) or not isinstance(document.get("text"), str):
             raise ValueError('a JSON line needs a string field "text"')
         return str(document["text"])
-    return line.rstrip("\r\n")
+    return line.rstrip("\r\n").lstrip("\ufeff")
 
 
 async def parse_lines(backend: NluBackend, lines: list[str], out: Any, err: Any) -> int:
@@ -43,7 +52,9 @@ async def parse_lines(backend: NluBackend, lines: list[str], out: Any, err: Any)
         if not line.strip():
             continue
         try:
-            text = _text_of(line)
+            text = storable(_text_of(line))
+            if not text.strip():
+                raise ValueError("the text is empty")
             parse = await backend.parse(text)
         except (ValueError, json.JSONDecodeError) as exc:
             err.write(f"line {number}: {exc}; nothing written for it\n")
@@ -85,4 +96,6 @@ def read_labelled(path: Path) -> list[dict[str, Any]]:
 
 
 def run_parse(backend: NluBackend) -> int:
-    return asyncio.run(parse_lines(backend, sys.stdin.readlines(), sys.stdout, sys.stderr))
+    # Any byte sequence in: a line in another encoding is parsed as best it can be, not fatal.
+    source = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
+    return asyncio.run(parse_lines(backend, source.readlines(), sys.stdout, sys.stderr))

@@ -46,12 +46,18 @@ _TICKET = re.compile(
 )
 
 _PHONE = re.compile(
-    r"(?<![\d+])(?:"
+    # not inside a longer run of digit groups (a bank account "3502 0100 1234 5678")
+    r"(?<![\d+])(?<!\d[\s-])(?:"
     r"(?P<intl>\+\s?\d{1,3}[\s-]?(?:\(\d{1,4}\)[\s-]?)?\d{2,4}(?:[\s-]?\d{2,4}){1,3})"
     r"|(?:(?:86|0086)[\s-]?)?(?P<mobile>1[3-9]\d(?:[\s-]?\d{4}){2})"
-    r"|(?P<land>\(?0\d{2,3}\)?[\s-]?(?:\d{7,8}|\d{3,4}[\s-]\d{4}))"
+    # Chinese area codes: 010, 02x, 0xxx (a "0123456789" contract number is none of them)
+    r"|(?P<land>\(?0(?:10|2\d|[3-9]\d{2})\)?[\s-]?(?:[2-9]\d{6,7}|[2-9]\d{2,3}[\s-]\d{4}))"
     r"|(?P<service>[48]00[\s-]?\d{3}[\s-]?\d{4})"
-    r")(?!\d)"
+    r")(?![\d-]|\s\d)"
+)
+# A local number without its area code, recognisable only by the word before it.
+_LOCAL_PHONE = re.compile(
+    r"(?:电话|座机|手机|联系方式|tel|phone)\s*[:：]?\s*(?P<local>[2-9]\d{6,7})(?!\d)", re.IGNORECASE
 )
 
 # Arabic numbers start at a digit boundary; Chinese ones may hold 万 inside (一万二千) and must not
@@ -59,10 +65,12 @@ _PHONE = re.compile(
 _CN_DIGITS = f"[{CHINESE_NUMERAL_CHARS}]"
 _NUMBER = rf"(?<![\d.])\d[\d,]*(?:\.\d+)?|(?<![几数多好上近]){_CN_DIGITS}+(?:万{_CN_DIGITS}+)?"
 _FOREIGN_BEFORE = re.compile(
-    r"(?:港币|港元|美元|美金|欧元|日元|英镑|USD|US\$|HKD|EUR|JPY|GBP|[$€£])\s*$", re.IGNORECASE
+    r"(?:港币|港元|美元|美金|欧元|日元|英镑|新台币|台币|澳门币|泰铢|USD|US\$|HKD|EUR|JPY|GBP|TWD|[$€£])"
+    r"\s*(?:约|大约|近|共)?\s*$",
+    re.IGNORECASE,
 )
 _FOREIGN = (
-    r"\s*(?:美元|美金|欧元|港币|港元|日元|英镑|韩元|卢布|澳元|加元|新加坡元|"
+    r"\s*(?:美元|美金|欧元|港币|港元|日元|英镑|韩元|卢布|澳元|加元|新加坡元|新台币|台币|澳门币|澳门元|泰铢|卢比|越南盾|林吉特|"
     r"USD|US\$|EUR|HKD|JPY|GBP|dollars?|euros?)"
 )
 _QUANTITY = (
@@ -105,6 +113,10 @@ _EN_AMOUNT = re.compile(
     r"(?P<scale2>(?:hundred\s+)?(?:million|thousand)|hundred|mn|m|billion|bn|k)?\s*"
     r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z])",
     re.IGNORECASE,
+)
+# 三万五, 1万5, 2万5千元: a lone digit after 万 counts thousands
+_WAN_TAIL = re.compile(
+    rf"([1-9]|[一二两三四五六七八九])千?(?:元|块钱|块)?(?![\d{CHINESE_NUMERAL_CHARS}万亿])(?!{_QUANTITY})"
 )
 _ZH_UNITS = {"亿": 10**8, "千万": 10**7, "百万": 10**6, "十万": 10**5, "万": 10**4, "千": 10**3}
 _EN_SCALES = {
@@ -172,9 +184,21 @@ def _codes(text: str, spans: list[Span]) -> str:
         code = m.group(0).upper()
         if sum(c.isdigit() for c in code) < 8:  # an 18-letter word, not a code
             continue
+        if not is_valid(code) and (_is_id_card(code) or "身份证" in text[max(0, m.start() - 8) : m.start()]):
+            continue  # a resident ID number (GB 11643), not a credit code gone wrong
         spans.append(Span("uscc" if is_valid(code) else "uscc_invalid", code, m.start(), m.end()))
         text = _blank(text, m.start(), m.end())
     return text
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _is_id_card(code: str) -> bool:
+    if not (code[:17].isdigit() and (code[17].isdigit() or code[17] == "X")):
+        return False
+    total = sum(int(c) * w for c, w in zip(code[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == code[17]
 
 
 def _tickets(text: str, spans: list[Span]) -> str:
@@ -197,6 +221,10 @@ def _phones(text: str, spans: list[Span]) -> str:
             value = digits
         spans.append(Span("phone", value, m.start(), m.end()))
         text = _blank(text, m.start(), m.end())
+    for m in _LOCAL_PHONE.finditer(text):
+        start, end = m.span("local")
+        spans.append(Span("phone", m.group("local"), start, end))
+        text = _blank(text, start, end)
     return text
 
 
@@ -211,8 +239,13 @@ def _amounts(text: str, spans: list[Span]) -> str:
         unit = "万" if unit in ("w", "W") else unit  # 200w: chat shorthand for 200万
         if unit == "千" and not m.group("unit").endswith(("元", "块")):
             continue
-        spans.append(Span("amount_yuan", round(number * _ZH_UNITS.get(unit, 1)), m.start(), m.end()))
-        text = _blank(text, m.start(), m.end())
+        value, end = round(number * _ZH_UNITS.get(unit, 1)), m.end()
+        tail = _WAN_TAIL.match(text, end) if m.group("unit") == "万" else None
+        if tail is not None:
+            value += round((parse_number(tail.group(1)) or 0) * 1000)
+            end = tail.end()
+        spans.append(Span("amount_yuan", value, m.start(), end))
+        text = _blank(text, m.start(), end)
     for m in _ZH_PREFIXED.finditer(text):
         number = parse_number(m.group("num"))
         if number is not None:

@@ -43,6 +43,8 @@ def _chinese(text: str) -> float | None:
         high, _, low = text.partition("万")
         high_value = _chinese(high) if high else 1.0
         low_value = _chinese(low) if low else 0.0
+        if len(low) == 1 and low in _DIGITS and low_value is not None:
+            low_value *= 1000  # 一万五 is 15000: a lone digit after 万 counts thousands
         if high_value is None or low_value is None:
             return None
         return high_value * 10_000 + low_value

@@ -49,10 +49,17 @@ class RasaNlu:
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise NluUnavailable(f"Rasa at {self.endpoint}: {type(exc).__name__}: {exc}") from exc
-        return self.to_parse(text, answer)
+        try:
+            return self.to_parse(text, answer)
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            raise NluUnavailable(f"Rasa at {self.endpoint} answered something unexpected: {exc}") from exc
 
     def to_parse(self, text: str, answer: dict[str, Any]) -> Parse:
+        if not isinstance(answer, dict):
+            raise TypeError(f"expected a JSON object, got {type(answer).__name__}")
         intent_field = answer.get("intent") or {}
+        if not isinstance(intent_field, dict):
+            raise TypeError("'intent' is not an object")
         intent, category = self._label(str(intent_field.get("name") or ""))
         confidence = float(intent_field.get("confidence") or 0.0)
         ranking: list[tuple[str, float]] = []
@@ -68,10 +75,13 @@ class RasaNlu:
             if name == "category" and value in CATEGORIES and intent in TICKET_INTENTS:
                 category = str(value)
             elif name in ENTITY_KEYS and name not in entities and value is not None:
+                if name in ("amount_yuan", "ticket_ref") and isinstance(value, int | float):
+                    entities[name] = int(value)  # already a number: nothing to read
+                    continue
                 normalised, _ = extract(str(value))
-                entities[name] = normalised.get(name, value if name == "company" else None)
-                if entities[name] is None:
-                    del entities[name]
+                found = normalised.get(name, value if name == "company" else None)
+                if found is not None:
+                    entities[name] = found
         if intent in TICKET_INTENTS and category is None:
             category = "other"
         return Parse(

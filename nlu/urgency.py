@@ -15,7 +15,7 @@ _URGENT_ZH = re.compile(
     r"停产|停工|停线|停机|停摆|断供|断货|断电|停电|停水|停气|被迫停|关停|停供|线停了|全线停|救命|"
     r"这几天就|只剩.{0,4}天|(?:明天|后天)(?:就|起|开庭|到期|截止|必须)|开庭就在|本月底(?:前)?必须|月底前必须|"
     r"(?:每天|每日|一天|日)(?:都)?(?:在)?(?:损失|亏损?|赔|罚)|损失.{0,8}(?:每天|一天)|"
-    r"(?:\d+|[一二两三四五六七八九十几])天(?:内|之内|后)|(?:明天|后天|今晚|今天).{0,4}(?:到期|截止|就要|必须|交货|停|前)|"
+    r"(?<!\d)(?:[1-7]|[一二两三四五六七几])天(?:内|之内|后)|(?:明天|后天|今晚|今天).{0,4}(?:到期|截止|就要|必须|交货|停|前)|"
     r"今天之内|本周内|这周[内五六日]|"
     r"下周[一二三四五]前?|月底前(?:必须|就要)|(?:下|这|本)(?:周|礼拜|星期)(?:一|二|三|四|五)?(?:就|必须)"
 )
@@ -30,11 +30,11 @@ _URGENT_EN_WORDS = (
     r"\b(?:halt(?:ed)?|shut(?:\s|-)?down|stopped production|production (?:has |is )?(?:stopped|halted)|"
     r"(?:line|lines|factory|plant) (?:has |is |are )?(?:stopped|down|idle))\b|"
     r"(?:losing|costing|costs|lose) .{0,25}(?:a|per|every) day|daily loss|(?:a|per|every) day .{0,15}los|"
-    r"within (?:\d+|a few|two|three|four|five|a couple of) (?:days|hours)|by tomorrow|(?:due|expires?|closes?) "
+    r"within (?:[1-7]|\d+ hours|a few|two|three|four|five|a couple of) (?:days|hours)?|by tomorrow|(?:due|expires?|closes?) "
     r"(?:tomorrow|tonight)|tomorrow is the deadline|"
     r"\b(?:on|by|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"(?:due|deadline) (?:is )?(?:this|next) (?:week|monday|tuesday|wednesday|thursday|friday)|"
-    r"by (?:this |next )?(?:monday|tuesday|wednesday|thursday|friday)\b|in (?:\d+|two|three|a few) days"
+    r"by (?:this |next )?(?:monday|tuesday|wednesday|thursday|friday)\b|in (?:[1-7]|two|three|a few) days"
 )
 _URGENT_EN = re.compile(_URGENT_EN_WORDS.replace(r"\b", _LATIN_EDGE), re.IGNORECASE)
 

@@ -83,3 +83,17 @@ def test_train_writes_a_model(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert target.stat().st_size > 100_000
     assert "trained on" in result.stdout
+
+
+def test_parse_takes_any_bytes_and_brace_lines(tmp_path: Path) -> None:
+    data = (
+        "\ufeff{紧急} 工厂停电了\n".encode()
+        + b"\xb4\xfb\xbf\xee \xe8\xb4\xb7\xe6\xac\xbe\n"
+        + b'{"text": ""}\n'
+    )
+    result = xiaoer("nlu", "parse", stdin=data, cwd=tmp_path)
+    assert result.returncode == 1  # the empty text is reported
+    assert "line 3: the text is empty" in result.stderr
+    parsed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert parsed[0]["text"] == "{紧急} 工厂停电了"
+    assert len(parsed) == 2

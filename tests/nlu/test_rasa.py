@@ -108,3 +108,29 @@ async def test_failures_raise_nlu_unavailable(
                 await backend.parse(text)
         finally:
             await backend.aclose()
+
+
+async def test_malformed_answers_are_reported_as_unavailable(unused_tcp_port: int) -> None:
+    answers: list[Any] = [
+        [1, 2],
+        None,
+        {"intent": "greet"},
+        {"intent": {"name": "greet", "confidence": "high"}},
+    ]
+
+    async def parse(request: web.Request) -> web.Response:
+        return web.json_response(answers.pop(0))
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    backend = RasaNlu(f"http://127.0.0.1:{unused_tcp_port}")
+    try:
+        for _ in range(4):
+            with pytest.raises(NluUnavailable):
+                await backend.parse("hi")
+    finally:
+        await backend.aclose()
+        await runner.cleanup()
