@@ -166,9 +166,19 @@ async def _serve(settings: Settings, database: str | None) -> None:
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
     assert settings.telegram.token is not None
     channel = TelegramChannel(settings.telegram.token, settings.telegram.api_base, app_.deps, groups)
-    typer.echo(f"xiaoer: Telegram polling via {settings.telegram.api_base}; Ctrl-C stops", err=True)
+    telegram = settings.telegram
     try:
-        await channel.run_polling()
+        if telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret:
+            typer.echo(
+                f"xiaoer: Telegram webhook {telegram.webhook_url} on {telegram.host}:{telegram.port}",
+                err=True,
+            )
+            await channel.run_webhook(
+                telegram.webhook_url, telegram.webhook_secret, telegram.host, telegram.port
+            )
+        else:
+            typer.echo(f"xiaoer: Telegram polling via {telegram.api_base}; Ctrl-C stops", err=True)
+            await channel.run_polling()
     finally:
         await channel.close()
         await app_.close()

@@ -115,6 +115,10 @@ class TelegramConfig(_Section):
     token: str | None = None
     api_base: str = "https://api.telegram.org"
     mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None  # the public https URL Telegram posts updates to
+    webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
+    port: int = Field(default=8080, ge=0, le=65535)
 
 
 class ChannelsConfig(_Section):
@@ -335,6 +339,13 @@ def cross_check(settings: Settings) -> list[str]:
     missing = [c for c in CATEGORIES if c not in settings.categories]
     if missing:
         problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
+    if settings.telegram.mode == "webhook" and not (
+        settings.telegram.webhook_url and settings.telegram.webhook_secret
+    ):
+        problems.append(
+            "telegram: mode webhook needs webhook_url and webhook_secret "
+            "(XIAOER_TELEGRAM__WEBHOOK_URL, XIAOER_TELEGRAM__WEBHOOK_SECRET)"
+        )
     if "system" in officer_ids:
         problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)

@@ -10,11 +10,13 @@ errors are logged and the next reply goes on.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import html
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -30,6 +32,7 @@ from aiogram.types import (
     TelegramObject,
     Update,
 )
+from aiohttp import web
 
 from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
 from bot.i18n import t
@@ -37,6 +40,7 @@ from handlers.deps import Deps
 from handlers.dispatch import handle
 
 CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MESSAGE_LIMIT = 4096
 SEND_ATTEMPTS = 5
 log = logging.getLogger(__name__)
@@ -77,6 +81,7 @@ class TelegramChannel:
         polling_timeout: int = 10,
     ) -> None:
         self.polling_timeout = polling_timeout
+        self._tasks: set[asyncio.Task[Any]] = set()
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         self.deps = deps
@@ -196,6 +201,43 @@ class TelegramChannel:
                 log.warning("Bot API call failed (attempt %s): %s", attempt + 1, error)
                 await asyncio.sleep(min(2**attempt * 0.2, 5))
         return None
+
+    def webhook_app(self, path: str, secret: str) -> web.Application:
+        """The aiohttp server Telegram posts to: updates with the right secret header are handled
+        (answered at once, worked in the background); anything else gets 401 and is dropped."""
+        app = web.Application()
+
+        async def receive(request: web.Request) -> web.Response:
+            if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+                log.warning("webhook request without the right secret from %s", request.remote)
+                return web.Response(status=401, text="unauthorized")
+            try:
+                update = Update.model_validate(await request.json(), context={"bot": self.bot})
+            except ValueError:
+                return web.Response(status=400, text="not an update")
+            task = asyncio.create_task(self.dispatcher.feed_update(self.bot, update))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return web.Response(text="ok")
+
+        async def health(_: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        app.router.add_post(path, receive)
+        app.router.add_get("/healthz", health)
+        return app
+
+    async def run_webhook(self, url: str, secret: str, host: str, port: int) -> None:
+        """Register the webhook with Telegram and serve it until cancelled."""
+        runner = web.AppRunner(self.webhook_app(urlsplit(url).path or "/", secret))
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        await self._call(partial(self.bot.set_webhook, url, secret_token=secret))
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
 
     async def run_polling(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)

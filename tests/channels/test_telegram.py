@@ -185,3 +185,66 @@ async def test_xiaoer_run_serves_telegram_and_needs_a_token(tmp_path: Path) -> N
         await asyncio.wait_for(process.communicate(), 30)
         await api.stop()
     assert process.returncode == 0
+
+
+async def test_webhook_checks_the_secret_and_serves_health(tmp_path: Path) -> None:
+    import json
+    import time
+
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    api = FakeBotApi()
+    await api.start()
+    settings = load_settings(ROOT / "config.yaml")
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wh.db'}")
+    channel = TelegramChannel(api.token, api.base, app.deps)
+    server = TestServer(channel.webhook_app("/telegram/hook", "s3cret-token"), host="127.0.0.1")
+    await server.start_server()
+    update = {
+        "update_id": 42,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": DEMAND,
+            "chat": {"id": ENTREPRENEUR, "type": "private"},
+            "from": {"id": ENTREPRENEUR, "is_bot": False, "first_name": "User"},
+        },
+    }
+    try:
+        async with ClientSession() as http:
+            health = await http.get(server.make_url("/healthz"))
+            assert health.status == 200
+            refused = await http.post(
+                server.make_url("/telegram/hook"),
+                data=json.dumps(update),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            )
+            assert refused.status == 401
+            await asyncio.sleep(0.3)
+            assert api.sent == []  # nothing processed
+            accepted = await http.post(
+                server.make_url("/telegram/hook"),
+                data=json.dumps(update),
+                headers={
+                    "X-Telegram-Bot-Api-Secret-Token": "s3cret-token",
+                    "Content-Type": "application/json",
+                },
+            )
+            assert accepted.status == 200
+            await api.wait_for(1)
+            assert "工单号 #1" in api.to(ENTREPRENEUR)[0].text
+    finally:
+        await server.close()
+        await channel.close()
+        await app.close()
+        await api.stop()
+
+
+def test_webhook_mode_needs_url_and_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import ConfigError
+
+    monkeypatch.setenv("XIAOER_TELEGRAM__MODE", "webhook")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ROOT / "config.yaml")
+    assert any("webhook_url and webhook_secret" in p for p in caught.value.problems)
