@@ -34,6 +34,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from bot.channels.pacing import Pacer
 from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
 from bot.i18n import t
 from handlers.deps import Deps
@@ -82,6 +83,7 @@ class TelegramChannel:
     ) -> None:
         self.polling_timeout = polling_timeout
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.pacer = Pacer()
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         self.deps = deps
@@ -181,6 +183,7 @@ class TelegramChannel:
         pieces = split_text(html.escape(text, quote=False))
         sent = []
         for index, piece in enumerate(pieces):
+            await self.pacer.wait(chat_id, is_group=chat_id < 0)  # group and channel ids are negative
             markup = keyboard(buttons) if index == len(pieces) - 1 else None
             message = await self._call(partial(self.bot.send_message, chat_id, piece, reply_markup=markup))
             if isinstance(message, Message):

@@ -1,0 +1,60 @@
+"""Pacing sends to a platform's limits: token buckets per chat, per group and overall.
+
+Telegram's documented limits are about one message per second in a chat (short bursts pass),
+twenty per minute in a group, thirty per second overall. A bucket lets a burst through and then
+makes later sends wait, instead of provoking 429s (which are still honoured when they come).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Bucket:
+    capacity: float
+    per_second: float
+    tokens: float = -1.0
+    stamp: float = 0.0
+
+    def delay(self, now: float) -> float:
+        """Seconds until a token is free, taking it (the caller waits that long)."""
+        if self.tokens < 0:
+            self.tokens, self.stamp = self.capacity, now
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
+
+
+@dataclass
+class Pacer:
+    per_chat: tuple[float, float] = (3, 1.0)  # burst, then one a second
+    per_group: tuple[float, float] = (20, 20 / 60)  # twenty a minute
+    overall: tuple[float, float] = (30, 30.0)  # thirty a second
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[object, Bucket] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def wait(self, chat_id: int, is_group: bool) -> float:
+        """Wait until a message to that chat may go; returns how long it waited."""
+        async with self._lock:
+            now = self.clock()
+            delays = [
+                self._bucket("all", self.overall).delay(now),
+                self._bucket(chat_id, self.per_chat).delay(now),
+            ]
+            if is_group:
+                delays.append(self._bucket(("group", chat_id), self.per_group).delay(now))
+            pause = max(delays)
+        if pause > 0:
+            await asyncio.sleep(pause)
+        return pause
+
+    def _bucket(self, key: object, limits: tuple[float, float]) -> Bucket:
+        if key not in self._buckets:
+            self._buckets[key] = Bucket(*limits)
+        return self._buckets[key]

@@ -1,0 +1,23 @@
+"""The send pacer: bursts pass, then sends wait; groups get their per-minute budget."""
+
+from __future__ import annotations
+
+from bot.channels.pacing import Bucket, Pacer
+
+
+def test_bucket_lets_a_burst_through_then_spaces_sends() -> None:
+    bucket = Bucket(capacity=3, per_second=1.0)
+    assert [bucket.delay(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.delay(0.0) == 1.0  # the fourth waits a second
+    assert bucket.delay(10.0) == 0.0  # refilled after a pause
+
+
+async def test_a_busy_group_waits_its_per_minute_budget() -> None:
+    now = [0.0]
+    pacer = Pacer(per_chat=(100, 100.0), per_group=(20, 20 / 60), clock=lambda: now[0])
+    waits = []
+    for _ in range(21):
+        waits.append(pacer._bucket(("group", -1), pacer.per_group).delay(now[0]))
+    assert waits[:20] == [0.0] * 20
+    assert round(waits[20], 2) == 3.0  # the 21st message in a minute waits for the budget
+    assert await pacer.wait(5, is_group=False) == 0.0  # a private chat is not slowed by the group
