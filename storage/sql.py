@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -367,6 +369,9 @@ class SqlInvites:
         ).scalar_one()
 
 
+_holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
+
+
 class SqlUnitOfWork:
     tickets: SqlTickets
     events: SqlEvents
@@ -379,10 +384,18 @@ class SqlUnitOfWork:
     sent: SqlSentMessages
     invites: SqlInvites
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], writer: asyncio.Lock | None = None
+    ) -> None:
         self._sessions = sessions
+        self._writer = writer
 
     async def __aenter__(self) -> Self:
+        if self._writer is not None:
+            if _holding_writer.get():
+                raise RuntimeError("a unit of work inside another on SQLite would wait for itself forever")
+            await self._writer.acquire()
+            self._holding = _holding_writer.set(True)
         self._session = self._sessions()
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
@@ -403,6 +416,9 @@ class SqlUnitOfWork:
             await self._session.rollback()
         finally:
             await self._session.close()
+            if self._writer is not None:
+                _holding_writer.reset(self._holding)
+                self._writer.release()
 
     async def commit(self) -> None:
         await self._session.commit()
@@ -414,6 +430,10 @@ class SqlStorage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer, and every unit of work here begins with the write lock: taking
+        # turns in-process costs nothing, while contending through SQLite's busy handler sleeps
+        # for milliseconds at a time. (Other processes still wait on the busy timeout.)
+        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._writer)

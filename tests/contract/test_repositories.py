@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -227,14 +228,18 @@ async def test_writes_after_commit_need_their_own_commit(storage: UnitOfWorkFact
 
 
 async def test_overlapping_units_of_work_keep_each_others_writes(storage: UnitOfWorkFactory) -> None:
+    """Two tasks writing at once (on SQLite they take turns for the single writer)."""
     contact_id = await _with_contact(storage)
-    first, second = storage(), storage()
-    async with first, second:
-        a = await first.tickets.add(builders.ticket(contact_id, text="from A"))
-        await first.commit()  # committed before B starts writing: B must not wait on A's lock
-        b = await second.tickets.add(builders.ticket(contact_id, text="from B"))
-        await second.commit()
-    assert a.number != b.number
+
+    async def write(text: str) -> int | None:
+        async with storage() as uow:
+            ticket = await uow.tickets.add(builders.ticket(contact_id, text=text))
+            await asyncio.sleep(0)  # let the other task run inside its own unit of work
+            await uow.commit()
+        return ticket.number
+
+    a, b = await asyncio.gather(write("from A"), write("from B"))
+    assert a != b
     async with storage() as uow:
         texts = sorted(t.text for t in await uow.tickets.for_contact(contact_id))
     assert texts == ["from A", "from B"]
