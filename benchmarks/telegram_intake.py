@@ -56,19 +56,23 @@ async def run_noop(api: FakeBotApi, count: int) -> float:
         app = await build_app(settings, f"sqlite+aiosqlite:///{tmp}/noop.db")
         channel = TelegramChannel(api.token, api.base, app.deps, polling_timeout=1)
         seen: list[int] = []
+        all_seen = asyncio.Event()
         dispatcher = Dispatcher()
         router = Router()
 
         async def noop(message: Message) -> None:
             seen.append(message.message_id)
+            if len(seen) >= count:
+                all_seen.set()
 
         router.message()(noop)
         dispatcher.include_router(router)
         await feed(api, count)
         start = time.perf_counter()
-        polling = asyncio.create_task(dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1))
-        while len(seen) < count:
-            await asyncio.sleep(0.005)
+        polling = asyncio.create_task(
+            dispatcher.start_polling(channel.bot, handle_signals=False, polling_timeout=1)
+        )
+        await all_seen.wait()
         elapsed = time.perf_counter() - start
         await dispatcher.stop_polling()
         await polling
