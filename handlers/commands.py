@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.errors import NotFound, Usage
-from bot.domain.messages import Actor, Reply
+from bot.domain.messages import Actor, Button, Reply
+from bot.i18n import t
 from handlers import binding, clusters, enterprise, follow_up, officer, survey
 from handlers.deps import Deps
 from handlers.help import help_text
@@ -153,6 +154,25 @@ COMMANDS: dict[str, Command] = {
 
 # Commands officers may also give by pressing a button under a notice ("cmd:take:12").
 STAFF_BUTTONS = frozenset({"take", "approve", "history"})
+
+
+async def ticket_button(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """`ent:info:N` asks for the information (a reply to that message adds it), `ent:urge:N`
+    urges, `ent:withdraw:N` asks to confirm, `ent:withdraw!:N` withdraws."""
+    action, _, number_text = args.partition(":")
+    number = small_number(number_text)
+    if number is None:
+        raise NotFound(ticket=f"#{number_text[:12]}")
+    if action == "info":
+        return [Reply(t(actor.lang, "intake.info_prompt", ref=f"#{number}"), ticket=number)]
+    if action == "urge":
+        return await follow_up.press(actor, deps, number, "")
+    if action == "withdraw":
+        confirm = Button(t(actor.lang, "intake.button_withdraw_confirm"), f"ent:withdraw!:{number}")
+        return [Reply(t(actor.lang, "intake.withdraw_confirm", ref=f"#{number}"), buttons=(confirm,))]
+    if action == "withdraw!":
+        return await follow_up.take_back(actor, deps, number, "")
+    return [Reply(t(actor.lang, "error.stale_button"))]
 
 
 async def survey_button(actor: Actor, deps: Deps, args: str) -> list[Reply]:

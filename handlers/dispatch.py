@@ -9,7 +9,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.i18n import t
 from handlers import follow_up, officer, render
-from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button
+from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button, ticket_button
 from handlers.deps import Deps
 from handlers.explain import explain
 from handlers.help import staff_free_text
@@ -79,6 +79,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
             return await similar_choice(inbound, actor, deps, args)
         if name == "survey" and not actor.is_staff:
             return await survey_button(actor, deps, args)
+        if name == "ent" and not actor.is_staff:  # the buttons under an acknowledgement
+            return await ticket_button(actor, deps, args)
         if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
             command, _, command_args = args.partition(":")
             if command in STAFF_BUTTONS:

@@ -12,7 +12,7 @@ from bot.domain.routing import route_demand
 from bot.domain.sla import deadlines_for
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
-from handlers import render, similar
+from handlers import render, similar, verification
 from handlers.deps import Deps
 from handlers.follow_up import own_tickets
 from nlu.types import Parse
@@ -78,7 +78,7 @@ async def open_demand(
     )
     if not enterprise:
         acknowledgement += "\n" + t(lang, "intake.unverified")
-    replies = [Reply(acknowledgement, ticket=ticket.number)]
+    replies = [Reply(acknowledgement, ticket=ticket.number, buttons=_ticket_buttons(ticket, lang))]
 
     if routing.assignee_id is not None:
         officer = deps.directory.officers[routing.assignee_id]
@@ -102,7 +102,8 @@ async def open_demand(
                 ticket=ticket.number,
             )
         )
-    return replies + await similar.shared_problem(ticket, deps)
+    question = await verification.first_question(actor, deps)
+    return replies + ([question] if question else []) + await similar.shared_problem(ticket, deps)
 
 
 def _new_ticket_notice(
@@ -116,6 +117,14 @@ def _new_ticket_notice(
         card=render.ticket_card(ticket, lang, deps, for_group=for_group),
         ref=ticket.ref,
         number=ticket.number,
+    )
+
+
+def _ticket_buttons(ticket: Ticket, lang: str) -> tuple[Button, ...]:
+    """Under the enterprise's acknowledgement: add information, urge, withdraw."""
+    return tuple(
+        Button(t(lang, f"intake.button_{action}"), f"ent:{action}:{ticket.number}")
+        for action in ("info", "urge", "withdraw")
     )
 
 

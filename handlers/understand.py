@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from bot.domain.messages import Actor, Button, Inbound, Reply
 from bot.i18n import t
-from handlers import follow_up, render
+from handlers import follow_up, render, verification
 from handlers.deps import Deps
 from handlers.help import greeting, not_understood
 from handlers.human import ask_for_person
@@ -29,6 +29,10 @@ FALLBACK_RANKING = (("report_demand", 0.0), ("query_status", 0.0), ("human", 0.0
 
 
 async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
+    # Xiaoer asked an unverified sender about its company: this is the answer.
+    answered = await verification.pending_answer(actor, deps, inbound.text)
+    if answered is not None:
+        return answered
     # An officer asked this enterprise something: what it writes now is the answer to that.
     waiting = await follow_up.waiting_for_answer(actor, deps)
     if waiting is not None:

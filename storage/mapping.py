@@ -156,4 +156,7 @@ def contact_from_row(row: ContactRow) -> Contact:
         display_name=row.display_name,
         lang=row.lang,
         enterprise_id=row.enterprise_id,
+        claimed_company=row.claimed_company,
+        claimed_uscc=row.claimed_uscc,
+        asking=row.asking,
     )

@@ -223,6 +223,15 @@ class _Contacts(_Part):
         if contact is not None:
             self._staged.contacts[contact_id] = replace(contact, enterprise_id=enterprise_id)
 
+    async def set_claims(
+        self, contact_id: int, *, company: str | None, uscc: str | None, asking: str | None
+    ) -> None:
+        contact = await self.get(contact_id)
+        if contact is not None:
+            self._staged.contacts[contact_id] = replace(
+                contact, claimed_company=company, claimed_uscc=uscc, asking=asking
+            )
+
     async def set_lang(self, contact_id: int, lang: str) -> None:
         contact = await self.get(contact_id)
         if contact is not None:

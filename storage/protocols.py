@@ -76,6 +76,12 @@ class ContactRepository(Protocol):
 
     async def set_lang(self, contact_id: int, lang: str) -> None: ...
 
+    async def set_claims(
+        self, contact_id: int, *, company: str | None, uscc: str | None, asking: str | None
+    ) -> None:
+        """What an unbound contact says about its company, and the question still open."""
+        ...
+
 
 class OrgRepository(Protocol):
     async def sync(self, directory: Directory) -> None:

@@ -201,6 +201,16 @@ class SqlContacts:
             .execution_options(synchronize_session=False)
         )
 
+    async def set_claims(
+        self, contact_id: int, *, company: str | None, uscc: str | None, asking: str | None
+    ) -> None:
+        await self._s.execute(
+            update(ContactRow)
+            .where(col(ContactRow.id) == contact_id)
+            .values(claimed_company=company, claimed_uscc=uscc, asking=asking)
+            .execution_options(synchronize_session=False)
+        )
+
     async def set_lang(self, contact_id: int, lang: str) -> None:
         await self._s.execute(
             update(ContactRow)

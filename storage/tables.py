@@ -80,6 +80,9 @@ class ContactRow(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     lang: str = Field(max_length=10)
     enterprise_id: str | None = Field(default=None, foreign_key="enterprises.id", max_length=64)
+    claimed_company: str | None = Field(default=None, max_length=300)
+    claimed_uscc: str | None = Field(default=None, max_length=18)
+    asking: str | None = Field(default=None, max_length=20)
 
 
 class TicketRow(SQLModel, table=True):

@@ -140,6 +140,18 @@ class FakeBotApi:
             await asyncio.sleep(0.02)
         return self.sent
 
+    async def wait_text(self, chat_id: int, fragment: str, within: float = 10.0) -> Sent:
+        """Until the bot has sent that chat a message containing `fragment`; returns the latest."""
+        deadline = time.monotonic() + within
+        while True:
+            found = [s for s in self.to(chat_id) if fragment in s.text]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                texts = "\n".join(f"{s.chat_id}: {s.text[:80]}" for s in self.sent)
+                raise AssertionError(f"no message to {chat_id} with {fragment!r}; the bot sent:\n{texts}")
+            await asyncio.sleep(0.02)
+
     def to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
 

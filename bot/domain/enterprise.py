@@ -27,3 +27,7 @@ class Contact:
     display_name: str
     lang: str
     enterprise_id: str | None = None
+    # What an unbound contact says about its company, until an officer binds it (/invite).
+    claimed_company: str | None = None
+    claimed_uscc: str | None = None
+    asking: str | None = None  # the question Xiaoer is waiting for an answer to: company | uscc

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.config import Settings
 from bot.domain.messages import Sender
 from tests.conftest import Clock
-from tests.world import DEMAND, WANG, WU, make_world, own
+from tests.world import DEMAND, WANG, WU, XINYUAN, make_world, own
 
 NEWCOMER = Sender("telegram", "5001", "张总", language="zh-hans")
 
@@ -46,3 +46,33 @@ async def test_lang_switches_the_replies(settings: Settings, clock: Clock) -> No
     assert "Your request is registered" in own(await w.say(NEWCOMER, DEMAND))
     assert "用法：/lang zh 或 /lang en" in own(await w.say(WANG, "/lang fr"))
     assert "configuration" not in own(await w.say(WANG, "/lang en"))  # officers: in Chinese, from config
+
+
+async def test_an_unverified_sender_is_asked_about_its_company(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    replies = own(await w.say(NEWCOMER, DEMAND))
+    assert "工单号 #1" in replies
+    assert "贵公司的全称" in replies
+    assert "统一社会信用代码是" in own(await w.say(NEWCOMER, "厦门鹭江精工机械有限公司"))
+    assert "未通过校验" in own(await w.say(NEWCOMER, "91350206MA2Y3K8P14"))  # still asked
+    assert "没有识别到统一社会信用代码" in own(await w.say(NEWCOMER, "我也不清楚"))
+    done = await w.say(NEWCOMER, "91350206MA2Y3K8P13")
+    assert "谢谢，已记录" in own(done)
+    assert any("企业自报：名称 厦门鹭江精工机械有限公司" in r.text for r in done if r.to != done[0].to)
+    assert "您的诉求（1 件）" in own(await w.say(NEWCOMER, "/status"))  # the conversation is over
+
+
+async def test_buttons_under_the_acknowledgement(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    ack = (await w.say(XINYUAN, DEMAND))[0]
+    assert [b.payload for b in ack.buttons] == ["ent:info:1", "ent:urge:1", "ent:withdraw:1"]
+    prompt = (await w.say(XINYUAN, "1", payload="ent:info:1"))[0]
+    assert "请直接回复这条消息" in prompt.text
+    assert prompt.ticket == 1
+    assert "已为您催办工单 #1" in own(await w.say(XINYUAN, "2", payload="ent:urge:1"))
+    confirm = (await w.say(XINYUAN, "3", payload="ent:withdraw:1"))[0]
+    assert "确定要撤回工单 #1 吗" in confirm.text
+    assert "已按您的要求撤回" in own(await w.say(XINYUAN, "1", payload=confirm.buttons[0].payload))
+    assert "没有找到工单 #1" in own(
+        await w.say(Sender("console", "enterprise:haiyue"), "1", payload="ent:urge:1")
+    )
