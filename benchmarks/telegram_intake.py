@@ -18,6 +18,7 @@ from pathlib import Path
 from aiogram import Dispatcher, Router
 from aiogram.types import Message
 
+from benchmarks.intake_bench import TEXTS
 from bot.bootstrap import build_app
 from bot.channels.pacing import Pacer
 from bot.channels.telegram import TelegramChannel
@@ -25,12 +26,6 @@ from bot.config import load_settings
 from tests.fake_telegram import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
-TEXTS = [
-    "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了",
-    "厂房扩产需要新增用地，希望协调",
-    "出口退税迟迟没有到账，请帮忙催一下",
-    "We need help recruiting 30 skilled workers before the new line starts",
-]
 
 
 async def feed(api: FakeBotApi, count: int) -> None:

@@ -7,14 +7,13 @@ from collections.abc import Callable
 from bot.domain import lifecycle
 from bot.domain.errors import DomainError, NotFound, Usage
 from bot.domain.messages import Actor, Reply, ToChat, ToOfficer
-from bot.domain.tickets import Change, Outcome, Status, Ticket
+from bot.domain.tickets import Change, Status, Ticket
 from bot.i18n import t
 from handlers.changes import change_ticket
 from handlers.deps import Deps
 from handlers.explain import explain
 from handlers.numbers import small_number
-from handlers.officer import OUTCOME_WORDS
-from handlers.survey import resolution_question
+from handlers.officer import outcome_and_note, result_for_enterprise
 
 
 async def group(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
@@ -61,12 +60,7 @@ async def reply_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Repl
 
 
 async def resolve_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
-    first, _, rest = text.partition(" ")
-    outcome = OUTCOME_WORDS.get(first.lower())
-    note = rest if outcome is not None else text
-    if not note.strip():
-        raise Usage(command="resolveall")
-    chosen = outcome or Outcome.RESOLVED
+    chosen, note = outcome_and_note(text, "resolveall")
 
     def steps(ticket: Ticket) -> list[Change]:
         changes = _sign_if_needed(ticket, actor, deps)
@@ -79,20 +73,7 @@ async def resolve_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Re
     done, skipped = await _each(actor, deps, lead, steps)
     replies = [Reply(t(actor.lang, "cluster.resolved", lead=f"#{lead}", count=len(done)))]
     replies += _taken_over(actor, deps, lead, before, done)
-    replies += [
-        Reply(
-            t(
-                ticket.lang,
-                f"enterprise.resolved_{chosen.value}",
-                ref=ticket.ref,
-                officer=actor.display_name,
-                text=note.strip(),
-            ),
-            to=ToChat(ticket.channel, ticket.chat_id),
-            buttons=resolution_question(ticket, ticket.lang),
-        )
-        for ticket in done
-    ]
+    replies += [result_for_enterprise(ticket, actor, chosen, note) for ticket in done]
     return replies + _skipped(actor, skipped)
 
 

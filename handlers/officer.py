@@ -117,13 +117,34 @@ async def note(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
     return [Reply(t(actor.lang, "officer.noted", ref=change.ticket.ref))]
 
 
-async def resolve_ticket(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+def outcome_and_note(text: str, command: str) -> tuple[Outcome, str]:
+    """`[resolved|partly|nfa|notours] result`: the outcome word is optional, the result is not."""
     first, _, rest = text.partition(" ")
     outcome = OUTCOME_WORDS.get(first.lower())
-    note_text = rest if outcome is not None else text
-    if outcome is not None and not rest.strip():
-        raise Usage(command="resolve")
-    chosen = outcome or Outcome.RESOLVED
+    note = rest if outcome is not None else text
+    if not note.strip():
+        raise Usage(command=command)
+    return outcome or Outcome.RESOLVED, note
+
+
+def result_for_enterprise(ticket: Ticket, actor: Actor, outcome: Outcome, note: str) -> Reply:
+    """The officer's result, with the survey's first question under it."""
+    return Reply(
+        t(
+            ticket.lang,
+            f"enterprise.resolved_{outcome.value}",
+            ref=ticket.ref,
+            officer=actor.display_name,
+            text=note.strip(),
+        ),
+        to=ToChat(ticket.channel, ticket.chat_id),
+        buttons=resolution_question(ticket, ticket.lang),
+        ticket=ticket.number,
+    )
+
+
+async def resolve_ticket(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
+    chosen, note_text = outcome_and_note(text, "resolve")
 
     def resolve_and_survey(ticket: Ticket) -> list[Change]:
         resolved = lifecycle.resolve(ticket, actor, chosen, note_text, deps.clock())
@@ -133,18 +154,7 @@ async def resolve_ticket(actor: Actor, deps: Deps, number: int, text: str) -> li
     ticket = change.ticket
     return [
         Reply(t(actor.lang, "officer.resolved", ref=ticket.ref)),
-        Reply(
-            t(
-                ticket.lang,
-                f"enterprise.resolved_{chosen.value}",
-                ref=ticket.ref,
-                officer=actor.display_name,
-                text=note_text.strip(),
-            ),
-            to=ToChat(ticket.channel, ticket.chat_id),
-            buttons=resolution_question(ticket, ticket.lang),
-            ticket=ticket.number,
-        ),
+        result_for_enterprise(ticket, actor, chosen, note_text),
     ]
 
 
