@@ -100,6 +100,7 @@ async def open_demand(
                 to=ToDepartment(routing.department_id),
                 buttons=_take_button(ticket, group_lang),
                 ticket=ticket.number,
+                post=True,
             )
         )
     question = await verification.first_question(actor, deps)

@@ -39,6 +39,7 @@ class _State:
     messages: dict[int, _Logged] = field(default_factory=dict)
     updates: set[tuple[str, str]] = field(default_factory=set)
     sent: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    posts: set[tuple[str, str, str]] = field(default_factory=set)
     invites: dict[str, tuple[str, datetime, datetime | None]] = field(default_factory=dict)
 
 
@@ -100,6 +101,7 @@ class MemoryUnitOfWork:
         shared.messages.update(staged.messages)
         shared.updates.update(staged.updates)
         shared.sent.update(staged.sent)
+        shared.posts.update(staged.posts)
         for code, (enterprise_id, expires, used) in staged.invites.items():
             if used is not None and shared.invites.get(code, ("", expires, None))[2] is not None:
                 raise Conflict(ticket=f"invite {code}")  # another unit of work used it first
@@ -346,8 +348,20 @@ class _Updates(_Part):
 
 
 class _Sent(_Part):
-    async def record(self, channel: str, chat_id: str, message_id: str, ticket_number: int) -> None:
+    async def record(
+        self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
+    ) -> None:
         self._staged.sent[(channel, chat_id, message_id)] = ticket_number
+        if is_post:
+            self._staged.posts.add((channel, chat_id, message_id))
+
+    async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
+        merged = {**self._shared.sent, **self._staged.sent}
+        return sorted(
+            (chat, message)
+            for (kind, chat, message) in self._shared.posts | self._staged.posts
+            if kind == channel and merged.get((kind, chat, message)) == ticket_number
+        )
 
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
         key = (channel, chat_id, message_id)

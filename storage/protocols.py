@@ -135,7 +135,13 @@ class UpdateLedger(Protocol):
 
 
 class SentMessages(Protocol):
-    async def record(self, channel: str, chat_id: str, message_id: str, ticket_number: int) -> None: ...
+    async def record(
+        self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
+    ) -> None: ...
+
+    async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
+        """(chat id, message id) of the ticket's group posts on that channel."""
+        ...
 
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
         """The ticket a sent message was about, or None (never parsed from the message's text)."""

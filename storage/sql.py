@@ -328,12 +328,26 @@ class SqlSentMessages:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def record(self, channel: str, chat_id: str, message_id: str, ticket_number: int) -> None:
+    async def record(
+        self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
+    ) -> None:
         self._s.add(
             SentMessageRow(
-                channel=channel, chat_id=chat_id, message_id=message_id, ticket_number=ticket_number
+                channel=channel,
+                chat_id=chat_id,
+                message_id=message_id,
+                ticket_number=ticket_number,
+                is_post=is_post,
             )
         )
+
+    async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
+        statement = select(col(SentMessageRow.chat_id), col(SentMessageRow.message_id)).where(
+            col(SentMessageRow.channel) == channel,
+            col(SentMessageRow.ticket_number) == ticket_number,
+            col(SentMessageRow.is_post),
+        )
+        return [(row[0], row[1]) for row in (await self._s.execute(statement)).all()]
 
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
         statement = select(col(SentMessageRow.ticket_number)).where(

@@ -180,6 +180,7 @@ class SentMessageRow(SQLModel, table=True):
     chat_id: str = Field(max_length=128)
     message_id: str = Field(max_length=64)
     ticket_number: int = Field(index=True)
+    is_post: bool = False  # the ticket's post in its officer group, kept current by editing it
 
 
 class InviteRow(SQLModel, table=True):

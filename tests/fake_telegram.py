@@ -217,7 +217,30 @@ class FakeBotApi:
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> web.Response:
         self.edits.append(params)
-        return _ok(True)
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        sent = next((s for s in self.sent if s.chat_id == chat_id and s.message_id == message_id), None)
+        if sent is None:
+            return _error(400, "Bad Request: message to edit not found")
+        if sent.text == params["text"]:
+            return _error(400, "Bad Request: message is not modified")
+        markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else {}
+        sent.text = str(params["text"])
+        sent.buttons = [
+            (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
+        ]
+        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if chat_id < 0:
+            chat["title"] = "Group"
+        return _ok(
+            {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "edit_date": int(time.time()),
+                "chat": chat,
+                "from": BOT_USER,
+                "text": sent.text,
+            }
+        )
 
     async def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> web.Response:
         self.edits.append(params)

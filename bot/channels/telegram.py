@@ -23,7 +23,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -39,6 +44,7 @@ from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepart
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.dispatch import handle
+from handlers.posts import current_post
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -84,6 +90,7 @@ class TelegramChannel:
         self.polling_timeout = polling_timeout
         self._tasks: set[asyncio.Task[Any]] = set()
         self.pacer = Pacer()
+        self._posted: dict[tuple[str, str], tuple[str, tuple[Button, ...]]] = {}
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         self.deps = deps
@@ -150,13 +157,40 @@ class TelegramChannel:
             for chat_id in self._chats_for(reply, origin_chat):
                 sent = await self.send(chat_id, reply.text, reply.buttons)
                 if reply.ticket is not None and sent:
-                    await self._remember(chat_id, sent, reply.ticket)
+                    await self._remember(chat_id, sent, reply.ticket, is_post=reply.post)
+        touched = {r.ticket for r in replies if r.ticket is not None and not r.post}
+        for number in sorted(touched):
+            await self.refresh_posts(number)
 
-    async def _remember(self, chat_id: int, sent: Sequence[Message], ticket: int) -> None:
+    async def refresh_posts(self, number: int) -> None:
+        """Edit the ticket's group post to how the ticket stands now."""
+        async with self.deps.storage() as uow:
+            posts = await uow.sent.posts(CHANNEL, number)
+        if not posts:
+            return
+        post = await current_post(self.deps, number)
+        if post is None:
+            return
+        text = split_text(html.escape(post.text, quote=False))[0]
+        for chat_id, message_id in posts:
+            if self._posted.get((chat_id, message_id)) == (text, post.buttons):
+                continue  # unchanged: Telegram refuses an edit that changes nothing
+            await self._call(
+                partial(
+                    self.bot.edit_message_text,
+                    text=text,
+                    chat_id=int(chat_id),
+                    message_id=int(message_id),
+                    reply_markup=keyboard(post.buttons),
+                )
+            )
+            self._posted[(chat_id, message_id)] = (text, post.buttons)
+
+    async def _remember(self, chat_id: int, sent: Sequence[Message], ticket: int, *, is_post: bool) -> None:
         """Replies to any piece of this message find the ticket (no numbers parsed from text)."""
         async with self.deps.storage() as uow:
             for message in sent:
-                await uow.sent.record(CHANNEL, str(chat_id), str(message.message_id), ticket)
+                await uow.sent.record(CHANNEL, str(chat_id), str(message.message_id), ticket, is_post=is_post)
             await uow.commit()
 
     def _chats_for(self, reply: Reply, origin_chat: int) -> list[int]:
@@ -199,6 +233,9 @@ class TelegramChannel:
                 await asyncio.sleep(wait.retry_after)
             except TelegramForbiddenError as blocked:
                 log.warning("chat refuses the bot (blocked or left): %s", blocked)
+                return None
+            except TelegramBadRequest as refused:  # our request was wrong: asking again will not help
+                log.warning("Bot API refused a call: %s", refused)
                 return None
             except TelegramAPIError as error:
                 log.warning("Bot API call failed (attempt %s): %s", attempt + 1, error)

@@ -116,3 +116,5 @@ class Reply:
     # The ticket the message is about: a channel remembers it for the sent message, so that a
     # reply to that message (an officer answering, an enterprise adding) finds its ticket.
     ticket: int | None = None
+    # The ticket's post in its officer group: channels that can edit messages keep it current.
+    post: bool = False

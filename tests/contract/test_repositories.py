@@ -333,3 +333,14 @@ async def test_invites_are_single_use_and_expire(storage: UnitOfWorkFactory) -> 
         bound = await uow.contacts.get(contact.id)
     assert bound is not None
     assert (bound.enterprise_id, bound.lang) == ("acme", "en")
+
+
+async def test_a_tickets_group_posts_are_found(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.sent.record("telegram", "-100", "10", 7, is_post=True)
+        await uow.sent.record("telegram", "5001", "11", 7)
+        await uow.sent.record("telegram", "-100", "12", 8, is_post=True)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.sent.posts("telegram", 7) == [("-100", "10")]
+        assert await uow.sent.posts("wecom", 7) == []

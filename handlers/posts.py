@@ -1,0 +1,42 @@
+"""A ticket's post in its officer group, as it should read now (channels edit the post in place)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.messages import Button
+from bot.domain.tickets import Status
+from bot.i18n import t
+from handlers import render
+from handlers.deps import Deps
+
+
+@dataclass(frozen=True)
+class Post:
+    text: str
+    buttons: tuple[Button, ...]
+
+
+async def current_post(deps: Deps, number: int) -> Post | None:
+    async with deps.storage() as uow:
+        ticket = await uow.tickets.get(number)
+        enterprise = (
+            await uow.enterprises.get(ticket.enterprise_id) if ticket and ticket.enterprise_id else None
+        )
+    if ticket is None or ticket.department_id is None:
+        return None
+    lang = deps.directory.group_lang(ticket.department_id)
+    if ticket.confidential:  # the group keeps only the fact that it is confidential now
+        return Post(t(lang, "posts.confidential", ref=ticket.ref), ())
+    company = enterprise.name if enterprise else t(lang, "ticket.unverified_company")
+    text = t(
+        lang,
+        "intake.notice",
+        company=company,
+        card=render.ticket_card(ticket, lang, deps, for_group=True),
+        ref=ticket.ref,
+        number=ticket.number,
+    )
+    takeable = ticket.status is Status.DISPATCHED and ticket.assignee_id is None
+    buttons = (Button(t(lang, "intake.take_button"), f"cmd:take:{ticket.number}"),) if takeable else ()
+    return Post(text, buttons)
