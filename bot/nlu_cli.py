@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from handlers.dispatch import storable
+from bot.domain.text import storable
 from nlu.evaluate import Report, score
 from nlu.types import NluBackend, NluUnavailable, Parse
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
+from bot.domain.text import storable
 from bot.i18n import t
 from handlers import follow_up, officer, render
 from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button, ticket_button
@@ -15,11 +16,6 @@ from handlers.explain import explain
 from handlers.help import staff_free_text
 from handlers.identity import resolve_actor
 from handlers.understand import clarified, similar_choice, understand
-
-
-def storable(text: str) -> str:
-    """Text every database accepts: no NUL characters, no unpaired surrogates (undecodable input)."""
-    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,13 @@ class FakeBotApi:
             if time.monotonic() > deadline:
                 texts = "\n".join(f"{s.chat_id}: {s.text[:80]}" for s in self.sent)
                 raise AssertionError(f"no message to {chat_id} with {fragment!r}; the bot sent:\n{texts}")
+            await asyncio.sleep(0.02)
+
+    async def wait_until(self, condition: Callable[[], bool], what: str, within: float = 10.0) -> None:
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still not true after {within} s: {what}")
             await asyncio.sleep(0.02)
 
     def to(self, chat_id: int) -> list[Sent]:

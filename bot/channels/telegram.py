@@ -158,6 +158,9 @@ class TelegramChannel:
                 sent = await self.send(chat_id, reply.text, reply.buttons)
                 if reply.ticket is not None and sent:
                     await self._remember(chat_id, sent, reply.ticket, is_post=reply.post)
+                if reply.post and sent:  # what the post says now, so an unchanged post is left alone
+                    first = split_text(html.escape(reply.text, quote=False))[0]
+                    self._posted[(str(chat_id), str(sent[0].message_id))] = (first, reply.buttons)
         touched = {r.ticket for r in replies if r.ticket is not None and not r.post}
         for number in sorted(touched):
             await self.refresh_posts(number)

@@ -80,9 +80,11 @@ async def test_demand_to_group_post_to_reply_to_survey_to_closed(running: Runnin
     await api.user_presses(HEAD, post, "cmd:take:1")
     await api.wait_text(GROUP, "您已签收工单 #1")
     await api.wait_text(ENTREPRENEUR, "签收办理")
-    await api.wait_text(GROUP, "[已签收]")  # the post itself now says so, edited in place
-    assert "林慧 · 区金融工作办公室" in post.text
-    assert post.buttons == []  # nothing left to sign for
+    # the post itself now says who handles it, edited in place, with nothing left to sign for
+    await api.wait_until(
+        lambda: "[已签收]" in post.text and "林慧 · 区金融工作办公室" in post.text, "post edited"
+    )
+    assert post.buttons == []
     await api.wait_text(GROUP, "企业自报：名称 厦门鹭江精工机械有限公司，统一社会信用代码 91350206MA2Y3K8P13")
 
     # replying to the ticket's post in the group answers the enterprise: no command, no number

@@ -10,7 +10,7 @@ import yaml
 
 from bot.config import load_settings
 from bot.domain.messages import ToDepartment
-from handlers.dispatch import storable
+from bot.domain.text import storable
 from storage.engine import DatabaseUnavailable, create_engine, describe_failure, mask_url
 from tests.conftest import ROOT, Clock
 from tests.unit.test_config import problems_of, shipped, write
