@@ -134,7 +134,7 @@ class ConsoleShell:
             self._print(note)
 
     def _show(self, identity: str, message: _Message) -> None:
-        self._print(f"小二> {message.text}")
+        self._print(t(self.lang, "shell.bot_says", text=message.text))
         if message.buttons:
             self._buttons[identity] = message.buttons
             choices = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, start=1))

@@ -131,6 +131,8 @@ def assign(ticket: Ticket, actor: Actor, officer_id: str, officer_department: st
 def take(ticket: Ticket, actor: Actor, at: datetime) -> Change:
     """An officer signs for a ticket (签收)."""
     if not may_take(actor, ticket):
+        if actor.is_staff and ticket.confidential and not may_view(actor, ticket):
+            raise NotAllowed(action="confidential_ticket", ticket=ticket.ref)
         assigned_elsewhere = ticket.assignee_id is not None and ticket.assignee_id != actor.officer_id
         if actor.is_staff and assigned_elsewhere and actor.department_id == ticket.department_id:
             raise AlreadyTaken(ticket=ticket.ref, officer=ticket.assignee_id)
