@@ -165,7 +165,10 @@ async def _serve(settings: Settings, database: str | None) -> None:
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
     assert settings.telegram.token is not None
-    channel = TelegramChannel(settings.telegram.token, settings.telegram.api_base, app_.deps, groups)
+    topics = {d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id}
+    channel = TelegramChannel(
+        settings.telegram.token, settings.telegram.api_base, app_.deps, groups, topic_chats=topics
+    )
     telegram = settings.telegram
     try:
         if telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret:

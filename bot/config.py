@@ -49,6 +49,8 @@ class DepartmentConfig(_Section):
     head: str | None = None
     lang: Literal["zh-CN", "en"] | None = None  # the officer group's language (default: `language`)
     telegram_chat_id: int | None = None
+    # The group is a forum: each ticket gets its own topic there (plain posts if that fails).
+    telegram_topics: bool = False
 
 
 class OfficerConfig(_Section):

@@ -32,6 +32,8 @@ async def resolve_actor(uow: UnitOfWork, sender: Sender, deps: Deps) -> Actor:
                 lang=normalize_lang(sender.language, deps.default_lang),
             )
         )
+    elif contact.unreachable_since is not None:  # they write to us: messages reach them again
+        await uow.contacts.set_unreachable(sender.channel, sender.user_id, None)
     return Actor(
         role=Role.ENTERPRISE,
         display_name=contact.display_name,

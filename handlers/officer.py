@@ -76,7 +76,7 @@ async def reply_to_enterprise(actor: Actor, deps: Deps, number: int, text: str) 
     )
     ticket = change.ticket
     return [
-        Reply(t(actor.lang, "officer.reply_sent", ref=ticket.ref)),
+        Reply(t(actor.lang, "officer.reply_sent", ref=ticket.ref) + await _reachability(ticket, actor, deps)),
         _to_enterprise(
             ticket,
             t(
@@ -96,7 +96,7 @@ async def ask_enterprise(actor: Actor, deps: Deps, number: int, question: str) -
     )
     ticket = change.ticket
     return [
-        Reply(t(actor.lang, "officer.asked", ref=ticket.ref)),
+        Reply(t(actor.lang, "officer.asked", ref=ticket.ref) + await _reachability(ticket, actor, deps)),
         _to_enterprise(
             ticket,
             t(
@@ -472,3 +472,18 @@ def _as_enterprise_of(ticket: Ticket, deps: Deps) -> Actor:
 
 def _to_enterprise(ticket: Ticket, text: str) -> Reply:
     return Reply(text, to=ToChat(ticket.channel, ticket.chat_id), ticket=ticket.number)
+
+
+async def _reachability(ticket: Ticket, actor: Actor, deps: Deps) -> str:
+    """A warning for the officer when the enterprise's chat refuses the bot's messages."""
+    if ticket.contact_id is None:
+        return ""
+    async with deps.storage() as uow:
+        contact = await uow.contacts.get(ticket.contact_id)
+    if contact is None or contact.unreachable_since is None:
+        return ""
+    return "\n" + t(
+        actor.lang,
+        "officer.contact_unreachable",
+        since=render.when(contact.unreachable_since, actor.lang, deps),
+    )

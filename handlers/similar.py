@@ -37,6 +37,15 @@ def repeated(text: str, category: str | None, own_open: list[Ticket]) -> Ticket 
     return best[1] if best is not None and best[0] >= SAME_MATTER else None
 
 
+def _worth_telling(companies: int) -> bool:
+    """At CLUSTER_SIZE enterprises, then each time the count doubles: a department hears that a
+    problem is shared and that it keeps growing, not once for every demand of a busy morning."""
+    size = CLUSTER_SIZE
+    while size < companies:
+        size *= 2
+    return size == companies
+
+
 def offer_to_add(ticket: Ticket, actor: Actor, log_entry: int) -> Reply:
     return Reply(
         t(actor.lang, "similar.question", ref=ticket.ref, excerpt=render.excerpt(ticket.text, 24)),
@@ -63,7 +72,7 @@ async def shared_problem(ticket: Ticket, deps: Deps) -> list[Reply]:
         and similarity(ticket.text, other.text) >= SAME_MATTER
     ]
     companies = {(o.enterprise_id or f"c{o.contact_id}") for o in alike}
-    if len(companies) + 1 < CLUSTER_SIZE:
+    if not _worth_telling(len(companies) + 1):
         return []
     members = sorted([ticket, *alike], key=lambda x: x.number or 0)
     lead, others = members[0], members[1:]

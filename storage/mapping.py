@@ -159,4 +159,5 @@ def contact_from_row(row: ContactRow) -> Contact:
         claimed_company=row.claimed_company,
         claimed_uscc=row.claimed_uscc,
         asking=row.asking,
+        unreachable_since=row.unreachable_since,
     )

@@ -40,6 +40,7 @@ class _State:
     updates: set[tuple[str, str]] = field(default_factory=set)
     sent: dict[tuple[str, str, str], int] = field(default_factory=dict)
     posts: set[tuple[str, str, str]] = field(default_factory=set)
+    topics: dict[tuple[str, str, int], str] = field(default_factory=dict)
     invites: dict[str, tuple[str, datetime, datetime | None]] = field(default_factory=dict)
 
 
@@ -102,6 +103,8 @@ class MemoryUnitOfWork:
         shared.updates.update(staged.updates)
         shared.sent.update(staged.sent)
         shared.posts.update(staged.posts)
+        for topic_key, thread in staged.topics.items():
+            shared.topics.setdefault(topic_key, thread)  # the first topic made for a ticket stays
         for code, (enterprise_id, expires, used) in staged.invites.items():
             if used is not None and shared.invites.get(code, ("", expires, None))[2] is not None:
                 raise Conflict(ticket=f"invite {code}")  # another unit of work used it first
@@ -233,6 +236,11 @@ class _Contacts(_Part):
             self._staged.contacts[contact_id] = replace(
                 contact, claimed_company=company, claimed_uscc=uscc, asking=asking
             )
+
+    async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
+        contact = await self.by_identity(channel, external_id)
+        if contact is not None and contact.id is not None:
+            self._staged.contacts[contact.id] = replace(contact, unreachable_since=since)
 
     async def set_lang(self, contact_id: int, lang: str) -> None:
         contact = await self.get(contact_id)
@@ -366,6 +374,13 @@ class _Sent(_Part):
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
         key = (channel, chat_id, message_id)
         return self._staged.sent.get(key, self._shared.sent.get(key))
+
+    async def topic(self, channel: str, chat_id: str, ticket_number: int) -> str | None:
+        key = (channel, chat_id, ticket_number)
+        return self._shared.topics.get(key, self._staged.topics.get(key))
+
+    async def record_topic(self, channel: str, chat_id: str, ticket_number: int, thread_id: str) -> None:
+        self._staged.topics.setdefault((channel, chat_id, ticket_number), thread_id)
 
 
 class _Invites(_Part):

@@ -82,6 +82,10 @@ class ContactRepository(Protocol):
         """What an unbound contact says about its company, and the question still open."""
         ...
 
+    async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
+        """Note that the platform refuses messages to this identity (None: it is reachable again)."""
+        ...
+
 
 class OrgRepository(Protocol):
     async def sync(self, directory: Directory) -> None:
@@ -141,6 +145,14 @@ class SentMessages(Protocol):
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
         """(chat id, message id) of the ticket's group posts on that channel."""
+        ...
+
+    async def topic(self, channel: str, chat_id: str, ticket_number: int) -> str | None:
+        """The forum topic (thread id) the ticket has in that chat, if any."""
+        ...
+
+    async def record_topic(self, channel: str, chat_id: str, ticket_number: int, thread_id: str) -> None:
+        """Keep a ticket's forum topic; a ticket that already has one in that chat keeps it."""
         ...
 
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:

@@ -33,6 +33,7 @@ from storage.tables import (
     ContactRow,
     DepartmentRow,
     EnterpriseRow,
+    ForumTopicRow,
     InviteRow,
     MessageLogRow,
     OfficerRow,
@@ -211,6 +212,14 @@ class SqlContacts:
             .execution_options(synchronize_session=False)
         )
 
+    async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
+        await self._s.execute(
+            update(ContactRow)
+            .where(col(ContactRow.channel) == channel, col(ContactRow.external_id) == external_id)
+            .values(unreachable_since=since)
+            .execution_options(synchronize_session=False)
+        )
+
     async def set_lang(self, contact_id: int, lang: str) -> None:
         await self._s.execute(
             update(ContactRow)
@@ -356,6 +365,22 @@ class SqlSentMessages:
             col(SentMessageRow.message_id) == message_id,
         )
         return (await self._s.execute(statement)).scalar_one_or_none()
+
+    async def topic(self, channel: str, chat_id: str, ticket_number: int) -> str | None:
+        statement = select(col(ForumTopicRow.thread_id)).where(
+            col(ForumTopicRow.channel) == channel,
+            col(ForumTopicRow.chat_id) == chat_id,
+            col(ForumTopicRow.ticket_number) == ticket_number,
+        )
+        return (await self._s.execute(statement)).scalar_one_or_none()
+
+    async def record_topic(self, channel: str, chat_id: str, ticket_number: int, thread_id: str) -> None:
+        if await self.topic(channel, chat_id, ticket_number) is None:
+            self._s.add(
+                ForumTopicRow(
+                    channel=channel, chat_id=chat_id, ticket_number=ticket_number, thread_id=thread_id
+                )
+            )
 
 
 class SqlInvites:

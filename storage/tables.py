@@ -83,6 +83,7 @@ class ContactRow(SQLModel, table=True):
     claimed_company: str | None = Field(default=None, max_length=300)
     claimed_uscc: str | None = Field(default=None, max_length=18)
     asking: str | None = Field(default=None, max_length=20)
+    unreachable_since: datetime | None = _at(nullable=True)
 
 
 class TicketRow(SQLModel, table=True):
@@ -181,6 +182,19 @@ class SentMessageRow(SQLModel, table=True):
     message_id: str = Field(max_length=64)
     ticket_number: int = Field(index=True)
     is_post: bool = False  # the ticket's post in its officer group, kept current by editing it
+
+
+class ForumTopicRow(SQLModel, table=True):
+    """The forum topic a ticket has in an officer group that is a forum."""
+
+    __tablename__ = "forum_topics"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "ticket_number", name="uq_forum_topics"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=128)
+    ticket_number: int
+    thread_id: str = Field(max_length=64)
 
 
 class InviteRow(SQLModel, table=True):

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Sent:
     message_id: int
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback data)
+    thread_id: int | None = None  # the forum topic it was posted in
 
 
 class FakeBotApi:
@@ -39,6 +41,13 @@ class FakeBotApi:
         self.calls: list[str] = []
         self.flood_left = 0
         self.flood_retry_after = 1
+        self.blocked: set[int] = set()  # private chats whose user blocked the bot (403)
+        self.forums: set[int] = set()  # groups that are forums (createForumTopic works there)
+        self.topics: dict[int, list[tuple[int, str]]] = {}  # chat -> (message_thread_id, name)
+        self.storm_until = 0.0  # until then (monotonic time) every sendMessage gets 429
+        self.too_early = 0  # calls made before the retry_after that chat was told had passed
+        self._told_to_wait: dict[int, float] = {}
+        self._thread_ids = itertools.count(50)
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._arrived = asyncio.Condition()
@@ -73,7 +82,10 @@ class FakeBotApi:
         name: str = "User",
         language_code: str = "zh-hans",
         reply_to: int | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
+        """A person writes; `thread` is the forum topic they write in (a message in a topic that
+        replies to nothing replies, as Telegram has it, to the topic's first message)."""
         chat = chat_id if chat_id is not None else user_id
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
@@ -88,6 +100,16 @@ class FakeBotApi:
         }
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if thread is not None:
+            message["chat"]["is_forum"] = True
+            message.update(message_thread_id=thread, is_topic_message=True)
+            if reply_to is None:
+                message["reply_to_message"] = {
+                    "message_id": thread,
+                    "date": int(time.time()),
+                    "chat": message["chat"],
+                    "forum_topic_created": {"name": "topic", "icon_color": 7322096},
+                }
         if reply_to is not None:
             original = next(s for s in self.sent if s.message_id == reply_to)
             message["reply_to_message"] = {
@@ -126,6 +148,11 @@ class FakeBotApi:
             self.pending.append(update)
             self._arrived.notify_all()
         return update
+
+    def storm(self, seconds: float) -> None:
+        """For `seconds`, answer every sendMessage with 429 and the time left; count a chat's calls
+        that come back before the retry_after it was given (a bot that does not wait)."""
+        self.storm_until = time.monotonic() + seconds
 
     def flood(self, calls: int, retry_after: int = 1) -> None:
         """Answer the next `calls` sendMessage calls with 429 and retry_after."""
@@ -197,7 +224,30 @@ class FakeBotApi:
                     await asyncio.wait_for(self._arrived.wait(), timeout)
             return _ok(list(self.pending))
 
+    def _refusal(self, chat_id: int) -> web.Response | None:
+        now = time.monotonic()
+        if now < self._told_to_wait.get(chat_id, 0.0) - 0.05:  # timer slack
+            self.too_early += 1
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if now < self.storm_until:
+            retry_after = max(1, math.ceil(self.storm_until - now))
+            self._told_to_wait[chat_id] = now + retry_after
+            return _error(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+        return None
+
+    async def _api_createforumtopic(self, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        if chat_id not in self.forums:
+            return _error(400, "Bad Request: the chat is not a forum")
+        thread_id = next(self._thread_ids)
+        self.topics.setdefault(chat_id, []).append((thread_id, str(params["name"])))
+        return _ok({"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096})
+
     async def _api_sendmessage(self, params: dict[str, Any]) -> web.Response:
+        refusal = self._refusal(int(params["chat_id"]))
+        if refusal is not None:
+            return refusal
         if self.flood_left > 0:
             self.flood_left -= 1
             return _error(
@@ -208,20 +258,25 @@ class FakeBotApi:
         chat_id = int(params["chat_id"])
         markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else {}
         buttons = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
-        sent = Sent(chat_id, next(self._message_ids), str(params["text"]), buttons)
+        thread = int(params["message_thread_id"]) if params.get("message_thread_id") else None
+        if thread is not None and thread not in [t for t, _ in self.topics.get(chat_id, [])]:
+            return _error(400, "Bad Request: message thread not found")
+        sent = Sent(chat_id, next(self._message_ids), str(params["text"]), buttons, thread)
         self.sent.append(sent)
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
         if chat_id < 0:
             chat["title"] = "Group"
-        return _ok(
-            {
-                "message_id": sent.message_id,
-                "date": int(time.time()),
-                "chat": chat,
-                "from": BOT_USER,
-                "text": sent.text,
-            }
-        )
+        message: dict[str, Any] = {
+            "message_id": sent.message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT_USER,
+            "text": sent.text,
+        }
+        if thread is not None:
+            chat["is_forum"] = True
+            message.update(message_thread_id=thread, is_topic_message=True)
+        return _ok(message)
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> web.Response:
         self.edits.append(params)

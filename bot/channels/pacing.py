@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 class Bucket:
     capacity: float
     per_second: float
-    tokens: float = -1.0
-    stamp: float = 0.0
+    tokens: float = 0.0  # below zero: sends already promised to future tokens
+    stamp: float | None = None  # None: never used, so full
 
     def delay(self, now: float) -> float:
         """Seconds until a token is free, taking it (the caller waits that long)."""
-        if self.tokens < 0:
+        if self.stamp is None:
             self.tokens, self.stamp = self.capacity, now
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
         self.stamp = now
@@ -53,6 +53,13 @@ class Pacer:
         if pause > 0:
             await asyncio.sleep(pause)
         return pause
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram said 429 for this chat: its next sends wait at least that long."""
+        bucket = self._bucket(chat_id, self.per_chat)
+        now = self.clock()
+        bucket.delay(now)  # bring the bucket up to now, then empty it for `seconds`
+        bucket.tokens = min(bucket.tokens, 0.0) - seconds * bucket.per_second
 
     def _bucket(self, key: object, limits: tuple[float, float]) -> Bucket:
         if key not in self._buckets:

@@ -13,7 +13,7 @@ import asyncio
 import hmac
 import html
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,6 +50,8 @@ CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MESSAGE_LIMIT = 4096
 SEND_ATTEMPTS = 5
+TOPIC_NAME_LIMIT = 128  # Telegram's limit for a forum topic's name
+FLOOD_PATIENCE = 600.0  # seconds of 429 waits one call accepts before it is given up and logged
 log = logging.getLogger(__name__)
 
 
@@ -86,6 +88,7 @@ class TelegramChannel:
         deps: Deps,
         department_chats: Mapping[str, int] | None = None,
         polling_timeout: int = 10,
+        topic_chats: Collection[int] = (),
     ) -> None:
         self.polling_timeout = polling_timeout
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -95,6 +98,7 @@ class TelegramChannel:
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         self.deps = deps
         self.department_chats = dict(department_chats or {})
+        self.topic_chats = set(topic_chats)  # forum groups where each ticket gets its own topic
         self.dispatcher = Dispatcher()
         router = Router(name="xiaoer")
         router.message()(self.on_message)
@@ -137,7 +141,10 @@ class TelegramChannel:
             received_at=self.deps.clock(),
             reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
         )
-        await self.deliver(await handle(inbound, self.deps), origin_chat=message.chat.id)
+        thread = message.message_thread_id if message.is_topic_message else None
+        await self.deliver(
+            await handle(inbound, self.deps), origin_chat=message.chat.id, origin_thread=thread
+        )
 
     async def on_button(self, query: CallbackQuery) -> None:
         await self._call(lambda: self.bot.answer_callback_query(query.id))  # stops the button's spinner
@@ -150,12 +157,26 @@ class TelegramChannel:
             payload=query.data or "",
             received_at=self.deps.clock(),
         )
-        await self.deliver(await handle(inbound, self.deps), origin_chat=chat)
+        message = query.message
+        thread = (
+            message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
+        )
+        await self.deliver(await handle(inbound, self.deps), origin_chat=chat, origin_thread=thread)
 
-    async def deliver(self, replies: Sequence[Reply], origin_chat: int) -> None:
+    async def deliver(
+        self, replies: Sequence[Reply], origin_chat: int, origin_thread: int | None = None
+    ) -> None:
+        """Send each reply where it belongs; an answer to someone who wrote in a forum topic
+        stays in that topic."""
         for reply in replies:
             for chat_id in self._chats_for(reply, origin_chat):
-                sent = await self.send(chat_id, reply.text, reply.buttons)
+                if isinstance(reply.to, ToSender) and origin_thread is not None:
+                    thread: int | None = origin_thread
+                elif chat_id in self.topic_chats:
+                    thread = await self._topic(chat_id, reply)
+                else:
+                    thread = None
+                sent = await self.send(chat_id, reply.text, reply.buttons, thread=thread)
                 if reply.ticket is not None and sent:
                     await self._remember(chat_id, sent, reply.ticket, is_post=reply.post)
                 if reply.post and sent:  # what the post says now, so an unchanged post is left alone
@@ -216,26 +237,70 @@ class TelegramChannel:
                 ]
         return []  # a reply for another channel's chat: that channel delivers it
 
-    async def send(self, chat_id: int, text: str, buttons: Sequence[Button] = ()) -> list[Message]:
+    async def _topic(self, chat_id: int, reply: Reply) -> int | None:
+        """The ticket's topic in a forum group, made with its first post; None: plain messages
+        (no ticket, or the group refused a topic: not a forum, or the bot may not manage topics)."""
+        if reply.ticket is None:
+            return None
+        async with self.deps.storage() as uow:
+            known = await uow.sent.topic(CHANNEL, str(chat_id), reply.ticket)
+        if known is not None:
+            return int(known)
+        if not reply.post:
+            return None  # news of a ticket posted before topics were on stays in the main thread
+        name = reply.text.splitlines()[0][:TOPIC_NAME_LIMIT]  # the post's headline names the ticket
+        try:
+            topic = await self.bot.create_forum_topic(chat_id, name)
+        except TelegramAPIError as refused:
+            log.warning(
+                "no topic for ticket #%s in chat %s (%s): posting plainly", reply.ticket, chat_id, refused
+            )
+            return None
+        async with self.deps.storage() as uow:
+            await uow.sent.record_topic(CHANNEL, str(chat_id), reply.ticket, str(topic.message_thread_id))
+            await uow.commit()
+        return topic.message_thread_id
+
+    async def send(
+        self, chat_id: int, text: str, buttons: Sequence[Button] = (), *, thread: int | None = None
+    ) -> list[Message]:
         pieces = split_text(html.escape(text, quote=False))
         sent = []
         for index, piece in enumerate(pieces):
             await self.pacer.wait(chat_id, is_group=chat_id < 0)  # group and channel ids are negative
             markup = keyboard(buttons) if index == len(pieces) - 1 else None
-            message = await self._call(partial(self.bot.send_message, chat_id, piece, reply_markup=markup))
+            message = await self._call(
+                partial(self.bot.send_message, chat_id, piece, reply_markup=markup, message_thread_id=thread),
+                chat_id=chat_id,
+            )
             if isinstance(message, Message):
                 sent.append(message)
         return sent
 
-    async def _call(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        """One Bot API call with Telegram's flood control honoured; failures are logged, not raised."""
-        for attempt in range(SEND_ATTEMPTS):
+    async def _call(self, call: Callable[[], Awaitable[Any]], chat_id: int | None = None) -> Any:
+        """One Bot API call with Telegram's flood control honoured; failures are logged, not raised.
+
+        A 429 is an instruction, not a failure: the call waits `retry_after` (and holds the chat's
+        other sends as long) as often as Telegram asks, up to FLOOD_PATIENCE seconds in all. Server
+        and network errors are retried with backoff SEND_ATTEMPTS times."""
+        attempt = 0
+        waited = 0.0
+        while attempt < SEND_ATTEMPTS:
             try:
                 return await call()
             except TelegramRetryAfter as wait:
+                if waited + wait.retry_after > FLOOD_PATIENCE:
+                    log.error("Telegram kept asking to wait (%.0f s so far); giving up a call", waited)
+                    return None
+                waited += wait.retry_after
+                if chat_id is not None:
+                    self.pacer.hold(chat_id, wait.retry_after)
                 await asyncio.sleep(wait.retry_after)
+                continue
             except TelegramForbiddenError as blocked:
-                log.warning("chat refuses the bot (blocked or left): %s", blocked)
+                log.warning("chat %s refuses the bot (blocked or left): %s", chat_id, blocked)
+                if chat_id is not None and chat_id > 0:  # a person's private chat: they blocked us
+                    await self._mark_unreachable(chat_id)
                 return None
             except TelegramBadRequest as refused:  # our request was wrong: asking again will not help
                 log.warning("Bot API refused a call: %s", refused)
@@ -243,7 +308,16 @@ class TelegramChannel:
             except TelegramAPIError as error:
                 log.warning("Bot API call failed (attempt %s): %s", attempt + 1, error)
                 await asyncio.sleep(min(2**attempt * 0.2, 5))
+            attempt += 1
         return None
+
+    async def _mark_unreachable(self, chat_id: int) -> None:
+        try:
+            async with self.deps.storage() as uow:
+                await uow.contacts.set_unreachable(CHANNEL, str(chat_id), self.deps.clock())
+                await uow.commit()
+        except Exception:  # noting it must never stop the replies that follow
+            log.exception("could not note that chat %s blocked the bot", chat_id)
 
     def webhook_app(self, path: str, secret: str) -> web.Application:
         """The aiohttp server Telegram posts to: updates with the right secret header are handled

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +32,6 @@ class Contact:
     claimed_company: str | None = None
     claimed_uscc: str | None = None
     asking: str | None = None  # the question Xiaoer is waiting for an answer to: company | uscc
+    # Since when the platform refuses messages to this contact (they blocked the bot); cleared
+    # when they write again.
+    unreachable_since: datetime | None = None

@@ -313,6 +313,45 @@ async def test_sent_messages_remember_their_ticket(storage: UnitOfWorkFactory) -
         assert await uow.sent.ticket_for("telegram", "-101", "55") is None
 
 
+async def test_a_ticket_keeps_its_first_forum_topic(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.sent.record_topic("telegram", "-100", 7, "51")
+        await uow.commit()
+    async with storage() as uow:
+        await uow.sent.record_topic("telegram", "-100", 7, "99")  # a second topic loses
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.sent.topic("telegram", "-100", 7) == "51"
+        assert await uow.sent.topic("telegram", "-100", 8) is None
+        assert await uow.sent.topic("telegram", "-101", 7) is None
+
+
+async def test_a_contact_that_blocked_the_bot_is_marked_until_it_writes_again(
+    storage: UnitOfWorkFactory,
+) -> None:
+    async with storage() as uow:
+        contact = await uow.contacts.add(builders.contact(None, external_id="42", channel="telegram"))
+        await uow.contacts.add(builders.contact(None, external_id="43", channel="telegram"))
+        await uow.commit()
+    assert contact.id is not None
+    async with storage() as uow:
+        await uow.contacts.set_unreachable("telegram", "42", NOW)
+        await uow.commit()
+    async with storage() as uow:
+        marked = await uow.contacts.get(contact.id)
+        other = await uow.contacts.by_identity("telegram", "43")
+        assert marked is not None
+        assert marked.unreachable_since == NOW
+        assert other is not None
+        assert other.unreachable_since is None
+        await uow.contacts.set_unreachable("telegram", "42", None)
+        await uow.commit()
+    async with storage() as uow:
+        cleared = await uow.contacts.get(contact.id)
+        assert cleared is not None
+        assert cleared.unreachable_since is None
+
+
 async def test_invites_are_single_use_and_expire(storage: UnitOfWorkFactory) -> None:
     async with storage() as uow:
         await uow.enterprises.add(builders.enterprise("acme"))

@@ -107,3 +107,18 @@ async def test_a_merge_leaves_the_duplicates_words_on_the_kept_ticket(
     history = own(await w.say(WANG, "/history 1"))
     assert "由重复工单 #2 合并" in history
     assert (await w.events(1))[-1] is Action.INFO
+
+
+async def test_a_shared_problem_is_told_when_it_appears_and_when_it_doubles(
+    settings: Settings, clock: Clock
+) -> None:
+    # A busy morning: seven companies report the same outage. The department hears at three and
+    # at six, not seven times.
+    w = await make_world(settings, clock)
+    outage = "园区今天又限电了，生产线全停了，请协调供电局"
+    w.nlu.table[outage] = Understood("report_demand", "utilities")
+    told = []
+    for index in range(7):
+        replies = await w.say(Sender("telegram", str(500 + index), "Boss"), outage)
+        told += [r.text for r in replies if isinstance(r.to, ToDepartment) and "类似问题" in r.text]
+    assert [text.split("家企业")[0].split()[-1] for text in told] == ["3", "6"]

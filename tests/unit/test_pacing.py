@@ -21,3 +21,18 @@ async def test_a_busy_group_waits_its_per_minute_budget() -> None:
     assert waits[:20] == [0.0] * 20
     assert round(waits[20], 2) == 3.0  # the 21st message in a minute waits for the budget
     assert await pacer.wait(5, is_group=False) == 0.0  # a private chat is not slowed by the group
+
+
+def test_a_chat_told_to_wait_holds_its_next_sends_that_long() -> None:
+    now = [100.0]
+    pacer = Pacer(per_chat=(3, 1.0), clock=lambda: now[0])
+    pacer.hold(5, 7.0)
+    assert pacer._bucket(5, pacer.per_chat).delay(now[0]) >= 7.0
+    assert pacer._bucket(6, pacer.per_chat).delay(now[0]) == 0.0  # other chats are not held
+    now[0] += 30
+    assert pacer._bucket(5, pacer.per_chat).delay(now[0]) == 0.0  # and the hold ends
+
+
+def test_sends_queued_behind_a_burst_keep_waiting_their_turn() -> None:
+    bucket = Bucket(capacity=2, per_second=1.0)
+    assert [bucket.delay(0.0) for _ in range(5)] == [0.0, 0.0, 1.0, 2.0, 3.0]
