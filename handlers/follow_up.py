@@ -76,9 +76,9 @@ async def add_information(actor: Actor, deps: Deps, ref: int | None, text: str) 
     return replies + _notify_handlers(ticket, deps, "follow_up.info_notice", text=render.excerpt(text, 500))
 
 
-async def waiting_for_answer(actor: Actor, deps: Deps) -> int | None:
-    """The sender's ticket whose officer asked them something, if any (newest first)."""
-    for ticket in await own_tickets(actor, deps):
+def waiting_for_answer(mine: list[Ticket]) -> int | None:
+    """Of the sender's tickets (newest first), the one whose officer asked them something."""
+    for ticket in mine:
         asked = ticket.status is Status.WAITING_ENTERPRISE or (
             ticket.status is Status.EXTENSION and ticket.resume_status is Status.WAITING_ENTERPRISE
         )

@@ -40,4 +40,6 @@ async def resolve_actor(uow: UnitOfWork, sender: Sender, deps: Deps) -> Actor:
         lang=contact.lang,
         contact_id=contact.id,
         enterprise_id=contact.enterprise_id,
+        asking=contact.asking,
+        to_ask=contact.next_question,
     )

@@ -19,14 +19,23 @@ from nlu.types import Parse
 
 
 async def open_demand(
-    inbound: Inbound, actor: Actor, parse: Parse, deps: Deps, log_entry: int, *, check_repeats: bool = True
+    inbound: Inbound,
+    actor: Actor,
+    parse: Parse,
+    deps: Deps,
+    log_entry: int,
+    *,
+    check_repeats: bool = True,
+    mine: list[Ticket] | None = None,
 ) -> list[Reply]:
     """Open, route and announce a ticket; a repeat of one of the sender's open tickets is first
-    offered as an addition to it (`check_repeats=False` once the sender chose a new ticket)."""
+    offered as an addition to it (`check_repeats=False` once the sender chose a new ticket).
+    `mine`: the sender's tickets, when the caller has them already."""
     assert actor.contact_id is not None, "only contacts open demands"
     now = deps.clock()
     if check_repeats:
-        own_open = [ticket for ticket in await own_tickets(actor, deps) if ticket.status.is_open]
+        own = mine if mine is not None else await own_tickets(actor, deps)
+        own_open = [ticket for ticket in own if ticket.status.is_open]
         earlier = similar.repeated(inbound.text, parse.category, own_open)
         if earlier is not None:
             return [similar.offer_to_add(earlier, actor, log_entry)]
@@ -51,6 +60,8 @@ async def open_demand(
         await uow.events.append(_numbered(opened.event, ticket.number))
         await uow.events.append(_numbered(dispatched.event, ticket.number))
         await uow.messages.link_ticket(log_entry, ticket.number or 0)
+        question = await verification.first_question(actor, uow)
+        shared = await similar.shared_problem(ticket, uow, deps)
         await uow.commit()
 
     lang = actor.lang
@@ -103,8 +114,7 @@ async def open_demand(
                 post=True,
             )
         )
-    question = await verification.first_question(actor, deps)
-    return replies + ([question] if question else []) + await similar.shared_problem(ticket, deps)
+    return replies + ([question] if question else []) + shared
 
 
 def _new_ticket_notice(

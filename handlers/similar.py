@@ -16,10 +16,12 @@ from bot.domain.tickets import Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.deps import Deps
+from storage.protocols import UnitOfWork
 
 SAME_MATTER = 0.3  # Dice similarity from which two texts are offered as one matter
 CLUSTER_WINDOW = timedelta(hours=72)
 CLUSTER_SIZE = 3  # enterprises with the same problem before the department is told
+CANDIDATES = 60  # recent open tickets a new demand is compared with
 
 
 def _same_category(a: str | None, b: str | None) -> bool:
@@ -56,12 +58,12 @@ def offer_to_add(ticket: Ticket, actor: Actor, log_entry: int) -> Reply:
     )
 
 
-async def shared_problem(ticket: Ticket, deps: Deps) -> list[Reply]:
-    """Tell the lead department when enough enterprises report the same problem."""
+async def shared_problem(ticket: Ticket, uow: UnitOfWork, deps: Deps) -> list[Reply]:
+    """Tell the lead department when enough enterprises report the same problem (compared with
+    the category's most recent open tickets: a bounded cost per demand, however busy the day)."""
     if ticket.cluster_of is not None:
         return []
-    async with deps.storage() as uow:
-        recent = await uow.tickets.recent_open(ticket.category, ticket.created_at - CLUSTER_WINDOW)
+    recent = await uow.tickets.recent_open(ticket.category, ticket.created_at - CLUSTER_WINDOW, CANDIDATES)
     alike = [
         other
         for other in recent

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.messages import Actor, Button, Inbound, Reply
+from bot.domain.tickets import Ticket
 from bot.i18n import t
 from handlers import follow_up, render, verification
 from handlers.deps import Deps
@@ -34,7 +35,8 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
     if answered is not None:
         return answered
     # An officer asked this enterprise something: what it writes now is the answer to that.
-    waiting = await follow_up.waiting_for_answer(actor, deps)
+    mine = await follow_up.own_tickets(actor, deps)
+    waiting = follow_up.waiting_for_answer(mine)
     if waiting is not None:
         return await follow_up.add_information(actor, deps, waiting, inbound.text)
     try:
@@ -50,7 +52,7 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
             return replies  # the message was the code alone: nothing else to act on
     if parse.confidence < deps.clarify_below:
         return [*replies, clarifying_question(parse, actor, log_entry)]
-    return replies + await act(parse.intent, parse, inbound, actor, deps, log_entry)
+    return replies + await act(parse.intent, parse, inbound, actor, deps, log_entry, mine=mine)
 
 
 async def act(
@@ -62,12 +64,19 @@ async def act(
     log_entry: int,
     *,
     check_repeats: bool = True,
+    mine: list[Ticket] | None = None,
 ) -> list[Reply]:
     ref = parse.entities.get("ticket_ref")
     ticket_ref = ref if isinstance(ref, int) else None
     if intent in TICKET_INTENTS:
         return await open_demand(
-            inbound, actor, replace(parse, intent=intent), deps, log_entry, check_repeats=check_repeats
+            inbound,
+            actor,
+            replace(parse, intent=intent),
+            deps,
+            log_entry,
+            check_repeats=check_repeats,
+            mine=mine,
         )
     if intent == "query_status":
         return await follow_up.progress(actor, deps, ticket_ref)

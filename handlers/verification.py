@@ -9,29 +9,29 @@ from bot.i18n import t
 from handlers.deps import Deps
 from handlers.follow_up import add_information, own_tickets
 from nlu.entities import extract
+from storage.protocols import UnitOfWork
 
 SKIP = frozenset({"跳过", "没有", "不知道", "skip", "none", "n/a", "no"})
 
 
-async def first_question(actor: Actor, deps: Deps) -> Reply | None:
-    """After an unverified sender's ticket: the next thing to ask, if anything is missing."""
-    if actor.enterprise_id is not None or actor.contact_id is None:
+async def first_question(actor: Actor, uow: UnitOfWork) -> Reply | None:
+    """After an unverified sender's ticket: the next thing to ask, if anything is missing (noted as
+    asked in the caller's unit of work)."""
+    if actor.to_ask is None or actor.contact_id is None:
         return None
-    async with deps.storage() as uow:
-        contact = await uow.contacts.get(actor.contact_id)
-        if contact is None or (contact.claimed_company and contact.claimed_uscc):
-            return None
-        asking = "company" if not contact.claimed_company else "uscc"
-        await uow.contacts.set_claims(
-            contact.id or 0, company=contact.claimed_company, uscc=contact.claimed_uscc, asking=asking
-        )
-        await uow.commit()
+    contact = await uow.contacts.get(actor.contact_id)
+    if contact is None or contact.next_question is None:
+        return None
+    asking = contact.next_question
+    await uow.contacts.set_claims(
+        actor.contact_id, company=contact.claimed_company, uscc=contact.claimed_uscc, asking=asking
+    )
     return Reply(t(actor.lang, f"verify.ask_{asking}"))
 
 
 async def pending_answer(actor: Actor, deps: Deps, text: str) -> list[Reply] | None:
     """The sender's answer to Xiaoer's open question, or None when no question is open."""
-    if actor.is_staff or actor.contact_id is None:
+    if actor.is_staff or actor.contact_id is None or actor.asking is None:
         return None
     async with deps.storage() as uow:
         contact = await uow.contacts.get(actor.contact_id)

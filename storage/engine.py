@@ -16,6 +16,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage import sqlite_inline
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 5
 
@@ -71,6 +73,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        if parsed.database and sqlite_path(parsed) is not None and not parsed.query:
+            # a plain file: run SQLite in place rather than on aiosqlite's thread (see sqlite_inline)
+            kwargs["async_creator"] = sqlite_inline.connector(parsed.database, SQLITE_BUSY_TIMEOUT_MS / 1000)
     elif backend == "postgresql":
         kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S}
         kwargs["pool_pre_ping"] = True

@@ -10,6 +10,8 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -324,13 +326,16 @@ class SqlUpdates:
         self._s = session
 
     async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
-        # A savepoint, so that losing the race to another process does not spoil the transaction.
-        try:
-            async with self._s.begin_nested():
-                self._s.add(ProcessedUpdateRow(channel=channel, update_id=update_id, received_at=at))
-        except IntegrityError:
-            return False
-        return True
+        # ON CONFLICT DO NOTHING: losing the race to another process neither raises nor spoils the
+        # transaction, in one statement (a savepoint would cost three).
+        table = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+        values = {"channel": channel, "update_id": update_id, "received_at": at}
+        if self._s.get_bind().dialect.name == "postgresql":
+            statement: Any = postgresql_insert(table).values(values).on_conflict_do_nothing()
+        else:
+            statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
+        result = await self._s.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
 
 
 class SqlSentMessages:

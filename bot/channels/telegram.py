@@ -34,7 +34,6 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
-    TelegramObject,
     Update,
 )
 from aiohttp import web
@@ -103,26 +102,9 @@ class TelegramChannel:
         router = Router(name="xiaoer")
         router.message()(self.on_message)
         router.callback_query()(self.on_button)
-        self.dispatcher.update.outer_middleware(self._once)
         self.dispatcher.include_router(router)
 
-    async def _once(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        update: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        """Handle each update id once, whatever the transport delivers twice."""
-        if isinstance(update, Update):
-            async with self.deps.storage() as uow:
-                first = await uow.updates.claim(CHANNEL, str(update.update_id), self.deps.clock())
-                await uow.commit()
-            if not first:
-                log.info("update %s was delivered again; skipped", update.update_id)
-                return None
-        return await handler(update, data)
-
-    async def on_message(self, message: Message) -> None:
+    async def on_message(self, message: Message, event_update: Update) -> None:
         if message.from_user is None or message.text is None:
             return
         user = message.from_user
@@ -140,13 +122,14 @@ class TelegramChannel:
             text=message.text,
             received_at=self.deps.clock(),
             reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
+            delivery_id=str(event_update.update_id),
         )
         thread = message.message_thread_id if message.is_topic_message else None
         await self.deliver(
             await handle(inbound, self.deps), origin_chat=message.chat.id, origin_thread=thread
         )
 
-    async def on_button(self, query: CallbackQuery) -> None:
+    async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         await self._call(lambda: self.bot.answer_callback_query(query.id))  # stops the button's spinner
         chat = query.message.chat.id if query.message is not None else query.from_user.id
         user = query.from_user
@@ -156,6 +139,7 @@ class TelegramChannel:
             text="",
             payload=query.data or "",
             received_at=self.deps.clock(),
+            delivery_id=str(event_update.update_id),
         )
         message = query.message
         thread = (

@@ -35,3 +35,12 @@ class Contact:
     # Since when the platform refuses messages to this contact (they blocked the bot); cleared
     # when they write again.
     unreachable_since: datetime | None = None
+
+    @property
+    def next_question(self) -> str | None:
+        """What an unbound contact has not told about its company yet: "company", "uscc" or None."""
+        if self.enterprise_id is not None:
+            return None
+        if not self.claimed_company:
+            return "company"
+        return None if self.claimed_uscc else "uscc"

@@ -42,6 +42,10 @@ class Actor:
     department_id: str | None = None
     contact_id: int | None = None
     enterprise_id: str | None = None
+    # What Xiaoer has asked this contact and waits to hear (verification: "company" | "uscc"), and
+    # what it still has to ask; both read with the contact, so most messages need no second look.
+    asking: str | None = None
+    to_ask: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -68,6 +72,9 @@ class Inbound:
     received_at: datetime
     payload: str | None = None
     reply_to: str | None = None
+    # The platform's id for this delivery (Telegram's update_id, WeCom's MsgId): a delivery seen
+    # before is skipped, decided in the same transaction that logs the message.
+    delivery_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,3 +122,16 @@ async def test_a_shared_problem_is_told_when_it_appears_and_when_it_doubles(
         replies = await w.say(Sender("telegram", str(500 + index), "Boss"), outage)
         told += [r.text for r in replies if isinstance(r.to, ToDepartment) and "类似问题" in r.text]
     assert [text.split("家企业")[0].split()[-1] for text in told] == ["3", "6"]
+
+
+async def test_a_second_delivery_of_the_same_message_changes_nothing(
+    settings: Settings, clock: Clock
+) -> None:
+    from bot.domain.messages import Inbound
+    from handlers.dispatch import handle
+
+    w = await make_world(settings, clock)
+    inbound = Inbound(HAIYUE, HAIYUE.user_id, DEMAND, clock(), delivery_id="update-7")
+    assert "工单号 #1" in own(await handle(inbound, w.deps))
+    assert await handle(inbound, w.deps) == []
+    assert "您的诉求（1 件）" in own(await w.say(HAIYUE, "/status"))
