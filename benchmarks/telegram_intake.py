@@ -37,7 +37,10 @@ async def run_channel(channel: TelegramChannel, api: FakeBotApi, count: int) -> 
     await feed(api, count)
     start = time.perf_counter()
     polling = asyncio.create_task(channel.run_polling())
-    await api.wait_for(count, within=600)
+    # done when every sender has been answered (each update makes two or three messages)
+    await api.wait_until(
+        lambda: len({s.chat_id for s in api.sent if s.chat_id > 0}) >= count, "every sender answered", 600
+    )
     elapsed = time.perf_counter() - start
     await channel.dispatcher.stop_polling()
     await polling
