@@ -24,6 +24,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    AiogramError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -292,6 +293,9 @@ class TelegramChannel:
             except TelegramAPIError as error:
                 log.warning("Bot API call failed (attempt %s): %s", attempt + 1, error)
                 await asyncio.sleep(min(2**attempt * 0.2, 5))
+            except AiogramError as error:  # e.g. an answer that is not a Bot API object
+                log.error("Bot API call gave an answer aiogram cannot read: %s", error)
+                return None
             attempt += 1
         return None
 
