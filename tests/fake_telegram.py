@@ -47,6 +47,7 @@ class FakeBotApi:
         self.storm_until = 0.0  # until then (monotonic time) every sendMessage gets 429
         self.too_early = 0  # calls made before the retry_after that chat was told had passed
         self._told_to_wait: dict[int, float] = {}
+        self.server_errors_left = 0  # the next sendMessage calls answered 502 Bad Gateway
         self._thread_ids = itertools.count(50)
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
@@ -230,6 +231,9 @@ class FakeBotApi:
             self.too_early += 1
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
+        if self.server_errors_left > 0:
+            self.server_errors_left -= 1
+            return _error(502, "Bad Gateway")
         if now < self.storm_until:
             retry_after = max(1, math.ceil(self.storm_until - now))
             self._told_to_wait[chat_id] = now + retry_after

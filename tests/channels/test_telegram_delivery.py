@@ -98,3 +98,15 @@ async def test_a_flood_control_storm_in_a_busy_minute_loses_and_repeats_nothing(
     assert numbers == list(range(1, 31))
     assert api.calls.count("sendmessage") > len(api.sent)  # the storm did refuse sends
     assert api.too_early == 0  # and no chat was called again before its retry_after had passed
+
+
+async def test_server_errors_are_retried_and_nothing_is_lost_or_repeated(running: Running) -> None:
+    api = running.api
+    api.server_errors_left = 3
+    await api.user_sends(ENTREPRENEUR, DEMAND)
+    await api.wait_text(ENTREPRENEUR, "工单号 #1", within=20)
+    await api.wait_text(GROUP, "新工单 #1", within=20)
+    await api.wait_text(ENTREPRENEUR, "贵公司的全称", within=20)
+    assert api.server_errors_left == 0
+    assert len([s for s in api.to(ENTREPRENEUR) if "工单号" in s.text]) == 1
+    assert api.calls.count("sendmessage") == len(api.sent) + 3
