@@ -191,21 +191,20 @@ def close_surveys(
         None, "--database", "-d", help="Database URL (default: from the config)."
     ),
 ) -> None:
-    """Close surveys left unanswered for sla.survey_days as "not rated" (for cron until the scheduler)."""
+    """Close surveys left unanswered for their survey window (sla.survey_days) as "not rated"
+    (`xiaoer run` does it every hour)."""
     settings = _settings(ctx)
     count = _run(_close_surveys(settings, database))
     typer.echo(f"closed {count} unanswered survey(s)")
 
 
 async def _close_surveys(settings: Settings, database: str | None) -> int:
-    from datetime import timedelta
-
     from bot.bootstrap import build_app
     from handlers.survey import close_unanswered
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
     try:
-        closed, _notices = await close_unanswered(app_.deps, timedelta(days=settings.sla.survey_days))
+        closed, _notices = await close_unanswered(app_.deps)
         return closed
     finally:
         await app_.close()

@@ -29,6 +29,7 @@ from storage.mapping import (
     ticket_values,
 )
 from storage.protocols import Duplicate, LoggedMessage
+from storage.reminders_sql import SqlReminders
 from storage.tables import (
     ContactRow,
     DepartmentRow,
@@ -407,6 +408,7 @@ class SqlUnitOfWork:
     updates: SqlUpdates
     sent: SqlSentMessages
     invites: SqlInvites
+    reminders: SqlReminders
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], writer: asyncio.Lock | None = None
@@ -431,6 +433,7 @@ class SqlUnitOfWork:
         self.updates = SqlUpdates(self._session)
         self.sent = SqlSentMessages(self._session)
         self.invites = SqlInvites(self._session)
+        self.reminders = SqlReminders(self._session)
         return self
 
     async def __aexit__(

@@ -56,7 +56,10 @@ async def make_world(settings: Settings, clock: Clock) -> World:
     storage = MemoryStorage()
     await seed(storage, settings)
     nlu = FakeNlu(dict(UNDERSTOOD))
-    return World(Deps(storage=storage, directory=settings.directory(), nlu=nlu, clock=clock), storage, nlu)
+    deps = Deps(
+        storage=storage, directory=settings.directory(), nlu=nlu, clock=clock, sla=settings.sla_policy()
+    )
+    return World(deps, storage, nlu)
 
 
 def own(replies: list[Reply]) -> str:
