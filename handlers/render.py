@@ -98,7 +98,7 @@ def limit_name(clock: Clock, lang: str) -> str:
 
 
 def time_state(left: timedelta, lang: str, deps: Deps) -> str:
-    """"2 working days 3 h left" or "overdue by 45 min"."""
+    """ "2 working days 3 h left" or "overdue by 45 min"."""
     if left >= timedelta(0):
         return t(lang, "reminder.left", duration=working_duration(left, lang, deps))
     return t(lang, "reminder.overdue", duration=working_duration(-left, lang, deps))
