@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from bot.domain.escalation import Clock, most_pressing
 from bot.domain.messages import SYSTEM_ACTOR
 from bot.domain.org import Directory
+from bot.domain.sla import LimitKind
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
 from handlers.deps import Deps
@@ -52,7 +53,9 @@ def ticket_line(ticket: Ticket, lang: str, deps: Deps) -> str:
     )
 
 
-def ticket_card(ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = False) -> str:
+def ticket_card(
+    ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = False, for_enterprise: bool = False
+) -> str:
     """The facts of one ticket, for officers and for the enterprise's status view. A post to a
     group masks phone numbers: only the assignee sees them whole."""
     text = mask_phones(ticket.text) if for_group else ticket.text
@@ -71,14 +74,16 @@ def ticket_card(ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = Fals
     )
     if for_group:  # a group post is edited only when the ticket changes: a countdown would go stale
         return card
-    clock_line = time_left_line(ticket, lang, deps)
+    clock_line = time_left_line(ticket, lang, deps, resolution_only=for_enterprise)
     return f"{card}\n{clock_line}" if clock_line else card
 
 
-def time_left_line(ticket: Ticket, lang: str, deps: Deps) -> str | None:
+def time_left_line(ticket: Ticket, lang: str, deps: Deps, *, resolution_only: bool = False) -> str | None:
     """The most pressing running limit and the working time left on it, or that the clock stands
-    while the enterprise is asked; None once the ticket is answered."""
-    pressing = most_pressing(ticket, deps.clock(), deps.sla.calendar)
+    while the enterprise is asked; None once the ticket is answered. The enterprise is shown the
+    resolution clock: signing for and first contact are the office's own steps."""
+    kinds = (LimitKind.RESOLVE,) if resolution_only else tuple(LimitKind)
+    pressing = most_pressing(ticket, deps.clock(), deps.sla.calendar, kinds)
     if pressing is None:
         if ticket.status.is_open and ticket.paused_at is not None:
             return t(lang, "reminder.paused")

@@ -56,8 +56,15 @@ async def make_world(settings: Settings, clock: Clock) -> World:
     storage = MemoryStorage()
     await seed(storage, settings)
     nlu = FakeNlu(dict(UNDERSTOOD))
+    sla = settings.sla_policy()
     deps = Deps(
-        storage=storage, directory=settings.directory(), nlu=nlu, clock=clock, sla=settings.sla_policy()
+        storage=storage,
+        directory=settings.directory(),
+        nlu=nlu,
+        clock=clock,
+        sla=sla,
+        ladder=settings.ladder(sla.calendar),
+        leaders=settings.reminders.leaders,
     )
     return World(deps, storage, nlu)
 

@@ -133,9 +133,12 @@ def plan(ticket: Ticket, now: datetime, calendar: WorkingCalendar, ladder: Ladde
     return Plan(tuple(nudges), min(checks) if checks else None)
 
 
-def most_pressing(ticket: Ticket, now: datetime, calendar: WorkingCalendar) -> tuple[Clock, timedelta] | None:
-    """The running clock with the least working time left, and that time (negative: overdue)."""
-    clocks = running_clocks(ticket)
+def most_pressing(
+    ticket: Ticket, now: datetime, calendar: WorkingCalendar, kinds: tuple[LimitKind, ...] = tuple(LimitKind)
+) -> tuple[Clock, timedelta] | None:
+    """The running clock (of those kinds) with the least working time left, and that time
+    (negative: overdue)."""
+    clocks = [clock for clock in running_clocks(ticket) if clock.kind in kinds]
     if not clocks:
         return None
     lefts = [(calendar.remaining(now, clock.due_at), clock) for clock in clocks]
