@@ -21,7 +21,7 @@ from bot.i18n import t
 from handlers import render
 from handlers.deps import Deps
 
-PAGE = 500  # tickets per unit of work: a sweep over many due tickets commits as it goes
+PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 
 
 @dataclass
@@ -147,7 +147,7 @@ async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool
     if not deps.leaders:
         return replies
     async with deps.storage() as uow:
-        reported = await uow.reminders.escalated(Level.LEADERSHIP.value)
+        reported = await uow.reminders.reported()
     for leader_id in deps.leaders:
         leader = deps.directory.officers.get(leader_id)
         if leader is None:

@@ -16,7 +16,7 @@ from typing import Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
-from bot.domain.escalation import NudgeKey
+from bot.domain.escalation import Level, NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
 from bot.domain.tickets import Action, ClosingReason, Resolution, Satisfaction, Status, Ticket, TicketEvent
@@ -454,8 +454,9 @@ class _Reminders(_Part):
     async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:
         return {key for key in keys if key in self._shared.nudges or key in self._staged.nudges}
 
-    async def escalated(self, level: str, limit: int = 200) -> list[Ticket]:
-        numbers = {key.ticket for key in self._shared.nudges | self._staged.nudges if key.level == level}
+    async def reported(self, limit: int = 200) -> list[Ticket]:
+        nudges = self._shared.nudges | self._staged.nudges
+        numbers = {key.ticket for key in nudges if key.level == Level.LEADERSHIP.value}
         tickets = self._tickets()
         found = [
             tickets[n] for n in sorted(numbers) if n in tickets and tickets[n].status is not Status.CLOSED

@@ -190,8 +190,8 @@ class ReminderLedger(Protocol):
         """Which of these were claimed already (a dry run sends nothing and claims nothing)."""
         ...
 
-    async def escalated(self, level: str, limit: int = 200) -> list[Ticket]:
-        """Open tickets that have had a nudge of that level, oldest number first."""
+    async def reported(self, limit: int = 200) -> list[Ticket]:
+        """Open tickets put on the leadership's list (a nudge of level leadership), by number."""
         ...
 
     async def claim_digest(self, kind: str, recipient: str, day: date, at: datetime) -> bool:

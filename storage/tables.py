@@ -214,6 +214,9 @@ class InviteRow(SQLModel, table=True):
     used_by_contact: int | None = None
 
 
+_LEADERSHIP = text("level = 'leadership'")
+
+
 class NudgeRow(SQLModel, table=True):
     """The ledger of reminders sent: a nudge is sent by whoever inserts its key first, so two
     instances running the same sweep never send it twice.
@@ -227,7 +230,10 @@ class NudgeRow(SQLModel, table=True):
         UniqueConstraint(
             "ticket_number", "kind", "due_at", "level", "repeat", "recipient", name="uq_nudges_key"
         ),
-        Index("ix_nudges_level_ticket", "level", "ticket_number"),
+        # The leadership's list: only those nudges, so the many reminders cost no index entry.
+        Index(
+            "ix_nudges_leadership", "ticket_number", postgresql_where=_LEADERSHIP, sqlite_where=_LEADERSHIP
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

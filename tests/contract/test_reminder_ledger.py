@@ -139,7 +139,7 @@ async def test_tickets_reported_upward_are_listed_while_open(storage: UnitOfWork
         await uow.tickets.update(replace(closed, status=Status.CLOSED, closed_at=NOW, updated_at=NOW))
         await uow.commit()
     async with storage() as uow:
-        assert [t.number for t in await uow.reminders.escalated("leadership")] == [reported.number]
+        assert [t.number for t in await uow.reminders.reported()] == [reported.number]
 
 
 async def test_a_digest_goes_out_once_a_day_per_person(storage: UnitOfWorkFactory) -> None:

@@ -17,6 +17,7 @@ branch_labels = None
 depends_on = None
 
 OPEN_TICKETS = sa.text("status <> 'closed'")
+LEADERSHIP = sa.text("level = 'leadership'")
 
 
 def upgrade() -> None:
@@ -49,11 +50,18 @@ def upgrade() -> None:
             "ticket_number", "kind", "due_at", "level", "repeat", "recipient", name="uq_nudges_key"
         ),
     )
-    op.create_index("ix_nudges_level_ticket", "nudges", ["level", "ticket_number"], unique=False)
+    op.create_index(
+        "ix_nudges_leadership",
+        "nudges",
+        ["ticket_number"],
+        unique=False,
+        postgresql_where=LEADERSHIP,
+        sqlite_where=LEADERSHIP,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_nudges_level_ticket", table_name="nudges")
+    op.drop_index("ix_nudges_leadership", table_name="nudges")
     op.drop_table("nudges")
     op.drop_index("ix_tickets_next_check", table_name="tickets")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
