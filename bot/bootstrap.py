@@ -93,11 +93,14 @@ async def build_app(
     except BaseException:
         await engine.dispose()
         raise
+    sla = settings.sla_policy()
     deps = Deps(
         storage=storage,
         directory=settings.directory(),
         nlu=build_nlu(settings, on_nlu_build),
-        sla=settings.sla_limits(),
+        sla=sla,
+        ladder=settings.ladder(sla.calendar),
+        leaders=settings.reminders.leaders,
         default_lang=settings.language,
         clarify_below=settings.nlu.clarify_below,
         timezone=ZoneInfo(settings.timezone),

@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.messages import Reply, ToDepartment, ToOfficer
 from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramChannel
+    from handlers.deps import Deps
 
 T = TypeVar("T")
 
@@ -170,6 +176,7 @@ async def _serve(settings: Settings, database: str | None) -> None:
         settings.telegram.token, settings.telegram.api_base, app_.deps, groups, topic_chats=topics
     )
     telegram = settings.telegram
+    scheduler = _start_scheduler(app_.deps, settings, channel)
     try:
         if telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret:
             typer.echo(
@@ -183,8 +190,108 @@ async def _serve(settings: Settings, database: str | None) -> None:
             typer.echo(f"xiaoer: Telegram polling via {telegram.api_base}; Ctrl-C stops", err=True)
             await channel.run_polling()
     finally:
+        scheduler.shutdown(wait=False)
         await channel.close()
         await app_.close()
+
+
+def _start_scheduler(deps: Deps, settings: Settings, channel: TelegramChannel) -> Any:
+    """Reminders, digests and survey closing, beside the channel, sent through it."""
+    from bot.scheduler import build_scheduler
+
+    async def deliver(replies: Sequence[Reply]) -> None:
+        await channel.deliver(replies, origin_chat=0)  # scheduled messages name their recipients
+
+    scheduler = build_scheduler(deps, settings.reminders, deliver)
+    scheduler.start()
+    typer.echo(
+        f"xiaoer: reminders every {settings.reminders.sweep_minutes} min in working hours, "
+        f"digests at {settings.reminders.digest_at} on working days",
+        err=True,
+    )
+    return scheduler
+
+
+@app.command()
+def sweep(
+    ctx: typer.Context,
+    now: str = typer.Option(
+        ..., "--now", help="Sweep as if at this time: ISO 8601, e.g. 2026-11-24T09:30 (config time zone)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print what would be sent; send and record nothing."
+    ),
+    database: str | None = typer.Option(
+        None, "--database", "-d", help="Database URL (default: from the config)."
+    ),
+) -> None:
+    """Run one reminder sweep as if at --now and print what it sends (through Telegram when a
+    token is configured, else printed only)."""
+    settings = _settings(ctx)
+    at = _parse_now(now, settings.timezone)
+    _run(_sweep(settings, database, at, dry_run))
+
+
+def _parse_now(value: str, timezone: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(
+            [
+                f"xiaoer: --now {value!r} is not a date and time.",
+                f"  Write it as ISO 8601: 2026-11-24T09:30 (read in {timezone}) or 2026-11-24T09:30+08:00.",
+            ]
+        )
+    return at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(timezone))
+
+
+async def _sweep(settings: Settings, database: str | None, now: datetime, dry_run: bool) -> None:
+    from bot.bootstrap import build_app
+    from handlers import reminders
+
+    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    channel: TelegramChannel | None = None
+    try:
+        result = await reminders.sweep(app_.deps, now, dry_run=dry_run)
+        local = now.astimezone(app_.deps.sla.calendar.timezone)
+        if result.held_until is not None:
+            held = result.held_until.astimezone(app_.deps.sla.calendar.timezone)
+            typer.echo(
+                f"{local:%Y-%m-%d %H:%M} is outside working hours: "
+                f"nothing is sent before {held:%Y-%m-%d %H:%M}"
+            )
+            return
+        for reply in result.replies:
+            typer.echo(f"→ {_recipient(reply)}:\n{reply.text}")
+        for number in result.reported:
+            typer.echo(f"→ leadership digest: #{number}")
+        verb = "would be sent (dry run: nothing sent or recorded)" if dry_run else "sent"
+        typer.echo(
+            f"{len(result.replies)} message(s) {verb}; {result.looked_at} ticket(s) looked at "
+            f"as of {local:%Y-%m-%d %H:%M}"
+        )
+        if dry_run or not result.replies or not settings.telegram.token:
+            return
+        from bot.channels.telegram import TelegramChannel
+
+        groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
+        channel = TelegramChannel(settings.telegram.token, settings.telegram.api_base, app_.deps, groups)
+        await channel.deliver(result.replies, origin_chat=0)
+    finally:
+        if channel is not None:
+            await channel.close()
+        await app_.close()
+
+
+def _recipient(reply: Reply) -> str:
+    match reply.to:
+        case ToOfficer(officer_id=officer_id):
+            return f"officer {officer_id}"
+        case ToDepartment(department_id=department_id):
+            return f"department {department_id}"
+    return str(reply.to)
 
 
 @app.command("close-surveys")
@@ -194,21 +301,20 @@ def close_surveys(
         None, "--database", "-d", help="Database URL (default: from the config)."
     ),
 ) -> None:
-    """Close surveys left unanswered for sla.survey_days as "not rated" (for cron until the scheduler)."""
+    """Close surveys left unanswered for their survey window (sla.survey_days) as "not rated"
+    (`xiaoer run` does it every hour)."""
     settings = _settings(ctx)
     count = _run(_close_surveys(settings, database))
     typer.echo(f"closed {count} unanswered survey(s)")
 
 
 async def _close_surveys(settings: Settings, database: str | None) -> int:
-    from datetime import timedelta
-
     from bot.bootstrap import build_app
     from handlers.survey import close_unanswered
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
     try:
-        closed, _notices = await close_unanswered(app_.deps, timedelta(days=settings.sla.survey_days))
+        closed, _notices = await close_unanswered(app_.deps)
         return closed
     finally:
         await app_.close()

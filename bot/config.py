@@ -8,21 +8,27 @@ path so that `xiaoer` can print all of them and exit with status 2.
 from __future__ import annotations
 
 import os
+import re
 from contextvars import ContextVar
+from dataclasses import replace
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from bot.domain.categories import CATEGORIES
 from bot.domain.enterprise import Enterprise
+from bot.domain.escalation import Ladder
 from bot.domain.messages import Role
 from bot.domain.org import Department, Directory, Officer
-from bot.domain.sla import SlaLimits
+from bot.domain.sla import CONSULTATION, URGENT, Limits, SlaPolicy, SlaTable
+from bot.domain.workcalendar import WorkingCalendar
+from bot.holiday_calendar import build_calendar
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 CONFIG_ENV = "XIAOER_CONFIG"
@@ -89,14 +95,153 @@ class DatabaseConfig(_Section):
     echo: bool = False
 
 
-class SlaConfig(_Section):
-    """Placeholder limits in calendar time; the working-day SLA table replaces it in its issue."""
+class LimitsConfig(_Section):
+    """One row of the SLA table. Keys left out take the general row's value."""
 
-    response_hours: int = Field(default=24, gt=0)
-    resolve_days: int = Field(default=7, gt=0)
-    urgent_response_hours: int = Field(default=2, gt=0)
-    urgent_resolve_days: int = Field(default=1, gt=0)
+    sign_hours: float | None = Field(default=None, gt=0)  # working hours to sign for the ticket
+    contact_hours: float | None = Field(default=None, gt=0)  # working hours to first contact the enterprise
+    resolve_days: int | None = Field(default=None, gt=0)  # working days to resolve it
+    survey_days: int | None = Field(default=None, gt=0)  # calendar days the enterprise has to rate the answer
+
+
+class SlaRowConfig(_Section):
+    normal: LimitsConfig = LimitsConfig()
+    urgent: LimitsConfig = LimitsConfig()
+
+
+_LEGACY_SLA_KEYS = {
+    "response_hours": "general.normal.contact_hours",
+    "resolve_days": "general.normal.resolve_days",
+    "urgent_response_hours": "general.urgent.contact_hours",
+    "urgent_resolve_days": "general.urgent.resolve_days",
+}
+
+
+class SlaConfig(_Section):
+    """Time limits per kind of demand and priority, in working time (see bot.domain.sla)."""
+
     survey_days: int = Field(default=3, gt=0)  # unanswered surveys close as "not rated" after this
+    general: SlaRowConfig = SlaRowConfig()  # general demands (一般诉求)
+    consultation: SlaRowConfig = SlaRowConfig(normal=LimitsConfig(resolve_days=3))  # policy questions
+    categories: dict[str, SlaRowConfig] = {}  # categories whose limits differ (complex ones)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_calendar_time_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            old = [key for key in _LEGACY_SLA_KEYS if key in data]
+            if old:
+                moves = ", ".join(f"sla.{key} -> sla.{_LEGACY_SLA_KEYS[key]}" for key in old)
+                raise ValueError(
+                    f"the calendar-time limits became an SLA table in working time: move {moves} "
+                    "(see config.yaml)"
+                )
+        return data
+
+    def table(self) -> SlaTable:
+        general = (
+            _limits(self.general.normal, Limits(survey_days=self.survey_days)),
+            _limits(self.general.urgent, replace(URGENT, survey_days=self.survey_days)),
+        )
+        kinds = {CONSULTATION: self.consultation, **self.categories}
+        return SlaTable(
+            normal=general[0],
+            urgent=general[1],
+            kinds={
+                kind: (_limits(row.normal, general[0]), _limits(row.urgent, general[1]))
+                for kind, row in kinds.items()
+            },
+        )
+
+
+def _limits(row: LimitsConfig, fallback: Limits) -> Limits:
+    return Limits(
+        sign_hours=row.sign_hours if row.sign_hours is not None else fallback.sign_hours,
+        contact_hours=row.contact_hours if row.contact_hours is not None else fallback.contact_hours,
+        resolve_days=row.resolve_days if row.resolve_days is not None else fallback.resolve_days,
+        survey_days=row.survey_days if row.survey_days is not None else fallback.survey_days,
+    )
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_PERIOD = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+class CalendarConfig(_Section):
+    """Working days and business hours: deadlines count only this time."""
+
+    weekdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+    )
+    hours: tuple[str, ...] = ("09:00-12:00", "13:30-18:00")  # business hours, lunch left out
+    official_holidays: Literal["CN"] | None = "CN"  # public holidays and 调休 workdays; null: none
+    extra_holidays: tuple[date, ...] = ()  # local days off
+    extra_workdays: tuple[date, ...] = ()  # local or newly announced make-up workdays
+
+    @field_validator("hours")
+    @classmethod
+    def _periods_in_order(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("give at least one period, e.g. ['09:00-12:00', '13:30-18:00']")
+        previous_end = "00:00"
+        for period in value:
+            if not _PERIOD.match(period):
+                raise ValueError(f"{period!r} is not a period: write HH:MM-HH:MM, e.g. 09:00-12:00")
+            start, end = period.split("-")
+            if not start < end:
+                raise ValueError(f"{period!r} ends before it starts")
+            if start < previous_end:
+                raise ValueError(f"{period!r} overlaps the period before it: list periods in order")
+            previous_end = end
+        return value
+
+    def periods(self) -> tuple[tuple[time, time], ...]:
+        return tuple((_clock(p.split("-")[0]), _clock(p.split("-")[1])) for p in self.hours)
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    return time(hours, minutes)
+
+
+class RemindersConfig(_Section):
+    """The reminder sweep and its escalation ladder (working time)."""
+
+    sweep_minutes: int = Field(default=5, ge=1, le=60)  # how often the sweep runs
+    warn_at: float = Field(default=0.75, gt=0, lt=1)  # share of a limit gone before the first warning
+    repeat_first_hours: float = Field(default=2, gt=0)  # overdue reminders repeat after 2, 4, 8 … hours
+    repeat_factor: float = Field(default=2, ge=1)
+    repeat_max_hours: float = Field(default=15, gt=0)  # … but at least this often
+    supervise_after_days: float = Field(default=1, gt=0)  # overdue this long: 督办 to the department head
+    leadership_after_days: float = Field(default=3, gt=0)  # overdue this long: the leadership digest
+    digest_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # each working morning
+    leaders: tuple[str, ...] = ()  # officers who receive the leadership digest
+
+    @model_validator(mode="after")
+    def _ladder_in_order(self) -> RemindersConfig:
+        if self.leadership_after_days <= self.supervise_after_days:
+            raise ValueError(
+                "leadership_after_days must be more than supervise_after_days (the ladder goes up)"
+            )
+        return self
+
+    def ladder(self, day: timedelta) -> Ladder:
+        """`day`: the working time of one working day (days of the config in working time)."""
+        return Ladder(
+            warn_at=self.warn_at,
+            repeat_first=timedelta(hours=self.repeat_first_hours),
+            repeat_factor=self.repeat_factor,
+            repeat_max=timedelta(hours=self.repeat_max_hours),
+            supervise_after=day * self.supervise_after_days,
+            leadership_after=day * self.leadership_after_days,
+        )
+
+    def digest_time(self) -> time:
+        return _clock(self.digest_at)
 
 
 class RasaConfig(_Section):
@@ -153,7 +298,9 @@ class Settings(BaseSettings):
     officers: tuple[OfficerConfig, ...] = Field(min_length=1)
     categories: dict[str, CategoryConfig]
     demo: DemoConfig = DemoConfig()
+    calendar: CalendarConfig = CalendarConfig()
     sla: SlaConfig = SlaConfig()
+    reminders: RemindersConfig = RemindersConfig()
     nlu: NluConfig = NluConfig()
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
@@ -198,8 +345,22 @@ class Settings(BaseSettings):
             category_leads={name: c.lead for name, c in self.categories.items()},
         )
 
-    def sla_limits(self) -> SlaLimits:
-        return SlaLimits(**self.sla.model_dump(exclude={"survey_days"}))
+    def working_calendar(self) -> WorkingCalendar:
+        c = self.calendar
+        return build_calendar(
+            timezone=self.timezone,
+            periods=c.periods(),
+            weekdays=frozenset(_WEEKDAYS.index(day) for day in c.weekdays),
+            country=c.official_holidays,
+            extra_holidays=c.extra_holidays,
+            extra_workdays=c.extra_workdays,
+        )
+
+    def sla_policy(self, calendar: WorkingCalendar | None = None) -> SlaPolicy:
+        return SlaPolicy(table=self.sla.table(), calendar=calendar or self.working_calendar())
+
+    def ladder(self, calendar: WorkingCalendar) -> Ladder:
+        return self.reminders.ladder(calendar.day_length)
 
     def demo_enterprises(self) -> list[Enterprise]:
         return [
@@ -350,6 +511,30 @@ def cross_check(settings: Settings) -> list[str]:
         )
     if "system" in officer_ids:
         problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
+    for name in settings.sla.categories:
+        if name not in CATEGORIES:
+            problems.append(
+                f"sla.categories.{name}: unknown category (expected one of {', '.join(CATEGORIES)})"
+            )
+    table = settings.sla.table()
+    rows = {"general": (table.normal, table.urgent), CONSULTATION: table.kinds[CONSULTATION]}
+    rows.update({f"categories.{name}": table.kinds[name] for name in settings.sla.categories})
+    for kind, pair in rows.items():
+        for priority, limits in zip(("normal", "urgent"), pair, strict=True):
+            if limits.contact_hours < limits.sign_hours:
+                problems.append(
+                    f"sla.{kind}.{priority}: {limits.contact_hours} h to contact the enterprise but "
+                    f"{limits.sign_hours} h to sign for the ticket: contact_hours must not be shorter"
+                )
+    try:
+        settings.working_calendar()
+    except ValueError as exc:
+        problems.append(f"calendar: {exc}")
+    for leader in settings.reminders.leaders:
+        if leader not in officer_ids:
+            problems.append(f"reminders.leaders: unknown officer '{leader}'")
+    for day in sorted(set(settings.calendar.extra_holidays) & set(settings.calendar.extra_workdays)):
+        problems.append(f"calendar: {day} is in both extra_holidays and extra_workdays (keep one)")
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
     _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):

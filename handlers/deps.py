@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.escalation import Ladder
 from bot.domain.org import Directory
-from bot.domain.sla import SlaLimits
+from bot.domain.sla import SlaPolicy
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
 
@@ -22,7 +23,9 @@ class Deps:
     storage: UnitOfWorkFactory
     directory: Directory
     nlu: NluBackend
-    sla: SlaLimits = field(default_factory=SlaLimits)
+    sla: SlaPolicy = field(default_factory=SlaPolicy)  # the limits and the working calendar
+    ladder: Ladder = field(default_factory=Ladder)  # when reminders and supervision are due
+    leaders: tuple[str, ...] = ()  # officers who get the leadership digest
     clock: Callable[[], datetime] = utc_now
     default_lang: str = "zh-CN"
     clarify_below: float = 0.5  # intent confidence under which the bot asks instead of acting

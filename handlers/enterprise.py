@@ -14,7 +14,7 @@ async def status(actor: Actor, deps: Deps, number: int | None = None) -> list[Re
     lang = actor.lang
     if number is not None:
         ticket = await load_ticket(deps, actor, number)
-        return [Reply(await _card_with_last_answer(ticket, lang, deps))]
+        return [Reply(await _card_with_last_answer(ticket, actor, deps))]
     async with deps.storage() as uow:
         if actor.enterprise_id is not None:
             tickets = await uow.tickets.for_enterprise(actor.enterprise_id)
@@ -27,12 +27,13 @@ async def status(actor: Actor, deps: Deps, number: int | None = None) -> list[Re
     return [Reply(t(lang, "mystatus.list", count=len(tickets), lines="\n".join(lines)))]
 
 
-async def _card_with_last_answer(ticket: Ticket, lang: str, deps: Deps) -> str:
+async def _card_with_last_answer(ticket: Ticket, actor: Actor, deps: Deps) -> str:
     """The enterprise sees the officer's latest message with the facts: nothing sent is lost
     even when a notification was missed."""
+    lang = actor.lang
     async with deps.storage() as uow:
         events = await uow.events.for_ticket(ticket.number or 0)
-    card = render.ticket_card(ticket, lang, deps)
+    card = render.ticket_card(ticket, lang, deps, for_enterprise=not actor.is_staff)
     answers = [e for e in events if e.action.value in ("reply", "ask", "resolve")]
     if answers:
         last = answers[-1]

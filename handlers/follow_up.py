@@ -69,7 +69,7 @@ async def add_information(actor: Actor, deps: Deps, ref: int | None, text: str) 
     """More facts from the enterprise; an answer to an officer's question restarts the ticket."""
     number = await target(actor, deps, ref)
     change = await change_ticket(
-        deps, actor, number, lambda ticket: provide_information(ticket, actor, text, deps.clock())
+        deps, actor, number, lambda ticket: provide_information(ticket, actor, text, deps.clock(), deps.sla)
     )
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.info_added", ref=ticket.ref))]

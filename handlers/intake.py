@@ -50,7 +50,9 @@ async def open_demand(
             intent=parse.intent,
             category=parse.category,
             urgent=parse.urgent,
-            deadlines=deadlines_for(now, parse.urgent, deps.sla),
+            deadlines=deadlines_for(
+                now, deps.sla, category=parse.category, intent=parse.intent, urgent=parse.urgent
+            ),
             at=now,
         )
         routing = route_demand(enterprise, parse.category, deps.directory)

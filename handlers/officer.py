@@ -354,7 +354,10 @@ async def request_extension(actor: Actor, deps: Deps, number: int, text: str) ->
 async def decide_extension(actor: Actor, deps: Deps, number: int, text: str, approve: bool) -> list[Reply]:
     if approve:
         change = await change_ticket(
-            deps, actor, number, lambda ticket: lifecycle.approve_extension(ticket, actor, deps.clock())
+            deps,
+            actor,
+            number,
+            lambda ticket: lifecycle.approve_extension(ticket, actor, deps.clock(), deps.sla),
         )
     else:
         if not text.strip():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.domain.escalation import Clock, most_pressing
 from bot.domain.messages import SYSTEM_ACTOR
 from bot.domain.org import Directory
+from bot.domain.sla import LimitKind
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
 from handlers.deps import Deps
@@ -51,11 +53,13 @@ def ticket_line(ticket: Ticket, lang: str, deps: Deps) -> str:
     )
 
 
-def ticket_card(ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = False) -> str:
+def ticket_card(
+    ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = False, for_enterprise: bool = False
+) -> str:
     """The facts of one ticket, for officers and for the enterprise's status view. A post to a
     group masks phone numbers: only the assignee sees them whole."""
     text = mask_phones(ticket.text) if for_group else ticket.text
-    return t(
+    card = t(
         lang,
         "ticket.card",
         ref=ticket.ref,
@@ -68,6 +72,57 @@ def ticket_card(ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = Fals
         resolve_by=when(ticket.resolve_by, lang, deps),
         text=text,
     )
+    if for_group:  # a group post is edited only when the ticket changes: a countdown would go stale
+        return card
+    clock_line = time_left_line(ticket, lang, deps, resolution_only=for_enterprise)
+    return f"{card}\n{clock_line}" if clock_line else card
+
+
+def time_left_line(ticket: Ticket, lang: str, deps: Deps, *, resolution_only: bool = False) -> str | None:
+    """The most pressing running limit and the working time left on it, or that the clock stands
+    while the enterprise is asked; None once the ticket is answered. The enterprise is shown the
+    resolution clock: signing for and first contact are the office's own steps."""
+    kinds = (LimitKind.RESOLVE,) if resolution_only else tuple(LimitKind)
+    pressing = most_pressing(ticket, deps.clock(), deps.sla.calendar, kinds)
+    if pressing is None:
+        if ticket.status.is_open and ticket.paused_at is not None:
+            return t(lang, "reminder.paused")
+        return None
+    clock, left = pressing
+    return t(
+        lang,
+        "reminder.card_line",
+        limit=limit_name(clock, lang),
+        due=when(clock.due_at, lang, deps),
+        state=time_state(left, lang, deps),
+    )
+
+
+def limit_name(clock: Clock, lang: str) -> str:
+    return t(lang, f"reminder.limit.{clock.kind.value}")
+
+
+def time_state(left: timedelta, lang: str, deps: Deps) -> str:
+    """ "2 working days 3 h left" or "overdue by 45 min"."""
+    if left >= timedelta(0):
+        return t(lang, "reminder.left", duration=working_duration(left, lang, deps))
+    return t(lang, "reminder.overdue", duration=working_duration(-left, lang, deps))
+
+
+def working_duration(amount: timedelta, lang: str, deps: Deps) -> str:
+    """Working time in working days (of the calendar's length), hours and minutes."""
+    day = deps.sla.calendar.day_length
+    days, rest = divmod(amount, day)
+    hours, rest = divmod(rest, timedelta(hours=1))
+    minutes = rest // timedelta(minutes=1)
+    parts = []
+    if days:
+        parts.append(t(lang, "reminder.day") if days == 1 else t(lang, "reminder.days", days=days))
+    if hours:
+        parts.append(t(lang, "reminder.hours", hours=hours))
+    if minutes and not days:
+        parts.append(t(lang, "reminder.minutes", minutes=minutes))
+    return t(lang, "reminder.joiner").join(parts) if parts else t(lang, "reminder.moment")
 
 
 def event_line(event: TicketEvent, lang: str, deps: Deps, contact_names: dict[str, str]) -> str:

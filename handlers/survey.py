@@ -69,15 +69,20 @@ async def answer(
     return [Reply(t(actor.lang, "error.stale_button"))]
 
 
-async def close_unanswered(deps: Deps, window: timedelta) -> tuple[int, list[Reply]]:
-    """Surveys left unanswered for `window` close as "not rated"; returns how many, and the notices
-    for their officers (the scheduler will deliver them; `xiaoer close-surveys` runs it by hand).
+async def close_unanswered(deps: Deps, window: timedelta | None = None) -> tuple[int, list[Reply]]:
+    """Surveys left unanswered for their window close as "not rated"; returns how many, and the
+    notices for their officers (the scheduler delivers them; `xiaoer close-surveys` runs it by
+    hand). The window is the SLA table's survey_days for the ticket's kind, unless one is given.
 
     Each ticket is its own unit of work: a conflict on one (the enterprise answered just now)
     leaves it to its answer and does not stop the others."""
     now = deps.clock()
+    shortest = window or timedelta(days=deps.sla.table.shortest_survey_days())
     async with deps.storage() as uow:
-        overdue = await uow.tickets.stale(Status.SURVEY, now - window)
+        candidates = await uow.tickets.stale(Status.SURVEY, now - shortest)
+    overdue = [
+        ticket for ticket in candidates if ticket.updated_at < now - (window or _survey_window(deps, ticket))
+    ]
     replies: list[Reply] = []
     closed = 0
     for ticket in overdue:
@@ -93,6 +98,11 @@ async def close_unanswered(deps: Deps, window: timedelta) -> tuple[int, list[Rep
         closed += 1
         replies += _tell_officer(deps, change.ticket, "survey.unrated_notice")
     return closed, replies
+
+
+def _survey_window(deps: Deps, ticket: Ticket) -> timedelta:
+    limits = deps.sla.limits(category=ticket.category, intent=ticket.intent, urgent=ticket.urgent)
+    return timedelta(days=limits.survey_days)
 
 
 async def add_comment(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:

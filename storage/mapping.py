@@ -55,6 +55,7 @@ def ticket_from_row(row: TicketRow) -> Ticket:
         signed_at=row.signed_at,
         first_contact_at=row.first_contact_at,
         cluster_of=row.cluster_of,
+        sign_by=row.sign_by,
     )
 
 
@@ -92,6 +93,9 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         "signed_at": ticket.signed_at,
         "first_contact_at": ticket.first_contact_at,
         "cluster_of": ticket.cluster_of,
+        "sign_by": ticket.sign_by,
+        # a changed ticket is looked at again by the reminder sweep (see TicketRow.next_check_at)
+        "next_check_at": ticket.updated_at,
     }
 
 

@@ -8,13 +8,15 @@ others see them only after commit; a stale ticket update raises `Conflict`; dupl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
+from bot.domain.escalation import Level, NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
 from bot.domain.tickets import Action, ClosingReason, Resolution, Satisfaction, Status, Ticket, TicketEvent
@@ -42,6 +44,9 @@ class _State:
     posts: set[tuple[str, str, str]] = field(default_factory=set)
     topics: dict[tuple[str, str, int], str] = field(default_factory=dict)
     invites: dict[str, tuple[str, datetime, datetime | None]] = field(default_factory=dict)
+    checks: dict[int, tuple[int, datetime | None]] = field(default_factory=dict)  # number -> (version, at)
+    nudges: set[NudgeKey] = field(default_factory=set)
+    digests: set[tuple[str, str, date]] = field(default_factory=set)
 
 
 class MemoryStorage:
@@ -52,6 +57,9 @@ class MemoryStorage:
         self.next_ticket = 1
         self.next_contact = 1
         self.next_message = 1
+        # Nudge keys claimed by a unit of work not yet committed: others see them as taken, as a
+        # database's unique index makes a second inserter wait for the first and then skip.
+        self.claiming: dict[NudgeKey | tuple[str, str, date], MemoryUnitOfWork] = {}
 
     def __call__(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -79,11 +87,18 @@ class MemoryUnitOfWork:
         self.updates = _Updates(shared, staged)
         self.sent = _Sent(shared, staged)
         self.invites = _Invites(shared, staged)
+        self.reminders = _Reminders(self._storage, self, shared, staged)
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._release()
         self._begin()  # drop whatever was not committed
+
+    def _release(self) -> None:
+        claiming = self._storage.claiming
+        for key in [key for key, owner in claiming.items() if owner is self]:
+            del claiming[key]
 
     async def commit(self) -> None:
         shared, staged = self._storage.state, self._staged
@@ -109,6 +124,10 @@ class MemoryUnitOfWork:
             if used is not None and shared.invites.get(code, ("", expires, None))[2] is not None:
                 raise Conflict(ticket=f"invite {code}")  # another unit of work used it first
             shared.invites[code] = (enterprise_id, expires, used)
+        shared.checks.update(staged.checks)
+        shared.nudges |= staged.nudges
+        shared.digests |= staged.digests
+        self._release()
         self._begin()
 
 
@@ -397,3 +416,78 @@ class _Invites(_Part):
             return None
         self._staged.invites[code] = (invite[0], invite[1], at)
         return invite[0]
+
+
+class _Reminders(_Part):
+    def __init__(
+        self, storage: MemoryStorage, owner: MemoryUnitOfWork, shared: _State, staged: _State
+    ) -> None:
+        super().__init__(shared, staged)
+        self._storage = storage
+        self._owner = owner
+
+    def _tickets(self) -> dict[int, Ticket]:
+        return {**self._shared.tickets, **self._staged.tickets}
+
+    def _check_at(self, ticket: Ticket) -> datetime | None:
+        """As in SQL: a write of the ticket sets its check time to the change; the sweep moves it."""
+        assert ticket.number is not None
+        version, at = self._staged.checks.get(ticket.number) or self._shared.checks.get(
+            ticket.number, (-1, None)
+        )
+        return at if version == ticket.version else ticket.updated_at
+
+    async def due(
+        self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
+    ) -> list[tuple[Ticket, datetime]]:
+        found = []
+        for number, ticket in self._tickets().items():
+            at = self._check_at(ticket)
+            if ticket.status is Status.CLOSED or at is None or at > now:
+                continue
+            if after is not None and (at, number) <= after:
+                continue
+            found.append((ticket, at))
+        return sorted(found, key=lambda pair: (pair[1], pair[0].number or 0))[:limit]
+
+    async def reschedule(self, checks: Sequence[tuple[Ticket, datetime | None]]) -> None:
+        tickets = self._tickets()
+        for ticket, at in checks:
+            assert ticket.number is not None
+            current = tickets.get(ticket.number)
+            if current is not None and current.version == ticket.version:
+                self._staged.checks[ticket.number] = (ticket.version, at)
+
+    async def claim(self, keys: Sequence[NudgeKey], at: datetime) -> set[NudgeKey]:
+        claimed = set()
+        for key in sorted(set(keys)):
+            if self._take(key, key in self._shared.nudges or key in self._staged.nudges):
+                self._staged.nudges.add(key)
+                claimed.add(key)
+        return claimed
+
+    async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:
+        return {key for key in keys if key in self._shared.nudges or key in self._staged.nudges}
+
+    async def reported(self, limit: int = 200) -> list[Ticket]:
+        nudges = self._shared.nudges | self._staged.nudges
+        numbers = {key.ticket for key in nudges if key.level == Level.LEADERSHIP.value}
+        tickets = self._tickets()
+        found = [
+            tickets[n] for n in sorted(numbers) if n in tickets and tickets[n].status is not Status.CLOSED
+        ]
+        return found[:limit]
+
+    async def claim_digest(self, kind: str, recipient: str, day: date, at: datetime) -> bool:
+        key = (kind, recipient, day)
+        if not self._take(key, key in self._shared.digests or key in self._staged.digests):
+            return False
+        self._staged.digests.add(key)
+        return True
+
+    def _take(self, key: NudgeKey | tuple[str, str, date], stored: bool) -> bool:
+        owner = self._storage.claiming.get(key)
+        if stored or (owner is not None and owner is not self._owner):
+            return False
+        self._storage.claiming[key] = self._owner
+        return True

@@ -3,13 +3,14 @@ one contract test suite holds every implementation to them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
+from bot.domain.escalation import NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
@@ -177,6 +178,39 @@ class KpiQueries(Protocol):
         ...
 
 
+class ReminderLedger(Protocol):
+    """What the reminder sweep needs: the tickets due a look, and a ledger of what was sent."""
+
+    async def due(
+        self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
+    ) -> list[tuple[Ticket, datetime]]:
+        """Open tickets whose check time has come, with that time, ordered by (time, number) and
+        starting after `after`, so a sweep pages through them once."""
+        ...
+
+    async def reschedule(self, checks: Sequence[tuple[Ticket, datetime | None]]) -> None:
+        """When to look at each ticket next (None: not until it changes). A ticket changed since
+        it was read is left alone: its change asked for a look already."""
+        ...
+
+    async def claim(self, keys: Sequence[NudgeKey], at: datetime) -> set[NudgeKey]:
+        """Record nudges as sent; returns those nobody claimed before. Atomic across instances:
+        of two sweeps claiming the same key, exactly one gets it."""
+        ...
+
+    async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:
+        """Which of these were claimed already (a dry run sends nothing and claims nothing)."""
+        ...
+
+    async def reported(self, limit: int = 200) -> list[Ticket]:
+        """Open tickets put on the leadership's list (a nudge of level leadership), by number."""
+        ...
+
+    async def claim_digest(self, kind: str, recipient: str, day: date, at: datetime) -> bool:
+        """True the first time that digest is claimed for that person and day."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories are read-only members so implementations may narrow them."""
 
@@ -200,6 +234,8 @@ class UnitOfWork(Protocol):
     def sent(self) -> SentMessages: ...
     @property
     def invites(self) -> Invites: ...
+    @property
+    def reminders(self) -> ReminderLedger: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -31,6 +31,7 @@ from storage.mapping import (
     ticket_values,
 )
 from storage.protocols import Duplicate, LoggedMessage
+from storage.reminders_sql import SqlReminders
 from storage.tables import (
     ContactRow,
     DepartmentRow,
@@ -437,6 +438,7 @@ class SqlUnitOfWork:
     updates: SqlUpdates
     sent: SqlSentMessages
     invites: SqlInvites
+    reminders: SqlReminders
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], writer: asyncio.Lock | None = None
@@ -461,6 +463,7 @@ class SqlUnitOfWork:
         self.updates = SqlUpdates(self._session)
         self.sent = SqlSentMessages(self._session)
         self.invites = SqlInvites(self._session)
+        self.reminders = SqlReminders(self._session)
         return self
 
     async def __aexit__(

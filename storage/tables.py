@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -86,11 +86,23 @@ class ContactRow(SQLModel, table=True):
     unreachable_since: datetime | None = _at(nullable=True)
 
 
+_OPEN_TICKETS = text("status <> 'closed'")
+
+
 class TicketRow(SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_department_status", "department_id", "status"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        # The reminder sweep reads open tickets whose check time has come, in that order: its
+        # cost follows the number due, not the size of the table.
+        Index(
+            "ix_tickets_next_check",
+            "next_check_at",
+            "id",
+            postgresql_where=_OPEN_TICKETS,
+            sqlite_where=_OPEN_TICKETS,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -126,6 +138,11 @@ class TicketRow(SQLModel, table=True):
     signed_at: datetime | None = _at(nullable=True)
     first_contact_at: datetime | None = _at(nullable=True)
     cluster_of: int | None = Field(default=None, index=True)
+    sign_by: datetime | None = _at(nullable=True)
+    # When the reminder sweep should look at the ticket next. Every write of the ticket sets it to
+    # the time of the change (look again: a clock may have started or stopped); the sweep then
+    # moves it to when something next falls due, or to NULL when nothing can until it changes.
+    next_check_at: datetime | None = _at(nullable=True)
 
 
 class TicketEventRow(SQLModel, table=True):
@@ -209,3 +226,35 @@ class InviteRow(SQLModel, table=True):
     expires_at: datetime = _at()
     used_at: datetime | None = _at(nullable=True)
     used_by_contact: int | None = None
+
+
+_LEADERSHIP = text("level = 'leadership'")
+
+
+class NudgeRow(SQLModel, table=True):
+    """The ledger of reminders sent: a nudge is sent by whoever inserts its key first, so two
+    instances running the same sweep never send it twice.
+
+    A ticket's nudge is keyed by (ticket, clock, deadline, level, repeat), with recipient ''.
+    A digest is keyed by (0, kind, the day, 'digest', 0, recipient): one per person per day.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint(
+            "ticket_number", "kind", "due_at", "level", "repeat", "recipient", name="uq_nudges_key"
+        ),
+        # The leadership's list: only those nudges, so the many reminders cost no index entry.
+        Index(
+            "ix_nudges_leadership", "ticket_number", postgresql_where=_LEADERSHIP, sqlite_where=_LEADERSHIP
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_number: int
+    kind: str = Field(max_length=20)
+    due_at: datetime = _at()
+    level: str = Field(max_length=20)
+    repeat: int
+    recipient: str = Field(default="", max_length=64)
+    claimed_at: datetime = _at()

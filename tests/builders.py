@@ -52,7 +52,11 @@ def ticket(contact_id: int = 1, enterprise_id: str | None = "acme", at: datetime
 
 
 def deadlines(at: datetime = NOW) -> Deadlines:
-    return Deadlines(respond_by=at + timedelta(hours=24), resolve_by=at + timedelta(days=7))
+    return Deadlines(
+        sign_by=at + timedelta(hours=4),
+        respond_by=at + timedelta(hours=24),
+        resolve_by=at + timedelta(days=7),
+    )
 
 
 def officer_actor(

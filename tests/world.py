@@ -56,7 +56,17 @@ async def make_world(settings: Settings, clock: Clock) -> World:
     storage = MemoryStorage()
     await seed(storage, settings)
     nlu = FakeNlu(dict(UNDERSTOOD))
-    return World(Deps(storage=storage, directory=settings.directory(), nlu=nlu, clock=clock), storage, nlu)
+    sla = settings.sla_policy()
+    deps = Deps(
+        storage=storage,
+        directory=settings.directory(),
+        nlu=nlu,
+        clock=clock,
+        sla=sla,
+        ladder=settings.ladder(sla.calendar),
+        leaders=settings.reminders.leaders,
+    )
+    return World(deps, storage, nlu)
 
 
 def own(replies: list[Reply]) -> str:

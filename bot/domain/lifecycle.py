@@ -8,13 +8,13 @@ changes nothing. `MOVES` is the whole state machine in one table.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.domain.errors import AlreadyTaken, EmptyText, IllegalTransition, NotAllowed
 from bot.domain.messages import Actor, Role
 from bot.domain.permissions import is_owner, may_dispatch, may_handle, may_manage, may_take, may_view
 from bot.domain.routing import Routing
-from bot.domain.sla import Deadlines
+from bot.domain.sla import Deadlines, SlaPolicy
 from bot.domain.tickets import (
     Action,
     Change,
@@ -94,6 +94,7 @@ def open_ticket(
         assignee_id=None,
         respond_by=deadlines.respond_by,
         resolve_by=deadlines.resolve_by,
+        sign_by=deadlines.sign_by,
         created_at=at,
         updated_at=at,
     )
@@ -206,11 +207,12 @@ def ask_information(ticket: Ticket, actor: Actor, question: str, at: datetime) -
     )
 
 
-def provide_information(ticket: Ticket, actor: Actor, text: str, at: datetime) -> Change:
-    """The enterprise adds information; an answer to a question restarts the clock."""
+def provide_information(ticket: Ticket, actor: Actor, text: str, at: datetime, sla: SlaPolicy) -> Change:
+    """The enterprise adds information; an answer to a question restarts the clock, and the
+    deadline moves on by the working time it stood."""
     _require(is_owner(actor, ticket), Action.INFO, ticket)
     _text(text)
-    waited = at - ticket.paused_at if ticket.paused_at else timedelta(0)
+    resumed = sla.resumed(ticket.resolve_by, ticket.paused_at, at) if ticket.paused_at else ticket.resolve_by
     if ticket.status is S.WAITING_ENTERPRISE:
         return _move(
             ticket,
@@ -220,7 +222,7 @@ def provide_information(ticket: Ticket, actor: Actor, text: str, at: datetime) -
             text.strip(),
             to=S.IN_PROGRESS,
             paused_at=None,
-            resolve_by=ticket.resolve_by + waited,
+            resolve_by=resumed,
         )
     if ticket.status is S.EXTENSION and ticket.resume_status is S.WAITING_ENTERPRISE:
         # the answer came while the head decides on more time: the ticket goes on from there
@@ -232,7 +234,7 @@ def provide_information(ticket: Ticket, actor: Actor, text: str, at: datetime) -
             text.strip(),
             resume_status=S.IN_PROGRESS,
             paused_at=None,
-            resolve_by=ticket.resolve_by + waited,
+            resolve_by=resumed,
         )
     return _move(ticket, actor, Action.INFO, at, text.strip())
 
@@ -260,7 +262,8 @@ def request_extension(ticket: Ticket, actor: Actor, days: int, reason: str, at: 
     )
 
 
-def approve_extension(ticket: Ticket, actor: Actor, at: datetime) -> Change:
+def approve_extension(ticket: Ticket, actor: Actor, at: datetime, sla: SlaPolicy) -> Change:
+    """The resolution deadline moves by the days asked for, in working days."""
     _decider(actor, ticket, Action.APPROVE_EXTENSION)
     days = ticket.extension_days or 0
     return _move(
@@ -270,7 +273,7 @@ def approve_extension(ticket: Ticket, actor: Actor, at: datetime) -> Change:
         at,
         f"+{days}d",
         to=ticket.resume_status or S.IN_PROGRESS,
-        resolve_by=ticket.resolve_by + timedelta(days=days),
+        resolve_by=sla.extended(ticket.resolve_by, days),
         resume_status=None,
         extension_days=None,
     )

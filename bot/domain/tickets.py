@@ -125,6 +125,7 @@ class Ticket:
     signed_at: datetime | None = None
     first_contact_at: datetime | None = None  # the first message from the officer to the enterprise
     cluster_of: int | None = None  # the lead ticket of a group of enterprises with the same problem
+    sign_by: datetime | None = None  # the limit to sign for; tickets from before it existed use respond_by
 
     @property
     def ref(self) -> str:

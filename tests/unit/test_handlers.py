@@ -14,7 +14,10 @@ async def test_demand_opens_a_ticket_for_the_liaison_and_says_when(settings: Set
     replies = await w.say(XINYUAN, DEMAND)
     assert "#1" in own(replies)
     assert "王磊" in own(replies)
-    assert "11月23日 12:00" in own(replies)  # urgent: contact within 2 hours of 10:00 Xiamen time
+    # urgent, opened Monday 10:00 in Xiamen: contact within 4 working hours (10:00-12:00, lunch,
+    # 13:30-15:30), resolve within one working day
+    assert "11月23日 15:30" in own(replies)
+    assert "11月24日 10:00" in own(replies)
     notices = [r for r in replies if isinstance(r.to, ToOfficer)]
     assert [n.to for n in notices] == [ToOfficer("wang_lei")]
     assert "/take 1" in notices[0].text

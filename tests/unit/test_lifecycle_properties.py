@@ -16,6 +16,7 @@ from bot.domain import lifecycle as lc
 from bot.domain.errors import DomainError
 from bot.domain.messages import SYSTEM_ACTOR, Actor, Role
 from bot.domain.routing import Routing
+from bot.domain.sla import SlaPolicy
 from bot.domain.tickets import Action, Change, Outcome, Resolution, Satisfaction, Status, Ticket
 from bot.i18n import catalogue
 from tests import builders
@@ -33,6 +34,7 @@ ACTORS: list[Actor] = [
     SYSTEM_ACTOR,
 ]
 KEPT = replace(builders.ticket(), number=99, status=Status.IN_PROGRESS)
+SLA = SlaPolicy()
 
 Step = Callable[[Ticket, Actor], Change]
 STEPS: dict[Action, Step] = {
@@ -41,13 +43,13 @@ STEPS: dict[Action, Step] = {
     Action.TAKE: lambda t, a: lc.take(t, a, NOW),
     Action.REPLY: lambda t, a: lc.reply(t, a, "回复", NOW),
     Action.ASK: lambda t, a: lc.ask_information(t, a, "请补充", NOW),
-    Action.INFO: lambda t, a: lc.provide_information(t, a, "补充", NOW),
+    Action.INFO: lambda t, a: lc.provide_information(t, a, "补充", NOW, SLA),
     Action.NOTE: lambda t, a: lc.add_note(t, a, "备注", NOW),
     Action.TRANSFER: lambda t, a: lc.transfer(t, a, "tax_bureau", "转办", NOW),
     Action.CO_HANDLE: lambda t, a: lc.add_co_handler(t, a, "commerce", NOW),
     Action.RETURN: lambda t, a: lc.return_ticket(t, a, "退回", NOW),
     Action.REQUEST_EXTENSION: lambda t, a: lc.request_extension(t, a, 3, "延期", NOW),
-    Action.APPROVE_EXTENSION: lambda t, a: lc.approve_extension(t, a, NOW),
+    Action.APPROVE_EXTENSION: lambda t, a: lc.approve_extension(t, a, NOW, SLA),
     Action.REJECT_EXTENSION: lambda t, a: lc.reject_extension(t, a, "不批", NOW),
     Action.RESOLVE: lambda t, a: lc.resolve(t, a, Outcome.RESOLVED, "办好了", NOW),
     Action.START_SURVEY: lambda t, a: lc.start_survey(t, a, NOW),

@@ -90,14 +90,14 @@ def test_config_that_is_not_utf8(tmp_path: Path) -> None:
 
 
 def test_environment_mistakes_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XIAOER_SLA__RESPONSE_HOURS", "abc")
+    monkeypatch.setenv("XIAOER_SLA__SURVEY_DAYS", "abc")
     monkeypatch.setenv("XIAOER_DATABASE_URL", "postgresql+asyncpg://typo")
     problems = problems_of(ROOT / "config.yaml")
-    assert any("environment variable XIAOER_SLA__RESPONSE_HOURS" in p for p in problems)
+    assert any("environment variable XIAOER_SLA__SURVEY_DAYS" in p for p in problems)
     assert any(
         p.startswith("environment variable XIAOER_DATABASE_URL: sets no configuration key") for p in problems
     )
-    monkeypatch.delenv("XIAOER_SLA__RESPONSE_HOURS")
+    monkeypatch.delenv("XIAOER_SLA__SURVEY_DAYS")
     monkeypatch.delenv("XIAOER_DATABASE_URL")
     monkeypatch.setenv("XIAOER_DATABASE", "not json")
     assert any(p.startswith("environment:") for p in problems_of(ROOT / "config.yaml"))

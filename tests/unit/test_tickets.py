@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from bot.domain import lifecycle as lc
 from bot.domain.errors import AlreadyTaken, EmptyText, IllegalTransition, NotAllowed
 from bot.domain.messages import SYSTEM_ACTOR, Role
 from bot.domain.routing import Routing
+from bot.domain.sla import SlaPolicy
 from bot.domain.tickets import Action, ClosingReason, Outcome, Resolution, Satisfaction, Status, Ticket
 from tests import builders
 from tests.conftest import NOW
@@ -20,6 +21,7 @@ OWNER = builders.enterprise_actor("acme", contact_id=1)
 WU = builders.officer_actor("wu_bin", "finance_office")
 HEAD = builders.officer_actor("lin_hui", "finance_office", Role.HEAD)
 DISPATCHER = builders.officer_actor("li_na", "service_center", Role.DISPATCHER)
+SLA = SlaPolicy()  # Monday to Friday, 09:00-12:00 and 13:30-18:00 in Xiamen, no holidays
 
 
 def dispatched(assignee: str | None = None) -> Ticket:
@@ -127,12 +129,23 @@ def test_unrated_survey_closes_with_the_officers_outcome() -> None:
 def test_asking_stops_the_clock_until_the_enterprise_answers() -> None:
     asked = lc.ask_information(signed(), WU, "请提供营业执照", NOW).ticket
     assert (asked.status, asked.paused_at) == (Status.WAITING_ENTERPRISE, NOW)
-    answered = lc.provide_information(asked, OWNER, "已上传", NOW + timedelta(days=2)).ticket
+    # Monday 10:00 to Wednesday 10:00: two working days of waiting move the deadline two working
+    # days on (Monday 30 November 10:00 to Wednesday 2 December 10:00, Xiamen time).
+    answered = lc.provide_information(asked, OWNER, "已上传", NOW + timedelta(days=2), SLA).ticket
     assert answered.status is Status.IN_PROGRESS
     assert answered.paused_at is None
-    assert answered.resolve_by == asked.resolve_by + timedelta(days=2)
-    more = lc.provide_information(answered, OWNER, "再补充一点", LATER).ticket
+    assert asked.resolve_by == datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    assert answered.resolve_by == datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    more = lc.provide_information(answered, OWNER, "再补充一点", LATER, SLA).ticket
     assert (more.status, more.resolve_by) == (Status.IN_PROGRESS, answered.resolve_by)
+
+
+def test_a_weekend_of_waiting_costs_no_working_time() -> None:
+    friday_evening = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 18:00 in Xiamen
+    monday_morning = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00
+    asked = lc.ask_information(signed(), WU, "请提供营业执照", friday_evening).ticket
+    answered = lc.provide_information(asked, OWNER, "已上传", monday_morning, SLA).ticket
+    assert answered.resolve_by == asked.resolve_by
 
 
 def test_extension_approved_moves_the_deadline_and_rejected_does_not() -> None:
@@ -144,11 +157,12 @@ def test_extension_approved_moves_the_deadline_and_rejected_does_not() -> None:
         5,
     )
     with pytest.raises(NotAllowed):
-        lc.approve_extension(asked, WU, NOW)  # not the officer's own decision
-    approved = lc.approve_extension(asked, HEAD, NOW).ticket
+        lc.approve_extension(asked, WU, NOW, SLA)  # not the officer's own decision
+    approved = lc.approve_extension(asked, HEAD, NOW, SLA).ticket
+    # five working days after Monday 30 November 10:00 is Monday 7 December 10:00 (Xiamen)
     assert (approved.status, approved.resolve_by) == (
         Status.IN_PROGRESS,
-        working.resolve_by + timedelta(days=5),
+        datetime(2026, 12, 7, 2, 0, tzinfo=UTC),
     )
     rejected = lc.reject_extension(asked, HEAD, "时间足够", NOW).ticket
     assert (rejected.status, rejected.resolve_by) == (Status.IN_PROGRESS, working.resolve_by)

@@ -1,0 +1,175 @@
+"""The escalation ladder: what is due about a ticket's running clocks at a given moment.
+
+For each clock (sign for, first contact, resolve) still running:
+- 75% of its working time gone → a warning to whoever holds the ticket;
+- overdue → a reminder (催办) to them, repeated with backoff (after 2, 4, 8 … working hours);
+- overdue by a margin → formal supervision (督办) to the department head;
+- overdue further → onto the leadership's list (their digest).
+
+`plan` is pure: it says which nudges are due now and when something next becomes due, so the
+sweep only looks at a ticket again then. Each nudge has a key (ticket, clock, deadline, level,
+repeat); the ledger sends a key once. A moved deadline (extension, a wait for the enterprise) is
+a new round of nudges, since its key carries the deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import NamedTuple
+
+from bot.domain.sla import LimitKind
+from bot.domain.tickets import Status, Ticket
+from bot.domain.workcalendar import WorkingCalendar
+
+# Statuses in which the officer has nothing left to do against a deadline.
+_ANSWERED = frozenset({Status.REPLIED, Status.SURVEY, Status.CLOSED})
+
+
+class Level(StrEnum):
+    WARN = "warn"
+    REMIND = "remind"  # 催办
+    SUPERVISE = "supervise"  # 督办
+    LEADERSHIP = "leadership"  # reported to the leadership
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """When each rung is reached, in working time (bot.config turns days into working time)."""
+
+    warn_at: float = 0.75  # share of a limit gone
+    repeat_first: timedelta = timedelta(hours=2)
+    repeat_factor: float = 2.0
+    repeat_max: timedelta = timedelta(hours=15)
+    supervise_after: timedelta = timedelta(hours=7, minutes=30)
+    leadership_after: timedelta = timedelta(hours=22, minutes=30)
+
+    def repeat_number(self, overdue: timedelta) -> int:
+        """Which reminder is due after this much overdue working time: 0 at once, then one
+        more after each backoff step (steps grow by the factor up to the maximum)."""
+        number, passed, step = 0, timedelta(0), self.repeat_first
+        while passed + step <= overdue:
+            if step >= self.repeat_max:  # the rest are equal steps: count them at once
+                return number + 1 + int((overdue - passed - self.repeat_max) / self.repeat_max)
+            passed += step
+            number += 1
+            step = min(step * self.repeat_factor, self.repeat_max)
+        return number
+
+    def repeat_at(self, number: int) -> timedelta:
+        """The overdue working time at which reminder `number` is due."""
+        passed, step = timedelta(0), self.repeat_first
+        for done in range(number):
+            if step >= self.repeat_max:
+                return passed + self.repeat_max * (number - done)
+            passed += step
+            step = min(step * self.repeat_factor, self.repeat_max)
+        return passed
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """A limit still running on a ticket."""
+
+    kind: LimitKind
+    started_at: datetime
+    due_at: datetime
+
+
+class NudgeKey(NamedTuple):
+    """What the ledger records so that a nudge is sent once."""
+
+    ticket: int
+    kind: str
+    due_at: datetime
+    level: str
+    repeat: int
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    ticket: int
+    kind: LimitKind
+    due_at: datetime
+    level: Level
+    repeat: int
+    left: timedelta  # working time until the deadline; negative: overdue by that much
+
+    @property
+    def key(self) -> NudgeKey:
+        return NudgeKey(self.ticket, self.kind.value, self.due_at, self.level.value, self.repeat)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    nudges: tuple[Nudge, ...]
+    next_check: datetime | None  # None: nothing can fall due until the ticket changes
+
+
+def running_clocks(ticket: Ticket) -> list[Clock]:
+    """The limits that still bind the ticket. None once it is answered; the resolve clock stands
+    while the ticket waits for the enterprise (the deadline moves on when it answers)."""
+    if ticket.status in _ANSWERED:
+        return []
+    clocks = []
+    if ticket.signed_at is None:
+        clocks.append(Clock(LimitKind.SIGN, ticket.created_at, ticket.sign_by or ticket.respond_by))
+    if ticket.first_contact_at is None:
+        clocks.append(Clock(LimitKind.CONTACT, ticket.created_at, ticket.respond_by))
+    if ticket.paused_at is None:
+        clocks.append(Clock(LimitKind.RESOLVE, ticket.created_at, ticket.resolve_by))
+    return clocks
+
+
+def plan(ticket: Ticket, now: datetime, calendar: WorkingCalendar, ladder: Ladder) -> Plan:
+    assert ticket.number is not None
+    nudges: list[Nudge] = []
+    checks: list[datetime] = []
+    for clock in running_clocks(ticket):
+        found, next_check = _plan_clock(ticket.number, clock, now, calendar, ladder)
+        nudges += found
+        checks.append(next_check)
+    return Plan(tuple(nudges), min(checks) if checks else None)
+
+
+def most_pressing(
+    ticket: Ticket, now: datetime, calendar: WorkingCalendar, kinds: tuple[LimitKind, ...] = tuple(LimitKind)
+) -> tuple[Clock, timedelta] | None:
+    """The running clock (of those kinds) with the least working time left, and that time
+    (negative: overdue)."""
+    clocks = [clock for clock in running_clocks(ticket) if clock.kind in kinds]
+    if not clocks:
+        return None
+    lefts = [(calendar.remaining(now, clock.due_at), clock) for clock in clocks]
+    left, clock = min(lefts, key=lambda pair: (pair[0], pair[1].due_at))
+    return clock, left
+
+
+def _plan_clock(
+    number: int, clock: Clock, now: datetime, calendar: WorkingCalendar, ladder: Ladder
+) -> tuple[list[Nudge], datetime]:
+    def nudge(level: Level, repeat: int, left: timedelta) -> Nudge:
+        return Nudge(number, clock.kind, clock.due_at, level, repeat, left)
+
+    if now < clock.due_at:
+        total = calendar.working_time_between(clock.started_at, clock.due_at)
+        elapsed = calendar.working_time_between(clock.started_at, now)
+        threshold = total * ladder.warn_at
+        if elapsed >= threshold:
+            return [nudge(Level.WARN, 0, total - elapsed)], clock.due_at
+        return [], calendar.add_working_time(now, threshold - elapsed)
+
+    overdue = calendar.working_time_between(clock.due_at, now)
+    repeat = ladder.repeat_number(overdue)
+    found = [nudge(Level.REMIND, repeat, -overdue)]
+    upcoming = [ladder.repeat_at(repeat + 1)]
+    for level, after in (
+        (Level.SUPERVISE, ladder.supervise_after),
+        (Level.LEADERSHIP, ladder.leadership_after),
+    ):
+        if overdue >= after:
+            found.append(nudge(level, 0, -overdue))
+        else:
+            upcoming.append(after)
+    return found, calendar.add_working_time(clock.due_at, min(upcoming))

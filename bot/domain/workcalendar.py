@@ -1,0 +1,183 @@
+"""The working calendar: which moments count towards a time limit.
+
+Working time is counted on the office clock (the configured time zone): the business-hour periods
+of every working day. A working day is a configured weekday that is not a public holiday, or a
+make-up workday (调休上班) even if it falls on a weekend. The holiday and make-up-workday sets are
+given to the calendar (bot/holiday_calendar.py builds them from the `holidays` package and the
+config), so this module stays pure and every rule here is testable with plain dates.
+
+Counting between two moments is arithmetic (weeks, then the holidays and make-up days in range
+found by bisection), because the reminder sweep asks it for thousands of tickets at a time.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAY_SECONDS = 86_400
+# How far ahead a deadline may be searched before the calendar is called broken (no working day
+# for ten years means every day was configured as a holiday).
+_SEARCH_LIMIT_DAYS = 3_660
+
+
+def _seconds(moment: time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    # Business hours of a working day, in order, e.g. 09:00-12:00 and 13:30-18:00 (lunch excluded).
+    periods: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13, 30), time(18)))
+    weekdays: frozenset[int] = frozenset(range(5))  # Monday = 0
+    holidays: frozenset[date] = frozenset()  # days off, whatever the weekday
+    workdays: frozenset[date] = frozenset()  # make-up workdays: working, whatever the weekday
+
+    _spans: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    _day_seconds: int = field(init=False, repr=False, compare=False)
+    _lost: tuple[int, ...] = field(init=False, repr=False, compare=False)  # holidays on weekdays
+    _gained: tuple[int, ...] = field(init=False, repr=False, compare=False)  # workdays on days off
+
+    def __post_init__(self) -> None:
+        spans = tuple((_seconds(start), _seconds(end)) for start, end in self.periods)
+        if not spans:
+            raise ValueError("business hours: at least one period is needed")
+        previous_end = -1
+        for start, end in spans:
+            if not start < end:
+                raise ValueError("business hours: each period must end after it starts")
+            if start < previous_end:
+                raise ValueError("business hours: periods must be in order and must not overlap")
+            previous_end = end
+        if not self.weekdays and not self.workdays:
+            raise ValueError("working days: at least one weekday must be a working day")
+        if not self.weekdays <= set(range(7)):
+            raise ValueError("working days: weekdays are numbered 0 (Monday) to 6 (Sunday)")
+        both = self.holidays & self.workdays
+        if both:
+            raise ValueError(f"{min(both)} is both a holiday and a make-up workday")
+        object.__setattr__(self, "_spans", spans)
+        object.__setattr__(self, "_day_seconds", sum(end - start for start, end in spans))
+        lost = sorted(d.toordinal() for d in self.holidays if d.weekday() in self.weekdays)
+        gained = sorted(d.toordinal() for d in self.workdays if d.weekday() not in self.weekdays)
+        object.__setattr__(self, "_lost", tuple(lost))
+        object.__setattr__(self, "_gained", tuple(gained))
+
+    # --- days ----------------------------------------------------------------------------------
+
+    @property
+    def day_length(self) -> timedelta:
+        """The working time of one working day."""
+        return timedelta(seconds=self._day_seconds)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() in self.weekdays and day not in self.holidays
+
+    def working_days_between(self, first: date, end: date) -> int:
+        """Working days in [first, end): weeks by arithmetic, holidays and make-up days by bisection."""
+        if end <= first:
+            return 0
+        span = (end - first).days
+        weeks, rest = divmod(span, 7)
+        count = weeks * len(self.weekdays)
+        start_weekday = first.weekday()
+        count += sum(1 for i in range(rest) if (start_weekday + i) % 7 in self.weekdays)
+        low, high = first.toordinal(), end.toordinal()
+        count -= bisect_left(self._lost, high) - bisect_left(self._lost, low)
+        count += bisect_left(self._gained, high) - bisect_left(self._gained, low)
+        return count
+
+    # --- moments -------------------------------------------------------------------------------
+
+    def is_working_time(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.timezone)
+        if not self.is_working_day(local.date()):
+            return False
+        second = _second_of_day(local)
+        return any(start <= second < end for start, end in self._spans)
+
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """The moment itself during business hours, else the next period's start."""
+        local = moment.astimezone(self.timezone)
+        day, second = local.date(), _second_of_day(local)
+        for _ in range(_SEARCH_LIMIT_DAYS):
+            if self.is_working_day(day):
+                for start, end in self._spans:
+                    if second < end:
+                        return moment if second >= start else self._at(day, start, moment)
+            day, second = day + timedelta(days=1), 0.0
+        raise ValueError("the working calendar has no working day in the next ten years")
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time from start to end; negative when end is before start (time overdue)."""
+        if end < start:
+            return -self.working_time_between(end, start)
+        a, b = start.astimezone(self.timezone), end.astimezone(self.timezone)
+        day_a, day_b = a.date(), b.date()
+        second_a, second_b = _second_of_day(a), _second_of_day(b)
+        if day_a == day_b:
+            seconds = self._within(day_a, second_a, second_b)
+        else:
+            seconds = (
+                self._within(day_a, second_a, DAY_SECONDS)
+                + self.working_days_between(day_a + timedelta(days=1), day_b) * self._day_seconds
+                + self._within(day_b, 0.0, second_b)
+            )
+        return timedelta(seconds=seconds)
+
+    def add_working_time(self, moment: datetime, amount: timedelta) -> datetime:
+        """The moment when `amount` of working time has passed since `moment` (a deadline after N
+        working hours). A deadline that uses up a period exactly is that period's end (18:00,
+        not 09:00 the next working day: the same working moment, said the way people say it)."""
+        remaining = amount.total_seconds()
+        if remaining <= 0:
+            return moment
+        local = moment.astimezone(self.timezone)
+        day, second = local.date(), _second_of_day(local)
+        for _ in range(_SEARCH_LIMIT_DAYS):
+            if self.is_working_day(day):
+                if second == 0.0 and remaining > self._day_seconds:
+                    remaining -= self._day_seconds  # a whole working day
+                else:
+                    for start, end in self._spans:
+                        begin = max(float(start), second)
+                        if begin >= end:
+                            continue
+                        available = end - begin
+                        if remaining <= available:
+                            return self._at(day, begin + remaining, moment)
+                        remaining -= available
+            day, second = day + timedelta(days=1), 0.0
+        raise ValueError("the working calendar has no working day in the next ten years")
+
+    def add_working_days(self, moment: datetime, days: int) -> datetime:
+        """A deadline N working days on: N whole working days of working time, so a ticket opened
+        at 10:00 is due at 10:00 N working days later, and one opened at night by the end of the
+        Nth working day."""
+        return self.add_working_time(moment, self.day_length * days)
+
+    def remaining(self, now: datetime, due: datetime) -> timedelta:
+        """Working time left until the deadline; negative: how much working time it is overdue."""
+        return self.working_time_between(now, due)
+
+    # --- machinery -----------------------------------------------------------------------------
+
+    def _within(self, day: date, first: float, last: float) -> float:
+        """Working seconds of one day between two seconds of that day."""
+        if last <= first or not self.is_working_day(day):
+            return 0.0
+        return sum(max(0.0, min(end, last) - max(start, first)) for start, end in self._spans)
+
+    def _at(self, day: date, second: float, like: datetime) -> datetime:
+        """A second of a local day as an aware datetime in the zone the question was asked in."""
+        local = datetime.combine(day, time(), tzinfo=self.timezone) + timedelta(seconds=second)
+        return local.astimezone(like.tzinfo)
+
+
+def _second_of_day(local: datetime) -> float:
+    return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1_000_000

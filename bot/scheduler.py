@@ -1,0 +1,72 @@
+"""The scheduler inside `xiaoer run`: APScheduler's AsyncIOScheduler with its in-memory job store.
+
+It holds no state of its own (the database does) and its jobs only call handlers and hand what
+they return to the channel: the reminder sweep every few minutes, the morning digests, and the
+closing of surveys left unanswered. Several instances may run it: the handlers claim their work
+in the database, so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import RemindersConfig
+from bot.domain.messages import Reply
+from handlers import reminders, survey
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Sequence[Reply]], Awaitable[None]]
+
+
+async def sweep_job(deps: Deps, deliver: Deliver) -> None:
+    result = await reminders.sweep(deps)
+    if result.replies:
+        log.info("sweep: %d nudge(s) over %d ticket(s)", len(result.replies), result.looked_at)
+        await deliver(result.replies)
+
+
+async def digest_job(deps: Deps, deliver: Deliver) -> None:
+    replies = await reminders.daily_digest(deps)
+    if replies:
+        await deliver(replies)
+
+
+async def close_surveys_job(deps: Deps, deliver: Deliver) -> None:
+    _closed, notices = await survey.close_unanswered(deps)
+    if notices:
+        await deliver(notices)
+
+
+def build_scheduler(deps: Deps, config: RemindersConfig, deliver: Deliver) -> Any:
+    """The scheduler with its jobs, not yet started (start it inside the running event loop)."""
+    zone = deps.sla.calendar.timezone
+    # A job that missed its time (the machine slept) runs once, late, rather than several times.
+    scheduler = AsyncIOScheduler(
+        timezone=zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+    )
+    scheduler.add_job(
+        sweep_job,
+        IntervalTrigger(minutes=config.sweep_minutes, timezone=zone),
+        args=(deps, deliver),
+        id="sweep",
+    )
+    morning = config.digest_time()
+    # Every day at that time; the handler itself skips days that are not working days.
+    scheduler.add_job(
+        digest_job,
+        CronTrigger(hour=morning.hour, minute=morning.minute, timezone=zone),
+        args=(deps, deliver),
+        id="digest",
+    )
+    scheduler.add_job(
+        close_surveys_job, IntervalTrigger(hours=1, timezone=zone), args=(deps, deliver), id="close_surveys"
+    )
+    return scheduler

@@ -1,0 +1,230 @@
+"""Reminders: the sweep over tickets' running limits, and the morning digests.
+
+The sweep runs every few minutes (bot.scheduler) and only in working hours: a limit that passes
+at night is nudged about the next working morning. It reads only the tickets whose check time
+has come (an index on it), works out what is due with the escalation ladder, claims each nudge in
+the ledger — so two instances running the same sweep send it once — and returns the messages:
+warnings and reminders (催办) to whoever holds the ticket, supervision (督办) to the head of the
+department; tickets overdue further are put on the leadership's list for their digest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.domain.escalation import Clock, Level, Nudge, most_pressing, plan
+from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
+from bot.domain.org import Officer
+from bot.domain.tickets import Ticket
+from bot.i18n import t
+from handlers import render
+from handlers.deps import Deps
+
+PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
+
+
+@dataclass
+class SweepResult:
+    replies: list[Reply] = field(default_factory=list)
+    reported: list[int] = field(default_factory=list)  # tickets put on the leadership's list now
+    looked_at: int = 0
+    held_until: datetime | None = None  # outside working hours: nothing is sent before then
+
+
+async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
+    """One pass over the tickets due a look. A dry run says what would be sent and changes
+    nothing: no claims, no check times moved."""
+    now = now or deps.clock()
+    calendar = deps.sla.calendar
+    if not calendar.is_working_time(now):
+        return SweepResult(held_until=calendar.next_working_moment(now))
+    result = SweepResult()
+    after: tuple[datetime, int] | None = None
+    while True:
+        async with deps.storage() as uow:
+            due = await uow.reminders.due(now, after, PAGE)
+            plans = [(ticket, plan(ticket, now, calendar, deps.ladder)) for ticket, _ in due]
+            keys = [nudge.key for _, p in plans for nudge in p.nudges]
+            if dry_run:
+                fresh = set(keys) - await uow.reminders.claimed(keys)
+            else:
+                fresh = await uow.reminders.claim(keys, now)
+                await uow.reminders.reschedule([(ticket, p.next_check) for ticket, p in plans])
+                await uow.commit()
+        result.looked_at += len(due)
+        for ticket, p in plans:
+            nudges = [nudge for nudge in p.nudges if nudge.key in fresh]
+            result.replies += _messages(ticket, nudges, deps)
+            if any(nudge.level is Level.LEADERSHIP for nudge in nudges):
+                result.reported.append(ticket.number or 0)
+        if len(due) < PAGE:
+            return result
+        last_ticket, last_check = due[-1]
+        after = (last_check, last_ticket.number or 0)
+
+
+def _messages(ticket: Ticket, nudges: list[Nudge], deps: Deps) -> list[Reply]:
+    """One message per recipient about the ticket, a line per nudge."""
+    lines: dict[Recipient, list[str]] = {}
+    for nudge in nudges:
+        recipient = _recipient(ticket, nudge.level, deps)
+        if recipient is None:
+            continue
+        lang = _lang(recipient, deps)
+        lines.setdefault(recipient, []).append(_line(ticket, nudge, lang, deps, recipient))
+    return [Reply("\n".join(text), to=to, ticket=ticket.number) for to, text in lines.items()]
+
+
+def _recipient(ticket: Ticket, level: Level, deps: Deps) -> Recipient | None:
+    if level is Level.LEADERSHIP:
+        return None  # reported in the leadership digest, not one by one
+    department = deps.directory.departments.get(ticket.department_id or "")
+    if level is Level.SUPERVISE and department is not None and department.head_officer_id:
+        return ToOfficer(department.head_officer_id)
+    if level is not Level.SUPERVISE and ticket.assignee_id is not None:
+        return ToOfficer(ticket.assignee_id)
+    return ToDepartment(department.id) if department is not None else None
+
+
+def _lang(recipient: Recipient, deps: Deps) -> str:
+    if isinstance(recipient, ToOfficer):
+        officer = deps.directory.officers.get(recipient.officer_id)
+        return officer.lang if officer is not None else deps.default_lang
+    if isinstance(recipient, ToDepartment):
+        return deps.directory.group_lang(recipient.department_id)
+    return deps.default_lang
+
+
+def _line(ticket: Ticket, nudge: Nudge, lang: str, deps: Deps, recipient: Recipient) -> str:
+    clock = Clock(nudge.kind, ticket.created_at, nudge.due_at)
+    common = {
+        "ref": ticket.ref,
+        "excerpt": _excerpt(ticket, for_group=isinstance(recipient, ToDepartment)),
+        "limit": render.limit_name(clock, lang),
+        "due": render.when(nudge.due_at, lang, deps),
+    }
+    overdue = render.working_duration(-nudge.left, lang, deps)
+    if nudge.level is Level.WARN:
+        return t(lang, "reminder.warn", state=render.time_state(nudge.left, lang, deps), **common)
+    if nudge.level is Level.REMIND and nudge.repeat == 0:
+        return t(lang, "reminder.remind", duration=overdue, **common)
+    if nudge.level is Level.REMIND:
+        return t(lang, "reminder.remind_again", count=nudge.repeat + 1, duration=overdue, **common)
+    handler = render.officer_name(ticket.assignee_id, lang, deps.directory)
+    return t(lang, "reminder.supervise", handler=handler, duration=overdue, **common)
+
+
+def _excerpt(ticket: Ticket, *, for_group: bool) -> str:
+    if ticket.confidential:
+        return "🔒"
+    return render.excerpt(render.mask_phones(ticket.text) if for_group else ticket.text)
+
+
+# --- the morning digests ------------------------------------------------------------------------
+
+
+async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool = False) -> list[Reply]:
+    """Each working morning: every officer's open tickets, the most pressing first; and for the
+    leadership, the tickets overdue past the last rung. Each digest goes out once a day, however
+    many instances run the job."""
+    now = now or deps.clock()
+    calendar = deps.sla.calendar
+    day = now.astimezone(calendar.timezone).date()
+    if not calendar.is_working_day(day):
+        return []
+    replies: list[Reply] = []
+    for officer in deps.directory.officers.values():
+        async with deps.storage() as uow:
+            tickets = await uow.tickets.queue(officer.id, officer.department_id)
+            text = _officer_digest(officer, tickets, now, deps)
+            if text is None or not (
+                dry_run or await uow.reminders.claim_digest("officer", officer.id, day, now)
+            ):
+                continue
+            await uow.commit()
+        replies.append(Reply(text, to=ToOfficer(officer.id)))
+    if not deps.leaders:
+        return replies
+    async with deps.storage() as uow:
+        reported = await uow.reminders.reported()
+    for leader_id in deps.leaders:
+        leader = deps.directory.officers.get(leader_id)
+        if leader is None:
+            continue
+        text = _leaders_digest(reported, leader.lang, now, deps)
+        if text is None:
+            continue
+        async with deps.storage() as uow:
+            if not (dry_run or await uow.reminders.claim_digest("leaders", leader.id, day, now)):
+                continue
+            await uow.commit()
+        replies.append(Reply(text, to=ToOfficer(leader.id)))
+    return replies
+
+
+def _officer_digest(officer: Officer, tickets: list[Ticket], now: datetime, deps: Deps) -> str | None:
+    lang = officer.lang
+    ranked: list[tuple[timedelta, int, str]] = []
+    for ticket in tickets:
+        urgent = t(lang, "ticket.urgent_mark") if ticket.urgent else ""
+        excerpt = _excerpt(ticket, for_group=False)
+        pressing = most_pressing(ticket, now, deps.sla.calendar)
+        if pressing is not None:
+            clock, left = pressing
+            line = t(
+                lang,
+                "reminder.digest_line",
+                ref=ticket.ref,
+                urgent=urgent,
+                limit=render.limit_name(clock, lang),
+                state=render.time_state(left, lang, deps),
+                excerpt=excerpt,
+            )
+            ranked.append((left, ticket.number or 0, line))
+        elif ticket.paused_at is not None:  # waiting for the enterprise: listed last
+            line = t(
+                lang,
+                "reminder.digest_paused_line",
+                ref=ticket.ref,
+                urgent=urgent,
+                state=t(lang, "reminder.paused"),
+                excerpt=excerpt,
+            )
+            ranked.append((timedelta.max, ticket.number or 0, line))
+    if not ranked:
+        return None
+    lines = [line for _, _, line in sorted(ranked)]
+    return t(lang, "reminder.digest", name=officer.name, count=len(lines), lines="\n".join(lines))
+
+
+def _leaders_digest(tickets: list[Ticket], lang: str, now: datetime, deps: Deps) -> str | None:
+    """The reported tickets still overdue past the last rung (an extension may have saved some)."""
+    lines: list[tuple[timedelta, str]] = []
+    for ticket in tickets:
+        current = plan(ticket, now, deps.sla.calendar, deps.ladder)
+        worst = [n for n in current.nudges if n.level is Level.LEADERSHIP]
+        if not worst:
+            continue
+        nudge = min(worst, key=lambda n: n.left)
+        clock = Clock(nudge.kind, ticket.created_at, nudge.due_at)
+        handler = render.officer_name(ticket.assignee_id, lang, deps.directory)
+        department = render.department_name(ticket.department_id, lang, deps.directory)
+        lines.append(
+            (
+                nudge.left,
+                t(
+                    lang,
+                    "reminder.leaders_line",
+                    ref=ticket.ref,
+                    handler=f"{department} · {handler}",
+                    limit=render.limit_name(clock, lang),
+                    duration=render.working_duration(-nudge.left, lang, deps),
+                    excerpt=_excerpt(ticket, for_group=False),
+                ),
+            )
+        )
+    if not lines:
+        return None
+    ordered = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
+    return t(lang, "reminder.leaders", count=len(ordered), lines="\n".join(ordered))

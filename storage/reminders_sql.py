@@ -1,0 +1,203 @@
+"""The reminder sweep's queries on SQL: due tickets by the partial index on their check time, and
+the nudge ledger, claimed with INSERT … ON CONFLICT DO NOTHING RETURNING (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    literal,
+    literal_column,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from bot.domain.escalation import Level, NudgeKey
+from bot.domain.tickets import Status, Ticket
+from storage.mapping import ticket_from_row
+from storage.tables import NudgeRow, TicketRow, UtcDateTime
+
+TICKETS: Table = SQLModel.metadata.tables[TicketRow.__tablename__]
+NUDGES: Table = SQLModel.metadata.tables[NudgeRow.__tablename__]
+_DIGEST = "digest"
+_CLOSED: ColumnElement[str] = literal_column(f"'{Status.CLOSED.value}'")
+_LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")
+
+
+# A ticket changed since the sweep read it (another version) keeps the check its change asked for.
+_RESCHEDULE_PG = text(
+    """
+    UPDATE tickets SET next_check_at = page.check_at
+    FROM unnest(CAST(:numbers AS integer[]), CAST(:versions AS integer[]), CAST(:checks AS timestamptz[]))
+        AS page(number, read_version, check_at)
+    WHERE tickets.id = page.number AND tickets.version = page.read_version
+    """
+)
+
+
+# ON CONFLICT DO NOTHING: a key another instance inserted first (or is inserting: PostgreSQL waits
+# for its transaction) is skipped and not returned; only the keys returned are ours to send.
+_CLAIM_PG = text(
+    """
+    INSERT INTO nudges (ticket_number, kind, due_at, level, repeat, recipient, claimed_at)
+    SELECT claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat, '', :at
+    FROM unnest(
+        CAST(:tickets AS integer[]), CAST(:kinds AS varchar[]), CAST(:dues AS timestamptz[]),
+        CAST(:levels AS varchar[]), CAST(:repeats AS integer[])
+    ) WITH ORDINALITY AS claim(ticket, kind, due_at, level, repeat, position)
+    ORDER BY claim.position
+    ON CONFLICT DO NOTHING
+    RETURNING ticket_number, kind, due_at, level, repeat
+    """
+).columns(due_at=UtcDateTime())
+
+
+def due_statement(now: datetime, after: tuple[datetime, int] | None, limit: int) -> Select[Any]:
+    """Open tickets whose check time has come, a page at a time (benchmarks/sweep.py EXPLAINs it)."""
+    t = TICKETS.c
+    # `status <> 'closed'` as written in the partial index, and as a literal, not a parameter: a
+    # prepared statement's generic plan can use the index only if the predicate is in the text.
+    statement = select(TICKETS).where(t.status != _CLOSED, t.next_check_at <= now)
+    if after is not None:
+        checked_at, number = after
+        later = tuple_(literal(checked_at, t.next_check_at.type), literal(number, t.id.type))
+        statement = statement.where(tuple_(t.next_check_at, t.id) > later)
+    return statement.order_by(t.next_check_at, t.id).limit(limit)
+
+
+class SqlReminders:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def due(
+        self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
+    ) -> list[tuple[Ticket, datetime]]:
+        rows = (await self._s.execute(due_statement(now, after, limit))).all()
+        # Core rows, not ORM objects: the sweep reads thousands at a time.
+        return [(ticket_from_row(cast(TicketRow, row)), row.next_check_at) for row in rows]
+
+    async def reschedule(self, checks: Sequence[tuple[Ticket, datetime | None]]) -> None:
+        if not checks:
+            return
+        ordered = sorted(checks, key=lambda pair: pair[0].number or 0)
+        if self._dialect() == "postgresql":
+            # One statement for the whole page: the new check times ride in as arrays.
+            await self._s.execute(
+                _RESCHEDULE_PG,
+                {
+                    "numbers": [ticket.number for ticket, _ in ordered],
+                    "versions": [ticket.version for ticket, _ in ordered],
+                    "checks": [at for _, at in ordered],
+                },
+            )
+            return
+        t = TICKETS.c
+        statement = (
+            update(TICKETS)
+            .where(t.id == bindparam("number"), t.version == bindparam("read_version"))
+            .values(next_check_at=bindparam("check_at"))
+        )
+        params = [
+            {"number": ticket.number, "read_version": ticket.version, "check_at": at}
+            for ticket, at in ordered
+        ]
+        await self._s.execute(statement, params)
+
+    async def claim(self, keys: Sequence[NudgeKey], at: datetime) -> set[NudgeKey]:
+        if not keys:
+            return set()
+        # One order for every instance: concurrent claims wait on each other, never in a cycle.
+        ordered = sorted(set(keys))
+        if self._dialect() == "postgresql":
+            # The whole page in one statement, its keys riding in as arrays.
+            result = await self._s.execute(
+                _CLAIM_PG,
+                {
+                    "tickets": [key.ticket for key in ordered],
+                    "kinds": [key.kind for key in ordered],
+                    "dues": [key.due_at for key in ordered],
+                    "levels": [key.level for key in ordered],
+                    "repeats": [key.repeat for key in ordered],
+                    "at": at,
+                },
+            )
+            return {NudgeKey(*row) for row in result.all()}
+        rows = [
+            {
+                "ticket_number": key.ticket,
+                "kind": key.kind,
+                "due_at": key.due_at,
+                "level": key.level,
+                "repeat": key.repeat,
+                "recipient": "",
+                "claimed_at": at,
+            }
+            for key in ordered
+        ]
+        n = NUDGES.c
+        statement = (
+            sqlite.insert(NUDGES)
+            .on_conflict_do_nothing()
+            .returning(n.ticket_number, n.kind, n.due_at, n.level, n.repeat)
+        )
+        # Executed with many rows, SQLAlchemy batches them into multi-row INSERTs ("insertmanyvalues")
+        # from one compiled statement; the rows that conflict return nothing.
+        result = await self._s.execute(statement, rows)
+        return {NudgeKey(*row) for row in result.all()}
+
+    async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        n = NUDGES.c
+        statement = select(n.ticket_number, n.kind, n.due_at, n.level, n.repeat).where(
+            n.ticket_number.in_(sorted({key.ticket for key in wanted})), n.recipient == ""
+        )
+        found = {NudgeKey(*row) for row in (await self._s.execute(statement)).all()}
+        return found & wanted
+
+    async def reported(self, limit: int = 200) -> list[Ticket]:
+        t, n = TICKETS.c, NUDGES.c
+        statement = (
+            select(TICKETS)
+            .where(
+                t.status != _CLOSED,
+                # the literal matches the partial index's predicate
+                t.id.in_(select(n.ticket_number).where(n.level == _LEADERSHIP)),
+            )
+            .order_by(t.id)
+            .limit(limit)
+        )
+        rows = (await self._s.execute(statement)).all()
+        return [ticket_from_row(cast(TicketRow, row)) for row in rows]
+
+    async def claim_digest(self, kind: str, recipient: str, day: date, at: datetime) -> bool:
+        row = {
+            "ticket_number": 0,
+            "kind": kind,
+            "due_at": datetime.combine(day, time(), tzinfo=UTC),
+            "level": _DIGEST,
+            "repeat": 0,
+            "recipient": recipient,
+            "claimed_at": at,
+        }
+        statement = self._insert().values(row).on_conflict_do_nothing().returning(NUDGES.c.id)
+        return (await self._s.execute(statement)).first() is not None
+
+    def _insert(self) -> Any:
+        """The dialect's INSERT, which knows ON CONFLICT (both spell it the same)."""
+        return postgresql.insert(NUDGES) if self._dialect() == "postgresql" else sqlite.insert(NUDGES)
+
+    def _dialect(self) -> str:
+        return self._s.get_bind().dialect.name

@@ -1,0 +1,102 @@
+"""Two instances of Xiaoer sweep the same overdue tickets at the same time on PostgreSQL: every
+nudge is sent exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.config import Settings
+from bot.domain.messages import ToOfficer
+from bot.domain.tickets import Status
+from handlers import reminders
+from handlers.deps import Deps
+from storage import migrate
+from storage.sql import SqlStorage
+from tests import builders
+from tests.conftest import NOW, postgres_engine
+from tests.fakes import FakeNlu
+
+TICKETS = 40
+XIAMEN = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+async def schema(postgres_url: str) -> AsyncIterator[str]:
+    name = f"xiaoer_sweep_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(postgres_url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    try:
+        yield name
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        await admin.dispose()
+
+
+def _instance(storage: SqlStorage, settings: Settings) -> Deps:
+    sla = settings.sla_policy()
+    return Deps(
+        storage=storage,
+        directory=settings.directory(),
+        nlu=FakeNlu(),
+        sla=sla,
+        ladder=settings.ladder(sla.calendar),
+        leaders=settings.reminders.leaders,
+    )
+
+
+@pytest.mark.postgres
+async def test_two_sweeps_at_once_send_each_nudge_once(
+    postgres_url: str, schema: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminders, "PAGE", 5)  # many small transactions, so the two interleave
+    engines = [postgres_engine(postgres_url, schema) for _ in range(2)]
+    try:
+        await migrate.upgrade(engines[0])
+        first, second = (SqlStorage(engine) for engine in engines)
+        # due Friday 20 November 10:00; on Monday 23rd at 10:00 (NOW) they are one working day
+        # late: the third reminder to the officer, and supervision to the head of department
+        due = datetime(2026, 11, 20, 10, 0, tzinfo=XIAMEN)
+        async with first() as uow:
+            await uow.enterprises.add(builders.enterprise("acme"))
+            contact = await uow.contacts.add(builders.contact("acme"))
+            assert contact.id is not None
+            for _ in range(TICKETS):
+                ticket = builders.ticket(
+                    contact.id,
+                    at=datetime(2026, 11, 19, 10, 0, tzinfo=XIAMEN),
+                    status=Status.IN_PROGRESS,
+                    department_id="industry_it",
+                    assignee_id="wang_lei",
+                    signed_at=due,
+                    first_contact_at=due,
+                    resolve_by=due,
+                )
+                await uow.tickets.add(ticket)
+            await uow.commit()
+
+        results = await asyncio.gather(
+            reminders.sweep(_instance(first, settings), NOW),
+            reminders.sweep(_instance(second, settings), NOW),
+        )
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+    replies = [reply for result in results for reply in result.replies]
+    sent = Counter((reply.to, reply.ticket) for reply in replies)
+    assert len(sent) == 2 * TICKETS
+    assert set(sent.values()) == {1}
+    assert {to for to, _ in sent} == {ToOfficer("wang_lei"), ToOfficer("zheng_yu")}
+    assert all("第3次催办" in r.text for r in replies if r.to == ToOfficer("wang_lei"))
+    assert sum(result.looked_at for result in results) >= TICKETS

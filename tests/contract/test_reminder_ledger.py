@@ -1,0 +1,160 @@
+"""The reminder sweep's storage contract, on memory, SQLite and PostgreSQL: tickets due a look
+(paged in order, moved on by the sweep, brought back by any change), and the nudge ledger that
+lets exactly one of several instances send each nudge."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import date, timedelta
+
+from bot.domain.escalation import NudgeKey
+from bot.domain.tickets import Status, Ticket
+from storage.protocols import UnitOfWorkFactory
+from tests import builders
+from tests.conftest import NOW
+
+MINUTE = timedelta(minutes=1)
+
+
+async def _tickets(
+    storage: UnitOfWorkFactory, *changed_minutes_ago: int, status: Status = Status.DISPATCHED
+) -> list[Ticket]:
+    async with storage() as uow:
+        if await uow.enterprises.get("acme") is None:
+            await uow.enterprises.add(builders.enterprise("acme"))
+        contact = await uow.contacts.add(
+            builders.contact("acme", external_id=f"u{len(changed_minutes_ago)}{status}")
+        )
+        assert contact.id is not None
+        added = []
+        for minutes in changed_minutes_ago:
+            at = NOW - minutes * MINUTE
+            added.append(await uow.tickets.add(builders.ticket(contact.id, at=at, status=status)))
+        await uow.commit()
+    return added
+
+
+def _key(ticket: Ticket, level: str = "remind", repeat: int = 0) -> NudgeKey:
+    assert ticket.number is not None
+    return NudgeKey(ticket.number, "resolve", ticket.resolve_by, level, repeat)
+
+
+async def test_open_tickets_are_due_in_order_of_their_check_time_and_paged(
+    storage: UnitOfWorkFactory,
+) -> None:
+    first, second, third = await _tickets(storage, 30, 20, 10)
+    await _tickets(storage, 40, status=Status.CLOSED)
+    async with storage() as uow:
+        assert [(t.number, at) for t, at in await uow.reminders.due(NOW)] == [
+            (first.number, first.updated_at),
+            (second.number, second.updated_at),
+            (third.number, third.updated_at),
+        ]
+        assert [t.number for t, _ in await uow.reminders.due(NOW - 15 * MINUTE)] == [
+            first.number,
+            second.number,
+        ]
+        page = await uow.reminders.due(NOW, limit=2)
+        last_ticket, last_at = page[-1]
+        assert last_ticket.number is not None
+        rest = await uow.reminders.due(NOW, after=(last_at, last_ticket.number), limit=2)
+        assert [t.number for t, _ in rest] == [third.number]
+    assert await _read_back(storage, first) == first
+
+
+async def test_the_sweep_moves_a_check_on_and_a_change_brings_it_back(storage: UnitOfWorkFactory) -> None:
+    soon, never = await _tickets(storage, 30, 20)
+    async with storage() as uow:
+        await uow.reminders.reschedule([(soon, NOW + 60 * MINUTE), (never, None)])
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.reminders.due(NOW) == []
+        assert [t.number for t, _ in await uow.reminders.due(NOW + 60 * MINUTE)] == [soon.number]
+        changed = await uow.tickets.update(replace(never, status=Status.SIGNED, updated_at=NOW))
+        await uow.commit()
+    async with storage() as uow:
+        assert [(t.number, t.status) for t, _ in await uow.reminders.due(NOW)] == [
+            (never.number, Status.SIGNED)
+        ]
+        # a sweep that read the ticket before that change does not hide it again
+        await uow.reminders.reschedule([(never, None)])
+        await uow.commit()
+    async with storage() as uow:
+        assert [(t.number, at) for t, at in await uow.reminders.due(NOW)] == [(changed.number, NOW)]
+
+
+async def test_a_nudge_is_claimed_once(storage: UnitOfWorkFactory) -> None:
+    [ticket] = await _tickets(storage, 5)
+    remind, again = _key(ticket), _key(ticket, repeat=1)
+    async with storage() as uow:
+        assert await uow.reminders.claim([remind], NOW) == {remind}
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.reminders.claimed([remind, again]) == {remind}
+        assert await uow.reminders.claim([remind, again], NOW) == {again}
+        await uow.commit()
+    moved = NudgeKey(remind.ticket, remind.kind, remind.due_at + timedelta(days=3), remind.level, 0)
+    async with storage() as uow:
+        assert await uow.reminders.claim([moved], NOW) == {moved}  # a moved deadline: a new round
+
+
+async def test_a_claim_not_committed_is_released(storage: UnitOfWorkFactory) -> None:
+    [ticket] = await _tickets(storage, 5)
+    async with storage() as uow:
+        assert await uow.reminders.claim([_key(ticket)], NOW) == {_key(ticket)}
+    async with storage() as uow:
+        assert await uow.reminders.claimed([_key(ticket)]) == set()
+        assert await uow.reminders.claim([_key(ticket)], NOW) == {_key(ticket)}
+
+
+async def test_concurrent_claims_share_out_the_nudges(storage: UnitOfWorkFactory) -> None:
+    tickets = await _tickets(storage, 5, 4, 3, 2, 1)
+    keys = [_key(t, repeat=r) for t in tickets for r in range(3)]
+
+    async def claim(order: list[NudgeKey]) -> set[NudgeKey]:
+        async with storage() as uow:
+            won = await uow.reminders.claim(order, NOW)
+            await asyncio.sleep(0)  # let the other claimant run before this one commits
+            await uow.commit()
+        return won
+
+    first, second = await asyncio.gather(claim(keys), claim(list(reversed(keys))))
+    assert first | second == set(keys)
+    assert first & second == set()
+
+
+async def test_tickets_reported_upward_are_listed_while_open(storage: UnitOfWorkFactory) -> None:
+    reported, closed, reminded = await _tickets(storage, 3, 2, 1)
+    async with storage() as uow:
+        await uow.reminders.claim(
+            [
+                _key(reported, "leadership"),
+                _key(reported, "leadership", 1),
+                _key(closed, "leadership"),
+                _key(reminded),
+            ],
+            NOW,
+        )
+        await uow.tickets.update(replace(closed, status=Status.CLOSED, closed_at=NOW, updated_at=NOW))
+        await uow.commit()
+    async with storage() as uow:
+        assert [t.number for t in await uow.reminders.reported()] == [reported.number]
+
+
+async def test_a_digest_goes_out_once_a_day_per_person(storage: UnitOfWorkFactory) -> None:
+    today, tomorrow = date(2026, 11, 23), date(2026, 11, 24)
+    async with storage() as uow:
+        assert await uow.reminders.claim_digest("officer", "wang_lei", today, NOW)
+        assert not await uow.reminders.claim_digest("officer", "wang_lei", today, NOW)
+        assert await uow.reminders.claim_digest("officer", "wu_bin", today, NOW)
+        assert await uow.reminders.claim_digest("leaders", "wang_lei", today, NOW)
+        await uow.commit()
+    async with storage() as uow:
+        assert not await uow.reminders.claim_digest("officer", "wang_lei", today, NOW)
+        assert await uow.reminders.claim_digest("officer", "wang_lei", tomorrow, NOW)
+
+
+async def _read_back(storage: UnitOfWorkFactory, ticket: Ticket) -> Ticket | None:
+    async with storage() as uow:
+        return await uow.tickets.get(ticket.number or 0)

@@ -1,0 +1,64 @@
+"""The scheduler's jobs call the handlers and hand their messages to the channel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Settings
+from bot.domain.messages import Reply, ToOfficer
+from bot.scheduler import build_scheduler, digest_job
+from tests.conftest import Clock
+from tests.world import DEMAND, XINYUAN, make_world
+
+
+class Outbox:
+    """A channel that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.sent: list[Reply] = []
+        self.arrived = asyncio.Event()
+
+    async def deliver(self, replies: Sequence[Reply]) -> None:
+        self.sent.extend(replies)
+        self.arrived.set()
+
+
+def test_the_jobs_and_when_they_run(settings: Settings, clock: Clock) -> None:
+    async def build() -> list[tuple[str, str]]:
+        world = await make_world(settings, clock)
+        scheduler = build_scheduler(world.deps, settings.reminders, Outbox().deliver)
+        return [(job.id, str(job.trigger)) for job in scheduler.get_jobs()]
+
+    assert asyncio.run(build()) == [
+        ("sweep", "interval[0:05:00]"),
+        ("digest", "cron[hour='9', minute='0']"),
+        ("close_surveys", "interval[1:00:00]"),
+    ]
+
+
+async def test_the_running_scheduler_sweeps_and_delivers(settings: Settings, clock: Clock) -> None:
+    world = await make_world(settings, clock)
+    await world.say(XINYUAN, DEMAND)  # urgent: to be signed for within 2 working hours
+    clock.now += timedelta(hours=3)  # Monday 13:00 in Xiamen: lunch, nothing is sent
+    outbox = Outbox()
+    scheduler = build_scheduler(world.deps, settings.reminders, outbox.deliver)
+    scheduler.start()
+    try:
+        clock.now += timedelta(hours=1)  # 14:00: overdue
+        scheduler.modify_job("sweep", next_run_time=datetime.now(UTC))
+        await asyncio.wait_for(outbox.arrived.wait(), timeout=30)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert [reply.to for reply in outbox.sent] == [ToOfficer("wang_lei")]
+    assert "签收已超时" in outbox.sent[0].text
+
+
+async def test_the_digest_job_sends_each_digest_once(settings: Settings, clock: Clock) -> None:
+    world = await make_world(settings, clock)
+    await world.say(XINYUAN, DEMAND)
+    outbox = Outbox()
+    await digest_job(world.deps, outbox.deliver)
+    await digest_job(world.deps, outbox.deliver)  # a second instance, or a restart
+    assert [reply.to for reply in outbox.sent] == [ToOfficer("wang_lei")]
