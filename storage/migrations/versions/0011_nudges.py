@@ -1,8 +1,8 @@
 """working-time deadlines and reminders: tickets' sign-for deadline and next check time (indexed
 for the sweep), and the ledger of nudges sent
 
-Revision ID: 0011_nudges
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-22
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_nudges"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
