@@ -121,6 +121,14 @@ class TelegramConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535)
 
 
+class ReportsConfig(_Section):
+    """Who receives the weekly report: a department's officer group (the leadership group) and
+    officers privately. With neither, it goes to the admins."""
+
+    leadership_department: str | None = None
+    leaders: tuple[str, ...] = ()
+
+
 class ChannelsConfig(_Section):
     console: bool = True
     wecom: dict[str, Any] | None = None  # filled by the WeCom issue
@@ -155,6 +163,7 @@ class Settings(BaseSettings):
     nlu: NluConfig = NluConfig()
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -194,6 +203,8 @@ class Settings(BaseSettings):
             ),
             officers=(_officer(o) for o in self.officers),
             category_leads={name: c.lead for name, c in self.categories.items()},
+            leadership_department=self.reports.leadership_department,
+            leaders=self.reports.leaders,
         )
 
     def sla_limits(self) -> SlaLimits:
@@ -348,6 +359,14 @@ def cross_check(settings: Settings) -> list[str]:
         )
     if "system" in officer_ids:
         problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
+    reports = settings.reports
+    if reports.leadership_department is not None and reports.leadership_department not in dept_ids:
+        problems.append(
+            f"reports.leadership_department: unknown department '{reports.leadership_department}'"
+        )
+    for i, leader in enumerate(reports.leaders):
+        if leader not in officer_ids:
+            problems.append(f"reports.leaders[{i}]: unknown officer '{leader}'")
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
     _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):

@@ -38,7 +38,9 @@ class SqlReports:
 
     @staticmethod
     def _handled() -> Any:
-        return or_(col(TicketRow.closing_reason).is_(None), col(TicketRow.closing_reason).not_in(_NOT_HANDLED))
+        return or_(
+            col(TicketRow.closing_reason).is_(None), col(TicketRow.closing_reason).not_in(_NOT_HANDLED)
+        )
 
     async def volume(self, since: datetime, until: datetime) -> list[VolumeCount]:
         t = TicketRow

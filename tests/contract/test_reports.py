@@ -103,7 +103,12 @@ async def test_most_overdue_measures_each_ticket_at_its_own_end(storage: UnitOfW
         overdue = await uow.reports.most_overdue(SINCE, UNTIL, AS_OF)
         top_two = await uow.reports.most_overdue(SINCE, UNTIL, AS_OF, limit=2)
     listed = [(o.number, round(o.overdue_seconds / 3600, 3)) for o in overdue]
-    assert listed == [(numbers[2], 13 * 24), (numbers[3], 3 * 24), (numbers[7], 2.5 * 24), (numbers[0], 2 * 24)]
+    assert listed == [
+        (numbers[2], 13 * 24),
+        (numbers[3], 3 * 24),
+        (numbers[7], 2.5 * 24),
+        (numbers[0], 2 * 24),
+    ]
     assert [o.number for o in top_two] == [numbers[2], numbers[3]]
     first_closed = overdue[3]
     assert (first_closed.category, first_closed.department_id, first_closed.assignee_id) == (
@@ -111,9 +116,11 @@ async def test_most_overdue_measures_each_ticket_at_its_own_end(storage: UnitOfW
         "tax_bureau",
         "guo_ping",
     )
-    assert first_closed.status is Status.CLOSED and first_closed.closed
+    assert first_closed.status is Status.CLOSED
+    assert first_closed.closed
     assert first_closed.resolve_by == NOW + 7 * D
-    assert overdue[0].status is Status.IN_PROGRESS and not overdue[0].closed
+    assert overdue[0].status is Status.IN_PROGRESS
+    assert not overdue[0].closed
 
 
 async def test_ties_list_the_older_ticket_first(storage: UnitOfWorkFactory) -> None:
