@@ -59,7 +59,7 @@ class ConsoleShell:
     lang: str = "zh-CN"
     _inbox: dict[str, list[_Message]] = field(default_factory=lambda: defaultdict(list))
     _buttons: dict[str, tuple[Button, ...]] = field(default_factory=dict)
-    _files: Path | None = None  # where attachments are written, made on first use
+    attachments_dir: Path | None = None  # where attachments are written (default: a new temporary one)
     _saved: int = 0
 
     async def greet(self) -> None:
@@ -221,10 +221,10 @@ class ConsoleShell:
 
     def _save(self, attachment: Attachment) -> Path:
         """A terminal cannot show a picture: the file goes to a temporary directory instead."""
-        if self._files is None:
-            self._files = Path(tempfile.mkdtemp(prefix="xiaoer-shell-"))
+        if self.attachments_dir is None:
+            self.attachments_dir = Path(tempfile.mkdtemp(prefix="xiaoer-shell-"))
         self._saved += 1
-        path = self._files / f"{self._saved}-{Path(attachment.name).name}"
+        path = self.attachments_dir / f"{self._saved}-{Path(attachment.name).name}"
         path.write_bytes(attachment.data)
         return path
 

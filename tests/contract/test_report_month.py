@@ -85,7 +85,10 @@ def handled(
     )
 
 
-RESOLVED_SATISFIED = {"resolution": Resolution.RESOLVED, "satisfaction": Satisfaction.SATISFIED}
+RESOLVED_SATISFIED: dict[str, Any] = {
+    "resolution": Resolution.RESOLVED,
+    "satisfaction": Satisfaction.SATISFIED,
+}
 
 MONTH: list[Story] = [
     # 1: answered in time, closed after 2 days (in time), rated resolved and satisfied.
