@@ -147,7 +147,7 @@ def to_xlsx(words: ReportWords) -> bytes:
         overdue.append(
             [
                 ticket.number,
-                words.category(ticket.category),
+                words.overdue_category(ticket),
                 words.handler(ticket),
                 words.status(ticket),
                 words.when(ticket.resolve_by),

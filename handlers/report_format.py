@@ -52,6 +52,10 @@ class ReportWords:
             return self.text("not_dispatched")
         return department_name(department_id, self.lang, self.directory)
 
+    def overdue_category(self, ticket: OverdueTicket) -> str:
+        """A confidential ticket's category is not for every reader of the report."""
+        return self.text("confidential") if ticket.confidential else self.category(ticket.category)
+
     def handler(self, ticket: OverdueTicket) -> str:
         department = self.department(ticket.department_id)
         if ticket.assignee_id is None:
@@ -137,7 +141,7 @@ def markdown(words: ReportWords) -> str:
             lines.append(
                 _row(
                     f"#{ticket.number}",
-                    words.category(ticket.category),
+                    words.overdue_category(ticket),
                     words.handler(ticket),
                     words.status(ticket),
                     words.when(ticket.resolve_by),
@@ -216,7 +220,7 @@ def csv_rows(words: ReportWords) -> list[tuple[str, ...]]:
         (
             "overdue",
             str(o.number),
-            f"#{o.number} {words.category(o.category)} · {words.handler(o)} · {words.status(o)}",
+            f"#{o.number} {words.overdue_category(o)} · {words.handler(o)} · {words.status(o)}",
             repr(o.overdue_seconds / _SECONDS_PER_HOUR),
             "",
             "",

@@ -373,7 +373,14 @@ class _Reports(_Part):
             if overdue > 0 and self._handled(t) and t.number is not None:
                 found.append(
                     OverdueTicket(
-                        t.number, t.category, t.department_id, t.assignee_id, t.status, t.resolve_by, overdue
+                        t.number,
+                        t.category,
+                        t.department_id,
+                        t.assignee_id,
+                        t.status,
+                        t.resolve_by,
+                        overdue,
+                        t.confidential,
                     )
                 )
         return sorted(found, key=lambda o: (-o.overdue_seconds, o.number))[:limit]

@@ -88,4 +88,5 @@ def _overdue(row: TicketRow, seconds: Any) -> OverdueTicket:
         status=Status(row.status),
         resolve_by=row.resolve_by,
         overdue_seconds=float(seconds),
+        confidential=row.confidential,
     )

@@ -58,6 +58,7 @@ class OverdueTicket:
     status: Status
     resolve_by: datetime
     overdue_seconds: float  # how far past resolve_by: when closed, when paused, or at the report's time
+    confidential: bool = False  # listed without its category: readers may not all see the ticket
 
     @property
     def overdue(self) -> timedelta:

@@ -128,3 +128,10 @@ async def test_ties_list_the_older_ticket_first(storage: UnitOfWorkFactory) -> N
     async with storage() as uow:
         overdue = await uow.reports.most_overdue(SINCE, UNTIL, AS_OF)
     assert [o.number for o in overdue] == sorted(numbers)
+
+
+async def test_confidential_tickets_are_flagged(storage: UnitOfWorkFactory) -> None:
+    numbers = await _store(storage, [closed(9, confidential=True), closed(8)])
+    async with storage() as uow:
+        overdue = await uow.reports.most_overdue(SINCE, UNTIL, AS_OF)
+    assert [(o.number, o.confidential) for o in overdue] == [(numbers[0], True), (numbers[1], False)]

@@ -86,7 +86,7 @@ def a_report(**kw: object) -> ReportWords:
         ],
         counts=KpiCounts(dispatched=6, responded_in_time=3),
         resolve_times=ResolveTimes(closed=2, total_seconds=3 * 3600),
-        most_overdue=[overdue(4, 1), overdue(2, 30), overdue(3, 30)],
+        most_overdue=[overdue(4, 1), overdue(2, 30), replace(overdue(3, 30), confidential=True)],
     )
     return ReportWords(report, "zh-CN", load_settings(ROOT / "config.yaml").directory(), XIAMEN)
 
@@ -129,11 +129,21 @@ def test_durations_read_naturally(hours: float | None, zh: str, en: str) -> None
     assert replace(words, lang="en").duration(span) == en
 
 
-def test_markdown_escapes_table_cells_and_says_no_data() -> None:
+def test_markdown_says_no_data_and_hides_confidential_categories() -> None:
     words = a_report()
     text = render_file(words, "md").data.decode()
     assert "| 解决率 | 无数据 | 企业评价已解决 0 / 已评价 0 |" in text
     assert "| 未派单 | 1 | 14.3% |" in text
+    assert "| #2 | 税费 | 区税务局 | 已签收 |" in text
+    assert "| #3 | 🔒 保密工单 | 区税务局 | 已签收 |" in text  # readers may not all see it
+
+
+def test_markdown_table_cells_are_escaped() -> None:
+    words = a_report()
+    tax = words.directory.departments["tax_bureau"]
+    departments = {**words.directory.departments, "tax_bureau": replace(tax, name_zh="税务|局")}
+    words = replace(words, directory=replace(words.directory, departments=departments))
+    assert "| 税务\\|局 | 3 | 42.9% |" in render_file(words, "md").data.decode()
 
 
 # --- the chart's font ---------------------------------------------------------------------------
