@@ -28,7 +28,7 @@ from bot.domain.permissions import may_see_reports
 from bot.domain.report import Report, build_report
 from bot.i18n import t
 from handlers.deps import Deps
-from handlers.report_files import to_png
+from handlers.report_chart import to_png
 from handlers.report_format import ReportWords, markdown
 
 MOST_OVERDUE_LISTED = 10
@@ -71,7 +71,7 @@ async def _rendered(report: Report, lang: str, deps: Deps) -> tuple[str, str, At
     caption = t(
         lang, "report.chart_caption", first=words.first_day.isoformat(), last=words.last_day.isoformat()
     )
-    return markdown(words), caption, Attachment("report.png", chart.data)
+    return markdown(words), caption, Attachment("report.png", chart.png)
 
 
 async def report_command(actor: Actor, deps: Deps, args: str) -> list[Reply]:
@@ -79,26 +79,26 @@ async def report_command(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     far), `/report FROM TO` (dates, TO not included)."""
     if not may_see_reports(actor, deps.directory.leaders):
         return [Reply(t(actor.lang, "report.not_allowed"))]
-    period = _period(args.split(), actor.lang, deps)
+    period = _period(args.lower().split(), actor.lang, deps)
     if isinstance(period, str):
         return [Reply(period)]
     report = await load_report(deps, period.since, period.until)
     return await report_replies(report, actor.lang, deps, to=ToSender())
 
 
-def _period(words: list[str], lang: str, deps: Deps) -> Period | str:
+def _period(args: list[str], lang: str, deps: Deps) -> Period | str:
     """The period asked for, or what to say instead."""
     now = deps.clock()
-    if not words:
+    if not args:
         return recent_days(now, deps.timezone)
-    if words == ["week"]:
+    if args == ["week"]:
         return last_full_week(now, deps.timezone)
-    if words == ["month"]:
+    if args == ["month"]:
         return month_to_date(now, deps.timezone)
-    if len(words) != 2:
+    if len(args) != 2:
         return t(lang, "report.usage")
     days = []
-    for word in words:
+    for word in args:
         day = parse_day(word)
         if day is None:
             return t(lang, "report.bad_date", text=word[:20]) + "\n" + t(lang, "report.usage")

@@ -19,7 +19,8 @@ from bot.domain.messages import Sender, ToDepartment, ToOfficer, ToSender
 from bot.domain.periods import Period, last_full_week, month_to_date, recent_days
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount, build_report
 from bot.domain.tickets import Status
-from handlers.report_files import cjk_font, render_file
+from handlers.chart_font import cjk_font
+from handlers.report_files import render_file
 from handlers.report_format import ReportWords
 from handlers.reports import weekly_report
 from tests.conftest import NOW, ROOT, Clock
