@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.seed import seed
 from handlers.deps import Deps
-from nlu.types import NluBackend
+from nlu.types import NluBackend, NluUnavailable, Parse
 from storage import migrate
 from storage.engine import (
     DatabaseUnavailable,
@@ -66,6 +66,13 @@ def build_nlu(settings: Settings, on_build: Callable[[Path], None] | None = None
     return BuiltinNlu.load(path, on_build=on_build)
 
 
+class NluNotLoaded:
+    """For commands that read no messages (`xiaoer report`): no model is loaded or trained."""
+
+    async def parse(self, text: str) -> Parse:
+        raise NluUnavailable("this command does not load the NLU model")
+
+
 async def upgrade_database(url: str, *, echo: bool = False) -> str:
     """`xiaoer db upgrade`: bring the schema to the newest revision; returns it."""
     engine = create_engine(url, echo=echo)
@@ -78,7 +85,11 @@ async def upgrade_database(url: str, *, echo: bool = False) -> str:
 
 
 async def build_app(
-    settings: Settings, database_url: str | None = None, on_nlu_build: Callable[[Path], None] | None = None
+    settings: Settings,
+    database_url: str | None = None,
+    on_nlu_build: Callable[[Path], None] | None = None,
+    *,
+    load_nlu: bool = True,
 ) -> App:
     url = database_url or settings.database.url
     engine = create_engine(url, echo=settings.database.echo)
@@ -97,7 +108,7 @@ async def build_app(
     deps = Deps(
         storage=storage,
         directory=settings.directory(),
-        nlu=build_nlu(settings, on_nlu_build),
+        nlu=build_nlu(settings, on_nlu_build) if load_nlu else NluNotLoaded(),
         sla=sla,
         ladder=settings.ladder(sla.calendar),
         leaders=settings.reminders.leaders,

@@ -268,6 +268,14 @@ class TelegramConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535)
 
 
+class ReportsConfig(_Section):
+    """Who receives the weekly report: a department's officer group (the leadership group) and
+    officers privately. With neither, it goes to the admins."""
+
+    leadership_department: str | None = None
+    leaders: tuple[str, ...] = ()
+
+
 class ChannelsConfig(_Section):
     console: bool = True
     wecom: dict[str, Any] | None = None  # filled by the WeCom issue
@@ -304,6 +312,7 @@ class Settings(BaseSettings):
     nlu: NluConfig = NluConfig()
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -343,6 +352,8 @@ class Settings(BaseSettings):
             ),
             officers=(_officer(o) for o in self.officers),
             category_leads={name: c.lead for name, c in self.categories.items()},
+            leadership_department=self.reports.leadership_department,
+            leaders=self.reports.leaders,
         )
 
     def working_calendar(self) -> WorkingCalendar:
@@ -535,6 +546,14 @@ def cross_check(settings: Settings) -> list[str]:
             problems.append(f"reminders.leaders: unknown officer '{leader}'")
     for day in sorted(set(settings.calendar.extra_holidays) & set(settings.calendar.extra_workdays)):
         problems.append(f"calendar: {day} is in both extra_holidays and extra_workdays (keep one)")
+    reports = settings.reports
+    if reports.leadership_department is not None and reports.leadership_department not in dept_ids:
+        problems.append(
+            f"reports.leadership_department: unknown department '{reports.leadership_department}'"
+        )
+    for i, leader in enumerate(reports.leaders):
+        if leader not in officer_ids:
+            problems.append(f"reports.leaders[{i}]: unknown officer '{leader}'")
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
     _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.domain.errors import NotFound, Usage
 from bot.domain.messages import Actor, Button, Reply
 from bot.i18n import t
-from handlers import binding, clusters, enterprise, follow_up, officer, survey
+from handlers import binding, clusters, enterprise, follow_up, officer, reports, survey
 from handlers.deps import Deps
 from handlers.help import help_text
 from handlers.numbers import small_number
@@ -66,7 +66,7 @@ def _numbered_text(
 
 
 async def _help(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-    return [help_text(actor)]
+    return [help_text(actor, deps.directory)]
 
 
 async def _mine(actor: Actor, deps: Deps, args: str) -> list[Reply]:
@@ -141,6 +141,7 @@ COMMANDS: dict[str, Command] = {
     "cluster": Command(_numbered_text("cluster", clusters.group), "staff"),
     "replyall": Command(_numbered_text("replyall", clusters.reply_all), "staff"),
     "resolveall": Command(_numbered_text("resolveall", clusters.resolve_all), "staff"),
+    "report": Command(reports.report_command, "staff"),
     "confirm": Command(_answer("r", "resolved"), "enterprise"),
     "partly": Command(_answer("r", "partly"), "enterprise"),
     "notresolved": Command(_answer("r", "not_resolved"), "enterprise"),

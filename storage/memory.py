@@ -8,6 +8,7 @@ others see them only after commit; a stale ticket update raises `Conflict`; dupl
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -19,6 +20,7 @@ from bot.domain.errors import Conflict
 from bot.domain.escalation import Level, NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
+from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Action, ClosingReason, Resolution, Satisfaction, Status, Ticket, TicketEvent
 from storage.protocols import Duplicate, LoggedMessage
 
@@ -84,6 +86,7 @@ class MemoryUnitOfWork:
         self.org = _Org(shared, staged)
         self.messages = _Messages(self._storage, shared, staged)
         self.kpi = _Kpi(shared, staged)
+        self.reports = _Reports(shared, staged)
         self.updates = _Updates(shared, staged)
         self.sent = _Sent(shared, staged)
         self.invites = _Invites(shared, staged)
@@ -363,6 +366,51 @@ class _Kpi(_Part):
             surveyed=len({e.ticket_number for e in events if e.action is Action.START_SURVEY}),
             reopened=len({e.ticket_number for e in events if e.to_status is Status.REOPENED}),
         )
+
+
+class _Reports(_Part):
+    """The same figures as storage.report_sql, computed in Python (the contract suite compares them)."""
+
+    def _opened(self, since: datetime, until: datetime) -> list[Ticket]:
+        merged = {**self._shared.tickets, **self._staged.tickets}
+        return [t for t in merged.values() if since <= t.created_at < until]
+
+    @staticmethod
+    def _handled(ticket: Ticket) -> bool:
+        return ticket.closing_reason not in (ClosingReason.WITHDRAWN, ClosingReason.DUPLICATE)
+
+    async def volume(self, since: datetime, until: datetime) -> list[VolumeCount]:
+        counted = Counter((t.category, t.department_id) for t in self._opened(since, until))
+        return [VolumeCount(category, department, n) for (category, department), n in counted.items()]
+
+    async def resolve_times(self, since: datetime, until: datetime) -> ResolveTimes:
+        took = [
+            (t.closed_at - t.created_at).total_seconds()
+            for t in self._opened(since, until)
+            if t.status is Status.CLOSED and t.closed_at is not None and self._handled(t)
+        ]
+        return ResolveTimes(closed=len(took), total_seconds=sum(took))
+
+    async def most_overdue(
+        self, since: datetime, until: datetime, as_of: datetime, limit: int = 10
+    ) -> list[OverdueTicket]:
+        found = []
+        for t in self._opened(since, until):
+            overdue = ((t.closed_at or t.paused_at or as_of) - t.resolve_by).total_seconds()
+            if overdue > 0 and self._handled(t) and t.number is not None:
+                found.append(
+                    OverdueTicket(
+                        t.number,
+                        t.category,
+                        t.department_id,
+                        t.assignee_id,
+                        t.status,
+                        t.resolve_by,
+                        overdue,
+                        t.confidential,
+                    )
+                )
+        return sorted(found, key=lambda o: (-o.overdue_seconds, o.number))[:limit]
 
 
 class _Updates(_Part):

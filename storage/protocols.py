@@ -13,6 +13,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.escalation import NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
+from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
 
 
@@ -211,6 +212,26 @@ class ReminderLedger(Protocol):
         ...
 
 
+class ReportQueries(Protocol):
+    """The rest of bot.domain.report's figures, over tickets opened in [since, until)."""
+
+    async def volume(self, since: datetime, until: datetime) -> list[VolumeCount]:
+        """Tickets opened, counted per (category, department) pair that occurs."""
+        ...
+
+    async def resolve_times(self, since: datetime, until: datetime) -> ResolveTimes:
+        """Tickets closed by handling (the on-time rate's "closed") and their summed closed − opened."""
+        ...
+
+    async def most_overdue(
+        self, since: datetime, until: datetime, as_of: datetime, limit: int = 10
+    ) -> list[OverdueTicket]:
+        """Tickets past their resolve deadline, most overdue first (ties: lower number first):
+        closed ones by closed_at, paused ones by paused_at, other open ones by `as_of`; only those
+        more than zero past it; withdrawn and duplicate tickets left out."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories are read-only members so implementations may narrow them."""
 
@@ -228,6 +249,8 @@ class UnitOfWork(Protocol):
     def messages(self) -> MessageLog: ...
     @property
     def kpi(self) -> KpiQueries: ...
+    @property
+    def reports(self) -> ReportQueries: ...
     @property
     def updates(self) -> UpdateLedger: ...
     @property

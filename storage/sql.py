@@ -32,6 +32,7 @@ from storage.mapping import (
 )
 from storage.protocols import Duplicate, LoggedMessage
 from storage.reminders_sql import SqlReminders
+from storage.report_sql import SqlReports
 from storage.tables import (
     ContactRow,
     DepartmentRow,
@@ -435,6 +436,7 @@ class SqlUnitOfWork:
     org: SqlOrg
     messages: SqlMessageLog
     kpi: SqlKpi
+    reports: SqlReports
     updates: SqlUpdates
     sent: SqlSentMessages
     invites: SqlInvites
@@ -460,6 +462,7 @@ class SqlUnitOfWork:
         self.org = SqlOrg(self._session)
         self.messages = SqlMessageLog(self._session)
         self.kpi = SqlKpi(self._session)
+        self.reports = SqlReports(self._session)
         self.updates = SqlUpdates(self._session)
         self.sent = SqlSentMessages(self._session)
         self.invites = SqlInvites(self._session)

@@ -8,12 +8,24 @@ identity wait in their inbox and are shown when you switch to them with `/as`.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
-from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
+from bot.domain.messages import (
+    Attachment,
+    Button,
+    Inbound,
+    Reply,
+    Sender,
+    ToChat,
+    ToDepartment,
+    ToOfficer,
+    ToSender,
+)
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.dispatch import handle
@@ -34,6 +46,7 @@ def officer_identity(officer_id: str) -> str:
 class _Message:
     text: str
     buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
 
 
 @dataclass
@@ -46,6 +59,8 @@ class ConsoleShell:
     lang: str = "zh-CN"
     _inbox: dict[str, list[_Message]] = field(default_factory=lambda: defaultdict(list))
     _buttons: dict[str, tuple[Button, ...]] = field(default_factory=dict)
+    attachments_dir: Path | None = None  # where attachments are written (default: a new temporary one)
+    _saved: int = 0
 
     async def greet(self) -> None:
         self._print(t(self.lang, "shell.banner"))
@@ -107,7 +122,7 @@ class ConsoleShell:
 
     def _deliver(self, replies: Sequence[Reply]) -> None:
         for reply in replies:
-            message = _Message(reply.text, reply.buttons)
+            message = _Message(reply.text, reply.buttons, reply.attachment)
             match reply.to:
                 case ToSender():
                     self._show(self.identity, message)
@@ -135,6 +150,9 @@ class ConsoleShell:
 
     def _show(self, identity: str, message: _Message) -> None:
         self._print(t(self.lang, "shell.bot_says", text=message.text))
+        if message.attachment is not None:
+            path = self._save(message.attachment)
+            self._print(t(self.lang, "report.attachment_saved", name=message.attachment.name, path=path))
         if message.buttons:
             self._buttons[identity] = message.buttons
             choices = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, start=1))
@@ -200,6 +218,15 @@ class ConsoleShell:
             enterprise=enterprise.name if enterprise else t(self.lang, "ticket.unverified_company"),
             id=enterprise.id if enterprise else "-",
         )
+
+    def _save(self, attachment: Attachment) -> Path:
+        """A terminal cannot show a picture: the file goes to a temporary directory instead."""
+        if self.attachments_dir is None:
+            self.attachments_dir = Path(tempfile.mkdtemp(prefix="xiaoer-shell-"))
+        self._saved += 1
+        path = self.attachments_dir / f"{self._saved}-{Path(attachment.name).name}"
+        path.write_bytes(attachment.data)
+        return path
 
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")

@@ -18,7 +18,7 @@ A rate with nothing to divide by is None ("no data"), never 0 or 100%.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +43,28 @@ class KpiRates:
     reopen_rate: float | None
 
 
+RATE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(KpiRates))
+
+
+def fractions(counts: KpiCounts) -> dict[str, tuple[int, int]]:
+    """Each rate as (part, whole), in RATE_NAMES order: the definitions above, written once."""
+    return {
+        "response_rate": (counts.responded_in_time, counts.dispatched),
+        "resolution_rate": (counts.resolved, counts.rated),
+        "satisfaction_rate": (counts.satisfied, counts.rated),
+        "on_time_rate": (counts.closed_on_time, counts.closed),
+        "reopen_rate": (counts.reopened, counts.surveyed),
+    }
+
+
 def rates(counts: KpiCounts) -> KpiRates:
+    parts = fractions(counts)
     return KpiRates(
-        response_rate=_ratio(counts.responded_in_time, counts.dispatched),
-        resolution_rate=_ratio(counts.resolved, counts.rated),
-        satisfaction_rate=_ratio(counts.satisfied, counts.rated),
-        on_time_rate=_ratio(counts.closed_on_time, counts.closed),
-        reopen_rate=_ratio(counts.reopened, counts.surveyed),
+        response_rate=_ratio(*parts["response_rate"]),
+        resolution_rate=_ratio(*parts["resolution_rate"]),
+        satisfaction_rate=_ratio(*parts["satisfaction_rate"]),
+        on_time_rate=_ratio(*parts["on_time_rate"]),
+        reopen_rate=_ratio(*parts["reopen_rate"]),
     )
 
 

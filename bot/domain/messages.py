@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 
 class Role(StrEnum):
@@ -114,6 +115,17 @@ Recipient = ToSender | ToChat | ToOfficer | ToDepartment
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply. A photo is shown as a picture, with the reply's text as its
+    caption (Telegram: sendPhoto, where a caption holds at most 1024 characters); a document is
+    sent as a file."""
+
+    name: str  # a file name, e.g. "report.png"
+    data: bytes
+    kind: Literal["photo", "document"] = "photo"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """Text for one recipient. Plain text: channels escape it for their markup."""
 
@@ -125,3 +137,4 @@ class Reply:
     ticket: int | None = None
     # The ticket's post in its officer group: channels that can edit messages keep it current.
     post: bool = False
+    attachment: Attachment | None = None

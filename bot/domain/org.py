@@ -38,6 +38,9 @@ class Directory:
     departments: Mapping[str, Department]
     officers: Mapping[str, Officer]
     category_leads: Mapping[str, str]  # category -> department id
+    # Who the weekly report goes to: a department's officer group, and officers privately.
+    leadership_department: str | None = None
+    leaders: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -45,11 +48,16 @@ class Directory:
         departments: Iterable[Department],
         officers: Iterable[Officer],
         category_leads: Mapping[str, str],
+        *,
+        leadership_department: str | None = None,
+        leaders: Iterable[str] = (),
     ) -> Directory:
         return cls(
             departments={d.id: d for d in departments},
             officers={o.id: o for o in officers},
             category_leads=dict(category_leads),
+            leadership_department=leadership_department,
+            leaders=tuple(leaders),
         )
 
     def officer_by_identity(self, channel: str, user_id: str) -> Officer | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.domain.messages import Actor, Role
 from bot.domain.tickets import Ticket
 
@@ -65,3 +67,10 @@ def may_view(actor: Actor, ticket: Ticket) -> bool:
     if ticket.confidential:
         return actor.role is Role.HEAD and actor.department_id == ticket.department_id
     return actor.department_id == ticket.department_id or actor.department_id in ticket.co_departments
+
+
+def may_see_reports(actor: Actor, leaders: Collection[str] = ()) -> bool:
+    """The district's figures: heads, dispatchers, admins, and the configured leaders."""
+    if not actor.is_staff:
+        return False
+    return actor.role in (Role.HEAD, Role.DISPATCHER, Role.ADMIN) or actor.officer_id in leaders
