@@ -7,7 +7,7 @@ import io
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
 
 T = TypeVar("T")
 
@@ -143,13 +146,14 @@ def run(
         None, "--database", "-d", help="Database URL (default: from the config)."
     ),
 ) -> None:
-    """Run the bot on the channels enabled in the config (Telegram: long polling)."""
+    """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
     settings = _settings(ctx)
-    if not settings.telegram.token:
+    if not settings.telegram.token and not settings.channels.wecom.enabled:
         _fail(
             [
-                "xiaoer: no channel to run: Telegram needs a bot token.",
-                "  Set XIAOER_TELEGRAM__TOKEN=<token from @BotFather> (or telegram.token in the config).",
+                "xiaoer: no channel to run: Telegram needs a bot token, or WeCom must be enabled.",
+                "  Set XIAOER_TELEGRAM__TOKEN=<token from @BotFather> (or telegram.token in the config),",
+                "  or channels.wecom.enabled: true with the app's credentials (see README, WeCom).",
             ]
         )
     try:
@@ -160,9 +164,39 @@ def run(
 
 async def _serve(settings: Settings, database: str | None) -> None:
     from bot.bootstrap import build_app
-    from bot.channels.telegram import TelegramChannel
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    channels = []
+    if settings.telegram.token:
+        channels.append(_serve_telegram(settings, app_))
+    if settings.channels.wecom.enabled:
+        channels.append(_serve_wecom(settings, app_))
+    try:
+        if len(channels) == 1:
+            await channels[0]
+        else:
+            async with asyncio.TaskGroup() as group:
+                for channel in channels:
+                    group.create_task(channel)
+    finally:
+        await app_.close()
+
+
+async def _serve_wecom(settings: Settings, app_: App) -> None:
+    from bot.channels.wecom import WecomChannel, department_chats
+
+    wecom = settings.channels.wecom
+    channel = WecomChannel(wecom, app_.deps, department_chats(settings.departments))
+    typer.echo(f"xiaoer: WeCom callback on {wecom.host}:{wecom.port}{wecom.callback_path}", err=True)
+    try:
+        await channel.serve(wecom.host, wecom.port)
+    finally:
+        await channel.close()
+
+
+async def _serve_telegram(settings: Settings, app_: App) -> None:
+    from bot.channels.telegram import TelegramChannel
+
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
     assert settings.telegram.token is not None
     channel = TelegramChannel(settings.telegram.token, settings.telegram.api_base, app_.deps, groups)
@@ -181,7 +215,6 @@ async def _serve(settings: Settings, database: str | None) -> None:
             await channel.run_polling()
     finally:
         await channel.close()
-        await app_.close()
 
 
 @app.command("close-surveys")

@@ -59,6 +59,14 @@ SYSTEM_ACTOR = Actor(role=Role.ADMIN, display_name="Xiaoer", lang="zh-CN", offic
 
 
 @dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the sender's chat can do, so that handlers can word a reply for it."""
+
+    buttons: bool = True  # buttons under messages (without them, the channel lists them as text to type)
+    quoted_replies: bool = True  # a reply to one of Xiaoer's messages arrives linked to it (`reply_to`)
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did in a chat: a text, a command, or a button press (`payload`)."""
 
@@ -68,6 +76,7 @@ class Inbound:
     received_at: datetime
     payload: str | None = None
     reply_to: str | None = None
+    capabilities: Capabilities = Capabilities()
 
 
 @dataclass(frozen=True, slots=True)
