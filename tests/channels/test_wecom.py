@@ -28,7 +28,7 @@ DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资�
 
 
 def wecom_document(api_base: str, **extra: Any) -> dict[str, Any]:
-    document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     ids = {"lin_hui": HEAD, "wu_bin": OFFICER}
     for officer in document["officers"]:
         if officer["id"] in ids:
