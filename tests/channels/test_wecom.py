@@ -116,6 +116,7 @@ async def test_demand_to_group_chat_to_take_reply_and_survey(running: Running) -
     await running.says(ENTREPRENEUR, "1")
     await api.wait_text(ENTREPRENEUR, "请发送 /info 1")
     await running.says(ENTREPRENEUR, "/info 1 明天上午厂里有人")
+    await api.wait_text(GROUP, "📎 企业为工单 #1 补充信息：明天上午厂里有人")
 
     await running.says(HEAD, "/take 1")
     await api.wait_text(HEAD, "您已签收工单 #1")
