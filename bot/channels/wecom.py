@@ -24,10 +24,11 @@ from typing import TypeVar
 from aiohttp import web
 
 from bot.channels.send_limits import SendLimits
-from bot.channels.wecom_api import CHAT_MISSING, WecomApi
+from bot.channels.wecom_api import CHAT_MISSING, TEXT_LIMIT, WecomApi, split_utf8
 from bot.channels.wecom_callback import Callback, CallbackVerifier, Rejected
 from bot.channels.wecom_crypto import WecomCrypto
-from bot.config import DepartmentConfig, WecomConfig, WecomRobotConfig
+from bot.channels.wecom_robots import RobotGroups
+from bot.config import DepartmentConfig, WecomConfig
 from bot.domain.messages import (
     Button,
     Capabilities,
@@ -47,26 +48,8 @@ T = TypeVar("T")
 CHANNEL = "wecom"
 CAPABILITIES = Capabilities(buttons=False, quoted_replies=False)
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
-TEXT_LIMIT = 2048  # bytes: app text messages and robot text messages
-MARKDOWN_LIMIT = 4096  # bytes: robot markdown messages
 CARRIED_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # told "text only"
 log = logging.getLogger(__name__)
-
-
-def split_utf8(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` UTF-8 bytes, cut at a line end where one is near, never inside
-    a character."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest.encode("utf-8")) > limit:
-        head = rest.encode("utf-8")[:limit].decode("utf-8", errors="ignore")  # whole characters
-        cut = head.rfind("\n")
-        if cut < len(head) // 2:  # no line end in the second half: cut at the limit
-            cut = len(head)
-        pieces.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
-    pieces.append(rest)
-    return pieces
 
 
 def typed_command(payload: str) -> str:
@@ -96,7 +79,6 @@ class WecomChannel:
         self.config = config
         self.deps = deps
         self.department_chats = dict(department_chats or {})
-        self.robots = config.robots
         self.api = WecomApi(
             config.api_base,
             corp_id,
@@ -106,6 +88,7 @@ class WecomChannel:
             clock=clock,
             sleep=sleep,
         )
+        self.robots = RobotGroups(self.api, config.robots)
         crypto = WecomCrypto(
             _required(config.token, "token"), _required(config.encoding_aes_key, "encoding_aes_key"), corp_id
         )
@@ -309,38 +292,11 @@ class WecomChannel:
 
     # --- group robots ---------------------------------------------------------------------------
 
-    def robots_for(self, tags: Iterable[str] = ()) -> list[WecomRobotConfig]:
-        """The robots whose group has any of the tags; every robot when no tag is given."""
-        wanted = set(tags)
-        return [r for r in self.robots if not wanted or wanted & set(r.tags)]
-
     async def broadcast(
         self, text: str, *, tags: Iterable[str] = (), markdown: bool = False, mentioned: Sequence[str] = ()
     ) -> dict[str, bool]:
-        """Send to every robot group matching the tags, one group after another (each robot's own
-        limit paces it); returns whether each group, by robot name, got the whole message."""
-        return {
-            robot.name: await self.send_robot(robot, text, markdown=markdown, mentioned=mentioned)
-            for robot in self.robots_for(tags)
-        }
-
-    async def send_robot(
-        self, robot: WecomRobotConfig, text: str, *, markdown: bool = False, mentioned: Sequence[str] = ()
-    ) -> bool:
-        """One group, split under the robot's limits; text @-mentions ride on the first piece,
-        markdown ones are written inline (`<@userid>`) at the end."""
-        if markdown and mentioned:
-            text += "\n" + " ".join(f"<@{m}>" for m in mentioned)
-        pieces = split_utf8(text, MARKDOWN_LIMIT if markdown else TEXT_LIMIT)
-        delivered = True
-        for index, piece in enumerate(pieces):
-            outcome = await self.api.send_robot(
-                robot.key, piece, markdown=markdown, mentioned=mentioned if index == 0 else ()
-            )
-            if not outcome.ok:
-                log.warning("WeCom robot %s: piece %s of %s not sent", robot.name, index + 1, len(pieces))
-                delivered = False
-        return delivered
+        """To every member-unit robot group with one of the tags (see `RobotGroups.broadcast`)."""
+        return await self.robots.broadcast(text, tags=tags, markdown=markdown, mentioned=mentioned)
 
     # --- running --------------------------------------------------------------------------------
 
@@ -354,7 +310,10 @@ class WecomChannel:
         finally:
             await runner.cleanup()
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 10.0) -> None:
+        """Let messages already acknowledged finish (they are claimed: no one would redo them)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -31,6 +31,8 @@ ATTEMPTS = 5
 RATE_LIMIT_PAUSE = 60.0  # WeCom counts per minute
 TOKEN_MARGIN = 300.0  # fetch a new token this long before the old one expires
 TIMEOUT = aiohttp.ClientTimeout(total=15)
+TEXT_LIMIT = 2048  # bytes: app text messages and robot text messages
+MARKDOWN_LIMIT = 4096  # bytes: robot markdown messages
 
 # WeCom's documented limits. Robots: 20 messages a minute each. App messages: 30 a minute and
 # 1000 an hour to one member; 20,000 person-times a minute for the whole corp. App group chats
@@ -221,6 +223,22 @@ class WecomApi:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def split_utf8(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` UTF-8 bytes, cut at a line end where one is near, never inside
+    a character."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest.encode("utf-8")) > limit:
+        head = rest.encode("utf-8")[:limit].decode("utf-8", errors="ignore")  # whole characters
+        cut = head.rfind("\n")
+        if cut < len(head) // 2:  # no line end in the second half: cut at the limit
+            cut = len(head)
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n")
+    pieces.append(rest)
+    return pieces
 
 
 def backoff(attempt: int) -> float:

@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from bot.channels.send_limits import SendLimits, Window
-from bot.channels.wecom import MARKDOWN_LIMIT, TEXT_LIMIT, WecomChannel, split_utf8
-from bot.channels.wecom_api import ATTEMPTS, RATE_LIMIT_PAUSE, WecomApi
+from bot.channels.wecom import WecomChannel
+from bot.channels.wecom_api import (
+    ATTEMPTS,
+    MARKDOWN_LIMIT,
+    RATE_LIMIT_PAUSE,
+    TEXT_LIMIT,
+    WecomApi,
+    split_utf8,
+)
 from handlers.deps import Deps
 from storage.memory import MemoryStorage
 from tests.channels.test_wecom import wecom_settings
