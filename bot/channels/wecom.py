@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.channels.send_limits import SendLimits
 from bot.channels.wecom_api import CHAT_MISSING, TEXT_LIMIT, WecomApi, split_utf8
+from bot.channels.wecom_buttons import TextButtons
 from bot.channels.wecom_callback import Callback, CallbackVerifier, Rejected
 from bot.channels.wecom_crypto import WecomCrypto
 from bot.channels.wecom_robots import RobotGroups
@@ -50,12 +51,6 @@ CAPABILITIES = Capabilities(buttons=False, quoted_replies=False)
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
 CARRIED_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # told "text only"
 log = logging.getLogger(__name__)
-
-
-def typed_command(payload: str) -> str:
-    """`cmd:take:12` is what `/take 12` does: the command a member can type instead."""
-    name, _, args = payload.removeprefix("cmd:").partition(":")
-    return f"/{name} {args.replace(':', ' ')}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -93,7 +88,7 @@ class WecomChannel:
             _required(config.token, "token"), _required(config.encoding_aes_key, "encoding_aes_key"), corp_id
         )
         self.verifier = CallbackVerifier(crypto, clock=lambda: self.deps.clock().timestamp())
-        self._choices: dict[str, tuple[Button, ...]] = {}  # the numbered choices last shown to a member
+        self.buttons = TextButtons()
         self._chats_ready: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -169,7 +164,7 @@ class WecomChannel:
             if not text.startswith("/"):
                 text, payload = "", text
         else:
-            payload = self._choice(callback.user_id, text)
+            payload = self.buttons.pick(callback.user_id, text)
             if payload is not None:
                 text = ""
         return Inbound(
@@ -180,15 +175,6 @@ class WecomChannel:
             payload=payload,
             capabilities=CAPABILITIES,
         )
-
-    def _choice(self, user_id: str, text: str) -> str | None:
-        """A bare number answers the numbered choices last shown to that member."""
-        choices = self._choices.get(user_id, ())
-        stripped = text.strip()
-        if choices and stripped.isdecimal() and len(stripped) <= 2 and 1 <= int(stripped) <= len(choices):
-            del self._choices[user_id]
-            return choices[int(stripped) - 1].payload
-        return None
 
     # --- replies --------------------------------------------------------------------------------
 
@@ -227,9 +213,8 @@ class WecomChannel:
         ]
 
     async def send_user(self, user_id: str, text: str, buttons: Sequence[Button] = ()) -> bool:
-        rendered, choices = self._render(text, buttons, await self._lang_of(user_id) if buttons else "", True)
-        if choices:
-            self._choices[user_id] = choices
+        lang = await self._lang_of(user_id) if buttons else self.deps.default_lang
+        rendered = self.buttons.for_member(user_id, text, buttons, lang)
         results = [await self.api.send_to_user(user_id, piece) for piece in split_utf8(rendered, TEXT_LIMIT)]
         return all(r.ok for r in results)
 
@@ -238,7 +223,7 @@ class WecomChannel:
     ) -> bool:
         """To the department's app group chat, created the first time it is missing."""
         department = self.deps.directory.departments[department_id]
-        rendered, _ = self._render(text, buttons, department.lang, False)
+        rendered = self.buttons.for_group(text, buttons, department.lang)
         delivered = True
         for piece in split_utf8(rendered, TEXT_LIMIT):
             outcome = await self.api.send_to_chat(chat_id, piece)
@@ -263,24 +248,6 @@ class WecomChannel:
             self._chats_ready.add(chat_id)
             log.info("WeCom group chat %s created for %s", chat_id, department_id)
         return created.ok
-
-    def _render(
-        self, text: str, buttons: Sequence[Button], lang: str, numbered: bool
-    ) -> tuple[str, tuple[Button, ...]]:
-        """Buttons as text: commands to send for staff buttons, numbered choices for the rest
-        (only in a private chat, where the number comes back to us)."""
-        lines, choices = [], []
-        for button in buttons:
-            if button.payload.startswith("cmd:"):
-                command = typed_command(button.payload)
-                if command not in text:  # a notice that already says "send /take 12" says enough
-                    lines.append(t(lang, "wecom.command", label=button.label, command=command))
-            elif numbered:
-                choices.append(button)
-        if choices:
-            listed = "\n".join(f"{i}. {b.label}" for i, b in enumerate(choices, start=1))
-            lines.append(t(lang, "wecom.choose", choices=listed))
-        return "\n\n".join([text, *lines]) if lines else text, tuple(choices)
 
     async def _lang_of(self, user_id: str) -> str:
         officer = self.deps.directory.officer_by_identity(CHANNEL, user_id)
