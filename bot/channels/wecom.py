@@ -49,7 +49,7 @@ T = TypeVar("T")
 CHANNEL = "wecom"
 CAPABILITIES = Capabilities(buttons=False, quoted_replies=False)
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
-CARRIED_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # told "text only"
+MEDIA_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # answered "text only"
 log = logging.getLogger(__name__)
 
 
@@ -143,7 +143,7 @@ class WecomChannel:
         if callback.agent_id and callback.agent_id != str(self.config.agent_id):
             log.warning("WeCom message for agent %s, not ours; ignored", callback.agent_id)
             return
-        if callback.kind not in ("text", "click") and callback.kind not in CARRIED_KINDS:
+        if callback.kind not in ("text", "click") and callback.kind not in MEDIA_KINDS:
             log.debug("WeCom %s event from %s ignored", callback.kind, callback.user_id)
             return  # entering the app, subscribing, location reports: nothing to answer
         async with self.deps.storage() as uow:
@@ -153,7 +153,7 @@ class WecomChannel:
             log.info("WeCom message %s was delivered again; skipped", callback.key)
             return
         user = callback.user_id
-        if callback.kind in CARRIED_KINDS:
+        if callback.kind in MEDIA_KINDS:
             await self.send_user(user, t(await self._lang_of(user), "wecom.text_only"))
             return
         await self.deliver(await handle(self.inbound(callback), self.deps), origin=user)
