@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -20,7 +21,9 @@ from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
 
 if TYPE_CHECKING:
+    from bot.bootstrap import App
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.wecom import WecomChannel
     from handlers.deps import Deps
     from handlers.report_files import Rendered
 
@@ -150,13 +153,14 @@ def run(
         None, "--database", "-d", help="Database URL (default: from the config)."
     ),
 ) -> None:
-    """Run the bot on the channels enabled in the config (Telegram: long polling)."""
+    """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
     settings = _settings(ctx)
-    if not settings.telegram.token:
+    if not settings.telegram.token and not settings.channels.wecom.enabled:
         _fail(
             [
-                "xiaoer: no channel to run: Telegram needs a bot token.",
-                "  Set XIAOER_TELEGRAM__TOKEN=<token from @BotFather> (or telegram.token in the config).",
+                "xiaoer: no channel to run: Telegram needs a bot token, or WeCom must be enabled.",
+                "  Set XIAOER_TELEGRAM__TOKEN=<token from @BotFather> (or telegram.token in the config),",
+                "  or channels.wecom.enabled: true with the app's credentials (see README, WeCom).",
             ]
         )
     try:
@@ -167,17 +171,57 @@ def run(
 
 async def _serve(settings: Settings, database: str | None) -> None:
     from bot.bootstrap import build_app
-    from bot.channels.telegram import TelegramChannel
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    senders: list[Callable[[Sequence[Reply]], Awaitable[None]]] = []
+    running: list[Coroutine[Any, Any, None]] = []
+    if settings.telegram.token:
+        telegram = _telegram_channel(settings, app_)
+        senders.append(partial(telegram.deliver, origin_chat=0))
+        running.append(_serve_telegram(settings, telegram))
+    if settings.channels.wecom.enabled:
+        from bot.channels.wecom import WecomChannel, department_chats
+
+        wecom = WecomChannel(settings.channels.wecom, app_.deps, department_chats(settings.departments))
+        senders.append(partial(wecom.deliver, origin=""))
+        running.append(_serve_wecom(settings, wecom))
+
+    async def deliver(replies: Sequence[Reply]) -> None:
+        for send in senders:  # scheduled messages name their recipients; each channel takes its own
+            await send(replies)
+
+    scheduler = _start_scheduler(app_.deps, settings, deliver)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for channel in running:
+                group.create_task(channel)
+    finally:
+        scheduler.shutdown(wait=False)
+        await app_.close()
+
+
+async def _serve_wecom(settings: Settings, channel: WecomChannel) -> None:
+    wecom = settings.channels.wecom
+    typer.echo(f"xiaoer: WeCom callback on {wecom.host}:{wecom.port}{wecom.callback_path}", err=True)
+    try:
+        await channel.serve(wecom.host, wecom.port)
+    finally:
+        await channel.close()
+
+
+def _telegram_channel(settings: Settings, app_: App) -> TelegramChannel:
+    from bot.channels.telegram import TelegramChannel
+
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
-    assert settings.telegram.token is not None
     topics = {d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id}
-    channel = TelegramChannel(
+    assert settings.telegram.token is not None
+    return TelegramChannel(
         settings.telegram.token, settings.telegram.api_base, app_.deps, groups, topic_chats=topics
     )
+
+
+async def _serve_telegram(settings: Settings, channel: TelegramChannel) -> None:
     telegram = settings.telegram
-    scheduler = _start_scheduler(app_.deps, settings, channel)
     try:
         if telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret:
             typer.echo(
@@ -191,23 +235,20 @@ async def _serve(settings: Settings, database: str | None) -> None:
             typer.echo(f"xiaoer: Telegram polling via {telegram.api_base}; Ctrl-C stops", err=True)
             await channel.run_polling()
     finally:
-        scheduler.shutdown(wait=False)
         await channel.close()
-        await app_.close()
 
 
-def _start_scheduler(deps: Deps, settings: Settings, channel: TelegramChannel) -> Any:
-    """Reminders, digests and survey closing, beside the channel, sent through it."""
+def _start_scheduler(
+    deps: Deps, settings: Settings, deliver: Callable[[Sequence[Reply]], Awaitable[None]]
+) -> Any:
+    """Reminders, digests, survey closing and the weekly report, beside the channels."""
     from bot.scheduler import build_scheduler
-
-    async def deliver(replies: Sequence[Reply]) -> None:
-        await channel.deliver(replies, origin_chat=0)  # scheduled messages name their recipients
 
     scheduler = build_scheduler(deps, settings.reminders, deliver)
     scheduler.start()
     typer.echo(
         f"xiaoer: reminders every {settings.reminders.sweep_minutes} min in working hours, "
-        f"digests at {settings.reminders.digest_at} on working days",
+        f"digests at {settings.reminders.digest_at} on working days, the weekly report on Mondays",
         err=True,
     )
     return scheduler

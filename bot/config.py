@@ -7,6 +7,8 @@ path so that `xiaoer` can print all of them and exit with status 2.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 from contextvars import ContextVar
@@ -57,6 +59,8 @@ class DepartmentConfig(_Section):
     telegram_chat_id: int | None = None
     # The group is a forum: each ticket gets its own topic there (plain posts if that fails).
     telegram_topics: bool = False
+    # WeCom app group chat of the department's officers (appchat chatid: 1-32 letters or digits)
+    wecom_chat_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{1,32}$")
 
 
 class OfficerConfig(_Section):
@@ -276,9 +280,33 @@ class ReportsConfig(_Section):
     leaders: tuple[str, ...] = ()
 
 
+class WecomRobotConfig(_Section):
+    """A member-unit group's robot (群机器人): its webhook key, a name for logs, the group's tags."""
+
+    key: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    tags: tuple[str, ...] = ()
+
+
+class WecomConfig(_Section):
+    """The WeCom (企业微信 / 政务微信) self-built app and the member-unit group robots."""
+
+    enabled: bool = False
+    corp_id: str | None = None  # 企业ID; also the receive id every callback must carry
+    agent_id: int | None = None  # the app's AgentId
+    secret: str | None = None  # the app's Secret: XIAOER_CHANNELS__WECOM__SECRET
+    token: str | None = None  # callback Token: XIAOER_CHANNELS__WECOM__TOKEN
+    encoding_aes_key: str | None = None  # callback EncodingAESKey: XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY
+    api_base: str = "https://qyapi.weixin.qq.com"  # or a self-hosted gateway (政务微信)
+    callback_path: str = Field(default="/wecom/callback", pattern=r"^/\S*$")
+    host: str = "127.0.0.1"  # where the callback server listens (behind a reverse proxy)
+    port: int = Field(default=8081, ge=0, le=65535)
+    robots: tuple[WecomRobotConfig, ...] = ()
+
+
 class ChannelsConfig(_Section):
     console: bool = True
-    wecom: dict[str, Any] | None = None  # filled by the WeCom issue
+    wecom: WecomConfig = WecomConfig()
 
 
 _yaml_data: ContextVar[dict[str, Any]] = ContextVar("_yaml_data")
@@ -520,6 +548,7 @@ def cross_check(settings: Settings) -> list[str]:
             "telegram: mode webhook needs webhook_url and webhook_secret "
             "(XIAOER_TELEGRAM__WEBHOOK_URL, XIAOER_TELEGRAM__WEBHOOK_SECRET)"
         )
+    problems += _check_wecom(settings)
     if "system" in officer_ids:
         problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
     for name in settings.sla.categories:
@@ -560,6 +589,53 @@ def cross_check(settings: Settings) -> list[str]:
         if e.liaison is not None and e.liaison not in officer_ids:
             problems.append(f"demo.enterprises[{i}].liaison: unknown officer '{e.liaison}'")
     return problems
+
+
+_WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
+
+
+def _check_wecom(settings: Settings) -> list[str]:
+    """An enabled WeCom channel needs its app credentials; a bad key is named, never guessed at."""
+    wecom = settings.channels.wecom
+    problems: list[str] = []
+    _unique("channels.wecom.robots[].key", [r.key for r in wecom.robots], problems)
+    _unique("channels.wecom.robots[].name", [r.name for r in wecom.robots], problems)
+    _unique(
+        "departments[].wecom_chat_id",
+        [d.wecom_chat_id for d in settings.departments if d.wecom_chat_id],
+        problems,
+    )
+    if not wecom.enabled:
+        return problems
+    for key in _WECOM_REQUIRED:
+        if getattr(wecom, key) in (None, ""):
+            problems.append(
+                f"channels.wecom.{key}: required when channels.wecom.enabled is true "
+                f"(set it in the config or XIAOER_CHANNELS__WECOM__{key.upper()})"
+            )
+    aes_key = wecom.encoding_aes_key
+    if aes_key and not _is_encoding_aes_key(aes_key):
+        problems.append(
+            "channels.wecom.encoding_aes_key: must be the 43 letters and digits shown as EncodingAESKey "
+            "in the app's 接收消息 settings (it decodes to a 32-byte AES key)"
+        )
+    if wecom.token and not re.fullmatch(r"[A-Za-z0-9]{1,32}", wecom.token):
+        problems.append(
+            "channels.wecom.token: must be the 1-32 letters and digits shown as Token in the app's "
+            "接收消息 settings"
+        )
+    if not wecom.api_base.startswith(("http://", "https://")):
+        problems.append("channels.wecom.api_base: must start with https:// (or http:// for a local gateway)")
+    return problems
+
+
+def _is_encoding_aes_key(value: str) -> bool:
+    if not re.fullmatch(r"[A-Za-z0-9+/]{43}", value):
+        return False
+    try:
+        return len(base64.b64decode(value + "=", validate=True)) == 32
+    except binascii.Error:
+        return False
 
 
 def _unique(what: str, values: list[Any], problems: list[str]) -> set[Any]:

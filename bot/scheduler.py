@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import RemindersConfig
 from bot.domain.messages import Reply
-from handlers import reminders, survey
+from handlers import reminders, reports, survey
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,12 @@ async def sweep_job(deps: Deps, deliver: Deliver) -> None:
 
 async def digest_job(deps: Deps, deliver: Deliver) -> None:
     replies = await reminders.daily_digest(deps)
+    if replies:
+        await deliver(replies)
+
+
+async def weekly_report_job(deps: Deps, deliver: Deliver) -> None:
+    replies = await reports.weekly_report_once(deps, deps.clock())
     if replies:
         await deliver(replies)
 
@@ -65,6 +71,13 @@ def build_scheduler(deps: Deps, config: RemindersConfig, deliver: Deliver) -> An
         CronTrigger(hour=morning.hour, minute=morning.minute, timezone=zone),
         args=(deps, deliver),
         id="digest",
+    )
+    # Mondays at digest time: last week's figures for the leadership
+    scheduler.add_job(
+        weekly_report_job,
+        CronTrigger(day_of_week="mon", hour=morning.hour, minute=morning.minute, timezone=zone),
+        args=(deps, deliver),
+        id="weekly_report",
     )
     scheduler.add_job(
         close_surveys_job, IntervalTrigger(hours=1, timezone=zone), args=(deps, deliver), id="close_surveys"

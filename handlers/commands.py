@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.errors import NotFound, Usage
-from bot.domain.messages import Actor, Button, Reply
+from bot.domain.messages import Actor, Button, Capabilities, Reply
 from bot.i18n import t
 from handlers import binding, clusters, enterprise, follow_up, officer, reports, survey
 from handlers.deps import Deps
@@ -157,14 +157,17 @@ COMMANDS: dict[str, Command] = {
 STAFF_BUTTONS = frozenset({"take", "approve", "history"})
 
 
-async def ticket_button(actor: Actor, deps: Deps, args: str) -> list[Reply]:
-    """`ent:info:N` asks for the information (a reply to that message adds it), `ent:urge:N`
-    urges, `ent:withdraw:N` asks to confirm, `ent:withdraw!:N` withdraws."""
+async def ticket_button(actor: Actor, deps: Deps, args: str, capabilities: Capabilities) -> list[Reply]:
+    """`ent:info:N` asks for the information (a reply to that message adds it, or, where a chat
+    has no quoted replies, `/info N`), `ent:urge:N` urges, `ent:withdraw:N` asks to confirm,
+    `ent:withdraw!:N` withdraws."""
     action, _, number_text = args.partition(":")
     number = small_number(number_text)
     if number is None:
         raise NotFound(ticket=f"#{number_text[:12]}")
     if action == "info":
+        if not capabilities.quoted_replies:
+            return [Reply(t(actor.lang, "capability.info_prompt", ref=f"#{number}", number=number))]
         return [Reply(t(actor.lang, "intake.info_prompt", ref=f"#{number}"), ticket=number)]
     if action == "urge":
         return await follow_up.press(actor, deps, number, "")

@@ -81,7 +81,7 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         if name == "survey" and not actor.is_staff:
             return await survey_button(actor, deps, args)
         if name == "ent" and not actor.is_staff:  # the buttons under an acknowledgement
-            return await ticket_button(actor, deps, args)
+            return await ticket_button(actor, deps, args, inbound.capabilities)
         if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
             command, _, command_args = args.partition(":")
             if command in STAFF_BUTTONS:

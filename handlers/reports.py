@@ -135,6 +135,17 @@ async def weekly_report(deps: Deps, now: datetime) -> list[Reply]:
     return replies
 
 
+async def weekly_report_once(deps: Deps, now: datetime) -> list[Reply]:
+    """The weekly report, claimed for its week in the ledger first: of several instances running
+    the same scheduled job, one sends it."""
+    week = last_full_week(now, deps.timezone)
+    async with deps.storage() as uow:
+        if not await uow.reminders.claim_digest("weekly_report", "leadership", week.first_day, now):
+            return []
+        await uow.commit()
+    return await weekly_report(deps, now)
+
+
 def _leadership(deps: Deps) -> list[tuple[Recipient, str]]:
     directory = deps.directory
     recipients: list[tuple[Recipient, str]] = []

@@ -29,6 +29,7 @@ class Sent:
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback data)
     thread_id: int | None = None  # the forum topic it was posted in
+    file: bytes = b""  # a photo's or document's bytes (its caption is `text`)
 
 
 class FakeBotApi:
@@ -281,6 +282,42 @@ class FakeBotApi:
             chat["is_forum"] = True
             message.update(message_thread_id=thread, is_topic_message=True)
         return _ok(message)
+
+    async def _api_sendphoto(self, params: dict[str, Any]) -> web.Response:
+        return await self._send_file(params, "photo")
+
+    async def _api_senddocument(self, params: dict[str, Any]) -> web.Response:
+        return await self._send_file(params, "document")
+
+    async def _send_file(self, params: dict[str, Any], field: str) -> web.Response:
+        chat_id = int(params["chat_id"])
+        refusal = self._refusal(chat_id)
+        if refusal is not None:
+            return refusal
+        upload = params.get(field)
+        if isinstance(upload, str) and upload.startswith("attach://"):  # the file is a part of its own
+            upload = params.get(upload.removeprefix("attach://"))
+        if not isinstance(upload, web.FileField):
+            return _error(400, f"Bad Request: there is no {field} in the request")
+        caption = str(params.get("caption") or "")
+        if len(caption) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        sent = Sent(chat_id, next(self._message_ids), caption, [], None, upload.file.read())
+        self.sent.append(sent)
+        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        media: Any = {"file_id": f"file{sent.message_id}", "file_unique_id": f"u{sent.message_id}"}
+        if field == "photo":
+            media = [media | {"width": 1320, "height": 660}]
+        return _ok(
+            {
+                "message_id": sent.message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": BOT_USER,
+                "caption": caption,
+                field: media,
+            }
+        )
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> web.Response:
         self.edits.append(params)

@@ -31,6 +31,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -40,7 +41,17 @@ from aiogram.types import (
 from aiohttp import web
 
 from bot.channels.pacing import Pacer
-from bot.domain.messages import Button, Inbound, Reply, Sender, ToChat, ToDepartment, ToOfficer, ToSender
+from bot.domain.messages import (
+    Attachment,
+    Button,
+    Inbound,
+    Reply,
+    Sender,
+    ToChat,
+    ToDepartment,
+    ToOfficer,
+    ToSender,
+)
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.dispatch import handle
@@ -50,6 +61,7 @@ CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MESSAGE_LIMIT = 4096
 SEND_ATTEMPTS = 5
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's or document's caption
 TOPIC_NAME_LIMIT = 128  # Telegram's limit for a forum topic's name
 FLOOD_PATIENCE = 600.0  # seconds of 429 waits one call accepts before it is given up and logged
 log = logging.getLogger(__name__)
@@ -161,7 +173,10 @@ class TelegramChannel:
                     thread = await self._topic(chat_id, reply)
                 else:
                     thread = None
-                sent = await self.send(chat_id, reply.text, reply.buttons, thread=thread)
+                if reply.attachment is not None:
+                    sent = await self.send_file(chat_id, reply.attachment, reply.text, thread=thread)
+                else:
+                    sent = await self.send(chat_id, reply.text, reply.buttons, thread=thread)
                 if reply.ticket is not None and sent:
                     await self._remember(chat_id, sent, reply.ticket, is_post=reply.post)
                 if reply.post and sent:  # what the post says now, so an unchanged post is left alone
@@ -245,6 +260,25 @@ class TelegramChannel:
             await uow.sent.record_topic(CHANNEL, str(chat_id), reply.ticket, str(topic.message_thread_id))
             await uow.commit()
         return topic.message_thread_id
+
+    async def send_file(
+        self, chat_id: int, attachment: Attachment, caption: str, *, thread: int | None = None
+    ) -> list[Message]:
+        """A photo (a chart) or a document, with the reply's text as its caption; a caption over
+        Telegram's limit goes as a message of its own after the file."""
+        escaped = html.escape(caption, quote=False)
+        fits = len(escaped) <= CAPTION_LIMIT
+        upload = BufferedInputFile(attachment.data, filename=attachment.name)
+        method = self.bot.send_photo if attachment.kind == "photo" else self.bot.send_document
+        await self.pacer.wait(chat_id, is_group=chat_id < 0)
+        message = await self._call(
+            partial(method, chat_id, upload, caption=escaped if fits else None, message_thread_id=thread),
+            chat_id=chat_id,
+        )
+        sent = [message] if isinstance(message, Message) else []
+        if not fits:
+            sent += await self.send(chat_id, caption, thread=thread)
+        return sent
 
     async def send(
         self, chat_id: int, text: str, buttons: Sequence[Button] = (), *, thread: int | None = None

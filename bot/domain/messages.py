@@ -64,6 +64,14 @@ SYSTEM_ACTOR = Actor(role=Role.ADMIN, display_name="Xiaoer", lang="zh-CN", offic
 
 
 @dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the sender's chat can do, so that handlers can word a reply for it."""
+
+    buttons: bool = True  # buttons under messages (without them, the channel lists them as text to type)
+    quoted_replies: bool = True  # a reply to one of Xiaoer's messages arrives linked to it (`reply_to`)
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One thing a person did in a chat: a text, a command, or a button press (`payload`)."""
 
@@ -76,6 +84,7 @@ class Inbound:
     # The platform's id for this delivery (Telegram's update_id, WeCom's MsgId): a delivery seen
     # before is skipped, decided in the same transaction that logs the message.
     delivery_id: str | None = None
+    capabilities: Capabilities = Capabilities()
 
 
 @dataclass(frozen=True, slots=True)

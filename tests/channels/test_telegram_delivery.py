@@ -110,3 +110,14 @@ async def test_server_errors_are_retried_and_nothing_is_lost_or_repeated(running
     assert api.server_errors_left == 0
     assert len([s for s in api.to(ENTREPRENEUR) if "工单号" in s.text]) == 1
     assert api.calls.count("sendmessage") == len(api.sent) + 3
+
+
+async def test_a_report_chart_arrives_as_a_photo_with_its_caption(running: Running) -> None:
+    api = running.api
+    await api.user_sends(ENTREPRENEUR, DEMAND)
+    await api.wait_text(GROUP, "新工单 #1")
+    await api.user_sends(HEAD, "/report", chat_id=GROUP)
+    await api.wait_until(lambda: any(s.file for s in api.to(GROUP)), "a photo in the group", 30)
+    photo = next(s for s in api.to(GROUP) if s.file)
+    assert photo.file.startswith(b"\x89PNG")
+    assert "sendphoto" in api.calls

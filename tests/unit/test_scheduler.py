@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.domain.messages import Reply, ToOfficer
-from bot.scheduler import build_scheduler, digest_job
+from bot.scheduler import build_scheduler, digest_job, weekly_report_job
 from tests.conftest import Clock
 from tests.world import DEMAND, XINYUAN, make_world
 
@@ -34,6 +34,7 @@ def test_the_jobs_and_when_they_run(settings: Settings, clock: Clock) -> None:
     assert asyncio.run(build()) == [
         ("sweep", "interval[0:05:00]"),
         ("digest", "cron[hour='9', minute='0']"),
+        ("weekly_report", "cron[day_of_week='mon', hour='9', minute='0']"),
         ("close_surveys", "interval[1:00:00]"),
     ]
 
@@ -62,3 +63,21 @@ async def test_the_digest_job_sends_each_digest_once(settings: Settings, clock: 
     await digest_job(world.deps, outbox.deliver)
     await digest_job(world.deps, outbox.deliver)  # a second instance, or a restart
     assert [reply.to for reply in outbox.sent] == [ToOfficer("wang_lei")]
+
+
+async def test_the_weekly_report_job_sends_last_week_once_with_its_chart(
+    settings: Settings, clock: Clock
+) -> None:
+    world = await make_world(settings, clock)  # Monday 23 November 2026
+    clock.now -= timedelta(days=5)  # a demand in the week before
+    await world.say(XINYUAN, DEMAND)
+    clock.now += timedelta(days=5)
+    outbox = Outbox()
+    await weekly_report_job(world.deps, outbox.deliver)
+    await weekly_report_job(world.deps, outbox.deliver)  # a second instance, or a restart
+    texts = [reply for reply in outbox.sent if reply.attachment is None]
+    charts = [reply for reply in outbox.sent if reply.attachment is not None]
+    assert texts
+    assert len(charts) == len(texts)  # each recipient once: the figures and the chart
+    assert all("2026-11-16" in reply.text for reply in texts)
+    assert all(chart.attachment is not None and chart.attachment.data[:4] == b"\x89PNG" for chart in charts)

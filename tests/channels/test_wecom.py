@@ -1,0 +1,355 @@
+"""The WeCom channel end to end, over real HTTP: WeCom's encrypted callbacks in (from the fake,
+encrypting with wechatpy), WeCom's API out (to the fake), tickets worked in between."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp.test_utils import TestServer
+
+from bot.bootstrap import App, build_app
+from bot.channels.wecom import WecomChannel, department_chats
+from bot.config import Settings, load_settings
+from tests.conftest import ROOT
+from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom
+
+ENTREPRENEUR = "ZhangSan"  # staff of an enterprise who can reach the app
+HEAD = "LinHui"  # lin_hui, head of the finance office
+OFFICER = "WuBin"  # wu_bin, officer of the finance office
+GROUP = "financeoffice"  # the finance office's app group chat
+DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了"
+
+
+def wecom_document(api_base: str, **extra: Any) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    ids = {"lin_hui": HEAD, "wu_bin": OFFICER}
+    for officer in document["officers"]:
+        if officer["id"] in ids:
+            officer["wecom_user_id"] = ids[officer["id"]]
+    for department in document["departments"]:
+        if department["id"] == "finance_office":
+            department["wecom_chat_id"] = GROUP
+    document["channels"]["wecom"] = {
+        "enabled": True,
+        "corp_id": CORP_ID,
+        "agent_id": AGENT_ID,
+        "secret": SECRET,
+        "token": TOKEN,
+        "encoding_aes_key": AES_KEY,
+        "api_base": api_base,
+        **extra,
+    }
+    return document
+
+
+def wecom_settings(tmp_path: Path, api_base: str, **extra: Any) -> Settings:
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(wecom_document(api_base, **extra), allow_unicode=True), encoding="utf-8")
+    return load_settings(config)
+
+
+@dataclass
+class Running:
+    api: FakeWecom
+    app: App
+    channel: WecomChannel
+    url: str
+
+    async def says(self, user: str, text: str) -> None:
+        answer = await self.api.member_sends(self.url, user, text)
+        assert (answer.status, answer.text) == (200, "")
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    api = FakeWecom()
+    await api.start()
+    settings = wecom_settings(tmp_path, api.base)
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wecom.db'}")
+    channel = WecomChannel(settings.channels.wecom, app.deps, department_chats(settings.departments))
+    server = TestServer(channel.web_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield Running(api, app, channel, str(server.make_url("/wecom/callback")))
+    finally:
+        await server.close()
+        await channel.close()
+        await app.close()
+        await api.stop()
+
+
+async def ticket_count(running: Running) -> int:
+    async with running.app.deps.storage() as uow:
+        count = 0
+        while await uow.tickets.get(count + 1) is not None:
+            count += 1
+        return count
+
+
+async def test_demand_to_group_chat_to_take_reply_and_survey(running: Running) -> None:
+    api = running.api
+    await running.says(ENTREPRENEUR, DEMAND)
+    ack = await api.wait_text(ENTREPRENEUR, "工单号 #1")
+    # no buttons in app messages: the acknowledgement's buttons are numbered choices
+    assert "回复数字即可选择：\n1. 补充信息\n2. 催办\n3. 撤回" in ack.content
+    # the department's group chat did not exist: it is created with its officers, then posted to
+    notice = await api.wait_text(GROUP, "新工单 #1")
+    assert api.chats[GROUP]["owner"] == HEAD
+    assert sorted(api.chats[GROUP]["userlist"]) == [HEAD, OFFICER]
+    assert notice.content.count("/take 1") == 1  # the notice says it; the button is not repeated
+    assert ("appchat/send", 86003) in api.refused
+
+    await api.wait_text(ENTREPRENEUR, "贵公司的全称")
+    await running.says(ENTREPRENEUR, "厦门鹭江精工机械有限公司")
+    await api.wait_text(ENTREPRENEUR, "统一社会信用代码是")
+    await running.says(ENTREPRENEUR, "91350206MA2Y3K8P13")
+    await api.wait_text(ENTREPRENEUR, "谢谢，已记录")
+
+    # choice 1 (add information) asks for /info, since WeCom cannot say which message is answered
+    await running.says(ENTREPRENEUR, "1")
+    await api.wait_text(ENTREPRENEUR, "请发送 /info 1")
+    await running.says(ENTREPRENEUR, "/info 1 明天上午厂里有人")
+    await api.wait_text(GROUP, "📎 企业为工单 #1 补充信息：明天上午厂里有人")
+
+    await running.says(HEAD, "/take 1")
+    await api.wait_text(HEAD, "您已签收工单 #1")
+    await api.wait_text(ENTREPRENEUR, "签收办理")
+    await running.says(HEAD, "/reply 1 您好，已对接建设银行，请准备近三个月流水")
+    await api.wait_text(ENTREPRENEUR, "已对接建设银行，请准备近三个月流水")
+
+    await running.says(HEAD, "/resolve 1 建设银行已审批，本周放款")
+    result = await api.wait_text(ENTREPRENEUR, "建设银行已审批")
+    assert "回复数字即可选择：\n1. 已解决\n2. 部分解决\n3. 未解决" in result.content
+    await running.says(ENTREPRENEUR, "1")  # resolved
+    await api.wait_text(ENTREPRENEUR, "是否满意")
+    await running.says(ENTREPRENEUR, "1")  # satisfied
+    await api.wait_text(ENTREPRENEUR, "已办结")
+    assert await ticket_count(running) == 1
+
+
+async def test_officers_without_a_group_chat_are_told_privately(tmp_path: Path) -> None:
+    api = FakeWecom()
+    await api.start()
+    settings = wecom_settings(tmp_path, api.base)
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'private.db'}")
+    channel = WecomChannel(settings.channels.wecom, app.deps)  # no department chats
+    server = TestServer(channel.web_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        await api.member_sends(str(server.make_url("/wecom/callback")), ENTREPRENEUR, DEMAND)
+        await api.wait_text(HEAD, "新工单 #1")
+        await api.wait_text(OFFICER, "新工单 #1")
+        assert api.chats == {}
+    finally:
+        await server.close()
+        await channel.close()
+        await app.close()
+        await api.stop()
+
+
+async def test_menu_clicks_are_commands(running: Running) -> None:
+    api = running.api
+    answer = await api.member_clicks(running.url, ENTREPRENEUR, "/status")
+    assert answer.status == 200
+    await api.wait_text(ENTREPRENEUR, "您还没有提交过诉求")
+    await api.member_clicks(running.url, ENTREPRENEUR, "ent:urge:99")  # a button key: checked like one
+    await api.wait_text(ENTREPRENEUR, "#99")
+
+
+async def test_url_verification(running: Running) -> None:
+    answer = await running.api.verify_url(running.url, "6237895163258321741")
+    assert (answer.status, answer.text) == (200, "6237895163258321741")
+    forged = await running.api.verify_url(running.url, "6237895163258321741", token="SomeoneElse")
+    assert forged.status == 403
+
+
+async def nothing_sent(running: Running) -> None:
+    await asyncio.sleep(0.3)
+    assert running.api.sent == []
+    assert await ticket_count(running) == 0
+
+
+async def test_a_forged_signature_is_refused(running: Running) -> None:
+    api = running.api
+    query, body = api.callback(api.text_xml(ENTREPRENEUR, DEMAND), token="GuessedToken")
+    assert (await api.post(running.url, query, body)).status == 403
+    query, body = api.callback(api.text_xml(ENTREPRENEUR, DEMAND))
+    query["msg_signature"] = "0" * 40
+    assert (await api.post(running.url, query, body)).status == 403
+    await nothing_sent(running)
+
+
+async def test_a_message_for_another_corp_is_refused(running: Running) -> None:
+    api = running.api
+    query, body = api.callback(api.text_xml(ENTREPRENEUR, DEMAND), corp_id="wwSomeOtherCorp00001")
+    assert (await api.post(running.url, query, body)).status == 403
+    await nothing_sent(running)
+
+
+async def test_an_old_timestamp_is_refused(running: Running) -> None:
+    api = running.api
+    query, body = api.callback(api.text_xml(ENTREPRENEUR, DEMAND), timestamp=int(time.time()) - 3600)
+    assert (await api.post(running.url, query, body)).status == 403
+    await nothing_sent(running)
+
+
+async def test_malformed_xml_is_refused(running: Running) -> None:
+    api = running.api
+    query, _ = api.callback(api.text_xml(ENTREPRENEUR, DEMAND))
+    assert (await api.post(running.url, query, b"<xml><Encrypt>abc</Encr")).status == 400
+    assert (await api.post(running.url, query, b"<xml><ToUserName>x</ToUserName></xml>")).status == 400
+    bomb = b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Encrypt>&a;</Encrypt></xml>'
+    assert (await api.post(running.url, query, bomb)).status == 400
+    await nothing_sent(running)
+
+
+async def test_an_oversize_body_is_refused(running: Running) -> None:
+    api = running.api
+    query, body = api.callback(api.text_xml(ENTREPRENEUR, DEMAND))
+    padded = body.replace(b"</xml>", b"<Padding>" + b"x" * 70_000 + b"</Padding></xml>")
+    assert (await api.post(running.url, query, padded)).status == 413
+    await nothing_sent(running)
+
+
+async def test_a_replayed_request_is_refused_and_a_retried_message_handled_once(running: Running) -> None:
+    api = running.api
+    inner = api.text_xml(ENTREPRENEUR, DEMAND)
+    query, body = api.callback(inner)
+    assert (await api.post(running.url, query, body)).status == 200
+    assert (await api.post(running.url, query, body)).status == 403  # the same request again
+    assert (await api.post(running.url, *api.callback(inner))).status == 200  # WeCom's retry: new nonce
+    await api.wait_text(ENTREPRENEUR, "工单号 #1")
+    await running.says(ENTREPRENEUR, "/status")
+    await api.wait_text(ENTREPRENEUR, "您的诉求（1 件）")
+    assert await ticket_count(running) == 1
+    assert len([s for s in api.to(ENTREPRENEUR) if "工单号" in s.content]) == 1
+
+
+async def test_other_message_kinds_are_answered_and_events_ignored(running: Running) -> None:
+    api = running.api
+    image = api.text_xml(ENTREPRENEUR, "").replace("<![CDATA[text]]>", "<![CDATA[image]]>")
+    assert (await api.post(running.url, *api.callback(image))).status == 200
+    await api.wait_text(ENTREPRENEUR, "只能读懂文字消息")
+    entered = api.click_xml(ENTREPRENEUR, "").replace("<![CDATA[click]]>", "<![CDATA[enter_agent]]>")
+    assert (await api.post(running.url, *api.callback(entered))).status == 200
+    await asyncio.sleep(0.3)
+    assert len(api.to(ENTREPRENEUR)) == 1
+
+
+@pytest.mark.parametrize("lost", ["expire_tokens", "revoke_tokens"])
+async def test_a_stale_token_is_fetched_again_once(running: Running, lost: str) -> None:
+    api = running.api
+    await running.says(ENTREPRENEUR, "/help")
+    await api.wait_text(ENTREPRENEUR, "/status")
+    assert api.token_requests == 1
+    getattr(api, lost)()  # 42001 expired, or 40014 never valid
+    await running.says(ENTREPRENEUR, "/status")
+    await api.wait_text(ENTREPRENEUR, "您还没有提交过诉求")
+    assert api.token_requests == 2
+    assert [code for path, code in api.refused if path == "message/send"] == [
+        42001 if lost == "expire_tokens" else 40014
+    ]
+
+
+async def test_a_token_refused_twice_is_not_fetched_forever(running: Running) -> None:
+    api = running.api
+    api.fail("message/send", 42001, 42001)
+    await running.says(ENTREPRENEUR, "/help")
+    await api.wait_until_calls("message/send", 2)
+    await asyncio.sleep(0.3)
+    assert api.calls.count("message/send") == 2
+    assert api.token_requests == 2
+    assert api.sent == []
+    await running.says(ENTREPRENEUR, "/status")  # the bot is still there
+    await api.wait_text(ENTREPRENEUR, "您还没有提交过诉求")
+
+
+async def test_callback_mounts_on_the_telegram_webhook_server(tmp_path: Path) -> None:
+    from aiohttp import ClientSession
+
+    from bot.channels.telegram import TelegramChannel
+
+    api = FakeWecom()
+    await api.start()
+    settings = wecom_settings(tmp_path, api.base)
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}")
+    telegram = TelegramChannel("123456:TEST-TOKEN", "http://127.0.0.1:9", app.deps)
+    wecom = WecomChannel(settings.channels.wecom, app.deps)
+    web_app = telegram.webhook_app("/telegram/hook", "s3cret-token")
+    wecom.add_routes(web_app)
+    server = TestServer(web_app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        answer = await api.verify_url(str(server.make_url("/wecom/callback")), "42")
+        assert (answer.status, answer.text) == (200, "42")
+        async with ClientSession() as http, http.get(server.make_url("/healthz")) as health:
+            assert health.status == 200
+    finally:
+        await server.close()
+        await wecom.close()
+        await telegram.close()
+        await app.close()
+        await api.stop()
+
+
+async def test_xiaoer_run_serves_the_wecom_callback(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import sys
+
+    from aiohttp import ClientError, ClientSession
+
+    api = FakeWecom()
+    await api.start()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    xiaoer = str(Path(sys.executable).parent / "xiaoer")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_")}
+    env |= {
+        "XIAOER_CONFIG": str(ROOT / "config.yaml"),
+        "XIAOER_CHANNELS__WECOM__ENABLED": "true",
+        "XIAOER_CHANNELS__WECOM__CORP_ID": CORP_ID,
+        "XIAOER_CHANNELS__WECOM__AGENT_ID": str(AGENT_ID),
+        "XIAOER_CHANNELS__WECOM__SECRET": SECRET,
+        "XIAOER_CHANNELS__WECOM__TOKEN": TOKEN,
+        "XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY": AES_KEY,
+        "XIAOER_CHANNELS__WECOM__API_BASE": api.base,
+        "XIAOER_CHANNELS__WECOM__PORT": str(port),
+    }
+    process = await asyncio.create_subprocess_exec(
+        xiaoer,
+        "run",
+        "-d",
+        f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with ClientSession() as http:
+            for _ in range(600):  # until it listens (the first run may train the NLU model)
+                try:
+                    async with http.get(f"{base}/healthz") as health:
+                        if health.status == 200:
+                            break
+                except ClientError:
+                    await asyncio.sleep(0.1)
+        await api.member_sends(f"{base}/wecom/callback", ENTREPRENEUR, DEMAND)
+        await api.wait_text(ENTREPRENEUR, "工单号 #1", within=60)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+        await api.stop()
+    assert process.returncode == 0, err.decode()
+    assert b"WeCom callback on 127.0.0.1" in err

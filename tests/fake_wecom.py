@@ -1,0 +1,327 @@
+"""A fake WeCom server on 127.0.0.1 for tests: real HTTP, WeCom's JSON and errcodes.
+
+It answers `gettoken`, `message/send`, `appchat/create`, `appchat/send` and `webhook/send?key=`
+as WeCom does (40014 for a token it never issued, 42001 for one it expired, 45009 past 20
+messages a minute per robot, counted on the clock it is given, 45002 past the size limits),
+records what was sent, and can fail the next calls on purpose. It also plays WeCom's side of the
+callback: members' messages and menu clicks, signed and encrypted with wechatpy (an independent
+implementation of the algorithm), POSTed to the bot's callback URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import xmltodict
+from aiohttp import ClientSession, web
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+CORP_ID = "ww8a0c3d5e7f901234"
+AGENT_ID = 1000002
+SECRET = "app-secret-for-tests"
+TOKEN = "XiaoerCallback2026"
+AES_KEY = "kX9qT2mVb7LcR4nWz8pYh3sDf6gJa1eUo5iKt0rNv2Q"
+ROBOT_LIMIT = 20  # messages a minute per robot, WeCom's documented limit
+
+
+class FakeTime:
+    """Platform time for the send limits and the fake's own counting: a sleep moves it on at once,
+    so minutes of rate limits pass in an instant and no test waits on the wall clock."""
+
+    def __init__(self, start: float = 1_000_000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Sent:
+    kind: str  # "user", "chat" or "robot"
+    to: str  # user id, chat id, or robot key
+    msgtype: str
+    content: str
+    at: float
+    mentioned: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    status: int
+    text: str
+
+
+class FakeWecom:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        robot_limit: int = ROBOT_LIMIT,
+        corp_id: str = CORP_ID,
+        secret: str = SECRET,
+        agent_id: int = AGENT_ID,
+    ) -> None:
+        self.clock = clock
+        self.robot_limit = robot_limit
+        self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
+        self.sent: list[Sent] = []
+        self.chats: dict[str, dict[str, Any]] = {}
+        self.refused: list[tuple[str, int]] = []  # (path, errcode) of every call answered with an error
+        self.calls: list[str] = []
+        self.token_requests = 0
+        self._issued: set[str] = set()
+        self._valid: set[str] = set()
+        self._failures: dict[str, list[int]] = defaultdict(list)  # path -> HTTP status or errcode
+        self._robot_stamps: dict[str, list[float]] = defaultdict(list)
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    # --- running -------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/gettoken", self._gettoken)
+        app.router.add_post("/cgi-bin/{path:.+}", self._dispatch)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self.base
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- steering ------------------------------------------------------------------------------
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far expires: the next call with one gets 42001."""
+        self._valid.clear()
+
+    def revoke_tokens(self) -> None:
+        """Forget every token issued (as after the app's secret is reset): the next call gets 40014."""
+        self._issued.clear()
+        self._valid.clear()
+
+    def fail(self, path: str, *answers: int) -> None:
+        """Answer the next calls to `path` (e.g. "message/send") with these: an HTTP status
+        (5xx) or a WeCom errcode (-1, 42001, 45009, ...)."""
+        self._failures[path].extend(answers)
+
+    # --- WeCom's side of the callback ------------------------------------------------------------
+
+    def callback(
+        self,
+        inner_xml: str,
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        corp_id: str | None = None,
+        token: str = TOKEN,
+    ) -> tuple[dict[str, str], bytes]:
+        """The query and body WeCom would POST for this message (tests may tamper with either)."""
+        stamp = str(timestamp if timestamp is not None else int(time.time()))
+        once = nonce or str(next(self._ids) * 7919 + 1234567)
+        crypto = WeChatCrypto(token, AES_KEY, corp_id or self.corp_id)
+        reply = xmltodict.parse(crypto.encrypt_message(inner_xml, once, stamp))["xml"]
+        body = (
+            f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+            f"<AgentID><![CDATA[{self.agent_id}]]></AgentID>"
+            f"<Encrypt><![CDATA[{reply['Encrypt']}]]></Encrypt></xml>"
+        )
+        query = {"msg_signature": reply["MsgSignature"], "timestamp": stamp, "nonce": once}
+        return query, body.encode("utf-8")
+
+    def text_xml(self, user_id: str, text: str, msg_id: int | None = None) -> str:
+        return _xml(
+            ToUserName=self.corp_id,
+            FromUserName=user_id,
+            CreateTime=str(int(time.time())),
+            MsgType="text",
+            Content=text,
+            MsgId=str(msg_id if msg_id is not None else 7_000_000_000_000_000_000 + next(self._ids)),
+            AgentID=str(self.agent_id),
+        )
+
+    def click_xml(self, user_id: str, key: str) -> str:
+        return _xml(
+            ToUserName=self.corp_id,
+            FromUserName=user_id,
+            CreateTime=str(int(time.time()) + next(self._ids)),
+            MsgType="event",
+            Event="click",
+            EventKey=key,
+            AgentID=str(self.agent_id),
+        )
+
+    async def post(self, url: str, query: dict[str, str], body: bytes) -> Answer:
+        async with (
+            ClientSession() as http,
+            http.post(f"{url}?{urlencode(query)}", data=body, headers={"Content-Type": "text/xml"}) as r,
+        ):
+            return Answer(r.status, await r.text())
+
+    async def member_sends(self, url: str, user_id: str, text: str) -> Answer:
+        return await self.post(url, *self.callback(self.text_xml(user_id, text)))
+
+    async def member_clicks(self, url: str, user_id: str, key: str) -> Answer:
+        return await self.post(url, *self.callback(self.click_xml(user_id, key)))
+
+    async def verify_url(self, url: str, echo: str, *, token: str = TOKEN) -> Answer:
+        """What the admin console does when the callback URL is saved."""
+        stamp, nonce = str(int(time.time())), str(next(self._ids) + 424242)
+        crypto = WeChatCrypto(token, AES_KEY, self.corp_id)
+        reply = xmltodict.parse(crypto.encrypt_message(echo, nonce, stamp))["xml"]
+        query = {
+            "msg_signature": reply["MsgSignature"],
+            "timestamp": stamp,
+            "nonce": nonce,
+            "echostr": reply["Encrypt"],
+        }
+        async with ClientSession() as http, http.get(url, params=query) as r:
+            return Answer(r.status, await r.text())
+
+    # --- what was sent -------------------------------------------------------------------------
+
+    def to(self, recipient: str) -> list[Sent]:
+        return [s for s in self.sent if s.to == recipient]
+
+    async def wait_text(self, recipient: str, fragment: str, within: float = 15.0) -> Sent:
+        """Until the bot has sent that user, chat or robot a message containing `fragment`."""
+        deadline = time.monotonic() + within
+        while True:
+            found = [s for s in self.to(recipient) if fragment in s.content]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                texts = "\n".join(f"{s.kind} {s.to}: {s.content[:100]!r}" for s in self.sent)
+                raise AssertionError(f"nothing to {recipient} with {fragment!r}; the bot sent:\n{texts}")
+            await asyncio.sleep(0.02)
+
+    async def wait_until_calls(self, path: str, count: int, within: float = 15.0) -> None:
+        deadline = time.monotonic() + within
+        while self.calls.count(path) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} was called {self.calls.count(path)} times, not {count}")
+            await asyncio.sleep(0.02)
+
+    # --- the API -------------------------------------------------------------------------------
+
+    async def _gettoken(self, request: web.Request) -> web.Response:
+        self.calls.append("gettoken")
+        self.token_requests += 1
+        if request.query.get("corpid") != self.corp_id:
+            return self._error("gettoken", 40013, "invalid corpid")
+        if request.query.get("corpsecret") != self.secret:
+            return self._error("gettoken", 40001, "invalid credential")
+        token = f"token-{next(self._ids)}"
+        self._issued.add(token)
+        self._valid.add(token)
+        return web.json_response({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        self.calls.append(path)
+        if self._failures[path]:
+            failure = self._failures[path].pop(0)
+            if 500 <= failure < 600:  # an HTTP status; anything else is an errcode
+                return web.Response(status=failure, text="Bad Gateway")
+            return self._error(path, failure, "injected failure")
+        try:
+            body = await request.json()
+        except ValueError:
+            return self._error(path, 47001, "data format error")
+        if path == "webhook/send":
+            return self._robot(request.query.get("key", ""), body)
+        token = request.query.get("access_token", "")
+        if token not in self._issued:
+            return self._error(path, 40014, "invalid access_token")
+        if token not in self._valid:
+            return self._error(path, 42001, "access_token expired")
+        if path == "message/send":
+            return self._message(body)
+        if path == "appchat/create":
+            return self._create_chat(body)
+        if path == "appchat/send":
+            return self._chat_message(body)
+        return self._error(path, 404, f"the fake has no {path}")
+
+    def _message(self, body: dict[str, Any]) -> web.Response:
+        if body.get("agentid") != self.agent_id:
+            return self._error("message/send", 40056, "invalid agentid")
+        kind, content = self._content(body)
+        if len(content.encode("utf-8")) > 2048:
+            return self._error("message/send", 45002, "content size out of limit")
+        for user in str(body.get("touser", "")).split("|"):
+            self.sent.append(Sent("user", user, kind, content, self.clock()))
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": str(next(self._ids))}
+        )
+
+    def _create_chat(self, body: dict[str, Any]) -> web.Response:
+        members = list(body.get("userlist", []))
+        if not 2 <= len(members) <= 2000:
+            return self._error("appchat/create", 86006, "chat member count out of range")
+        chat_id = str(body.get("chatid") or f"chat{next(self._ids)}")
+        if chat_id in self.chats:
+            return self._error("appchat/create", 86215, "chatid already exists")
+        self.chats[chat_id] = {"name": body.get("name"), "owner": body.get("owner"), "userlist": members}
+        return web.json_response({"errcode": 0, "errmsg": "ok", "chatid": chat_id})
+
+    def _chat_message(self, body: dict[str, Any]) -> web.Response:
+        chat_id = str(body.get("chatid", ""))
+        if chat_id not in self.chats:
+            return self._error("appchat/send", 86003, "chatid not exists")
+        kind, content = self._content(body)
+        if len(content.encode("utf-8")) > 2048:
+            return self._error("appchat/send", 45002, "content size out of limit")
+        self.sent.append(Sent("chat", chat_id, kind, content, self.clock()))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    def _robot(self, key: str, body: dict[str, Any]) -> web.Response:
+        if not key:
+            return self._error("webhook/send", 93000, "invalid webhook url")
+        now = self.clock()
+        recent = [at for at in self._robot_stamps[key] if now - at < 60]
+        self._robot_stamps[key] = recent
+        if len(recent) >= self.robot_limit:
+            return self._error("webhook/send", 45009, "api freq out of limit")
+        kind, content = self._content(body)
+        if len(content.encode("utf-8")) > (4096 if kind == "markdown" else 2048):
+            return self._error("webhook/send", 45002, "content size out of limit")
+        recent.append(now)
+        mentioned = list(body.get(kind, {}).get("mentioned_list", []))
+        self.sent.append(Sent("robot", key, kind, content, now, mentioned))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    @staticmethod
+    def _content(body: dict[str, Any]) -> tuple[str, str]:
+        kind = str(body.get("msgtype", ""))
+        return kind, str(body.get(kind, {}).get("content", ""))
+
+    def _error(self, path: str, errcode: int, errmsg: str) -> web.Response:
+        self.refused.append((path, errcode))
+        return web.json_response({"errcode": errcode, "errmsg": errmsg})
+
+
+def _xml(**fields: str) -> str:
+    inner = "".join(
+        f"<{name}>{value}</{name}>" if value.isdigit() else f"<{name}><![CDATA[{value}]]></{name}>"
+        for name, value in fields.items()
+    )
+    return f"<xml>{inner}</xml>"
