@@ -175,15 +175,21 @@ async def _serve(settings: Settings, database: str | None) -> None:
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
     senders: list[Callable[[Sequence[Reply]], Awaitable[None]]] = []
     running: list[Coroutine[Any, Any, None]] = []
-    if settings.telegram.token:
-        telegram = _telegram_channel(settings, app_)
-        senders.append(partial(telegram.deliver, origin_chat=0))
-        running.append(_serve_telegram(settings, telegram))
+    wecom: WecomChannel | None = None
     if settings.channels.wecom.enabled:
         from bot.channels.wecom import WecomChannel, department_chats
 
         wecom = WecomChannel(settings.channels.wecom, app_.deps, department_chats(settings.departments))
         senders.append(partial(wecom.deliver, origin=""))
+    if settings.telegram.token:
+        telegram = _telegram_channel(settings, app_)
+        senders.append(partial(telegram.deliver, origin_chat=0))
+        # a Telegram webhook server also carries WeCom's callback: one web server for both
+        shared = wecom if telegram_webhook(settings) else None
+        running.append(_serve_telegram(settings, telegram, also=shared))
+        if shared is not None:
+            wecom = None
+    if wecom is not None:
         running.append(_serve_wecom(settings, wecom))
 
     async def deliver(replies: Sequence[Reply]) -> None:
@@ -220,17 +226,37 @@ def _telegram_channel(settings: Settings, app_: App) -> TelegramChannel:
     )
 
 
-async def _serve_telegram(settings: Settings, channel: TelegramChannel) -> None:
+def telegram_webhook(settings: Settings) -> bool:
+    telegram = settings.telegram
+    return bool(
+        telegram.token and telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret
+    )
+
+
+async def _serve_telegram(
+    settings: Settings, channel: TelegramChannel, also: WecomChannel | None = None
+) -> None:
     telegram = settings.telegram
     try:
-        if telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret:
+        if telegram_webhook(settings):
+            assert telegram.webhook_url is not None
+            assert telegram.webhook_secret is not None
             typer.echo(
-                f"xiaoer: Telegram webhook {telegram.webhook_url} on {telegram.host}:{telegram.port}",
+                f"xiaoer: Telegram webhook {telegram.webhook_url} on {telegram.host}:{telegram.port}"
+                + (f", WeCom callback {also.config.callback_path} on the same server" if also else ""),
                 err=True,
             )
-            await channel.run_webhook(
-                telegram.webhook_url, telegram.webhook_secret, telegram.host, telegram.port
-            )
+            try:
+                await channel.run_webhook(
+                    telegram.webhook_url,
+                    telegram.webhook_secret,
+                    telegram.host,
+                    telegram.port,
+                    also=also.add_routes if also else None,
+                )
+            finally:
+                if also is not None:
+                    await also.close()
         else:
             typer.echo(f"xiaoer: Telegram polling via {telegram.api_base}; Ctrl-C stops", err=True)
             await channel.run_polling()

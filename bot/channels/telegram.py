@@ -366,9 +366,20 @@ class TelegramChannel:
         app.router.add_get("/healthz", health)
         return app
 
-    async def run_webhook(self, url: str, secret: str, host: str, port: int) -> None:
-        """Register the webhook with Telegram and serve it until cancelled."""
-        runner = web.AppRunner(self.webhook_app(urlsplit(url).path or "/", secret))
+    async def run_webhook(
+        self,
+        url: str,
+        secret: str,
+        host: str,
+        port: int,
+        also: Callable[[web.Application], None] | None = None,
+    ) -> None:
+        """Register the webhook with Telegram and serve it until cancelled; `also` mounts other
+        channels' routes (WeCom's callback) on the same server."""
+        app = self.webhook_app(urlsplit(url).path or "/", secret)
+        if also is not None:
+            also(app)
+        runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

@@ -18,6 +18,7 @@ from bot.bootstrap import App, build_app
 from bot.channels.wecom import WecomChannel, department_chats
 from bot.config import Settings, load_settings
 from tests.conftest import ROOT
+from tests.fake_telegram import FakeBotApi
 from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom
 
 ENTREPRENEUR = "ZhangSan"  # staff of an enterprise who can reach the app
@@ -299,7 +300,8 @@ async def test_callback_mounts_on_the_telegram_webhook_server(tmp_path: Path) ->
         await api.stop()
 
 
-async def test_xiaoer_run_serves_the_wecom_callback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("beside_telegram", [False, True], ids=["own-server", "telegram-webhook-server"])
+async def test_xiaoer_run_serves_the_wecom_callback(tmp_path: Path, beside_telegram: bool) -> None:
     import os
     import signal
     import socket
@@ -325,6 +327,19 @@ async def test_xiaoer_run_serves_the_wecom_callback(tmp_path: Path) -> None:
         "XIAOER_CHANNELS__WECOM__API_BASE": api.base,
         "XIAOER_CHANNELS__WECOM__PORT": str(port),
     }
+    telegram = FakeBotApi()
+    await telegram.start()
+    if beside_telegram:  # a Telegram webhook server on that port carries WeCom's callback too
+        env |= {
+            "XIAOER_CHANNELS__WECOM__PORT": "1",  # not used: the callback shares Telegram's server
+            "XIAOER_TELEGRAM__TOKEN": telegram.token,
+            "XIAOER_TELEGRAM__API_BASE": telegram.base,
+            "XIAOER_TELEGRAM__MODE": "webhook",
+            "XIAOER_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/hook",
+            "XIAOER_TELEGRAM__WEBHOOK_SECRET": "s3cret-token",
+            "XIAOER_TELEGRAM__HOST": "127.0.0.1",
+            "XIAOER_TELEGRAM__PORT": str(port),
+        }
     process = await asyncio.create_subprocess_exec(
         xiaoer,
         "run",
@@ -351,5 +366,9 @@ async def test_xiaoer_run_serves_the_wecom_callback(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(process.communicate(), 30)
         await api.stop()
+        await telegram.stop()
     assert process.returncode == 0, err.decode()
-    assert b"WeCom callback on 127.0.0.1" in err
+    if beside_telegram:
+        assert b"WeCom callback /wecom/callback on the same server" in err
+    else:
+        assert b"WeCom callback on 127.0.0.1" in err
