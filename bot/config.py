@@ -22,6 +22,7 @@ from bot.domain.categories import CATEGORIES
 from bot.domain.enterprise import Enterprise
 from bot.domain.messages import Role
 from bot.domain.org import Department, Directory, Officer
+from bot.domain.policies import MemberGroup, PolicyOptions, Tags
 from bot.domain.sla import SlaLimits
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -123,6 +124,33 @@ class TelegramConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535)
 
 
+class GroupTagsConfig(_Section):
+    """What a member-unit group's members are; a dimension left empty means mixed."""
+
+    industry: tuple[str, ...] = ()
+    district: tuple[str, ...] = ()
+    size_class: tuple[str, ...] = ()
+    qualifications: tuple[str, ...] = ()
+
+
+class GroupConfig(_Section):
+    """A member-unit group chat that receives the policy notices meant for its members."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=1)
+    channel: Literal["telegram", "wecom"] = "telegram"
+    chat_id: int | str
+    lang: Literal["zh-CN", "en"] | None = None  # default: `language`
+    tags: GroupTagsConfig = GroupTagsConfig()
+
+
+class PoliciesConfig(_Section):
+    remind_days_before: int = Field(default=7, ge=0, le=90)  # deadline reminders start this many days ahead
+    # Channels on which enterprises' people get notices and reminders in their private chats.
+    channels: tuple[Literal["telegram", "wecom"], ...] = ("telegram",)
+    excerpt_chars: int = Field(default=1500, ge=200, le=3500)  # how much of a policy's body a notice carries
+
+
 class ChannelsConfig(_Section):
     console: bool = True
     wecom: dict[str, Any] | None = None  # filled by the WeCom issue
@@ -157,6 +185,8 @@ class Settings(BaseSettings):
     nlu: NluConfig = NluConfig()
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
+    groups: tuple[GroupConfig, ...] = ()
+    policies: PoliciesConfig = PoliciesConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -200,6 +230,26 @@ class Settings(BaseSettings):
 
     def sla_limits(self) -> SlaLimits:
         return SlaLimits(**self.sla.model_dump(exclude={"survey_days"}))
+
+    def member_groups(self) -> list[MemberGroup]:
+        return [
+            MemberGroup(
+                id=g.id,
+                name=g.name,
+                channel=g.channel,
+                chat_id=str(g.chat_id).strip(),
+                lang=g.lang or self.language,
+                tags=Tags.of(g.tags.model_dump()),
+            )
+            for g in self.groups
+        ]
+
+    def policy_options(self) -> PolicyOptions:
+        return PolicyOptions(
+            remind_days_before=self.policies.remind_days_before,
+            channels=tuple(self.policies.channels),
+            excerpt_chars=self.policies.excerpt_chars,
+        )
 
     def demo_enterprises(self) -> list[Enterprise]:
         return [
@@ -350,6 +400,14 @@ def cross_check(settings: Settings) -> list[str]:
         )
     if "system" in officer_ids:
         problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
+    _unique("groups", [g.id for g in settings.groups], problems)
+    _unique("groups[].chat_id", [f"{g.channel}:{g.chat_id}" for g in settings.groups], problems)
+    for i, g in enumerate(settings.groups):
+        if g.channel == "telegram" and not str(g.chat_id).strip().lstrip("-").isdecimal():
+            problems.append(
+                f"groups[{i}].chat_id: a Telegram chat id is a number (a group's is negative, "
+                f"such as -1001234567890), not {g.chat_id!r}"
+            )
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
     _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):

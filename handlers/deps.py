@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.org import Directory
+from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaLimits
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
@@ -27,3 +28,4 @@ class Deps:
     default_lang: str = "zh-CN"
     clarify_below: float = 0.5  # intent confidence under which the bot asks instead of acting
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    policies: PolicyOptions = field(default_factory=PolicyOptions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.messages import Actor, Role
+from bot.domain.policies import Policy
 from bot.domain.tickets import Ticket
 
 
@@ -65,3 +66,20 @@ def may_view(actor: Actor, ticket: Ticket) -> bool:
     if ticket.confidential:
         return actor.role is Role.HEAD and actor.department_id == ticket.department_id
     return actor.department_id == ticket.department_id or actor.department_id in ticket.co_departments
+
+
+def may_publish(actor: Actor) -> bool:
+    """Publish policies in the name of one's department: heads, dispatchers, admins."""
+    return actor.role in (Role.HEAD, Role.DISPATCHER, Role.ADMIN)
+
+
+def may_manage_policy(actor: Actor, policy: Policy) -> bool:
+    """Publish, discard or withdraw that policy: whoever drafted it, the issuing department's head
+    or dispatcher, admins."""
+    if not actor.is_staff:
+        return False
+    return (
+        actor.role is Role.ADMIN
+        or actor.officer_id == policy.created_by
+        or leads(actor, policy.department_id)
+    )
