@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import sys
 from collections.abc import Coroutine
@@ -14,6 +15,7 @@ from rich.console import Console
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
+from bot.policy_cli import policy_app
 from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
 
@@ -31,6 +33,7 @@ db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 nlu_app = typer.Typer(help="Message understanding: parse, evaluate, train.", no_args_is_help=True)
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(policy_app, name="policy")
 
 
 def _version(value: bool) -> None:
@@ -161,6 +164,8 @@ def run(
 async def _serve(settings: Settings, database: str | None) -> None:
     from bot.bootstrap import build_app
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram_outbox import TelegramTransport
+    from bot.outbox import OutboxSender
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
@@ -170,6 +175,10 @@ async def _serve(settings: Settings, database: str | None) -> None:
         settings.telegram.token, settings.telegram.api_base, app_.deps, groups, topic_chats=topics
     )
     telegram = settings.telegram
+    # The outbox (policy notices, reminders, reports) goes out beside the chat, through the same
+    # bot and pacer, so both together stay under Telegram's limits.
+    outbox = OutboxSender(app_.deps, {"telegram": TelegramTransport(channel.bot, channel.pacer)})
+    sending = asyncio.create_task(outbox.run())
     try:
         if telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret:
             typer.echo(
@@ -183,6 +192,9 @@ async def _serve(settings: Settings, database: str | None) -> None:
             typer.echo(f"xiaoer: Telegram polling via {telegram.api_base}; Ctrl-C stops", err=True)
             await channel.run_polling()
     finally:
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
         await channel.close()
         await app_.close()
 

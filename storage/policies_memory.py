@@ -246,7 +246,14 @@ class MemoryOutbox:
         return True
 
     async def retry_later(
-        self, message_id: int, sender_id: str, due: datetime, error: str, *, attempted: bool
+        self,
+        message_id: int,
+        sender_id: str,
+        due: datetime,
+        error: str,
+        *,
+        attempted: bool,
+        in_doubt: bool = False,
     ) -> bool:
         message = self._mine(message_id, sender_id)
         if message is None:
@@ -256,6 +263,7 @@ class MemoryOutbox:
                 message,
                 status=DeliveryStatus.PENDING,
                 next_attempt_at=due,
+                in_doubt=message.in_doubt or in_doubt,
                 last_error=error[:300],
                 attempts=message.attempts + (1 if attempted else 0),
                 claimed_by=None,

@@ -215,12 +215,20 @@ class SqlOutbox:
         return _rowcount(await self._s.execute(statement)) == 1
 
     async def retry_later(
-        self, message_id: int, sender_id: str, due: datetime, error: str, *, attempted: bool
+        self,
+        message_id: int,
+        sender_id: str,
+        due: datetime,
+        error: str,
+        *,
+        attempted: bool,
+        in_doubt: bool = False,
     ) -> bool:
         statement = (
             update(OUTBOX)
             .where(self._mine(message_id, sender_id))
             .values(
+                in_doubt=OUTBOX.c.in_doubt | in_doubt,
                 status=DeliveryStatus.PENDING.value,
                 next_attempt_at=due,
                 last_error=error[:300],

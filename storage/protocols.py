@@ -249,9 +249,17 @@ class Outbox(Protocol):
     async def mark_sent(self, message_id: int, sender_id: str, platform_id: str, at: datetime) -> bool: ...
 
     async def retry_later(
-        self, message_id: int, sender_id: str, due: datetime, error: str, *, attempted: bool
+        self,
+        message_id: int,
+        sender_id: str,
+        due: datetime,
+        error: str,
+        *,
+        attempted: bool,
+        in_doubt: bool = False,
     ) -> bool:
-        """Back to pending until `due`; `attempted` counts an attempt (a 429 or a deferral does not)."""
+        """Back to pending until `due`; `attempted` counts an attempt (a 429 or a deferral does not);
+        `in_doubt` marks that the failed attempt may have reached the recipient all the same."""
         ...
 
     async def give_up(
