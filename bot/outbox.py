@@ -129,6 +129,7 @@ class OutboxSender:
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     lease_seconds: float = LEASE_SECONDS
     on_progress: Callable[[SenderStats], None] | None = None
+    backoff: Callable[[int], timedelta] = backoff  # the wait after the n-th transient failure
     stats: SenderStats = field(default_factory=SenderStats)
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
@@ -151,10 +152,17 @@ class OutboxSender:
         heart = asyncio.create_task(self._heartbeat())
         try:
             while stop is None or not stop.is_set():
-                if await self.step():
+                try:
+                    if await self.step():
+                        continue
+                    async with self.deps.storage() as uow:
+                        due = await uow.outbox.next_due(self.channels)
+                except Exception:  # the database hiccuped: the messages wait in it, try again
+                    if until_idle:
+                        raise
+                    log.exception("outbox sender %s: a round failed; trying again", self.id)
+                    await self._idle(self.poll_seconds * 5, stop)
                     continue
-                async with self.deps.storage() as uow:
-                    due = await uow.outbox.next_due(self.channels)
                 if due is None and until_idle:
                     break
                 pause = self.poll_seconds
@@ -231,7 +239,10 @@ class OutboxSender:
             await self._deliver(message)
         notices = {m.policy_id for m in claimed if m.kind is MessageKind.NOTICE and m.policy_id is not None}
         if notices:
-            await queue_delivery_reports(self.deps, notices)
+            try:
+                await queue_delivery_reports(self.deps, notices)
+            except Exception:  # a report must never stop the deliveries
+                log.exception("outbox sender %s: could not queue delivery reports", self.id)
         return len(claimed)
 
     async def _deliver(self, message: OutboxMessage) -> None:
@@ -286,7 +297,7 @@ class OutboxSender:
                         lambda uow: uow.outbox.give_up(number, self.id, DeliveryStatus.FAILED, error, now),
                     )
                 else:
-                    due = now + backoff(message.attempts + 1)
+                    due = now + self.backoff(message.attempts + 1)
                     await self._record(
                         message,
                         "retried",

@@ -107,7 +107,8 @@ async def queue_delivery_reports(deps: Deps, policy_ids: Iterable[int]) -> int:
     for policy_id in sorted(set(policy_ids)):
         async with deps.storage() as uow:
             counts = await uow.outbox.counts(policy_id, MessageKind.NOTICE)
-        if counts.get(DeliveryStatus.PENDING) or counts.get(DeliveryStatus.SENDING):
+            exists = await uow.policies.get(policy_id) is not None
+        if not exists or counts.get(DeliveryStatus.PENDING) or counts.get(DeliveryStatus.SENDING):
             continue  # the cheap check first: this runs after every batch the sender sends
         report = await policy_report(deps, policy_id)
         policy = report.policy

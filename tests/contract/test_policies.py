@@ -189,7 +189,7 @@ async def test_an_attempt_ends_sent_retried_or_given_up_by_its_sender_only(
         assert not await uow.outbox.mark_sent(one.id, "b", "m1", NOW)
         assert await uow.outbox.mark_sent(one.id, "a", "m1", NOW)
         assert not await uow.outbox.mark_sent(one.id, "a", "m1", NOW)  # once
-        assert await uow.outbox.retry_later(two.id, "a", later, "network down", attempted=True)
+        assert await uow.outbox.retry_later(two.id, "a", later, "network down", attempted=True, in_doubt=True)
         assert await uow.outbox.give_up(three.id, "a", DeliveryStatus.BLOCKED, "bot was blocked", NOW)
         await uow.commit()
     async with storage() as uow:
@@ -208,6 +208,8 @@ async def test_an_attempt_ends_sent_retried_or_given_up_by_its_sender_only(
         None,
     )
     assert stored["2"].last_error == "network down"
+    assert stored["2"].in_doubt  # the request may have gone through before the network failed
+    assert not stored["1"].in_doubt
     assert stored["3"].status is DeliveryStatus.BLOCKED
 
 
