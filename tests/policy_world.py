@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from bot.config import Settings
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, PolicyOptions, Tags
-from bot.outbox import Outcome, OutboxSender, Sent
+from bot.outbox import OutboxSender, Outcome, Sent
 from tests.conftest import Clock
 from tests.world import World, make_world
 

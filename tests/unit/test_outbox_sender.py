@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.config import Settings
 from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import Policy, PolicyStatus
-from bot.outbox import Refused, RetryAfter, Sent, Transient
+from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 from handlers.policy_status import policy_report
 from tests.conftest import Clock
 from tests.policy_world import RecordingTransport, outbox, policy_world, sender
@@ -40,7 +40,7 @@ async def queue(w: World, *chats: str) -> None:
 async def test_a_429_waits_as_long_as_asked_and_is_not_an_attempt(settings: Settings, clock: Clock) -> None:
     w = await policy_world(settings, clock)
     await queue(w, "enterprise:xinyuan")
-    answers = [RetryAfter(3), Sent("m1")]
+    answers: list[Outcome] = [RetryAfter(3), Sent("m1")]
     transport = RecordingTransport(answer=lambda _: answers.pop(0))
     s = sender(w, transport)
     await s.beat()

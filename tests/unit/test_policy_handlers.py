@@ -160,7 +160,7 @@ async def test_questions_are_answered_from_the_registry_or_passed_on(
     assert "P1《2026年专精特新企业奖励》" in text
     assert "申报截止：2026年12月31日" in text
     assert "办理方式" in text
-    assert [b.payload for b in answered[0].buttons][0] == "pol:apply:1"
+    assert next(b.payload for b in answered[0].buttons) == "pol:apply:1"
     async with w.storage() as uow:
         assert await uow.tickets.get(1) is None  # answered: no ticket
     # the asker's eligibility counts: the policy is not offered to a company that does not qualify

@@ -137,7 +137,8 @@ def test_a_policy_file_reads_into_a_policy(tmp_path: Path, settings: Settings) -
 def test_a_bad_policy_file_names_every_problem(tmp_path: Path, settings: Settings) -> None:
     path = tmp_path / "bad.md"
     path.write_text(
-        "---\ndepartment: nowhere\ndeadline: 2026-11-01\neffective_from: 2027-01-01\neffective_until: 2026-01-01\n"
+        "---\ndepartment: nowhere\ndeadline: 2026-11-01\n"
+        "effective_from: 2027-01-01\neffective_until: 2026-01-01\n"
         "eligibility: {size: [规上]}\nlinks: [a.cn]\ncolour: red\n---\n",
         encoding="utf-8",
     )
