@@ -89,7 +89,8 @@ async def main(scale: float) -> None:
     print(f"duplicates: {sum(n - 1 for n in copies.values() if n > 1)}")
     print(f"losses: {len(expected - set(copies))}")
     print(
-        f"sender: sent {stats.sent}, retried {stats.retried}, deferred {stats.deferred}, failed {stats.failed}"
+        f"sender: sent {stats.sent}, retried {stats.retried}, deferred {stats.deferred}, "
+        f"failed {stats.failed}"
     )
 
 
