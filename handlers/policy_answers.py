@@ -101,15 +101,18 @@ async def to_person(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> li
 
 
 async def _claim(inbound: Inbound, deps: Deps, entry: int) -> LoggedMessage | None:
-    """The logged question, if the presser asked it and no button acted on it before."""
+    """The logged question, if the presser asked it and it has no ticket yet. A question that came
+    through a clarifying choice is already marked handled by that choice, so the ticket link is
+    what says the question was passed on (open_demand links it)."""
     async with deps.storage() as uow:
         logged = await uow.messages.get(entry)
         if (
             logged is None
             or logged.channel != inbound.sender.channel
             or logged.sender_id != inbound.sender.user_id
-            or not await uow.messages.claim(entry, deps.clock())
+            or logged.ticket_number is not None
         ):
             return None
+        await uow.messages.claim(entry, deps.clock())
         await uow.commit()
     return logged

@@ -222,3 +222,21 @@ async def test_withdrawing_cancels_what_is_not_sent_and_closes_the_buttons(
     assert transport.given == []
     assert "已撤回" in own(await w.say(XINYUAN, "", payload="pol:apply:1"))
     assert set((await outbox(w, 1)).values()) == {DeliveryStatus.CANCELLED}
+
+
+async def test_a_clarified_policy_question_is_answered_and_can_still_go_to_a_person(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await policy_world(settings, clock)
+    await publish_and_send(w)
+    unsure = "专精特新奖励"
+    w.nlu.table[unsure] = Understood(
+        "report_demand", "subsidy", confidence=0.4, ranking=(("report_demand", 0.4), ("policy_inquiry", 0.35))
+    )
+    question = await w.say(XINYUAN, unsure)
+    choice = next(b.payload for b in question[0].buttons if b.payload.endswith(":policy_inquiry"))
+    answered = await w.say(XINYUAN, "", payload=choice)
+    assert "P1《2026年专精特新企业奖励》" in own(answered)
+    person = answered[0].buttons[-1].payload
+    assert "工单号 #1" in own(await w.say(XINYUAN, "", payload=person))
+    assert "按钮已失效" in own(await w.say(XINYUAN, "", payload=person))
