@@ -101,12 +101,20 @@ class Index(Generic[K]):
         n = len(self._bags)
         return math.log(1 + (n - self._df[term] + 0.5) / (self._df[term] + 0.5))
 
+    def weight(self, term: str) -> float:
+        """How much a question's term counts towards coverage: rarer counts more, but gently, so
+        that with a handful of policies a term every one of them has still counts, and a word the
+        registry has never seen does not outweigh the rest of the question."""
+        n = len(self._bags)
+        return math.log(1 + (n + 1) / (self._df[term] + 1))
+
     def search(self, question: str, boost: dict[K, float] | None = None) -> list[Hit[K]]:
         """Documents that share a term with the question, best first."""
         wanted = set(terms(question))
         if not wanted or not self._bags:
             return []
-        weight = {term: self.idf(term) for term in wanted}
+        idf = {term: self.idf(term) for term in wanted}
+        weight = {term: self.weight(term) for term in wanted}
         total = sum(weight.values())
         hits: list[Hit[K]] = []
         for (key, bag), length in zip(self._bags, self._lengths, strict=True):
@@ -114,7 +122,7 @@ class Index(Generic[K]):
             if not shared:
                 continue
             norm = self.k1 * (1 - self.b + self.b * length / (self._average or 1))
-            score = sum(weight[t] * bag[t] * (self.k1 + 1) / (bag[t] + norm) for t in shared)
+            score = sum(idf[t] * bag[t] * (self.k1 + 1) / (bag[t] + norm) for t in shared)
             score *= (boost or {}).get(key, 1.0)
             hits.append(Hit(key, score, sum(weight[t] for t in shared) / total))
         return sorted(hits, key=lambda hit: -hit.score)
