@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from bot.domain.messages import Actor, Reply
+from bot.domain.permissions import may_publish
 from bot.i18n import t
 
 
 def help_text(actor: Actor) -> Reply:
-    return Reply(
-        t(actor.lang, "help.staff" if actor.is_staff else "help.enterprise", name=actor.display_name)
-    )
+    text = t(actor.lang, "help.staff" if actor.is_staff else "help.enterprise", name=actor.display_name)
+    if may_publish(actor):
+        text += "\n" + t(actor.lang, "policy.help_publish")
+    return Reply(text)
 
 
 def greeting(actor: Actor) -> Reply:

@@ -70,6 +70,8 @@ async def test_the_draft_conversation_refuses_bad_input_and_can_be_discarded(
 ) -> None:
     w = await policy_world(settings, clock)
     assert "只有部门负责人" in own(await w.say(WANG, "/publish"))  # an ordinary officer
+    assert "/publish" in own(await w.say(ZHENG_SENDER, "/help"))
+    assert "/publish" not in own(await w.say(WANG, "/help"))
     await w.say(ZHENG_SENDER, "/publish")
     await w.say(ZHENG_SENDER, "标题")
     assert "继续填写" in own(await w.say(ZHENG_SENDER, "/publish"))  # resumed, not started again
