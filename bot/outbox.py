@@ -98,6 +98,10 @@ class Transport(Protocol):
         as a transient failure that may have delivered."""
         ...
 
+    async def close(self) -> None:
+        """Release its connections (a transport sharing a chat channel's leaves them to it)."""
+        ...
+
 
 @dataclass
 class SenderStats:

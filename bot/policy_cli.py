@@ -73,9 +73,7 @@ def _transports(settings: Settings) -> dict[str, Transport]:
 
 async def _close(transports: dict[str, Transport]) -> None:
     for transport in transports.values():
-        bot = getattr(transport, "bot", None)
-        if bot is not None:
-            await bot.session.close()
+        await transport.close()
 
 
 def _today(settings: Settings) -> tuple[datetime, date]:

@@ -54,6 +54,9 @@ class RecordingTransport:
             return self.answer(message)
         return Sent(f"m{len(self.given)}")
 
+    async def close(self) -> None:
+        return None
+
     def to(self, chat_id: str) -> list[OutboxMessage]:
         return [m for m in self.given if m.chat_id == chat_id]
 

@@ -35,9 +35,10 @@ REQUEST_TIMEOUT = 30  # seconds; well inside the sender's lease
 
 
 class TelegramTransport:
-    def __init__(self, bot: Bot, pacer: Pacer) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer, *, owns_bot: bool = False) -> None:
         self.bot = bot
         self.pacer = pacer
+        self.owns_bot = owns_bot  # False: the chat channel's bot, closed by the channel
 
     @property
     def channel(self) -> str:
@@ -81,10 +82,13 @@ class TelegramTransport:
             return Transient(f"{type(error).__name__}: {error.message}", maybe_delivered=True)
         return Sent(str(sent.message_id))
 
+    async def close(self) -> None:
+        if self.owns_bot:
+            await self.bot.session.close()
+
 
 def standalone_transport(token: str, api_base: str) -> TelegramTransport:
-    """A transport with a bot and pacer of its own, for the command line (`xiaoer policy send`).
-    Close it with `await transport.bot.session.close()`."""
+    """A transport with a bot and pacer of its own, for the command line (`xiaoer policy send`)."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    return TelegramTransport(bot, Pacer())
+    return TelegramTransport(bot, Pacer(), owns_bot=True)
