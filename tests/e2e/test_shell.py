@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage import migrate
 from tests.conftest import ROOT, run_in_thread
 
 XIAOER = str(Path(sys.executable).parent / "xiaoer")
@@ -269,7 +270,7 @@ def test_whole_loop_on_postgresql(tmp_path: Path, postgres_database: str) -> Non
     assert "xiaoer db upgrade" in refused.stderr
     upgraded = xiaoer("db", "upgrade", "-d", postgres_database, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "revision 0009" in upgraded.stdout
+    assert f"revision {migrate.head_revision()}" in upgraded.stdout
     result = xiaoer("shell", "-d", postgres_database, stdin=LOOP, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "感谢您的确认，工单 #1 已办结" in result.stdout
