@@ -115,6 +115,7 @@ async def build_app(
         default_lang=settings.language,
         clarify_below=settings.nlu.clarify_below,
         timezone=ZoneInfo(settings.timezone),
+        policies=settings.policy_options(),
     )
     return App(settings=settings, engine=engine, storage=storage, deps=deps)
 

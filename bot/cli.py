@@ -17,6 +17,7 @@ from rich.console import Console
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
+from bot.policy_cli import policy_app
 from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
 
@@ -41,6 +42,7 @@ db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 nlu_app = typer.Typer(help="Message understanding: parse, evaluate, train.", no_args_is_help=True)
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(policy_app, name="policy")
 
 
 def _version(value: bool) -> None:
@@ -171,10 +173,12 @@ def run(
 
 async def _serve(settings: Settings, database: str | None) -> None:
     from bot.bootstrap import build_app
+    from bot.outbox import OutboxSender, Transport
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
     senders: list[Callable[[Sequence[Reply]], Awaitable[None]]] = []
     running: list[Coroutine[Any, Any, None]] = []
+    transports: dict[str, Transport] = {}
     wecom: WecomChannel | None = None
     if settings.channels.wecom.enabled:
         from bot.channels.wecom import WecomChannel, department_chats
@@ -182,8 +186,12 @@ async def _serve(settings: Settings, database: str | None) -> None:
         wecom = WecomChannel(settings.channels.wecom, app_.deps, department_chats(settings.departments))
         senders.append(partial(wecom.deliver, origin=""))
     if settings.telegram.token:
+        from bot.channels.telegram_outbox import TelegramTransport
+
         telegram = _telegram_channel(settings, app_)
         senders.append(partial(telegram.deliver, origin_chat=0))
+        # the outbox shares the chat's bot and pacer, so both together stay under Telegram's limits
+        transports["telegram"] = TelegramTransport(telegram.bot, telegram.pacer)
         # a Telegram webhook server also carries WeCom's callback: one web server for both
         shared = wecom if telegram_webhook(settings) else None
         running.append(_serve_telegram(settings, telegram, also=shared))
@@ -197,10 +205,13 @@ async def _serve(settings: Settings, database: str | None) -> None:
             await send(replies)
 
     scheduler = _start_scheduler(app_.deps, settings, deliver)
+    # policy notices, reminders and delivery reports go out through the persistent outbox
+    outbox = OutboxSender(app_.deps, transports)
     try:
         async with asyncio.TaskGroup() as group:
             for channel in running:
                 group.create_task(channel)
+            group.create_task(outbox.run())
     finally:
         scheduler.shutdown(wait=False)
         await app_.close()

@@ -28,6 +28,7 @@ from bot.domain.enterprise import Enterprise
 from bot.domain.escalation import Ladder
 from bot.domain.messages import Role
 from bot.domain.org import Department, Directory, Officer
+from bot.domain.policies import MemberGroup, PolicyOptions, Tags
 from bot.domain.sla import CONSULTATION, URGENT, Limits, SlaPolicy, SlaTable
 from bot.domain.workcalendar import WorkingCalendar
 from bot.holiday_calendar import build_calendar
@@ -304,6 +305,33 @@ class WecomConfig(_Section):
     robots: tuple[WecomRobotConfig, ...] = ()
 
 
+class GroupTagsConfig(_Section):
+    """What a member-unit group's members are; a dimension left empty means mixed."""
+
+    industry: tuple[str, ...] = ()
+    district: tuple[str, ...] = ()
+    size_class: tuple[str, ...] = ()
+    qualifications: tuple[str, ...] = ()
+
+
+class GroupConfig(_Section):
+    """A member-unit group chat that receives the policy notices meant for its members."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=1)
+    channel: Literal["telegram", "wecom"] = "telegram"
+    chat_id: int | str
+    lang: Literal["zh-CN", "en"] | None = None  # default: `language`
+    tags: GroupTagsConfig = GroupTagsConfig()
+
+
+class PoliciesConfig(_Section):
+    remind_days_before: int = Field(default=7, ge=0, le=90)  # deadline reminders start this many days ahead
+    # Channels on which enterprises' people get notices and reminders in their private chats.
+    channels: tuple[Literal["telegram", "wecom"], ...] = ("telegram",)
+    excerpt_chars: int = Field(default=1500, ge=200, le=3500)  # how much of a policy's body a notice carries
+
+
 class ChannelsConfig(_Section):
     console: bool = True
     wecom: WecomConfig = WecomConfig()
@@ -341,6 +369,8 @@ class Settings(BaseSettings):
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
     reports: ReportsConfig = ReportsConfig()
+    groups: tuple[GroupConfig, ...] = ()
+    policies: PoliciesConfig = PoliciesConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -400,6 +430,26 @@ class Settings(BaseSettings):
 
     def ladder(self, calendar: WorkingCalendar) -> Ladder:
         return self.reminders.ladder(calendar.day_length)
+
+    def member_groups(self) -> list[MemberGroup]:
+        return [
+            MemberGroup(
+                id=g.id,
+                name=g.name,
+                channel=g.channel,
+                chat_id=str(g.chat_id).strip(),
+                lang=g.lang or self.language,
+                tags=Tags.of(g.tags.model_dump()),
+            )
+            for g in self.groups
+        ]
+
+    def policy_options(self) -> PolicyOptions:
+        return PolicyOptions(
+            remind_days_before=self.policies.remind_days_before,
+            channels=tuple(self.policies.channels),
+            excerpt_chars=self.policies.excerpt_chars,
+        )
 
     def demo_enterprises(self) -> list[Enterprise]:
         return [
@@ -583,6 +633,14 @@ def cross_check(settings: Settings) -> list[str]:
     for i, leader in enumerate(reports.leaders):
         if leader not in officer_ids:
             problems.append(f"reports.leaders[{i}]: unknown officer '{leader}'")
+    _unique("groups", [g.id for g in settings.groups], problems)
+    _unique("groups[].chat_id", [f"{g.channel}:{g.chat_id}" for g in settings.groups], problems)
+    for i, g in enumerate(settings.groups):
+        if g.channel == "telegram" and not str(g.chat_id).strip().lstrip("-").isdecimal():
+            problems.append(
+                f"groups[{i}].chat_id: a Telegram chat id is a number (a group's is negative, "
+                f"such as -1001234567890), not {g.chat_id!r}"
+            )
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
     _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):

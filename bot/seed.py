@@ -1,5 +1,5 @@
-"""What a fresh database needs before the first message: the configured organisation mirrored,
-and on an empty database the demo enterprises with a console contact each."""
+"""What a fresh database needs before the first message: the configured organisation and
+member-unit groups mirrored, and on an empty database the demo enterprises with a console contact each."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from storage.protocols import UnitOfWorkFactory
 async def seed(storage: UnitOfWorkFactory, settings: Settings) -> None:
     async with storage() as uow:
         await uow.org.sync(settings.directory())
+        await uow.audience.sync_groups(settings.member_groups())
         if not await uow.enterprises.all():
             for config, enterprise in zip(
                 settings.demo.enterprises, settings.demo_enterprises(), strict=True

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.domain.errors import NotFound, Usage
 from bot.domain.messages import Actor, Button, Capabilities, Reply
 from bot.i18n import t
-from handlers import binding, clusters, enterprise, follow_up, officer, reports, survey
+from handlers import binding, clusters, enterprise, follow_up, officer, policy_drafting, reports, survey
 from handlers.deps import Deps
 from handlers.help import help_text
 from handlers.numbers import small_number
@@ -150,6 +150,7 @@ COMMANDS: dict[str, Command] = {
     "info": Command(_optional_number_text("info", follow_up.add_information), "enterprise"),
     "urge": Command(_optional_number_text("urge", follow_up.press), "enterprise"),
     "withdraw": Command(_optional_number_text("withdraw", follow_up.take_back), "enterprise"),
+    "publish": Command(policy_drafting.start, "staff"),
 }
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.escalation import Ladder
 from bot.domain.org import Directory
+from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaPolicy
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
@@ -30,3 +31,4 @@ class Deps:
     default_lang: str = "zh-CN"
     clarify_below: float = 0.5  # intent confidence under which the bot asks instead of acting
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    policies: PolicyOptions = field(default_factory=PolicyOptions)

@@ -9,7 +9,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.text import storable
 from bot.i18n import t
-from handlers import follow_up, officer, render
+from handlers import follow_up, officer, policy_answers, policy_buttons, policy_drafting, render
 from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button, ticket_button
 from handlers.deps import Deps
 from handlers.explain import explain
@@ -82,6 +82,10 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
             return await survey_button(actor, deps, args)
         if name == "ent" and not actor.is_staff:  # the buttons under an acknowledgement
             return await ticket_button(actor, deps, args, inbound.capabilities)
+        if name == "pol":  # under policy notices (enterprises) and draft previews (officers)
+            return await policy_buttons.press(inbound, actor, deps, args)
+        if name == "polq" and not actor.is_staff:  # none of the policies found answers the question
+            return await policy_answers.to_person(inbound, actor, deps, args)
         if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
             command, _, command_args = args.partition(":")
             if command in STAFF_BUTTONS:
@@ -101,7 +105,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
                 return await officer.reply_to_enterprise(actor, deps, number, text)
             return await follow_up.add_information(actor, deps, number, text)
     if actor.is_staff:
-        return [staff_free_text(actor)]
+        drafting = await policy_drafting.answer(actor, deps, text)  # a policy being written in chat
+        return drafting if drafting is not None else [staff_free_text(actor)]
     return await understand(inbound, actor, deps, log_entry)
 
 

@@ -17,6 +17,8 @@ from handlers.help import greeting, not_understood
 from handlers.human import ask_for_person
 from handlers.intake import open_demand
 from handlers.numbers import small_number
+from handlers.policy_answers import answer_inquiry
+from handlers.policy_questions import pending_question
 from nlu.types import NluUnavailable, Parse
 from storage.protocols import LoggedMessage
 
@@ -39,6 +41,10 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
     waiting = follow_up.waiting_for_answer(mine)
     if waiting is not None:
         return await follow_up.add_information(actor, deps, waiting, inbound.text)
+    # The sender pressed "ask a question" under a policy notice: this is the question.
+    question = await pending_question(inbound, actor, deps, log_entry)
+    if question is not None:
+        return question
     try:
         parse = await deps.nlu.parse(inbound.text)
     except NluUnavailable:
@@ -68,6 +74,8 @@ async def act(
 ) -> list[Reply]:
     ref = parse.entities.get("ticket_ref")
     ticket_ref = ref if isinstance(ref, int) else None
+    if intent == "policy_inquiry":  # answered from the policy registry; a ticket when nothing fits
+        return await answer_inquiry(inbound, actor, replace(parse, intent=intent), deps, log_entry)
     if intent in TICKET_INTENTS:
         return await open_demand(
             inbound,

@@ -22,6 +22,14 @@ from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Action, ClosingReason, Resolution, Satisfaction, Status, Ticket, TicketEvent
+from storage.policies_memory import (
+    MemoryAudience,
+    MemoryOutbox,
+    MemoryPolicies,
+    MemoryPolicyResponses,
+    PolicyState,
+    PolicyUnit,
+)
 from storage.protocols import Duplicate, LoggedMessage
 
 
@@ -56,6 +64,7 @@ class MemoryStorage:
 
     def __init__(self) -> None:
         self.state = _State()
+        self.policy_state = PolicyState()
         self.next_ticket = 1
         self.next_contact = 1
         self.next_message = 1
@@ -91,6 +100,25 @@ class MemoryUnitOfWork:
         self.sent = _Sent(shared, staged)
         self.invites = _Invites(shared, staged)
         self.reminders = _Reminders(self._storage, self, shared, staged)
+        self._policy = PolicyUnit(
+            self._storage.policy_state, lambda: [*{**shared.contacts, **staged.contacts}.values()]
+        )
+
+    @property
+    def policies(self) -> MemoryPolicies:
+        return self._policy.policies
+
+    @property
+    def audience(self) -> MemoryAudience:
+        return self._policy.audience
+
+    @property
+    def outbox(self) -> MemoryOutbox:
+        return self._policy.outbox
+
+    @property
+    def policy_responses(self) -> MemoryPolicyResponses:
+        return self._policy.policy_responses
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -112,6 +140,7 @@ class MemoryUnitOfWork:
         for key in staged.enterprises:
             if key in shared.enterprises:
                 raise Duplicate(f"enterprise {key}")
+        self._policy.check()
         shared.tickets.update(staged.tickets)
         shared.events.extend(staged.events)
         shared.enterprises.update(staged.enterprises)
@@ -130,6 +159,7 @@ class MemoryUnitOfWork:
         shared.checks.update(staged.checks)
         shared.nudges |= staged.nudges
         shared.digests |= staged.digests
+        self._policy.apply()
         self._release()
         self._begin()
 

@@ -3,7 +3,7 @@ one contract test suite holds every implementation to them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -13,6 +13,8 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.escalation import NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
+from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
+from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
 
@@ -229,6 +231,137 @@ class ReportQueries(Protocol):
         """Tickets past their resolve deadline, most overdue first (ties: lower number first):
         closed ones by closed_at, paused ones by paused_at, other open ones by `as_of`; only those
         more than zero past it; withdrawn and duplicate tickets left out."""
+
+
+class PolicyRepository(Protocol):
+    async def add(self, policy: Policy) -> Policy:
+        """Store a new policy; the returned copy carries its id."""
+        ...
+
+    async def get(self, policy_id: int) -> Policy | None: ...
+
+    async def save(self, policy: Policy) -> None:
+        """Write a stored policy's fields (a draft being written, say)."""
+        ...
+
+    async def move(self, policy: Policy, expected: PolicyStatus) -> bool:
+        """Write a policy that changed status, only if it still has the `expected` status; False
+        if someone moved it first (a publish button pressed twice)."""
+        ...
+
+    async def listing(self, status: PolicyStatus | None = None, limit: int = 200) -> list[Policy]:
+        """Newest first."""
+        ...
+
+    async def draft_of(self, officer_id: str) -> Policy | None:
+        """The draft an officer is writing in chat (a draft with a step), if any."""
+        ...
+
+
+class Audience(Protocol):
+    """Who notices can reach: member-unit groups, and enterprises' people on chat channels."""
+
+    async def sync_groups(self, groups: Sequence[MemberGroup]) -> None:
+        """Mirror the configured groups; groups no longer configured are kept, inactive."""
+        ...
+
+    async def groups(self) -> list[MemberGroup]:
+        """The active groups."""
+        ...
+
+    async def bound_contacts(self, channels: Collection[str]) -> list[Contact]:
+        """Contacts bound to an enterprise, on those channels."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SenderInfo:
+    id: str
+    host: str
+    pid: int
+    heartbeat_at: datetime
+
+
+class Outbox(Protocol):
+    async def enqueue(self, messages: Sequence[OutboxMessage], at: datetime) -> int:
+        """Add messages as pending, due now; a recipient that already has that kind of message
+        for that policy is skipped. Returns how many were added."""
+        ...
+
+    async def claim(
+        self, sender_id: str, channels: Collection[str], at: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Atomically take up to `limit` due pending messages on those channels for this sender
+        (`sending`): two senders never claim the same message. Oldest due first."""
+        ...
+
+    async def begin_attempt(self, message_id: int, sender_id: str, at: datetime) -> bool:
+        """Note that the platform is about to be called; False if the message is no longer this
+        sender's to send (withdrawn, or taken back from a sender thought dead)."""
+        ...
+
+    async def mark_sent(self, message_id: int, sender_id: str, platform_id: str, at: datetime) -> bool: ...
+
+    async def retry_later(
+        self,
+        message_id: int,
+        sender_id: str,
+        due: datetime,
+        error: str,
+        *,
+        attempted: bool,
+        in_doubt: bool = False,
+    ) -> bool:
+        """Back to pending until `due`; `attempted` counts an attempt (a 429 or a deferral does not);
+        `in_doubt` marks that the failed attempt may have reached the recipient all the same."""
+        ...
+
+    async def give_up(
+        self, message_id: int, sender_id: str, status: DeliveryStatus, error: str, at: datetime
+    ) -> bool:
+        """A final failure: `blocked` or `failed`."""
+        ...
+
+    async def cancel(self, policy_id: int) -> int:
+        """Cancel a policy's messages not yet handed to the platform; returns how many."""
+        ...
+
+    async def counts(self, policy_id: int, kind: MessageKind) -> dict[DeliveryStatus, int]: ...
+
+    async def for_policy(self, policy_id: int, kind: MessageKind) -> list[OutboxMessage]: ...
+
+    async def next_due(self, channels: Collection[str]) -> datetime | None:
+        """When the next pending message on those channels falls due, if any is pending."""
+        ...
+
+    async def heartbeat(self, sender_id: str, host: str, pid: int, at: datetime) -> None:
+        """Register a sender, or note that it is alive."""
+        ...
+
+    async def senders(self) -> list[SenderInfo]: ...
+
+    async def forget_sender(self, sender_id: str) -> None: ...
+
+    async def release_abandoned(self, alive_since: datetime) -> tuple[int, int]:
+        """Take back messages claimed by senders not heard from since `alive_since` (or no longer
+        registered): never attempted → pending; attempted → pending and `in_doubt` (the platform
+        may have taken it). Atomic against senders registering meanwhile. Returns both counts."""
+        ...
+
+
+class PolicyResponses(Protocol):
+    async def record(self, response: PolicyResponse) -> bool:
+        """Keep a response; False when one with its key exists already."""
+        ...
+
+    async def get(self, policy_id: int, kind: ResponseKind, key: str) -> PolicyResponse | None: ...
+
+    async def link_ticket(self, policy_id: int, kind: ResponseKind, key: str, ticket_number: int) -> None: ...
+
+    async def for_policy(self, policy_id: int) -> list[PolicyResponse]: ...
+
+    async def open_question(self, contact_id: int, since: datetime) -> PolicyResponse | None:
+        """The contact's latest "ask a question" since then that no question has followed yet."""
         ...
 
 
@@ -259,6 +392,14 @@ class UnitOfWork(Protocol):
     def invites(self) -> Invites: ...
     @property
     def reminders(self) -> ReminderLedger: ...
+    @property
+    def policies(self) -> PolicyRepository: ...
+    @property
+    def audience(self) -> Audience: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def policy_responses(self) -> PolicyResponses: ...
 
     async def __aenter__(self) -> Self: ...
 

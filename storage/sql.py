@@ -30,6 +30,7 @@ from storage.mapping import (
     ticket_from_row,
     ticket_values,
 )
+from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
 from storage.protocols import Duplicate, LoggedMessage
 from storage.reminders_sql import SqlReminders
 from storage.report_sql import SqlReports
@@ -482,6 +483,23 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         await self._session.commit()
+
+    # The policy repositories (storage/policies_sql.py) hold nothing but the session: made on use.
+    @property
+    def policies(self) -> SqlPolicies:
+        return SqlPolicies(self._session)
+
+    @property
+    def audience(self) -> SqlAudience:
+        return SqlAudience(self._session)
+
+    @property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self._session)
+
+    @property
+    def policy_responses(self) -> SqlPolicyResponses:
+        return SqlPolicyResponses(self._session)
 
 
 class SqlStorage:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Date, DateTime, Dialect, Index, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -258,3 +258,106 @@ class NudgeRow(SQLModel, table=True):
     repeat: int
     recipient: str = Field(default="", max_length=64)
     claimed_at: datetime = _at()
+
+
+class PolicyRow(SQLModel, table=True):
+    """A policy in the registry (draft, published or withdrawn)."""
+
+    __tablename__ = "policies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    department_id: str = Field(max_length=64)
+    category: str = Field(max_length=40)
+    eligibility: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    effective_from: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    effective_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    deadline: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    links: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    how_to_apply: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=20, index=True)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = _at()
+    published_at: datetime | None = _at(nullable=True)
+    withdrawn_at: datetime | None = _at(nullable=True)
+    published_via: str | None = Field(default=None, max_length=20)
+    draft_step: str | None = Field(default=None, max_length=20)
+
+
+class MemberGroupRow(SQLModel, table=True):
+    """A member-unit group chat from the configuration, with its tags (mirrored on every start)."""
+
+    __tablename__ = "member_groups"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=128)
+    lang: str = Field(max_length=10)
+    tags: dict[str, list[str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+
+
+class OutboxRow(SQLModel, table=True):
+    """One message to one recipient, kept until it is delivered or given up (see bot.domain.outbox)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # A recipient gets a policy's notice (or its reminder) once, however often it is enqueued.
+        UniqueConstraint("kind", "policy_id", "channel", "chat_id", name="uq_outbox_recipient"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    policy_id: int | None = Field(default=None, index=True)
+    channel: str = Field(max_length=20)
+    chat_id: str = Field(max_length=128)
+    enterprise_id: str | None = Field(default=None, max_length=64)
+    group_id: str | None = Field(default=None, max_length=64)
+    lang: str = Field(max_length=10)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    buttons: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = _at()
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = _at(nullable=True)
+    attempted_at: datetime | None = _at(nullable=True)
+    message_id: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=300)
+    sent_at: datetime | None = _at(nullable=True)
+    in_doubt: bool = False
+    created_at: datetime = _at()
+
+
+class OutboxSenderRow(SQLModel, table=True):
+    """A running outbox sender and its last sign of life: messages claimed by a sender that stopped
+    beating are taken back."""
+
+    __tablename__ = "outbox_senders"
+
+    id: str = Field(primary_key=True, max_length=64)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = _at()
+    heartbeat_at: datetime = _at()
+
+
+class PolicyResponseRow(SQLModel, table=True):
+    """What an enterprise did with a notice: acknowledged it, applied (with the ticket), asked."""
+
+    __tablename__ = "policy_responses"
+    __table_args__ = (UniqueConstraint("policy_id", "kind", "key", name="uq_policy_responses"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(index=True)
+    kind: str = Field(max_length=20)
+    # What makes a response one of a kind: "contact:3" acknowledges once, "enterprise:acme" applies
+    # once; a question is keyed by its moment, so one may ask again.
+    key: str = Field(max_length=100)
+    contact_id: int
+    enterprise_id: str | None = Field(default=None, max_length=64)
+    at: datetime = _at()
+    ticket_number: int | None = None

@@ -3,6 +3,11 @@
 It keeps what a real server keeps for one bot (pending updates with offsets and long polling, the
 messages the bot sent, edits, answered callbacks) and lets a test act as users and officers, send
 the same update twice, or answer the next calls with 429 Too Many Requests.
+
+Opt-in, for bulk sending: `enforce_limits()` answers sends beyond Telegram's limits (30 a second
+overall, 20 a minute per group, about one a second per chat) with 429 and `retry_after`;
+`missing` chats answer 400 "chat not found"; `on_send` sees each sendMessage before it is
+accepted and may drop it (a test that kills the sender right then).
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ class FakeBotApi:
         self.too_early = 0  # calls made before the retry_after that chat was told had passed
         self._told_to_wait: dict[int, float] = {}
         self.server_errors_left = 0  # the next sendMessage calls answered 502 Bad Gateway
+        self.missing: set[int] = set()  # chats that do not exist (400 chat not found)
+        self.limits: dict[object, list[float]] | None = None  # bucket key -> [tokens, stamp], once enforced
+        self.limited = 0  # sends refused with 429 by the enforced limits
+        self.on_send: Callable[[int], bool] | None = None  # False: the request is dropped, not sent
         self._thread_ids = itertools.count(50)
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
@@ -156,6 +165,29 @@ class FakeBotApi:
         that come back before the retry_after it was given (a bot that does not wait)."""
         self.storm_until = time.monotonic() + seconds
 
+    def enforce_limits(self) -> None:
+        """From now on, refuse sends beyond Telegram's limits with 429 and the wait left."""
+        self.limits = {}
+
+    def _within_limits(self, chat_id: int) -> float:
+        """0 if the send is within every limit (and counts it), else the seconds to wait."""
+        assert self.limits is not None
+        now = time.monotonic()
+        buckets: list[tuple[object, float, float]] = [("all", 30, 30.0), (chat_id, 3, 1.0)]
+        if chat_id < 0:
+            buckets.append((("group", chat_id), 20, 20 / 60))
+        waits = []
+        for key, capacity, rate in buckets:
+            tokens, stamp = self.limits.get(key, [capacity, now])
+            tokens = min(capacity, tokens + (now - stamp) * rate)
+            self.limits[key] = [tokens, now]
+            waits.append(0.0 if tokens >= 1 else (1 - tokens) / rate)
+        if max(waits) > 0:
+            return max(waits)
+        for key, _, _ in buckets:
+            self.limits[key][0] -= 1
+        return 0.0
+
     def flood(self, calls: int, retry_after: int = 1) -> None:
         """Answer the next `calls` sendMessage calls with 429 and retry_after."""
         self.flood_left, self.flood_retry_after = calls, retry_after
@@ -253,6 +285,19 @@ class FakeBotApi:
         refusal = self._refusal(int(params["chat_id"]))
         if refusal is not None:
             return refusal
+        if int(params["chat_id"]) in self.missing:
+            return _error(400, "Bad Request: chat not found")
+        if self.limits is not None:
+            wait = self._within_limits(int(params["chat_id"]))
+            if wait > 0:
+                self.limited += 1
+                retry_after = max(1, math.ceil(wait))
+                self._told_to_wait[int(params["chat_id"])] = time.monotonic() + retry_after
+                return _error(
+                    429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+                )
+        if self.on_send is not None and not self.on_send(int(params["chat_id"])):
+            return _error(500, "Internal Server Error: dropped by the test")
         if self.flood_left > 0:
             self.flood_left -= 1
             return _error(

@@ -29,6 +29,13 @@ class Bucket:
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
 
+    def wait_time(self, now: float) -> float:
+        """Seconds until a token would be free, without taking one."""
+        if self.stamp is None:
+            return 0.0
+        tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.per_second
+
 
 @dataclass
 class Pacer:
@@ -53,6 +60,18 @@ class Pacer:
         if pause > 0:
             await asyncio.sleep(pause)
         return pause
+
+    def ready_in(self, chat_id: int, is_group: bool) -> float:
+        """Seconds until a message to that chat could go, taking no turn (a bulk sender uses it to
+        put a busy chat's message aside instead of waiting for it)."""
+        now = self.clock()
+        waits = [
+            self._bucket("all", self.overall).wait_time(now),
+            self._bucket(chat_id, self.per_chat).wait_time(now),
+        ]
+        if is_group:
+            waits.append(self._bucket(("group", chat_id), self.per_group).wait_time(now))
+        return max(waits)
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 for this chat: its next sends wait at least that long."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.domain.messages import Actor, Role
+from bot.domain.policies import Policy
 from bot.domain.tickets import Ticket
 
 
@@ -74,3 +75,20 @@ def may_see_reports(actor: Actor, leaders: Collection[str] = ()) -> bool:
     if not actor.is_staff:
         return False
     return actor.role in (Role.HEAD, Role.DISPATCHER, Role.ADMIN) or actor.officer_id in leaders
+
+
+def may_publish(actor: Actor) -> bool:
+    """Publish policies in the name of one's department: heads, dispatchers, admins."""
+    return actor.role in (Role.HEAD, Role.DISPATCHER, Role.ADMIN)
+
+
+def may_manage_policy(actor: Actor, policy: Policy) -> bool:
+    """Publish, discard or withdraw that policy: whoever drafted it, the issuing department's head
+    or dispatcher, admins."""
+    if not actor.is_staff:
+        return False
+    return (
+        actor.role is Role.ADMIN
+        or actor.officer_id == policy.created_by
+        or leads(actor, policy.department_id)
+    )

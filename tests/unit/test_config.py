@@ -117,3 +117,31 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     officers.append(dict(officers[0]))
     problems = problems_of(write(tmp_path, document))
     assert f"officers: '{officers[0]['id']}' appears more than once" in problems
+
+
+def test_member_groups_and_policy_options_are_read_and_checked(tmp_path: Path) -> None:
+    document = shipped()
+    document["groups"] = [
+        {"id": "makers", "name": "制造业群", "chat_id": -100201, "tags": {"industry": ["manufacturing"]}},
+        {"id": "en", "name": "Expats", "chat_id": "-100202", "lang": "en"},
+    ]
+    document["policies"] = {"remind_days_before": 3}
+    settings = load_settings(write(tmp_path, document))
+    makers, expats = settings.member_groups()
+    assert (makers.chat_id, makers.lang) == ("-100201", "zh-CN")
+    assert makers.tags.values("industry") == frozenset({"manufacturing"})
+    assert (expats.chat_id, expats.lang, expats.tags.is_empty) == ("-100202", "en", True)
+    assert settings.policy_options().remind_days_before == 3
+    document["groups"] = [
+        {"id": "a", "name": "A", "chat_id": -1},
+        {"id": "a", "name": "B", "chat_id": -1},
+        {"id": "c", "name": "C", "chat_id": "@huli_group"},
+    ]
+    problems = problems_of(write(tmp_path, document))
+    assert "groups: 'a' appears more than once" in problems
+    assert "groups[].chat_id: 'telegram:-1' appears more than once" in problems
+    assert any(p.startswith("groups[2].chat_id: a Telegram chat id is a number") for p in problems)
+    document["groups"] = [{"id": "d", "name": "D", "chat_id": -4, "tags": {"size": ["规上"]}}]
+    assert problems_of(write(tmp_path, document)) == [
+        "groups[0].tags.size: unknown key (check its spelling and indentation)"
+    ]

@@ -1,0 +1,331 @@
+"""The outbox sender: delivers queued messages (bot.domain.outbox) through one transport per
+platform, within each platform's limits, each message once.
+
+Each round claims a few due messages atomically (storage: `UPDATE … RETURNING`, `SKIP LOCKED` on
+PostgreSQL), then for each one: waits for the platform's turn (token buckets; a chat that will not
+be ready soon is put back with its due time rather than holding up the others), notes the
+attempt, calls the platform, and records the outcome at once in its own short transaction: sent
+with the platform's message id; a 429 back to pending after `retry_after`; a transient failure
+retried with doubling backoff, up to MAX_ATTEMPTS; blocked or chat-not-found recorded for good.
+
+Exactly once, and where that ends. A sender registers and beats every few seconds. Messages
+claimed by a sender that stopped beating, or whose process is gone (same host), are taken back:
+one that was never handed to the platform simply goes again. One that was being handed over when
+the sender died is the single case nobody can decide, because Telegram offers no way to ask
+whether a message arrived nor an idempotency key: it is sent again and marked `in_doubt`, and the
+delivery report says how many such chats may have it twice. A sender calls the platform for one
+message at a time, so a crash leaves at most one such message; a crash anywhere else (waiting
+for a turn, claiming, recording) loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxMessage, backoff
+from handlers.deps import Deps
+from handlers.policy_status import queue_delivery_reports
+from storage.protocols import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+BATCH = 10  # claimed at once: what a crash can leave claimed until it is taken back
+POLL_SECONDS = 1.0  # how often an idle sender looks for new messages
+HEARTBEAT_SECONDS = 5.0
+LEASE_SECONDS = 30.0  # a sender not heard from for this long is taken for dead
+DEFER_AFTER = 2.0  # a chat not ready within this many seconds waits in the queue, not in the sender
+
+
+@dataclass(frozen=True)
+class Sent:
+    platform_id: str
+
+
+@dataclass(frozen=True)
+class RetryAfter:
+    """The platform refused for now (Telegram's 429) and said how long to wait: nothing arrived."""
+
+    seconds: float
+    error: str = "flood control"
+
+
+@dataclass(frozen=True)
+class Transient:
+    """A failure that may pass (network, server error); `maybe_delivered` when the request may
+    have reached the platform before it failed (a timeout, a broken connection)."""
+
+    error: str
+    maybe_delivered: bool = False
+
+
+@dataclass(frozen=True)
+class Refused:
+    """For good: `blocked` (the person blocked the bot) or `failed` (chat not found, bad request)."""
+
+    status: DeliveryStatus
+    error: str
+
+
+Outcome = Sent | RetryAfter | Transient | Refused
+
+
+class Transport(Protocol):
+    """One platform's way out. Telegram's is bot.channels.telegram_outbox; WeCom's group robots
+    fit the same shape (their limit, 20 a minute per robot, is a bucket per robot)."""
+
+    @property
+    def channel(self) -> str: ...
+
+    def ready_in(self, chat_id: str) -> float:
+        """Seconds until a message to that chat would be within the limits (taking no turn)."""
+        ...
+
+    async def wait_turn(self, chat_id: str) -> None:
+        """Take the chat's turn under the limits, waiting for it if need be."""
+        ...
+
+    async def send(self, message: OutboxMessage) -> Outcome:
+        """One platform call. Never raises for what the platform answers; an exception is treated
+        as a transient failure that may have delivered."""
+        ...
+
+    async def close(self) -> None:
+        """Release its connections (a transport sharing a chat channel's leaves them to it)."""
+        ...
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0  # transient failures and 429s, to be tried again
+    deferred: int = 0  # put back until its chat is ready
+    taken_back: int = 0  # messages recovered from dead senders
+    in_doubt: int = 0  # of those, the ones a dead sender was handing to the platform
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+@dataclass
+class OutboxSender:
+    deps: Deps
+    transports: Mapping[str, Transport]
+    batch: int = BATCH
+    poll_seconds: float = POLL_SECONDS
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
+    lease_seconds: float = LEASE_SECONDS
+    on_progress: Callable[[SenderStats], None] | None = None
+    backoff: Callable[[int], timedelta] = backoff  # the wait after the n-th transient failure
+    stats: SenderStats = field(default_factory=SenderStats)
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    id: str = ""
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.id = self.id or f"{self.host[:40]}:{self.pid}:{uuid.uuid4().hex[:8]}"
+
+    @property
+    def channels(self) -> Collection[str]:
+        return list(self.transports)
+
+    async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> SenderStats:
+        """Send until `stop` is set (or, `until_idle`, until nothing is pending on our channels)."""
+        await self.beat()
+        await self.take_back()
+        # The heartbeat has its own task: a long send (a 429, a slow network) must not make this
+        # sender look dead to the others.
+        heart = asyncio.create_task(self._heartbeat())
+        try:
+            while stop is None or not stop.is_set():
+                try:
+                    if await self.step():
+                        continue
+                    async with self.deps.storage() as uow:
+                        due = await uow.outbox.next_due(self.channels)
+                except Exception:  # the database hiccuped: the messages wait in it, try again
+                    if until_idle:
+                        raise
+                    log.exception("outbox sender %s: a round failed; trying again", self.id)
+                    await self._idle(self.poll_seconds * 5, stop)
+                    continue
+                if due is None and until_idle:
+                    break
+                pause = self.poll_seconds
+                if due is not None:
+                    pause = min(pause, max((due - self.deps.clock()).total_seconds(), 0.01))
+                await self._idle(pause, stop)
+        finally:
+            heart.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heart
+            await self.retire()
+        return self.stats
+
+    async def _idle(self, seconds: float, stop: asyncio.Event | None) -> None:
+        self.wake.clear()
+        waits = [asyncio.create_task(self.wake.wait())]
+        if stop is not None:
+            waits.append(asyncio.create_task(stop.wait()))
+        _, pending = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                await self.beat()
+                await self.take_back()
+            except Exception:  # a missed beat is retried on the next; the sender goes on
+                log.exception("outbox sender %s: heartbeat failed", self.id)
+
+    async def beat(self) -> None:
+        async with self.deps.storage() as uow:
+            await uow.outbox.heartbeat(self.id, self.host, self.pid, self.deps.clock())
+            await uow.commit()
+
+    async def retire(self) -> None:
+        try:
+            async with self.deps.storage() as uow:
+                await uow.outbox.forget_sender(self.id)
+                await uow.commit()
+        except Exception:  # stopping must not fail because the database went away
+            log.exception("outbox sender %s could not unregister", self.id)
+
+    async def take_back(self) -> tuple[int, int]:
+        """Messages of senders that died: those on this host whose process is gone at once, others
+        once they have been silent for the lease."""
+        now = self.deps.clock()
+        async with self.deps.storage() as uow:
+            for sender in await uow.outbox.senders():
+                gone = sender.host == self.host and sender.id != self.id and not process_alive(sender.pid)
+                if gone or sender.heartbeat_at < now - timedelta(days=1):
+                    await uow.outbox.forget_sender(sender.id)
+            returned, in_doubt = await uow.outbox.release_abandoned(
+                now - timedelta(seconds=self.lease_seconds)
+            )
+            await uow.commit()
+        if returned or in_doubt:
+            log.warning(
+                "took back %s messages of stopped senders (%s possibly delivered)",
+                returned + in_doubt,
+                in_doubt,
+            )
+            self.stats.taken_back += returned + in_doubt
+            self.stats.in_doubt += in_doubt
+        return returned, in_doubt
+
+    async def step(self) -> int:
+        """Claim a batch and deliver it; returns how many messages were claimed."""
+        async with self.deps.storage() as uow:
+            claimed = await uow.outbox.claim(self.id, self.channels, self.deps.clock(), self.batch)
+            await uow.commit()
+        for message in claimed:
+            await self._deliver(message)
+        notices = {m.policy_id for m in claimed if m.kind is MessageKind.NOTICE and m.policy_id is not None}
+        if notices:
+            try:
+                await queue_delivery_reports(self.deps, notices)
+            except Exception:  # a report must never stop the deliveries
+                log.exception("outbox sender %s: could not queue delivery reports", self.id)
+        return len(claimed)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        assert message.id is not None
+        transport = self.transports[message.channel]
+        wait = transport.ready_in(message.chat_id)
+        if wait > DEFER_AFTER:
+            await self._record(
+                message,
+                "deferred",
+                lambda uow: uow.outbox.retry_later(
+                    message.id or 0,
+                    self.id,
+                    self.deps.clock() + timedelta(seconds=wait),
+                    "waiting for the chat's turn",
+                    attempted=False,
+                ),
+            )
+            return
+        await transport.wait_turn(message.chat_id)
+        async with self.deps.storage() as uow:
+            mine = await uow.outbox.begin_attempt(message.id, self.id, self.deps.clock())
+            await uow.commit()
+        if not mine:  # withdrawn meanwhile, or taken back from us
+            return
+        try:
+            outcome = await transport.send(message)
+        except Exception as exc:  # the transport broke its promise: treat as maybe delivered
+            log.exception("transport %s failed on message %s", message.channel, message.id)
+            outcome = Transient(f"{type(exc).__name__}: {exc}", maybe_delivered=True)
+        await self._outcome(message, outcome)
+
+    async def _outcome(self, message: OutboxMessage, outcome: Outcome) -> None:
+        number, now = message.id or 0, self.deps.clock()
+        match outcome:
+            case Sent(platform_id=platform_id):
+                await self._record(
+                    message, "sent", lambda uow: uow.outbox.mark_sent(number, self.id, platform_id, now)
+                )
+            case RetryAfter(seconds=seconds, error=error):
+                due = now + timedelta(seconds=seconds)
+                await self._record(
+                    message,
+                    "retried",
+                    lambda uow: uow.outbox.retry_later(number, self.id, due, error, attempted=False),
+                )
+            case Transient(error=error, maybe_delivered=maybe):
+                if message.attempts + 1 >= MAX_ATTEMPTS:
+                    await self._record(
+                        message,
+                        "failed",
+                        lambda uow: uow.outbox.give_up(number, self.id, DeliveryStatus.FAILED, error, now),
+                    )
+                else:
+                    due = now + self.backoff(message.attempts + 1)
+                    await self._record(
+                        message,
+                        "retried",
+                        lambda uow: uow.outbox.retry_later(
+                            number, self.id, due, error, attempted=True, in_doubt=maybe
+                        ),
+                    )
+            case Refused(status=status, error=error):
+                await self._record(
+                    message, status.value, lambda uow: uow.outbox.give_up(number, self.id, status, error, now)
+                )
+                if status is DeliveryStatus.BLOCKED and message.enterprise_id is not None:
+                    async with self.deps.storage() as uow:  # the person blocked us: officers are told
+                        await uow.contacts.set_unreachable(message.channel, message.chat_id, now)
+                        await uow.commit()
+
+    async def _record(
+        self, message: OutboxMessage, what: str, write: Callable[[UnitOfWork], Awaitable[bool]]
+    ) -> None:
+        async with self.deps.storage() as uow:
+            recorded = await write(uow)
+            await uow.commit()
+        if not recorded:  # taken back from us meanwhile (we looked dead): it will go again
+            log.warning("outbox message %s was no longer this sender's when it was %s", message.id, what)
+        setattr(self.stats, what, getattr(self.stats, what) + 1)
+        if self.on_progress is not None:
+            self.on_progress(self.stats)

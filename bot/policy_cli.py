@@ -1,0 +1,365 @@
+"""`xiaoer policy …`: publish a policy file, list, show the status of, withdraw; queue deadline
+reminders; deliver the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bot.config import Settings
+from bot.domain.policies import Policy, PolicyRefused
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from bot.outbox import OutboxSender, SenderStats, Transport
+
+T = TypeVar("T")
+
+policy_app = typer.Typer(
+    help="Policy notices: publish, list, status, withdraw, remind, send.", no_args_is_help=True
+)
+
+DATABASE = typer.Option(None, "--database", "-d", help="Database URL (default: from the config).")
+QUEUE_ONLY = typer.Option(False, "--queue-only", help="Only queue the messages; `xiaoer run` delivers them.")
+
+
+# bot.cli registers this app, so its helpers are imported when a command runs, not at import.
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    from bot import cli
+
+    return cli._settings(ctx)
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a command's work; a policy refusal (no such policy, already withdrawn) ends it with 2."""
+    from bot import cli
+    from bot.i18n import t
+
+    try:
+        return cli._run(coroutine)
+    except PolicyRefused as refused:
+        _fail([f"xiaoer: {t('en', refused.key, **refused.params)}"])
+
+
+def _fail(lines: list[str]) -> NoReturn:
+    from bot import cli
+
+    cli._fail(lines)
+
+
+async def _app(settings: Settings, database: str | None) -> App:
+    from bot.bootstrap import build_app
+
+    return await build_app(settings, database)
+
+
+def _transports(settings: Settings) -> dict[str, Transport]:
+    if not settings.telegram.token:
+        return {}
+    from bot.channels.telegram_outbox import standalone_transport
+
+    return {"telegram": standalone_transport(settings.telegram.token, settings.telegram.api_base)}
+
+
+async def _close(transports: dict[str, Transport]) -> None:
+    for transport in transports.values():
+        await transport.close()
+
+
+def _today(settings: Settings) -> tuple[datetime, date]:
+    now = datetime.now(UTC)
+    return now, now.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+@policy_app.command("publish")
+def publish(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A Markdown file with YAML front matter (title, department, ...)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Publish without asking for confirmation."),
+    database: str | None = DATABASE,
+    queue_only: bool = QUEUE_ONLY,
+) -> None:
+    """Publish a policy: show whom it reaches, ask, then queue one notice per chat and send them."""
+    from bot.policy_file import PolicyFileError, read_policy
+
+    settings = _settings(ctx)
+    now, today = _today(settings)
+    try:
+        policy = read_policy(file, settings.directory(), today, now)
+    except PolicyFileError as error:
+        _fail(
+            [f"xiaoer: {error.path} cannot be published; fix these and run again:"]
+            + [f"  {p}" for p in error.problems]
+        )
+    _run(_publish(settings, database, policy, yes=yes, queue_only=queue_only))
+
+
+async def _publish(
+    settings: Settings, database: str | None, policy: Policy, *, yes: bool, queue_only: bool
+) -> None:
+    from handlers.policy_audience import known_values, unknown_values
+    from handlers.policy_publish import add_policy, preview
+    from handlers.policy_publish import publish as publish_policy
+
+    app = await _app(settings, database)
+    try:
+        reach = await preview(app.deps, policy)
+        typer.echo(
+            f"{policy.title}\n  reaches {len(reach.groups)} group(s) and {len(reach.enterprises)} "
+            f"enterprise(s) ({reach.reachable_enterprises} reachable in chat): {reach.recipients} chat(s)"
+        )
+        async with app.deps.storage() as uow:
+            groups, enterprises = await uow.audience.groups(), await uow.enterprises.all()
+        for dimension, values in unknown_values(policy, groups, enterprises).items():
+            known = ", ".join(known_values(groups, enterprises, dimension)) or "none"
+            typer.echo(
+                f"  warning: eligibility.{dimension}: no group or enterprise has {', '.join(values)} "
+                f"(values in use: {known})",
+                err=True,
+            )
+        if not yes and not typer.confirm("Publish and send it now?", default=False):
+            typer.echo("Nothing was published.")
+            raise typer.Exit(1)
+        stored = await add_policy(app.deps, policy)
+        published = await publish_policy(app.deps, stored.id or 0, via=None)
+        typer.echo(f"published {published.policy.ref}: {published.queued} notice(s) queued")
+        await _deliver(app, settings, queue_only=queue_only, policy_id=stored.id)
+    finally:
+        await app.close()
+
+
+async def _deliver(app: App, settings: Settings, *, queue_only: bool, policy_id: int | None) -> None:
+    """Send what is queued with a progress bar, or leave it to a running `xiaoer run`."""
+    from bot.outbox import LEASE_SECONDS, OutboxSender
+
+    transports = _transports(settings)
+    if queue_only or not transports:
+        if not queue_only:
+            typer.echo(
+                "no chat channel is configured here (XIAOER_TELEGRAM__TOKEN): `xiaoer run` will deliver them"
+            )
+        return
+    async with app.deps.storage() as uow:
+        live = [
+            s
+            for s in await uow.outbox.senders()
+            if (app.deps.clock() - s.heartbeat_at).total_seconds() < LEASE_SECONDS
+        ]
+    try:
+        if live:
+            typer.echo(f"a running sender ({live[0].id}) delivers them; watching")
+            await _watch(app, policy_id)
+        else:
+            sender = OutboxSender(app.deps, transports)
+            await _send_with_progress(app, sender, policy_id)
+    finally:
+        await _close(transports)
+    if policy_id is not None:
+        from handlers.policy_status import delivery_line, policy_report
+
+        report = await policy_report(app.deps, policy_id)
+        typer.echo(f"{report.policy.ref}: {delivery_line(report.notices, settings.language)}")
+
+
+async def _pending(app: App, policy_id: int | None) -> tuple[int, int]:
+    """(done, total) notices of the policy, or of the whole outbox."""
+    from bot.domain.outbox import MessageKind
+
+    if policy_id is None:
+        return 0, 0
+    async with app.deps.storage() as uow:
+        counts = await uow.outbox.counts(policy_id, MessageKind.NOTICE)
+    total = sum(counts.values())
+    return total - sum(n for status, n in counts.items() if not status.is_final), total
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+
+
+async def _send_with_progress(app: App, sender: OutboxSender, policy_id: int | None) -> SenderStats:
+    done, total = await _pending(app, policy_id)
+    with _progress() as progress:
+        task = progress.add_task("sending", total=total or None, completed=done, detail="")
+
+        def show(stats: SenderStats) -> None:
+            progress.update(
+                task,
+                completed=done + stats.sent + stats.failed + stats.blocked,
+                detail=f"sent {stats.sent} failed {stats.failed} blocked {stats.blocked}",
+            )
+
+        sender.on_progress = show
+        return await sender.run(until_idle=True)
+
+
+async def _watch(app: App, policy_id: int | None) -> None:
+    with _progress() as progress:
+        task = progress.add_task("delivering", total=None, detail="")
+        while True:
+            done, total = await _pending(app, policy_id)
+            progress.update(task, total=total, completed=done)
+            if done >= total:
+                return
+            await asyncio.sleep(1)
+
+
+@policy_app.command("list")
+def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
+    """The policies, newest first: number, status, title, deadline."""
+    settings = _settings(ctx)
+
+    async def show() -> None:
+        from handlers.policy_render import line
+
+        app = await _app(settings, database)
+        try:
+            async with app.deps.storage() as uow:
+                policies = await uow.policies.listing()
+        finally:
+            await app.close()
+        for policy in policies:
+            typer.echo(line(policy, settings.language))
+        if not policies:
+            typer.echo("no policies yet: `xiaoer policy publish FILE.md` publishes one")
+
+    _run(show())
+
+
+def _policy_id(text: str) -> int:
+    from handlers.numbers import small_number
+
+    number = small_number(text.upper().removeprefix("P"))
+    if number is None:
+        _fail(
+            [
+                f"xiaoer: {text!r} is not a policy number "
+                "(write it as 3 or P3; `xiaoer policy list` shows them)"
+            ]
+        )
+    return number
+
+
+@policy_app.command("status")
+def status(
+    ctx: typer.Context,
+    policy: str = typer.Argument(..., help="The policy's number (3 or P3)."),
+    database: str | None = DATABASE,
+) -> None:
+    """Reach (sent / failed / blocked, groups and enterprises), acknowledgements, applications."""
+    settings = _settings(ctx)
+    policy_id = _policy_id(policy)
+
+    async def show() -> None:
+        from handlers.policy_status import policy_report, status_text
+
+        app = await _app(settings, database)
+        try:
+            report = await policy_report(app.deps, policy_id)
+            typer.echo(status_text(report, settings.language, app.deps))
+        finally:
+            await app.close()
+
+    _run(show())
+
+
+@policy_app.command("withdraw")
+def withdraw(
+    ctx: typer.Context,
+    policy: str = typer.Argument(..., help="The policy's number (3 or P3)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Withdraw without asking for confirmation."),
+    database: str | None = DATABASE,
+) -> None:
+    """Withdraw a policy: notices not yet sent are cancelled, its buttons stop taking applications."""
+    settings = _settings(ctx)
+    policy_id = _policy_id(policy)
+
+    async def act() -> None:
+        from handlers.policy_publish import get_policy
+        from handlers.policy_publish import withdraw as withdraw_policy
+
+        app = await _app(settings, database)
+        try:
+            found = await get_policy(app.deps, policy_id)
+            if not yes and not typer.confirm(f"Withdraw {found.ref} {found.title}?", default=False):
+                typer.echo("Nothing was withdrawn.")
+                raise typer.Exit(1)
+            withdrawn = await withdraw_policy(app.deps, policy_id)
+            typer.echo(f"withdrew {withdrawn.policy.ref}: {withdrawn.cancelled} unsent message(s) cancelled")
+        finally:
+            await app.close()
+
+    _run(act())
+
+
+@policy_app.command("remind")
+def remind(ctx: typer.Context, database: str | None = DATABASE, queue_only: bool = QUEUE_ONLY) -> None:
+    """Queue deadline reminders (policies.remind_days_before) for enterprises that have not applied,
+    each chat once per policy, and send them. Run it daily (cron) until the scheduler does."""
+    settings = _settings(ctx)
+
+    async def act() -> None:
+        from handlers.policy_reminders import policy_reminders
+
+        app = await _app(settings, database)
+        try:
+            done = await policy_reminders(app.deps, app.deps.clock())
+            typer.echo(
+                f"{done.queued} reminder(s) queued for {done.policies} policy(ies) with a deadline near"
+            )
+            await _deliver(app, settings, queue_only=queue_only, policy_id=None)
+        finally:
+            await app.close()
+
+    _run(act())
+
+
+@policy_app.command("send")
+def send(
+    ctx: typer.Context,
+    database: str | None = DATABASE,
+    follow: bool = typer.Option(False, "--follow", help="Keep running and send new messages as they come."),
+) -> None:
+    """Deliver the queued messages (notices, reminders, reports) until none is left."""
+    settings = _settings(ctx)
+    transports = _transports(settings)
+    if not transports:
+        _fail(["xiaoer: nothing to send with: set XIAOER_TELEGRAM__TOKEN (or telegram.token in the config)"])
+
+    async def act() -> None:
+        from bot.outbox import OutboxSender
+
+        app = await _app(settings, database)
+        try:
+            sender = OutboxSender(app.deps, transports)
+            stats = await (sender.run() if follow else _send_with_progress(app, sender, None))
+            typer.echo(
+                f"sent {stats.sent}, failed {stats.failed}, blocked {stats.blocked}"
+                + (
+                    f"; {stats.in_doubt} resent after a stopped sender's unfinished call"
+                    if stats.in_doubt
+                    else ""
+                )
+            )
+        finally:
+            await _close(transports)
+            await app.close()
+
+    _run(act())

@@ -1,0 +1,405 @@
+"""Policy registry, audience, outbox and responses on async SQLAlchemy (SQLite or PostgreSQL).
+
+The outbox's claim is one statement: `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …`. On
+SQLite every unit of work begins with `BEGIN IMMEDIATE` (storage.engine), so one writer claims at a
+time; on PostgreSQL the inner select takes its rows `FOR UPDATE SKIP LOCKED`, so concurrent
+senders claim different rows without waiting for each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.domain.enterprise import Contact
+from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
+from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
+from storage.mapping import contact_from_row
+from storage.policy_mapping import (
+    group_from_row,
+    group_row,
+    outbox_from_values,
+    outbox_values,
+    policy_from_row,
+    policy_values,
+    response_from_row,
+)
+from storage.protocols import SenderInfo
+from storage.tables import (
+    ContactRow,
+    MemberGroupRow,
+    OutboxRow,
+    OutboxSenderRow,
+    PolicyResponseRow,
+    PolicyRow,
+)
+
+OUTBOX: Table = cast(Table, OutboxRow.__table__)  # type: ignore[attr-defined]
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    assert bind is not None, "sessions are made on an engine"
+    return bind.dialect.name
+
+
+def _rowcount(result: Any) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+class SqlPolicies:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, policy: Policy) -> Policy:
+        row = PolicyRow(**policy_values(policy))
+        self._s.add(row)
+        await self._s.flush()
+        return replace(policy, id=row.id)
+
+    async def get(self, policy_id: int) -> Policy | None:
+        row = await self._s.get(PolicyRow, policy_id, populate_existing=True)
+        return policy_from_row(row) if row is not None else None
+
+    async def save(self, policy: Policy) -> None:
+        await self._s.execute(
+            update(PolicyRow)
+            .where(col(PolicyRow.id) == policy.id)
+            .values(**policy_values(policy))
+            .execution_options(synchronize_session=False)
+        )
+
+    async def move(self, policy: Policy, expected: PolicyStatus) -> bool:
+        result = await self._s.execute(
+            update(PolicyRow)
+            .where(col(PolicyRow.id) == policy.id, col(PolicyRow.status) == expected.value)
+            .values(**policy_values(policy))
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def listing(self, status: PolicyStatus | None = None, limit: int = 200) -> list[Policy]:
+        statement = select(PolicyRow).order_by(col(PolicyRow.id).desc()).limit(limit)
+        if status is not None:
+            statement = statement.where(col(PolicyRow.status) == status.value)
+        return [policy_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+    async def draft_of(self, officer_id: str) -> Policy | None:
+        statement = (
+            select(PolicyRow)
+            .where(
+                col(PolicyRow.created_by) == officer_id,
+                col(PolicyRow.status) == PolicyStatus.DRAFT.value,
+                col(PolicyRow.draft_step).is_not(None),
+            )
+            .order_by(col(PolicyRow.id).desc())
+            .limit(1)
+        )
+        row = (await self._s.execute(statement)).scalar_one_or_none()
+        return policy_from_row(row) if row is not None else None
+
+
+class SqlAudience:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def sync_groups(self, groups: Sequence[MemberGroup]) -> None:
+        for group in groups:
+            await self._s.merge(group_row(group))
+        await self._s.execute(
+            update(MemberGroupRow)
+            .where(col(MemberGroupRow.id).not_in([g.id for g in groups]))
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
+        await self._s.flush()
+
+    async def groups(self) -> list[MemberGroup]:
+        statement = select(MemberGroupRow).where(col(MemberGroupRow.active)).order_by(col(MemberGroupRow.id))
+        return [group_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+    async def bound_contacts(self, channels: Collection[str]) -> list[Contact]:
+        statement = (
+            select(ContactRow)
+            .where(col(ContactRow.enterprise_id).is_not(None), col(ContactRow.channel).in_(list(channels)))
+            .order_by(col(ContactRow.id))
+        )
+        return [contact_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+
+_SENDING = DeliveryStatus.SENDING.value
+
+
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def enqueue(self, messages: Sequence[OutboxMessage], at: datetime) -> int:
+        if not messages:
+            return 0
+        rows = [
+            outbox_values(replace(m, status=DeliveryStatus.PENDING, next_attempt_at=at, created_at=at))
+            for m in messages
+        ]
+        batches = sorted({(m.kind.value, m.policy_id) for m in messages}, key=lambda b: (b[0], b[1] or 0))
+        before = await self._count(batches)
+        insert = postgres_insert if _dialect(self._s) == "postgresql" else sqlite_insert
+        statement = insert(OUTBOX).on_conflict_do_nothing(
+            index_elements=["kind", "policy_id", "channel", "chat_id"]
+        )
+        await self._s.execute(statement, rows)
+        return await self._count(batches) - before
+
+    async def _count(self, batches: Sequence[tuple[str, int | None]]) -> int:
+        total = 0
+        for kind, policy_id in batches:
+            same_policy = (
+                OUTBOX.c.policy_id.is_(None) if policy_id is None else OUTBOX.c.policy_id == policy_id
+            )
+            statement = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.kind == kind, same_policy)
+            total += (await self._s.execute(statement)).scalar_one()
+        return total
+
+    async def claim(
+        self, sender_id: str, channels: Collection[str], at: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        due = (
+            select(OUTBOX.c.id)
+            .where(
+                OUTBOX.c.status == DeliveryStatus.PENDING.value,
+                OUTBOX.c.next_attempt_at <= at,
+                OUTBOX.c.channel.in_(list(channels)),
+            )
+            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+            .limit(limit)
+        )
+        if _dialect(self._s) == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(due))
+            .values(status=_SENDING, claimed_by=sender_id, claimed_at=at, attempted_at=None)
+            .returning(*OUTBOX.c)
+        )
+        claimed = [outbox_from_values(row) for row in (await self._s.execute(statement)).mappings()]
+        return sorted(claimed, key=lambda m: (m.next_attempt_at or at, m.id or 0))
+
+    def _mine(self, message_id: int, sender_id: str) -> Any:
+        return and_(OUTBOX.c.id == message_id, OUTBOX.c.status == _SENDING, OUTBOX.c.claimed_by == sender_id)
+
+    async def begin_attempt(self, message_id: int, sender_id: str, at: datetime) -> bool:
+        statement = update(OUTBOX).where(self._mine(message_id, sender_id)).values(attempted_at=at)
+        return _rowcount(await self._s.execute(statement)) == 1
+
+    async def mark_sent(self, message_id: int, sender_id: str, platform_id: str, at: datetime) -> bool:
+        statement = (
+            update(OUTBOX)
+            .where(self._mine(message_id, sender_id))
+            .values(
+                status=DeliveryStatus.SENT.value,
+                message_id=platform_id,
+                sent_at=at,
+                attempts=OUTBOX.c.attempts + 1,
+                last_error=None,
+            )
+        )
+        return _rowcount(await self._s.execute(statement)) == 1
+
+    async def retry_later(
+        self,
+        message_id: int,
+        sender_id: str,
+        due: datetime,
+        error: str,
+        *,
+        attempted: bool,
+        in_doubt: bool = False,
+    ) -> bool:
+        statement = (
+            update(OUTBOX)
+            .where(self._mine(message_id, sender_id))
+            .values(
+                in_doubt=OUTBOX.c.in_doubt | in_doubt,
+                status=DeliveryStatus.PENDING.value,
+                next_attempt_at=due,
+                last_error=error[:300],
+                attempts=OUTBOX.c.attempts + (1 if attempted else 0),
+                claimed_by=None,
+                claimed_at=None,
+                attempted_at=None,
+            )
+        )
+        return _rowcount(await self._s.execute(statement)) == 1
+
+    async def give_up(
+        self, message_id: int, sender_id: str, status: DeliveryStatus, error: str, at: datetime
+    ) -> bool:
+        statement = (
+            update(OUTBOX)
+            .where(self._mine(message_id, sender_id))
+            .values(status=status.value, last_error=error[:300], attempts=OUTBOX.c.attempts + 1)
+        )
+        return _rowcount(await self._s.execute(statement)) == 1
+
+    async def cancel(self, policy_id: int) -> int:
+        statement = (
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.policy_id == policy_id,
+                OUTBOX.c.kind != MessageKind.REPORT.value,
+                or_(
+                    OUTBOX.c.status == DeliveryStatus.PENDING.value,
+                    and_(OUTBOX.c.status == _SENDING, OUTBOX.c.attempted_at.is_(None)),
+                ),
+            )
+            .values(status=DeliveryStatus.CANCELLED.value)
+        )
+        return _rowcount(await self._s.execute(statement))
+
+    async def counts(self, policy_id: int, kind: MessageKind) -> dict[DeliveryStatus, int]:
+        statement = (
+            select(OUTBOX.c.status, func.count())
+            .where(OUTBOX.c.policy_id == policy_id, OUTBOX.c.kind == kind.value)
+            .group_by(OUTBOX.c.status)
+        )
+        return {DeliveryStatus(status): n for status, n in (await self._s.execute(statement)).all()}
+
+    async def for_policy(self, policy_id: int, kind: MessageKind) -> list[OutboxMessage]:
+        statement = (
+            select(OUTBOX)
+            .where(OUTBOX.c.policy_id == policy_id, OUTBOX.c.kind == kind.value)
+            .order_by(OUTBOX.c.id)
+        )
+        return [outbox_from_values(row) for row in (await self._s.execute(statement)).mappings()]
+
+    async def next_due(self, channels: Collection[str]) -> datetime | None:
+        statement = select(func.min(OUTBOX.c.next_attempt_at)).where(
+            OUTBOX.c.status == DeliveryStatus.PENDING.value, OUTBOX.c.channel.in_(list(channels))
+        )
+        found: datetime | None = (await self._s.execute(statement)).scalar_one_or_none()
+        return found
+
+    async def heartbeat(self, sender_id: str, host: str, pid: int, at: datetime) -> None:
+        row = await self._s.get(OutboxSenderRow, sender_id)
+        if row is None:
+            self._s.add(OutboxSenderRow(id=sender_id, host=host, pid=pid, started_at=at, heartbeat_at=at))
+        else:
+            row.heartbeat_at = at
+        await self._s.flush()
+
+    async def senders(self) -> list[SenderInfo]:
+        statement = select(OutboxSenderRow).order_by(col(OutboxSenderRow.id))
+        return [
+            SenderInfo(r.id, r.host, r.pid, r.heartbeat_at)
+            for r in (await self._s.execute(statement)).scalars()
+        ]
+
+    async def forget_sender(self, sender_id: str) -> None:
+        row = await self._s.get(OutboxSenderRow, sender_id)
+        if row is not None:
+            await self._s.delete(row)
+            await self._s.flush()
+
+    async def release_abandoned(self, alive_since: datetime) -> tuple[int, int]:
+        alive = select(col(OutboxSenderRow.id)).where(col(OutboxSenderRow.heartbeat_at) >= alive_since)
+        abandoned = and_(
+            OUTBOX.c.status == _SENDING,
+            or_(OUTBOX.c.claimed_by.is_(None), OUTBOX.c.claimed_by.not_in(alive)),
+        )
+        released = update(OUTBOX).where(abandoned, OUTBOX.c.attempted_at.is_(None))
+        returned = _rowcount(
+            await self._s.execute(
+                released.values(status=DeliveryStatus.PENDING.value, claimed_by=None, claimed_at=None)
+            )
+        )
+        doubtful = update(OUTBOX).where(abandoned, OUTBOX.c.attempted_at.is_not(None))
+        in_doubt = _rowcount(
+            await self._s.execute(
+                doubtful.values(
+                    status=DeliveryStatus.PENDING.value,
+                    in_doubt=True,
+                    attempts=OUTBOX.c.attempts + 1,
+                    last_error="the sender stopped while calling the platform",
+                    claimed_by=None,
+                    claimed_at=None,
+                    attempted_at=None,
+                )
+            )
+        )
+        return returned, in_doubt
+
+
+class SqlPolicyResponses:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def record(self, response: PolicyResponse) -> bool:
+        # A savepoint, so that a response given twice does not spoil the transaction around it.
+        try:
+            async with self._s.begin_nested():
+                self._s.add(
+                    PolicyResponseRow(
+                        policy_id=response.policy_id,
+                        kind=response.kind.value,
+                        key=response.key,
+                        contact_id=response.contact_id,
+                        enterprise_id=response.enterprise_id,
+                        at=response.at,
+                        ticket_number=response.ticket_number,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def _one(self, policy_id: int, kind: ResponseKind, key: str) -> Any:
+        return and_(
+            col(PolicyResponseRow.policy_id) == policy_id,
+            col(PolicyResponseRow.kind) == kind.value,
+            col(PolicyResponseRow.key) == key,
+        )
+
+    async def get(self, policy_id: int, kind: ResponseKind, key: str) -> PolicyResponse | None:
+        statement = select(PolicyResponseRow).where(self._one(policy_id, kind, key))
+        row = (await self._s.execute(statement)).scalar_one_or_none()
+        return response_from_row(row) if row is not None else None
+
+    async def link_ticket(self, policy_id: int, kind: ResponseKind, key: str, ticket_number: int) -> None:
+        await self._s.execute(
+            update(PolicyResponseRow)
+            .where(self._one(policy_id, kind, key))
+            .values(ticket_number=ticket_number)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def for_policy(self, policy_id: int) -> list[PolicyResponse]:
+        statement = (
+            select(PolicyResponseRow)
+            .where(col(PolicyResponseRow.policy_id) == policy_id)
+            .order_by(col(PolicyResponseRow.id))
+        )
+        return [response_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+
+    async def open_question(self, contact_id: int, since: datetime) -> PolicyResponse | None:
+        statement = (
+            select(PolicyResponseRow)
+            .where(
+                col(PolicyResponseRow.contact_id) == contact_id,
+                col(PolicyResponseRow.kind) == ResponseKind.ASK.value,
+                col(PolicyResponseRow.ticket_number).is_(None),
+                col(PolicyResponseRow.at) >= since,
+            )
+            .order_by(col(PolicyResponseRow.at).desc(), col(PolicyResponseRow.id).desc())
+            .limit(1)
+        )
+        row = (await self._s.execute(statement)).scalar_one_or_none()
+        return response_from_row(row) if row is not None else None

@@ -1,0 +1,66 @@
+"""The outbox against Telegram's limits, over real HTTP: a sender paced faster than Telegram
+allows is held back by 429s, waits each `retry_after` out, and delivers every message once; a
+chat that does not exist is recorded as failed, not retried."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.bootstrap import build_app
+from bot.channels.pacing import Pacer
+from bot.channels.telegram_outbox import TelegramTransport
+from bot.config import Settings
+from bot.domain.enterprise import Contact
+from bot.domain.outbox import DeliveryStatus, MessageKind
+from bot.domain.policies import Policy
+from bot.outbox import OutboxSender
+from handlers.policy_publish import add_policy, publish
+from tests import builders
+from tests.fake_telegram import FakeBotApi
+
+CHATS = 70
+MISSING = 900_003
+
+
+async def test_429s_hold_a_too_eager_sender_back_and_nothing_is_lost_or_repeated(
+    tmp_path: Path, settings: Settings
+) -> None:
+    api = FakeBotApi()
+    await api.start()
+    api.enforce_limits()
+    api.missing.add(MISSING)
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'limits.db'}")
+    bot = Bot(api.token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base)))
+    try:
+        async with app.deps.storage() as uow:
+            for i in range(CHATS):
+                await uow.enterprises.add(builders.enterprise(f"co{i}"))
+                await uow.contacts.add(Contact(None, "telegram", str(900_000 + i), "x", "zh-CN", f"co{i}"))
+            await uow.commit()
+        draft = await add_policy(
+            app.deps, Policy(None, "普惠", "正文", "industry_it", "cli", app.deps.clock())
+        )
+        await publish(app.deps, draft.id or 0, via=None)
+        eager = Pacer(overall=(60, 60.0))  # twice what Telegram allows
+        sender = OutboxSender(app.deps, {"telegram": TelegramTransport(bot, eager)}, poll_seconds=0.05)
+        stats = await sender.run(until_idle=True)
+        async with app.deps.storage() as uow:
+            notices = {m.chat_id: m for m in await uow.outbox.for_policy(draft.id or 0, MessageKind.NOTICE)}
+    finally:
+        await bot.session.close()
+        await app.close()
+        await api.stop()
+    assert api.limited > 0  # Telegram did say "too many"
+    assert stats.retried == api.limited
+    assert api.too_early == 0  # and no chat was called again before its retry_after had passed
+    copies = Counter(s.chat_id for s in api.sent)
+    assert set(copies) == {900_000 + i for i in range(CHATS)} - {MISSING}
+    assert set(copies.values()) == {1}
+    missing = notices[str(MISSING)]
+    assert (missing.status, missing.last_error) == (DeliveryStatus.FAILED, "Bad Request: chat not found")
+    assert missing.attempts == 1  # not retried

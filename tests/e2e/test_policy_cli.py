@@ -1,0 +1,65 @@
+"""`xiaoer policy …` as an operator uses it: the real command, a real database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.e2e.test_shell import xiaoer
+
+POLICY = """\
+---
+title: 2026年湖里区专精特新企业奖励
+department: industry_it
+deadline: 2099-12-31
+eligibility:
+  size_class: [规上]
+  qualifications: [专精特新, 高新技术]
+links: [https://example.gov.cn/p/1]
+how_to_apply: 点击“我要申报”。
+---
+**对象**：规上专精特新企业。
+"""
+
+
+def test_publish_list_status_and_withdraw(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    (tmp_path / "good.md").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "bad.md").write_text("---\ntitle: x\ndepartment: nowhere\n---\n", encoding="utf-8")
+
+    bad = xiaoer("policy", "publish", "bad.md", "-d", url, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "unknown department 'nowhere'" in bad.stderr
+    assert "text: the policy's text after the closing '---' is empty" in bad.stderr
+
+    declined = xiaoer("policy", "publish", "good.md", "-d", url, stdin="n\n", cwd=tmp_path)
+    assert declined.returncode == 1
+    assert "reaches 0 group(s) and 1 enterprise(s)" in declined.stdout  # xinyuan, of the demo four
+    assert "no group or enterprise has 高新技术" in declined.stderr  # the demo data says high_tech
+    assert "Nothing was published." in declined.stdout
+
+    published = xiaoer("policy", "publish", "good.md", "-d", url, "--yes", cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    assert "published P1" in published.stdout
+    assert "`xiaoer run` will deliver them" in published.stdout  # no Telegram token here
+
+    listed = xiaoer("policy", "list", "-d", url, cwd=tmp_path)
+    assert "P1 [已发布] 2026年湖里区专精特新企业奖励（申报截止：2099年12月31日）" in listed.stdout
+
+    status = xiaoer("policy", "status", "P1", "-d", url, cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "适用对象：规模：规上；资质：专精特新、高新技术" in status.stdout
+    assert "申报：0 件" in status.stdout
+
+    withdrawn = xiaoer("policy", "withdraw", "1", "--yes", "-d", url, cwd=tmp_path)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "withdrew P1" in withdrawn.stdout
+    again = xiaoer("policy", "withdraw", "1", "--yes", "-d", url, cwd=tmp_path)
+    assert again.returncode == 2
+    assert "already withdrawn" in again.stderr
+    missing = xiaoer("policy", "status", "P9", "-d", url, cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "There is no policy P9" in missing.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM policies").fetchall() == [("withdrawn",)]

@@ -1,0 +1,181 @@
+"""The outbox sender's decisions, one round at a time, against a recording transport."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.config import Settings
+from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxMessage
+from bot.domain.policies import Policy, PolicyStatus
+from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
+from handlers.policy_status import policy_report
+from tests.conftest import Clock
+from tests.policy_world import RecordingTransport, outbox, policy_world, sender
+from tests.world import World
+
+
+async def queue(w: World, *chats: str) -> None:
+    """Policy P1, published, with a notice queued for each chat."""
+    async with w.storage() as uow:
+        await uow.policies.add(
+            Policy(None, "奖励", "正文", "industry_it", "cli", w.deps.clock(), status=PolicyStatus.PUBLISHED)
+        )
+        await uow.outbox.enqueue(
+            [
+                OutboxMessage(
+                    kind=MessageKind.NOTICE,
+                    channel="console",
+                    chat_id=chat,
+                    text=f"to {chat}",
+                    policy_id=1,
+                    enterprise_id=chat.removeprefix("enterprise:"),
+                )
+                for chat in chats
+            ],
+            w.deps.clock(),
+        )
+        await uow.commit()
+
+
+async def test_a_429_waits_as_long_as_asked_and_is_not_an_attempt(settings: Settings, clock: Clock) -> None:
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan")
+    answers: list[Outcome] = [RetryAfter(3), Sent("m1")]
+    transport = RecordingTransport(answer=lambda _: answers.pop(0))
+    s = sender(w, transport)
+    await s.beat()
+    await s.step()
+    assert await outbox(w, 1) == {"enterprise:xinyuan": DeliveryStatus.PENDING}
+    clock.now += timedelta(seconds=2)
+    assert await s.step() == 0  # not due yet
+    clock.now += timedelta(seconds=1)
+    await s.step()
+    async with w.storage() as uow:
+        (message,) = await uow.outbox.for_policy(1, MessageKind.NOTICE)
+    assert (message.status, message.message_id, message.attempts) == (DeliveryStatus.SENT, "m1", 1)
+    assert len(transport.given) == 2
+
+
+async def test_transient_failures_back_off_then_give_up(settings: Settings, clock: Clock) -> None:
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan")
+    transport = RecordingTransport(answer=lambda _: Transient("502 Bad Gateway", maybe_delivered=True))
+    s = sender(w, transport)
+    s.backoff = lambda n: timedelta(seconds=n)
+    await s.beat()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert await s.step() == 1
+        clock.now += timedelta(seconds=attempt)
+    async with w.storage() as uow:
+        (message,) = await uow.outbox.for_policy(1, MessageKind.NOTICE)
+    assert (message.status, message.attempts, message.last_error) == (
+        DeliveryStatus.FAILED,
+        MAX_ATTEMPTS,
+        "502 Bad Gateway",
+    )
+    assert message.in_doubt  # a 502 may come after Telegram took the message
+    assert len(transport.given) == MAX_ATTEMPTS
+
+
+async def test_blocked_and_missing_chats_are_recorded_for_good(settings: Settings, clock: Clock) -> None:
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan", "enterprise:haiyue")
+    transport = RecordingTransport(
+        answer=lambda m: (
+            Refused(DeliveryStatus.BLOCKED, "Forbidden: bot was blocked by the user")
+            if m.chat_id == "enterprise:xinyuan"
+            else Refused(DeliveryStatus.FAILED, "Bad Request: chat not found")
+        )
+    )
+    s = sender(w, transport)
+    await s.beat()
+    await s.step()
+    assert await outbox(w, 1) == {
+        "enterprise:xinyuan": DeliveryStatus.BLOCKED,
+        "enterprise:haiyue": DeliveryStatus.FAILED,
+    }
+    assert (s.stats.blocked, s.stats.failed) == (1, 1)
+    async with w.storage() as uow:
+        contact = await uow.contacts.by_identity("console", "enterprise:xinyuan")
+    assert contact is not None
+    assert contact.unreachable_since == clock()  # officers are warned when they write to it
+
+
+async def test_a_busy_chat_waits_in_the_queue_not_in_the_sender(settings: Settings, clock: Clock) -> None:
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan", "enterprise:haiyue")
+    transport = RecordingTransport(waits={"enterprise:xinyuan": 40.0})
+    s = sender(w, transport)
+    await s.beat()
+    await s.step()
+    assert [m.chat_id for m in transport.given] == ["enterprise:haiyue"]  # not held up
+    assert s.stats.deferred == 1
+    transport.waits.clear()
+    clock.now += timedelta(seconds=40)
+    await s.step()
+    assert [m.chat_id for m in transport.given] == ["enterprise:haiyue", "enterprise:xinyuan"]
+
+
+async def test_a_dead_senders_messages_go_again_and_the_unfinished_call_is_marked(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan", "enterprise:haiyue", "enterprise:lanjing")
+    transport = RecordingTransport()
+    dead = sender(w, transport)
+    dead.pid = 2**22 + 12345  # beyond pid_max: no such process on this host
+    await dead.beat()
+    async with w.storage() as uow:
+        claimed = await uow.outbox.claim(dead.id, ["console"], clock(), 2)
+        await uow.outbox.begin_attempt(claimed[0].id or 0, dead.id, clock())  # died during this call
+        await uow.commit()
+    alive = sender(w, transport)
+    await alive.beat()
+    assert await alive.take_back() == (1, 1)  # at once: its process is gone, no lease to wait out
+    while await alive.step():
+        pass
+    assert sorted(m.chat_id for m in transport.given) == [
+        "enterprise:haiyue",
+        "enterprise:lanjing",
+        "enterprise:xinyuan",
+    ]
+    report = await policy_report(w.deps, 1)
+    assert report.notices == {DeliveryStatus.SENT: 3}
+    assert report.in_doubt == 1  # the one that may have arrived twice is named in the report
+
+
+async def test_a_silent_sender_elsewhere_is_taken_for_dead_after_the_lease(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan")
+    transport = RecordingTransport()
+    other = sender(w, transport)
+    other.host = "another-host"
+    await other.beat()
+    async with w.storage() as uow:
+        await uow.outbox.claim(other.id, ["console"], clock(), 1)
+        await uow.commit()
+    alive = sender(w, transport)
+    await alive.beat()
+    assert await alive.take_back() == (0, 0)  # it may be alive over there
+    clock.now += timedelta(seconds=alive.lease_seconds + 1)
+    await alive.beat()
+    assert await alive.take_back() == (1, 0)
+    await alive.step()
+    assert [m.chat_id for m in transport.given] == ["enterprise:xinyuan"]
+
+
+async def test_a_message_withdrawn_after_its_claim_is_not_sent(settings: Settings, clock: Clock) -> None:
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan")
+    transport = RecordingTransport()
+    s = sender(w, transport)
+    await s.beat()
+    async with w.storage() as uow:
+        (message,) = await uow.outbox.claim(s.id, ["console"], clock(), 1)
+        await uow.outbox.cancel(1)
+        await uow.commit()
+    await s._deliver(message)
+    assert transport.given == []
+    assert await outbox(w, 1) == {"enterprise:xinyuan": DeliveryStatus.CANCELLED}
