@@ -182,9 +182,11 @@ async def _serve(settings: Settings, database: str | None) -> None:
     wecom: WecomChannel | None = None
     if settings.channels.wecom.enabled:
         from bot.channels.wecom import WecomChannel, department_chats
+        from bot.channels.wecom_outbox import WecomTransport
 
         wecom = WecomChannel(settings.channels.wecom, app_.deps, department_chats(settings.departments))
         senders.append(partial(wecom.deliver, origin=""))
+        transports["wecom"] = WecomTransport(wecom, settings.channels.wecom.robots)
     if settings.telegram.token:
         from bot.channels.telegram_outbox import TelegramTransport
 

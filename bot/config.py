@@ -635,7 +635,13 @@ def cross_check(settings: Settings) -> list[str]:
             problems.append(f"reports.leaders[{i}]: unknown officer '{leader}'")
     _unique("groups", [g.id for g in settings.groups], problems)
     _unique("groups[].chat_id", [f"{g.channel}:{g.chat_id}" for g in settings.groups], problems)
+    robots = {robot.name for robot in settings.channels.wecom.robots}
     for i, g in enumerate(settings.groups):
+        if g.channel == "wecom" and str(g.chat_id) not in robots:
+            problems.append(
+                f"groups[{i}].chat_id: a WeCom group is reached through its robot: name one of "
+                f"channels.wecom.robots ({', '.join(sorted(robots)) or 'none configured'}), not {g.chat_id!r}"
+            )
         if g.channel == "telegram" and not str(g.chat_id).strip().lstrip("-").isdecimal():
             problems.append(
                 f"groups[{i}].chat_id: a Telegram chat id is a number (a group's is negative, "

@@ -20,6 +20,7 @@ from bot.domain.policies import Policy, PolicyRefused
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.outbox import OutboxSender, SenderStats, Transport
+    from handlers.deps import Deps
 
 T = TypeVar("T")
 
@@ -63,12 +64,19 @@ async def _app(settings: Settings, database: str | None) -> App:
     return await build_app(settings, database)
 
 
-def _transports(settings: Settings) -> dict[str, Transport]:
-    if not settings.telegram.token:
-        return {}
-    from bot.channels.telegram_outbox import standalone_transport
+def _transports(settings: Settings, deps: Deps) -> dict[str, Transport]:
+    transports: dict[str, Transport] = {}
+    if settings.telegram.token:
+        from bot.channels.telegram_outbox import standalone_transport
 
-    return {"telegram": standalone_transport(settings.telegram.token, settings.telegram.api_base)}
+        transports["telegram"] = standalone_transport(settings.telegram.token, settings.telegram.api_base)
+    if settings.channels.wecom.enabled:
+        from bot.channels.wecom import WecomChannel, department_chats
+        from bot.channels.wecom_outbox import WecomTransport
+
+        channel = WecomChannel(settings.channels.wecom, deps, department_chats(settings.departments))
+        transports["wecom"] = WecomTransport(channel, settings.channels.wecom.robots, owns_channel=True)
+    return transports
 
 
 async def _close(transports: dict[str, Transport]) -> None:
@@ -142,11 +150,12 @@ async def _deliver(app: App, settings: Settings, *, queue_only: bool, policy_id:
     """Send what is queued with a progress bar, or leave it to a running `xiaoer run`."""
     from bot.outbox import LEASE_SECONDS, OutboxSender
 
-    transports = _transports(settings)
+    transports = _transports(settings, app.deps)
     if queue_only or not transports:
         if not queue_only:
             typer.echo(
-                "no chat channel is configured here (XIAOER_TELEGRAM__TOKEN): `xiaoer run` will deliver them"
+                "no chat channel is configured here (XIAOER_TELEGRAM__TOKEN or channels.wecom): "
+                "`xiaoer run` will deliver them"
             )
         return
     async with app.deps.storage() as uow:
@@ -339,14 +348,19 @@ def send(
 ) -> None:
     """Deliver the queued messages (notices, reminders, reports) until none is left."""
     settings = _settings(ctx)
-    transports = _transports(settings)
-    if not transports:
-        _fail(["xiaoer: nothing to send with: set XIAOER_TELEGRAM__TOKEN (or telegram.token in the config)"])
+    if not settings.telegram.token and not settings.channels.wecom.enabled:
+        _fail(
+            [
+                "xiaoer: nothing to send with: set XIAOER_TELEGRAM__TOKEN (or telegram.token in the config),",
+                "  or enable channels.wecom (see README, WeCom)",
+            ]
+        )
 
     async def act() -> None:
         from bot.outbox import OutboxSender
 
         app = await _app(settings, database)
+        transports = _transports(settings, app.deps)
         try:
             sender = OutboxSender(app.deps, transports)
             stats = await (sender.run() if follow else _send_with_progress(app, sender, None))

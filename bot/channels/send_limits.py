@@ -59,5 +59,22 @@ class SendLimits:
             await self.sleep(pause)
         return pause
 
+    def ready_in(self, *limits: Limit) -> float:
+        """Seconds until one more send would fit under every limit (taking no place)."""
+        now = self.clock()
+        at = now
+        for key, windows in limits:
+            stamps = [
+                s
+                for s in self._stamps.get(key, ())
+                if s > now - max((w.seconds for w in windows), default=0.0)
+            ]
+            if stamps:
+                at = max(at, stamps[-1])
+            for window in windows:
+                if len(stamps) >= window.count:
+                    at = max(at, stamps[-window.count] + window.seconds)
+        return at - now
+
     def forget(self, key: Hashable) -> None:
         self._stamps.pop(key, None)

@@ -1,0 +1,77 @@
+"""The outbox's way out to WeCom: member-unit groups through their group robots, people through
+the app's messages.
+
+A WeCom member group in `groups[]` names its robot (`chat_id` is the robot's `name` in
+`channels.wecom.robots`), so policy notices reach robot groups by the same tags as Telegram groups,
+through the same persistent outbox. Any other chat id is a member's WeCom user id. The API client
+keeps WeCom's limits (20 a minute per robot, 30 a minute per member) and retries what may pass.
+
+Robots only post: nobody can press a button under a robot's message, so a group notice goes
+without them (its text says what the policy is and how to apply). A person's notice carries its
+buttons as numbered choices, as every WeCom app message does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+from bot.channels.send_limits import Window
+from bot.channels.wecom import WecomChannel
+from bot.channels.wecom_api import APP, MARKDOWN_LIMIT, MEMBER, RATE_LIMITED, ROBOT, split_utf8
+from bot.config import WecomRobotConfig
+from bot.domain.outbox import DeliveryStatus, OutboxMessage
+from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
+
+CHANNEL = "wecom"
+RATE_LIMIT_WAIT = 60.0  # seconds: WeCom's limits are per minute
+
+
+class WecomTransport:
+    def __init__(
+        self, channel: WecomChannel, robots: Sequence[WecomRobotConfig], *, owns_channel: bool = False
+    ) -> None:
+        self.wecom = channel
+        self.robots = {robot.name: robot for robot in robots}
+        self.owns_channel = owns_channel  # False: `xiaoer run`'s chat channel, closed by its owner
+
+    @property
+    def channel(self) -> str:
+        return CHANNEL
+
+    def _limits(self, chat_id: str) -> list[tuple[Hashable, Sequence[Window]]]:
+        robot = self.robots.get(chat_id)
+        if robot is not None:
+            return [(("robot", robot.key), ROBOT)]
+        return [(("member", chat_id), MEMBER), ("app", APP)]
+
+    def ready_in(self, chat_id: str) -> float:
+        return self.wecom.api.limits.ready_in(*self._limits(chat_id))
+
+    async def wait_turn(self, chat_id: str) -> None:
+        """The API client takes each send's place under the limits as it calls."""
+        return None
+
+    async def send(self, message: OutboxMessage) -> Outcome:
+        robot = self.robots.get(message.chat_id)
+        if robot is None:
+            if await self.wecom.send_user(message.chat_id, message.text, message.buttons):
+                return Sent(f"wecom:{message.chat_id}")
+            return Transient("WeCom did not take the app message (see the log for its errcode)")
+        errcode: int | None = None
+        # Markdown holds 4096 bytes; a longer notice goes in pieces, in order.
+        for piece in split_utf8(message.text, MARKDOWN_LIMIT):
+            outcome = await self.wecom.api.send_robot(robot.key, piece, markdown=True)
+            if not outcome.ok:
+                errcode = outcome.errcode
+                break
+        else:
+            return Sent(f"robot:{robot.name}")
+        if errcode is None:
+            return Transient("WeCom could not be reached", maybe_delivered=True)
+        if errcode in RATE_LIMITED:
+            return RetryAfter(RATE_LIMIT_WAIT, f"robot {robot.name} is sending too often ({errcode})")
+        return Refused(DeliveryStatus.FAILED, f"robot {robot.name}: WeCom errcode {errcode}")
+
+    async def close(self) -> None:
+        if self.owns_channel:
+            await self.wecom.close()
