@@ -203,8 +203,12 @@ async def _serve(settings: Settings, database: str | None) -> None:
         running.append(_serve_wecom(settings, wecom))
 
     async def deliver(replies: Sequence[Reply]) -> None:
-        for send in senders:  # scheduled messages name their recipients; each channel takes its own
-            await send(replies)
+        # Scheduled messages name their recipients; each channel takes its own, independently, so
+        # one platform being down or slow neither delays nor loses the others' messages.
+        results = await asyncio.gather(*(send(replies) for send in senders), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                typer.echo(f"xiaoer: a channel failed to deliver scheduled messages: {result!r}", err=True)
 
     scheduler = _start_scheduler(app_.deps, settings, deliver)
     # policy notices, reminders and delivery reports go out through the persistent outbox
@@ -464,7 +468,12 @@ def _day(option: str, text: str) -> date:
 
     day = parse_day(text)
     if day is None:
-        _fail([f"xiaoer: {option} {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-01"])
+        _fail(
+            [
+                f"xiaoer: {option} {text!r} is not a date between 2000 and 2100: "
+                "write it as YYYY-MM-DD, e.g. 2026-11-01"
+            ]
+        )
     return day
 
 

@@ -3,6 +3,7 @@ command, a button press or free text to its handler, and turn refusals into clea
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from bot.domain.errors import DomainError
@@ -16,6 +17,8 @@ from handlers.explain import explain
 from handlers.help import staff_free_text
 from handlers.identity import resolve_actor
 from handlers.understand import clarified, similar_choice, understand
+
+log = logging.getLogger(__name__)
 
 
 async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
@@ -43,6 +46,9 @@ async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
         replies = await _route(inbound, actor, deps, log_entry)
     except DomainError as error:
         return [Reply(explain(error, actor, deps.directory))]
+    except Exception:  # a bug or an outage: the message is logged, the person is told to retry
+        log.exception("message %s from %s could not be handled", log_entry, inbound.sender.user_id)
+        return [Reply(t(actor.lang, "error.internal"))]
     return await protect(replies, deps)
 
 

@@ -166,7 +166,7 @@ async def transfer(actor: Actor, deps: Deps, number: int, text: str) -> list[Rep
         deps,
         actor,
         number,
-        lambda ticket: lifecycle.transfer(ticket, actor, department_id, reason, deps.clock()),
+        lambda ticket: lifecycle.transfer(ticket, actor, department_id, reason, deps.clock(), deps.sla),
     )
     ticket = change.ticket
     group_lang = deps.directory.group_lang(department_id)
@@ -229,7 +229,10 @@ async def co_handle(actor: Actor, deps: Deps, number: int, text: str) -> list[Re
 
 async def return_to_dispatch(actor: Actor, deps: Deps, number: int, reason: str) -> list[Reply]:
     change = await change_ticket(
-        deps, actor, number, lambda ticket: lifecycle.return_ticket(ticket, actor, reason, deps.clock())
+        deps,
+        actor,
+        number,
+        lambda ticket: lifecycle.return_ticket(ticket, actor, reason, deps.clock(), deps.sla),
     )
     ticket = change.ticket
     hub = deps.directory.lead_department("other")

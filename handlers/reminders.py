@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.domain.escalation import Clock, Level, Nudge, most_pressing, plan
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
-from bot.domain.tickets import Ticket
+from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.deps import Deps
@@ -80,6 +80,8 @@ def _recipient(ticket: Ticket, level: Level, deps: Deps) -> Recipient | None:
     if level is Level.LEADERSHIP:
         return None  # reported in the leadership digest, not one by one
     department = deps.directory.departments.get(ticket.department_id or "")
+    if ticket.status is Status.RETURNED:  # sent back: the hub that re-dispatches must act, not the sender
+        department = deps.directory.departments.get(deps.directory.lead_department("other"))
     if level is Level.SUPERVISE and department is not None and department.head_officer_id:
         return ToOfficer(department.head_officer_id)
     if level is not Level.SUPERVISE and ticket.assignee_id is not None:

@@ -108,14 +108,19 @@ def _period(args: list[str], lang: str, deps: Deps) -> Period | str:
     return Period(days[0], days[1], deps.timezone)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def parse_day(text: str) -> date | None:
     """YYYY-MM-DD, or None."""
     if not _DATE.match(text):
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:  # 2026-02-30
         return None
+    # a hotline's records lie in this era; year 1 or 9999 would overflow in the time zone
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 async def weekly_report(deps: Deps, now: datetime) -> list[Reply]:

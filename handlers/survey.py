@@ -38,7 +38,7 @@ async def answer(
             deps,
             actor,
             number,
-            lambda ticket: answer_resolution(ticket, actor, Resolution(value), text, deps.clock()),
+            lambda ticket: answer_resolution(ticket, actor, Resolution(value), text, deps.clock(), deps.sla),
         )
         ticket = change.ticket
         if ticket.status is Status.REOPENED:
@@ -54,7 +54,9 @@ async def answer(
             deps,
             actor,
             number,
-            lambda ticket: answer_satisfaction(ticket, actor, Satisfaction(value), text, deps.clock()),
+            lambda ticket: answer_satisfaction(
+                ticket, actor, Satisfaction(value), text, deps.clock(), deps.sla
+            ),
         )
         ticket = change.ticket
         if ticket.status is Status.REOPENED:

@@ -238,7 +238,7 @@ def split_utf8(text: str, limit: int) -> list[str]:
         pieces.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
     pieces.append(rest)
-    return pieces
+    return [piece for piece in pieces if piece.strip()] or pieces[:1]  # WeCom refuses empty content
 
 
 def backoff(attempt: int) -> float:

@@ -29,6 +29,8 @@ class TextButtons:
         rendered, choices = _render(text, buttons, lang, numbered=True)
         if choices:
             self._choices[user_id] = choices
+        else:  # a later message without choices: a number now answers it, not an old menu
+            self._choices.pop(user_id, None)
         return rendered
 
     def for_group(self, text: str, buttons: Sequence[Button], lang: str) -> str:

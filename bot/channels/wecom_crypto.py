@@ -75,7 +75,7 @@ class WecomCrypto:
 
     def verify(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> bool:
         expected = self.sign(timestamp, nonce, encrypt)
-        return hmac.compare_digest(expected, msg_signature.lower())
+        return hmac.compare_digest(expected.encode(), msg_signature.lower().encode("utf-8", "replace"))
 
     def _cipher(self) -> Cipher[modes.CBC]:
         return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TypedDict
 
 from bot.domain.errors import AlreadyTaken, EmptyText, IllegalTransition, NotAllowed
 from bot.domain.messages import Actor, Role
@@ -143,7 +144,22 @@ def take(ticket: Ticket, actor: Actor, at: datetime) -> Change:
     )
 
 
-def transfer(ticket: Ticket, actor: Actor, department_id: str, reason: str, at: datetime) -> Change:
+class _ClockMoves(TypedDict, total=False):
+    paused_at: datetime | None
+    resolve_by: datetime
+
+
+def _clock_running(ticket: Ticket, at: datetime, sla: SlaPolicy | None) -> _ClockMoves:
+    """Leaving "waiting for the enterprise" other than by its answer (a transfer, a return): the
+    resolution clock runs again, its deadline moved on by the working time it stood."""
+    if ticket.paused_at is None or sla is None:
+        return {}
+    return {"paused_at": None, "resolve_by": sla.resumed(ticket.resolve_by, ticket.paused_at, at)}
+
+
+def transfer(
+    ticket: Ticket, actor: Actor, department_id: str, reason: str, at: datetime, sla: SlaPolicy | None = None
+) -> Change:
     """To another department, with the reason; it queues there unassigned."""
     _require(may_handle(actor, ticket), Action.TRANSFER, ticket)
     _text(reason)
@@ -156,6 +172,7 @@ def transfer(ticket: Ticket, actor: Actor, department_id: str, reason: str, at: 
         department_id=department_id,
         assignee_id=None,
         co_departments=tuple(d for d in ticket.co_departments if d != department_id),
+        **_clock_running(ticket, at, sla),
     )
 
 
@@ -173,11 +190,15 @@ def add_co_handler(ticket: Ticket, actor: Actor, department_id: str, at: datetim
     )
 
 
-def return_ticket(ticket: Ticket, actor: Actor, reason: str, at: datetime) -> Change:
+def return_ticket(
+    ticket: Ticket, actor: Actor, reason: str, at: datetime, sla: SlaPolicy | None = None
+) -> Change:
     """Back to dispatch with the reason (wrong department, not a government matter, ...)."""
     _require(may_take(actor, ticket) or may_handle(actor, ticket), Action.RETURN, ticket)
     _text(reason)
-    return _move(ticket, actor, Action.RETURN, at, reason.strip(), assignee_id=None)
+    return _move(
+        ticket, actor, Action.RETURN, at, reason.strip(), assignee_id=None, **_clock_running(ticket, at, sla)
+    )
 
 
 # --- working ----------------------------------------------------------------------------------
@@ -318,7 +339,23 @@ def start_survey(ticket: Ticket, actor: Actor, at: datetime) -> Change:
     return _move(ticket, actor, Action.START_SURVEY, at, "", resolution=None, satisfaction=None)
 
 
-def answer_resolution(ticket: Ticket, actor: Actor, answer: Resolution, comment: str, at: datetime) -> Change:
+def _fresh_deadline(ticket: Ticket, at: datetime, sla: SlaPolicy | None) -> _ClockMoves:
+    """A reopened ticket is worked again: it gets its kind's full resolution time from now, so it
+    is not overdue (and escalated) the moment it comes back."""
+    if sla is None:
+        return {}
+    limits = sla.limits(category=ticket.category, intent=ticket.intent, urgent=ticket.urgent)
+    return {"resolve_by": sla.calendar.add_working_days(at, limits.resolve_days)}
+
+
+def answer_resolution(
+    ticket: Ticket,
+    actor: Actor,
+    answer: Resolution,
+    comment: str,
+    at: datetime,
+    sla: SlaPolicy | None = None,
+) -> Change:
     """Resolved? "Not resolved" reopens the ticket at once, back to the same officer."""
     _require(is_owner(actor, ticket), Action.ANSWER_RESOLUTION, ticket)
     if ticket.resolution is not None:
@@ -326,12 +363,27 @@ def answer_resolution(ticket: Ticket, actor: Actor, answer: Resolution, comment:
             action=Action.ANSWER_RESOLUTION.value, ticket=ticket.ref, status=ticket.status.value
         )
     note = answer.value + (f": {comment.strip()}" if comment.strip() else "")
-    to = S.REOPENED if answer is Resolution.NOT_RESOLVED else None
-    return _move(ticket, actor, Action.ANSWER_RESOLUTION, at, note, to=to, resolution=None if to else answer)
+    if answer is Resolution.NOT_RESOLVED:
+        return _move(
+            ticket,
+            actor,
+            Action.ANSWER_RESOLUTION,
+            at,
+            note,
+            to=S.REOPENED,
+            resolution=None,
+            **_fresh_deadline(ticket, at, sla),
+        )
+    return _move(ticket, actor, Action.ANSWER_RESOLUTION, at, note, resolution=answer)
 
 
 def answer_satisfaction(
-    ticket: Ticket, actor: Actor, answer: Satisfaction, comment: str, at: datetime
+    ticket: Ticket,
+    actor: Actor,
+    answer: Satisfaction,
+    comment: str,
+    at: datetime,
+    sla: SlaPolicy | None = None,
 ) -> Change:
     """Satisfied? Closes the ticket, or, if dissatisfied, reopens it with the reason."""
     _require(is_owner(actor, ticket), Action.ANSWER_SATISFACTION, ticket)
@@ -341,7 +393,16 @@ def answer_satisfaction(
         )
     note = answer.value + (f": {comment.strip()}" if comment.strip() else "")
     if answer is Satisfaction.DISSATISFIED:
-        return _move(ticket, actor, Action.ANSWER_SATISFACTION, at, note, to=S.REOPENED, satisfaction=answer)
+        return _move(
+            ticket,
+            actor,
+            Action.ANSWER_SATISFACTION,
+            at,
+            note,
+            to=S.REOPENED,
+            satisfaction=answer,
+            **_fresh_deadline(ticket, at, sla),
+        )
     reason = (
         ClosingReason.RESOLVED if ticket.resolution is Resolution.RESOLVED else ClosingReason.PARTLY_RESOLVED
     )

@@ -113,9 +113,14 @@ async def test_demand_to_group_chat_to_take_reply_and_survey(running: Running) -
     await running.says(ENTREPRENEUR, "91350206MA2Y3K8P13")
     await api.wait_text(ENTREPRENEUR, "谢谢，已记录")
 
-    # choice 1 (add information) asks for /info, since WeCom cannot say which message is answered
-    await running.says(ENTREPRENEUR, "1")
-    await api.wait_text(ENTREPRENEUR, "请发送 /info 1")
+    # the acknowledgement's numbered menu was followed by questions: a bare number is not read as
+    # one of its old choices (here "2" would have urged the ticket)
+    await running.says(ENTREPRENEUR, "2")
+    await api.wait_text(ENTREPRENEUR, "没有看懂")
+    async with running.app.deps.storage() as uow:
+        ticket = await uow.tickets.get(1)
+    assert ticket is not None
+    assert ticket.urge_count == 0
     await running.says(ENTREPRENEUR, "/info 1 明天上午厂里有人")
     await api.wait_text(GROUP, "📎 企业为工单 #1 补充信息：明天上午厂里有人")
 

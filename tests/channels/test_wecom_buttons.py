@@ -27,3 +27,10 @@ def test_numbered_choices_are_picked_by_their_number_once() -> None:
     assert buttons.pick("ZhangSan", "200万") is None
     assert buttons.pick("ZhangSan", " ２ ") == "survey:7:r:not_resolved"  # full-width digits too
     assert buttons.pick("ZhangSan", "2") is None  # used up
+
+
+def test_a_later_message_without_choices_retires_the_old_ones() -> None:
+    buttons = TextButtons()
+    buttons.for_member("ZhangSan", "问题解决了吗？", SURVEY, "zh-CN")
+    buttons.for_member("ZhangSan", "员工多少人？直接回复即可", (), "zh-CN")  # an officer's question
+    assert buttons.pick("ZhangSan", "2") is None  # "2" is the answer, not the old menu's choice

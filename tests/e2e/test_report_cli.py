@@ -89,9 +89,10 @@ def test_xlsx_and_png_are_written_to_files(tmp_path: Path, month_db: tuple[str, 
     [
         (
             ("--from", "2026-11-31", "--to", "2026-12-01"),
-            "--from '2026-11-31' is not a date: write it as YYYY-MM-DD",
+            "--from '2026-11-31' is not a date between 2000 and 2100: write it as YYYY-MM-DD",
         ),
         (("--from", "2026-11-01", "--to", "1 Dec"), "--to '1 Dec' is not a date"),
+        (("--from", "0001-01-01", "--to", "2026-01-01"), "--from '0001-01-01' is not a date between 2000"),
         (("--from", "2026-12-01", "--to", "2026-11-01"), "--to 2026-11-01 is not after --from 2026-12-01"),
         (("--from", "2026-11-01", "--to", "2026-11-01"), "--to is the day after the last day"),
         ((*NOVEMBER, "--format", "pdf"), "--format 'pdf' is not known: use one of md, csv, xlsx, png"),

@@ -135,3 +135,43 @@ async def test_a_second_delivery_of_the_same_message_changes_nothing(
     assert "工单号 #1" in own(await handle(inbound, w.deps))
     assert await handle(inbound, w.deps) == []
     assert "您的诉求（1 件）" in own(await w.say(HAIYUE, "/status"))
+
+
+async def test_a_transfer_while_waiting_for_the_enterprise_restarts_the_clock(
+    settings: Settings, clock: Clock
+) -> None:
+    from datetime import timedelta
+
+    w = await make_world(settings, clock)
+    await w.say(HAIYUE, DEMAND)
+    await w.say(LIN, "/take 1")
+    await w.say(LIN, "/ask 1 请提供近三个月的银行流水")
+    async with w.storage() as uow:
+        asked = await uow.tickets.get(1)
+    assert asked is not None
+    assert asked.paused_at is not None
+    clock.now += timedelta(days=1)  # Tuesday: a working day of waiting
+    await w.say(LIN, "/transfer 1 tax_bureau 涉及退税")
+    async with w.storage() as uow:
+        moved = await uow.tickets.get(1)
+    assert moved is not None
+    assert moved.paused_at is None  # the clock runs again at its new department
+    assert moved.resolve_by > asked.resolve_by  # moved on by the day it stood
+
+
+async def test_a_reopened_ticket_gets_its_full_time_again(settings: Settings, clock: Clock) -> None:
+    from datetime import timedelta
+
+    from bot.domain.tickets import Status
+
+    w = await make_world(settings, clock)
+    await w.say(HAIYUE, DEMAND)
+    await w.say(LIN, "/take 1")
+    await w.say(LIN, "/resolve 1 已协调银行放款")
+    clock.now += timedelta(days=10)  # long past the first deadline the enterprise says no
+    await w.say(HAIYUE, "", payload="survey:1:r:not_resolved")
+    async with w.storage() as uow:
+        reopened = await uow.tickets.get(1)
+    assert reopened is not None
+    assert reopened.status is Status.REOPENED
+    assert reopened.resolve_by > clock.now  # not overdue (nor escalated) the moment it is back

@@ -72,9 +72,10 @@ async def test_the_weekly_report_job_sends_last_week_once_with_its_chart(
     clock.now -= timedelta(days=5)  # a demand in the week before
     await world.say(XINYUAN, DEMAND)
     clock.now += timedelta(days=5)
-    outbox = Outbox()
+    outbox, again = Outbox(), Outbox()
     await weekly_report_job(world.deps, outbox.deliver)
-    await weekly_report_job(world.deps, outbox.deliver)  # a second instance, or a restart
+    await weekly_report_job(world.deps, again.deliver)  # a second instance, or a restart
+    assert again.sent == []  # the week was claimed by the first
     texts = [reply for reply in outbox.sent if reply.attachment is None]
     charts = [reply for reply in outbox.sent if reply.attachment is not None]
     assert texts
