@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from bisect import bisect_right, insort
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 
@@ -34,26 +34,20 @@ class SendLimits:
     ) -> None:
         self.clock = clock
         self.sleep = sleep
-        self._stamps: dict[Hashable, deque[float]] = {}
+        self._stamps: dict[Hashable, list[float]] = {}  # sorted send times per key
         self._lock = asyncio.Lock()
 
     async def wait(self, *limits: Limit) -> float:
-        """Wait until one more send fits under every limit (key, windows); returns the wait."""
+        """Wait until one more send fits under every limit (key, windows); returns the wait.
+
+        The first limit is the recipient's own: its sends keep their order (first come, first
+        served). The others are shared (an app's per-minute total): a send only needs room in
+        them, so one recipient waiting for its own window never holds up sends to anyone else."""
         async with self._lock:
             now = self.clock()
-            at = now
-            for key, windows in limits:
-                stamps = self._stamps.setdefault(key, deque())
-                longest = max((w.seconds for w in windows), default=0.0)
-                while stamps and stamps[0] <= now - longest:
-                    stamps.popleft()
-                if stamps:
-                    at = max(at, stamps[-1])  # first come, first served under each key
-                for window in windows:
-                    if len(stamps) >= window.count:
-                        at = max(at, stamps[-window.count] + window.seconds)
+            at = self._earliest(now, limits)
             for key, _ in limits:
-                self._stamps[key].append(at)
+                insort(self._stamps.setdefault(key, []), at)
         pause = at - now
         if pause > 0:
             await self.sleep(pause)
@@ -62,19 +56,28 @@ class SendLimits:
     def ready_in(self, *limits: Limit) -> float:
         """Seconds until one more send would fit under every limit (taking no place)."""
         now = self.clock()
+        return self._earliest(now, limits) - now
+
+    def _earliest(self, now: float, limits: Sequence[Limit]) -> float:
         at = now
-        for key, windows in limits:
-            stamps = [
-                s
-                for s in self._stamps.get(key, ())
-                if s > now - max((w.seconds for w in windows), default=0.0)
-            ]
-            if stamps:
-                at = max(at, stamps[-1])
-            for window in windows:
-                if len(stamps) >= window.count:
-                    at = max(at, stamps[-window.count] + window.seconds)
-        return at - now
+        for index, (key, windows) in enumerate(limits):
+            stamps = self._stamps.setdefault(key, [])
+            longest = max((w.seconds for w in windows), default=0.0)
+            del stamps[: bisect_right(stamps, now - longest)]  # gone out of every window
+            if index == 0 and stamps:
+                at = max(at, stamps[-1])  # the recipient's sends keep their order
+        moved = True
+        while moved:  # push `at` until every window ending at it has room
+            moved = False
+            for key, windows in limits:
+                stamps = self._stamps[key]
+                for window in windows:
+                    first = bisect_right(stamps, at - window.seconds)
+                    last = bisect_right(stamps, at)
+                    if last - first >= window.count:
+                        at = stamps[last - window.count] + window.seconds
+                        moved = True
+        return at
 
     def forget(self, key: Hashable) -> None:
         self._stamps.pop(key, None)

@@ -3,6 +3,7 @@ retries, rate limits, tokens, and robot broadcasts to many groups under 20 messa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -152,6 +153,26 @@ async def test_send_limits_queue_in_order_under_every_window(clock: FakeTime) ->
     assert waits[:3] == [0, 0, 0]
     assert waits[3] == 60  # the fourth waits for the first to leave the minute
     assert clock.now - 1_000_000 >= 3600  # the sixth waited for the hour
+
+
+async def test_one_member_waiting_for_its_window_holds_up_nobody_else(clock: FakeTime) -> None:
+    held = asyncio.Event()  # a sleep that does not move the clock: A's wait stays pending
+
+    async def stay(seconds: float) -> None:
+        await held.wait()
+
+    limits = SendLimits(clock, stay)
+    member, app = (Window(3, 60),), (Window(1000, 60),)
+    a, b, shared = (("member", "A"), member), (("member", "B"), member), ("app", app)
+    for _ in range(3):
+        await limits.wait(a, shared)
+    waiting = asyncio.create_task(limits.wait(a, shared))  # A's fourth reserves a place a minute on
+    await asyncio.sleep(0.01)
+    assert limits.ready_in(a, shared) == 60
+    assert limits.ready_in(b, shared) == 0  # B's first need not wait behind it
+    assert await limits.wait(b, shared) == 0
+    held.set()
+    assert await waiting == 60
 
 
 # --- robots -------------------------------------------------------------------------------------
