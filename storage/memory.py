@@ -551,10 +551,9 @@ class _Reminders(_Part):
         nudges = self._shared.nudges | self._staged.nudges
         numbers = {key.ticket for key in nudges if key.level == Level.LEADERSHIP.value}
         tickets = self._tickets()
-        found = [
-            tickets[n] for n in sorted(numbers) if n in tickets and tickets[n].status is not Status.CLOSED
-        ]
-        return found[:limit]
+        off_the_list = (Status.CLOSED, Status.REPLIED, Status.SURVEY)
+        found = [tickets[n] for n in numbers if n in tickets and tickets[n].status not in off_the_list]
+        return sorted(found, key=lambda ticket: (ticket.resolve_by, ticket.number or 0))[:limit]
 
     async def claim_digest(self, kind: str, recipient: str, day: date, at: datetime) -> bool:
         key = (kind, recipient, day)

@@ -32,6 +32,7 @@ TICKETS: Table = SQLModel.metadata.tables[TicketRow.__tablename__]
 NUDGES: Table = SQLModel.metadata.tables[NudgeRow.__tablename__]
 _DIGEST = "digest"
 _CLOSED: ColumnElement[str] = literal_column(f"'{Status.CLOSED.value}'")
+_OFF_THE_LIST = (Status.CLOSED.value, Status.REPLIED.value, Status.SURVEY.value)
 _LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")
 
 
@@ -172,11 +173,12 @@ class SqlReminders:
         statement = (
             select(TICKETS)
             .where(
-                t.status != _CLOSED,
+                # answered tickets wait for the enterprise's verdict: nothing for leaders to press
+                t.status.not_in(_OFF_THE_LIST),
                 # the literal matches the partial index's predicate
                 t.id.in_(select(n.ticket_number).where(n.level == _LEADERSHIP)),
             )
-            .order_by(t.id)
+            .order_by(t.resolve_by, t.id)  # the most overdue first, so a long list loses the least
             .limit(limit)
         )
         rows = (await self._s.execute(statement)).all()

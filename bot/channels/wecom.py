@@ -91,6 +91,7 @@ class WecomChannel:
         self.buttons = TextButtons()
         self._chats_ready: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._turns: dict[str, asyncio.Lock] = {}  # one per member: their messages in order
 
     # --- the callback ---------------------------------------------------------------------------
 
@@ -133,9 +134,12 @@ class WecomChannel:
         return web.Response(text="")  # WeCom's "received, no passive reply"
 
     async def process(self, callback: Callback) -> None:
-        """Work one verified message: at most once per MsgId, never letting an error escape."""
+        """Work one verified message: at most once per MsgId, never letting an error escape, and
+        one member's messages one after another, so an answer never overtakes its question."""
+        turn = self._turns.setdefault(callback.user_id, asyncio.Lock())
         try:
-            await self._process(callback)
+            async with turn:
+                await self._process(callback)
         except Exception:
             log.exception("WeCom message %s from %s could not be handled", callback.key, callback.user_id)
 

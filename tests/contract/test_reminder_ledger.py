@@ -158,3 +158,18 @@ async def test_a_digest_goes_out_once_a_day_per_person(storage: UnitOfWorkFactor
 async def _read_back(storage: UnitOfWorkFactory, ticket: Ticket) -> Ticket | None:
     async with storage() as uow:
         return await uow.tickets.get(ticket.number or 0)
+
+
+async def test_the_leadership_list_puts_the_most_overdue_first_and_leaves_answered_ones_out(
+    storage: UnitOfWorkFactory,
+) -> None:
+    later, earlier, answered = await _tickets(storage, 3, 2, 1)
+    async with storage() as uow:
+        await uow.reminders.claim([_key(t, "leadership") for t in (later, earlier, answered)], NOW)
+        await uow.tickets.update(replace(later, resolve_by=NOW + MINUTE * 60, updated_at=NOW))
+        await uow.tickets.update(replace(earlier, resolve_by=NOW - MINUTE * 600, updated_at=NOW))
+        await uow.tickets.update(replace(answered, status=Status.SURVEY, updated_at=NOW))
+        await uow.commit()
+    async with storage() as uow:
+        listed = [t.number for t in await uow.reminders.reported()]
+    assert listed == [earlier.number, later.number]
