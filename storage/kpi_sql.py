@@ -33,13 +33,21 @@ class SqlKpi:
             col(t.status) == "closed",
             or_(col(t.closing_reason).is_(None), col(t.closing_reason).not_in(_NOT_HANDLED)),
         )
+        e = TicketEventRow
+        # when the officers gave their (last) answer; a ticket closed without one, when it closed
+        answered = func.coalesce(
+            select(func.max(col(e.at)))
+            .where(col(e.ticket_id) == col(t.id), col(e.action) == "resolve")
+            .scalar_subquery(),
+            col(t.closed_at),
+        )
         row = (
             await self._s.execute(
                 select(
                     _count_if(col(t.department_id).is_not(None)),
                     _count_if(
                         and_(
-                            col(t.signed_at) <= col(t.respond_by),
+                            col(t.signed_at) <= func.coalesce(col(t.sign_by), col(t.respond_by)),
                             col(t.first_contact_at) <= col(t.respond_by),
                         )
                     ),
@@ -47,11 +55,10 @@ class SqlKpi:
                     _count_if(and_(rated, col(t.resolution) == "resolved")),
                     _count_if(and_(rated, col(t.satisfaction).in_(("satisfied", "basically")))),
                     _count_if(closed),
-                    _count_if(and_(closed, col(t.closed_at) <= col(t.resolve_by))),
+                    _count_if(and_(closed, answered <= col(t.resolve_by))),
                 ).where(in_period)  # type: ignore[call-overload]
             )
         ).one()
-        e = TicketEventRow
         event_row = (
             await self._s.execute(
                 select(

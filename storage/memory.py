@@ -384,7 +384,7 @@ class _Kpi(_Part):
             responded_in_time=sum(
                 t.signed_at is not None
                 and t.first_contact_at is not None
-                and t.signed_at <= t.respond_by
+                and t.signed_at <= (t.sign_by or t.respond_by)
                 and t.first_contact_at <= t.respond_by
                 for t in tickets
             ),
@@ -392,7 +392,9 @@ class _Kpi(_Part):
             resolved=sum(t.resolution is Resolution.RESOLVED for t in rated),
             satisfied=sum(t.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY) for t in rated),
             closed=len(closed),
-            closed_on_time=sum(t.closed_at is not None and t.closed_at <= t.resolve_by for t in closed),
+            closed_on_time=sum(
+                (answered := _answered_at(t, events)) is not None and answered <= t.resolve_by for t in closed
+            ),
             surveyed=len({e.ticket_number for e in events if e.action is Action.START_SURVEY}),
             reopened=len({e.ticket_number for e in events if e.to_status is Status.REOPENED}),
         )
@@ -425,8 +427,11 @@ class _Reports(_Part):
         self, since: datetime, until: datetime, as_of: datetime, limit: int = 10
     ) -> list[OverdueTicket]:
         found = []
+        events = self._shared.events + self._staged.events
+        answered_statuses = (Status.REPLIED, Status.SURVEY, Status.CLOSED)
         for t in self._opened(since, until):
-            overdue = ((t.closed_at or t.paused_at or as_of) - t.resolve_by).total_seconds()
+            answered = _answered_at(t, events) if t.status in answered_statuses else None
+            overdue = ((answered or t.closed_at or t.paused_at or as_of) - t.resolve_by).total_seconds()
             if overdue > 0 and self._handled(t) and t.number is not None:
                 found.append(
                     OverdueTicket(
@@ -568,3 +573,9 @@ class _Reminders(_Part):
             return False
         self._storage.claiming[key] = self._owner
         return True
+
+
+def _answered_at(ticket: Ticket, events: list[TicketEvent]) -> datetime | None:
+    """When the officers gave their last answer (a closed ticket without one: when it closed)."""
+    answers = [e.at for e in events if e.ticket_number == ticket.number and e.action is Action.RESOLVE]
+    return max(answers) if answers else ticket.closed_at

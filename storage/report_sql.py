@@ -10,16 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
-from bot.domain.tickets import Status
-from storage.tables import TicketRow, UtcDateTime
+from bot.domain.tickets import Action, Status
+from storage.tables import TicketEventRow, TicketRow, UtcDateTime
 
 _NOT_HANDLED = ("withdrawn", "duplicate")  # as in storage.kpi_sql: nobody handled them to the end
 _SECONDS_PER_DAY = 86400
+
+
+# answered, waiting for or past the enterprise's verdict
+_ANSWERED = (Status.REPLIED.value, Status.SURVEY.value, Status.CLOSED.value)
 
 
 class SqlReports:
@@ -66,8 +70,20 @@ class SqlReports:
     async def most_overdue(
         self, since: datetime, until: datetime, as_of: datetime, limit: int = 10
     ) -> list[OverdueTicket]:
-        t = TicketRow
-        measured_at = func.coalesce(col(t.closed_at), col(t.paused_at), literal(as_of, UtcDateTime()))
+        t, e = TicketRow, TicketEventRow
+        # an answered ticket is measured at its last answer (what the on-time rate counts), not at
+        # the enterprise's rating; an open one at the report's time, a paused one when it paused
+        answered = (
+            select(func.max(col(e.at)))
+            .where(col(e.ticket_id) == col(t.id), col(e.action) == Action.RESOLVE.value)
+            .scalar_subquery()
+        )
+        measured_at = func.coalesce(
+            case((col(t.status).in_(_ANSWERED), answered)),
+            col(t.closed_at),
+            col(t.paused_at),
+            literal(as_of, UtcDateTime()),
+        )
         overdue = (self._seconds(measured_at) - self._seconds(col(t.resolve_by))).label("overdue")
         statement = (
             select(t, overdue)

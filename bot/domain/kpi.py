@@ -2,15 +2,19 @@
 
 Over the tickets opened in a period:
 
-- response rate = tickets signed for AND first contacted by their response deadline
-  ÷ tickets dispatched;
+- response rate = tickets signed for by their signing deadline AND first contacted by their
+  response deadline ÷ tickets dispatched (tickets from before signing had a deadline of its own
+  use the response deadline for both);
 - resolution rate = tickets the enterprise rated "resolved" ÷ tickets rated (a ticket is rated
   when its last survey got a verdict: both answers, or "not resolved", after which the second
   question is not asked; "partly" is not resolved; a reopened ticket's verdict counts until a
   later survey replaces it);
 - satisfaction rate = tickets rated "satisfied" or "basically satisfied" ÷ tickets rated;
-- on-time rate = tickets closed by their resolution deadline ÷ tickets closed (withdrawn and
-  duplicate tickets are not counted: nobody handled them to the end);
+- on-time rate = closed tickets whose last answer (the officers' /resolve) came by their
+  resolution deadline ÷ tickets closed (withdrawn and duplicate tickets are not counted: nobody
+  handled them to the end). The answer, not the closing, is what officers control: a ticket
+  closes when the enterprise rates it, or when its survey window runs out unrated. A closed
+  ticket with no answer on record counts by when it closed;
 - reopen rate = tickets reopened at least once ÷ tickets that reached the survey.
 
 A rate with nothing to divide by is None ("no data"), never 0 or 100%.

@@ -120,3 +120,48 @@ async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
 
 def test_no_data_is_not_zero() -> None:
     assert rates(KpiCounts()).satisfaction_rate is None
+
+
+async def test_on_time_counts_the_answer_and_response_the_signing_deadline(
+    storage: UnitOfWorkFactory,
+) -> None:
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("acme"))
+        contact = await uow.contacts.add(builders.contact("acme"))
+        await uow.commit()
+    assert contact.id is not None
+    closed: dict[str, Any] = {
+        "department_id": "finance_office",
+        "assignee_id": "wu_bin",
+        "status": Status.CLOSED,
+        "resolution": Resolution.RESOLVED,
+        "satisfaction": Satisfaction.SATISFIED,
+        "closing_reason": ClosingReason.RESOLVED,
+        "resolve_by": NOW + 7 * 24 * H,
+        "closed_at": NOW + 8 * 24 * H,  # the enterprise rated a day after the deadline
+        "sign_by": NOW + 4 * H,
+    }
+    answered_in_time = builders.ticket(contact.id, **closed, signed_at=NOW + H, first_contact_at=NOW + 2 * H)
+    # signed after its signing deadline (though before the response deadline): not responded in time
+    signed_late = builders.ticket(contact.id, **closed, signed_at=NOW + 5 * H, first_contact_at=NOW + 6 * H)
+    async with storage() as uow:
+        first = await uow.tickets.add(answered_in_time)
+        second = await uow.tickets.add(signed_late)
+        for ticket, answered in ((first, NOW + 6 * 24 * H), (second, NOW + 8 * 24 * H)):
+            await uow.events.append(
+                TicketEvent(
+                    ticket.number,
+                    answered,
+                    "wu_bin",
+                    Role.OFFICER,
+                    Action.RESOLVE,
+                    Status.IN_PROGRESS,
+                    Status.REPLIED,
+                )
+            )
+        await uow.commit()
+    async with storage() as uow:
+        counts = await uow.kpi.counts(SINCE, UNTIL)
+    assert counts.closed == 2
+    assert counts.closed_on_time == 1  # the first was answered in time; its rating came late
+    assert counts.responded_in_time == 1  # the second was signed after its signing deadline

@@ -135,3 +135,30 @@ async def test_confidential_tickets_are_flagged(storage: UnitOfWorkFactory) -> N
     async with storage() as uow:
         overdue = await uow.reports.most_overdue(SINCE, UNTIL, AS_OF)
     assert [(o.number, o.confidential) for o in overdue] == [(numbers[0], True), (numbers[1], False)]
+
+
+async def test_an_answered_ticket_is_measured_at_its_answer_not_its_rating(
+    storage: UnitOfWorkFactory,
+) -> None:
+    from bot.domain.messages import Role
+    from bot.domain.tickets import Action, TicketEvent
+
+    # both closed 9 days after opening (2 days past the deadline); the first was answered on day 6
+    answered_early, answered_late = await _store(storage, [closed(9), closed(9)])
+    async with storage() as uow:
+        for number, day in ((answered_early, 6), (answered_late, 8)):
+            await uow.events.append(
+                TicketEvent(
+                    number,
+                    NOW + day * D,
+                    "wu_bin",
+                    Role.OFFICER,
+                    Action.RESOLVE,
+                    Status.IN_PROGRESS,
+                    Status.REPLIED,
+                )
+            )
+        await uow.commit()
+    async with storage() as uow:
+        overdue = await uow.reports.most_overdue(SINCE, UNTIL, AS_OF)
+    assert [(o.number, round(o.overdue_seconds / 86400)) for o in overdue] == [(answered_late, 1)]
