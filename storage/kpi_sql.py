@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,17 @@ from bot.domain.kpi import KpiCounts
 from storage.tables import TicketEventRow, TicketRow
 
 _NOT_HANDLED = ("withdrawn", "duplicate")
+
+
+def last_answer_at() -> Any:
+    """The ticket row's last answer (`/resolve`) time, as a correlated subquery: what the on-time
+    rate and the report's overdue list measure an answered ticket by."""
+    e, t = TicketEventRow, TicketRow
+    return (
+        select(func.max(col(e.at)))
+        .where(col(e.ticket_id) == col(t.id), col(e.action) == "resolve")
+        .scalar_subquery()
+    )
 
 
 def _count_if(condition: object) -> object:
@@ -35,12 +47,7 @@ class SqlKpi:
         )
         e = TicketEventRow
         # when the officers gave their (last) answer; a ticket closed without one, when it closed
-        answered = func.coalesce(
-            select(func.max(col(e.at)))
-            .where(col(e.ticket_id) == col(t.id), col(e.action) == "resolve")
-            .scalar_subquery(),
-            col(t.closed_at),
-        )
+        answered = func.coalesce(last_answer_at(), col(t.closed_at))
         row = (
             await self._s.execute(
                 select(

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
-from bot.domain.tickets import Action, Status
-from storage.tables import TicketEventRow, TicketRow, UtcDateTime
+from bot.domain.tickets import Status
+from storage.kpi_sql import last_answer_at
+from storage.tables import TicketRow, UtcDateTime
 
 _NOT_HANDLED = ("withdrawn", "duplicate")  # as in storage.kpi_sql: nobody handled them to the end
 _SECONDS_PER_DAY = 86400
@@ -70,16 +71,11 @@ class SqlReports:
     async def most_overdue(
         self, since: datetime, until: datetime, as_of: datetime, limit: int = 10
     ) -> list[OverdueTicket]:
-        t, e = TicketRow, TicketEventRow
+        t = TicketRow
         # an answered ticket is measured at its last answer (what the on-time rate counts), not at
         # the enterprise's rating; an open one at the report's time, a paused one when it paused
-        answered = (
-            select(func.max(col(e.at)))
-            .where(col(e.ticket_id) == col(t.id), col(e.action) == Action.RESOLVE.value)
-            .scalar_subquery()
-        )
         measured_at = func.coalesce(
-            case((col(t.status).in_(_ANSWERED), answered)),
+            case((col(t.status).in_(_ANSWERED), last_answer_at())),
             col(t.closed_at),
             col(t.paused_at),
             literal(as_of, UtcDateTime()),
