@@ -23,6 +23,8 @@ import xmltodict
 from aiohttp import ClientSession, web
 from wechatpy.enterprise.crypto import WeChatCrypto
 
+from tests.loopback import serve
+
 CORP_ID = "ww8a0c3d5e7f901234"
 AGENT_ID = 1000002
 SECRET = "app-secret-for-tests"
@@ -95,12 +97,7 @@ class FakeWecom:
         app = web.Application()
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)
         app.router.add_post("/cgi-bin/{path:.+}", self._dispatch)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
+        self._runner, self.base = await serve(app)
         return self.base
 
     async def stop(self) -> None:
