@@ -65,9 +65,11 @@ def _covering(paths: list[str], sample: set[int]) -> tuple[tuple[str, frozenset[
     found = []
     for path in paths:
         try:
-            charmap = frozenset(FT2Font(path).get_charmap())
+            glyphs = FT2Font(path).get_charmap()
         except (OSError, RuntimeError, ValueError):  # unreadable, or not a font after all
             continue
-        if sample <= charmap:
-            found.append((path, charmap))
+        # A "last resort" font (matplotlib 3.11 ships one) maps every character of a script to one
+        # placeholder box: it covers everything and draws nothing. Real glyphs differ.
+        if sample <= glyphs.keys() and len({glyphs[ch] for ch in sample}) == len(sample):
+            found.append((path, frozenset(glyphs)))
     return tuple(found)
