@@ -6,6 +6,11 @@ has come (an index on it), works out what is due with the escalation ladder, cla
 the ledger — so two instances running the same sweep send it once — and returns the messages:
 warnings and reminders (催办) to whoever holds the ticket, supervision (督办) to the head of the
 department; tickets overdue further are put on the leadership's list for their digest.
+
+Each recipient gets one message per sweep: about one ticket as before, about several as a list,
+the most overdue first. A backlog (a Monday morning after a long holiday, say) would otherwise
+be thousands of messages, more than an officer can read or Telegram lets through in an hour;
+past `DETAILED` lines the list ends with how many more there are and where to see them.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.domain.escalation import Clock, Level, Nudge, most_pressing, plan
+from bot.domain.escalation import Clock, ClockedTicket, DueTicket, Level, Nudge, most_pressing, plan
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
 from bot.domain.tickets import Status, Ticket
@@ -22,6 +27,7 @@ from handlers import render
 from handlers.deps import Deps
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
+DETAILED = 20  # lines a recipient's message lists in full; a Telegram message holds about that many
 
 
 @dataclass
@@ -40,11 +46,13 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     if not calendar.is_working_time(now):
         return SweepResult(held_until=calendar.next_working_moment(now))
     result = SweepResult()
+    pending: dict[Recipient, list[Nudge]] = {}
+    held: dict[int, DueTicket] = {}  # the tickets the nudges are about, as the sweep read them
     after: tuple[datetime, int] | None = None
     while True:
         async with deps.storage() as uow:
             due = await uow.reminders.due(now, after, PAGE)
-            plans = [(ticket, plan(ticket, now, calendar, deps.ladder)) for ticket, _ in due]
+            plans = [(ticket, plan(ticket, now, calendar, deps.ladder)) for ticket in due]
             keys = [nudge.key for _, p in plans for nudge in p.nudges]
             if dry_run:
                 fresh = set(keys) - await uow.reminders.claimed(keys)
@@ -55,28 +63,53 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
         result.looked_at += len(due)
         for ticket, p in plans:
             nudges = [nudge for nudge in p.nudges if nudge.key in fresh]
-            result.replies += _messages(ticket, nudges, deps)
+            if not nudges:
+                continue
+            held[ticket.number] = ticket
             if any(nudge.level is Level.LEADERSHIP for nudge in nudges):
-                result.reported.append(ticket.number or 0)
+                result.reported.append(ticket.number)
+            for nudge in nudges:
+                recipient = _recipient(ticket, nudge.level, deps)
+                if recipient is not None:
+                    pending.setdefault(recipient, []).append(nudge)
         if len(due) < PAGE:
-            return result
-        last_ticket, last_check = due[-1]
-        after = (last_check, last_ticket.number or 0)
+            break
+        after = (due[-1].check_at, due[-1].number)
+    listed = {to: _listed(nudges) for to, nudges in pending.items()}
+    async with deps.storage() as uow:
+        described = await uow.reminders.tickets(sorted({n.ticket for ns in listed.values() for n in ns}))
+    tickets = {ticket.number or 0: ticket for ticket in described}
+    result.replies = [_message(to, nudges, listed[to], tickets, deps) for to, nudges in pending.items()]
+    return result
 
 
-def _messages(ticket: Ticket, nudges: list[Nudge], deps: Deps) -> list[Reply]:
-    """One message per recipient about the ticket, a line per nudge."""
-    lines: dict[Recipient, list[str]] = {}
-    for nudge in nudges:
-        recipient = _recipient(ticket, nudge.level, deps)
-        if recipient is None:
-            continue
-        lang = _lang(recipient, deps)
-        lines.setdefault(recipient, []).append(_line(ticket, nudge, lang, deps, recipient))
-    return [Reply("\n".join(text), to=to, ticket=ticket.number) for to, text in lines.items()]
+def _listed(nudges: list[Nudge]) -> list[Nudge]:
+    """The nudges a recipient's message spells out: all of them about one ticket, else the
+    `DETAILED` most overdue."""
+    if len({nudge.ticket for nudge in nudges}) == 1:
+        return nudges
+    return sorted(nudges, key=lambda nudge: (nudge.left, nudge.ticket))[:DETAILED]
 
 
-def _recipient(ticket: Ticket, level: Level, deps: Deps) -> Recipient | None:
+def _message(
+    recipient: Recipient, nudges: list[Nudge], listed: list[Nudge], tickets: dict[int, Ticket], deps: Deps
+) -> Reply:
+    """The recipient's message of this sweep: a line per nudge listed. About one ticket it is just
+    its lines (and a reply to it is about that ticket); about several, a list, most overdue first,
+    ending with how many more there are."""
+    lang = _lang(recipient, deps)
+    lines = [_line(tickets[n.ticket], n, lang, deps, recipient) for n in listed if n.ticket in tickets]
+    numbers = {nudge.ticket for nudge in nudges}
+    if len(numbers) == 1:
+        return Reply("\n".join(lines), to=recipient, ticket=nudges[0].ticket)
+    header = t(lang, "reminder.batch", count=len(numbers))
+    more = (
+        [t(lang, "reminder.batch_more", count=len(nudges) - len(listed))] if len(nudges) > len(listed) else []
+    )
+    return Reply("\n".join([header, *lines, *more]), to=recipient)
+
+
+def _recipient(ticket: ClockedTicket, level: Level, deps: Deps) -> Recipient | None:
     if level is Level.LEADERSHIP:
         return None  # reported in the leadership digest, not one by one
     department = deps.directory.departments.get(ticket.department_id or "")

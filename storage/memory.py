@@ -17,7 +17,7 @@ from typing import Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
-from bot.domain.escalation import Level, NudgeKey
+from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
@@ -522,7 +522,7 @@ class _Reminders(_Part):
 
     async def due(
         self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
-    ) -> list[tuple[Ticket, datetime]]:
+    ) -> list[DueTicket]:
         found = []
         for number, ticket in self._tickets().items():
             at = self._check_at(ticket)
@@ -530,10 +530,14 @@ class _Reminders(_Part):
                 continue
             if after is not None and (at, number) <= after:
                 continue
-            found.append((ticket, at))
-        return sorted(found, key=lambda pair: (pair[1], pair[0].number or 0))[:limit]
+            found.append(DueTicket.of(ticket, at))
+        return sorted(found, key=lambda due: (due.check_at, due.number))[:limit]
 
-    async def reschedule(self, checks: Sequence[tuple[Ticket, datetime | None]]) -> None:
+    async def tickets(self, numbers: Sequence[int]) -> list[Ticket]:
+        tickets = self._tickets()
+        return [tickets[number] for number in sorted(set(numbers)) if number in tickets]
+
+    async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
         tickets = self._tickets()
         for ticket, at in checks:
             assert ticket.number is not None

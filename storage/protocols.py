@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
-from bot.domain.escalation import NudgeKey
+from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey
 from bot.domain.kpi import KpiCounts
 from bot.domain.org import Directory
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
@@ -186,12 +186,16 @@ class ReminderLedger(Protocol):
 
     async def due(
         self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
-    ) -> list[tuple[Ticket, datetime]]:
+    ) -> list[DueTicket]:
         """Open tickets whose check time has come, with that time, ordered by (time, number) and
         starting after `after`, so a sweep pages through them once."""
         ...
 
-    async def reschedule(self, checks: Sequence[tuple[Ticket, datetime | None]]) -> None:
+    async def tickets(self, numbers: Sequence[int]) -> list[Ticket]:
+        """Those tickets in full, by number (the few the sweep's messages describe)."""
+        ...
+
+    async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
         """When to look at each ticket next (None: not until it changes). A ticket changed since
         it was read is left alone: its change asked for a look already."""
         ...

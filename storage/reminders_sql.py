@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from bot.domain.escalation import Level, NudgeKey
+from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
 from bot.domain.tickets import Status, Ticket
 from storage.mapping import ticket_from_row
 from storage.tables import NudgeRow, TicketRow, UtcDateTime
@@ -64,12 +64,33 @@ _CLAIM_PG = text(
 ).columns(due_at=UtcDateTime())
 
 
+# What the ladder reads of a due ticket (DueTicket's fields, in order): not the whole row, since a
+# sweep may read thousands, and not the text, which only the few tickets its messages describe need.
+_DUE_COLUMNS = (
+    "id",
+    "version",
+    "status",
+    "department_id",
+    "assignee_id",
+    "created_at",
+    "sign_by",
+    "respond_by",
+    "resolve_by",
+    "signed_at",
+    "first_contact_at",
+    "paused_at",
+    "next_check_at",
+)
+
+
 def due_statement(now: datetime, after: tuple[datetime, int] | None, limit: int) -> Select[Any]:
     """Open tickets whose check time has come, a page at a time (benchmarks/sweep.py EXPLAINs it)."""
     t = TICKETS.c
     # `status <> 'closed'` as written in the partial index, and as a literal, not a parameter: a
     # prepared statement's generic plan can use the index only if the predicate is in the text.
-    statement = select(TICKETS).where(t.status != _CLOSED, t.next_check_at <= now)
+    statement = select(*(TICKETS.c[name] for name in _DUE_COLUMNS)).where(
+        t.status != _CLOSED, t.next_check_at <= now
+    )
     if after is not None:
         checked_at, number = after
         later = tuple_(literal(checked_at, t.next_check_at.type), literal(number, t.id.type))
@@ -83,12 +104,19 @@ class SqlReminders:
 
     async def due(
         self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
-    ) -> list[tuple[Ticket, datetime]]:
+    ) -> list[DueTicket]:
         rows = (await self._s.execute(due_statement(now, after, limit))).all()
         # Core rows, not ORM objects: the sweep reads thousands at a time.
-        return [(ticket_from_row(cast(TicketRow, row)), row.next_check_at) for row in rows]
+        return [DueTicket(row[0], row[1], Status(row[2]), *row[3:]) for row in rows]
 
-    async def reschedule(self, checks: Sequence[tuple[Ticket, datetime | None]]) -> None:
+    async def tickets(self, numbers: Sequence[int]) -> list[Ticket]:
+        if not numbers:
+            return []
+        statement = select(TICKETS).where(TICKETS.c.id.in_(sorted(set(numbers)))).order_by(TICKETS.c.id)
+        rows = (await self._s.execute(statement)).all()
+        return [ticket_from_row(cast(TicketRow, row)) for row in rows]
+
+    async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
         if not checks:
             return
         ordered = sorted(checks, key=lambda pair: pair[0].number or 0)

@@ -4,6 +4,7 @@ nudge is sent exactly once."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -60,6 +61,7 @@ async def test_two_sweeps_at_once_send_each_nudge_once(
     postgres_url: str, schema: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reminders, "PAGE", 5)  # many small transactions, so the two interleave
+    monkeypatch.setattr(reminders, "DETAILED", TICKETS)  # every nudge is a line of its own
     engines = [postgres_engine(postgres_url, schema) for _ in range(2)]
     try:
         await migrate.upgrade(engines[0])
@@ -94,9 +96,13 @@ async def test_two_sweeps_at_once_send_each_nudge_once(
             await engine.dispose()
 
     replies = [reply for result in results for reply in result.replies]
-    sent = Counter((reply.to, reply.ticket) for reply in replies)
+    # each instance sends a recipient one message listing its nudges, a line each
+    lines = [(reply.to, line) for reply in replies for line in reply.text.splitlines()]
+    sent = Counter((to, ref) for to, line in lines for ref in re.findall(r"工单 (#\d+)", line))
     assert len(sent) == 2 * TICKETS
     assert set(sent.values()) == {1}
     assert {to for to, _ in sent} == {ToOfficer("wang_lei"), ToOfficer("zheng_yu")}
-    assert all("第3次催办" in r.text for r in replies if r.to == ToOfficer("wang_lei"))
+    reminded = [line for to, line in lines if to == ToOfficer("wang_lei") and "工单 #" in line]
+    assert len(reminded) == TICKETS
+    assert all("第3次催办" in line for line in reminded)
     assert sum(result.looked_at for result in results) >= TICKETS

@@ -8,7 +8,7 @@ import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.domain.escalation import NudgeKey
+from bot.domain.escalation import DueTicket, NudgeKey
 from bot.domain.tickets import Status, Ticket
 from storage.protocols import UnitOfWorkFactory
 from tests import builders
@@ -46,21 +46,67 @@ async def test_open_tickets_are_due_in_order_of_their_check_time_and_paged(
     first, second, third = await _tickets(storage, 30, 20, 10)
     await _tickets(storage, 40, status=Status.CLOSED)
     async with storage() as uow:
-        assert [(t.number, at) for t, at in await uow.reminders.due(NOW)] == [
-            (first.number, first.updated_at),
-            (second.number, second.updated_at),
-            (third.number, third.updated_at),
+        # what the ladder needs of each, read column by column, and the check time
+        assert await uow.reminders.due(NOW) == [
+            DueTicket.of(first, first.updated_at),
+            DueTicket.of(second, second.updated_at),
+            DueTicket.of(third, third.updated_at),
         ]
-        assert [t.number for t, _ in await uow.reminders.due(NOW - 15 * MINUTE)] == [
+        assert [t.number for t in await uow.reminders.due(NOW - 15 * MINUTE)] == [
             first.number,
             second.number,
         ]
         page = await uow.reminders.due(NOW, limit=2)
-        last_ticket, last_at = page[-1]
-        assert last_ticket.number is not None
-        rest = await uow.reminders.due(NOW, after=(last_at, last_ticket.number), limit=2)
-        assert [t.number for t, _ in rest] == [third.number]
+        rest = await uow.reminders.due(NOW, after=(page[-1].check_at, page[-1].number), limit=2)
+        assert [t.number for t in rest] == [third.number]
+        # the few the sweep's messages describe, in full
+        assert await uow.reminders.tickets([third.number or 0, first.number or 0, 999]) == [first, third]
     assert await _read_back(storage, first) == first
+
+
+async def test_a_due_ticket_is_read_with_each_clock_in_its_place(storage: UnitOfWorkFactory) -> None:
+    """Every time and name differs, so a column read into the wrong field would show."""
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("acme"))
+        contact = await uow.contacts.add(builders.contact("acme"))
+        assert contact.id is not None
+        opened = NOW - 300 * MINUTE
+        ticket = await uow.tickets.add(
+            builders.ticket(
+                contact.id,
+                at=opened,
+                status=Status.WAITING_ENTERPRISE,
+                department_id="industry_it",
+                assignee_id="wang_lei",
+                sign_by=opened + 10 * MINUTE,
+                respond_by=opened + 20 * MINUTE,
+                resolve_by=opened + 30 * MINUTE,
+                signed_at=opened + 1 * MINUTE,
+                first_contact_at=opened + 2 * MINUTE,
+                paused_at=opened + 3 * MINUTE,
+                updated_at=opened + 4 * MINUTE,
+                version=0,
+            )
+        )
+        await uow.commit()
+    async with storage() as uow:
+        [due] = await uow.reminders.due(NOW)
+    assert due == DueTicket.of(ticket, opened + 4 * MINUTE)
+    assert (due.sign_by, due.respond_by, due.resolve_by) == (
+        opened + 10 * MINUTE,
+        opened + 20 * MINUTE,
+        opened + 30 * MINUTE,
+    )
+    assert (due.signed_at, due.first_contact_at, due.paused_at) == (
+        opened + 1 * MINUTE,
+        opened + 2 * MINUTE,
+        opened + 3 * MINUTE,
+    )
+    assert (due.status, due.department_id, due.assignee_id) == (
+        Status.WAITING_ENTERPRISE,
+        "industry_it",
+        "wang_lei",
+    )
 
 
 async def test_the_sweep_moves_a_check_on_and_a_change_brings_it_back(storage: UnitOfWorkFactory) -> None:
@@ -70,18 +116,16 @@ async def test_the_sweep_moves_a_check_on_and_a_change_brings_it_back(storage: U
         await uow.commit()
     async with storage() as uow:
         assert await uow.reminders.due(NOW) == []
-        assert [t.number for t, _ in await uow.reminders.due(NOW + 60 * MINUTE)] == [soon.number]
+        assert [t.number for t in await uow.reminders.due(NOW + 60 * MINUTE)] == [soon.number]
         changed = await uow.tickets.update(replace(never, status=Status.SIGNED, updated_at=NOW))
         await uow.commit()
     async with storage() as uow:
-        assert [(t.number, t.status) for t, _ in await uow.reminders.due(NOW)] == [
-            (never.number, Status.SIGNED)
-        ]
+        assert [(t.number, t.status) for t in await uow.reminders.due(NOW)] == [(never.number, Status.SIGNED)]
         # a sweep that read the ticket before that change does not hide it again
         await uow.reminders.reschedule([(never, None)])
         await uow.commit()
     async with storage() as uow:
-        assert [(t.number, at) for t, at in await uow.reminders.due(NOW)] == [(changed.number, NOW)]
+        assert [(t.number, t.check_at) for t in await uow.reminders.due(NOW)] == [(changed.number, NOW)]
 
 
 async def test_a_nudge_is_claimed_once(storage: UnitOfWorkFactory) -> None:

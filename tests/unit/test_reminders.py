@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.config import Settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
+from bot.domain.tickets import Status
 from handlers import reminders
+from tests import builders
 from tests.conftest import Clock
 from tests.fakes import Understood
 from tests.world import DEMAND, HAIYUE, WANG, XINYUAN, World, make_world
@@ -170,3 +174,75 @@ async def test_the_ticket_card_shows_the_working_time_left(settings: Settings, c
     assert "⏱ 签收时限 11月23日 11:00：已超时 5小时45分钟" in card  # the most pressing
     card = "\n".join(r.text for r in await w.say(XINYUAN, "/status 1"))
     assert "⏱ 办结时限 11月23日 18:00：已超时 15分钟" in card  # the enterprise's own deadline
+
+
+async def _overdue_tickets(w: World, *dues: datetime) -> list[int]:
+    """In-progress tickets held by wang_lei, signed for and answered: only the resolution clock
+    runs, due at those moments."""
+    numbers = []
+    async with w.storage() as uow:
+        if await uow.enterprises.get("acme") is None:
+            await uow.enterprises.add(builders.enterprise("acme"))
+        contact = await uow.contacts.add(builders.contact("acme", external_id="grouping"))
+        assert contact.id is not None
+        for due in dues:
+            opened = due - timedelta(days=7)
+            ticket = await uow.tickets.add(
+                builders.ticket(
+                    contact.id,
+                    at=opened,
+                    text=f"诉求（时限 {due:%m-%d %H:%M}）",
+                    status=Status.IN_PROGRESS,
+                    department_id="industry_it",
+                    assignee_id="wang_lei",
+                    signed_at=opened,
+                    first_contact_at=opened,
+                    resolve_by=due,
+                )
+            )
+            numbers.append(ticket.number or 0)
+        await uow.commit()
+    return numbers
+
+
+async def test_an_officer_gets_one_message_listing_their_tickets_most_overdue_first(
+    settings: Settings, clock: Clock
+) -> None:
+    clock.now = at(2026, 11, 25, 10, 0)  # Wednesday
+    w = await make_world(settings, clock)
+    # due an hour ago, on Monday (two working days ago) and yesterday
+    hour, monday, tuesday = await _overdue_tickets(
+        w, at(2026, 11, 25, 9, 0), at(2026, 11, 23, 10, 0), at(2026, 11, 24, 10, 0)
+    )
+    replies = (await reminders.sweep(w.deps)).replies
+    to_officer = [r for r in replies if r.to == ToOfficer("wang_lei")]
+    assert len(to_officer) == 1
+    assert to_officer[0].ticket is None  # about several tickets: a reply to it names none
+    lines = to_officer[0].text.splitlines()
+    assert lines[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
+    assert [line.split("「")[0] for line in lines[1:]] == [
+        f"🔔 第4次催办：工单 #{monday}",  # 15 working hours late: after 2, 6 and 14
+        f"🔔 第3次催办：工单 #{tuesday}",  # 7.5 working hours late
+        f"🔔 催办：工单 #{hour}",
+    ]
+    # the two longest overdue also go to the head, in one message
+    to_head = [r for r in replies if r.to == ToOfficer("zheng_yu")]
+    assert len(to_head) == 1
+    assert to_head[0].text.count("📌 督办") == 2
+
+
+async def test_a_long_list_ends_with_how_many_more_there_are(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminders, "DETAILED", 2)
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    numbers = await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(5)))
+    [reply] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("wang_lei")]
+    lines = reply.text.splitlines()
+    assert lines[0] == "⏰ 5 件工单需要您处理，最紧急的在前："
+    # the earliest deadlines are the most overdue
+    assert [line.split("「")[0] for line in lines[1:3]] == [f"🔔 催办：工单 #{n}" for n in numbers[:2]]
+    assert lines[3:] == ["……另有 3 条提醒未列出，发送 /mine 查看全部待办。"]
+    # all five were claimed: the next sweep sends nothing about them
+    assert (await reminders.sweep(w.deps)).replies == []
