@@ -1,8 +1,10 @@
 """A fake WeCom server on 127.0.0.1 for tests: real HTTP, WeCom's JSON and errcodes.
 
-It answers `gettoken`, `message/send`, `appchat/create`, `appchat/send` and `webhook/send?key=`
-as WeCom does (40014 for a token it never issued, 42001 for one it expired, 45009 past 20
-messages a minute per robot, counted on the clock it is given, 45002 past the size limits),
+It answers `gettoken`, `media/upload`, `message/send`, `appchat/create`, `appchat/send` and
+`webhook/send?key=` as WeCom does (40014 for a token it never issued, 42001 for one it expired,
+45009 past 20 messages a minute per robot, counted on the clock it is given, 45002 past the size
+limits, 40004 for an unknown media type, 40005 for an image that is not a JPG or PNG, 40007 for a
+media id it never issued),
 records what was sent, and can fail the next calls on purpose. It also plays WeCom's side of the
 callback: members' messages and menu clicks, signed and encrypted with wechatpy (an independent
 implementation of the algorithm), POSTed to the bot's callback URL.
@@ -58,6 +60,7 @@ class Sent:
     content: str
     at: float
     mentioned: list[str] = field(default_factory=list)
+    media: bytes | None = None  # an image or file message: the file's content (content: its name)
 
 
 @dataclass
@@ -80,6 +83,7 @@ class FakeWecom:
         self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
         self.sent: list[Sent] = []
         self.chats: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, tuple[str, str, bytes]] = {}  # media id -> (type, file name, content)
         self.refused: list[tuple[str, int]] = []  # (path, errcode) of every call answered with an error
         self.calls: list[str] = []
         self.token_requests = 0
@@ -239,17 +243,20 @@ class FakeWecom:
             if 500 <= failure < 600:  # an HTTP status; anything else is an errcode
                 return web.Response(status=failure, text="Bad Gateway")
             return self._error(path, failure, "injected failure")
+        if path != "webhook/send":
+            token = request.query.get("access_token", "")
+            if token not in self._issued:
+                return self._error(path, 40014, "invalid access_token")
+            if token not in self._valid:
+                return self._error(path, 42001, "access_token expired")
+        if path == "media/upload":
+            return await self._upload(request)
         try:
             body = await request.json()
         except ValueError:
             return self._error(path, 47001, "data format error")
         if path == "webhook/send":
             return self._robot(request.query.get("key", ""), body)
-        token = request.query.get("access_token", "")
-        if token not in self._issued:
-            return self._error(path, 40014, "invalid access_token")
-        if token not in self._valid:
-            return self._error(path, 42001, "access_token expired")
         if path == "message/send":
             return self._message(body)
         if path == "appchat/create":
@@ -258,14 +265,38 @@ class FakeWecom:
             return self._chat_message(body)
         return self._error(path, 404, f"the fake has no {path}")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        kind = request.query.get("type", "")
+        if kind not in ("image", "voice", "video", "file"):
+            return self._error("media/upload", 40004, "invalid media type")
+        if not request.content_type.startswith("multipart/form-data"):
+            return self._error("media/upload", 41005, "media data missing")
+        form = await request.post()
+        media = form.get("media")
+        if not isinstance(media, web.FileField):
+            return self._error("media/upload", 41005, "media data missing")
+        data = media.file.read()
+        if len(data) <= 5 or len(data) > (10 if kind == "image" else 20) * 1024 * 1024:
+            return self._error("media/upload", 40006, "invalid file size")
+        if kind == "image" and not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            return self._error("media/upload", 40005, "invalid file type")
+        media_id = f"media-{next(self._ids)}"
+        self.media[media_id] = (kind, media.filename, data)
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "type": kind, "media_id": media_id, "created_at": "1380000000"}
+        )
+
     def _message(self, body: dict[str, Any]) -> web.Response:
         if body.get("agentid") != self.agent_id:
             return self._error("message/send", 40056, "invalid agentid")
         kind, content = self._content(body)
         if len(content.encode("utf-8")) > 2048:
             return self._error("message/send", 45002, "content size out of limit")
+        valid, media = self._media_of(kind, body)
+        if not valid:
+            return self._error("message/send", 40007, "invalid media_id")
         for user in str(body.get("touser", "")).split("|"):
-            self.sent.append(Sent("user", user, kind, content, self.clock()))
+            self.sent.append(Sent("user", user, kind, content, self.clock(), media=media))
         return web.json_response(
             {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": str(next(self._ids))}
         )
@@ -287,7 +318,10 @@ class FakeWecom:
         kind, content = self._content(body)
         if len(content.encode("utf-8")) > 2048:
             return self._error("appchat/send", 45002, "content size out of limit")
-        self.sent.append(Sent("chat", chat_id, kind, content, self.clock()))
+        valid, media = self._media_of(kind, body)
+        if not valid:
+            return self._error("appchat/send", 40007, "invalid media_id")
+        self.sent.append(Sent("chat", chat_id, kind, content, self.clock(), media=media))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     def _robot(self, key: str, body: dict[str, Any]) -> web.Response:
@@ -306,10 +340,23 @@ class FakeWecom:
         self.sent.append(Sent("robot", key, kind, content, now, mentioned))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
-    @staticmethod
-    def _content(body: dict[str, Any]) -> tuple[str, str]:
+    def _content(self, body: dict[str, Any]) -> tuple[str, str]:
+        """The message's type and what to record as its content (a media message: the file name)."""
         kind = str(body.get("msgtype", ""))
+        if kind in ("image", "file"):
+            stored = self.media.get(str(body.get(kind, {}).get("media_id", "")))
+            return kind, stored[1] if stored else ""
         return kind, str(body.get(kind, {}).get("content", ""))
+
+    def _media_of(self, kind: str, body: dict[str, Any]) -> tuple[bool, bytes | None]:
+        """Whether the message is acceptable (a media id this server issued, for that type), and
+        the file it carries (None for a message without one)."""
+        if kind not in ("image", "file"):
+            return True, None
+        stored = self.media.get(str(body.get(kind, {}).get("media_id", "")))
+        if stored is None or stored[0] != kind:
+            return False, None
+        return True, stored[2]
 
     def _error(self, path: str, errcode: int, errmsg: str) -> web.Response:
         self.refused.append((path, errcode))

@@ -4,7 +4,9 @@ Members of the corp (officers, and enterprise staff who can reach the app) messa
 POSTs each message, signed and encrypted, to `/wecom/callback`. A verified message is acknowledged
 at once and worked in the background, each MsgId once, so that slow work never makes WeCom retry.
 Replies go out through the API: to members as app messages, to a department's officers in its
-app group chat (created on first use), and to member-unit groups through their robots.
+app group chat (created on first use), and to member-unit groups through their robots. A reply's
+attachment (a report's chart) follows its text as an image or file message, uploaded to WeCom
+once as a temporary media file however many people it goes to.
 
 App messages have no buttons: a staff button becomes the command to send ("签收：发送 /take 12"),
 any other becomes a numbered choice, and a member who answers with that number has pressed it.
@@ -24,13 +26,22 @@ from typing import TypeVar
 from aiohttp import web
 
 from bot.channels.send_limits import SendLimits
-from bot.channels.wecom_api import CHAT_MISSING, TEXT_LIMIT, WecomApi, split_utf8
+from bot.channels.wecom_api import (
+    CHAT_MISSING,
+    FILE_LIMIT,
+    IMAGE_LIMIT,
+    TEXT_LIMIT,
+    MediaKind,
+    WecomApi,
+    split_utf8,
+)
 from bot.channels.wecom_buttons import TextButtons
 from bot.channels.wecom_callback import Callback, CallbackVerifier, Rejected
 from bot.channels.wecom_crypto import WecomCrypto
 from bot.channels.wecom_robots import RobotGroups
 from bot.config import DepartmentConfig, WecomConfig
 from bot.domain.messages import (
+    Attachment,
     Button,
     Capabilities,
     Inbound,
@@ -51,6 +62,20 @@ CAPABILITIES = Capabilities(buttons=False, quoted_replies=False)
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
 MEDIA_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # answered "text only"
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Upload:
+    """A reply's attachment on its way: uploaded on first use, once, and its media id reused."""
+
+    attachment: Attachment
+    tried: bool = False
+    media_id: str | None = None
+
+    @property
+    def kind(self) -> MediaKind:
+        photo = self.attachment.kind == "photo" and len(self.attachment.data) <= IMAGE_LIMIT
+        return "image" if photo else "file"
 
 
 @dataclass(frozen=True)
@@ -185,13 +210,47 @@ class WecomChannel:
 
     async def deliver(self, replies: Sequence[Reply], origin: str) -> None:
         for reply in replies:
+            upload = _Upload(reply.attachment) if reply.attachment is not None else None
             for target in self._targets(reply, origin):
                 if target.user_id is not None:
                     await self.send_user(target.user_id, reply.text, reply.buttons)
+                    if upload is not None:
+                        await self.send_user_media(target.user_id, upload)
                 elif target.chat_id is not None and target.department_id is not None:
                     await self.send_department(
                         target.department_id, target.chat_id, reply.text, reply.buttons
                     )
+                    if upload is not None:
+                        await self.send_department_media(target.department_id, target.chat_id, upload)
+
+    async def send_user_media(self, user_id: str, upload: _Upload) -> bool:
+        media_id = await self._media_id(upload)
+        return media_id is not None and (await self.api.send_media_to_user(user_id, upload.kind, media_id)).ok
+
+    async def send_department_media(self, department_id: str, chat_id: str, upload: _Upload) -> bool:
+        """To the group chat (its text went first, so the chat exists if it could be made); if
+        the chat misses it, its officers get it privately, as with text."""
+        media_id = await self._media_id(upload)
+        if media_id is None:
+            return False
+        if (await self.api.send_media_to_chat(chat_id, upload.kind, media_id)).ok:
+            return True
+        delivered = True
+        for user in self._members(department_id):
+            delivered = await self.send_user_media(user, upload) and delivered
+        return delivered
+
+    async def _media_id(self, upload: _Upload) -> str | None:
+        if not upload.tried:
+            upload.tried = True
+            attachment = upload.attachment
+            if len(attachment.data) > FILE_LIMIT:
+                log.warning("%s is over WeCom's %s-byte file limit: not sent", attachment.name, FILE_LIMIT)
+                return None
+            upload.media_id = await self.api.upload(upload.kind, attachment.name, attachment.data)
+            if upload.media_id is None:
+                log.warning("WeCom would not take %s: its text went without it", attachment.name)
+        return upload.media_id
 
     def _targets(self, reply: Reply, origin: str) -> list[_Target]:
         match reply.to:

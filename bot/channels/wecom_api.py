@@ -1,4 +1,5 @@
-"""WeCom's server API over aiohttp: access tokens, app messages, app group chats, group robots.
+"""WeCom's server API over aiohttp: access tokens, app messages, app group chats, group robots,
+and temporary media (the files image and file messages carry).
 
 Every call goes through one loop that keeps WeCom's rules: the access token is fetched with
 `gettoken`, cached until it expires, and fetched again once when WeCom calls it invalid or expired
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import mimetypes
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
@@ -32,6 +34,10 @@ RATE_LIMIT_PAUSE = 60.0  # WeCom counts per minute
 TOKEN_MARGIN = 300.0  # fetch a new token this long before the old one expires
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 TEXT_LIMIT = 2048  # bytes: app text messages and robot text messages
+IMAGE_LIMIT = 2 * 1024 * 1024  # bytes: the smallest image limit WeCom documents; larger goes as a file
+FILE_LIMIT = 20 * 1024 * 1024  # bytes: temporary files
+
+MediaKind = Literal["image", "file"]
 MARKDOWN_LIMIT = 4096  # bytes: robot markdown messages
 
 # WeCom's documented limits. Robots: 20 messages a minute each. App messages: 30 a minute and
@@ -92,6 +98,21 @@ class WecomApi:
         body = {"chatid": chat_id, "msgtype": kind, kind: {"content": content}}
         return await self.call("appchat/send", body, limits=[(("chat", chat_id), APP_CHAT), ("app", APP)])
 
+    async def upload(self, kind: MediaKind, name: str, data: bytes) -> str | None:
+        """A temporary media file (kept by WeCom for three days) for an image or file message:
+        its media_id, or None if WeCom would not take it."""
+        outcome = await self.call("media/upload", {}, upload=(kind, name, data))
+        media_id = outcome.body.get("media_id") if outcome.ok else None
+        return str(media_id) if media_id else None
+
+    async def send_media_to_user(self, user_id: str, kind: MediaKind, media_id: str) -> Outcome:
+        body = {"touser": user_id, "msgtype": kind, "agentid": self.agent_id, kind: {"media_id": media_id}}
+        return await self.call("message/send", body, limits=[(("member", user_id), MEMBER), ("app", APP)])
+
+    async def send_media_to_chat(self, chat_id: str, kind: MediaKind, media_id: str) -> Outcome:
+        body = {"chatid": chat_id, "msgtype": kind, kind: {"media_id": media_id}}
+        return await self.call("appchat/send", body, limits=[(("chat", chat_id), APP_CHAT), ("app", APP)])
+
     async def create_chat(self, chat_id: str, name: str, owner: str, members: Sequence[str]) -> Outcome:
         body = {"chatid": chat_id, "name": name, "owner": owner, "userlist": list(members)}
         return await self.call("appchat/create", body, limits=[("app", APP)])
@@ -116,8 +137,10 @@ class WecomApi:
         *,
         robot_key: str | None = None,
         limits: Sequence[Limit] = (),
+        upload: tuple[MediaKind, str, bytes] | None = None,
     ) -> Outcome:
-        """POST one API call with WeCom's rules kept (see the module's docstring)."""
+        """POST one API call with WeCom's rules kept (see the module's docstring). With `upload`
+        (kind, file name, content) the call is a multipart file upload instead of JSON."""
         refreshed = False
         errcode: int | None = None
         attempt = 0
@@ -130,7 +153,11 @@ class WecomApi:
                     return Outcome.failed(errcode)
                 params = {"access_token": token}
             await self.limits.wait(*limits)
-            answer = await self._post(path, params, body)
+            if upload is not None:
+                kind, name, data = upload
+                answer = await self._request("POST", path, {**params, "type": kind}, None, (name, data))
+            else:
+                answer = await self._post(path, params, body)
             if answer is None:  # the network or WeCom's servers failed: try again a little later
                 attempt += 1
                 await self.sleep(backoff(attempt))
@@ -199,12 +226,22 @@ class WecomApi:
         return await self._request("GET", path, params, None)
 
     async def _request(
-        self, method: str, path: str, params: dict[str, str], body: dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: dict[str, Any] | None,
+        file: tuple[str, bytes] | None = None,
     ) -> dict[str, Any] | None:
         """WeCom's JSON answer; None when worth trying again (network, HTTP 5xx, not JSON)."""
         url = f"{self.base}/cgi-bin/{path}"
+        form = None
+        if file is not None:  # built anew for each attempt: aiohttp sends a form once
+            name, data = file
+            form = aiohttp.FormData()
+            form.add_field("media", data, filename=name, content_type=_content_type(name))
         try:
-            async with self.session().request(method, url, params=params, json=body) as response:
+            async with self.session().request(method, url, params=params, json=body, data=form) as response:
                 if response.status >= 500:
                     log.warning("WeCom %s: HTTP %s", path, response.status)
                     return None
@@ -239,6 +276,10 @@ def split_utf8(text: str, limit: int) -> list[str]:
         rest = rest[cut:].lstrip("\n")
     pieces.append(rest)
     return [piece for piece in pieces if piece.strip()] or pieces[:1]  # WeCom refuses empty content
+
+
+def _content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def backoff(attempt: int) -> float:

@@ -17,9 +17,10 @@ from aiohttp.test_utils import TestServer
 from bot.bootstrap import App, build_app
 from bot.channels.wecom import WecomChannel, department_chats
 from bot.config import Settings, load_settings
+from bot.domain.messages import Attachment, Reply, ToDepartment, ToSender
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi
-from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom
+from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom, Sent
 
 ENTREPRENEUR = "ZhangSan"  # staff of an enterprise who can reach the app
 HEAD = "LinHui"  # lin_hui, head of the finance office
@@ -158,6 +159,70 @@ async def test_officers_without_a_group_chat_are_told_privately(tmp_path: Path) 
         await channel.close()
         await app.close()
         await api.stop()
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def wait_media(api: FakeWecom, recipient: str, within: float = 30.0) -> list[Sent]:
+    """The image and file messages sent to that member or chat, once there is one."""
+    deadline = time.monotonic() + within
+    while not (found := [s for s in api.to(recipient) if s.media is not None]):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no image or file to {recipient}; sent: {[s.msgtype for s in api.sent]}")
+        await asyncio.sleep(0.05)
+    return found
+
+
+async def test_a_report_asked_for_in_wecom_comes_with_its_chart(running: Running) -> None:
+    """/report from the head: the summary, then the chart's caption and the chart itself as an
+    image message, uploaded to WeCom as temporary media."""
+    api = running.api
+    await running.says(HEAD, "/report")
+    [chart] = await wait_media(api, HEAD)
+    assert (chart.kind, chart.msgtype, chart.content) == ("user", "image", "report.png")
+    assert chart.media is not None
+    assert chart.media.startswith(PNG)
+    texts = [s.content for s in api.to(HEAD) if s.msgtype == "text"]
+    assert any("响应率" in text for text in texts)  # the summary
+    assert api.calls.count("media/upload") == 1
+
+
+async def test_an_attachment_is_uploaded_once_for_all_its_recipients(running: Running) -> None:
+    """A department without a group chat hears privately: one upload, an image to each officer;
+    a document goes as a file; with the group chat, the chat gets it."""
+    picture = Attachment("chart.png", PNG + b"picture")
+    await running.channel.deliver([Reply("图表", to=ToDepartment("finance_office"), attachment=picture)], "")
+    api = running.api
+    # the group chat is created for the text, then carries the picture
+    [in_group] = await wait_media(api, GROUP)
+    assert (in_group.msgtype, in_group.media) == ("image", PNG + b"picture")
+
+    running.channel.department_chats.clear()  # now without a group chat: each officer privately
+    sheet = Attachment("report.xlsx", b"PK\x03\x04 workbook", kind="document")
+    await running.channel.deliver([Reply("报表", to=ToDepartment("finance_office"), attachment=sheet)], "")
+    for officer in (HEAD, OFFICER):
+        [file] = await wait_media(api, officer)
+        assert (file.msgtype, file.content, file.media) == ("file", "report.xlsx", b"PK\x03\x04 workbook")
+    assert api.calls.count("media/upload") == 2
+
+
+async def test_a_refused_upload_leaves_the_text_delivered(running: Running) -> None:
+    api = running.api
+    api.fail("media/upload", 40004)
+    await running.channel.deliver(
+        [Reply("图表说明", to=ToSender(), attachment=Attachment("c.png", PNG))], HEAD
+    )
+    await api.wait_text(HEAD, "图表说明")
+    assert ("media/upload", 40004) in api.refused
+    assert [s for s in api.to(HEAD) if s.media is not None] == []
+    # an image WeCom cannot show is refused by WeCom itself, and is not retried
+    await running.channel.deliver(
+        [Reply("再试", to=ToSender(), attachment=Attachment("c.png", b"GIF89a..."))], HEAD
+    )
+    await api.wait_text(HEAD, "再试")
+    assert ("media/upload", 40005) in api.refused
+    assert api.calls.count("media/upload") == 2
 
 
 async def test_menu_clicks_are_commands(running: Running) -> None:
