@@ -89,7 +89,8 @@ class FakeWecom:
         self.token_requests = 0
         self._issued: set[str] = set()
         self._valid: set[str] = set()
-        self._failures: dict[str, list[int]] = defaultdict(list)  # path -> HTTP status or errcode
+        # path -> HTTP status or errcode for each next call (None: answered as usual)
+        self._failures: dict[str, list[int | None]] = defaultdict(list)
         self._robot_stamps: dict[str, list[float]] = defaultdict(list)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -119,10 +120,10 @@ class FakeWecom:
         self._issued.clear()
         self._valid.clear()
 
-    def fail(self, path: str, *answers: int) -> None:
+    def fail(self, path: str, *answers: int, after: int = 0) -> None:
         """Answer the next calls to `path` (e.g. "message/send") with these: an HTTP status
-        (5xx) or a WeCom errcode (-1, 42001, 45009, ...)."""
-        self._failures[path].extend(answers)
+        (5xx) or a WeCom errcode (-1, 42001, 45009, ...); `after` calls first answered as usual."""
+        self._failures[path].extend([None] * after + list(answers))
 
     # --- WeCom's side of the callback ------------------------------------------------------------
 
@@ -238,8 +239,8 @@ class FakeWecom:
     async def _dispatch(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
         self.calls.append(path)
-        if self._failures[path]:
-            failure = self._failures[path].pop(0)
+        failure = self._failures[path].pop(0) if self._failures[path] else None
+        if failure is not None:
             if 500 <= failure < 600:  # an HTTP status; anything else is an errcode
                 return web.Response(status=failure, text="Bad Gateway")
             return self._error(path, failure, "injected failure")

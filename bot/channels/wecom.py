@@ -277,10 +277,15 @@ class WecomChannel:
         ]
 
     async def send_user(self, user_id: str, text: str, buttons: Sequence[Button] = ()) -> bool:
-        lang = await self._lang_of(user_id) if buttons else self.deps.default_lang
-        rendered = self.buttons.for_member(user_id, text, buttons, lang)
-        results = [await self.api.send_to_user(user_id, piece) for piece in split_utf8(rendered, TEXT_LIMIT)]
+        pieces = await self.user_pieces(user_id, text, buttons)
+        results = [await self.api.send_to_user(user_id, piece) for piece in pieces]
         return all(r.ok for r in results)
+
+    async def user_pieces(self, user_id: str, text: str, buttons: Sequence[Button] = ()) -> list[str]:
+        """The app messages that say `text` to a member: its buttons as numbered choices (which
+        this remembers for the member's answer), cut under WeCom's size limit."""
+        lang = await self._lang_of(user_id) if buttons else self.deps.default_lang
+        return split_utf8(self.buttons.for_member(user_id, text, buttons, lang), TEXT_LIMIT)
 
     async def send_department(
         self, department_id: str, chat_id: str, text: str, buttons: Sequence[Button] = ()

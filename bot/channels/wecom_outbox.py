@@ -9,15 +9,20 @@ keeps WeCom's limits (20 a minute per robot, 30 a minute per member) and retries
 Robots only post: nobody can press a button under a robot's message, so a group notice goes
 without them (its text says what the policy is and how to apply). A person's notice carries its
 buttons as numbered choices, as every WeCom app message does.
+
+A long notice goes in pieces. If one fails, the outbox tries the message again later; the pieces
+already sent are not sent again (the transport remembers how far each message got, in memory:
+after a restart, a message in doubt is sent whole, as any message in doubt is).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from bot.channels.send_limits import Window
 from bot.channels.wecom import WecomChannel
 from bot.channels.wecom_api import APP, MARKDOWN_LIMIT, MEMBER, RATE_LIMITED, ROBOT, split_utf8
+from bot.channels.wecom_api import Outcome as ApiOutcome
 from bot.config import WecomRobotConfig
 from bot.domain.outbox import DeliveryStatus, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
@@ -33,6 +38,7 @@ class WecomTransport:
         self.wecom = channel
         self.robots = {robot.name: robot for robot in robots}
         self.owns_channel = owns_channel  # False: `xiaoer run`'s chat channel, closed by its owner
+        self._progress: dict[int, int] = {}  # outbox message id -> pieces sent before a failure
 
     @property
     def channel(self) -> str:
@@ -54,23 +60,45 @@ class WecomTransport:
     async def send(self, message: OutboxMessage) -> Outcome:
         robot = self.robots.get(message.chat_id)
         if robot is None:
-            if await self.wecom.send_user(message.chat_id, message.text, message.buttons):
+            pieces = await self.wecom.user_pieces(message.chat_id, message.text, message.buttons)
+            failed = await self._send_pieces(
+                message, pieces, lambda piece: self.wecom.api.send_to_user(message.chat_id, piece)
+            )
+            if failed is None:
                 return Sent(f"wecom:{message.chat_id}")
+            if failed.errcode in RATE_LIMITED:
+                return RetryAfter(
+                    RATE_LIMIT_WAIT, f"member {message.chat_id}: too many messages ({failed.errcode})"
+                )
             return Transient("WeCom did not take the app message (see the log for its errcode)")
-        errcode: int | None = None
         # Markdown holds 4096 bytes; a longer notice goes in pieces, in order.
-        for piece in split_utf8(message.text, MARKDOWN_LIMIT):
-            outcome = await self.wecom.api.send_robot(robot.key, piece, markdown=True)
-            if not outcome.ok:
-                errcode = outcome.errcode
-                break
-        else:
+        pieces = split_utf8(message.text, MARKDOWN_LIMIT)
+        failed = await self._send_pieces(
+            message, pieces, lambda piece: self.wecom.api.send_robot(robot.key, piece, markdown=True)
+        )
+        if failed is None:
             return Sent(f"robot:{robot.name}")
-        if errcode is None:
+        if failed.errcode is None:
             return Transient("WeCom could not be reached", maybe_delivered=True)
-        if errcode in RATE_LIMITED:
-            return RetryAfter(RATE_LIMIT_WAIT, f"robot {robot.name} is sending too often ({errcode})")
-        return Refused(DeliveryStatus.FAILED, f"robot {robot.name}: WeCom errcode {errcode}")
+        if failed.errcode in RATE_LIMITED:
+            return RetryAfter(RATE_LIMIT_WAIT, f"robot {robot.name} is sending too often ({failed.errcode})")
+        return Refused(DeliveryStatus.FAILED, f"robot {robot.name}: WeCom errcode {failed.errcode}")
+
+    async def _send_pieces(
+        self, message: OutboxMessage, pieces: list[str], send: Callable[[str], Awaitable[ApiOutcome]]
+    ) -> ApiOutcome | None:
+        """Send the pieces not sent yet, in order; the failure that stopped them, or None."""
+        key = message.id
+        start = self._progress.get(key, 0) if key is not None else 0
+        for index in range(start, len(pieces)):
+            outcome = await send(pieces[index])
+            if not outcome.ok:
+                if key is not None:
+                    self._progress[key] = index
+                return outcome
+        if key is not None:
+            self._progress.pop(key, None)
+        return None
 
     async def close(self) -> None:
         if self.owns_channel:

@@ -4,6 +4,7 @@ Telegram group, once, over real HTTP against the fake WeCom server."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 
 from bot.bootstrap import build_app
 from bot.channels.wecom import WecomChannel, department_chats
+from bot.channels.wecom_api import ATTEMPTS
 from bot.channels.wecom_outbox import WecomTransport
 from bot.config import ConfigError, load_settings
 from bot.domain.policies import Policy, Tags
@@ -105,3 +107,49 @@ def test_a_wecom_group_must_name_a_configured_robot(tmp_path: Path) -> None:
         ConfigError, match=r"groups\[0\]\.chat_id: a WeCom group is reached through its robot"
     ):
         load_settings(write_config(tmp_path, "http://127.0.0.1:9", wrong))
+
+
+async def test_a_long_notice_cut_short_by_a_failure_resumes_without_repeating_a_piece(tmp_path: Path) -> None:
+    """The notice needs two robot messages; the second fails (WeCom unreachable, every retry of
+    the API client too), so the outbox tries the message again later: the group gets each piece
+    once, in order."""
+    api = FakeWecom()
+    await api.start()
+    settings = load_settings(write_config(tmp_path, api.base, GROUPS))
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'pieces.db'}")
+    channel = WecomChannel(settings.channels.wecom, app.deps)
+    channel.api.sleep = _no_wait  # the API client's backoff between its own attempts
+    transport = WecomTransport(channel, settings.channels.wecom.robots)
+    sender = OutboxSender(app.deps, {"wecom": transport}, backoff=lambda attempt: timedelta(0))
+    body = "\n".join(
+        f"第{n}条：对规上工业企业技改投入给予补贴，按设备投入的一定比例补助。" for n in range(120)
+    )
+    try:
+        draft = await add_policy(
+            app.deps,
+            Policy(
+                None,
+                "智能制造技改补贴",
+                body,
+                "industry_it",
+                "cli",
+                app.deps.clock(),
+                eligibility=Tags.of({"industry": ["manufacturing"]}),
+            ),
+        )
+        api.fail("webhook/send", *[502] * ATTEMPTS, after=1)
+        assert (await publish(app.deps, draft.id or 0, via=None)).queued == 1
+        await sender.run(until_idle=True)
+    finally:
+        await channel.close()
+        await app.close()
+        await api.stop()
+    pieces = [s.content for s in api.sent if s.to == MAKERS_KEY]
+    assert len(pieces) == 2
+    assert "智能制造技改补贴" in pieces[0]
+    assert "办理方式" in pieces[1]
+    assert api.calls.count("webhook/send") == 2 + ATTEMPTS  # the first piece was not sent again
+
+
+async def _no_wait(seconds: float) -> None:
+    return None
