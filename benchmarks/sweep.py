@@ -227,7 +227,6 @@ async def main(url: str, total: int, due: int) -> None:
             nlu=FakeNlu(),
             sla=sla,
             ladder=settings.ladder(sla.calendar),
-            leaders=settings.reminders.leaders,
         )
         print(await explain(engine, reminders.PAGE))
         # A running Xiaoer has its statements compiled and its catalogues loaded: a dry run (which

@@ -111,7 +111,6 @@ async def build_app(
         nlu=build_nlu(settings, on_nlu_build) if load_nlu else NluNotLoaded(),
         sla=sla,
         ladder=settings.ladder(sla.calendar),
-        leaders=settings.reminders.leaders,
         default_lang=settings.language,
         clarify_below=settings.nlu.clarify_below,
         timezone=ZoneInfo(settings.timezone),

@@ -224,7 +224,7 @@ class RemindersConfig(_Section):
     supervise_after_days: float = Field(default=1, gt=0)  # overdue this long: 督办 to the department head
     leadership_after_days: float = Field(default=3, gt=0)  # overdue this long: the leadership digest
     digest_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # each working morning
-    leaders: tuple[str, ...] = ()  # officers who receive the leadership digest
+    leaders: tuple[str, ...] = ()  # older name of leadership.officers, still read
 
     @model_validator(mode="after")
     def _ladder_in_order(self) -> RemindersConfig:
@@ -273,9 +273,18 @@ class TelegramConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535)
 
 
+class LeadershipConfig(_Section):
+    """The hotline's leadership. Its officers get, each working morning, the list of tickets long
+    overdue, and the weekly report privately, and may ask for `/report`; its department's officer
+    group (the leadership group) gets the weekly report. With neither, the weekly report goes to
+    the admins."""
+
+    officers: tuple[str, ...] = ()
+    department: str | None = None
+
+
 class ReportsConfig(_Section):
-    """Who receives the weekly report: a department's officer group (the leadership group) and
-    officers privately. With neither, it goes to the admins."""
+    """Older names of `leadership`'s keys, still read (and merged into it)."""
 
     leadership_department: str | None = None
     leaders: tuple[str, ...] = ()
@@ -368,7 +377,8 @@ class Settings(BaseSettings):
     nlu: NluConfig = NluConfig()
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
-    reports: ReportsConfig = ReportsConfig()
+    leadership: LeadershipConfig = LeadershipConfig()
+    reports: ReportsConfig = ReportsConfig()  # older names of leadership's keys
     groups: tuple[GroupConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
 
@@ -410,9 +420,18 @@ class Settings(BaseSettings):
             ),
             officers=(_officer(o) for o in self.officers),
             category_leads={name: c.lead for name, c in self.categories.items()},
-            leadership_department=self.reports.leadership_department,
-            leaders=self.reports.leaders,
+            leadership_department=self.leadership_department(),
+            leaders=self.leaders(),
         )
+
+    def leaders(self) -> tuple[str, ...]:
+        """`leadership.officers`, and those named under the older keys `reminders.leaders` and
+        `reports.leaders` (once each, in that order)."""
+        named = (*self.leadership.officers, *self.reminders.leaders, *self.reports.leaders)
+        return tuple(dict.fromkeys(named))
+
+    def leadership_department(self) -> str | None:
+        return self.leadership.department or self.reports.leadership_department
 
     def working_calendar(self) -> WorkingCalendar:
         c = self.calendar
@@ -620,19 +639,31 @@ def cross_check(settings: Settings) -> list[str]:
         settings.working_calendar()
     except ValueError as exc:
         problems.append(f"calendar: {exc}")
-    for leader in settings.reminders.leaders:
-        if leader not in officer_ids:
-            problems.append(f"reminders.leaders: unknown officer '{leader}'")
+    for key, leaders in (
+        ("leadership.officers", settings.leadership.officers),
+        ("reminders.leaders", settings.reminders.leaders),
+        ("reports.leaders", settings.reports.leaders),
+    ):
+        for i, leader in enumerate(leaders):
+            if leader not in officer_ids:
+                problems.append(f"{key}[{i}]: unknown officer '{leader}'")
     for day in sorted(set(settings.calendar.extra_holidays) & set(settings.calendar.extra_workdays)):
         problems.append(f"calendar: {day} is in both extra_holidays and extra_workdays (keep one)")
-    reports = settings.reports
-    if reports.leadership_department is not None and reports.leadership_department not in dept_ids:
+    for key, department in (
+        ("leadership.department", settings.leadership.department),
+        ("reports.leadership_department", settings.reports.leadership_department),
+    ):
+        if department is not None and department not in dept_ids:
+            problems.append(f"{key}: unknown department '{department}'")
+    if (
+        settings.leadership.department is not None
+        and settings.reports.leadership_department is not None
+        and settings.leadership.department != settings.reports.leadership_department
+    ):
         problems.append(
-            f"reports.leadership_department: unknown department '{reports.leadership_department}'"
+            "reports.leadership_department is the older name of leadership.department, and they differ: "
+            "keep leadership.department"
         )
-    for i, leader in enumerate(reports.leaders):
-        if leader not in officer_ids:
-            problems.append(f"reports.leaders[{i}]: unknown officer '{leader}'")
     _unique("groups", [g.id for g in settings.groups], problems)
     _unique("groups[].chat_id", [f"{g.channel}:{g.chat_id}" for g in settings.groups], problems)
     robots = {robot.name for robot in settings.channels.wecom.robots}

@@ -26,7 +26,6 @@ class Deps:
     nlu: NluBackend
     sla: SlaPolicy = field(default_factory=SlaPolicy)  # the limits and the working calendar
     ladder: Ladder = field(default_factory=Ladder)  # when reminders and supervision are due
-    leaders: tuple[str, ...] = ()  # officers who get the leadership digest
     clock: Callable[[], datetime] = utc_now
     default_lang: str = "zh-CN"
     clarify_below: float = 0.5  # intent confidence under which the bot asks instead of acting

@@ -179,11 +179,11 @@ async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool
                 continue
             await uow.commit()
         replies.append(Reply(text, to=ToOfficer(officer.id)))
-    if not deps.leaders:
+    if not deps.directory.leaders:
         return replies
     async with deps.storage() as uow:
         reported = await uow.reminders.reported()
-    for leader_id in deps.leaders:
+    for leader_id in deps.directory.leaders:
         leader = deps.directory.officers.get(leader_id)
         if leader is None:
             continue

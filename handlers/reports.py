@@ -2,8 +2,9 @@
 
 The weekly report is `weekly_report(deps, now)`: the scheduler calls it (Monday morning, say)
 and sends what it returns. It covers the last full week, Monday to Sunday, and goes to the
-configured leadership department's group (`reports.leadership_department`) and the configured
-leaders (`reports.leaders`) privately, or, with neither configured, to the admins; each gets the
+configured leadership department's group (`leadership.department`) and the configured leaders
+(`leadership.officers`) who are not in that group privately, or, with neither configured, to the
+admins; each gets the
 Markdown summary, then the chart as a photo, in their own language.
 """
 
@@ -160,6 +161,9 @@ def _leadership(deps: Deps) -> list[tuple[Recipient, str]]:
     leaders = list(directory.leaders)
     if not recipients and not leaders:
         leaders = [o.id for o in directory.officers.values() if o.role is Role.ADMIN]
+    if directory.leadership_department is not None:  # its members read it in their group
+        in_group = {o.id for o in directory.members(directory.leadership_department)}
+        leaders = [officer_id for officer_id in leaders if officer_id not in in_group]
     for officer_id in leaders:
         officer = directory.officers.get(officer_id)
         if officer is not None:

@@ -64,7 +64,6 @@ async def make_world(settings: Settings, clock: Clock) -> World:
         clock=clock,
         sla=sla,
         ladder=settings.ladder(sla.calendar),
-        leaders=settings.reminders.leaders,
     )
     return World(deps, storage, nlu)
 

@@ -52,7 +52,6 @@ def _instance(storage: SqlStorage, settings: Settings) -> Deps:
         nlu=FakeNlu(),
         sla=sla,
         ladder=settings.ladder(sla.calendar),
-        leaders=settings.reminders.leaders,
     )
 
 

@@ -272,6 +272,16 @@ async def test_weekly_report_to_leaders_each_in_their_language(settings: Setting
     assert replies[2].text.startswith("📊 每周工作报告")
 
 
+async def test_a_leader_outside_the_leadership_group_gets_it_privately(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await make_world(settings, clock)
+    # chen_jing heads the service centre, whose group gets the report: she reads it there
+    directory = replace(w.deps.directory, leaders=("chen_jing", "fang_yi"))
+    replies = await weekly_report(replace(w.deps, directory=directory), NOW)
+    assert [r.to for r in replies] == [ToDepartment("service_center")] * 2 + [ToOfficer("fang_yi")] * 2
+
+
 async def test_weekly_report_without_leadership_goes_to_admins(settings: Settings, clock: Clock) -> None:
     w = await make_world(settings, clock)
     directory = replace(w.deps.directory, leadership_department=None, leaders=())
@@ -281,12 +291,33 @@ async def test_weekly_report_without_leadership_goes_to_admins(settings: Setting
 
 def test_leadership_must_be_configured_people(tmp_path: Path) -> None:
     document = shipped()
-    document["reports"] = {"leadership_department": "politburo", "leaders": ["chen_jing", "nobody"]}
+    document["leadership"] = {"department": "politburo", "officers": ["chen_jing", "nobody"]}
     with pytest.raises(ConfigError) as caught:
         load_settings(write(tmp_path, document))
     assert caught.value.problems == [
-        "reports.leadership_department: unknown department 'politburo'",
-        "reports.leaders[1]: unknown officer 'nobody'",
+        "leadership.officers[1]: unknown officer 'nobody'",
+        "leadership.department: unknown department 'politburo'",
+    ]
+
+
+def test_the_older_leadership_keys_are_still_read_and_merged(tmp_path: Path) -> None:
+    document = shipped()
+    del document["leadership"]
+    reminders = document["reminders"]
+    assert isinstance(reminders, dict)
+    document["reminders"] = {**reminders, "leaders": ["chen_jing"]}
+    document["reports"] = {"leadership_department": "service_center", "leaders": ["fang_yi", "chen_jing"]}
+    directory = load_settings(write(tmp_path, document)).directory()
+    assert (directory.leaders, directory.leadership_department) == (
+        ("chen_jing", "fang_yi"),
+        "service_center",
+    )
+    document["leadership"] = {"department": "finance_office"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, document))
+    assert caught.value.problems == [
+        "reports.leadership_department is the older name of leadership.department, and they differ: "
+        "keep leadership.department"
     ]
 
 
