@@ -73,7 +73,11 @@ class ReportWords:
 
     def basis(self, name: str) -> str:
         part, whole = fractions(self.report.counts)[name]
-        return self.text(f"{name}_basis", part=part, whole=whole)
+        basis = self.text(f"{name}_basis", part=part, whole=whole)
+        pending = self.report.counts.response_pending
+        if name == "response_rate" and pending:
+            basis += self.text("response_pending", count=pending)
+        return basis
 
     def duration(self, span: timedelta | None) -> str:
         """Under a day in hours (one decimal), else in days and whole hours."""

@@ -41,7 +41,7 @@ async def load_report(deps: Deps, since: datetime, until: datetime, as_of: datet
     (default: now). One transaction, so the figures agree with each other."""
     as_of = as_of or deps.clock()
     async with deps.storage() as uow:
-        counts = await uow.kpi.counts(since, until)
+        counts = await uow.kpi.counts(since, until, as_of)
         volume = await uow.reports.volume(since, until)
         resolve_times = await uow.reports.resolve_times(since, until)
         overdue = await uow.reports.most_overdue(since, until, as_of, MOST_OVERDUE_LISTED)

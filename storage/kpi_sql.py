@@ -26,6 +26,22 @@ def last_answer_at() -> Any:
     )
 
 
+def _response_pending(as_of: datetime) -> object:
+    """Dispatched, neither limit missed (not done late, not passed undone at `as_of`), and not
+    both done: its response is not settled yet (bot.domain.kpi)."""
+    t = TicketRow
+    sign_by = func.coalesce(col(t.sign_by), col(t.respond_by))
+    signed, contacted = col(t.signed_at), col(t.first_contact_at)
+    return and_(
+        col(t.department_id).is_not(None),
+        or_(signed.is_(None), signed <= sign_by),
+        or_(contacted.is_(None), contacted <= col(t.respond_by)),
+        or_(signed.is_(None), contacted.is_(None)),
+        or_(signed.is_not(None), sign_by >= as_of),
+        or_(contacted.is_not(None), col(t.respond_by) >= as_of),
+    )
+
+
 def _count_if(condition: object) -> object:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)  # type: ignore[arg-type]
 
@@ -34,7 +50,7 @@ class SqlKpi:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def counts(self, since: datetime, until: datetime) -> KpiCounts:
+    async def counts(self, since: datetime, until: datetime, as_of: datetime) -> KpiCounts:
         t = TicketRow
         in_period = and_(col(t.created_at) >= since, col(t.created_at) < until)
         rated = and_(
@@ -58,6 +74,7 @@ class SqlKpi:
                             col(t.first_contact_at) <= col(t.respond_by),
                         )
                     ),
+                    _count_if(_response_pending(as_of)),
                     _count_if(rated),
                     _count_if(and_(rated, col(t.resolution) == "resolved")),
                     _count_if(and_(rated, col(t.satisfaction).in_(("satisfied", "basically")))),
@@ -76,10 +93,13 @@ class SqlKpi:
                 .where(in_period)
             )
         ).one()
-        dispatched, responded, rated_count, resolved, satisfied, closed_count, on_time = (int(v) for v in row)
+        dispatched, responded, pending, rated_count, resolved, satisfied, closed_count, on_time = (
+            int(v) for v in row
+        )
         return KpiCounts(
             dispatched=dispatched,
             responded_in_time=responded,
+            response_pending=pending,
             rated=rated_count,
             resolved=resolved,
             satisfied=satisfied,

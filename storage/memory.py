@@ -364,7 +364,7 @@ class _Messages(_Part):
 class _Kpi(_Part):
     """The same counts as storage.kpi_sql, computed in Python (the contract suite compares them)."""
 
-    async def counts(self, since: datetime, until: datetime) -> KpiCounts:
+    async def counts(self, since: datetime, until: datetime, as_of: datetime) -> KpiCounts:
         tickets = [
             t
             for t in {**self._shared.tickets, **self._staged.tickets}.values()
@@ -388,6 +388,7 @@ class _Kpi(_Part):
                 and t.first_contact_at <= t.respond_by
                 for t in tickets
             ),
+            response_pending=sum(_response_pending(t, as_of) for t in tickets),
             rated=len(rated),
             resolved=sum(t.resolution is Resolution.RESOLVED for t in rated),
             satisfied=sum(t.satisfaction in (Satisfaction.SATISFIED, Satisfaction.BASICALLY) for t in rated),
@@ -577,6 +578,20 @@ class _Reminders(_Part):
             return False
         self._storage.claiming[key] = self._owner
         return True
+
+
+def _response_pending(ticket: Ticket, as_of: datetime) -> bool:
+    """As storage.kpi_sql: dispatched, neither limit missed yet, not both done."""
+    sign_by = ticket.sign_by or ticket.respond_by
+    signed, contacted = ticket.signed_at, ticket.first_contact_at
+    return (
+        ticket.department_id is not None
+        and (signed is None or signed <= sign_by)
+        and (contacted is None or contacted <= ticket.respond_by)
+        and (signed is None or contacted is None)
+        and (signed is not None or sign_by >= as_of)
+        and (contacted is not None or ticket.respond_by >= as_of)
+    )
 
 
 def _answered_at(ticket: Ticket, events: list[TicketEvent]) -> datetime | None:

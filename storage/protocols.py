@@ -176,7 +176,7 @@ class Invites(Protocol):
 
 
 class KpiQueries(Protocol):
-    async def counts(self, since: datetime, until: datetime) -> KpiCounts:
+    async def counts(self, since: datetime, until: datetime, as_of: datetime) -> KpiCounts:
         """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)."""
         ...
 

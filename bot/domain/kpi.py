@@ -3,8 +3,11 @@
 Over the tickets opened in a period:
 
 - response rate = tickets signed for by their signing deadline AND first contacted by their
-  response deadline ÷ tickets dispatched (tickets from before signing had a deadline of its own
-  use the response deadline for both);
+  response deadline ÷ tickets dispatched whose response is settled at the time of counting:
+  both done, or one done late, or a deadline passed without it. A ticket still within its limits
+  is not counted either way until it is (a report made the morning after a ticket came in must
+  not call it a failure). Tickets from before signing had a deadline of its own use the response
+  deadline for both;
 - resolution rate = tickets the enterprise rated "resolved" ÷ tickets rated (a ticket is rated
   when its last survey got a verdict: both answers, or "not resolved", after which the second
   question is not asked; "partly" is not resolved; a reopened ticket's verdict counts until a
@@ -29,6 +32,7 @@ from dataclasses import dataclass, fields
 class KpiCounts:
     dispatched: int = 0
     responded_in_time: int = 0
+    response_pending: int = 0  # dispatched, within its signing and contact limits, not both done
     rated: int = 0
     resolved: int = 0
     satisfied: int = 0
@@ -53,7 +57,7 @@ RATE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(KpiRates))
 def fractions(counts: KpiCounts) -> dict[str, tuple[int, int]]:
     """Each rate as (part, whole), in RATE_NAMES order: the definitions above, written once."""
     return {
-        "response_rate": (counts.responded_in_time, counts.dispatched),
+        "response_rate": (counts.responded_in_time, counts.dispatched - counts.response_pending),
         "resolution_rate": (counts.resolved, counts.rated),
         "satisfaction_rate": (counts.satisfied, counts.rated),
         "on_time_rate": (counts.closed_on_time, counts.closed),

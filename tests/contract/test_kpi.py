@@ -14,6 +14,7 @@ from tests.conftest import NOW
 
 H = timedelta(hours=1)
 SINCE, UNTIL = NOW - 24 * H, NOW + 30 * 24 * H
+AS_OF = UNTIL  # every limit of the tickets below has run out by then
 
 
 async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
@@ -100,7 +101,7 @@ async def test_kpi_counts(storage: UnitOfWorkFactory) -> None:
                 )
         await uow.commit()
     async with storage() as uow:
-        counts = await uow.kpi.counts(SINCE, UNTIL)
+        counts = await uow.kpi.counts(SINCE, UNTIL, AS_OF)
     assert counts == KpiCounts(
         dispatched=5,
         responded_in_time=1,
@@ -161,7 +162,43 @@ async def test_on_time_counts_the_answer_and_response_the_signing_deadline(
             )
         await uow.commit()
     async with storage() as uow:
-        counts = await uow.kpi.counts(SINCE, UNTIL)
+        counts = await uow.kpi.counts(SINCE, UNTIL, AS_OF)
     assert counts.closed == 2
     assert counts.closed_on_time == 1  # the first was answered in time; its rating came late
     assert counts.responded_in_time == 1  # the second was signed after its signing deadline
+
+
+async def test_a_response_still_within_its_limits_is_not_counted_either_way(
+    storage: UnitOfWorkFactory,
+) -> None:
+    """Counted at NOW + 5 h, of tickets due to be signed for by NOW + 4 h (or at NOW + 5 h, the
+    moment itself) and contacted by NOW + 24 h."""
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("acme"))
+        contact = await uow.contacts.add(builders.contact("acme"))
+        await uow.commit()
+    assert contact.id is not None
+    dispatched: dict[str, Any] = {"department_id": "finance_office", "status": Status.DISPATCHED}
+    limits = {"sign_by": NOW + 4 * H}
+    tickets = {
+        "signed, not yet contacted: pending": dict(**dispatched, **limits, signed_at=NOW + H),
+        "signing limit is now: pending": dict(**dispatched, sign_by=NOW + 5 * H),
+        "signed late, not yet contacted: failed": dict(**dispatched, **limits, signed_at=NOW + 4.5 * H),
+        "not signed, limit passed: failed": dict(**dispatched, **limits),
+        "both done in time: responded": dict(
+            **dispatched, **limits, signed_at=NOW + H, first_contact_at=NOW + 2 * H
+        ),
+        "not dispatched: not counted": {"sign_by": NOW + 4 * H},
+    }
+    async with storage() as uow:
+        for fields in tickets.values():
+            await uow.tickets.add(builders.ticket(contact.id, at=NOW, **fields))
+        await uow.commit()
+    async with storage() as uow:
+        counts = await uow.kpi.counts(SINCE, UNTIL, NOW + 5 * H)
+        later = await uow.kpi.counts(SINCE, UNTIL, AS_OF)
+    assert (counts.dispatched, counts.responded_in_time, counts.response_pending) == (5, 1, 2)
+    assert rates(counts).response_rate == 1 / 3
+    # a day later every limit has run out: the two pending ones failed
+    assert (later.responded_in_time, later.response_pending) == (1, 0)
+    assert rates(later).response_rate == 1 / 5

@@ -299,7 +299,7 @@ async def test_every_format_carries_the_same_figures(storage: UnitOfWorkFactory,
     text = render_file(words, "md").data.decode("utf-8")
     assert text == markdown(words)
     assert "企业服务专线工作报告 · 2026-11-01 至 2026-11-30" in text
-    assert "| 响应率 | 70.0% | 按时签收并联系企业 7 / 已派单 10 |" in text
+    assert "| 响应率 | 70.0% | 按时签收并联系企业 7 / 应已响应的派单 10 |" in text
     assert "| 重启率 | 33.3% | 重启过 2 / 已回访 6 |" in text
     assert "| 平均办结用时 | 5天14小时 | 已办结 5 件，自受理至办结 |" in text  # 133.8 hours
     assert "| 融资信贷 | 3 | 27.3% |" in text

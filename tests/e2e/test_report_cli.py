@@ -45,7 +45,7 @@ def test_markdown_and_csv_go_to_stdout(tmp_path: Path, month_db: tuple[str, dict
     assert md.returncode == 0, md.stderr
     assert md.stdout.startswith("# 企业服务专线工作报告 · 2026-11-01 至 2026-11-30")
     assert f"受理工单 {OPENED} 件" in md.stdout
-    assert "| 响应率 | 70.0% | 按时签收并联系企业 7 / 已派单 10 |" in md.stdout
+    assert "| 响应率 | 70.0% | 按时签收并联系企业 7 / 应已响应的派单 10 |" in md.stdout
 
     result = xiaoer("report", *NOVEMBER, "--format", "csv", "--lang", "en", "--database", url, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
