@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.domain.escalation import Clock, ClockedTicket, DueTicket, Level, Nudge, most_pressing, plan
+from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, most_pressing, plan
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
 from bot.domain.tickets import Status, Ticket
@@ -47,7 +47,6 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
         return SweepResult(held_until=calendar.next_working_moment(now))
     result = SweepResult()
     pending: dict[Recipient, list[Nudge]] = {}
-    held: dict[int, DueTicket] = {}  # the tickets the nudges are about, as the sweep read them
     after: tuple[datetime, int] | None = None
     while True:
         async with deps.storage() as uow:
@@ -65,7 +64,6 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             nudges = [nudge for nudge in p.nudges if nudge.key in fresh]
             if not nudges:
                 continue
-            held[ticket.number] = ticket
             if any(nudge.level is Level.LEADERSHIP for nudge in nudges):
                 result.reported.append(ticket.number)
             for nudge in nudges:
@@ -75,8 +73,10 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
         if len(due) < PAGE:
             break
         after = (due[-1].check_at, due[-1].number)
+    if not pending:
+        return result
     listed = {to: _listed(nudges) for to, nudges in pending.items()}
-    async with deps.storage() as uow:
+    async with deps.storage() as uow:  # the tickets the messages describe, now, in full
         described = await uow.reminders.tickets(sorted({n.ticket for ns in listed.values() for n in ns}))
     tickets = {ticket.number or 0: ticket for ticket in described}
     result.replies = [_message(to, nudges, listed[to], tickets, deps) for to, nudges in pending.items()]
