@@ -3,6 +3,8 @@ return, extensions, assign, re-dispatch, resolve with an outcome, merge, history
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.domain import lifecycle
 from bot.domain.errors import NotFound, Usage
 from bot.domain.messages import Actor, Button, Reply, Role, ToChat, ToDepartment, ToOfficer, ToSender
@@ -71,41 +73,45 @@ async def take_ticket(actor: Actor, deps: Deps, number: int) -> list[Reply]:
 
 
 async def reply_to_enterprise(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
-    change = await change_ticket(
-        deps, actor, number, lambda ticket: lifecycle.reply(ticket, actor, text, deps.clock())
+    return await _to_enterprise_through(
+        actor,
+        deps,
+        number,
+        lambda ticket: lifecycle.reply(ticket, actor, text, deps.clock()),
+        acknowledged="officer.reply_sent",
+        relayed="enterprise.reply",
     )
-    ticket = change.ticket
-    return [
-        Reply(t(actor.lang, "officer.reply_sent", ref=ticket.ref) + await _reachability(ticket, actor, deps)),
-        _to_enterprise(
-            ticket,
-            t(
-                ticket.lang,
-                "enterprise.reply",
-                ref=ticket.ref,
-                officer=actor.display_name,
-                text=change.event.note,
-            ),
-        ),
-    ]
 
 
 async def ask_enterprise(actor: Actor, deps: Deps, number: int, question: str) -> list[Reply]:
-    change = await change_ticket(
-        deps, actor, number, lambda ticket: lifecycle.ask_information(ticket, actor, question, deps.clock())
+    return await _to_enterprise_through(
+        actor,
+        deps,
+        number,
+        lambda ticket: lifecycle.ask_information(ticket, actor, question, deps.clock()),
+        acknowledged="officer.asked",
+        relayed="enterprise.asked",
     )
+
+
+async def _to_enterprise_through(
+    actor: Actor,
+    deps: Deps,
+    number: int,
+    move: Callable[[Ticket], Change],
+    *,
+    acknowledged: str,
+    relayed: str,
+) -> list[Reply]:
+    """A move whose note the enterprise reads (an answer, a question): the officer hears it went
+    (and whether the enterprise can be reached), the enterprise gets it with the officer's name."""
+    change = await change_ticket(deps, actor, number, move)
     ticket = change.ticket
     return [
-        Reply(t(actor.lang, "officer.asked", ref=ticket.ref) + await _reachability(ticket, actor, deps)),
+        Reply(t(actor.lang, acknowledged, ref=ticket.ref) + await _reachability(ticket, actor, deps)),
         _to_enterprise(
             ticket,
-            t(
-                ticket.lang,
-                "enterprise.asked",
-                ref=ticket.ref,
-                officer=actor.display_name,
-                text=change.event.note,
-            ),
+            t(ticket.lang, relayed, ref=ticket.ref, officer=actor.display_name, text=change.event.note),
         ),
     ]
 
