@@ -9,7 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from storage.mapping import (
     enterprise_from_row,
     enterprise_row,
     event_from_row,
-    event_row,
+    event_values,
     ticket_from_row,
     ticket_values,
 )
@@ -48,27 +48,76 @@ from storage.tables import (
     TicketRow,
 )
 
+# The hot paths (every message, every new demand) read and write through SQLAlchemy Core on the
+# tables: no ORM identity map, unit-of-work flush or row objects, a fraction of the CPU per
+# statement. Rows come back as Core rows, which the mapping reads by column name.
+TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = TicketEventRow.__table__  # type: ignore[attr-defined]
+CONTACTS: Table = ContactRow.__table__  # type: ignore[attr-defined]
+MESSAGE_LOG: Table = MessageLogRow.__table__  # type: ignore[attr-defined]
+SENT_MESSAGES: Table = SentMessageRow.__table__  # type: ignore[attr-defined]
+_SELECT_TICKETS = select(TICKETS)
+_SELECT_CONTACTS = select(CONTACTS)
+# Statements built once, values bound at execution: building a statement and its cache key costs
+# more CPU than SQLite takes to run it.
+_TICKET_BY_NUMBER = _SELECT_TICKETS.where(TICKETS.c.id == bindparam("number"))
+_TICKETS_NEWEST = _SELECT_TICKETS.order_by(TICKETS.c.id.desc()).limit(bindparam("limit"))
+_TICKETS_OF_CONTACT = _TICKETS_NEWEST.where(TICKETS.c.contact_id == bindparam("key"))
+_TICKETS_OF_ENTERPRISE = _TICKETS_NEWEST.where(TICKETS.c.enterprise_id == bindparam("key"))
+_RECENT_OPEN = _TICKETS_NEWEST.where(
+    TICKETS.c.status != Status.CLOSED.value,
+    TICKETS.c.category == bindparam("category"),
+    TICKETS.c.created_at >= bindparam("since"),
+)
+_RECENT_OPEN_UNCATEGORISED = _TICKETS_NEWEST.where(  # `category = NULL` would match nothing
+    TICKETS.c.status != Status.CLOSED.value,
+    TICKETS.c.category.is_(None),
+    TICKETS.c.created_at >= bindparam("since"),
+)
+_CONTACT_BY_ID = _SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id"))
+_CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
+    CONTACTS.c.channel == bindparam("channel"), CONTACTS.c.external_id == bindparam("external_id")
+)
+_SET_CLAIMS = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id"))
+_LINK_TICKET = update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id"))
+_CLAIM_UPDATE: dict[str, Any] = {
+    "postgresql": postgresql_insert(ProcessedUpdateRow.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+    "sqlite": sqlite_insert(ProcessedUpdateRow.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+}
+_INSERT = {table.name: insert(table) for table in (TICKETS, EVENTS, CONTACTS, MESSAGE_LOG, SENT_MESSAGES)}
+
+
+async def _rows(
+    session: AsyncSession, statement: Select[Any], parameters: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    return list((await session.execute(statement, parameters)).all())
+
+
+async def _inserted_id(session: AsyncSession, table: Table, values: dict[str, Any]) -> int:
+    """Insert one row and return the id the database gave it."""
+    result = cast(CursorResult[Any], await session.execute(_INSERT[table.name], values))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
 
 class SqlTickets:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, ticket: Ticket) -> Ticket:
-        row = TicketRow(**ticket_values(ticket), version=0)
-        self._s.add(row)
-        await self._s.flush()
-        return replace(ticket, number=row.id, version=0)
+        number = await _inserted_id(self._s, TICKETS, {**ticket_values(ticket), "version": 0})
+        return replace(ticket, number=number, version=0)
 
     async def get(self, number: int) -> Ticket | None:
-        row = await self._s.get(TicketRow, number, populate_existing=True)
-        return ticket_from_row(row) if row is not None else None
+        rows = await _rows(self._s, _TICKET_BY_NUMBER, {"number": number})
+        return ticket_from_row(rows[0]) if rows else None
 
     async def update(self, ticket: Ticket) -> Ticket:
         statement = (
-            update(TicketRow)
-            .where(and_(col(TicketRow.id) == ticket.number, col(TicketRow.version) == ticket.version))
+            update(TICKETS)
+            .where(and_(TICKETS.c.id == ticket.number, TICKETS.c.version == ticket.version))
             .values(**ticket_values(ticket), version=ticket.version + 1)
-            .execution_options(synchronize_session=False)
         )
         result = cast(CursorResult[Any], await self._s.execute(statement))
         if result.rowcount != 1:
@@ -76,57 +125,47 @@ class SqlTickets:
         return replace(ticket, version=ticket.version + 1)
 
     async def for_enterprise(self, enterprise_id: str, limit: int = 20) -> list[Ticket]:
-        return await self._list(col(TicketRow.enterprise_id) == enterprise_id, limit)
+        return await self._tickets(_TICKETS_OF_ENTERPRISE, {"key": enterprise_id, "limit": limit})
 
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
-        return await self._list(col(TicketRow.contact_id) == contact_id, limit)
+        return await self._tickets(_TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
 
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
         mine_or_unassigned = or_(
-            col(TicketRow.assignee_id) == officer_id,
+            TICKETS.c.assignee_id == officer_id,
             and_(
-                col(TicketRow.assignee_id).is_(None),
-                col(TicketRow.department_id) == department_id,
-                col(TicketRow.confidential).is_(False),  # a confidential ticket is not queued for all
+                TICKETS.c.assignee_id.is_(None),
+                TICKETS.c.department_id == department_id,
+                TICKETS.c.confidential.is_(False),  # a confidential ticket is not queued for all
             ),
         )
         statement = (
-            select(TicketRow)
-            .where(col(TicketRow.status) != Status.CLOSED.value, mine_or_unassigned)
-            .order_by(col(TicketRow.urgent).desc(), col(TicketRow.id))
+            _SELECT_TICKETS.where(TICKETS.c.status != Status.CLOSED.value, mine_or_unassigned)
+            .order_by(TICKETS.c.urgent.desc(), TICKETS.c.id)
             .limit(limit)
         )
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        return await self._tickets(statement)
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
-        statement = (
-            select(TicketRow)
-            .where(
-                col(TicketRow.status) != Status.CLOSED.value,
-                col(TicketRow.category) == category,
-                col(TicketRow.created_at) >= since,
-            )
-            .order_by(col(TicketRow.id).desc())
-            .limit(limit)
-        )
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        statement = _RECENT_OPEN if category is not None else _RECENT_OPEN_UNCATEGORISED
+        return await self._tickets(statement, {"category": category, "since": since, "limit": limit})
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
         statement = (
-            select(TicketRow)
-            .where(col(TicketRow.status) == status.value, col(TicketRow.updated_at) < updated_before)
-            .order_by(col(TicketRow.updated_at))
+            _SELECT_TICKETS.where(TICKETS.c.status == status.value, TICKETS.c.updated_at < updated_before)
+            .order_by(TICKETS.c.updated_at)
             .limit(limit)
         )
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        return await self._tickets(statement)
 
     async def in_cluster(self, lead: int) -> list[Ticket]:
-        statement = select(TicketRow).where(col(TicketRow.cluster_of) == lead).order_by(col(TicketRow.id))
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        statement = _SELECT_TICKETS.where(TICKETS.c.cluster_of == lead).order_by(TICKETS.c.id)
+        return await self._tickets(statement)
 
-    async def _list(self, where: Any, limit: int) -> list[Ticket]:
-        statement = select(TicketRow).where(where).order_by(col(TicketRow.id).desc()).limit(limit)
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+    async def _tickets(
+        self, statement: Select[Any], parameters: dict[str, Any] | None = None
+    ) -> list[Ticket]:
+        return [ticket_from_row(row) for row in await _rows(self._s, statement, parameters)]
 
 
 class SqlEvents:
@@ -134,15 +173,11 @@ class SqlEvents:
         self._s = session
 
     async def append(self, event: TicketEvent) -> None:
-        self._s.add(event_row(event))  # written with the commit: nobody needs its id before
+        await self._s.execute(_INSERT[EVENTS.name], event_values(event))
 
     async def for_ticket(self, number: int) -> list[TicketEvent]:
-        statement = (
-            select(TicketEventRow)
-            .where(col(TicketEventRow.ticket_id) == number)
-            .order_by(col(TicketEventRow.id))
-        )
-        return [event_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        statement = select(EVENTS).where(EVENTS.c.ticket_id == number).order_by(EVENTS.c.id)
+        return [event_from_row(row) for row in await _rows(self._s, statement)]
 
 
 class SqlEnterprises:
@@ -172,32 +207,28 @@ class SqlContacts:
         self._s = session
 
     async def by_identity(self, channel: str, external_id: str) -> Contact | None:
-        statement = select(ContactRow).where(
-            col(ContactRow.channel) == channel, col(ContactRow.external_id) == external_id
-        )
-        row = (await self._s.execute(statement)).scalar_one_or_none()
-        return contact_from_row(row) if row is not None else None
+        rows = await _rows(self._s, _CONTACT_BY_IDENTITY, {"channel": channel, "external_id": external_id})
+        return contact_from_row(rows[0]) if rows else None
 
     async def get(self, contact_id: int) -> Contact | None:
-        row = await self._s.get(ContactRow, contact_id)
-        return contact_from_row(row) if row is not None else None
+        rows = await _rows(self._s, _CONTACT_BY_ID, {"contact_id": contact_id})
+        return contact_from_row(rows[0]) if rows else None
 
     async def add(self, contact: Contact) -> Contact:
         if await self.by_identity(contact.channel, contact.external_id) is not None:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
-        row = ContactRow(
-            channel=contact.channel,
-            external_id=contact.external_id,
-            display_name=contact.display_name,
-            lang=contact.lang,
-            enterprise_id=contact.enterprise_id,
-        )
-        self._s.add(row)
+        values = {
+            "channel": contact.channel,
+            "external_id": contact.external_id,
+            "display_name": contact.display_name,
+            "lang": contact.lang,
+            "enterprise_id": contact.enterprise_id,
+        }
         try:
-            await self._s.flush()
+            number = await _inserted_id(self._s, CONTACTS, values)
         except IntegrityError as exc:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
-        return replace(contact, id=row.id)
+        return replace(contact, id=number)
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None:
         await self._s.execute(
@@ -211,18 +242,15 @@ class SqlContacts:
         self, contact_id: int, *, company: str | None, uscc: str | None, asking: str | None
     ) -> None:
         await self._s.execute(
-            update(ContactRow)
-            .where(col(ContactRow.id) == contact_id)
-            .values(claimed_company=company, claimed_uscc=uscc, asking=asking)
-            .execution_options(synchronize_session=False)
+            _SET_CLAIMS,
+            {"contact_id": contact_id, "claimed_company": company, "claimed_uscc": uscc, "asking": asking},
         )
 
     async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
         await self._s.execute(
-            update(ContactRow)
-            .where(col(ContactRow.channel) == channel, col(ContactRow.external_id) == external_id)
+            update(CONTACTS)
+            .where(CONTACTS.c.channel == channel, CONTACTS.c.external_id == external_id)
             .values(unreachable_since=since)
-            .execution_options(synchronize_session=False)
         )
 
     async def set_lang(self, contact_id: int, lang: str) -> None:
@@ -283,26 +311,18 @@ class SqlMessageLog:
         text: str,
         payload: str | None,
     ) -> int:
-        row = MessageLogRow(
-            received_at=received_at,
-            channel=channel,
-            chat_id=chat_id,
-            sender_id=sender_id,
-            text=text,
-            payload=payload,
-        )
-        self._s.add(row)
-        await self._s.flush()
-        assert row.id is not None
-        return row.id
+        values = {
+            "received_at": received_at,
+            "channel": channel,
+            "chat_id": chat_id,
+            "sender_id": sender_id,
+            "text": text,
+            "payload": payload,
+        }
+        return await _inserted_id(self._s, MESSAGE_LOG, values)
 
     async def link_ticket(self, entry_id: int, ticket_number: int) -> None:
-        await self._s.execute(
-            update(MessageLogRow)
-            .where(col(MessageLogRow.id) == entry_id)
-            .values(ticket_id=ticket_number)
-            .execution_options(synchronize_session=False)
-        )
+        await self._s.execute(_LINK_TICKET, {"entry_id": entry_id, "ticket_id": ticket_number})
 
     async def claim(self, entry_id: int, at: datetime) -> bool:
         statement = (
@@ -331,13 +351,8 @@ class SqlUpdates:
     async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
         # ON CONFLICT DO NOTHING: losing the race to another process neither raises nor spoils the
         # transaction, in one statement (a savepoint would cost three).
-        table = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
         values = {"channel": channel, "update_id": update_id, "received_at": at}
-        if self._s.get_bind().dialect.name == "postgresql":
-            statement: Any = postgresql_insert(table).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
-        result = await self._s.execute(statement)
+        result = await self._s.execute(_CLAIM_UPDATE[self._s.get_bind().dialect.name], values)
         return bool(getattr(result, "rowcount", 0))
 
 
@@ -348,21 +363,20 @@ class SqlSentMessages:
     async def record(
         self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
     ) -> None:
-        self._s.add(
-            SentMessageRow(
-                channel=channel,
-                chat_id=chat_id,
-                message_id=message_id,
-                ticket_number=ticket_number,
-                is_post=is_post,
-            )
-        )
+        values = {
+            "channel": channel,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "ticket_number": ticket_number,
+            "is_post": is_post,
+        }
+        await self._s.execute(_INSERT[SENT_MESSAGES.name], values)
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
-        statement = select(col(SentMessageRow.chat_id), col(SentMessageRow.message_id)).where(
-            col(SentMessageRow.channel) == channel,
-            col(SentMessageRow.ticket_number) == ticket_number,
-            col(SentMessageRow.is_post),
+        statement = select(SENT_MESSAGES.c.chat_id, SENT_MESSAGES.c.message_id).where(
+            SENT_MESSAGES.c.channel == channel,
+            SENT_MESSAGES.c.ticket_number == ticket_number,
+            SENT_MESSAGES.c.is_post,
         )
         return [(row[0], row[1]) for row in (await self._s.execute(statement)).all()]
 
