@@ -18,12 +18,13 @@ import asyncio
 import multiprocessing
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from aiogram import Dispatcher, Router
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
 
 from benchmarks.intake_bench import TEXTS
 from bot.bootstrap import build_app
@@ -41,7 +42,7 @@ async def feed(api: FakeBotApi, count: int) -> None:
 
 
 async def every_sender_answered(api: FakeBotApi, count: int) -> None:
-    """Done when every sender has been answered (each update makes two or three messages)."""
+    """Until every sender has been answered (each update makes two or three messages)."""
     await api.wait_until(
         lambda: len({s.chat_id for s in api.sent if s.chat_id > 0}) >= count, "every sender answered", 600
     )
@@ -115,10 +116,30 @@ async def _child(pipe: Connection, count: int) -> None:
 
 
 async def run_channel(channel: TelegramChannel, api: FakeApi) -> float:
+    """Time until the bot has finished with every update (handled, every reply sent and recorded);
+    then check that every sender was answered."""
+    finished = asyncio.Event()
+    done = 0
+
+    async def count_finished(
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        nonlocal done
+        try:
+            return await handler(event, data)
+        finally:
+            done += 1
+            if done >= api.count:
+                finished.set()
+
+    channel.dispatcher.update.outer_middleware(count_finished)
     start = time.perf_counter()
     polling = asyncio.create_task(channel.run_polling())
-    await api.answered()
+    await finished.wait()
     elapsed = time.perf_counter() - start
+    await api.answered()
     await channel.dispatcher.stop_polling()
     await polling
     return elapsed

@@ -106,7 +106,11 @@ def _sqlite_begin(connection: Any) -> None:
     # - IMMEDIATE takes the write lock up front: a unit of work reads a ticket and then writes it,
     #   and a deferred transaction that must upgrade to a writer while another process writes
     #   fails at once with SQLITE_BUSY, which no busy timeout can wait out.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite_inline.InlineConnection):
+        driver.begin_immediate()  # in place: SQLAlchemy's statement machinery costs more than BEGIN
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

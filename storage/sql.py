@@ -31,7 +31,7 @@ from storage.mapping import (
     ticket_values,
 )
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
-from storage.protocols import Duplicate, LoggedMessage
+from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 from storage.reminders_sql import SqlReminders
 from storage.report_sql import SqlReports
 from storage.tables import (
@@ -73,6 +73,12 @@ _RECENT_OPEN_UNCATEGORISED = _TICKETS_NEWEST.where(  # `category = NULL` would m
     TICKETS.c.status != Status.CLOSED.value,
     TICKETS.c.category.is_(None),
     TICKETS.c.created_at >= bindparam("since"),
+)
+_RECENT_DEMANDS, _RECENT_DEMANDS_UNCATEGORISED = (
+    statement.with_only_columns(
+        TICKETS.c.id, TICKETS.c.enterprise_id, TICKETS.c.contact_id, TICKETS.c.cluster_of, TICKETS.c.text
+    )
+    for statement in (_RECENT_OPEN, _RECENT_OPEN_UNCATEGORISED)
 )
 _CONTACT_BY_ID = _SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id"))
 _CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
@@ -149,6 +155,13 @@ class SqlTickets:
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
         statement = _RECENT_OPEN if category is not None else _RECENT_OPEN_UNCATEGORISED
         return await self._tickets(statement, {"category": category, "since": since, "limit": limit})
+
+    async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
+        statement = _RECENT_DEMANDS if category is not None else _RECENT_DEMANDS_UNCATEGORISED
+        rows = await _rows(self._s, statement, {"category": category, "since": since, "limit": limit})
+        return [
+            RecentDemand(row.id, row.enterprise_id, row.contact_id, row.cluster_of, row.text) for row in rows
+        ]
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
         statement = (

@@ -144,6 +144,9 @@ class InlineConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         return await InlineCursor(self._conn.cursor()).execute(sql, parameters)
 
+    def begin_immediate(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
     async def commit(self) -> None:
         self._conn.commit()
 
