@@ -25,6 +25,8 @@ class Span:
 def normalize(text: str) -> str:
     """Full-width letters, digits and punctuation to their ASCII forms, one character for one,
     so that offsets into the result are offsets into the original text."""
+    if unicodedata.is_normalized("NFKC", text):  # then every character folds to itself
+        return text
     return "".join(_fold(c) for c in text)
 
 
