@@ -186,7 +186,11 @@ async def run_full(count: int, in_process: bool) -> float:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             app = await build_app(settings, f"sqlite+aiosqlite:///{tmp}/bench.db")
-            channel = TelegramChannel(api.token, api.base, app.deps, polling_timeout=1)
+            # every department has its officer group, so each new ticket is posted there
+            groups = {
+                department: -1_000_000 - i for i, department in enumerate(app.deps.directory.departments)
+            }
+            channel = TelegramChannel(api.token, api.base, app.deps, groups, polling_timeout=1)
             channel.pacer = Pacer(per_chat=(10**6, 10**6), per_group=(10**6, 10**6), overall=(10**6, 10**6))
             full = await run_channel(channel, api)
             await channel.close()

@@ -177,6 +177,15 @@ def extract(text: str) -> tuple[dict[str, object], list[Span]]:
     return found, spans
 
 
+def phones(text: str) -> list[Span]:
+    """The phone numbers `extract` finds, without looking for what comes after them (amounts,
+    companies): codes and ticket numbers are still taken out first, as there."""
+    spans: list[Span] = []
+    work = _tickets(_codes(normalize(text), spans), spans)
+    _phones(work, spans)
+    return [span for span in spans if span.key == "phone"]
+
+
 def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
