@@ -16,7 +16,7 @@ from bot.domain.tickets import Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.deps import Deps
-from storage.protocols import UnitOfWork
+from storage.protocols import RecentDemand, UnitOfWork
 
 SAME_MATTER = 0.3  # Dice similarity from which two texts are offered as one matter
 CLUSTER_WINDOW = timedelta(hours=72)
@@ -63,7 +63,7 @@ async def shared_problem(ticket: Ticket, uow: UnitOfWork, deps: Deps) -> list[Re
     the category's most recent open tickets: a bounded cost per demand, however busy the day)."""
     if ticket.cluster_of is not None:
         return []
-    recent = await uow.tickets.recent_open(ticket.category, ticket.created_at - CLUSTER_WINDOW, CANDIDATES)
+    recent = await uow.tickets.recent_demands(ticket.category, ticket.created_at - CLUSTER_WINDOW, CANDIDATES)
     alike = [
         other
         for other in recent
@@ -76,7 +76,7 @@ async def shared_problem(ticket: Ticket, uow: UnitOfWork, deps: Deps) -> list[Re
     companies = {(o.enterprise_id or f"c{o.contact_id}") for o in alike}
     if not _worth_telling(len(companies) + 1):
         return []
-    members = sorted([ticket, *alike], key=lambda x: x.number or 0)
+    members: list[Ticket | RecentDemand] = sorted([ticket, *alike], key=lambda x: x.number or 0)
     lead, others = members[0], members[1:]
     department = deps.directory.lead_department(ticket.category)
     lang = deps.directory.group_lang(department)

@@ -25,6 +25,8 @@ class Span:
 def normalize(text: str) -> str:
     """Full-width letters, digits and punctuation to their ASCII forms, one character for one,
     so that offsets into the result are offsets into the original text."""
+    if unicodedata.is_normalized("NFKC", text):  # then every character folds to itself
+        return text
     return "".join(_fold(c) for c in text)
 
 
@@ -173,6 +175,15 @@ def extract(text: str) -> tuple[dict[str, object], list[Span]]:
     for span in spans:
         found.setdefault(span.key, span.value)
     return found, spans
+
+
+def phones(text: str) -> list[Span]:
+    """The phone numbers `extract` finds, without looking for what comes after them (amounts,
+    companies): codes and ticket numbers are still taken out first, as there."""
+    spans: list[Span] = []
+    work = _tickets(_codes(normalize(text), spans), spans)
+    _phones(work, spans)
+    return [span for span in spans if span.key == "phone"]
 
 
 def _blank(text: str, start: int, end: int) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.messages import Role
 from bot.domain.tickets import (
@@ -19,7 +21,7 @@ from bot.domain.tickets import (
 from storage.tables import ContactRow, EnterpriseRow, TicketEventRow, TicketRow
 
 
-def ticket_from_row(row: TicketRow) -> Ticket:
+def ticket_from_row(row: TicketRow | Row[Any]) -> Ticket:
     assert row.id is not None
     return Ticket(
         number=row.id,
@@ -99,7 +101,7 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def event_from_row(row: TicketEventRow) -> TicketEvent:
+def event_from_row(row: TicketEventRow | Row[Any]) -> TicketEvent:
     return TicketEvent(
         ticket_number=row.ticket_id,
         at=row.at,
@@ -112,18 +114,18 @@ def event_from_row(row: TicketEventRow) -> TicketEvent:
     )
 
 
-def event_row(event: TicketEvent) -> TicketEventRow:
+def event_values(event: TicketEvent) -> dict[str, Any]:
     assert event.ticket_number is not None, "an event is stored only for a stored ticket"
-    return TicketEventRow(
-        ticket_id=event.ticket_number,
-        at=event.at,
-        actor_id=event.actor_id,
-        actor_role=event.actor_role.value,
-        action=event.action.value,
-        from_status=event.from_status.value if event.from_status else None,
-        to_status=event.to_status.value,
-        note=event.note,
-    )
+    return {
+        "ticket_id": event.ticket_number,
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role.value,
+        "action": event.action.value,
+        "from_status": event.from_status.value if event.from_status else None,
+        "to_status": event.to_status.value,
+        "note": event.note,
+    }
 
 
 def enterprise_from_row(row: EnterpriseRow) -> Enterprise:
@@ -152,7 +154,7 @@ def enterprise_row(enterprise: Enterprise) -> EnterpriseRow:
     )
 
 
-def contact_from_row(row: ContactRow) -> Contact:
+def contact_from_row(row: ContactRow | Row[Any]) -> Contact:
     return Contact(
         id=row.id,
         channel=row.channel,

@@ -30,7 +30,7 @@ from storage.policies_memory import (
     PolicyState,
     PolicyUnit,
 )
-from storage.protocols import Duplicate, LoggedMessage
+from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 
 
 @dataclass
@@ -229,6 +229,12 @@ class _Tickets(_Part):
             if t.status is not Status.CLOSED and t.category == category and t.created_at >= since
         ]
         return sorted(found, key=lambda t: -(t.number or 0))[:limit]
+
+    async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
+        return [
+            RecentDemand(t.number or 0, t.enterprise_id, t.contact_id, t.cluster_of, t.text)
+            for t in await self.recent_open(category, since, limit)
+        ]
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
         found = [t for t in self._all().values() if t.status is status and t.updated_at < updated_before]

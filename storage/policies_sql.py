@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -338,6 +338,21 @@ class SqlOutbox:
         return returned, in_doubt
 
 
+_RESPONSES: Table = PolicyResponseRow.__table__  # type: ignore[attr-defined]
+# Asked on every enterprise message: built once, through Core (no ORM rows).
+_OPEN_QUESTION = (
+    select(_RESPONSES)
+    .where(
+        _RESPONSES.c.contact_id == bindparam("contact_id"),
+        _RESPONSES.c.kind == ResponseKind.ASK.value,
+        _RESPONSES.c.ticket_number.is_(None),
+        _RESPONSES.c.at >= bindparam("since"),
+    )
+    .order_by(_RESPONSES.c.at.desc(), _RESPONSES.c.id.desc())
+    .limit(1)
+)
+
+
 class SqlPolicyResponses:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -390,16 +405,5 @@ class SqlPolicyResponses:
         return [response_from_row(r) for r in (await self._s.execute(statement)).scalars()]
 
     async def open_question(self, contact_id: int, since: datetime) -> PolicyResponse | None:
-        statement = (
-            select(PolicyResponseRow)
-            .where(
-                col(PolicyResponseRow.contact_id) == contact_id,
-                col(PolicyResponseRow.kind) == ResponseKind.ASK.value,
-                col(PolicyResponseRow.ticket_number).is_(None),
-                col(PolicyResponseRow.at) >= since,
-            )
-            .order_by(col(PolicyResponseRow.at).desc(), col(PolicyResponseRow.id).desc())
-            .limit(1)
-        )
-        row = (await self._s.execute(statement)).scalar_one_or_none()
-        return response_from_row(row) if row is not None else None
+        rows = (await self._s.execute(_OPEN_QUESTION, {"contact_id": contact_id, "since": since})).all()
+        return response_from_row(rows[0]) if rows else None

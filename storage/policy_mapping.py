@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Row
+
 from bot.domain.messages import Button
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import (
@@ -141,7 +143,7 @@ def outbox_from_values(row: Mapping[Any, Any]) -> OutboxMessage:
     )
 
 
-def response_from_row(row: PolicyResponseRow) -> PolicyResponse:
+def response_from_row(row: PolicyResponseRow | Row[Any]) -> PolicyResponse:
     return PolicyResponse(
         policy_id=row.policy_id,
         kind=ResponseKind(row.kind),

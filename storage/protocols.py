@@ -44,6 +44,10 @@ class TicketRepository(Protocol):
         """Open tickets of a category opened since then, newest first."""
         ...
 
+    async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
+        """`recent_open`, only what the shared-problem check reads (a new demand looks at dozens)."""
+        ...
+
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
         """Tickets in that status whose last change is older than the given time, oldest first."""
         ...
@@ -102,6 +106,21 @@ class OrgRepository(Protocol):
 
 class Duplicate(Exception):
     """An add of something whose key is already stored (an enterprise id, a chat identity)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecentDemand:
+    """What the shared-problem check compares of an open ticket: who raised it, and its text."""
+
+    number: int
+    enterprise_id: str | None
+    contact_id: int
+    cluster_of: int | None
+    text: str
+
+    @property
+    def ref(self) -> str:
+        return f"#{self.number}"
 
 
 @dataclass(frozen=True, slots=True)

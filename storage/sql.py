@@ -9,11 +9,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bot.domain.enterprise import Contact, Enterprise
@@ -26,12 +26,12 @@ from storage.mapping import (
     enterprise_from_row,
     enterprise_row,
     event_from_row,
-    event_row,
+    event_values,
     ticket_from_row,
     ticket_values,
 )
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
-from storage.protocols import Duplicate, LoggedMessage
+from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 from storage.reminders_sql import SqlReminders
 from storage.report_sql import SqlReports
 from storage.tables import (
@@ -48,27 +48,82 @@ from storage.tables import (
     TicketRow,
 )
 
+# The hot paths (every message, every new demand) read and write through SQLAlchemy Core on the
+# tables: no ORM identity map, unit-of-work flush or row objects, a fraction of the CPU per
+# statement. Rows come back as Core rows, which the mapping reads by column name.
+TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = TicketEventRow.__table__  # type: ignore[attr-defined]
+CONTACTS: Table = ContactRow.__table__  # type: ignore[attr-defined]
+MESSAGE_LOG: Table = MessageLogRow.__table__  # type: ignore[attr-defined]
+SENT_MESSAGES: Table = SentMessageRow.__table__  # type: ignore[attr-defined]
+_SELECT_TICKETS = select(TICKETS)
+_SELECT_CONTACTS = select(CONTACTS)
+# Statements built once, values bound at execution: building a statement and its cache key costs
+# more CPU than SQLite takes to run it.
+_TICKET_BY_NUMBER = _SELECT_TICKETS.where(TICKETS.c.id == bindparam("number"))
+_TICKETS_NEWEST = _SELECT_TICKETS.order_by(TICKETS.c.id.desc()).limit(bindparam("limit"))
+_TICKETS_OF_CONTACT = _TICKETS_NEWEST.where(TICKETS.c.contact_id == bindparam("key"))
+_TICKETS_OF_ENTERPRISE = _TICKETS_NEWEST.where(TICKETS.c.enterprise_id == bindparam("key"))
+_RECENT_OPEN = _TICKETS_NEWEST.where(
+    TICKETS.c.status != Status.CLOSED.value,
+    TICKETS.c.category == bindparam("category"),
+    TICKETS.c.created_at >= bindparam("since"),
+)
+_RECENT_OPEN_UNCATEGORISED = _TICKETS_NEWEST.where(  # `category = NULL` would match nothing
+    TICKETS.c.status != Status.CLOSED.value,
+    TICKETS.c.category.is_(None),
+    TICKETS.c.created_at >= bindparam("since"),
+)
+_RECENT_DEMANDS, _RECENT_DEMANDS_UNCATEGORISED = (
+    statement.with_only_columns(
+        TICKETS.c.id, TICKETS.c.enterprise_id, TICKETS.c.contact_id, TICKETS.c.cluster_of, TICKETS.c.text
+    )
+    for statement in (_RECENT_OPEN, _RECENT_OPEN_UNCATEGORISED)
+)
+_CONTACT_BY_ID = _SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id"))
+_CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
+    CONTACTS.c.channel == bindparam("channel"), CONTACTS.c.external_id == bindparam("external_id")
+)
+_SET_CLAIMS = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id"))
+_LINK_TICKET = update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id"))
+_CLAIM_UPDATE: dict[str, Any] = {
+    "postgresql": postgresql_insert(ProcessedUpdateRow.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+    "sqlite": sqlite_insert(ProcessedUpdateRow.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+}
+_INSERT = {table.name: insert(table) for table in (TICKETS, EVENTS, CONTACTS, MESSAGE_LOG, SENT_MESSAGES)}
+
+
+async def _rows(
+    session: AsyncSession, statement: Select[Any], parameters: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    return list((await session.execute(statement, parameters)).all())
+
+
+async def _inserted_id(session: AsyncSession, table: Table, values: dict[str, Any]) -> int:
+    """Insert one row and return the id the database gave it."""
+    result = cast(CursorResult[Any], await session.execute(_INSERT[table.name], values))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
 
 class SqlTickets:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, ticket: Ticket) -> Ticket:
-        row = TicketRow(**ticket_values(ticket), version=0)
-        self._s.add(row)
-        await self._s.flush()
-        return replace(ticket, number=row.id, version=0)
+        number = await _inserted_id(self._s, TICKETS, {**ticket_values(ticket), "version": 0})
+        return replace(ticket, number=number, version=0)
 
     async def get(self, number: int) -> Ticket | None:
-        row = await self._s.get(TicketRow, number, populate_existing=True)
-        return ticket_from_row(row) if row is not None else None
+        rows = await _rows(self._s, _TICKET_BY_NUMBER, {"number": number})
+        return ticket_from_row(rows[0]) if rows else None
 
     async def update(self, ticket: Ticket) -> Ticket:
         statement = (
-            update(TicketRow)
-            .where(and_(col(TicketRow.id) == ticket.number, col(TicketRow.version) == ticket.version))
+            update(TICKETS)
+            .where(and_(TICKETS.c.id == ticket.number, TICKETS.c.version == ticket.version))
             .values(**ticket_values(ticket), version=ticket.version + 1)
-            .execution_options(synchronize_session=False)
         )
         result = cast(CursorResult[Any], await self._s.execute(statement))
         if result.rowcount != 1:
@@ -76,57 +131,52 @@ class SqlTickets:
         return replace(ticket, version=ticket.version + 1)
 
     async def for_enterprise(self, enterprise_id: str, limit: int = 20) -> list[Ticket]:
-        return await self._list(col(TicketRow.enterprise_id) == enterprise_id, limit)
+        return await self._tickets(_TICKETS_OF_ENTERPRISE, {"key": enterprise_id, "limit": limit})
 
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
-        return await self._list(col(TicketRow.contact_id) == contact_id, limit)
+        return await self._tickets(_TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
 
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
         mine_or_unassigned = or_(
-            col(TicketRow.assignee_id) == officer_id,
+            TICKETS.c.assignee_id == officer_id,
             and_(
-                col(TicketRow.assignee_id).is_(None),
-                col(TicketRow.department_id) == department_id,
-                col(TicketRow.confidential).is_(False),  # a confidential ticket is not queued for all
+                TICKETS.c.assignee_id.is_(None),
+                TICKETS.c.department_id == department_id,
+                TICKETS.c.confidential.is_(False),  # a confidential ticket is not queued for all
             ),
         )
         statement = (
-            select(TicketRow)
-            .where(col(TicketRow.status) != Status.CLOSED.value, mine_or_unassigned)
-            .order_by(col(TicketRow.urgent).desc(), col(TicketRow.id))
+            _SELECT_TICKETS.where(TICKETS.c.status != Status.CLOSED.value, mine_or_unassigned)
+            .order_by(TICKETS.c.urgent.desc(), TICKETS.c.id)
             .limit(limit)
         )
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        return await self._tickets(statement)
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
-        statement = (
-            select(TicketRow)
-            .where(
-                col(TicketRow.status) != Status.CLOSED.value,
-                col(TicketRow.category) == category,
-                col(TicketRow.created_at) >= since,
-            )
-            .order_by(col(TicketRow.id).desc())
-            .limit(limit)
-        )
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        statement = _RECENT_OPEN if category is not None else _RECENT_OPEN_UNCATEGORISED
+        return await self._tickets(statement, {"category": category, "since": since, "limit": limit})
+
+    async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
+        statement = _RECENT_DEMANDS if category is not None else _RECENT_DEMANDS_UNCATEGORISED
+        rows = await _rows(self._s, statement, {"category": category, "since": since, "limit": limit})
+        return [RecentDemand(*tuple(row)) for row in rows]  # unpacked: a Core row's attributes are slow
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
         statement = (
-            select(TicketRow)
-            .where(col(TicketRow.status) == status.value, col(TicketRow.updated_at) < updated_before)
-            .order_by(col(TicketRow.updated_at))
+            _SELECT_TICKETS.where(TICKETS.c.status == status.value, TICKETS.c.updated_at < updated_before)
+            .order_by(TICKETS.c.updated_at)
             .limit(limit)
         )
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        return await self._tickets(statement)
 
     async def in_cluster(self, lead: int) -> list[Ticket]:
-        statement = select(TicketRow).where(col(TicketRow.cluster_of) == lead).order_by(col(TicketRow.id))
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        statement = _SELECT_TICKETS.where(TICKETS.c.cluster_of == lead).order_by(TICKETS.c.id)
+        return await self._tickets(statement)
 
-    async def _list(self, where: Any, limit: int) -> list[Ticket]:
-        statement = select(TicketRow).where(where).order_by(col(TicketRow.id).desc()).limit(limit)
-        return [ticket_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+    async def _tickets(
+        self, statement: Select[Any], parameters: dict[str, Any] | None = None
+    ) -> list[Ticket]:
+        return [ticket_from_row(row) for row in await _rows(self._s, statement, parameters)]
 
 
 class SqlEvents:
@@ -134,15 +184,11 @@ class SqlEvents:
         self._s = session
 
     async def append(self, event: TicketEvent) -> None:
-        self._s.add(event_row(event))  # written with the commit: nobody needs its id before
+        await self._s.execute(_INSERT[EVENTS.name], event_values(event))
 
     async def for_ticket(self, number: int) -> list[TicketEvent]:
-        statement = (
-            select(TicketEventRow)
-            .where(col(TicketEventRow.ticket_id) == number)
-            .order_by(col(TicketEventRow.id))
-        )
-        return [event_from_row(r) for r in (await self._s.execute(statement)).scalars()]
+        statement = select(EVENTS).where(EVENTS.c.ticket_id == number).order_by(EVENTS.c.id)
+        return [event_from_row(row) for row in await _rows(self._s, statement)]
 
 
 class SqlEnterprises:
@@ -172,32 +218,28 @@ class SqlContacts:
         self._s = session
 
     async def by_identity(self, channel: str, external_id: str) -> Contact | None:
-        statement = select(ContactRow).where(
-            col(ContactRow.channel) == channel, col(ContactRow.external_id) == external_id
-        )
-        row = (await self._s.execute(statement)).scalar_one_or_none()
-        return contact_from_row(row) if row is not None else None
+        rows = await _rows(self._s, _CONTACT_BY_IDENTITY, {"channel": channel, "external_id": external_id})
+        return contact_from_row(rows[0]) if rows else None
 
     async def get(self, contact_id: int) -> Contact | None:
-        row = await self._s.get(ContactRow, contact_id)
-        return contact_from_row(row) if row is not None else None
+        rows = await _rows(self._s, _CONTACT_BY_ID, {"contact_id": contact_id})
+        return contact_from_row(rows[0]) if rows else None
 
     async def add(self, contact: Contact) -> Contact:
         if await self.by_identity(contact.channel, contact.external_id) is not None:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
-        row = ContactRow(
-            channel=contact.channel,
-            external_id=contact.external_id,
-            display_name=contact.display_name,
-            lang=contact.lang,
-            enterprise_id=contact.enterprise_id,
-        )
-        self._s.add(row)
+        values = {
+            "channel": contact.channel,
+            "external_id": contact.external_id,
+            "display_name": contact.display_name,
+            "lang": contact.lang,
+            "enterprise_id": contact.enterprise_id,
+        }
         try:
-            await self._s.flush()
+            number = await _inserted_id(self._s, CONTACTS, values)
         except IntegrityError as exc:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
-        return replace(contact, id=row.id)
+        return replace(contact, id=number)
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None:
         await self._s.execute(
@@ -211,18 +253,15 @@ class SqlContacts:
         self, contact_id: int, *, company: str | None, uscc: str | None, asking: str | None
     ) -> None:
         await self._s.execute(
-            update(ContactRow)
-            .where(col(ContactRow.id) == contact_id)
-            .values(claimed_company=company, claimed_uscc=uscc, asking=asking)
-            .execution_options(synchronize_session=False)
+            _SET_CLAIMS,
+            {"contact_id": contact_id, "claimed_company": company, "claimed_uscc": uscc, "asking": asking},
         )
 
     async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
         await self._s.execute(
-            update(ContactRow)
-            .where(col(ContactRow.channel) == channel, col(ContactRow.external_id) == external_id)
+            update(CONTACTS)
+            .where(CONTACTS.c.channel == channel, CONTACTS.c.external_id == external_id)
             .values(unreachable_since=since)
-            .execution_options(synchronize_session=False)
         )
 
     async def set_lang(self, contact_id: int, lang: str) -> None:
@@ -283,26 +322,18 @@ class SqlMessageLog:
         text: str,
         payload: str | None,
     ) -> int:
-        row = MessageLogRow(
-            received_at=received_at,
-            channel=channel,
-            chat_id=chat_id,
-            sender_id=sender_id,
-            text=text,
-            payload=payload,
-        )
-        self._s.add(row)
-        await self._s.flush()
-        assert row.id is not None
-        return row.id
+        values = {
+            "received_at": received_at,
+            "channel": channel,
+            "chat_id": chat_id,
+            "sender_id": sender_id,
+            "text": text,
+            "payload": payload,
+        }
+        return await _inserted_id(self._s, MESSAGE_LOG, values)
 
     async def link_ticket(self, entry_id: int, ticket_number: int) -> None:
-        await self._s.execute(
-            update(MessageLogRow)
-            .where(col(MessageLogRow.id) == entry_id)
-            .values(ticket_id=ticket_number)
-            .execution_options(synchronize_session=False)
-        )
+        await self._s.execute(_LINK_TICKET, {"entry_id": entry_id, "ticket_id": ticket_number})
 
     async def claim(self, entry_id: int, at: datetime) -> bool:
         statement = (
@@ -331,13 +362,8 @@ class SqlUpdates:
     async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
         # ON CONFLICT DO NOTHING: losing the race to another process neither raises nor spoils the
         # transaction, in one statement (a savepoint would cost three).
-        table = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
         values = {"channel": channel, "update_id": update_id, "received_at": at}
-        if self._s.get_bind().dialect.name == "postgresql":
-            statement: Any = postgresql_insert(table).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite_insert(table).values(values).on_conflict_do_nothing()
-        result = await self._s.execute(statement)
+        result = await self._s.execute(_CLAIM_UPDATE[self._s.get_bind().dialect.name], values)
         return bool(getattr(result, "rowcount", 0))
 
 
@@ -348,21 +374,20 @@ class SqlSentMessages:
     async def record(
         self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
     ) -> None:
-        self._s.add(
-            SentMessageRow(
-                channel=channel,
-                chat_id=chat_id,
-                message_id=message_id,
-                ticket_number=ticket_number,
-                is_post=is_post,
-            )
-        )
+        values = {
+            "channel": channel,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "ticket_number": ticket_number,
+            "is_post": is_post,
+        }
+        await self._s.execute(_INSERT[SENT_MESSAGES.name], values)
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
-        statement = select(col(SentMessageRow.chat_id), col(SentMessageRow.message_id)).where(
-            col(SentMessageRow.channel) == channel,
-            col(SentMessageRow.ticket_number) == ticket_number,
-            col(SentMessageRow.is_post),
+        statement = select(SENT_MESSAGES.c.chat_id, SENT_MESSAGES.c.message_id).where(
+            SENT_MESSAGES.c.channel == channel,
+            SENT_MESSAGES.c.ticket_number == ticket_number,
+            SENT_MESSAGES.c.is_post,
         )
         return [(row[0], row[1]) for row in (await self._s.execute(statement)).all()]
 
@@ -429,6 +454,82 @@ class SqlInvites:
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
 
 
+class _Batch:
+    """One SQLite transaction shared by the units of work that ran while it was open, each in a
+    savepoint of its own."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.written = False  # a unit of work committed its savepoint: the batch must be committed
+        self.durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+
+class _GroupCommit:
+    """Group commit for SQLite: one fsync for the units of work that commit close together.
+
+    With synchronous=FULL every COMMIT waits for the disk, and on SQLite units of work take turns
+    anyway (one writer). So the units of work that run while a transaction is open share it: each
+    works in a savepoint of its own, and its `commit()` releases that savepoint; the transaction is
+    committed (one fsync) as soon as the units of work already waiting for the writer lock have had
+    their turn. Nothing is acknowledged early: a unit of work leaves its `async with` only once the
+    transaction holding its changes, or any it may have read, is durable, and raises if that
+    commit failed (as its own commit would have). One unit of work's failure rolls back its own
+    savepoint only."""
+
+    def __init__(self, engine: AsyncEngine, writer: asyncio.Lock) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._batch: _Batch | None = None
+        self._settling: set[asyncio.Task[None]] = set()
+
+    async def join(self) -> _Batch:
+        """The open transaction, begun if there is none (called with the writer lock held)."""
+        if self._batch is None:
+            connection = await self._engine.connect()
+            try:
+                await connection.begin()
+            except BaseException:
+                await connection.close()
+                raise
+            self._batch = _Batch(connection)
+        return self._batch
+
+    def written(self, batch: _Batch) -> None:
+        """A unit of work committed its savepoint: commit the transaction after those waiting."""
+        if not batch.written:
+            batch.written = True
+            task = asyncio.create_task(self._settle(batch))
+            self._settling.add(task)
+            task.add_done_callback(self._settling.discard)
+
+    async def leave(self, batch: _Batch) -> None:
+        """A unit of work is done (writer lock held): a transaction nobody wrote in ends here."""
+        if batch.written or batch is not self._batch:
+            return
+        self._batch = None
+        try:
+            await batch.connection.rollback()
+        finally:
+            await batch.connection.close()
+            batch.durable.set_result(None)
+
+    async def _settle(self, batch: _Batch) -> None:
+        async with self._writer:  # after the units of work already waiting: they join this batch
+            if self._batch is batch:
+                self._batch = None
+            try:
+                await batch.connection.commit()
+            except Exception as error:  # the units of work in the batch raise it, as their own
+                batch.durable.set_exception(error)
+            except BaseException:
+                batch.durable.cancel()
+                raise
+            else:
+                batch.durable.set_result(None)
+            finally:
+                await batch.connection.close()
+
+
 class SqlUnitOfWork:
     tickets: SqlTickets
     events: SqlEvents
@@ -444,10 +545,15 @@ class SqlUnitOfWork:
     reminders: SqlReminders
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], writer: asyncio.Lock | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writer: asyncio.Lock | None = None,
+        group: _GroupCommit | None = None,
     ) -> None:
         self._sessions = sessions
         self._writer = writer
+        self._group = group
+        self._batch: _Batch | None = None
 
     async def __aenter__(self) -> Self:
         if self._writer is not None:
@@ -455,7 +561,15 @@ class SqlUnitOfWork:
                 raise RuntimeError("a unit of work inside another on SQLite would wait for itself forever")
             await self._writer.acquire()
             self._holding = _holding_writer.set(True)
-        self._session = self._sessions()
+        try:
+            if self._group is not None:
+                self._batch = await self._group.join()
+                self._session = self._sessions(bind=self._batch.connection)
+            else:
+                self._session = self._sessions()
+        except BaseException:
+            self._release()
+            raise
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
         self.enterprises = SqlEnterprises(self._session)
@@ -473,16 +587,32 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        batch = self._batch
         try:
-            await self._session.rollback()
+            try:
+                await self._session.rollback()  # in a shared transaction: back to this savepoint
+            finally:
+                await self._session.close()
+                if self._group is not None and batch is not None:
+                    await self._group.leave(batch)
         finally:
-            await self._session.close()
-            if self._writer is not None:
-                _holding_writer.reset(self._holding)
-                self._writer.release()
+            self._release()
+        if batch is not None and batch.written and exc_type is None:
+            # Leave only once what was written, or read, here is on disk.
+            await asyncio.shield(batch.durable)
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            _holding_writer.reset(self._holding)
+            self._writer.release()
 
     async def commit(self) -> None:
+        """Keep this unit of work's changes. On SQLite they become durable with the transaction
+        they share (see _GroupCommit), before the unit of work's `async with` ends: nothing may
+        be told of them inside it, after `commit()`."""
         await self._session.commit()
+        if self._group is not None and self._batch is not None:
+            self._group.written(self._batch)
 
     # The policy repositories (storage/policies_sql.py) hold nothing but the session: made on use.
     @property
@@ -512,6 +642,11 @@ class SqlStorage:
         # turns in-process costs nothing, while contending through SQLite's busy handler sleeps
         # for milliseconds at a time. (Other processes still wait on the busy timeout.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._group = _GroupCommit(engine, self._writer) if self._writer is not None else None
+        if self._group is not None:  # units of work join the shared transaction with a savepoint
+            self._sessions = async_sessionmaker(
+                expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._writer)
+        return SqlUnitOfWork(self._sessions, self._writer, self._group)

@@ -144,6 +144,13 @@ class InlineConnection:
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         return await InlineCursor(self._conn.cursor()).execute(sql, parameters)
 
+    def begin_immediate(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def run(self, sql: str) -> None:
+        """A statement without parameters or rows (transaction control), run at once."""
+        self._conn.execute(sql)
+
     async def commit(self) -> None:
         self._conn.commit()
 

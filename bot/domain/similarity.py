@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]{2,}")
@@ -45,6 +46,7 @@ _COMMON = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)  # a new demand is compared with the same recent tickets again and again
 def shingles(text: str) -> frozenset[str]:
     folded = unicodedata.normalize("NFKC", text).lower()
     found: set[str] = set()
