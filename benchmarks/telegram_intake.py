@@ -145,8 +145,24 @@ async def run_channel(channel: TelegramChannel, api: FakeApi) -> float:
     return elapsed
 
 
-async def run_noop(count: int, in_process: bool) -> float:
-    """The same transport and aiogram dispatching, with a handler that does nothing."""
+# What the full pipeline sends for a new demand from an unbound sender, in size: the
+# acknowledgement, the department's post, the verification question.
+_ACK = (
+    "已收到您的诉求，工单号 #123。承办部门：区工业和信息化局；签收时限：今天 14:30；办结时限：12月9日 18:00。"
+    * 2
+)
+_POST = (
+    "新工单 #123 【融资信贷】来自：厦门鹭江精工机械有限公司（未核验）"
+    "诉求：我们公司急需一笔200万的流动资金贷款……" * 2
+)
+_QUESTION = "为便于核实，请告诉我们贵公司的全称（与营业执照一致）。"
+
+
+async def run_noop(count: int, in_process: bool, *, replies: bool = False) -> float:
+    """The same transport and aiogram dispatching, with a handler that does nothing; or, with
+    `replies`, one that only sends what the full pipeline sends for a new demand (three messages
+    of the same sizes, through the channel's own send path): no NLU, no storage. That is the most
+    any handler answering like Xiaoer could reach on this harness."""
     settings = load_settings(ROOT / "config.yaml")
     api = FakeApi(count, in_process=in_process)
     await api.start()
@@ -158,7 +174,13 @@ async def run_noop(count: int, in_process: bool) -> float:
         dispatcher = Dispatcher()
         router = Router()
 
+        channel.pacer = Pacer(per_chat=(10**6, 10**6), per_group=(10**6, 10**6), overall=(10**6, 10**6))
+
         async def noop(message: Message) -> None:
+            if replies:
+                await channel.send(message.chat.id, _ACK)
+                await channel.send(-1_000_000, _POST)
+                await channel.send(message.chat.id, _QUESTION)
             seen.append(message.message_id)
             if len(seen) >= count:
                 all_seen.set()
@@ -202,12 +224,14 @@ async def run_full(count: int, in_process: bool) -> float:
 
 async def main(count: int, in_process: bool) -> None:
     noop = await run_noop(count, in_process)
+    sends = await run_noop(count, in_process, replies=True)
     full = await run_full(count, in_process)
     where = "in the bot's process" if in_process else "in a child process"
     print(f"fake Bot API {where}")
     print(f"no-op aiogram handler: {count / noop:8.0f} updates/s ({count} updates in {noop:.2f} s)")
+    print(f"the three sends alone: {count / sends:8.0f} updates/s ({count} updates in {sends:.2f} s)")
     print(f"full pipeline (SQLite): {count / full:8.0f} updates/s ({count} updates in {full:.2f} s)")
-    print(f"full / no-op: {noop / full:.2f}")
+    print(f"full / no-op: {noop / full:.2f}; sends alone / no-op: {noop / sends:.2f}")
 
 
 if __name__ == "__main__":
