@@ -31,15 +31,23 @@ OUTCOME_WORDS = {
 }
 
 
+QUEUE_LISTED = 50  # /mine lists the urgent, then the oldest, and counts the rest
+
+
 async def my_queue(actor: Actor, deps: Deps) -> list[Reply]:
     assert actor.officer_id is not None
     assert actor.department_id is not None
     async with deps.storage() as uow:
-        tickets = await uow.tickets.queue(actor.officer_id, actor.department_id)
+        tickets = await uow.tickets.queue(actor.officer_id, actor.department_id, QUEUE_LISTED)
+        total = len(tickets)
+        if total == QUEUE_LISTED:
+            total = await uow.tickets.queue_size(actor.officer_id, actor.department_id)
     if not tickets:
         return [Reply(t(actor.lang, "officer.queue_empty"))]
     lines = [render.ticket_line(ticket, actor.lang, deps) for ticket in tickets]
-    return [Reply(t(actor.lang, "officer.queue", count=len(tickets), lines="\n".join(lines)))]
+    if total > len(tickets):
+        lines.append(t(actor.lang, "officer.queue_more", count=total - len(tickets)))
+    return [Reply(t(actor.lang, "officer.queue", count=total, lines="\n".join(lines)))]
 
 
 async def take_ticket(actor: Actor, deps: Deps, number: int) -> list[Reply]:

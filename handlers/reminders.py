@@ -28,6 +28,7 @@ from handlers.deps import Deps
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 DETAILED = 20  # lines a recipient's message lists in full; a Telegram message holds about that many
+DIGEST_READ = 500  # an officer's open tickets ranked for the morning digest (the rest are counted)
 
 
 @dataclass
@@ -171,8 +172,11 @@ async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool
     replies: list[Reply] = []
     for officer in deps.directory.officers.values():
         async with deps.storage() as uow:
-            tickets = await uow.tickets.queue(officer.id, officer.department_id)
-            text = _officer_digest(officer, tickets, now, deps)
+            tickets = await uow.tickets.queue(officer.id, officer.department_id, DIGEST_READ)
+            unread = 0
+            if len(tickets) == DIGEST_READ:
+                unread = await uow.tickets.queue_size(officer.id, officer.department_id) - DIGEST_READ
+            text = _officer_digest(officer, tickets, unread, now, deps)
             if text is None or not (
                 dry_run or await uow.reminders.claim_digest("officer", officer.id, day, now)
             ):
@@ -198,7 +202,12 @@ async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool
     return replies
 
 
-def _officer_digest(officer: Officer, tickets: list[Ticket], now: datetime, deps: Deps) -> str | None:
+def _officer_digest(
+    officer: Officer, tickets: list[Ticket], unread: int, now: datetime, deps: Deps
+) -> str | None:
+    """The officer's open tickets with a running limit (or waiting for the enterprise), the most
+    pressing first: `DETAILED` of them in full, then how many more (`unread`: queued tickets
+    beyond those read, counted but not ranked)."""
     lang = officer.lang
     ranked: list[tuple[timedelta, int, str]] = []
     for ticket in tickets:
@@ -229,8 +238,11 @@ def _officer_digest(officer: Officer, tickets: list[Ticket], now: datetime, deps
             ranked.append((timedelta.max, ticket.number or 0, line))
     if not ranked:
         return None
-    lines = [line for _, _, line in sorted(ranked)]
-    return t(lang, "reminder.digest", name=officer.name, count=len(lines), lines="\n".join(lines))
+    lines = [line for _, _, line in sorted(ranked)[:DETAILED]]
+    count = len(ranked) + unread
+    if count > len(lines):
+        lines.append(t(lang, "reminder.batch_more_tickets", count=count - len(lines)))
+    return t(lang, "reminder.digest", name=officer.name, count=count, lines="\n".join(lines))
 
 
 def _leaders_digest(tickets: list[Ticket], lang: str, now: datetime, deps: Deps) -> str | None:

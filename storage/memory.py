@@ -211,7 +211,14 @@ class _Tickets(_Part):
         return sorted(found, key=lambda t: -(t.number or 0))[:limit]
 
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
-        found = [
+        found = self._queued(officer_id, department_id)
+        return sorted(found, key=lambda t: (not t.urgent, t.number or 0))[:limit]
+
+    async def queue_size(self, officer_id: str, department_id: str) -> int:
+        return len(self._queued(officer_id, department_id))
+
+    def _queued(self, officer_id: str, department_id: str) -> list[Ticket]:
+        return [
             t
             for t in self._all().values()
             if t.status is not Status.CLOSED
@@ -220,7 +227,6 @@ class _Tickets(_Part):
                 or (t.assignee_id is None and t.department_id == department_id and not t.confidential)
             )
         ]
-        return sorted(found, key=lambda t: (not t.urgent, t.number or 0))[:limit]
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
         found = [

@@ -37,7 +37,11 @@ class TicketRepository(Protocol):
 
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
         """Open tickets assigned to the officer, and unassigned, not confidential open tickets of
-        the department."""
+        the department: urgent first, then oldest first."""
+        ...
+
+    async def queue_size(self, officer_id: str, department_id: str) -> int:
+        """How many tickets `queue` would list without a limit."""
         ...
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -107,6 +107,21 @@ async def _inserted_id(session: AsyncSession, table: Table, values: dict[str, An
     return int(key[0])
 
 
+def _queued(officer_id: str, department_id: str) -> tuple[Any, ...]:
+    """An officer's queue: open, and theirs, or the department's unassigned and not confidential."""
+    return (
+        TICKETS.c.status != Status.CLOSED.value,
+        or_(
+            TICKETS.c.assignee_id == officer_id,
+            and_(
+                TICKETS.c.assignee_id.is_(None),
+                TICKETS.c.department_id == department_id,
+                TICKETS.c.confidential.is_(False),  # a confidential ticket is not queued for all
+            ),
+        ),
+    )
+
+
 class SqlTickets:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -137,20 +152,16 @@ class SqlTickets:
         return await self._tickets(_TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
 
     async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
-        mine_or_unassigned = or_(
-            TICKETS.c.assignee_id == officer_id,
-            and_(
-                TICKETS.c.assignee_id.is_(None),
-                TICKETS.c.department_id == department_id,
-                TICKETS.c.confidential.is_(False),  # a confidential ticket is not queued for all
-            ),
-        )
         statement = (
-            _SELECT_TICKETS.where(TICKETS.c.status != Status.CLOSED.value, mine_or_unassigned)
+            _SELECT_TICKETS.where(*_queued(officer_id, department_id))
             .order_by(TICKETS.c.urgent.desc(), TICKETS.c.id)
             .limit(limit)
         )
         return await self._tickets(statement)
+
+    async def queue_size(self, officer_id: str, department_id: str) -> int:
+        statement = select(func.count()).select_from(TICKETS).where(*_queued(officer_id, department_id))
+        return int((await self._s.execute(statement)).scalar_one())
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
         statement = _RECENT_OPEN if category is not None else _RECENT_OPEN_UNCATEGORISED

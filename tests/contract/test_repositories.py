@@ -126,6 +126,9 @@ async def test_queue_holds_own_and_unassigned_department_tickets_urgent_first(
         await uow.commit()
     async with storage() as uow:
         queue = await uow.tickets.queue("wu_bin", "finance_office")
+        assert await uow.tickets.queue("wu_bin", "finance_office", limit=1) == queue[:1]
+        assert await uow.tickets.queue_size("wu_bin", "finance_office") == 2
+        assert await uow.tickets.queue_size("lin_hui", "finance_office") == 2  # hers, the unassigned one
     assert [t.number for t in queue] == [unassigned_urgent.number, mine.number]
 
 

@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
 from bot.domain.tickets import Status
-from handlers import reminders
+from handlers import officer, reminders
 from tests import builders
 from tests.conftest import Clock
 from tests.fakes import Understood
@@ -246,3 +246,27 @@ async def test_a_long_list_ends_with_how_many_more_there_are(
     assert lines[3:] == ["……另有 3 条提醒未列出，发送 /mine 查看全部待办。"]
     # all five were claimed: the next sweep sends nothing about them
     assert (await reminders.sweep(w.deps)).replies == []
+
+
+async def test_a_long_queue_is_counted_whole_and_listed_in_part(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/mine lists the first QUEUE_LISTED and counts the rest; the morning digest ranks the
+    first DIGEST_READ, lists the DETAILED most pressing and counts the rest."""
+    monkeypatch.setattr(officer, "QUEUE_LISTED", 3)
+    monkeypatch.setattr(reminders, "DIGEST_READ", 4)
+    monkeypatch.setattr(reminders, "DETAILED", 2)
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    numbers = await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(5)))
+    [mine] = await w.say(WANG, "/mine")
+    assert "待办工单（5 件）" in mine.text
+    assert [f"#{n}" in mine.text for n in numbers] == [True, True, True, False, False]
+    assert "……另有 2 件未列出（先列急件，再按受理先后）。" in mine.text.splitlines()
+    clock.now = at(2026, 11, 26, 9, 0)
+    [digest] = [r for r in await reminders.daily_digest(w.deps) if r.to == ToOfficer("wang_lei")]
+    lines = digest.text.splitlines()
+    assert "您有 5 件在办工单" in lines[0]
+    # the two most overdue of the four ranked: the earliest deadlines
+    assert [line.split()[0] for line in lines[1:3]] == [f"#{numbers[0]}", f"#{numbers[1]}"]
+    assert lines[3:] == ["……另有 3 件未列出，发送 /mine 查看待办。"]
