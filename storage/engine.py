@@ -97,27 +97,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        if "async_creator" in kwargs:
-            _savepoints_in_place(engine.sync_engine.dialect)
     return engine
-
-
-def _savepoints_in_place(dialect: Any) -> None:
-    """Units of work on SQLite each run in a savepoint of a shared transaction (storage/sql.py's
-    group commit): on the in-place connection, SAVEPOINT, RELEASE and ROLLBACK TO go straight to
-    SQLite rather than through SQLAlchemy's statement machinery, which costs far more than they do
-    (the dialect's documented do_savepoint hooks, on this engine's dialect only)."""
-
-    def run(connection: Any, sql: str) -> None:
-        driver = connection.connection.driver_connection
-        assert isinstance(driver, sqlite_inline.InlineConnection)
-        driver.run(sql)
-
-    dialect.do_savepoint = lambda connection, name: run(connection, f'SAVEPOINT "{name}"')
-    dialect.do_release_savepoint = lambda connection, name: run(connection, f'RELEASE SAVEPOINT "{name}"')
-    dialect.do_rollback_to_savepoint = lambda connection, name: run(
-        connection, f'ROLLBACK TO SAVEPOINT "{name}"'
-    )
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, func, 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from bot.domain.enterprise import Contact, Enterprise
@@ -465,82 +465,6 @@ class SqlInvites:
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
 
 
-class _Batch:
-    """One SQLite transaction shared by the units of work that ran while it was open, each in a
-    savepoint of its own."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.connection = connection
-        self.written = False  # a unit of work committed its savepoint: the batch must be committed
-        self.durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-
-class _GroupCommit:
-    """Group commit for SQLite: one fsync for the units of work that commit close together.
-
-    With synchronous=FULL every COMMIT waits for the disk, and on SQLite units of work take turns
-    anyway (one writer). So the units of work that run while a transaction is open share it: each
-    works in a savepoint of its own, and its `commit()` releases that savepoint; the transaction is
-    committed (one fsync) as soon as the units of work already waiting for the writer lock have had
-    their turn. Nothing is acknowledged early: a unit of work leaves its `async with` only once the
-    transaction holding its changes, or any it may have read, is durable, and raises if that
-    commit failed (as its own commit would have). One unit of work's failure rolls back its own
-    savepoint only."""
-
-    def __init__(self, engine: AsyncEngine, writer: asyncio.Lock) -> None:
-        self._engine = engine
-        self._writer = writer
-        self._batch: _Batch | None = None
-        self._settling: set[asyncio.Task[None]] = set()
-
-    async def join(self) -> _Batch:
-        """The open transaction, begun if there is none (called with the writer lock held)."""
-        if self._batch is None:
-            connection = await self._engine.connect()
-            try:
-                await connection.begin()
-            except BaseException:
-                await connection.close()
-                raise
-            self._batch = _Batch(connection)
-        return self._batch
-
-    def written(self, batch: _Batch) -> None:
-        """A unit of work committed its savepoint: commit the transaction after those waiting."""
-        if not batch.written:
-            batch.written = True
-            task = asyncio.create_task(self._settle(batch))
-            self._settling.add(task)
-            task.add_done_callback(self._settling.discard)
-
-    async def leave(self, batch: _Batch) -> None:
-        """A unit of work is done (writer lock held): a transaction nobody wrote in ends here."""
-        if batch.written or batch is not self._batch:
-            return
-        self._batch = None
-        try:
-            await batch.connection.rollback()
-        finally:
-            await batch.connection.close()
-            batch.durable.set_result(None)
-
-    async def _settle(self, batch: _Batch) -> None:
-        async with self._writer:  # after the units of work already waiting: they join this batch
-            if self._batch is batch:
-                self._batch = None
-            try:
-                await batch.connection.commit()
-            except Exception as error:  # the units of work in the batch raise it, as their own
-                batch.durable.set_exception(error)
-            except BaseException:
-                batch.durable.cancel()
-                raise
-            else:
-                batch.durable.set_result(None)
-            finally:
-                await batch.connection.close()
-
-
 class SqlUnitOfWork:
     tickets: SqlTickets
     events: SqlEvents
@@ -556,15 +480,10 @@ class SqlUnitOfWork:
     reminders: SqlReminders
 
     def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        writer: asyncio.Lock | None = None,
-        group: _GroupCommit | None = None,
+        self, sessions: async_sessionmaker[AsyncSession], writer: asyncio.Lock | None = None
     ) -> None:
         self._sessions = sessions
         self._writer = writer
-        self._group = group
-        self._batch: _Batch | None = None
 
     async def __aenter__(self) -> Self:
         if self._writer is not None:
@@ -572,15 +491,7 @@ class SqlUnitOfWork:
                 raise RuntimeError("a unit of work inside another on SQLite would wait for itself forever")
             await self._writer.acquire()
             self._holding = _holding_writer.set(True)
-        try:
-            if self._group is not None:
-                self._batch = await self._group.join()
-                self._session = self._sessions(bind=self._batch.connection)
-            else:
-                self._session = self._sessions()
-        except BaseException:
-            self._release()
-            raise
+        self._session = self._sessions()
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
         self.enterprises = SqlEnterprises(self._session)
@@ -598,32 +509,16 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        batch = self._batch
         try:
-            try:
-                await self._session.rollback()  # in a shared transaction: back to this savepoint
-            finally:
-                await self._session.close()
-                if self._group is not None and batch is not None:
-                    await self._group.leave(batch)
+            await self._session.rollback()
         finally:
-            self._release()
-        if batch is not None and batch.written and exc_type is None:
-            # Leave only once what was written, or read, here is on disk.
-            await asyncio.shield(batch.durable)
-
-    def _release(self) -> None:
-        if self._writer is not None:
-            _holding_writer.reset(self._holding)
-            self._writer.release()
+            await self._session.close()
+            if self._writer is not None:
+                _holding_writer.reset(self._holding)
+                self._writer.release()
 
     async def commit(self) -> None:
-        """Keep this unit of work's changes. On SQLite they become durable with the transaction
-        they share (see _GroupCommit), before the unit of work's `async with` ends: nothing may
-        be told of them inside it, after `commit()`."""
         await self._session.commit()
-        if self._group is not None and self._batch is not None:
-            self._group.written(self._batch)
 
     # The policy repositories (storage/policies_sql.py) hold nothing but the session: made on use.
     @property
@@ -653,11 +548,6 @@ class SqlStorage:
         # turns in-process costs nothing, while contending through SQLite's busy handler sleeps
         # for milliseconds at a time. (Other processes still wait on the busy timeout.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-        self._group = _GroupCommit(engine, self._writer) if self._writer is not None else None
-        if self._group is not None:  # units of work join the shared transaction with a savepoint
-            self._sessions = async_sessionmaker(
-                expire_on_commit=False, join_transaction_mode="create_savepoint"
-            )
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._writer, self._group)
+        return SqlUnitOfWork(self._sessions, self._writer)

@@ -147,10 +147,6 @@ class InlineConnection:
     def begin_immediate(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
 
-    def run(self, sql: str) -> None:
-        """A statement without parameters or rows (transaction control), run at once."""
-        self._conn.execute(sql)
-
     async def commit(self) -> None:
         self._conn.commit()
 
