@@ -224,7 +224,7 @@ class RemindersConfig(_Section):
     supervise_after_days: float = Field(default=1, gt=0)  # overdue this long: 督办 to the department head
     leadership_after_days: float = Field(default=3, gt=0)  # overdue this long: the leadership digest
     digest_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # each working morning
-    leaders: tuple[str, ...] = ()  # older name of leadership.officers, still read
+    leaders: tuple[str, ...] = ()  # replaced by leadership.officers: refused with what to do
 
     @model_validator(mode="after")
     def _ladder_in_order(self) -> RemindersConfig:
@@ -284,7 +284,8 @@ class LeadershipConfig(_Section):
 
 
 class ReportsConfig(_Section):
-    """Older names of `leadership`'s keys, still read (and merged into it)."""
+    """Replaced by `leadership`: its keys are refused with what to write instead (they meant
+    less than `leadership` does, so reading them as it would change who gets what)."""
 
     leadership_department: str | None = None
     leaders: tuple[str, ...] = ()
@@ -378,7 +379,7 @@ class Settings(BaseSettings):
     telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
     leadership: LeadershipConfig = LeadershipConfig()
-    reports: ReportsConfig = ReportsConfig()  # older names of leadership's keys
+    reports: ReportsConfig = ReportsConfig()  # replaced by leadership: refused
     groups: tuple[GroupConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
 
@@ -425,13 +426,10 @@ class Settings(BaseSettings):
         )
 
     def leaders(self) -> tuple[str, ...]:
-        """`leadership.officers`, and those named under the older keys `reminders.leaders` and
-        `reports.leaders` (once each, in that order)."""
-        named = (*self.leadership.officers, *self.reminders.leaders, *self.reports.leaders)
-        return tuple(dict.fromkeys(named))
+        return tuple(dict.fromkeys(self.leadership.officers))
 
     def leadership_department(self) -> str | None:
-        return self.leadership.department or self.reports.leadership_department
+        return self.leadership.department
 
     def working_calendar(self) -> WorkingCalendar:
         c = self.calendar
@@ -639,31 +637,15 @@ def cross_check(settings: Settings) -> list[str]:
         settings.working_calendar()
     except ValueError as exc:
         problems.append(f"calendar: {exc}")
-    for key, leaders in (
-        ("leadership.officers", settings.leadership.officers),
-        ("reminders.leaders", settings.reminders.leaders),
-        ("reports.leaders", settings.reports.leaders),
-    ):
-        for i, leader in enumerate(leaders):
-            if leader not in officer_ids:
-                problems.append(f"{key}[{i}]: unknown officer '{leader}'")
+    for i, leader in enumerate(settings.leadership.officers):
+        if leader not in officer_ids:
+            problems.append(f"leadership.officers[{i}]: unknown officer '{leader}'")
+    problems += _replaced_keys(settings)
     for day in sorted(set(settings.calendar.extra_holidays) & set(settings.calendar.extra_workdays)):
         problems.append(f"calendar: {day} is in both extra_holidays and extra_workdays (keep one)")
-    for key, department in (
-        ("leadership.department", settings.leadership.department),
-        ("reports.leadership_department", settings.reports.leadership_department),
-    ):
-        if department is not None and department not in dept_ids:
-            problems.append(f"{key}: unknown department '{department}'")
-    if (
-        settings.leadership.department is not None
-        and settings.reports.leadership_department is not None
-        and settings.leadership.department != settings.reports.leadership_department
-    ):
-        problems.append(
-            "reports.leadership_department is the older name of leadership.department, and they differ: "
-            "keep leadership.department"
-        )
+    department = settings.leadership.department
+    if department is not None and department not in dept_ids:
+        problems.append(f"leadership.department: unknown department '{department}'")
     _unique("groups", [g.id for g in settings.groups], problems)
     _unique("groups[].chat_id", [f"{g.channel}:{g.chat_id}" for g in settings.groups], problems)
     robots = {robot.name for robot in settings.channels.wecom.robots}
@@ -687,6 +669,25 @@ def cross_check(settings: Settings) -> list[str]:
 
 
 _WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
+
+
+def _replaced_keys(settings: Settings) -> list[str]:
+    """Keys that `leadership` replaced. They are refused rather than read as it: their officers got
+    one thing each (the overdue list, or the weekly report), and `leadership.officers` get both."""
+    found = []
+    if settings.reminders.leaders:
+        found.append(
+            "reminders.leaders: replaced by leadership.officers, who get the list of long-overdue "
+            "tickets each morning and also the weekly report and /report; move the names there"
+        )
+    if settings.reports.leaders:
+        found.append(
+            "reports.leaders: replaced by leadership.officers, who get the weekly report and /report "
+            "and also the list of long-overdue tickets each morning; move the names there"
+        )
+    if settings.reports.leadership_department is not None:
+        found.append("reports.leadership_department: replaced by leadership.department; move it there")
+    return found
 
 
 def _check_wecom(settings: Settings) -> list[str]:

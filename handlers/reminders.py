@@ -28,6 +28,7 @@ from handlers.deps import Deps
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 DETAILED = 20  # lines a recipient's message lists in full; a Telegram message holds about that many
+REFS_LISTED = 100  # tickets named by number after the detailed lines
 DIGEST_READ = 500  # an officer's open tickets ranked for the morning digest (the rest are counted)
 
 
@@ -80,7 +81,8 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     async with deps.storage() as uow:  # the tickets the messages describe, now, in full
         described = await uow.reminders.tickets(sorted({n.ticket for ns in listed.values() for n in ns}))
     tickets = {ticket.number or 0: ticket for ticket in described}
-    result.replies = [_message(to, nudges, listed[to], tickets, deps) for to, nudges in pending.items()]
+    messages = (_message(to, nudges, listed[to], tickets, deps) for to, nudges in pending.items())
+    result.replies = [message for message in messages if message is not None]
     return result
 
 
@@ -94,20 +96,32 @@ def _listed(nudges: list[Nudge]) -> list[Nudge]:
 
 def _message(
     recipient: Recipient, nudges: list[Nudge], listed: list[Nudge], tickets: dict[int, Ticket], deps: Deps
-) -> Reply:
+) -> Reply | None:
     """The recipient's message of this sweep: a line per nudge listed. About one ticket it is just
     its lines (and a reply to it is about that ticket); about several, a list, most overdue first,
     ending with how many more there are."""
     lang = _lang(recipient, deps)
     lines = [_line(tickets[n.ticket], n, lang, deps, recipient) for n in listed if n.ticket in tickets]
     numbers = {nudge.ticket for nudge in nudges}
+    if not lines:  # its tickets could not be read back (none is ever deleted): nothing to say
+        return None
     if len(numbers) == 1:
         return Reply("\n".join(lines), to=recipient, ticket=nudges[0].ticket)
     header = t(lang, "reminder.batch", count=len(numbers))
-    more = (
-        [t(lang, "reminder.batch_more", count=len(nudges) - len(listed))] if len(nudges) > len(listed) else []
-    )
+    more = [_more(nudges, listed, lang)] if len(nudges) > len(listed) else []
     return Reply("\n".join([header, *lines, *more]), to=recipient)
+
+
+def _more(nudges: list[Nudge], listed: list[Nudge], lang: str) -> str:
+    """The nudges not spelled out, by their tickets' numbers (the first REFS_LISTED of them, most
+    overdue first): claimed now, so this message is the only place they are named."""
+    shown = set(listed)
+    rest = sorted((n for n in nudges if n not in shown), key=lambda nudge: (nudge.left, nudge.ticket))
+    numbers = list(dict.fromkeys(nudge.ticket for nudge in rest))
+    refs = t(lang, "reminder.refs_joiner").join(f"#{number}" for number in numbers[:REFS_LISTED])
+    if len(numbers) > REFS_LISTED:
+        refs += t(lang, "reminder.refs_more", count=len(numbers))
+    return t(lang, "reminder.batch_more", count=len(rest), refs=refs)
 
 
 def _recipient(ticket: ClockedTicket, level: Level, deps: Deps) -> Recipient | None:
@@ -172,10 +186,12 @@ async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool
     replies: list[Reply] = []
     for officer in deps.directory.officers.values():
         async with deps.storage() as uow:
-            tickets = await uow.tickets.queue(officer.id, officer.department_id, DIGEST_READ)
+            # answered tickets wait for the enterprise: no limit runs, nothing to rank them by
+            tickets = await uow.tickets.queue(officer.id, officer.department_id, DIGEST_READ, unanswered=True)
             unread = 0
             if len(tickets) == DIGEST_READ:
-                unread = await uow.tickets.queue_size(officer.id, officer.department_id) - DIGEST_READ
+                size = await uow.tickets.queue_size(officer.id, officer.department_id, unanswered=True)
+                unread = max(size - DIGEST_READ, 0)
             text = _officer_digest(officer, tickets, unread, now, deps)
             if text is None or not (
                 dry_run or await uow.reminders.claim_digest("officer", officer.id, day, now)

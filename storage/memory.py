@@ -210,18 +210,21 @@ class _Tickets(_Part):
         found = [t for t in self._all().values() if t.contact_id == contact_id]
         return sorted(found, key=lambda t: -(t.number or 0))[:limit]
 
-    async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
-        found = self._queued(officer_id, department_id)
+    async def queue(
+        self, officer_id: str, department_id: str, limit: int = 50, *, unanswered: bool = False
+    ) -> list[Ticket]:
+        found = self._queued(officer_id, department_id, unanswered)
         return sorted(found, key=lambda t: (not t.urgent, t.number or 0))[:limit]
 
-    async def queue_size(self, officer_id: str, department_id: str) -> int:
-        return len(self._queued(officer_id, department_id))
+    async def queue_size(self, officer_id: str, department_id: str, *, unanswered: bool = False) -> int:
+        return len(self._queued(officer_id, department_id, unanswered))
 
-    def _queued(self, officer_id: str, department_id: str) -> list[Ticket]:
+    def _queued(self, officer_id: str, department_id: str, unanswered: bool) -> list[Ticket]:
+        done = {Status.CLOSED, *((Status.REPLIED, Status.SURVEY) if unanswered else ())}
         return [
             t
             for t in self._all().values()
-            if t.status is not Status.CLOSED
+            if t.status not in done
             and (
                 t.assignee_id == officer_id
                 or (t.assignee_id is None and t.department_id == department_id and not t.confidential)

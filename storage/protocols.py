@@ -35,12 +35,15 @@ class TicketRepository(Protocol):
 
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]: ...
 
-    async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
+    async def queue(
+        self, officer_id: str, department_id: str, limit: int = 50, *, unanswered: bool = False
+    ) -> list[Ticket]:
         """Open tickets assigned to the officer, and unassigned, not confidential open tickets of
-        the department: urgent first, then oldest first."""
+        the department: urgent first, then oldest first. `unanswered`: without those answered
+        and waiting for the enterprise's verdict (replied, survey), whose limits no longer run."""
         ...
 
-    async def queue_size(self, officer_id: str, department_id: str) -> int:
+    async def queue_size(self, officer_id: str, department_id: str, *, unanswered: bool = False) -> int:
         """How many tickets `queue` would list without a limit."""
         ...
 

@@ -107,10 +107,11 @@ async def _inserted_id(session: AsyncSession, table: Table, values: dict[str, An
     return int(key[0])
 
 
-def _queued(officer_id: str, department_id: str) -> tuple[Any, ...]:
+def _queued(officer_id: str, department_id: str, unanswered: bool) -> tuple[Any, ...]:
     """An officer's queue: open, and theirs, or the department's unassigned and not confidential."""
+    done = [Status.CLOSED.value, *((Status.REPLIED.value, Status.SURVEY.value) if unanswered else ())]
     return (
-        TICKETS.c.status != Status.CLOSED.value,
+        TICKETS.c.status.not_in(done),
         or_(
             TICKETS.c.assignee_id == officer_id,
             and_(
@@ -151,16 +152,19 @@ class SqlTickets:
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
         return await self._tickets(_TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
 
-    async def queue(self, officer_id: str, department_id: str, limit: int = 50) -> list[Ticket]:
+    async def queue(
+        self, officer_id: str, department_id: str, limit: int = 50, *, unanswered: bool = False
+    ) -> list[Ticket]:
         statement = (
-            _SELECT_TICKETS.where(*_queued(officer_id, department_id))
+            _SELECT_TICKETS.where(*_queued(officer_id, department_id, unanswered))
             .order_by(TICKETS.c.urgent.desc(), TICKETS.c.id)
             .limit(limit)
         )
         return await self._tickets(statement)
 
-    async def queue_size(self, officer_id: str, department_id: str) -> int:
-        statement = select(func.count()).select_from(TICKETS).where(*_queued(officer_id, department_id))
+    async def queue_size(self, officer_id: str, department_id: str, *, unanswered: bool = False) -> int:
+        queued = _queued(officer_id, department_id, unanswered)
+        statement = select(func.count()).select_from(TICKETS).where(*queued)
         return int((await self._s.execute(statement)).scalar_one())
 
     async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:

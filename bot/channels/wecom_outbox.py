@@ -29,6 +29,7 @@ from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 
 CHANNEL = "wecom"
 RATE_LIMIT_WAIT = 60.0  # seconds: WeCom's limits are per minute
+PROGRESS_KEPT = 10_000  # messages whose sent pieces are remembered; the oldest are forgotten first
 
 
 class WecomTransport:
@@ -82,6 +83,7 @@ class WecomTransport:
             return Transient("WeCom could not be reached", maybe_delivered=True)
         if failed.errcode in RATE_LIMITED:
             return RetryAfter(RATE_LIMIT_WAIT, f"robot {robot.name} is sending too often ({failed.errcode})")
+        self._progress.pop(message.id or 0, None)  # refused for good: it will not be tried again
         return Refused(DeliveryStatus.FAILED, f"robot {robot.name}: WeCom errcode {failed.errcode}")
 
     async def _send_pieces(
@@ -95,6 +97,8 @@ class WecomTransport:
             if not outcome.ok:
                 if key is not None:
                     self._progress[key] = index
+                    if len(self._progress) > PROGRESS_KEPT:  # messages another sender took over
+                        del self._progress[next(iter(self._progress))]
                 return outcome
         if key is not None:
             self._progress.pop(key, None)

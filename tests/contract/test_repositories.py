@@ -123,13 +123,21 @@ async def test_queue_holds_own_and_unassigned_department_tickets_urgent_first(
                 contact_id, status=Status.CLOSED, department_id="finance_office", assignee_id="wu_bin"
             )
         )
+        answered = await uow.tickets.add(  # open, answered: waits for the enterprise's verdict
+            builders.ticket(
+                contact_id, status=Status.SURVEY, department_id="finance_office", assignee_id="wu_bin"
+            )
+        )
         await uow.commit()
     async with storage() as uow:
         queue = await uow.tickets.queue("wu_bin", "finance_office")
+        unanswered = await uow.tickets.queue("wu_bin", "finance_office", unanswered=True)
         assert await uow.tickets.queue("wu_bin", "finance_office", limit=1) == queue[:1]
-        assert await uow.tickets.queue_size("wu_bin", "finance_office") == 2
+        assert await uow.tickets.queue_size("wu_bin", "finance_office") == 3
+        assert await uow.tickets.queue_size("wu_bin", "finance_office", unanswered=True) == 2
         assert await uow.tickets.queue_size("lin_hui", "finance_office") == 2  # hers, the unassigned one
-    assert [t.number for t in queue] == [unassigned_urgent.number, mine.number]
+    assert [t.number for t in queue] == [unassigned_urgent.number, mine.number, answered.number]
+    assert [t.number for t in unanswered] == [unassigned_urgent.number, mine.number]
 
 
 async def test_events_are_appended_in_order(storage: UnitOfWorkFactory) -> None:

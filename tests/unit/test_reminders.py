@@ -176,14 +176,14 @@ async def test_the_ticket_card_shows_the_working_time_left(settings: Settings, c
     assert "⏱ 办结时限 11月23日 18:00：已超时 15分钟" in card  # the enterprise's own deadline
 
 
-async def _overdue_tickets(w: World, *dues: datetime) -> list[int]:
+async def _overdue_tickets(w: World, *dues: datetime, status: Status = Status.IN_PROGRESS) -> list[int]:
     """In-progress tickets held by wang_lei, signed for and answered: only the resolution clock
     runs, due at those moments."""
     numbers = []
     async with w.storage() as uow:
         if await uow.enterprises.get("acme") is None:
             await uow.enterprises.add(builders.enterprise("acme"))
-        contact = await uow.contacts.add(builders.contact("acme", external_id="grouping"))
+        contact = await uow.contacts.add(builders.contact("acme", external_id=f"grouping-{dues[0]:%d%H%M}"))
         assert contact.id is not None
         for due in dues:
             opened = due - timedelta(days=7)
@@ -192,7 +192,7 @@ async def _overdue_tickets(w: World, *dues: datetime) -> list[int]:
                     contact.id,
                     at=opened,
                     text=f"诉求（时限 {due:%m-%d %H:%M}）",
-                    status=Status.IN_PROGRESS,
+                    status=status,
                     department_id="industry_it",
                     assignee_id="wang_lei",
                     signed_at=opened,
@@ -243,7 +243,9 @@ async def test_a_long_list_ends_with_how_many_more_there_are(
     assert lines[0] == "⏰ 5 件工单需要您处理，最紧急的在前："
     # the earliest deadlines are the most overdue
     assert [line.split("「")[0] for line in lines[1:3]] == [f"🔔 催办：工单 #{n}" for n in numbers[:2]]
-    assert lines[3:] == ["……另有 3 条提醒未列出，发送 /mine 查看全部待办。"]
+    # the rest by number, most overdue first
+    more = "、".join(f"#{n}" for n in numbers[2:])
+    assert lines[3:] == [f"……另有 3 条提醒，涉及工单 {more}"]
     # all five were claimed: the next sweep sends nothing about them
     assert (await reminders.sweep(w.deps)).replies == []
 
@@ -270,3 +272,35 @@ async def test_a_long_queue_is_counted_whole_and_listed_in_part(
     # the two most overdue of the four ranked: the earliest deadlines
     assert [line.split()[0] for line in lines[1:3]] == [f"#{numbers[0]}", f"#{numbers[1]}"]
     assert lines[3:] == ["……另有 3 件未列出，发送 /mine 查看待办。"]
+
+
+async def test_answered_tickets_do_not_crowd_the_digest_out(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest reads a limited number of tickets: answered ones, which wait for the enterprise
+    and have no limit running, are not among them."""
+    monkeypatch.setattr(reminders, "DIGEST_READ", 4)
+    clock.now = at(2026, 11, 26, 9, 0)
+    w = await make_world(settings, clock)
+    await _overdue_tickets(w, *(at(2026, 11, 20, 9, minute) for minute in range(4)), status=Status.REPLIED)
+    overdue = await _overdue_tickets(w, *(at(2026, 11, 20, 10, minute) for minute in range(4)))
+    [digest] = [r for r in await reminders.daily_digest(w.deps) if r.to == ToOfficer("wang_lei")]
+    lines = digest.text.splitlines()
+    assert "您有 4 件在办工单" in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == [f"#{n}" for n in overdue]
+
+
+async def test_the_head_is_told_which_tickets_the_unlisted_supervision_is_about(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Supervision goes to the head about others' tickets: the rest are named by number (/mine
+    would not show them), up to REFS_LISTED, then how many in all."""
+    monkeypatch.setattr(reminders, "DETAILED", 1)
+    monkeypatch.setattr(reminders, "REFS_LISTED", 1)
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    first, second, _third = await _overdue_tickets(w, *(at(2026, 11, 23, 10, minute) for minute in range(3)))
+    [to_head] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("zheng_yu")]
+    lines = to_head.text.splitlines()
+    assert lines[1].startswith(f"📌 督办：工单 #{first}")
+    assert lines[2:] == [f"……另有 2 条提醒，涉及工单 #{second} 等，共 2 件"]

@@ -300,25 +300,21 @@ def test_leadership_must_be_configured_people(tmp_path: Path) -> None:
     ]
 
 
-def test_the_older_leadership_keys_are_still_read_and_merged(tmp_path: Path) -> None:
+def test_the_replaced_leadership_keys_are_refused_with_what_to_write(tmp_path: Path) -> None:
     document = shipped()
-    del document["leadership"]
     reminders = document["reminders"]
     assert isinstance(reminders, dict)
     document["reminders"] = {**reminders, "leaders": ["chen_jing"]}
-    document["reports"] = {"leadership_department": "service_center", "leaders": ["fang_yi", "chen_jing"]}
-    directory = load_settings(write(tmp_path, document)).directory()
-    assert (directory.leaders, directory.leadership_department) == (
-        ("chen_jing", "fang_yi"),
-        "service_center",
-    )
-    document["leadership"] = {"department": "finance_office"}
+    document["reports"] = {"leadership_department": "service_center", "leaders": ["fang_yi"]}
     with pytest.raises(ConfigError) as caught:
         load_settings(write(tmp_path, document))
-    assert caught.value.problems == [
-        "reports.leadership_department is the older name of leadership.department, and they differ: "
-        "keep leadership.department"
+    problems = caught.value.problems
+    assert [problem.split(":")[0] for problem in problems] == [
+        "reminders.leaders",
+        "reports.leaders",
+        "reports.leadership_department",
     ]
+    assert all("leadership." in problem for problem in problems)
 
 
 # --- the console and attachments --------------------------------------------------------------

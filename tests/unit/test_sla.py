@@ -78,7 +78,7 @@ def test_survey_windows_follow_the_table(settings: Settings) -> None:
         ("calendar", {"hours": ["9-12"]}, "write HH:MM-HH:MM"),
         ("calendar", {"weekdays": ["mon", "funday"]}, "calendar.weekdays"),
         ("calendar", {"extra_holidays": ["2027-02-20"], "extra_workdays": ["2027-02-20"]}, "keep one"),
-        ("reminders", {"leaders": ["nobody"]}, "reminders.leaders[0]: unknown officer 'nobody'"),
+        ("reminders", {"leaders": ["chen_jing"]}, "reminders.leaders: replaced by leadership.officers"),
         ("leadership", {"officers": ["nobody"]}, "leadership.officers[0]: unknown officer 'nobody'"),
         ("reminders", {"supervise_after_days": 3, "leadership_after_days": 2}, "the ladder goes up"),
         ("reminders", {"digest_at": "9am"}, "reminders.digest_at"),
