@@ -421,15 +421,9 @@ class Settings(BaseSettings):
             ),
             officers=(_officer(o) for o in self.officers),
             category_leads={name: c.lead for name, c in self.categories.items()},
-            leadership_department=self.leadership_department(),
-            leaders=self.leaders(),
+            leadership_department=self.leadership.department,
+            leaders=tuple(dict.fromkeys(self.leadership.officers)),
         )
-
-    def leaders(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.leadership.officers))
-
-    def leadership_department(self) -> str | None:
-        return self.leadership.department
 
     def working_calendar(self) -> WorkingCalendar:
         c = self.calendar

@@ -79,7 +79,7 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
         return result
     listed = {to: _listed(nudges) for to, nudges in pending.items()}
     async with deps.storage() as uow:  # the tickets the messages describe, now, in full
-        described = await uow.reminders.tickets(sorted({n.ticket for ns in listed.values() for n in ns}))
+        described = await uow.tickets.many([n.ticket for ns in listed.values() for n in ns])
     tickets = {ticket.number or 0: ticket for ticket in described}
     messages = (_message(to, nudges, listed[to], tickets, deps) for to, nudges in pending.items())
     result.replies = [message for message in messages if message is not None]

@@ -191,6 +191,10 @@ class _Tickets(_Part):
     async def get(self, number: int) -> Ticket | None:
         return self._all().get(number)
 
+    async def many(self, numbers: Sequence[int]) -> list[Ticket]:
+        tickets = self._all()
+        return [tickets[number] for number in sorted(set(numbers)) if number in tickets]
+
     async def update(self, ticket: Ticket) -> Ticket:
         assert ticket.number is not None
         current = self._all().get(ticket.number)
@@ -548,10 +552,6 @@ class _Reminders(_Part):
                 continue
             found.append(DueTicket.of(ticket, at))
         return sorted(found, key=lambda due: (due.check_at, due.number))[:limit]
-
-    async def tickets(self, numbers: Sequence[int]) -> list[Ticket]:
-        tickets = self._tickets()
-        return [tickets[number] for number in sorted(set(numbers)) if number in tickets]
 
     async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
         tickets = self._tickets()

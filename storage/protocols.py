@@ -26,6 +26,10 @@ class TicketRepository(Protocol):
 
     async def get(self, number: int) -> Ticket | None: ...
 
+    async def many(self, numbers: Sequence[int]) -> list[Ticket]:
+        """Those of the tickets that exist, by number."""
+        ...
+
     async def update(self, ticket: Ticket) -> Ticket:
         """Write a changed ticket if nobody changed it since it was read (same `version`), else
         raise `Conflict`. The returned copy carries the next version."""
@@ -215,10 +219,6 @@ class ReminderLedger(Protocol):
     ) -> list[DueTicket]:
         """Open tickets whose check time has come, with that time, ordered by (time, number) and
         starting after `after`, so a sweep pages through them once."""
-        ...
-
-    async def tickets(self, numbers: Sequence[int]) -> list[Ticket]:
-        """Those tickets in full, by number (the few the sweep's messages describe)."""
         ...
 
     async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:

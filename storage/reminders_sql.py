@@ -10,7 +10,6 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Table,
     bindparam,
     literal,
     literal_column,
@@ -21,15 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
 
 from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
 from bot.domain.tickets import Status, Ticket
 from storage.mapping import ticket_from_row
-from storage.tables import NudgeRow, TicketRow, UtcDateTime
+from storage.tables import NUDGES, TICKETS, TicketRow, UtcDateTime
 
-TICKETS: Table = SQLModel.metadata.tables[TicketRow.__tablename__]
-NUDGES: Table = SQLModel.metadata.tables[NudgeRow.__tablename__]
 _DIGEST = "digest"
 _CLOSED: ColumnElement[str] = literal_column(f"'{Status.CLOSED.value}'")
 _OFF_THE_LIST = (Status.CLOSED.value, Status.REPLIED.value, Status.SURVEY.value)
@@ -108,13 +104,6 @@ class SqlReminders:
         rows = (await self._s.execute(due_statement(now, after, limit))).all()
         # Core rows, not ORM objects: the sweep reads thousands at a time.
         return [DueTicket(row[0], row[1], Status(row[2]), *row[3:]) for row in rows]
-
-    async def tickets(self, numbers: Sequence[int]) -> list[Ticket]:
-        if not numbers:
-            return []
-        statement = select(TICKETS).where(TICKETS.c.id.in_(sorted(set(numbers)))).order_by(TICKETS.c.id)
-        rows = (await self._s.execute(statement)).all()
-        return [ticket_from_row(cast(TicketRow, row)) for row in rows]
 
     async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
         if not checks:

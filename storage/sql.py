@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
@@ -35,6 +36,11 @@ from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 from storage.reminders_sql import SqlReminders
 from storage.report_sql import SqlReports
 from storage.tables import (
+    CONTACTS,
+    EVENTS,
+    MESSAGE_LOG,
+    SENT_MESSAGES,
+    TICKETS,
     ContactRow,
     DepartmentRow,
     EnterpriseRow,
@@ -44,18 +50,11 @@ from storage.tables import (
     OfficerRow,
     ProcessedUpdateRow,
     SentMessageRow,
-    TicketEventRow,
-    TicketRow,
 )
 
 # The hot paths (every message, every new demand) read and write through SQLAlchemy Core on the
 # tables: no ORM identity map, unit-of-work flush or row objects, a fraction of the CPU per
 # statement. Rows come back as Core rows, which the mapping reads by column name.
-TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
-EVENTS: Table = TicketEventRow.__table__  # type: ignore[attr-defined]
-CONTACTS: Table = ContactRow.__table__  # type: ignore[attr-defined]
-MESSAGE_LOG: Table = MessageLogRow.__table__  # type: ignore[attr-defined]
-SENT_MESSAGES: Table = SentMessageRow.__table__  # type: ignore[attr-defined]
 _SELECT_TICKETS = select(TICKETS)
 _SELECT_CONTACTS = select(CONTACTS)
 # Statements built once, values bound at execution: building a statement and its cache key costs
@@ -134,6 +133,13 @@ class SqlTickets:
     async def get(self, number: int) -> Ticket | None:
         rows = await _rows(self._s, _TICKET_BY_NUMBER, {"number": number})
         return ticket_from_row(rows[0]) if rows else None
+
+    async def many(self, numbers: Sequence[int]) -> list[Ticket]:
+        if not numbers:
+            return []
+        return await self._tickets(
+            _SELECT_TICKETS.where(TICKETS.c.id.in_(sorted(set(numbers)))).order_by(TICKETS.c.id)
+        )
 
     async def update(self, ticket: Ticket) -> Ticket:
         statement = (

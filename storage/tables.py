@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Dialect, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Date, DateTime, Dialect, Index, Table, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -361,3 +361,12 @@ class PolicyResponseRow(SQLModel, table=True):
     enterprise_id: str | None = Field(default=None, max_length=64)
     at: datetime = _at()
     ticket_number: int | None = None
+
+
+# The tables as SQLAlchemy Core sees them, for the statements that skip the ORM (hot paths, bulk).
+TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = TicketEventRow.__table__  # type: ignore[attr-defined]
+CONTACTS: Table = ContactRow.__table__  # type: ignore[attr-defined]
+MESSAGE_LOG: Table = MessageLogRow.__table__  # type: ignore[attr-defined]
+SENT_MESSAGES: Table = SentMessageRow.__table__  # type: ignore[attr-defined]
+NUDGES: Table = NudgeRow.__table__  # type: ignore[attr-defined]

@@ -36,9 +36,9 @@ TIMEOUT = aiohttp.ClientTimeout(total=15)
 TEXT_LIMIT = 2048  # bytes: app text messages and robot text messages
 IMAGE_LIMIT = 2 * 1024 * 1024  # bytes: the smallest image limit WeCom documents; larger goes as a file
 FILE_LIMIT = 20 * 1024 * 1024  # bytes: temporary files
+MARKDOWN_LIMIT = 4096  # bytes: robot markdown messages
 
 MediaKind = Literal["image", "file"]
-MARKDOWN_LIMIT = 4096  # bytes: robot markdown messages
 
 # WeCom's documented limits. Robots: 20 messages a minute each. App messages: 30 a minute and
 # 1000 an hour to one member; 20,000 person-times a minute for the whole corp. App group chats

@@ -60,7 +60,7 @@ async def test_open_tickets_are_due_in_order_of_their_check_time_and_paged(
         rest = await uow.reminders.due(NOW, after=(page[-1].check_at, page[-1].number), limit=2)
         assert [t.number for t in rest] == [third.number]
         # the few the sweep's messages describe, in full
-        assert await uow.reminders.tickets([third.number or 0, first.number or 0, 999]) == [first, third]
+        assert await uow.tickets.many([third.number or 0, first.number or 0, 999]) == [first, third]
     assert await _read_back(storage, first) == first
 
 
