@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import date, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -22,10 +21,6 @@ from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
 
 if TYPE_CHECKING:
-    from bot.bootstrap import App
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.wecom import WecomChannel
-    from handlers.deps import Deps
     from handlers.report_files import Rendered
 
 T = TypeVar("T")
@@ -173,128 +168,13 @@ def run(
 
 async def _serve(settings: Settings, database: str | None) -> None:
     from bot.bootstrap import build_app
-    from bot.outbox import OutboxSender, Transport
+    from bot.runtime.assemble import assemble, run
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
-    senders: list[Callable[[Sequence[Reply]], Awaitable[None]]] = []
-    running: list[Coroutine[Any, Any, None]] = []
-    transports: dict[str, Transport] = {}
-    wecom: WecomChannel | None = None
-    if settings.channels.wecom.enabled:
-        from bot.channels.wecom import WecomChannel, department_chats
-        from bot.channels.wecom_outbox import WecomTransport
-
-        wecom = WecomChannel(settings.channels.wecom, app_.deps, department_chats(settings.departments))
-        senders.append(partial(wecom.deliver, origin=""))
-        transports["wecom"] = WecomTransport(wecom, settings.channels.wecom.robots)
-    if settings.telegram.token:
-        from bot.channels.telegram_outbox import TelegramTransport
-
-        telegram = _telegram_channel(settings, app_)
-        senders.append(partial(telegram.deliver, origin_chat=0))
-        # the outbox shares the chat's bot and pacer, so both together stay under Telegram's limits
-        transports["telegram"] = TelegramTransport(telegram.bot, telegram.pacer)
-        # a Telegram webhook server also carries WeCom's callback: one web server for both
-        shared = wecom if telegram_webhook(settings) else None
-        running.append(_serve_telegram(settings, telegram, also=shared))
-        if shared is not None:
-            wecom = None
-    if wecom is not None:
-        running.append(_serve_wecom(settings, wecom))
-
-    async def deliver(replies: Sequence[Reply]) -> None:
-        # Scheduled messages name their recipients; each channel takes its own, independently, so
-        # one platform being down or slow neither delays nor loses the others' messages.
-        results = await asyncio.gather(*(send(replies) for send in senders), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                typer.echo(f"xiaoer: a channel failed to deliver scheduled messages: {result!r}", err=True)
-
-    scheduler = _start_scheduler(app_.deps, settings, deliver)
-    # policy notices, reminders and delivery reports go out through the persistent outbox
-    outbox = OutboxSender(app_.deps, transports)
     try:
-        async with asyncio.TaskGroup() as group:
-            for channel in running:
-                group.create_task(channel)
-            group.create_task(outbox.run())
+        await run(settings, assemble(settings, app_.deps), lambda line: typer.echo(line, err=True))
     finally:
-        scheduler.shutdown(wait=False)
         await app_.close()
-
-
-async def _serve_wecom(settings: Settings, channel: WecomChannel) -> None:
-    wecom = settings.channels.wecom
-    typer.echo(f"xiaoer: WeCom callback on {wecom.host}:{wecom.port}{wecom.callback_path}", err=True)
-    try:
-        await channel.serve(wecom.host, wecom.port)
-    finally:
-        await channel.close()
-
-
-def _telegram_channel(settings: Settings, app_: App) -> TelegramChannel:
-    from bot.channels.telegram import TelegramChannel
-
-    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
-    topics = {d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id}
-    assert settings.telegram.token is not None
-    return TelegramChannel(
-        settings.telegram.token, settings.telegram.api_base, app_.deps, groups, topic_chats=topics
-    )
-
-
-def telegram_webhook(settings: Settings) -> bool:
-    telegram = settings.telegram
-    return bool(
-        telegram.token and telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret
-    )
-
-
-async def _serve_telegram(
-    settings: Settings, channel: TelegramChannel, also: WecomChannel | None = None
-) -> None:
-    telegram = settings.telegram
-    try:
-        if telegram_webhook(settings):
-            assert telegram.webhook_url is not None
-            assert telegram.webhook_secret is not None
-            typer.echo(
-                f"xiaoer: Telegram webhook {telegram.webhook_url} on {telegram.host}:{telegram.port}"
-                + (f", WeCom callback {also.config.callback_path} on the same server" if also else ""),
-                err=True,
-            )
-            try:
-                await channel.run_webhook(
-                    telegram.webhook_url,
-                    telegram.webhook_secret,
-                    telegram.host,
-                    telegram.port,
-                    also=also.add_routes if also else None,
-                )
-            finally:
-                if also is not None:
-                    await also.close()
-        else:
-            typer.echo(f"xiaoer: Telegram polling via {telegram.api_base}; Ctrl-C stops", err=True)
-            await channel.run_polling()
-    finally:
-        await channel.close()
-
-
-def _start_scheduler(
-    deps: Deps, settings: Settings, deliver: Callable[[Sequence[Reply]], Awaitable[None]]
-) -> Any:
-    """Reminders, digests, survey closing and the weekly report, beside the channels."""
-    from bot.scheduler import build_scheduler
-
-    scheduler = build_scheduler(deps, settings.reminders, deliver)
-    scheduler.start()
-    typer.echo(
-        f"xiaoer: reminders every {settings.reminders.sweep_minutes} min in working hours, "
-        f"digests at {settings.reminders.digest_at} on working days, the weekly report on Mondays",
-        err=True,
-    )
-    return scheduler
 
 
 @app.command()
@@ -334,12 +214,21 @@ def _parse_now(value: str, timezone: str) -> datetime:
 
 async def _sweep(settings: Settings, database: str | None, now: datetime, dry_run: bool) -> None:
     from bot.bootstrap import build_app
+    from bot.runtime.assemble import assemble
     from handlers import reminders
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
-    channel: TelegramChannel | None = None
+    assembled = assemble(settings, app_.deps)
     try:
-        result = await reminders.sweep(app_.deps, now, dry_run=dry_run)
+        swept: list[reminders.SweepResult] = []
+
+        async def work() -> Sequence[Reply]:
+            swept.append(await reminders.sweep(app_.deps, now, dry_run=dry_run))
+            return [] if dry_run else swept[-1].replies
+
+        # the nudges are claimed in the transaction that queues what they say
+        await assembled.runtime.outgoing.run(work)
+        result = swept[-1]
         local = now.astimezone(app_.deps.sla.calendar.timezone)
         if result.held_until is not None:
             held = result.held_until.astimezone(app_.deps.sla.calendar.timezone)
@@ -357,16 +246,11 @@ async def _sweep(settings: Settings, database: str | None, now: datetime, dry_ru
             f"{len(result.replies)} message(s) {verb}; {result.looked_at} ticket(s) looked at "
             f"as of {local:%Y-%m-%d %H:%M}"
         )
-        if dry_run or not result.replies or not settings.telegram.token:
-            return
-        from bot.channels.telegram import TelegramChannel
-
-        groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
-        channel = TelegramChannel(settings.telegram.token, settings.telegram.api_base, app_.deps, groups)
-        await channel.deliver(result.replies, origin_chat=0)
+        # sent now where a channel is configured, else by the next `xiaoer run`
+        if not dry_run and result.replies and assembled.runtime.sender.transports:
+            await assembled.runtime.sender.run(until_idle=True)
     finally:
-        if channel is not None:
-            await channel.close()
+        await assembled.close()
         await app_.close()
 
 
@@ -395,13 +279,24 @@ def close_surveys(
 
 async def _close_surveys(settings: Settings, database: str | None) -> int:
     from bot.bootstrap import build_app
+    from bot.runtime.assemble import assemble
     from handlers.survey import close_unanswered
 
     app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    assembled = assemble(settings, app_.deps)
     try:
-        closed, _notices = await close_unanswered(app_.deps)
-        return closed
+        closed: list[int] = []
+
+        async def work() -> Sequence[Reply]:
+            count, notices = await close_unanswered(app_.deps)
+            closed.append(count)
+            return notices
+
+        if await assembled.runtime.outgoing.run(work) and assembled.runtime.sender.transports:
+            await assembled.runtime.sender.run(until_idle=True)
+        return closed[-1]
     finally:
+        await assembled.close()
         await app_.close()
 
 

@@ -26,12 +26,13 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
 from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxMessage, backoff
+from handlers import delivery
 from handlers.deps import Deps
 from handlers.policy_status import queue_delivery_reports
 from storage.protocols import UnitOfWork
@@ -47,7 +48,14 @@ DEFER_AFTER = 2.0  # a chat not ready within this many seconds waits in the queu
 
 @dataclass(frozen=True)
 class Sent:
+    """Delivered. `more_ids`: the platform's ids of the further pieces of a long message;
+    `thread_id`: a forum topic the send opened; `trackable`: the ids name messages that a reply
+    can quote and an edit can rewrite (not so for WeCom, which offers neither)."""
+
     platform_id: str
+    more_ids: tuple[str, ...] = ()
+    thread_id: str | None = None
+    trackable: bool = True
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,13 @@ class SenderStats:
     in_doubt: int = 0  # of those, the ones a dead sender was handing to the platform
 
 
+def _waits(message: OutboxMessage, outcome: Outcome) -> bool:
+    """The message is to be tried again (not sent, not given up)."""
+    return isinstance(outcome, RetryAfter) or (
+        isinstance(outcome, Transient) and message.attempts + 1 < MAX_ATTEMPTS
+    )
+
+
 def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -127,7 +142,7 @@ def process_alive(pid: int) -> bool:
 @dataclass
 class OutboxSender:
     deps: Deps
-    transports: Mapping[str, Transport]
+    transports: dict[str, Transport]
     batch: int = BATCH
     poll_seconds: float = POLL_SECONDS
     heartbeat_seconds: float = HEARTBEAT_SECONDS
@@ -160,7 +175,7 @@ class OutboxSender:
                     if await self.step():
                         continue
                     async with self.deps.storage() as uow:
-                        due = await uow.outbox.next_due(self.channels)
+                        due = await uow.outbox.next_due(self.channels, self.deps.clock())
                 except Exception:  # the database hiccuped: the messages wait in it, try again
                     if until_idle:
                         raise
@@ -235,12 +250,20 @@ class OutboxSender:
         return returned, in_doubt
 
     async def step(self) -> int:
-        """Claim a batch and deliver it; returns how many messages were claimed."""
+        """Claim a batch and deliver it; returns how many messages were claimed.
+
+        A chat's messages go in order: once one of them has to wait (a 429, a failure, the chat's
+        turn), the chat's later messages in the batch are put back to wait behind it."""
         async with self.deps.storage() as uow:
             claimed = await uow.outbox.claim(self.id, self.channels, self.deps.clock(), self.batch)
             await uow.commit()
+        waiting: set[tuple[str, str]] = set()
         for message in claimed:
-            await self._deliver(message)
+            chat = (message.channel, message.chat_id)
+            if chat in waiting:
+                await self._put_back(message)
+            elif not await self._deliver(message):
+                waiting.add(chat)
         notices = {m.policy_id for m in claimed if m.kind is MessageKind.NOTICE and m.policy_id is not None}
         if notices:
             try:
@@ -249,7 +272,17 @@ class OutboxSender:
                 log.exception("outbox sender %s: could not queue delivery reports", self.id)
         return len(claimed)
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _put_back(self, message: OutboxMessage) -> None:
+        """Unclaimed again, untried, behind an earlier message of its chat that has to wait (the
+        claim leaves it alone until that one has gone)."""
+        async with self.deps.storage() as uow:
+            await uow.outbox.retry_later(
+                message.id or 0, self.id, self.deps.clock(), "after an earlier message", attempted=False
+            )
+            await uow.commit()
+
+    async def _deliver(self, message: OutboxMessage) -> bool:
+        """Deliver one message; False if it has to wait (and its chat's later ones with it)."""
         assert message.id is not None
         transport = self.transports[message.channel]
         wait = transport.ready_in(message.chat_id)
@@ -265,27 +298,33 @@ class OutboxSender:
                     attempted=False,
                 ),
             )
-            return
+            return False
         await transport.wait_turn(message.chat_id)
         async with self.deps.storage() as uow:
             mine = await uow.outbox.begin_attempt(message.id, self.id, self.deps.clock())
             await uow.commit()
         if not mine:  # withdrawn meanwhile, or taken back from us
-            return
+            return True
         try:
             outcome = await transport.send(message)
         except Exception as exc:  # the transport broke its promise: treat as maybe delivered
             log.exception("transport %s failed on message %s", message.channel, message.id)
             outcome = Transient(f"{type(exc).__name__}: {exc}", maybe_delivered=True)
         await self._outcome(message, outcome)
+        return not _waits(message, outcome)
 
     async def _outcome(self, message: OutboxMessage, outcome: Outcome) -> None:
         number, now = message.id or 0, self.deps.clock()
         match outcome:
-            case Sent(platform_id=platform_id):
-                await self._record(
-                    message, "sent", lambda uow: uow.outbox.mark_sent(number, self.id, platform_id, now)
-                )
+            case Sent(platform_id=platform_id, more_ids=more_ids, thread_id=thread_id, trackable=trackable):
+
+                async def sent(uow: UnitOfWork) -> bool:
+                    mine = await uow.outbox.mark_sent(number, self.id, platform_id, now, more_ids)
+                    if mine and trackable:
+                        await delivery.delivered(uow, message, (platform_id, *more_ids), thread_id)
+                    return mine
+
+                await self._record(message, "sent", sent)
             case RetryAfter(seconds=seconds, error=error):
                 due = now + timedelta(seconds=seconds)
                 await self._record(
@@ -310,13 +349,13 @@ class OutboxSender:
                         ),
                     )
             case Refused(status=status, error=error):
-                await self._record(
-                    message, status.value, lambda uow: uow.outbox.give_up(number, self.id, status, error, now)
-                )
-                if status is DeliveryStatus.BLOCKED and message.enterprise_id is not None:
-                    async with self.deps.storage() as uow:  # the person blocked us: officers are told
-                        await uow.contacts.set_unreachable(message.channel, message.chat_id, now)
-                        await uow.commit()
+
+                async def refused(uow: UnitOfWork) -> bool:
+                    mine = await uow.outbox.give_up(number, self.id, status, error, now)
+                    await delivery.refused(uow, message, status, now)  # blocked: officers are told
+                    return mine
+
+                await self._record(message, status.value, refused)
 
     async def _record(
         self, message: OutboxMessage, what: str, write: Callable[[UnitOfWork], Awaitable[bool]]

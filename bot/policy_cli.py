@@ -19,7 +19,8 @@ from bot.domain.policies import Policy, PolicyRefused
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
-    from bot.outbox import OutboxSender, SenderStats, Transport
+    from bot.outbox import OutboxSender, SenderStats
+    from bot.runtime.assemble import Assembled
     from handlers.deps import Deps
 
 T = TypeVar("T")
@@ -64,24 +65,11 @@ async def _app(settings: Settings, database: str | None) -> App:
     return await build_app(settings, database)
 
 
-def _transports(settings: Settings, deps: Deps) -> dict[str, Transport]:
-    transports: dict[str, Transport] = {}
-    if settings.telegram.token:
-        from bot.channels.telegram_outbox import standalone_transport
+def _channels(settings: Settings, deps: Deps) -> Assembled:
+    """The configured channels' ways out (their transports), as `xiaoer run` has them."""
+    from bot.runtime.assemble import assemble
 
-        transports["telegram"] = standalone_transport(settings.telegram.token, settings.telegram.api_base)
-    if settings.channels.wecom.enabled:
-        from bot.channels.wecom import WecomChannel, department_chats
-        from bot.channels.wecom_outbox import WecomTransport
-
-        channel = WecomChannel(settings.channels.wecom, deps, department_chats(settings.departments))
-        transports["wecom"] = WecomTransport(channel, settings.channels.wecom.robots, owns_channel=True)
-    return transports
-
-
-async def _close(transports: dict[str, Transport]) -> None:
-    for transport in transports.values():
-        await transport.close()
+    return assemble(settings, deps)
 
 
 def _today(settings: Settings) -> tuple[datetime, date]:
@@ -150,13 +138,15 @@ async def _deliver(app: App, settings: Settings, *, queue_only: bool, policy_id:
     """Send what is queued with a progress bar, or leave it to a running `xiaoer run`."""
     from bot.outbox import LEASE_SECONDS, OutboxSender
 
-    transports = _transports(settings, app.deps)
+    channels = _channels(settings, app.deps)
+    transports = channels.runtime.sender.transports
     if queue_only or not transports:
         if not queue_only:
             typer.echo(
                 "no chat channel is configured here (XIAOER_TELEGRAM__TOKEN or channels.wecom): "
                 "`xiaoer run` will deliver them"
             )
+        await channels.close()
         return
     async with app.deps.storage() as uow:
         live = [
@@ -172,7 +162,7 @@ async def _deliver(app: App, settings: Settings, *, queue_only: bool, policy_id:
             sender = OutboxSender(app.deps, transports)
             await _send_with_progress(app, sender, policy_id)
     finally:
-        await _close(transports)
+        await channels.close()
     if policy_id is not None:
         from handlers.policy_status import delivery_line, policy_report
 
@@ -360,9 +350,9 @@ def send(
         from bot.outbox import OutboxSender
 
         app = await _app(settings, database)
-        transports = _transports(settings, app.deps)
+        channels = _channels(settings, app.deps)
         try:
-            sender = OutboxSender(app.deps, transports)
+            sender = OutboxSender(app.deps, channels.runtime.sender.transports)
             stats = await (sender.run() if follow else _send_with_progress(app, sender, None))
             typer.echo(
                 f"sent {stats.sent}, failed {stats.failed}, blocked {stats.blocked}"
@@ -373,7 +363,7 @@ def send(
                 )
             )
         finally:
-            await _close(transports)
+            await channels.close()
             await app.close()
 
     _run(act())

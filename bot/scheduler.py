@@ -1,15 +1,16 @@
 """The scheduler inside `xiaoer run`: APScheduler's AsyncIOScheduler with its in-memory job store.
 
-It holds no state of its own (the database does) and its jobs only call handlers and hand what
-they return to the channel: the reminder sweep every few minutes, the morning digests, and the
-closing of surveys left unanswered. Several instances may run it: the handlers claim their work
-in the database, so nothing is sent twice.
+It holds no state of its own (the database does). Each job does its handler's work and queues
+what it says in one transaction (handlers.outgoing.Outgoing.run): the reminder sweep every few
+minutes, the morning digests, the weekly report, the closing of surveys left unanswered. Several
+instances may run it: the handlers claim their work in the database, so nothing is sent twice,
+and a claim commits with its messages, so a crash never leaves a claimed nudge unsaid.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,38 +21,38 @@ from bot.config import RemindersConfig
 from bot.domain.messages import Reply
 from handlers import reminders, reports, survey
 from handlers.deps import Deps
+from handlers.outgoing import Outgoing
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[Sequence[Reply]], Awaitable[None]]
+
+async def sweep_job(deps: Deps, outgoing: Outgoing) -> None:
+    async def work() -> Sequence[Reply]:
+        result = await reminders.sweep(deps)
+        if result.replies:
+            log.info("sweep: %d nudge(s) over %d ticket(s)", len(result.replies), result.looked_at)
+        return result.replies
+
+    await outgoing.run(work)
 
 
-async def sweep_job(deps: Deps, deliver: Deliver) -> None:
-    result = await reminders.sweep(deps)
-    if result.replies:
-        log.info("sweep: %d nudge(s) over %d ticket(s)", len(result.replies), result.looked_at)
-        await deliver(result.replies)
+async def digest_job(deps: Deps, outgoing: Outgoing) -> None:
+    await outgoing.run(lambda: reminders.daily_digest(deps))
 
 
-async def digest_job(deps: Deps, deliver: Deliver) -> None:
-    replies = await reminders.daily_digest(deps)
-    if replies:
-        await deliver(replies)
+async def weekly_report_job(deps: Deps, outgoing: Outgoing) -> None:
+    await outgoing.run(lambda: reports.weekly_report_once(deps, deps.clock()))
 
 
-async def weekly_report_job(deps: Deps, deliver: Deliver) -> None:
-    replies = await reports.weekly_report_once(deps, deps.clock())
-    if replies:
-        await deliver(replies)
+async def close_surveys_job(deps: Deps, outgoing: Outgoing) -> None:
+    async def work() -> Sequence[Reply]:
+        _closed, notices = await survey.close_unanswered(deps)
+        return notices
+
+    await outgoing.run(work)
 
 
-async def close_surveys_job(deps: Deps, deliver: Deliver) -> None:
-    _closed, notices = await survey.close_unanswered(deps)
-    if notices:
-        await deliver(notices)
-
-
-def build_scheduler(deps: Deps, config: RemindersConfig, deliver: Deliver) -> Any:
+def build_scheduler(deps: Deps, config: RemindersConfig, outgoing: Outgoing) -> Any:
     """The scheduler with its jobs, not yet started (start it inside the running event loop)."""
     zone = deps.sla.calendar.timezone
     # A job that missed its time (the machine slept) runs once, late, rather than several times.
@@ -61,7 +62,7 @@ def build_scheduler(deps: Deps, config: RemindersConfig, deliver: Deliver) -> An
     scheduler.add_job(
         sweep_job,
         IntervalTrigger(minutes=config.sweep_minutes, timezone=zone),
-        args=(deps, deliver),
+        args=(deps, outgoing),
         id="sweep",
     )
     morning = config.digest_time()
@@ -69,17 +70,17 @@ def build_scheduler(deps: Deps, config: RemindersConfig, deliver: Deliver) -> An
     scheduler.add_job(
         digest_job,
         CronTrigger(hour=morning.hour, minute=morning.minute, timezone=zone),
-        args=(deps, deliver),
+        args=(deps, outgoing),
         id="digest",
     )
     # Mondays at digest time: last week's figures for the leadership
     scheduler.add_job(
         weekly_report_job,
         CronTrigger(day_of_week="mon", hour=morning.hour, minute=morning.minute, timezone=zone),
-        args=(deps, deliver),
+        args=(deps, outgoing),
         id="weekly_report",
     )
     scheduler.add_job(
-        close_surveys_job, IntervalTrigger(hours=1, timezone=zone), args=(deps, deliver), id="close_surveys"
+        close_surveys_job, IntervalTrigger(hours=1, timezone=zone), args=(deps, outgoing), id="close_surveys"
     )
     return scheduler

@@ -92,6 +92,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
             return await policy_buttons.press(inbound, actor, deps, args)
         if name == "polq" and not actor.is_staff:  # none of the policies found answers the question
             return await policy_answers.to_person(inbound, actor, deps, args)
+        if name == "media":  # a picture, a voice message, a file: what the channel cannot pass on
+            return [Reply(t(actor.lang, "error.text_only"))]
         if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
             command, _, command_args = args.partition(":")
             if command in STAFF_BUTTONS:

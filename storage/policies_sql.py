@@ -1,9 +1,10 @@
 """Policy registry, audience, outbox and responses on async SQLAlchemy (SQLite or PostgreSQL).
 
-The outbox's claim is one statement: `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …`. On
-SQLite every unit of work begins with `BEGIN IMMEDIATE` (storage.engine), so one writer claims at a
-time; on PostgreSQL the inner select takes its rows `FOR UPDATE SKIP LOCKED`, so concurrent
-senders claim different rows without waiting for each other.
+The outbox's claim is one statement: `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …`, which
+leaves out any message whose chat has an earlier one still on its way. On SQLite every unit of
+work begins with `BEGIN IMMEDIATE` (storage.engine), so one writer claims at a time; on PostgreSQL
+senders take turns on an advisory lock for the claim (a few milliseconds), so two never see the
+same chat's head as free.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,7 @@ from storage.tables import (
 )
 
 OUTBOX: Table = cast(Table, OutboxRow.__table__)  # type: ignore[attr-defined]
+_CLAIM_LOCK = 0x58_69_61_6F  # "Xiao": the advisory lock senders take turns on to claim
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -139,6 +141,25 @@ class SqlAudience:
 _SENDING = DeliveryStatus.SENDING.value
 
 
+def _first_of_chat(at: datetime) -> Any:
+    """No earlier message of the same chat is still on its way (being sent, or waiting to be
+    tried again later than `at`)."""
+    earlier = OUTBOX.alias("earlier")
+    return ~(
+        select(earlier.c.id)
+        .where(
+            earlier.c.channel == OUTBOX.c.channel,
+            earlier.c.chat_id == OUTBOX.c.chat_id,
+            earlier.c.id < OUTBOX.c.id,
+            or_(
+                earlier.c.status == _SENDING,
+                and_(earlier.c.status == DeliveryStatus.PENDING.value, earlier.c.next_attempt_at > at),
+            ),
+        )
+        .exists()
+    )
+
+
 class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -169,21 +190,35 @@ class SqlOutbox:
             total += (await self._s.execute(statement)).scalar_one()
         return total
 
+    async def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None:
+        """Queue what a handler or a job says (no once-per-recipient rule: that is for notices)."""
+        if messages:
+            rows = [
+                outbox_values(replace(m, status=DeliveryStatus.PENDING, next_attempt_at=at, created_at=at))
+                for m in messages
+            ]
+            await self._s.execute(insert(OUTBOX), rows)
+
     async def claim(
         self, sender_id: str, channels: Collection[str], at: datetime, limit: int
     ) -> list[OutboxMessage]:
+        """Due messages, answers before broadcasts, oldest first; never a message whose chat has
+        an earlier one still on its way (being sent, or waiting to be tried again), so each chat
+        gets its messages in the order they were written, whichever sender sends them."""
+        if _dialect(self._s) == "postgresql":
+            # senders take turns to claim, so two never both see a chat's head as free
+            await self._s.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
         due = (
             select(OUTBOX.c.id)
             .where(
                 OUTBOX.c.status == DeliveryStatus.PENDING.value,
                 OUTBOX.c.next_attempt_at <= at,
                 OUTBOX.c.channel.in_(list(channels)),
+                _first_of_chat(at),
             )
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+            .order_by(OUTBOX.c.priority, OUTBOX.c.id)
             .limit(limit)
         )
-        if _dialect(self._s) == "postgresql":
-            due = due.with_for_update(skip_locked=True)
         statement = (
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(due))
@@ -191,7 +226,7 @@ class SqlOutbox:
             .returning(*OUTBOX.c)
         )
         claimed = [outbox_from_values(row) for row in (await self._s.execute(statement)).mappings()]
-        return sorted(claimed, key=lambda m: (m.next_attempt_at or at, m.id or 0))
+        return sorted(claimed, key=lambda m: (m.kind.priority, m.id or 0))
 
     def _mine(self, message_id: int, sender_id: str) -> Any:
         return and_(OUTBOX.c.id == message_id, OUTBOX.c.status == _SENDING, OUTBOX.c.claimed_by == sender_id)
@@ -200,13 +235,21 @@ class SqlOutbox:
         statement = update(OUTBOX).where(self._mine(message_id, sender_id)).values(attempted_at=at)
         return _rowcount(await self._s.execute(statement)) == 1
 
-    async def mark_sent(self, message_id: int, sender_id: str, platform_id: str, at: datetime) -> bool:
+    async def mark_sent(
+        self,
+        message_id: int,
+        sender_id: str,
+        platform_id: str,
+        at: datetime,
+        more_ids: Sequence[str] = (),
+    ) -> bool:
         statement = (
             update(OUTBOX)
             .where(self._mine(message_id, sender_id))
             .values(
                 status=DeliveryStatus.SENT.value,
                 message_id=platform_id,
+                more_ids=list(more_ids),
                 sent_at=at,
                 attempts=OUTBOX.c.attempts + 1,
                 last_error=None,
@@ -281,9 +324,13 @@ class SqlOutbox:
         )
         return [outbox_from_values(row) for row in (await self._s.execute(statement)).mappings()]
 
-    async def next_due(self, channels: Collection[str]) -> datetime | None:
+    async def next_due(self, channels: Collection[str], at: datetime) -> datetime | None:
+        """When the next message may be claimed (one behind an earlier message of its chat waits
+        for that one, so it does not count)."""
         statement = select(func.min(OUTBOX.c.next_attempt_at)).where(
-            OUTBOX.c.status == DeliveryStatus.PENDING.value, OUTBOX.c.channel.in_(list(channels))
+            OUTBOX.c.status == DeliveryStatus.PENDING.value,
+            OUTBOX.c.channel.in_(list(channels)),
+            _first_of_chat(at),
         )
         found: datetime | None = (await self._s.execute(statement)).scalar_one_or_none()
         return found

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from bot.domain.messages import Button
+from bot.domain.messages import Attachment, Button
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import (
     DraftStep,
@@ -113,6 +113,23 @@ def outbox_values(message: OutboxMessage) -> dict[str, Any]:
         "sent_at": message.sent_at,
         "in_doubt": message.in_doubt,
         "created_at": message.created_at,
+        "priority": message.kind.priority,
+        "ticket": message.ticket,
+        "post": message.post,
+        "thread_id": message.thread_id,
+        "edit_of": message.edit_of,
+        "more_ids": [],
+        **_attachment_values(message.attachment),
+    }
+
+
+def _attachment_values(attachment: Attachment | None) -> dict[str, Any]:
+    if attachment is None:
+        return {"attachment_name": None, "attachment_kind": None, "attachment": None}
+    return {
+        "attachment_name": attachment.name,
+        "attachment_kind": attachment.kind,
+        "attachment": attachment.data,
     }
 
 
@@ -140,6 +157,17 @@ def outbox_from_values(row: Mapping[Any, Any]) -> OutboxMessage:
         sent_at=row["sent_at"],
         in_doubt=bool(row["in_doubt"]),
         created_at=row["created_at"],
+        ticket=row["ticket"],
+        post=bool(row["post"]),
+        thread_id=row["thread_id"],
+        edit_of=row["edit_of"],
+        attachment=(
+            Attachment(
+                row["attachment_name"] or "file", row["attachment"], row["attachment_kind"] or "document"
+            )
+            if row["attachment"] is not None
+            else None
+        ),
     )
 
 

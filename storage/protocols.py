@@ -4,6 +4,7 @@ one contract test suite holds every implementation to them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -11,7 +12,9 @@ from typing import Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey
+from bot.domain.inbox import InboxEntry
 from bot.domain.kpi import KpiCounts
+from bot.domain.messages import Inbound
 from bot.domain.org import Directory
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
@@ -312,7 +315,36 @@ class SenderInfo:
     heartbeat_at: datetime
 
 
+class Inbox(Protocol):
+    """Updates kept as they arrive, handled oldest first within each conversation."""
+
+    async def accept(self, conversation: str, inbound: Inbound) -> bool:
+        """Keep an update; False if this delivery (channel, delivery_id) was kept before."""
+        ...
+
+    async def next_for(self, conversation: str, at: datetime) -> InboxEntry | None:
+        """The conversation's oldest update not yet handled, unless it waits to be tried again;
+        the calling transaction has the conversation to itself until it ends."""
+        ...
+
+    async def done(self, entry_id: int, at: datetime) -> None: ...
+
+    async def failed(self, entry_id: int, error: str, retry_at: datetime) -> int:
+        """Count a failed handling, to be tried again at `retry_at`; the failures so far."""
+        ...
+
+    async def waiting(self, at: datetime, received_before: datetime, limit: int = 500) -> list[str]:
+        """Conversations with updates received before then that may be handled now."""
+        ...
+
+    async def next_retry(self) -> datetime | None: ...
+
+
 class Outbox(Protocol):
+    async def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None:
+        """Queue what a handler or a job says."""
+        ...
+
     async def enqueue(self, messages: Sequence[OutboxMessage], at: datetime) -> int:
         """Add messages as pending, due now; a recipient that already has that kind of message
         for that policy is skipped. Returns how many were added."""
@@ -330,7 +362,14 @@ class Outbox(Protocol):
         sender's to send (withdrawn, or taken back from a sender thought dead)."""
         ...
 
-    async def mark_sent(self, message_id: int, sender_id: str, platform_id: str, at: datetime) -> bool: ...
+    async def mark_sent(
+        self,
+        message_id: int,
+        sender_id: str,
+        platform_id: str,
+        at: datetime,
+        more_ids: Sequence[str] = (),
+    ) -> bool: ...
 
     async def retry_later(
         self,
@@ -360,8 +399,9 @@ class Outbox(Protocol):
 
     async def for_policy(self, policy_id: int, kind: MessageKind) -> list[OutboxMessage]: ...
 
-    async def next_due(self, channels: Collection[str]) -> datetime | None:
-        """When the next pending message on those channels falls due, if any is pending."""
+    async def next_due(self, channels: Collection[str], at: datetime) -> datetime | None:
+        """When the next pending message on those channels falls due, if any is pending (one
+        waiting behind an earlier message of its chat does not count)."""
         ...
 
     async def heartbeat(self, sender_id: str, host: str, pid: int, at: datetime) -> None:
@@ -429,6 +469,8 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox: ...
     @property
+    def inbox(self) -> Inbox: ...
+    @property
     def policy_responses(self) -> PolicyResponses: ...
 
     async def __aenter__(self) -> Self: ...
@@ -437,6 +479,11 @@ class UnitOfWork(Protocol):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         """Roll back whatever was not committed."""
+        ...
+
+    def shared(self) -> AbstractContextManager[None]:
+        """Within this block, units of work this task opens join this one (their commits are
+        left to it), so that what they write commits, or fails, as one."""
         ...
 
     async def commit(self) -> None: ...

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime
@@ -21,6 +22,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
 from storage.mapping import (
     contact_from_row,
@@ -473,9 +475,18 @@ class SqlInvites:
 
 
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
+# The unit of work that units of work opened in this task join (see `SqlUnitOfWork.shared`).
+_ambient: ContextVar[SqlUnitOfWork | None] = ContextVar("_ambient_unit_of_work", default=None)
 
 
 class SqlUnitOfWork:
+    """One transaction. Opened while another is `shared` in the same task, it joins that one
+    instead: its commit leaves the writes for the outer transaction to commit. So handlers keep
+    their small units of work, and the caller commits all of them together with the messages they
+    cause, or none: an error that escapes fails the whole, which the caller may try again.
+    (No savepoints: they would cost two statements a unit of work, and nothing inside handles
+    a database error and goes on.)"""
+
     tickets: SqlTickets
     events: SqlEvents
     enterprises: SqlEnterprises
@@ -488,20 +499,31 @@ class SqlUnitOfWork:
     sent: SqlSentMessages
     invites: SqlInvites
     reminders: SqlReminders
+    inbox: SqlInbox
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], writer: asyncio.Lock | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writer: asyncio.Lock | None = None,
+        outer: SqlUnitOfWork | None = None,
     ) -> None:
         self._sessions = sessions
         self._writer = writer
+        self._outer = outer
+        self._session: AsyncSession
 
     async def __aenter__(self) -> Self:
-        if self._writer is not None:
-            if _holding_writer.get():
-                raise RuntimeError("a unit of work inside another on SQLite would wait for itself forever")
-            await self._writer.acquire()
-            self._holding = _holding_writer.set(True)
-        self._session = self._sessions()
+        if self._outer is not None:
+            self._session = self._outer._session
+        else:
+            if self._writer is not None:
+                if _holding_writer.get():
+                    raise RuntimeError(
+                        "a unit of work inside another on SQLite would wait for itself forever"
+                    )
+                await self._writer.acquire()
+                self._holding = _holding_writer.set(True)
+            self._session = self._sessions()
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
         self.enterprises = SqlEnterprises(self._session)
@@ -514,11 +536,14 @@ class SqlUnitOfWork:
         self.sent = SqlSentMessages(self._session)
         self.invites = SqlInvites(self._session)
         self.reminders = SqlReminders(self._session)
+        self.inbox = SqlInbox(self._session)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._outer is not None:
+            return
         try:
             await self._session.rollback()
         finally:
@@ -528,7 +553,19 @@ class SqlUnitOfWork:
                 self._writer.release()
 
     async def commit(self) -> None:
+        if self._outer is not None:  # the outer transaction commits
+            await self._session.flush()
+            return
         await self._session.commit()
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """Within this block, units of work opened by this task (and tasks it starts) join this one."""
+        token = _ambient.set(self)
+        try:
+            yield
+        finally:
+            _ambient.reset(token)
 
     # The policy repositories (storage/policies_sql.py) hold nothing but the session: made on use.
     @property
@@ -560,4 +597,7 @@ class SqlStorage:
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self) -> SqlUnitOfWork:
+        outer = _ambient.get()
+        if outer is not None and outer._sessions is self._sessions:
+            return SqlUnitOfWork(self._sessions, self._writer, outer)
         return SqlUnitOfWork(self._sessions, self._writer)

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Dialect, Index, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -307,6 +319,8 @@ class OutboxRow(SQLModel, table=True):
         # A recipient gets a policy's notice (or its reminder) once, however often it is enqueued.
         UniqueConstraint("kind", "policy_id", "channel", "chat_id", name="uq_outbox_recipient"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        # a chat's messages go in order: the sender looks for an earlier one still on its way
+        Index("ix_outbox_chat", "channel", "chat_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -330,6 +344,38 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = _at(nullable=True)
     in_doubt: bool = False
     created_at: datetime = _at()
+    priority: int = 0  # lower first: answers before broadcasts
+    ticket: int | None = None
+    post: bool = False
+    thread_id: str | None = Field(default=None, max_length=64)
+    edit_of: str | None = Field(default=None, max_length=64)
+    more_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment_kind: str | None = Field(default=None, max_length=20)
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class InboxRow(SQLModel, table=True):
+    """An update as it arrived, kept until it is handled (see bot.domain.inbox)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        # a platform's second delivery of an update is recognised here, before anything is done
+        UniqueConstraint("channel", "delivery_id", name="uq_inbox_delivery"),
+        Index("ix_inbox_waiting", "done", "conversation", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    delivery_id: str | None = Field(default=None, max_length=64)
+    conversation: str = Field(max_length=160)
+    inbound: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _at()
+    done: bool = False
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=300)
+    retry_at: datetime | None = _at(nullable=True)
+    handled_at: datetime | None = _at(nullable=True)
 
 
 class OutboxSenderRow(SQLModel, table=True):

@@ -1,20 +1,24 @@
-"""The outbox's way out to Telegram: one `sendMessage` per message, paced by the channel's token
-buckets (30 a second overall, 20 a minute per group, about one a second per chat), Bot API
-answers turned into outcomes the sender records.
+"""The outbox's way out to Telegram: one outbox message becomes the Bot API calls that say it,
+paced by the channel's token buckets (30 a second overall, 20 a minute per group, about one a
+second per chat), the Bot API's answers turned into outcomes the sender records.
 
-In `xiaoer run` it shares the bot and the pacer of the chat channel, so replies and broadcasts
-together stay under Telegram's overall limit.
+A message is its text in HTML with every piece escaped, cut below Telegram's 4096 characters
+(buttons under the last piece), or a photo or document with the text as its caption (a caption
+over 1024 characters follows as messages of its own); an EDIT rewrites a sent message. A ticket's
+first post in a forum group opens the ticket's topic. If a message fails part way (a piece sent,
+the next refused for now), the next try starts at the piece that failed: the transport remembers
+how far each message got, in memory, so after a restart a message in doubt is sent whole, as any
+message in doubt is.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
@@ -25,20 +29,37 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.channels.pacing import Pacer
-from bot.channels.telegram import CHANNEL, keyboard, split_text
-from bot.domain.outbox import DeliveryStatus, OutboxMessage
+from bot.channels.telegram import CHANNEL, keyboard, make_bot, split_text
+from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 
 REQUEST_TIMEOUT = 30  # seconds; well inside the sender's lease
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's or document's caption
+TOPIC_NAME_LIMIT = 128  # Telegram's limit for a forum topic's name
+PROGRESS_KEPT = 10_000  # messages whose sent pieces are remembered; the oldest are forgotten first
+log = logging.getLogger(__name__)
+_Call = Callable[[], Awaitable[Message]]
+
+
+@dataclass
+class _Progress:
+    ids: list[str] = field(default_factory=list)  # the pieces sent so far
+    thread: str | None = None  # a topic opened for the message
+    opened: bool = False
 
 
 class TelegramTransport:
-    def __init__(self, bot: Bot, pacer: Pacer, *, owns_bot: bool = False) -> None:
+    def __init__(
+        self, bot: Bot, pacer: Pacer, *, topic_chats: Collection[int] = (), owns_bot: bool = False
+    ) -> None:
         self.bot = bot
         self.pacer = pacer
+        self.topic_chats = set(topic_chats)
         self.owns_bot = owns_bot  # False: the chat channel's bot, closed by the channel
+        self._progress: dict[int, _Progress] = {}
 
     @property
     def channel(self) -> str:
@@ -54,25 +75,25 @@ class TelegramTransport:
 
     async def send(self, message: OutboxMessage) -> Outcome:
         chat = int(message.chat_id)
-        # Notices are cut to fit one message (policies.excerpt_chars): one row, one message, so a
-        # resend can never repeat half of one. This is only the guard.
-        text = split_text(html.escape(message.text, quote=False))[0]
         try:
-            sent = await self.bot.send_message(
-                chat, text, reply_markup=keyboard(message.buttons), request_timeout=REQUEST_TIMEOUT
-            )
+            if message.kind is MessageKind.EDIT:
+                return await self._edit(chat, message)
+            return await self._say(chat, message)
         except TelegramRetryAfter as wait:
             self.pacer.hold(chat, wait.retry_after)
             return RetryAfter(float(wait.retry_after), wait.message)
         except TelegramForbiddenError as refused:  # blocked by the user, or the bot left the group
-            return Refused(DeliveryStatus.BLOCKED, refused.message)
+            return self._done(message, Refused(DeliveryStatus.BLOCKED, refused.message))
         except TelegramMigrateToChat as moved:
-            return Refused(
-                DeliveryStatus.FAILED,
-                f"the group is now supergroup {moved.migrate_to_chat_id}: put that chat id in the config",
+            return self._done(
+                message,
+                Refused(
+                    DeliveryStatus.FAILED,
+                    f"the group is now supergroup {moved.migrate_to_chat_id}: put that chat id in the config",
+                ),
             )
         except TelegramBadRequest as refused:  # chat not found, a request Telegram rejects
-            return Refused(DeliveryStatus.FAILED, refused.message)
+            return self._done(message, Refused(DeliveryStatus.FAILED, refused.message))
         except TelegramUnauthorizedError as refused:  # the token: every message would fail alike
             return Transient(f"the bot token was refused: {refused.message}")
         except (TelegramNetworkError, TelegramServerError, TimeoutError) as broken:
@@ -80,15 +101,103 @@ class TelegramTransport:
             return Transient(f"{type(broken).__name__}: {broken}", maybe_delivered=True)
         except TelegramAPIError as error:
             return Transient(f"{type(error).__name__}: {error.message}", maybe_delivered=True)
-        return Sent(str(sent.message_id))
+
+    def _done(self, message: OutboxMessage, outcome: Outcome) -> Outcome:
+        self._progress.pop(message.id or 0, None)
+        return outcome
+
+    async def _edit(self, chat: int, message: OutboxMessage) -> Outcome:
+        assert message.edit_of is not None
+        text = split_text(html.escape(message.text, quote=False))[0]
+        try:
+            await self.bot.edit_message_text(
+                text=text,
+                chat_id=chat,
+                message_id=int(message.edit_of),
+                reply_markup=keyboard(message.buttons),
+                request_timeout=REQUEST_TIMEOUT,
+            )
+        except TelegramBadRequest as refused:
+            if "not modified" not in refused.message:
+                raise
+        return Sent(message.edit_of, trackable=False)
+
+    async def _say(self, chat: int, message: OutboxMessage) -> Outcome:
+        progress = self._progress.setdefault(message.id or 0, _Progress())
+        if len(self._progress) > PROGRESS_KEPT:  # messages another sender took over
+            del self._progress[next(iter(self._progress))]
+        thread = message.thread_id or progress.thread
+        if thread is None and message.post and chat in self.topic_chats and message.ticket is not None:
+            thread = await self._open_topic(chat, message, progress)
+        calls = self._calls(chat, message, thread)
+        for index in range(len(progress.ids), len(calls)):
+            if index:
+                await self.pacer.wait(chat, is_group=chat < 0)
+            sent = await calls[index]()
+            progress.ids.append(str(sent.message_id))
+        self._progress.pop(message.id or 0, None)
+        ids = progress.ids or [""]
+        return Sent(ids[0], tuple(ids[1:]), thread_id=progress.thread if progress.opened else None)
+
+    async def _open_topic(self, chat: int, message: OutboxMessage, progress: _Progress) -> str | None:
+        """The ticket's topic, made with its first post; None: post plainly (the group is not a
+        forum, or the bot may not manage topics)."""
+        name = message.text.splitlines()[0][:TOPIC_NAME_LIMIT] if message.text else f"#{message.ticket}"
+        try:
+            topic = await self.bot.create_forum_topic(chat, name, request_timeout=REQUEST_TIMEOUT)
+        except TelegramBadRequest as refused:
+            log.warning(
+                "no topic for ticket #%s in chat %s (%s): posting plainly", message.ticket, chat, refused
+            )
+            return None
+        progress.thread, progress.opened = str(topic.message_thread_id), True
+        return progress.thread
+
+    def _calls(self, chat: int, message: OutboxMessage, thread: str | None) -> list[_Call]:
+        """The Bot API calls that say the message, in order."""
+        thread_id = int(thread) if thread is not None else None
+        escaped = html.escape(message.text, quote=False)
+        calls: list[_Call] = []
+        if message.attachment is not None:
+            attachment = message.attachment
+            fits = len(escaped) <= CAPTION_LIMIT
+            method = self.bot.send_photo if attachment.kind == "photo" else self.bot.send_document
+
+            async def send_file() -> Message:
+                upload = BufferedInputFile(attachment.data, filename=attachment.name)
+                return await method(
+                    chat,
+                    upload,
+                    caption=escaped if fits and escaped else None,
+                    message_thread_id=thread_id,
+                    reply_markup=keyboard(message.buttons) if fits else None,
+                    request_timeout=REQUEST_TIMEOUT,
+                )
+
+            calls.append(send_file)
+            if fits:
+                return calls
+        pieces = [piece for piece in split_text(escaped) if piece.strip()] or ([escaped] if not calls else [])
+        for index, piece in enumerate(pieces):
+            markup = keyboard(message.buttons) if index == len(pieces) - 1 else None
+
+            async def send_piece(piece: str = piece, markup: InlineKeyboardMarkup | None = markup) -> Message:
+                return await self.bot.send_message(
+                    chat,
+                    piece,
+                    reply_markup=markup,
+                    message_thread_id=thread_id,
+                    request_timeout=REQUEST_TIMEOUT,
+                )
+
+            calls.append(send_piece)
+        return calls
 
     async def close(self) -> None:
         if self.owns_bot:
             await self.bot.session.close()
 
 
-def standalone_transport(token: str, api_base: str) -> TelegramTransport:
+def standalone_transport(token: str, api_base: str, topic_chats: Collection[int] = ()) -> TelegramTransport:
     """A transport with a bot and pacer of its own, for the command line (`xiaoer policy send`)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
-    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    return TelegramTransport(bot, Pacer(), owns_bot=True)
+    return TelegramTransport(make_bot(token, api_base), Pacer(), topic_chats=topic_chats, owns_bot=True)

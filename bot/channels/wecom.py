@@ -1,12 +1,13 @@
 """The WeCom (企业微信 / 政务微信) channel: the app's callback in, app messages and robots out.
 
 Members of the corp (officers, and enterprise staff who can reach the app) message the app; WeCom
-POSTs each message, signed and encrypted, to `/wecom/callback`. A verified message is acknowledged
-at once and worked in the background, each MsgId once, so that slow work never makes WeCom retry.
-Replies go out through the API: to members as app messages, to a department's officers in its
-app group chat (created on first use), and to member-unit groups through their robots. A reply's
-attachment (a report's chart) follows its text as an image or file message, uploaded to WeCom
-once as a temporary media file however many people it goes to.
+POSTs each message, signed and encrypted, to `/wecom/callback`. A verified message is kept in the
+inbox (each MsgId once) and then acknowledged, so that WeCom retries what could not be kept and
+slow handling never makes it retry. What Xiaoer says goes out through the outbox
+(bot.channels.wecom_outbox), using this module's calls: to members as app messages, to a
+department's officers in its app group chat (created on first use), and to member-unit groups
+through their robots. A reply's attachment (a report's chart) follows its text as an image or file
+message, uploaded to WeCom as a temporary media file.
 
 App messages have no buttons: a staff button becomes the command to send ("签收：发送 /take 12"),
 any other becomes a numbered choice, and a member who answers with that number has pressed it.
@@ -21,6 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from aiohttp import web
@@ -45,27 +47,27 @@ from bot.domain.messages import (
     Button,
     Capabilities,
     Inbound,
-    Reply,
+    Recipient,
     Sender,
     ToChat,
     ToDepartment,
     ToOfficer,
     ToSender,
 )
-from bot.i18n import t
-from handlers.deps import Deps
-from handlers.dispatch import handle
+from bot.domain.org import Directory
+from bot.domain.outbox import Address, Origin
 
 T = TypeVar("T")
 CHANNEL = "wecom"
 CAPABILITIES = Capabilities(buttons=False, quoted_replies=False)
+DEPARTMENT_PREFIX = "dept:"  # an outbox chat id naming a department's app group chat
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
 MEDIA_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # answered "text only"
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Upload:
+class Upload:
     """A reply's attachment on its way: uploaded on first use, once, and its media id reused."""
 
     attachment: Attachment
@@ -78,26 +80,34 @@ class _Upload:
         return "image" if photo else "file"
 
 
-@dataclass(frozen=True)
-class _Target:
-    user_id: str | None = None  # a member, privately
-    chat_id: str | None = None  # an app group chat
-    department_id: str | None = None  # whose group chat it is
+Accept = Callable[[Inbound], Awaitable[bool]]
+LangOf = Callable[[str], Awaitable[str]]
 
 
 class WecomChannel:
+    """The WeCom client: the callback's way in (verified messages kept in the inbox) and the
+    API calls the outbox transport says things with."""
+
     def __init__(
         self,
         config: WecomConfig,
-        deps: Deps,
+        directory: Directory,
+        accept: Accept,
         department_chats: Mapping[str, str] | None = None,
         *,
+        now: Callable[[], datetime],
+        lang_of: LangOf | None = None,
+        default_lang: str = "zh-CN",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         corp_id = _required(config.corp_id, "corp_id")
         self.config = config
-        self.deps = deps
+        self.directory = directory
+        self.accept = accept
+        self.now = now
+        self.default_lang = default_lang
+        self.lang_of = lang_of or self._configured_lang
         self.department_chats = dict(department_chats or {})
         self.api = WecomApi(
             config.api_base,
@@ -112,28 +122,16 @@ class WecomChannel:
         crypto = WecomCrypto(
             _required(config.token, "token"), _required(config.encoding_aes_key, "encoding_aes_key"), corp_id
         )
-        self.verifier = CallbackVerifier(crypto, clock=lambda: self.deps.clock().timestamp())
+        self.verifier = CallbackVerifier(crypto, clock=lambda: self.now().timestamp())
         self.buttons = TextButtons()
         self._chats_ready: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._turns: dict[str, asyncio.Lock] = {}  # one per member: their messages in order
 
     # --- the callback ---------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
-        """Mount the callback on an aiohttp application (its own, or the Telegram webhook's)."""
+        """Mount the callback on the runtime's web server."""
         app.router.add_get(self.config.callback_path, self._verify_url)
         app.router.add_post(self.config.callback_path, self._receive)
-
-    def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY)
-        self.add_routes(app)
-
-        async def health(_: web.Request) -> web.Response:
-            return web.Response(text="ok")
-
-        app.router.add_get("/healthz", health)
-        return app
 
     async def _verify_url(self, request: web.Request) -> web.Response:
         try:
@@ -153,43 +151,27 @@ class WecomChannel:
         except Rejected as rejected:
             log.warning("WeCom callback from %s refused: %s", request.remote, rejected.reason)
             return web.Response(status=rejected.status, text="refused")
-        task = asyncio.create_task(self.process(callback))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        inbound = self.inbound(callback)
+        if inbound is not None:
+            try:
+                await self.accept(inbound)
+            except Exception:  # not kept: WeCom sends it again when it hears no answer in time
+                log.exception("WeCom message %s from %s could not be kept", callback.key, callback.user_id)
+                return web.Response(status=500, text="try again")
         return web.Response(text="")  # WeCom's "received, no passive reply"
 
-    async def process(self, callback: Callback) -> None:
-        """Work one verified message: at most once per MsgId, never letting an error escape, and
-        one member's messages one after another, so an answer never overtakes its question."""
-        turn = self._turns.setdefault(callback.user_id, asyncio.Lock())
-        try:
-            async with turn:
-                await self._process(callback)
-        except Exception:
-            log.exception("WeCom message %s from %s could not be handled", callback.key, callback.user_id)
-
-    async def _process(self, callback: Callback) -> None:
+    def inbound(self, callback: Callback) -> Inbound | None:
+        """The message as an `Inbound`; None for what needs no answer (events, another app's)."""
         if callback.agent_id and callback.agent_id != str(self.config.agent_id):
             log.warning("WeCom message for agent %s, not ours; ignored", callback.agent_id)
-            return
+            return None
         if callback.kind not in ("text", "click") and callback.kind not in MEDIA_KINDS:
             log.debug("WeCom %s event from %s ignored", callback.kind, callback.user_id)
-            return  # entering the app, subscribing, location reports: nothing to answer
-        user = callback.user_id
-        if callback.kind in MEDIA_KINDS:
-            async with self.deps.storage() as uow:
-                first = await uow.updates.claim(CHANNEL, callback.key, self.deps.clock())
-                await uow.commit()
-            if first:
-                await self.send_user(user, t(await self._lang_of(user), "wecom.text_only"))
-            return
-        # handle() recognises a second delivery of the same MsgId (delivery_id) in the transaction
-        # that logs the message, so a crash can never lose a message it already counted as seen
-        await self.deliver(await handle(self.inbound(callback), self.deps), origin=user)
-
-    def inbound(self, callback: Callback) -> Inbound:
+            return None  # entering the app, subscribing, location reports: nothing to answer
         text, payload = callback.content, None
-        if callback.kind == "click":  # a menu item: "/status" is typed text, anything else a button
+        if callback.kind in MEDIA_KINDS:  # answered "text only", once per MsgId like any message
+            text, payload = "", f"media:{callback.kind}"
+        elif callback.kind == "click":  # a menu item: "/status" is typed text, anything else a button
             if not text.startswith("/"):
                 text, payload = "", text
         else:
@@ -200,34 +182,19 @@ class WecomChannel:
             sender=Sender(CHANNEL, callback.user_id, callback.user_id),
             chat_id=callback.user_id,
             text=text,
-            received_at=self.deps.clock(),
+            received_at=self.now(),
             payload=payload,
             capabilities=CAPABILITIES,
             delivery_id=callback.key,
         )
 
-    # --- replies --------------------------------------------------------------------------------
+    # --- replies (called by the outbox transport) -----------------------------------------------
 
-    async def deliver(self, replies: Sequence[Reply], origin: str) -> None:
-        for reply in replies:
-            upload = _Upload(reply.attachment) if reply.attachment is not None else None
-            for target in self._targets(reply, origin):
-                if target.user_id is not None:
-                    await self.send_user(target.user_id, reply.text, reply.buttons)
-                    if upload is not None:
-                        await self.send_user_media(target.user_id, upload)
-                elif target.chat_id is not None and target.department_id is not None:
-                    await self.send_department(
-                        target.department_id, target.chat_id, reply.text, reply.buttons
-                    )
-                    if upload is not None:
-                        await self.send_department_media(target.department_id, target.chat_id, upload)
-
-    async def send_user_media(self, user_id: str, upload: _Upload) -> bool:
+    async def send_user_media(self, user_id: str, upload: Upload) -> bool:
         media_id = await self._media_id(upload)
         return media_id is not None and (await self.api.send_media_to_user(user_id, upload.kind, media_id)).ok
 
-    async def send_department_media(self, department_id: str, chat_id: str, upload: _Upload) -> bool:
+    async def send_department_media(self, department_id: str, chat_id: str, upload: Upload) -> bool:
         """To the group chat (its text went first, so the chat exists if it could be made); if
         the chat misses it, its officers get it privately, as with text."""
         media_id = await self._media_id(upload)
@@ -240,7 +207,7 @@ class WecomChannel:
             delivered = await self.send_user_media(user, upload) and delivered
         return delivered
 
-    async def _media_id(self, upload: _Upload) -> str | None:
+    async def _media_id(self, upload: Upload) -> str | None:
         if not upload.tried:
             upload.tried = True
             attachment = upload.attachment
@@ -252,29 +219,8 @@ class WecomChannel:
                 log.warning("WeCom would not take %s: its text went without it", attachment.name)
         return upload.media_id
 
-    def _targets(self, reply: Reply, origin: str) -> list[_Target]:
-        match reply.to:
-            case ToSender():
-                return [_Target(user_id=origin)]
-            case ToChat(channel=channel, chat_id=chat_id) if channel == CHANNEL:
-                return [_Target(user_id=chat_id)]
-            case ToOfficer(officer_id=officer_id):
-                officer = self.deps.directory.officers.get(officer_id)
-                user = officer.identities.get(CHANNEL) if officer else None
-                return [_Target(user_id=user)] if user else []
-            case ToDepartment(department_id=department_id):
-                chat = self.department_chats.get(department_id)
-                if chat is not None and len(self._members(department_id)) >= 2:
-                    return [_Target(chat_id=chat, department_id=department_id)]
-                return [_Target(user_id=u) for u in self._members(department_id)]  # no group: privately
-        return []  # a reply for another channel's chat: that channel delivers it
-
     def _members(self, department_id: str) -> list[str]:
-        return [
-            o.identities[CHANNEL]
-            for o in self.deps.directory.members(department_id)
-            if CHANNEL in o.identities
-        ]
+        return members(self.directory, department_id)
 
     async def send_user(self, user_id: str, text: str, buttons: Sequence[Button] = ()) -> bool:
         pieces = await self.user_pieces(user_id, text, buttons)
@@ -284,14 +230,14 @@ class WecomChannel:
     async def user_pieces(self, user_id: str, text: str, buttons: Sequence[Button] = ()) -> list[str]:
         """The app messages that say `text` to a member: its buttons as numbered choices (which
         this remembers for the member's answer), cut under WeCom's size limit."""
-        lang = await self._lang_of(user_id) if buttons else self.deps.default_lang
+        lang = await self.lang_of(user_id) if buttons else self.default_lang
         return split_utf8(self.buttons.for_member(user_id, text, buttons, lang), TEXT_LIMIT)
 
     async def send_department(
         self, department_id: str, chat_id: str, text: str, buttons: Sequence[Button] = ()
     ) -> bool:
         """To the department's app group chat, created the first time it is missing."""
-        department = self.deps.directory.departments[department_id]
+        department = self.directory.departments[department_id]
         rendered = self.buttons.for_group(text, buttons, department.lang)
         delivered = True
         for piece in split_utf8(rendered, TEXT_LIMIT):
@@ -306,9 +252,9 @@ class WecomChannel:
         return delivered
 
     async def _create_chat(self, department_id: str, chat_id: str) -> bool:
-        department = self.deps.directory.departments[department_id]
+        department = self.directory.departments[department_id]
         members = self._members(department_id)
-        head = self.deps.directory.officers.get(department.head_officer_id or "")
+        head = self.directory.officers.get(department.head_officer_id or "")
         owner = head.identities.get(CHANNEL) if head else None
         created = await self.api.create_chat(
             chat_id, department.name(department.lang), owner if owner in members else members[0], members
@@ -318,13 +264,9 @@ class WecomChannel:
             log.info("WeCom group chat %s created for %s", chat_id, department_id)
         return created.ok
 
-    async def _lang_of(self, user_id: str) -> str:
-        officer = self.deps.directory.officer_by_identity(CHANNEL, user_id)
-        if officer is not None:
-            return officer.lang
-        async with self.deps.storage() as uow:
-            contact = await uow.contacts.by_identity(CHANNEL, user_id)
-        return contact.lang if contact is not None else self.deps.default_lang
+    async def _configured_lang(self, user_id: str) -> str:
+        officer = self.directory.officer_by_identity(CHANNEL, user_id)
+        return officer.lang if officer is not None else self.default_lang
 
     # --- group robots ---------------------------------------------------------------------------
 
@@ -334,26 +276,44 @@ class WecomChannel:
         """To every member-unit robot group with one of the tags (see `RobotGroups.broadcast`)."""
         return await self.robots.broadcast(text, tags=tags, markdown=markdown, mentioned=mentioned)
 
-    # --- running --------------------------------------------------------------------------------
-
-    async def serve(self, host: str, port: int) -> None:
-        """Serve the callback (and /healthz) until cancelled."""
-        runner = web.AppRunner(self.web_app())
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-
-    async def close(self, grace: float = 10.0) -> None:
-        """Let messages already acknowledged finish (they are claimed: no one would redo them)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=grace)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def close(self) -> None:
         await self.api.close()
+
+
+class WecomAddressing:
+    """The WeCom chats a reply is for: members by user id, a department's app group chat as
+    `dept:<department id>` (its officers privately where it has no chat, or fewer than two)."""
+
+    def __init__(self, directory: Directory, department_chats: Mapping[str, str] | None = None) -> None:
+        self.directory = directory
+        self.department_chats = dict(department_chats or {})
+
+    @property
+    def channel(self) -> str:
+        return CHANNEL
+
+    def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
+        match to:
+            case ToSender():
+                if origin is not None and origin.channel == CHANNEL:
+                    return [Address(origin.chat_id)]
+            case ToChat(channel=channel, chat_id=chat_id) if channel == CHANNEL:
+                return [Address(chat_id)]
+            case ToOfficer(officer_id=officer_id):
+                officer = self.directory.officers.get(officer_id)
+                user = officer.identities.get(CHANNEL) if officer else None
+                return [Address(user)] if user else []
+            case ToDepartment(department_id=department_id):
+                users = members(self.directory, department_id)
+                if department_id in self.department_chats and len(users) >= 2:
+                    return [Address(f"{DEPARTMENT_PREFIX}{department_id}")]
+                return [Address(user) for user in users]  # no group: privately
+        return []
+
+
+def members(directory: Directory, department_id: str) -> list[str]:
+    """The department's officers' WeCom user ids."""
+    return [o.identities[CHANNEL] for o in directory.members(department_id) if CHANNEL in o.identities]
 
 
 def _required(value: T | None, key: str) -> T:

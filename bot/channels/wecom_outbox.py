@@ -1,5 +1,8 @@
 """The outbox's way out to WeCom: member-unit groups through their group robots, people through
-the app's messages.
+the app's messages, a department's officers through its app group chat (`dept:<id>`, created on
+first use; where WeCom will not have it, its officers privately). A message's attachment follows
+its text as an image or file message; each file is uploaded once as temporary media and its
+media id reused for the other recipients while WeCom keeps it (three days).
 
 A WeCom member group in `groups[]` names its robot (`chat_id` is the robot's `name` in
 `channels.wecom.robots`), so policy notices reach robot groups by the same tags as Telegram groups,
@@ -17,19 +20,24 @@ after a restart, a message in doubt is sent whole, as any message in doubt is).
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from bot.channels.send_limits import Window
-from bot.channels.wecom import WecomChannel
+from bot.channels.wecom import DEPARTMENT_PREFIX, Upload, WecomChannel
 from bot.channels.wecom_api import APP, MARKDOWN_LIMIT, MEMBER, RATE_LIMITED, ROBOT, split_utf8
 from bot.channels.wecom_api import Outcome as ApiOutcome
 from bot.config import WecomRobotConfig
-from bot.domain.outbox import DeliveryStatus, OutboxMessage
+from bot.domain.messages import Attachment
+from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 
 CHANNEL = "wecom"
 RATE_LIMIT_WAIT = 60.0  # seconds: WeCom's limits are per minute
 PROGRESS_KEPT = 10_000  # messages whose sent pieces are remembered; the oldest are forgotten first
+MEDIA_KEPT = 256  # uploads whose media ids are reused
+MEDIA_LIFETIME = 2 * 24 * 3600.0  # seconds; WeCom keeps temporary media three days
 
 
 class WecomTransport:
@@ -40,6 +48,7 @@ class WecomTransport:
         self.robots = {robot.name: robot for robot in robots}
         self.owns_channel = owns_channel  # False: `xiaoer run`'s chat channel, closed by its owner
         self._progress: dict[int, int] = {}  # outbox message id -> pieces sent before a failure
+        self._uploads: dict[str, tuple[float, Upload]] = {}  # file digest -> (when, its upload)
 
     @property
     def channel(self) -> str:
@@ -59,6 +68,10 @@ class WecomTransport:
         return None
 
     async def send(self, message: OutboxMessage) -> Outcome:
+        if message.kind is MessageKind.EDIT:  # WeCom cannot rewrite a sent message
+            return Sent(message.edit_of or "", trackable=False)
+        if message.chat_id.startswith(DEPARTMENT_PREFIX):
+            return await self._to_department(message)
         robot = self.robots.get(message.chat_id)
         if robot is None:
             pieces = await self.wecom.user_pieces(message.chat_id, message.text, message.buttons)
@@ -66,7 +79,9 @@ class WecomTransport:
                 message, pieces, lambda piece: self.wecom.api.send_to_user(message.chat_id, piece)
             )
             if failed is None:
-                return Sent(f"wecom:{message.chat_id}")
+                if message.attachment is not None:  # a refused upload leaves the text delivered
+                    await self.wecom.send_user_media(message.chat_id, self._upload(message.attachment))
+                return Sent(f"wecom:{message.chat_id}", trackable=False)
             if failed.errcode in RATE_LIMITED:
                 return RetryAfter(
                     RATE_LIMIT_WAIT, f"member {message.chat_id}: too many messages ({failed.errcode})"
@@ -78,13 +93,38 @@ class WecomTransport:
             message, pieces, lambda piece: self.wecom.api.send_robot(robot.key, piece, markdown=True)
         )
         if failed is None:
-            return Sent(f"robot:{robot.name}")
+            return Sent(f"robot:{robot.name}", trackable=False)
         if failed.errcode is None:
             return Transient("WeCom could not be reached", maybe_delivered=True)
         if failed.errcode in RATE_LIMITED:
             return RetryAfter(RATE_LIMIT_WAIT, f"robot {robot.name} is sending too often ({failed.errcode})")
         self._progress.pop(message.id or 0, None)  # refused for good: it will not be tried again
         return Refused(DeliveryStatus.FAILED, f"robot {robot.name}: WeCom errcode {failed.errcode}")
+
+    async def _to_department(self, message: OutboxMessage) -> Outcome:
+        department_id = message.chat_id.removeprefix(DEPARTMENT_PREFIX)
+        chat_id = self.wecom.department_chats.get(department_id)
+        if chat_id is None or department_id not in self.wecom.directory.departments:
+            return Refused(DeliveryStatus.FAILED, f"no WeCom group chat for department {department_id}")
+        delivered = await self.wecom.send_department(department_id, chat_id, message.text, message.buttons)
+        if not delivered:
+            return Transient("WeCom did not take the group chat's message (see the log)")
+        if message.attachment is not None:
+            await self.wecom.send_department_media(department_id, chat_id, self._upload(message.attachment))
+        return Sent(f"wecom:{chat_id}", trackable=False)
+
+    def _upload(self, attachment: Attachment) -> Upload:
+        """The same file to several recipients is uploaded once."""
+        digest = hashlib.sha256(attachment.data).hexdigest() + attachment.name
+        now = time.monotonic()
+        known = self._uploads.get(digest)
+        if known is not None and now - known[0] < MEDIA_LIFETIME:
+            return known[1]
+        upload = Upload(attachment)
+        self._uploads[digest] = (now, upload)
+        if len(self._uploads) > MEDIA_KEPT:
+            del self._uploads[next(iter(self._uploads))]
+        return upload
 
     async def _send_pieces(
         self, message: OutboxMessage, pieces: list[str], send: Callable[[str], Awaitable[ApiOutcome]]

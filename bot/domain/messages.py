@@ -85,6 +85,7 @@ class Inbound:
     # before is skipped, decided in the same transaction that logs the message.
     delivery_id: str | None = None
     capabilities: Capabilities = Capabilities()
+    thread_id: str | None = None  # a thread or forum topic within the chat: answers stay in it
 
 
 @dataclass(frozen=True, slots=True)

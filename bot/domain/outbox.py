@@ -1,5 +1,11 @@
 """Messages waiting in the persistent outbox, one per recipient, and the rules for retrying them.
 
+Everything the bot says goes this way: a handler's replies, a scheduler's nudges and digests,
+edits of a ticket's group post, policy notices. Each is written in the same transaction as the
+change that caused it, so a platform outage or a restart delays a message and never loses it.
+A chat's messages go out in the order they were written (the sender never lets a later message
+of a chat overtake an earlier one that is still waiting or being sent).
+
 A message moves `pending → sending → sent`; a sender claims a few at a time (`sending`), notes the
 moment it calls the platform (`attempted_at`), and records the outcome at once. Permanent refusals
 end in `blocked` (the person blocked the bot) or `failed` (chat not found, a request the platform
@@ -11,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
-from bot.domain.messages import Button
+from bot.domain.messages import Attachment, Button, Recipient
 
 
 class DeliveryStatus(StrEnum):
@@ -32,6 +39,13 @@ class MessageKind(StrEnum):
     NOTICE = "notice"  # a policy to a group or an enterprise's chat
     REMINDER = "reminder"  # a policy's deadline is near and the enterprise has not applied
     REPORT = "report"  # the delivery report to the officer who published from chat
+    REPLY = "reply"  # anything a handler or a scheduled job says to a person or a group
+    EDIT = "edit"  # a ticket's group post rewritten to how the ticket stands now
+
+    @property
+    def priority(self) -> int:
+        """Lower goes first: a conversation's answers never wait behind a broadcast of notices."""
+        return 1 if self in (MessageKind.NOTICE, MessageKind.REMINDER) else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +73,39 @@ class OutboxMessage:
     # the connection broke after the request left): the recipient may have it twice.
     in_doubt: bool = False
     created_at: datetime | None = None
+    # What a reply carries besides its text (see bot.domain.messages.Reply):
+    ticket: int | None = None  # the ticket it is about: a reply to the sent message finds it
+    post: bool = False  # the ticket's post in an officer group (kept current by EDIT messages)
+    thread_id: str | None = None  # a thread or forum topic within the chat
+    edit_of: str | None = None  # EDIT: the platform's id of the message to rewrite
+    attachment: Attachment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an inbound came from: the chat a `ToSender` reply goes back to."""
+
+    channel: str
+    chat_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One chat on one channel that a reply is for."""
+
+    chat_id: str
+    thread_id: str | None = None
+
+
+class Addressing(Protocol):
+    """How one channel reaches a recipient: its chats for an officer, a department, the sender.
+    Each channel plug-in provides one; the outbox gets one message per chat it names."""
+
+    @property
+    def channel(self) -> str: ...
+
+    def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]: ...
 
 
 MAX_ATTEMPTS = 8  # transient failures before a message is given up as failed

@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from bot.bootstrap import App, build_app
-from bot.channels.telegram import TelegramChannel, split_text
+from bot.channels.telegram import split_text
 from bot.config import load_settings
+from bot.runtime.web import web_app
+from tests.channels.telegram_runtime import TelegramRun, telegram_running
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi, Sent
 
@@ -27,7 +29,7 @@ DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资�
 class Running:
     api: FakeBotApi
     app: App
-    channel: TelegramChannel
+    run: TelegramRun
 
 
 def write_config(directory: Path) -> Path:
@@ -51,13 +53,10 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     await api.start()
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'tg.db'}")
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id}
-    channel = TelegramChannel(api.token, api.base, app.deps, groups, polling_timeout=1)
-    polling = asyncio.create_task(channel.run_polling())
     try:
-        yield Running(api, app, channel)
+        async with telegram_running(app.deps, api, groups) as run:
+            yield Running(api, app, run)
     finally:
-        await channel.dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 15)
         await app.close()
         await api.stop()
 
@@ -205,8 +204,10 @@ async def test_webhook_checks_the_secret_and_serves_health(tmp_path: Path) -> No
     await api.start()
     settings = load_settings(ROOT / "config.yaml")
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wh.db'}")
-    channel = TelegramChannel(api.token, api.base, app.deps)
-    server = TestServer(channel.webhook_app("/telegram/hook", "s3cret-token"), host="127.0.0.1")
+    running = telegram_running(app.deps, api, poll=False)
+    run = await running.__aenter__()
+    routes = web_app([lambda web: run.channel.add_routes(web, "/telegram/hook", "s3cret-token")])
+    server = TestServer(routes, host="127.0.0.1")
     await server.start_server()
     update = {
         "update_id": 42,
@@ -243,7 +244,7 @@ async def test_webhook_checks_the_secret_and_serves_health(tmp_path: Path) -> No
             assert "工单号 #1" in api.to(ENTREPRENEUR)[0].text
     finally:
         await server.close()
-        await channel.close()
+        await running.__aexit__(None, None, None)
         await app.close()
         await api.stop()
 

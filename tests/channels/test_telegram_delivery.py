@@ -15,7 +15,7 @@ __all__ = ["running"]  # the fixture, shared with the main Telegram suite
 async def test_each_ticket_gets_its_own_topic_in_a_forum_group(running: Running) -> None:
     api = running.api
     api.forums.add(GROUP)
-    running.channel.topic_chats.add(GROUP)
+    running.run.transport.topic_chats.add(GROUP)
     await api.user_sends(ENTREPRENEUR, DEMAND)
     post = await api.wait_text(GROUP, "新工单 #1")
     await api.user_sends(ENTREPRENEUR + 1, DEMAND)
@@ -38,7 +38,7 @@ async def test_each_ticket_gets_its_own_topic_in_a_forum_group(running: Running)
 
 async def test_a_group_that_is_not_a_forum_gets_plain_posts(running: Running) -> None:
     api = running.api
-    running.channel.topic_chats.add(GROUP)  # configured for topics, but the group is no forum
+    running.run.transport.topic_chats.add(GROUP)  # configured for topics, but the group is no forum
     await api.user_sends(ENTREPRENEUR, DEMAND)
     post = await api.wait_text(GROUP, "新工单 #1")
     assert post.thread_id is None
@@ -80,7 +80,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_officers_are_told(runnin
 async def test_a_flood_control_storm_in_a_busy_minute_loses_and_repeats_nothing(running: Running) -> None:
     api = running.api
     # Telegram's per-group budget (20 a minute) on a ten-times faster clock, so the test is short
-    running.channel.pacer = Pacer(per_group=(20, 20 / 6))
+    running.run.transport.pacer = Pacer(per_group=(20, 20 / 6))
     people = [ENTREPRENEUR + i for i in range(30)]
     api.storm(2.0)  # every send is refused with retry_after for the first two seconds
     for person in people:

@@ -15,11 +15,11 @@ import yaml
 from aiohttp.test_utils import TestServer
 
 from bot.bootstrap import App, build_app
-from bot.channels.wecom import WecomChannel, department_chats
+from bot.channels.wecom import department_chats
 from bot.config import Settings, load_settings
 from bot.domain.messages import Attachment, Reply, ToDepartment, ToSender
+from tests.channels.wecom_runtime import WecomRun, wecom_running
 from tests.conftest import ROOT
-from tests.fake_telegram import FakeBotApi
 from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom, Sent
 
 ENTREPRENEUR = "ZhangSan"  # staff of an enterprise who can reach the app
@@ -61,8 +61,11 @@ def wecom_settings(tmp_path: Path, api_base: str, **extra: Any) -> Settings:
 class Running:
     api: FakeWecom
     app: App
-    channel: WecomChannel
-    url: str
+    run: WecomRun
+
+    @property
+    def url(self) -> str:
+        return self.run.url
 
     async def says(self, user: str, text: str) -> None:
         answer = await self.api.member_sends(self.url, user, text)
@@ -75,14 +78,12 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     await api.start()
     settings = wecom_settings(tmp_path, api.base)
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wecom.db'}")
-    channel = WecomChannel(settings.channels.wecom, app.deps, department_chats(settings.departments))
-    server = TestServer(channel.web_app(), host="127.0.0.1")
-    await server.start_server()
     try:
-        yield Running(api, app, channel, str(server.make_url("/wecom/callback")))
+        async with wecom_running(
+            app.deps, settings.channels.wecom, department_chats(settings.departments)
+        ) as run:
+            yield Running(api, app, run)
     finally:
-        await server.close()
-        await channel.close()
         await app.close()
         await api.stop()
 
@@ -146,17 +147,13 @@ async def test_officers_without_a_group_chat_are_told_privately(tmp_path: Path) 
     await api.start()
     settings = wecom_settings(tmp_path, api.base)
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'private.db'}")
-    channel = WecomChannel(settings.channels.wecom, app.deps)  # no department chats
-    server = TestServer(channel.web_app(), host="127.0.0.1")
-    await server.start_server()
     try:
-        await api.member_sends(str(server.make_url("/wecom/callback")), ENTREPRENEUR, DEMAND)
-        await api.wait_text(HEAD, "新工单 #1")
-        await api.wait_text(OFFICER, "新工单 #1")
-        assert api.chats == {}
+        async with wecom_running(app.deps, settings.channels.wecom) as run:  # no department chats
+            await api.member_sends(run.url, ENTREPRENEUR, DEMAND)
+            await api.wait_text(HEAD, "新工单 #1")
+            await api.wait_text(OFFICER, "新工单 #1")
+            assert api.chats == {}
     finally:
-        await server.close()
-        await channel.close()
         await app.close()
         await api.stop()
 
@@ -192,15 +189,15 @@ async def test_an_attachment_is_uploaded_once_for_all_its_recipients(running: Ru
     """A department without a group chat hears privately: one upload, an image to each officer;
     a document goes as a file; with the group chat, the chat gets it."""
     picture = Attachment("chart.png", PNG + b"picture")
-    await running.channel.deliver([Reply("图表", to=ToDepartment("finance_office"), attachment=picture)], "")
+    await running.run.say([Reply("图表", to=ToDepartment("finance_office"), attachment=picture)])
     api = running.api
     # the group chat is created for the text, then carries the picture
     [in_group] = await wait_media(api, GROUP)
     assert (in_group.msgtype, in_group.media) == ("image", PNG + b"picture")
 
-    running.channel.department_chats.clear()  # now without a group chat: each officer privately
+    running.run.addressing.department_chats.clear()  # now without a group chat: each officer privately
     sheet = Attachment("report.xlsx", b"PK\x03\x04 workbook", kind="document")
-    await running.channel.deliver([Reply("报表", to=ToDepartment("finance_office"), attachment=sheet)], "")
+    await running.run.say([Reply("报表", to=ToDepartment("finance_office"), attachment=sheet)])
     for officer in (HEAD, OFFICER):
         [file] = await wait_media(api, officer)
         assert (file.msgtype, file.content, file.media) == ("file", "report.xlsx", b"PK\x03\x04 workbook")
@@ -210,16 +207,12 @@ async def test_an_attachment_is_uploaded_once_for_all_its_recipients(running: Ru
 async def test_a_refused_upload_leaves_the_text_delivered(running: Running) -> None:
     api = running.api
     api.fail("media/upload", 40004)
-    await running.channel.deliver(
-        [Reply("图表说明", to=ToSender(), attachment=Attachment("c.png", PNG))], HEAD
-    )
+    await running.run.say([Reply("图表说明", to=ToSender(), attachment=Attachment("c.png", PNG))], HEAD)
     await api.wait_text(HEAD, "图表说明")
     assert ("media/upload", 40004) in api.refused
     assert [s for s in api.to(HEAD) if s.media is not None] == []
     # an image WeCom cannot show is refused by WeCom itself, and is not retried
-    await running.channel.deliver(
-        [Reply("再试", to=ToSender(), attachment=Attachment("c.png", b"GIF89a..."))], HEAD
-    )
+    await running.run.say([Reply("再试", to=ToSender(), attachment=Attachment("c.png", b"GIF89a..."))], HEAD)
     await api.wait_text(HEAD, "再试")
     assert ("media/upload", 40005) in api.refused
     assert api.calls.count("media/upload") == 2
@@ -343,19 +336,24 @@ async def test_a_token_refused_twice_is_not_fetched_forever(running: Running) ->
 
 
 async def test_callback_mounts_on_the_telegram_webhook_server(tmp_path: Path) -> None:
+    """One web server carries both channels' routes and /healthz, as `xiaoer run` serves them."""
     from aiohttp import ClientSession
 
-    from bot.channels.telegram import TelegramChannel
+    from bot.runtime.runtime import Runtime
+    from bot.runtime.web import web_app
+    from bot.runtime.wiring import plug_telegram, plug_wecom
 
     api = FakeWecom()
     await api.start()
     settings = wecom_settings(tmp_path, api.base)
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}")
-    telegram = TelegramChannel("123456:TEST-TOKEN", "http://127.0.0.1:9", app.deps)
-    wecom = WecomChannel(settings.channels.wecom, app.deps)
-    web_app = telegram.webhook_app("/telegram/hook", "s3cret-token")
-    wecom.add_routes(web_app)
-    server = TestServer(web_app, host="127.0.0.1")
+    runtime = Runtime.build(app.deps)
+    telegram = plug_telegram(runtime, "123456:TEST-TOKEN", "http://127.0.0.1:9")
+    wecom = plug_wecom(runtime, settings.channels.wecom)
+    routes = web_app(
+        [lambda web: telegram.add_routes(web, "/telegram/hook", "s3cret-token"), wecom.add_routes]
+    )
+    server = TestServer(routes, host="127.0.0.1")
     await server.start_server()
     try:
         answer = await api.verify_url(str(server.make_url("/wecom/callback")), "42")
@@ -364,81 +362,8 @@ async def test_callback_mounts_on_the_telegram_webhook_server(tmp_path: Path) ->
             assert health.status == 200
     finally:
         await server.close()
+        await runtime.close()
         await wecom.close()
         await telegram.close()
         await app.close()
         await api.stop()
-
-
-@pytest.mark.parametrize("beside_telegram", [False, True], ids=["own-server", "telegram-webhook-server"])
-async def test_xiaoer_run_serves_the_wecom_callback(tmp_path: Path, beside_telegram: bool) -> None:
-    import os
-    import signal
-    import socket
-    import sys
-
-    from aiohttp import ClientError, ClientSession
-
-    api = FakeWecom()
-    await api.start()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    xiaoer = str(Path(sys.executable).parent / "xiaoer")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_")}
-    env |= {
-        "XIAOER_CONFIG": str(ROOT / "config.yaml"),
-        "XIAOER_CHANNELS__WECOM__ENABLED": "true",
-        "XIAOER_CHANNELS__WECOM__CORP_ID": CORP_ID,
-        "XIAOER_CHANNELS__WECOM__AGENT_ID": str(AGENT_ID),
-        "XIAOER_CHANNELS__WECOM__SECRET": SECRET,
-        "XIAOER_CHANNELS__WECOM__TOKEN": TOKEN,
-        "XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY": AES_KEY,
-        "XIAOER_CHANNELS__WECOM__API_BASE": api.base,
-        "XIAOER_CHANNELS__WECOM__PORT": str(port),
-    }
-    telegram = FakeBotApi()
-    await telegram.start()
-    if beside_telegram:  # a Telegram webhook server on that port carries WeCom's callback too
-        env |= {
-            "XIAOER_CHANNELS__WECOM__PORT": "1",  # not used: the callback shares Telegram's server
-            "XIAOER_TELEGRAM__TOKEN": telegram.token,
-            "XIAOER_TELEGRAM__API_BASE": telegram.base,
-            "XIAOER_TELEGRAM__MODE": "webhook",
-            "XIAOER_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/hook",
-            "XIAOER_TELEGRAM__WEBHOOK_SECRET": "s3cret-token",
-            "XIAOER_TELEGRAM__HOST": "127.0.0.1",
-            "XIAOER_TELEGRAM__PORT": str(port),
-        }
-    process = await asyncio.create_subprocess_exec(
-        xiaoer,
-        "run",
-        "-d",
-        f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with ClientSession() as http:
-            for _ in range(600):  # until it listens (the first run may train the NLU model)
-                try:
-                    async with http.get(f"{base}/healthz") as health:
-                        if health.status == 200:
-                            break
-                except ClientError:
-                    await asyncio.sleep(0.1)
-        await api.member_sends(f"{base}/wecom/callback", ENTREPRENEUR, DEMAND)
-        await api.wait_text(ENTREPRENEUR, "工单号 #1", within=60)
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
-        await api.stop()
-        await telegram.stop()
-    assert process.returncode == 0, err.decode()
-    if beside_telegram:
-        assert b"WeCom callback /wecom/callback on the same server" in err
-    else:
-        assert b"WeCom callback on 127.0.0.1" in err

@@ -1,0 +1,100 @@
+"""The composition of a running Xiaoer from its configuration: the channels that are enabled,
+plugged into one runtime, and what `xiaoer run` serves (the one web server, long polling, the
+scheduler)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.channels.telegram import TelegramChannel
+from bot.channels.wecom import WecomChannel, department_chats
+from bot.config import Settings
+from bot.runtime.runtime import Runtime
+from bot.runtime.web import Routes, serve, web_app
+from bot.runtime.wiring import plug_telegram, plug_wecom
+from handlers.deps import Deps
+
+
+@dataclass
+class Assembled:
+    runtime: Runtime
+    telegram: TelegramChannel | None = None
+    wecom: WecomChannel | None = None
+
+    async def close(self) -> None:
+        await self.runtime.close()
+        if self.telegram is not None:
+            await self.telegram.close()
+        if self.wecom is not None:
+            await self.wecom.close()
+
+
+def telegram_webhook(settings: Settings) -> bool:
+    telegram = settings.telegram
+    return bool(
+        telegram.token and telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret
+    )
+
+
+def assemble(settings: Settings, deps: Deps) -> Assembled:
+    runtime = Runtime.build(deps)
+    assembled = Assembled(runtime)
+    if settings.channels.wecom.enabled:
+        assembled.wecom = plug_wecom(runtime, settings.channels.wecom, department_chats(settings.departments))
+    if settings.telegram.token:
+        groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
+        topics = {
+            d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id
+        }
+        assembled.telegram = plug_telegram(
+            runtime, settings.telegram.token, settings.telegram.api_base, groups, topics
+        )
+    return assembled
+
+
+async def run(settings: Settings, assembled: Assembled, echo: Callable[[str], None]) -> None:
+    """`xiaoer run`: serve the channels, handle, deliver and remind until cancelled."""
+    from bot.scheduler import build_scheduler
+
+    runtime = assembled.runtime
+    routes: list[Routes] = []
+    address: tuple[str, int] | None = None
+    telegram, wecom = assembled.telegram, assembled.wecom
+    if telegram is not None and telegram_webhook(settings):
+        config = settings.telegram
+        url, secret = config.webhook_url or "", config.webhook_secret or ""
+        path = telegram.webhook_path(url)
+        routes.append(lambda app: telegram.add_routes(app, path, secret))
+        address = (config.host, config.port)
+        echo(f"xiaoer: Telegram webhook {url} on {config.host}:{config.port}")
+    if wecom is not None:
+        config_w = settings.channels.wecom
+        routes.append(wecom.add_routes)
+        address = address or (config_w.host, config_w.port)
+        echo(f"xiaoer: WeCom callback {config_w.callback_path} on {address[0]}:{address[1]}")
+    scheduler = build_scheduler(runtime.deps, settings.reminders, runtime.outgoing)
+    scheduler.start()
+    echo(
+        f"xiaoer: reminders every {settings.reminders.sweep_minutes} min in working hours, "
+        f"digests at {settings.reminders.digest_at} on working days, the weekly report on Mondays"
+    )
+    stop = asyncio.Event()
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(runtime.run(stop))
+            if address is not None:
+                group.create_task(serve(web_app(routes), *address))
+            if telegram is not None and telegram_webhook(settings):
+                config = settings.telegram
+                group.create_task(
+                    telegram.register_webhook(config.webhook_url or "", config.webhook_secret or "")
+                )
+            elif telegram is not None:
+                echo(f"xiaoer: Telegram polling via {settings.telegram.api_base}; Ctrl-C stops")
+                group.create_task(telegram.run_polling())
+    finally:
+        stop.set()
+        scheduler.shutdown(wait=False)
+        await assembled.close()

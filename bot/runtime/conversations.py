@@ -1,0 +1,184 @@
+"""Conversations: every update is kept in the inbox before the platform hears it was received,
+then handled one at a time per conversation, in arrival order, conversations side by side.
+
+Handling an update is one transaction: what the handlers change, the audit events, every message
+they answer with (the outbox) and the update's mark as handled commit together, or not at all.
+A crash or an outage mid-way leaves the update waiting, and it is handled again from the start
+(by this process after a restart, or by another one); nothing it would have said is lost, and
+nothing is said twice. An update whose handling keeps failing is tried again with backoff, its
+conversation waiting behind it, and given up after MAX_HANDLING_ATTEMPTS with a word to the sender.
+
+Several processes may share one PostgreSQL database: whichever receives an update handles it, and
+the inbox's per-conversation lock keeps each conversation's updates in order across them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from bot.domain.inbox import MAX_HANDLING_ATTEMPTS, InboxEntry, conversation_of
+from bot.domain.messages import Inbound, Reply
+from bot.domain.outbox import Origin
+from bot.domain.text import storable
+from bot.i18n import t
+from handlers.deps import Deps
+from handlers.dispatch import handle
+from handlers.outgoing import Outgoing
+
+log = logging.getLogger(__name__)
+
+RECOVERY_SECONDS = 5.0  # how often to look for updates nobody is handling (a stopped process's)
+LEFT_BEHIND_AFTER = timedelta(seconds=10)  # an update this old and unhandled has been left behind
+
+
+def origin_of(inbound: Inbound) -> Origin:
+    return Origin(inbound.sender.channel, inbound.chat_id, inbound.thread_id)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
+
+
+@dataclass
+class Conversations:
+    deps: Deps
+    outgoing: Outgoing
+    recovery_seconds: float = RECOVERY_SECONDS
+    _workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _again: set[str] = field(default_factory=set)
+    handled: int = 0
+
+    async def accept(self, inbound: Inbound) -> bool:
+        """Keep an update; False for one kept before. Only after this returns may the platform be
+        told that it was received (webhook answer, polling offset)."""
+        inbound = replace(
+            inbound,
+            text=storable(inbound.text),
+            payload=storable(inbound.payload) if inbound.payload else None,
+        )
+        conversation = conversation_of(inbound)
+        async with self.deps.storage() as uow:
+            fresh = await uow.inbox.accept(conversation, inbound)
+            await uow.commit()
+        if fresh:
+            self.kick(conversation)
+        return fresh
+
+    def kick(self, conversation: str) -> None:
+        self._again.add(conversation)
+        if conversation not in self._workers:
+            self._workers[conversation] = asyncio.create_task(self._work(conversation))
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._workers)
+
+    async def _work(self, conversation: str) -> None:
+        try:
+            while True:
+                self._again.discard(conversation)
+                try:
+                    handled = await self.handle_next(conversation)
+                except Exception:  # the database: the update waits in the inbox for the next look
+                    log.exception("conversation %s: could not take its next update", conversation)
+                    handled = False
+                if not handled and conversation not in self._again:
+                    return
+        finally:
+            del self._workers[conversation]
+
+    async def handle_next(self, conversation: str) -> bool:
+        """Handle the conversation's oldest waiting update; False when there is none to handle now."""
+        entry: InboxEntry | None = None
+        try:
+            async with self.deps.storage() as uow:
+                with uow.shared():
+                    entry = await uow.inbox.next_for(conversation, self.deps.clock())
+                    if entry is None:
+                        return False
+                    replies = await handle(entry.inbound, self.deps)
+                    await self.outgoing.queue(uow, replies, origin_of(entry.inbound))
+                    await uow.inbox.done(entry.id, self.deps.clock())
+                await uow.commit()
+        except Exception as exc:
+            if entry is None:
+                raise
+            await self._failed(entry, exc)
+            return False
+        self.handled += 1
+        if replies:
+            self.outgoing.on_queued()
+        return True
+
+    async def _failed(self, entry: InboxEntry, exc: Exception) -> None:
+        attempts = entry.attempts + 1
+        error = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "update %s of %s failed (attempt %s of %s): %s",
+            entry.id,
+            entry.conversation,
+            attempts,
+            MAX_HANDLING_ATTEMPTS,
+            error,
+            exc_info=exc,
+        )
+        now = self.deps.clock()
+        try:
+            async with self.deps.storage() as uow:
+                await uow.inbox.failed(entry.id, error, now + retry_delay(attempts))
+                if attempts >= MAX_HANDLING_ATTEMPTS:  # given up: the sender is told, the rest go on
+                    sender = entry.inbound.sender
+                    lang = "en" if (sender.language or "").startswith("en") else self.deps.default_lang
+                    await self.outgoing.queue(
+                        uow, [Reply(t(lang, "error.internal"))], origin_of(entry.inbound)
+                    )
+                    await uow.inbox.done(entry.id, now)
+                await uow.commit()
+        except Exception:  # the database is down too: the update stays waiting, tried again later
+            log.exception("could not record the failure of update %s", entry.id)
+
+    async def recover(self, *, everything: bool = False) -> int:
+        """Start work on conversations with updates nobody is handling: after a restart
+        (`everything`), and those a stopped process left behind or whose retry time has come."""
+        now = self.deps.clock()
+        async with self.deps.storage() as uow:
+            waiting = await uow.inbox.waiting(now, now if everything else now - LEFT_BEHIND_AFTER)
+        started = 0
+        for conversation in waiting:
+            if conversation not in self._workers:
+                self.kick(conversation)
+                started += 1
+        return started
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Look for waiting updates at start and then every few seconds, until stopped."""
+        first = True
+        while stop is None or not stop.is_set():
+            try:
+                await self.recover(everything=first)
+                first = False
+            except Exception:
+                log.exception("looking for waiting updates failed; trying again")
+            if stop is None:
+                await asyncio.sleep(self.recovery_seconds)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.recovery_seconds)
+
+    async def drain(self) -> None:
+        """Wait until no conversation has work in this process (tests, and a clean stop)."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Let updates being handled finish; any cut short stay in the inbox for the next start."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self.drain()
+        for task in list(self._workers.values()):
+            task.cancel()
+        await asyncio.gather(*list(self._workers.values()), return_exceptions=True)

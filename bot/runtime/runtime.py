@@ -1,0 +1,54 @@
+"""One running Xiaoer: the conversations that handle what arrives, the outbox sender that
+delivers what is said, and the channels' ways in and out between them."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bot.domain.outbox import Addressing
+from bot.outbox import OutboxSender, Transport
+from bot.runtime.conversations import Conversations
+from handlers.deps import Deps
+from handlers.outgoing import Outgoing
+
+
+@dataclass
+class Runtime:
+    deps: Deps
+    outgoing: Outgoing
+    conversations: Conversations
+    sender: OutboxSender
+
+    @classmethod
+    def build(cls, deps: Deps) -> Runtime:
+        """A runtime with no channel yet: `plug` each one in before running it."""
+        sender = OutboxSender(deps, {})
+        # a commit that queued messages wakes the sender: no polling delay on the happy path
+        outgoing = Outgoing(deps, [], on_queued=sender.wake.set)
+        return cls(deps, outgoing, Conversations(deps, outgoing), sender)
+
+    def plug(self, addressing: Addressing, transport: Transport) -> None:
+        """A channel's way out: which chats a reply is for, and how a message gets there."""
+        self.outgoing.addressings.append(addressing)
+        self.sender.transports[transport.channel] = transport
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Handle and deliver until `stop` is set."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.conversations.run(stop))
+            group.create_task(self.sender.run(stop))
+        await self.conversations.close()
+
+    async def settle(self) -> None:
+        """Wait until what arrived is handled and what was said is sent or waiting for a retry
+        (tests and one-shot commands; bound it with `asyncio.timeout`)."""
+        while True:
+            await self.conversations.drain()
+            if not await self.sender.step() and not self.conversations.busy:
+                return
+
+    async def close(self) -> None:
+        await self.conversations.close()
+        for transport in self.sender.transports.values():
+            await transport.close()

@@ -1,0 +1,133 @@
+"""The inbox: updates kept as they arrive, handled oldest first within each conversation.
+
+On PostgreSQL a transaction-scoped advisory lock per conversation makes processes take turns on
+one conversation, so its updates are handled one at a time, in order, whichever process received
+them. On SQLite every writing transaction holds the database's one write lock, which does the same.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.inbox import InboxEntry
+from bot.domain.messages import Capabilities, Inbound, Sender
+from storage.tables import InboxRow
+
+INBOX: Table = cast(Table, InboxRow.__table__)  # type: ignore[attr-defined]
+_ACCEPT: dict[str, Any] = {
+    "postgresql": postgresql_insert(INBOX).on_conflict_do_nothing(index_elements=["channel", "delivery_id"]),
+    "sqlite": sqlite_insert(INBOX).on_conflict_do_nothing(index_elements=["channel", "delivery_id"]),
+}
+_OLDEST_WAITING = (
+    select(INBOX.c.id, INBOX.c.conversation, INBOX.c.inbound, INBOX.c.attempts, INBOX.c.retry_at)
+    .where(INBOX.c.done.is_(False), INBOX.c.conversation == bindparam("conversation"))
+    .order_by(INBOX.c.id)
+    .limit(1)
+)
+_DONE = (
+    update(INBOX)
+    .where(INBOX.c.id == bindparam("entry_id"))
+    .values(done=True, handled_at=bindparam("at"), retry_at=None)
+)
+
+
+def inbound_values(inbound: Inbound) -> dict[str, Any]:
+    sender = inbound.sender
+    return {
+        "sender": [sender.channel, sender.user_id, sender.display_name, sender.language],
+        "chat_id": inbound.chat_id,
+        "text": inbound.text,
+        "received_at": inbound.received_at.isoformat(),
+        "payload": inbound.payload,
+        "reply_to": inbound.reply_to,
+        "delivery_id": inbound.delivery_id,
+        "capabilities": [inbound.capabilities.buttons, inbound.capabilities.quoted_replies],
+        "thread_id": inbound.thread_id,
+    }
+
+
+def inbound_from_values(values: dict[str, Any]) -> Inbound:
+    channel, user_id, display_name, language = values["sender"]
+    buttons, quoted = values["capabilities"]
+    return Inbound(
+        sender=Sender(channel, user_id, display_name, language),
+        chat_id=values["chat_id"],
+        text=values["text"],
+        received_at=datetime.fromisoformat(values["received_at"]),
+        payload=values["payload"],
+        reply_to=values["reply_to"],
+        delivery_id=values["delivery_id"],
+        capabilities=Capabilities(buttons=buttons, quoted_replies=quoted),
+        thread_id=values["thread_id"],
+    )
+
+
+class SqlInbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    def _dialect(self) -> str:
+        return self._s.get_bind().dialect.name
+
+    async def accept(self, conversation: str, inbound: Inbound) -> bool:
+        """Keep an update; False if this delivery was kept before (the platform sent it again)."""
+        values = {
+            "channel": inbound.sender.channel,
+            "delivery_id": inbound.delivery_id,
+            "conversation": conversation,
+            "inbound": inbound_values(inbound),
+            "received_at": inbound.received_at,
+            "done": False,
+            "attempts": 0,
+        }
+        statement = _ACCEPT[self._dialect()] if inbound.delivery_id is not None else insert(INBOX)
+        result = cast(CursorResult[Any], await self._s.execute(statement, values))
+        return result.rowcount == 1
+
+    async def next_for(self, conversation: str, at: datetime) -> InboxEntry | None:
+        """The conversation's oldest update not yet handled, if it may be handled now; this
+        transaction has the conversation to itself until it ends."""
+        if self._dialect() == "postgresql":
+            await self._s.execute(select(func.pg_advisory_xact_lock(func.hashtext(conversation))))
+        row = (await self._s.execute(_OLDEST_WAITING, {"conversation": conversation})).first()
+        if row is None or (row.retry_at is not None and row.retry_at > at):
+            return None  # nothing, or the oldest waits to be tried again: the later ones wait too
+        return InboxEntry(row.id, row.conversation, inbound_from_values(row.inbound), row.attempts)
+
+    async def done(self, entry_id: int, at: datetime) -> None:
+        await self._s.execute(_DONE, {"entry_id": entry_id, "at": at})
+
+    async def failed(self, entry_id: int, error: str, retry_at: datetime) -> int:
+        """Count a failed handling and set when to try again; returns the failures so far."""
+        statement = (
+            update(INBOX)
+            .where(INBOX.c.id == entry_id)
+            .values(attempts=INBOX.c.attempts + 1, last_error=error[:300], retry_at=retry_at)
+            .returning(INBOX.c.attempts)
+        )
+        attempts = (await self._s.execute(statement)).scalar_one_or_none()
+        return int(attempts or 0)
+
+    async def waiting(self, at: datetime, received_before: datetime, limit: int = 500) -> list[str]:
+        """Conversations with updates received before then that may be handled now (after a
+        restart, left behind by a process that stopped, or due to be tried again)."""
+        statement = (
+            select(INBOX.c.conversation)
+            .where(INBOX.c.done.is_(False), INBOX.c.received_at <= received_before)
+            .where((INBOX.c.retry_at.is_(None)) | (INBOX.c.retry_at <= at))
+            .group_by(INBOX.c.conversation)
+            .order_by(func.min(INBOX.c.id))
+            .limit(limit)
+        )
+        return list((await self._s.execute(statement)).scalars())
+
+    async def next_retry(self) -> datetime | None:
+        statement = select(func.min(INBOX.c.retry_at)).where(INBOX.c.done.is_(False))
+        found: datetime | None = (await self._s.execute(statement)).scalar_one_or_none()
+        return found

@@ -1,0 +1,54 @@
+"""Xiaoer on Telegram as `xiaoer run` puts it together, against a fake Bot API: the channel's
+long polling, the conversations and the outbox sender, all running until the test ends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_outbox import TelegramTransport
+from bot.runtime.runtime import Runtime
+from bot.runtime.wiring import plug_telegram
+from handlers.deps import Deps
+from tests.fake_telegram import FakeBotApi
+
+
+@dataclass
+class TelegramRun:
+    runtime: Runtime
+    channel: TelegramChannel
+
+    @property
+    def transport(self) -> TelegramTransport:
+        transport = self.runtime.sender.transports["telegram"]
+        assert isinstance(transport, TelegramTransport)
+        return transport
+
+
+@asynccontextmanager
+async def telegram_running(
+    deps: Deps,
+    api: FakeBotApi,
+    department_chats: Mapping[str, int] | None = None,
+    topic_chats: Collection[int] = (),
+    *,
+    poll: bool = True,
+) -> AsyncIterator[TelegramRun]:
+    runtime = Runtime.build(deps)
+    channel = plug_telegram(runtime, api.token, api.base, department_chats, topic_chats, polling_timeout=1)
+    stop = asyncio.Event()
+    polling = asyncio.create_task(channel.run_polling()) if poll else None
+    running = asyncio.create_task(runtime.run(stop))
+    try:
+        yield TelegramRun(runtime, channel)
+    finally:
+        if polling is not None:
+            await channel.dispatcher.stop_polling()
+            await asyncio.wait_for(polling, 15)
+        stop.set()
+        await asyncio.wait_for(running, 15)
+        await runtime.close()
+        await channel.close()

@@ -1,0 +1,55 @@
+"""Xiaoer on WeCom as `xiaoer run` puts it together, against a fake WeCom server: the callback on
+the runtime's web server, the conversations and the outbox sender, running until the test ends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp.test_utils import TestServer
+
+from bot.channels.wecom import WecomAddressing, WecomChannel
+from bot.config import WecomConfig
+from bot.domain.messages import Reply
+from bot.domain.outbox import Origin
+from bot.runtime.runtime import Runtime
+from bot.runtime.web import web_app
+from bot.runtime.wiring import plug_wecom
+from handlers.deps import Deps
+
+
+@dataclass
+class WecomRun:
+    runtime: Runtime
+    channel: WecomChannel
+    url: str  # the callback's
+
+    @property
+    def addressing(self) -> WecomAddressing:
+        [addressing] = [a for a in self.runtime.outgoing.addressings if isinstance(a, WecomAddressing)]
+        return addressing
+
+    async def say(self, replies: list[Reply], to_user: str = "") -> None:
+        await self.runtime.outgoing.say(replies, Origin("wecom", to_user) if to_user else None)
+
+
+@asynccontextmanager
+async def wecom_running(
+    deps: Deps, config: WecomConfig, department_chats: Mapping[str, str] | None = None
+) -> AsyncIterator[WecomRun]:
+    runtime = Runtime.build(deps)
+    channel = plug_wecom(runtime, config, department_chats)
+    server = TestServer(web_app([channel.add_routes]), host="127.0.0.1")
+    await server.start_server()
+    stop = asyncio.Event()
+    running = asyncio.create_task(runtime.run(stop))
+    try:
+        yield WecomRun(runtime, channel, str(server.make_url(config.callback_path)))
+    finally:
+        await server.close()
+        stop.set()
+        await asyncio.wait_for(running, 15)
+        await runtime.close()
+        await channel.close()
