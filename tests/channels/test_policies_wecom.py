@@ -14,9 +14,12 @@ from bot.bootstrap import build_app
 from bot.channels.wecom import WecomChannel, department_chats
 from bot.channels.wecom_api import ATTEMPTS
 from bot.channels.wecom_outbox import WecomTransport
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, WecomConfig, load_settings
 from bot.domain.policies import Policy, Tags
 from bot.outbox import OutboxSender
+from bot.runtime.runtime import Runtime
+from bot.runtime.wiring import plug_wecom
+from handlers.deps import Deps
 from handlers.policy_publish import add_policy, publish
 from tests.conftest import ROOT
 from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom
@@ -70,8 +73,10 @@ async def test_a_notice_reaches_the_matching_robot_groups_once_through_the_outbo
     await api.start()
     settings = load_settings(write_config(tmp_path, api.base, GROUPS))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wecom-policies.db'}")
-    channel = WecomChannel(settings.channels.wecom, app.deps, department_chats(settings.departments))
-    sender = OutboxSender(app.deps, {"wecom": WecomTransport(channel, settings.channels.wecom.robots)})
+    channel, transport = wecom_parts(
+        app.deps, settings.channels.wecom, department_chats(settings.departments)
+    )
+    sender = OutboxSender(app.deps, {"wecom": transport})
     try:
         deps = app.deps
         draft = await add_policy(
@@ -117,9 +122,8 @@ async def test_a_long_notice_cut_short_by_a_failure_resumes_without_repeating_a_
     await api.start()
     settings = load_settings(write_config(tmp_path, api.base, GROUPS))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'pieces.db'}")
-    channel = WecomChannel(settings.channels.wecom, app.deps)
+    channel, transport = wecom_parts(app.deps, settings.channels.wecom)
     channel.api.sleep = _no_wait  # the API client's backoff between its own attempts
-    transport = WecomTransport(channel, settings.channels.wecom.robots)
     sender = OutboxSender(app.deps, {"wecom": transport}, backoff=lambda attempt: timedelta(0))
     body = "\n".join(
         f"第{n}条：对规上工业企业技改投入给予补贴，按设备投入的一定比例补助。" for n in range(120)
@@ -153,3 +157,14 @@ async def test_a_long_notice_cut_short_by_a_failure_resumes_without_repeating_a_
 
 async def _no_wait(seconds: float) -> None:
     return None
+
+
+def wecom_parts(
+    deps: Deps, config: WecomConfig, chats: dict[str, str] | None = None
+) -> tuple[WecomChannel, WecomTransport]:
+    """The WeCom client and its outbox transport, as `xiaoer run` plugs them in."""
+    runtime = Runtime.build(deps)
+    channel = plug_wecom(runtime, config, chats)
+    transport = runtime.sender.transports["wecom"]
+    assert isinstance(transport, WecomTransport)
+    return channel, transport

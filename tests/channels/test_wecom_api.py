@@ -20,12 +20,12 @@ from bot.channels.wecom_api import (
     WecomApi,
     split_utf8,
 )
-from handlers.deps import Deps
-from storage.memory import MemoryStorage
+from bot.domain.messages import Inbound
 from tests.channels.test_wecom import wecom_settings
+from tests.conftest import Clock
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeTime, FakeWecom
-from tests.fakes import FakeNlu
 
+NOW_CLOCK = Clock()
 CHINESE_LINE = "关于申报2026年度高新技术企业认定的通知：请各会员单位于本月底前提交材料。\n"
 
 
@@ -191,8 +191,18 @@ def robots(count: int) -> list[dict[str, object]]:
 
 async def robot_channel(tmp_path: Path, fake: FakeWecom, clock: FakeTime, count: int) -> WecomChannel:
     settings = wecom_settings(tmp_path, fake.base, robots=robots(count))
-    deps = Deps(storage=MemoryStorage(), directory=settings.directory(), nlu=FakeNlu())
-    return WecomChannel(settings.channels.wecom, deps, clock=clock, sleep=clock.sleep)
+    return WecomChannel(
+        settings.channels.wecom,
+        settings.directory(),
+        _no_inbox,
+        now=NOW_CLOCK,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
+async def _no_inbox(inbound: Inbound) -> bool:
+    raise AssertionError("these tests send; nothing arrives")
 
 
 async def test_a_broadcast_to_50_groups_stays_under_20_a_minute_per_robot(
