@@ -21,7 +21,7 @@ from bot.channels.wecom_api import (
     split_utf8,
 )
 from handlers.deps import Deps
-from storage.memory import MemoryStorage
+from storage.sql import SqlStorage
 from tests.channels.test_wecom import wecom_settings
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeTime, FakeWecom
 from tests.fakes import FakeNlu
@@ -189,16 +189,18 @@ def robots(count: int) -> list[dict[str, object]]:
     ]
 
 
-async def robot_channel(tmp_path: Path, fake: FakeWecom, clock: FakeTime, count: int) -> WecomChannel:
+async def robot_channel(
+    tmp_path: Path, fake: FakeWecom, clock: FakeTime, count: int, storage: SqlStorage
+) -> WecomChannel:
     settings = wecom_settings(tmp_path, fake.base, robots=robots(count))
-    deps = Deps(storage=MemoryStorage(), directory=settings.directory(), nlu=FakeNlu())
+    deps = Deps(storage=storage, directory=settings.directory(), nlu=FakeNlu())
     return WecomChannel(settings.channels.wecom, deps, clock=clock, sleep=clock.sleep)
 
 
 async def test_a_broadcast_to_50_groups_stays_under_20_a_minute_per_robot(
-    tmp_path: Path, fake: FakeWecom, clock: FakeTime
+    tmp_path: Path, fake: FakeWecom, clock: FakeTime, sqlite_storage: SqlStorage
 ) -> None:
-    channel = await robot_channel(tmp_path, fake, clock, 50)
+    channel = await robot_channel(tmp_path, fake, clock, 50, sqlite_storage)
     start = clock.now
     try:
         for n in range(1, 26):
@@ -217,11 +219,11 @@ async def test_a_broadcast_to_50_groups_stays_under_20_a_minute_per_robot(
 
 
 async def test_a_robot_over_its_limit_backs_off_and_everything_arrives(
-    tmp_path: Path, clock: FakeTime
+    tmp_path: Path, clock: FakeTime, sqlite_storage: SqlStorage
 ) -> None:
     strict = FakeWecom(clock=clock, robot_limit=5)  # a gateway stricter than WeCom's documented 20
     await strict.start()
-    channel = await robot_channel(tmp_path, strict, clock, 2)
+    channel = await robot_channel(tmp_path, strict, clock, 2, sqlite_storage)
     try:
         for n in range(1, 9):
             assert all((await channel.broadcast(f"通知 {n}")).values())
@@ -235,9 +237,9 @@ async def test_a_robot_over_its_limit_backs_off_and_everything_arrives(
 
 
 async def test_broadcast_by_tags_with_mentions_and_long_texts(
-    tmp_path: Path, fake: FakeWecom, clock: FakeTime
+    tmp_path: Path, fake: FakeWecom, clock: FakeTime, sqlite_storage: SqlStorage
 ) -> None:
-    channel = await robot_channel(tmp_path, fake, clock, 4)
+    channel = await robot_channel(tmp_path, fake, clock, 4, sqlite_storage)
     try:
         text = CHINESE_LINE * 40  # over 2,048 bytes: three text messages
         sent = await channel.broadcast(text, tags=["export"], mentioned=["@all"])
