@@ -1,5 +1,5 @@
 """Intake latency and throughput: a demand message through the dispatcher (builtin NLU included)
-to a stored, routed ticket, on the embedded SQLite file and on in-memory storage (the baseline, same process).
+to a stored, routed ticket, on the embedded SQLite file (the storage `xiaoer run` uses by default).
 
     python -m benchmarks.intake_bench [--messages 500]
 
@@ -18,11 +18,8 @@ from pathlib import Path
 from bot.bootstrap import build_app
 from bot.config import load_settings
 from bot.domain.messages import Inbound, Sender
-from bot.seed import seed
 from handlers.deps import Deps
 from handlers.dispatch import handle
-from nlu.builtin import BuiltinNlu
-from storage.memory import MemoryStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -45,31 +42,23 @@ async def run(deps: Deps, messages: int) -> list[float]:
     return latencies
 
 
-def report(name: str, latencies: list[float]) -> float:
+def report(name: str, latencies: list[float]) -> None:
     ordered = sorted(latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
     rate = len(ordered) / sum(ordered)
     print(f"{name:<14} n={len(ordered):<5} p50={p50:7.2f} ms  p99={p99:7.2f} ms  {rate:8.0f} msg/s")
-    return rate
 
 
 async def main(messages: int) -> None:
     settings = load_settings(ROOT / "config.yaml")
-    memory = MemoryStorage()
-    await seed(memory, settings)
-    baseline = Deps(storage=memory, directory=settings.directory(), nlu=BuiltinNlu.load())
-    await run(baseline, 20)  # warm-up
-    memory_rate = report("memory", await run(baseline, messages))
-
     with tempfile.TemporaryDirectory() as tmp:
         app = await build_app(settings, f"sqlite+aiosqlite:///{tmp}/bench.db")
         try:
-            await run(app.deps, 20)
-            sqlite_rate = report("sqlite (WAL)", await run(app.deps, messages))
+            await run(app.deps, 20)  # warm-up
+            report("sqlite (WAL)", await run(app.deps, messages))
         finally:
             await app.close()
-    print(f"sqlite / memory throughput ratio: {sqlite_rate / memory_rate:.3f}")
 
 
 if __name__ == "__main__":

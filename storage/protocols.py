@@ -1,5 +1,11 @@
-"""What handlers may ask of storage. SQL and in-memory implementations both satisfy these, and
-one contract test suite holds every implementation to them."""
+"""What handlers may ask of storage.
+
+Handlers and the runtime depend on these protocols, not on SQL; storage/sql.py and its
+companions (async SQLAlchemy on SQLite or PostgreSQL) are the one implementation, held to them by
+the contract suite (tests/contract/) on both databases. Rules that read many rows (KPIs, reports,
+reminders due, queues) are SQL queries behind these methods, written once. Tests that want speed
+use SQLite (tests/databases.py); a test that needs a failure injected writes a fake under tests/.
+"""
 
 from __future__ import annotations
 

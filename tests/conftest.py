@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import Settings, load_settings
+from storage.sql import SqlStorage
+from tests import databases
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("XIAOER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -105,3 +107,29 @@ def postgres_engine(url: str, schema: str) -> AsyncEngine:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'xiaoer.db'}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the head revision once per run, for tests to copy."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    run_in_thread(databases.migrate_template(path))
+    return path
+
+
+@pytest.fixture
+async def fresh_databases(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[databases.FreshDatabases]:
+    """Fresh migrated SQLite databases for this test (tests/databases.py), all disposed at its end."""
+    made = databases.FreshDatabases(sqlite_template, tmp_path)
+    databases.opened(made)
+    try:
+        yield made
+    finally:
+        databases.opened(None)
+        await made.close()
+
+
+@pytest.fixture
+def sqlite_storage(fresh_databases: databases.FreshDatabases) -> SqlStorage:
+    """A fresh migrated SQLite database of the test's own."""
+    return fresh_databases.storage()

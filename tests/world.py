@@ -1,4 +1,7 @@
-"""A small world for handler tests: the shipped directory, memory storage, a fake NLU."""
+"""A small world for handler tests: the shipped directory, a fresh SQLite database, a fake NLU.
+
+Test modules that make worlds use the `fresh_databases` fixture (tests/databases.py), which
+disposes of each world's database when the test ends."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from bot.domain.tickets import Action, Status
 from bot.seed import seed
 from handlers.deps import Deps
 from handlers.dispatch import handle
-from storage.memory import MemoryStorage
+from storage.sql import SqlStorage
 from tests.conftest import Clock
+from tests.databases import fresh_storage
 from tests.fakes import FakeNlu, Understood
 
 DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了"
@@ -34,7 +38,7 @@ UNDERSTOOD = {
 @dataclass
 class World:
     deps: Deps
-    storage: MemoryStorage
+    storage: SqlStorage
     nlu: FakeNlu
 
     async def say(self, sender: Sender, text: str, payload: str | None = None) -> list[Reply]:
@@ -53,7 +57,7 @@ class World:
 
 
 async def make_world(settings: Settings, clock: Clock) -> World:
-    storage = MemoryStorage()
+    storage = fresh_storage()
     await seed(storage, settings)
     nlu = FakeNlu(dict(UNDERSTOOD))
     sla = settings.sla_policy()

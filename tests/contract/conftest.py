@@ -1,8 +1,9 @@
-"""Every storage implementation, behind one fixture: the contract tests run on each."""
+"""The storage, behind one fixture: the contract tests run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,22 +11,20 @@ from sqlmodel import SQLModel
 
 from storage import migrate
 from storage.engine import create_engine
-from storage.memory import MemoryStorage
 from storage.protocols import UnitOfWorkFactory
 from storage.sql import SqlStorage
 from tests.conftest import postgres_engine
+from tests.databases import copy_template
 
 _migrated_schemas: set[str] = set()
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    if request.param == "memory":
-        yield MemoryStorage()
-        return
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def storage(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> AsyncIterator[UnitOfWorkFactory]:
     if request.param == "sqlite":
-        engine = create_engine(sqlite_url)
-        await migrate.upgrade(engine)
+        engine = create_engine(copy_template(sqlite_template, tmp_path / "contract.db"))
     else:
         url: str = request.getfixturevalue("postgres_url")
         schema: str = request.getfixturevalue("postgres_schema")

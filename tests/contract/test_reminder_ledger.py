@@ -1,4 +1,4 @@
-"""The reminder sweep's storage contract, on memory, SQLite and PostgreSQL: tickets due a look
+"""The reminder sweep's storage contract, on SQLite and PostgreSQL: tickets due a look
 (paged in order, moved on by the sweep, brought back by any change), and the nudge ledger that
 lets exactly one of several instances send each nudge."""
 

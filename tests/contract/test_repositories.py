@@ -1,4 +1,4 @@
-"""The storage contract: every implementation (memory, SQLite, PostgreSQL) keeps these promises."""
+"""The storage contract: SQLite and PostgreSQL keep these promises alike."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from bot.domain.errors import Conflict
 from bot.domain.messages import Role
 from bot.domain.org import Department, Directory, Officer
-from bot.domain.tickets import Action, Status, Ticket, TicketEvent
-from storage.protocols import Duplicate, UnitOfWork, UnitOfWorkFactory
+from bot.domain.tickets import Action, Status, TicketEvent
+from storage.protocols import Duplicate, UnitOfWorkFactory
 from tests import builders
 from tests.conftest import NOW
 
@@ -67,18 +67,12 @@ async def test_update_is_refused_when_someone_else_changed_the_ticket(storage: U
     assert updated.version == ticket.version + 1
     async with storage() as uow:
         with pytest.raises(Conflict):
-            await _stale_write(uow, replace(ticket, status=Status.CLOSED))
+            await uow.tickets.update(replace(ticket, status=Status.CLOSED))  # fails at once
     async with storage() as uow:
         current = await uow.tickets.get(ticket.number)
     assert current is not None
     assert current.status is Status.DISPATCHED
     assert current.department_id == "tax_bureau"
-
-
-async def _stale_write(uow: UnitOfWork, ticket: Ticket) -> None:
-    """Both promises count: a stale update fails at once (SQL) or at commit (memory)."""
-    await uow.tickets.update(ticket)
-    await uow.commit()
 
 
 async def test_lists_by_enterprise_and_contact_newest_first(storage: UnitOfWorkFactory) -> None:
@@ -266,7 +260,7 @@ async def test_concurrent_updates_of_one_ticket_let_one_win(storage: UnitOfWorkF
         await uow.commit()
     async with storage() as uow:
         with pytest.raises(Conflict):
-            await _stale_write(uow, replace(ticket, status=Status.CLOSED))
+            await uow.tickets.update(replace(ticket, status=Status.CLOSED))  # fails at once
 
 
 async def test_duplicates_are_refused(storage: UnitOfWorkFactory) -> None:

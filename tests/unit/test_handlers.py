@@ -1,4 +1,4 @@
-"""Handlers through the dispatcher, on in-memory storage: what people see, and what is stored."""
+"""Handlers through the dispatcher, on a fresh SQLite database: what people see, and what is stored."""
 
 from __future__ import annotations
 
@@ -127,7 +127,8 @@ async def test_greeting_and_chatter_do_not_open_tickets(settings: Settings, cloc
     assert "没有看懂" in own(await w.say(XINYUAN, "今天天气不错"))
     async with w.storage() as uow:
         assert await uow.tickets.for_enterprise("xinyuan") == []
-    assert len(w.storage.state.messages) == 2  # but what was said is kept
+        kept = [await uow.messages.get(entry_id) for entry_id in (1, 2, 3)]
+    assert [m.text if m else None for m in kept] == ["你好", "今天天气不错", None]  # what was said is kept
 
 
 async def test_unknown_sender_becomes_an_unverified_contact(settings: Settings, clock: Clock) -> None:

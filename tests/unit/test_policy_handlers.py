@@ -1,4 +1,4 @@
-"""Policies through the dispatcher on memory storage: the /publish conversation, targeting,
+"""Policies through the dispatcher on a fresh SQLite database: the /publish conversation, targeting,
 the buttons under a notice, questions, reminders, withdrawal, delivery reports."""
 
 from __future__ import annotations
