@@ -16,6 +16,14 @@ from handlers.deps import Deps
 from tests.fake_telegram import FakeBotApi
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a Bot API server listens, and the bot's token there."""
+
+    token: str
+    base: str
+
+
 @dataclass
 class TelegramRun:
     runtime: Runtime
@@ -31,7 +39,7 @@ class TelegramRun:
 @asynccontextmanager
 async def telegram_running(
     deps: Deps,
-    api: FakeBotApi,
+    api: FakeBotApi | Endpoint,
     department_chats: Mapping[str, int] | None = None,
     topic_chats: Collection[int] = (),
     *,

@@ -7,7 +7,6 @@ registry or passed to a person, and a withdrawal stops what is not sent yet. The
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,8 +17,6 @@ import yaml
 
 from bot.bootstrap import App, build_app
 from bot.channels.pacing import Pacer
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_outbox import TelegramTransport
 from bot.config import load_settings
 from bot.domain.enterprise import Contact
 from bot.domain.outbox import DeliveryStatus, MessageKind
@@ -27,6 +24,7 @@ from bot.domain.policies import Policy, Tags
 from bot.outbox import OutboxSender
 from handlers.policy_publish import add_policy, publish, withdraw
 from tests import builders
+from tests.channels.telegram_runtime import TelegramRun, telegram_running
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi
 
@@ -45,8 +43,11 @@ MEMBER = 7005  # someone in the manufacturers' group, never bound to a company
 class Running:
     api: FakeBotApi
     app: App
-    channel: TelegramChannel
-    sender: OutboxSender
+    run: TelegramRun
+
+    @property
+    def sender(self) -> OutboxSender:
+        return self.run.runtime.sender
 
 
 async def bind(app: App, user: int, enterprise_id: str, lang: str = "zh-CN") -> None:
@@ -88,20 +89,11 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         await bind(app, user, enterprise)
     api.blocked.add(XINYUAN_BLOCKED)
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id}
-    channel = TelegramChannel(api.token, api.base, app.deps, groups, polling_timeout=1)
-    sender = OutboxSender(
-        app.deps, {"telegram": TelegramTransport(channel.bot, channel.pacer)}, poll_seconds=0.05
-    )
-    polling = asyncio.create_task(channel.run_polling())
-    sending = asyncio.create_task(sender.run())
     try:
-        yield Running(api, app, channel, sender)
+        async with telegram_running(app.deps, api, groups) as run:
+            run.runtime.sender.poll_seconds = 0.05
+            yield Running(api, app, run)
     finally:
-        sending.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sending
-        await channel.dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 15)
         await app.close()
         await api.stop()
 
@@ -201,8 +193,7 @@ async def test_questions_are_answered_with_the_right_policy_or_become_tickets(ru
 async def test_withdrawing_stops_the_notices_not_yet_sent(running: Running) -> None:
     api, deps = running.api, running.app.deps
     # a slow broadcast: two messages a second, to forty enterprises' chats
-    running.channel.pacer = Pacer(overall=(2, 2.0))
-    running.sender.transports = {"telegram": TelegramTransport(running.channel.bot, running.channel.pacer)}
+    running.run.transport.pacer = Pacer(overall=(2, 2.0))
     for i in range(40):
         async with deps.storage() as uow:
             await uow.enterprises.add(builders.enterprise(f"co{i}"))

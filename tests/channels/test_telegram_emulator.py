@@ -23,8 +23,8 @@ import aiohttp
 import pytest
 
 from bot.bootstrap import build_app
-from bot.channels.telegram import TelegramChannel
 from bot.config import load_settings
+from tests.channels.telegram_runtime import Endpoint, TelegramRun, telegram_running
 from tests.channels.test_telegram import DEMAND, ENTREPRENEUR, GROUP, HEAD, write_config
 from tests.conftest import ROOT, in_ci
 
@@ -99,7 +99,7 @@ class Emulator:
 
 
 @pytest.fixture
-async def emulator(tmp_path: Path) -> AsyncIterator[tuple[Emulator, TelegramChannel]]:
+async def emulator(tmp_path: Path) -> AsyncIterator[tuple[Emulator, TelegramRun]]:
     _emulator_installed()
     port = _free_port()
     node = await asyncio.create_subprocess_exec(
@@ -111,20 +111,18 @@ async def emulator(tmp_path: Path) -> AsyncIterator[tuple[Emulator, TelegramChan
     settings = load_settings(write_config(tmp_path))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'emulated.db'}")
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id}
-    channel = TelegramChannel(TOKEN, f"http://127.0.0.1:{port}", app.deps, groups, polling_timeout=1)
-    polling = asyncio.create_task(channel.run_polling())
+    api = Emulator(f"http://127.0.0.1:{port}")
     try:
-        yield Emulator(f"http://127.0.0.1:{port}"), channel
+        async with telegram_running(app.deps, Endpoint(TOKEN, api.base), groups) as run:
+            yield api, run
     finally:
-        await channel.dispatcher.stop_polling()
-        await asyncio.wait_for(polling, 15)
         await app.close()
         node.terminate()
         await node.wait()
 
 
 async def test_the_closed_loop_works_against_an_independent_emulator(
-    emulator: tuple[Emulator, TelegramChannel],
+    emulator: tuple[Emulator, TelegramRun],
 ) -> None:
     api, _ = emulator
     await api.says(ENTREPRENEUR, DEMAND)

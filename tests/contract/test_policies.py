@@ -184,7 +184,7 @@ async def test_an_attempt_ends_sent_retried_or_given_up_by_its_sender_only(
         await uow.commit()
     async with storage() as uow:
         stored = {m.chat_id: m for m in await uow.outbox.for_policy(1, MessageKind.NOTICE)}
-        assert await uow.outbox.next_due(["telegram"]) == later
+        assert await uow.outbox.next_due(["telegram"], NOW) == later
         assert await uow.outbox.claim("a", ["telegram"], NOW, 10) == []  # the retry is not due yet
     assert (stored["1"].status, stored["1"].message_id, stored["1"].attempts) == (
         DeliveryStatus.SENT,

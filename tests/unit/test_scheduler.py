@@ -1,4 +1,4 @@
-"""The scheduler's jobs call the handlers and hand their messages to the channel."""
+"""The scheduler's jobs call the handlers and queue their messages in the same transaction."""
 
 from __future__ import annotations
 
@@ -8,27 +8,34 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.domain.messages import Reply, ToOfficer
+from bot.domain.outbox import Origin
 from bot.scheduler import build_scheduler, digest_job, weekly_report_job
+from handlers.deps import Deps
+from handlers.outgoing import Outgoing
+from storage.protocols import UnitOfWork
 from tests.conftest import Clock
 from tests.world import DEMAND, XINYUAN, make_world
 
 
-class Outbox:
-    """A channel that keeps what it is given."""
+class Outbox(Outgoing):
+    """The way out, keeping what it is given to queue (in the job's transaction)."""
 
-    def __init__(self) -> None:
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps, [])
         self.sent: list[Reply] = []
         self.arrived = asyncio.Event()
 
-    async def deliver(self, replies: Sequence[Reply]) -> None:
+    async def queue(self, uow: UnitOfWork, replies: Sequence[Reply], origin: Origin | None = None) -> int:
         self.sent.extend(replies)
-        self.arrived.set()
+        if replies:
+            self.arrived.set()
+        return len(replies)
 
 
 def test_the_jobs_and_when_they_run(settings: Settings, clock: Clock) -> None:
     async def build() -> list[tuple[str, str]]:
         world = await make_world(settings, clock)
-        scheduler = build_scheduler(world.deps, settings.reminders, Outbox().deliver)
+        scheduler = build_scheduler(world.deps, settings.reminders, Outbox(world.deps))
         return [(job.id, str(job.trigger)) for job in scheduler.get_jobs()]
 
     assert asyncio.run(build()) == [
@@ -43,8 +50,8 @@ async def test_the_running_scheduler_sweeps_and_delivers(settings: Settings, clo
     world = await make_world(settings, clock)
     await world.say(XINYUAN, DEMAND)  # urgent: to be signed for within 2 working hours
     clock.now += timedelta(hours=3)  # Monday 13:00 in Xiamen: lunch, nothing is sent
-    outbox = Outbox()
-    scheduler = build_scheduler(world.deps, settings.reminders, outbox.deliver)
+    outbox = Outbox(world.deps)
+    scheduler = build_scheduler(world.deps, settings.reminders, outbox)
     scheduler.start()
     try:
         clock.now += timedelta(hours=1)  # 14:00: overdue
@@ -59,9 +66,9 @@ async def test_the_running_scheduler_sweeps_and_delivers(settings: Settings, clo
 async def test_the_digest_job_sends_each_digest_once(settings: Settings, clock: Clock) -> None:
     world = await make_world(settings, clock)
     await world.say(XINYUAN, DEMAND)
-    outbox = Outbox()
-    await digest_job(world.deps, outbox.deliver)
-    await digest_job(world.deps, outbox.deliver)  # a second instance, or a restart
+    outbox = Outbox(world.deps)
+    await digest_job(world.deps, outbox)
+    await digest_job(world.deps, outbox)  # a second instance, or a restart
     assert [reply.to for reply in outbox.sent] == [ToOfficer("wang_lei")]
 
 
@@ -72,9 +79,9 @@ async def test_the_weekly_report_job_sends_last_week_once_with_its_chart(
     clock.now -= timedelta(days=5)  # a demand in the week before
     await world.say(XINYUAN, DEMAND)
     clock.now += timedelta(days=5)
-    outbox, again = Outbox(), Outbox()
-    await weekly_report_job(world.deps, outbox.deliver)
-    await weekly_report_job(world.deps, again.deliver)  # a second instance, or a restart
+    outbox, again = Outbox(world.deps), Outbox(world.deps)
+    await weekly_report_job(world.deps, outbox)
+    await weekly_report_job(world.deps, again)  # a second instance, or a restart
     assert again.sent == []  # the week was claimed by the first
     texts = [reply for reply in outbox.sent if reply.attachment is None]
     charts = [reply for reply in outbox.sent if reply.attachment is not None]
