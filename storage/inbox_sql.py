@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,12 +115,17 @@ class SqlInbox:
         return int(attempts or 0)
 
     async def waiting(self, at: datetime, received_before: datetime, limit: int = 500) -> list[str]:
-        """Conversations with updates received before then that may be handled now (after a
-        restart, left behind by a process that stopped, or due to be tried again)."""
+        """Conversations with updates that may be handled now: received before then (after a
+        restart, or left behind by a process that stopped), or due to be tried again."""
         statement = (
             select(INBOX.c.conversation)
-            .where(INBOX.c.done.is_(False), INBOX.c.received_at <= received_before)
-            .where((INBOX.c.retry_at.is_(None)) | (INBOX.c.retry_at <= at))
+            .where(INBOX.c.done.is_(False))
+            .where(
+                or_(
+                    and_(INBOX.c.retry_at.is_(None), INBOX.c.received_at <= received_before),
+                    INBOX.c.retry_at <= at,
+                )
+            )
             .group_by(INBOX.c.conversation)
             .order_by(func.min(INBOX.c.id))
             .limit(limit)

@@ -340,7 +340,8 @@ class Inbox(Protocol):
         ...
 
     async def waiting(self, at: datetime, received_before: datetime, limit: int = 500) -> list[str]:
-        """Conversations with updates received before then that may be handled now."""
+        """Conversations with updates that may be handled now: received before then, or due
+        to be tried again."""
         ...
 
     async def next_retry(self) -> datetime | None: ...

@@ -56,9 +56,11 @@ class FakeBotApi:
         self.too_early = 0  # calls made before the retry_after that chat was told had passed
         self._told_to_wait: dict[int, float] = {}
         self.server_errors_left = 0  # the next sendMessage calls answered 502 Bad Gateway
+        self.down_until = 0.0  # until then (monotonic time) every send is answered 502 Bad Gateway
         self.missing: set[int] = set()  # chats that do not exist (400 chat not found)
         self.limits: dict[object, list[float]] | None = None  # bucket key -> [tokens, stamp], once enforced
         self.limited = 0  # sends refused with 429 by the enforced limits
+        self.refused_while_down = 0
         self.on_send: Callable[[int], bool] | None = None  # False: the request is dropped, not sent
         self._thread_ids = itertools.count(50)
         self._update_ids = itertools.count(1000)
@@ -156,6 +158,10 @@ class FakeBotApi:
             self.pending.append(update)
             self._arrived.notify_all()
         return update
+
+    def outage(self, seconds: float) -> None:
+        """Sending fails with 502 Bad Gateway for that long (updates still arrive)."""
+        self.down_until = time.monotonic() + seconds
 
     def storm(self, seconds: float) -> None:
         """For `seconds`, answer every sendMessage with 429 and the time left; count a chat's calls
@@ -263,6 +269,9 @@ class FakeBotApi:
             return _error(403, "Forbidden: bot was blocked by the user")
         if self.server_errors_left > 0:
             self.server_errors_left -= 1
+            return _error(502, "Bad Gateway")
+        if now < self.down_until:
+            self.refused_while_down += 1
             return _error(502, "Bad Gateway")
         if now < self.storm_until:
             retry_after = max(1, math.ceil(self.storm_until - now))

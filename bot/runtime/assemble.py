@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.channels.telegram import TelegramChannel
-from bot.channels.wecom import WecomChannel, department_chats
 from bot.config import Settings
 from bot.runtime.runtime import Runtime
 from bot.runtime.web import Routes, serve, web_app
-from bot.runtime.wiring import plug_telegram, plug_wecom
 from handlers.deps import Deps
+
+if TYPE_CHECKING:  # a channel's modules (and its SDK, seconds to import) load only when it is enabled
+    from bot.channels.telegram import TelegramChannel
+    from bot.channels.wecom import WecomChannel
 
 
 @dataclass
@@ -42,8 +44,13 @@ def assemble(settings: Settings, deps: Deps) -> Assembled:
     runtime = Runtime.build(deps)
     assembled = Assembled(runtime)
     if settings.channels.wecom.enabled:
+        from bot.channels.wecom import department_chats
+        from bot.runtime.wiring import plug_wecom
+
         assembled.wecom = plug_wecom(runtime, settings.channels.wecom, department_chats(settings.departments))
     if settings.telegram.token:
+        from bot.runtime.wiring import plug_telegram
+
         groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
         topics = {
             d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id

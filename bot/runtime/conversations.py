@@ -126,10 +126,10 @@ class Conversations:
             error,
             exc_info=exc,
         )
-        now = self.deps.clock()
+        now, delay = self.deps.clock(), retry_delay(attempts)
         try:
             async with self.deps.storage() as uow:
-                await uow.inbox.failed(entry.id, error, now + retry_delay(attempts))
+                await uow.inbox.failed(entry.id, error, now + delay)
                 if attempts >= MAX_HANDLING_ATTEMPTS:  # given up: the sender is told, the rest go on
                     sender = entry.inbound.sender
                     lang = "en" if (sender.language or "").startswith("en") else self.deps.default_lang
@@ -140,6 +140,11 @@ class Conversations:
                 await uow.commit()
         except Exception:  # the database is down too: the update stays waiting, tried again later
             log.exception("could not record the failure of update %s", entry.id)
+            return
+        if attempts >= MAX_HANDLING_ATTEMPTS:
+            self.outgoing.on_queued()
+        # try again when it is due (a periodic look would find it too, later)
+        asyncio.get_running_loop().call_later(delay.total_seconds(), self.kick, entry.conversation)
 
     async def recover(self, *, everything: bool = False) -> int:
         """Start work on conversations with updates nobody is handling: after a restart

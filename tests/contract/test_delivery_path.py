@@ -1,0 +1,172 @@
+"""The storage side of the one delivery path, on SQLite and PostgreSQL: the inbox keeps each
+update once and hands a conversation's updates out oldest first; the outbox never lets a chat's
+later message overtake an earlier one still on its way, and answers go before broadcasts; units
+of work opened inside a shared one commit with it, or not at all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain.inbox import conversation_of
+from bot.domain.messages import Attachment, Button, Capabilities, Inbound, Sender
+from bot.domain.outbox import MessageKind, OutboxMessage
+from storage.protocols import UnitOfWorkFactory
+from tests import builders
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def update(chat: str, text: str, delivery: str | None) -> Inbound:
+    return Inbound(
+        Sender("telegram", chat, "陈总", "zh-hans"),
+        chat,
+        text,
+        NOW,
+        payload=None,
+        reply_to="17",
+        delivery_id=delivery,
+        capabilities=Capabilities(buttons=False, quoted_replies=True),
+        thread_id="5",
+    )
+
+
+def reply(chat: str, text: str, kind: MessageKind = MessageKind.REPLY) -> OutboxMessage:
+    return OutboxMessage(kind=kind, channel="telegram", chat_id=chat, text=text)
+
+
+async def test_the_inbox_keeps_each_delivery_once_and_hands_out_the_oldest(
+    storage: UnitOfWorkFactory,
+) -> None:
+    first, second, other = update("7", "你好", "u1"), update("7", "贷款", "u2"), update("8", "招工", "u3")
+    async with storage() as uow:
+        assert await uow.inbox.accept(conversation_of(first), first)
+        assert await uow.inbox.accept(conversation_of(second), second)
+        assert await uow.inbox.accept(conversation_of(other), other)
+        assert not await uow.inbox.accept(conversation_of(first), first)  # the platform sent it again
+        await uow.commit()
+    async with storage() as uow:
+        assert sorted(await uow.inbox.waiting(NOW, NOW)) == ["telegram:7", "telegram:8"]
+        entry = await uow.inbox.next_for("telegram:7", NOW)
+        assert entry is not None
+        assert entry.inbound == first  # every field comes back as it went in
+        await uow.inbox.done(entry.id, NOW)
+        await uow.commit()
+    async with storage() as uow:
+        entry = await uow.inbox.next_for("telegram:7", NOW)
+        assert entry is not None
+        assert entry.inbound.text == "贷款"
+        # a failed handling: the conversation waits behind it until its retry time
+        assert await uow.inbox.failed(entry.id, "boom", NOW + timedelta(seconds=30)) == 1
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.inbox.next_for("telegram:7", NOW) is None
+        assert await uow.inbox.waiting(NOW, NOW) == ["telegram:8"]
+        assert await uow.inbox.next_retry() == NOW + timedelta(seconds=30)
+        later = await uow.inbox.next_for("telegram:7", NOW + timedelta(seconds=31))
+        assert later is not None
+        assert (later.inbound.text, later.attempts) == ("贷款", 1)
+
+
+async def test_updates_without_a_delivery_id_are_all_kept(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        assert await uow.inbox.accept("console:1", update("1", "a", None))
+        assert await uow.inbox.accept("console:1", update("1", "a", None))
+        await uow.commit()
+
+
+async def test_a_chat_gets_its_messages_in_order_whatever_happens_to_the_first(
+    storage: UnitOfWorkFactory,
+) -> None:
+    async with storage() as uow:
+        await uow.outbox.add([reply("1", "一"), reply("1", "二"), reply("2", "甲")], NOW)
+        await uow.commit()
+    async with storage() as uow:
+        claimed = await uow.outbox.claim("a", ["telegram"], NOW, 10)
+        await uow.commit()
+    assert [m.text for m in claimed] == ["一", "二", "甲"]  # all due, in the order written
+    one, two, other = claimed
+    async with storage() as uow:
+        # the first of chat 1 must wait; the second is put back behind it
+        assert await uow.outbox.retry_later(
+            one.id or 0, "a", NOW + timedelta(seconds=60), "502", attempted=True
+        )
+        assert await uow.outbox.retry_later(two.id or 0, "a", NOW, "behind", attempted=False)
+        assert await uow.outbox.mark_sent(other.id or 0, "a", "m1", NOW, ("m2",))
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.outbox.claim("b", ["telegram"], NOW + timedelta(seconds=1), 10) == []
+        assert await uow.outbox.next_due(["telegram"], NOW) == NOW + timedelta(seconds=60)
+        again = await uow.outbox.claim("b", ["telegram"], NOW + timedelta(seconds=61), 10)
+        await uow.commit()
+    assert [m.text for m in again] == ["一", "二"]
+
+
+async def test_a_message_being_sent_holds_back_its_chat_only(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.outbox.add([reply("1", "一")], NOW)
+        await uow.commit()
+    async with storage() as uow:
+        [first] = await uow.outbox.claim("a", ["telegram"], NOW, 10)
+        await uow.outbox.add([reply("1", "二"), reply("2", "甲")], NOW)
+        await uow.commit()
+    async with storage() as uow:
+        claimed = await uow.outbox.claim("b", ["telegram"], NOW, 10)
+        await uow.commit()
+    assert [m.text for m in claimed] == ["甲"]  # "二" waits until "一" has gone
+    async with storage() as uow:
+        assert await uow.outbox.mark_sent(first.id or 0, "a", "m1", NOW)
+        await uow.commit()
+    async with storage() as uow:
+        assert [m.text for m in await uow.outbox.claim("b", ["telegram"], NOW, 10)] == ["二"]
+
+
+async def test_answers_go_before_a_broadcast_and_carry_what_a_reply_carries(
+    storage: UnitOfWorkFactory,
+) -> None:
+    chart = Attachment("report.png", b"\x89PNG data")
+    answer = OutboxMessage(
+        kind=MessageKind.REPLY,
+        channel="telegram",
+        chat_id="9",
+        text="图表",
+        buttons=(Button("签收", "cmd:take:3"),),
+        ticket=3,
+        post=True,
+        thread_id="12",
+        attachment=chart,
+    )
+    async with storage() as uow:
+        await uow.outbox.enqueue([reply(str(n), f"通知 {n}", MessageKind.NOTICE) for n in range(20, 25)], NOW)
+        await uow.outbox.add([answer], NOW)
+        await uow.commit()
+    async with storage() as uow:
+        [first, *_] = await uow.outbox.claim("a", ["telegram"], NOW, 2)
+    assert (first.text, first.ticket, first.post, first.thread_id) == ("图表", 3, True, "12")
+    assert (first.buttons, first.attachment) == (answer.buttons, chart)
+
+
+async def test_units_of_work_inside_a_shared_one_commit_with_it_or_not_at_all(
+    storage: UnitOfWorkFactory,
+) -> None:
+    async with storage() as outer:
+        with outer.shared():
+            async with storage() as inner:
+                await inner.enterprises.add(builders.enterprise("kept"))
+                await inner.commit()  # left to the outer one
+        await outer.commit()
+
+    async def crash() -> None:
+        async with storage() as outer:
+            with outer.shared():
+                async with storage() as inner:
+                    await inner.enterprises.add(builders.enterprise("lost"))
+                    await inner.commit()
+                raise RuntimeError("crash before the outer commit")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        await crash()
+    async with storage() as uow:
+        assert await uow.enterprises.get("kept") is not None
+        assert await uow.enterprises.get("lost") is None
