@@ -301,6 +301,10 @@ class SqlOrg:
         self._s = session
 
     async def sync(self, directory: Directory) -> None:
+        if self._s.get_bind().dialect.name == "postgresql":
+            # Instances starting together each mirror the organisation: they take turns (for the
+            # rest of this transaction), or two would insert the same department at once.
+            await self._s.execute(select(func.pg_advisory_xact_lock(_SYNC_LOCK)))
         for d in directory.departments.values():
             await self._s.merge(
                 DepartmentRow(
@@ -474,6 +478,7 @@ class SqlInvites:
         ).scalar_one()
 
 
+_SYNC_LOCK = 0x58_69_61_6F_00_01  # the advisory lock instances take turns on to mirror the organisation
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
 # The unit of work that units of work opened in this task join (see `SqlUnitOfWork.shared`).
 _ambient: ContextVar[SqlUnitOfWork | None] = ContextVar("_ambient_unit_of_work", default=None)
