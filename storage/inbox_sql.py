@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,6 +131,11 @@ class SqlInbox:
             .limit(limit)
         )
         return list((await self._s.execute(statement)).scalars())
+
+    async def forget(self, handled_before: datetime) -> int:
+        """Drop updates handled before then (a platform redelivers within hours, not days)."""
+        statement = delete(INBOX).where(INBOX.c.done.is_(True), INBOX.c.handled_at < handled_before)
+        return cast(CursorResult[Any], await self._s.execute(statement)).rowcount
 
     async def next_retry(self) -> datetime | None:
         statement = select(func.min(INBOX.c.retry_at)).where(INBOX.c.done.is_(False))

@@ -250,6 +250,7 @@ class SqlOutbox:
                 status=DeliveryStatus.SENT.value,
                 message_id=platform_id,
                 more_ids=list(more_ids),
+                attachment=None,  # delivered: the file's bytes need not be kept
                 sent_at=at,
                 attempts=OUTBOX.c.attempts + 1,
                 last_error=None,

@@ -346,6 +346,10 @@ class Inbox(Protocol):
 
     async def next_retry(self) -> datetime | None: ...
 
+    async def forget(self, handled_before: datetime) -> int:
+        """Drop updates handled before then; returns how many."""
+        ...
+
 
 class Outbox(Protocol):
     async def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 RECOVERY_SECONDS = 5.0  # how often to look for updates nobody is handling (a stopped process's)
 LEFT_BEHIND_AFTER = timedelta(seconds=10)  # an update this old and unhandled has been left behind
+KEPT_FOR = timedelta(days=7)  # handled updates are kept this long: platforms redeliver within a day
 
 
 def origin_of(inbound: Inbound) -> Origin:
@@ -152,6 +153,9 @@ class Conversations:
         now = self.deps.clock()
         async with self.deps.storage() as uow:
             waiting = await uow.inbox.waiting(now, now if everything else now - LEFT_BEHIND_AFTER)
+            if everything:
+                await uow.inbox.forget(now - KEPT_FOR)
+                await uow.commit()
         started = 0
         for conversation in waiting:
             if conversation not in self._workers:

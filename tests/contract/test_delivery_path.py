@@ -170,3 +170,22 @@ async def test_units_of_work_inside_a_shared_one_commit_with_it_or_not_at_all(
     async with storage() as uow:
         assert await uow.enterprises.get("kept") is not None
         assert await uow.enterprises.get("lost") is None
+
+
+async def test_handled_updates_are_forgotten_after_their_time(storage: UnitOfWorkFactory) -> None:
+    first, second = update("7", "你好", "u1"), update("7", "贷款", "u2")
+    async with storage() as uow:
+        await uow.inbox.accept("telegram:7", first)
+        await uow.inbox.accept("telegram:7", second)
+        entry = await uow.inbox.next_for("telegram:7", NOW)
+        assert entry is not None
+        await uow.inbox.done(entry.id, NOW)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.inbox.forget(NOW) == 0  # not before its time
+        assert await uow.inbox.forget(NOW + timedelta(seconds=1)) == 1  # the waiting one stays
+        await uow.commit()
+    async with storage() as uow:
+        waiting = await uow.inbox.next_for("telegram:7", NOW)
+        assert waiting is not None
+        assert waiting.inbound.text == "贷款"
