@@ -325,6 +325,11 @@ class SqlOutbox:
         )
         return [outbox_from_values(row) for row in (await self._s.execute(statement)).mappings()]
 
+    async def backlog(self) -> int:
+        """Messages not yet delivered nor given up (waiting or being sent)."""
+        statement = select(func.count()).where(OUTBOX.c.status.in_([DeliveryStatus.PENDING.value, _SENDING]))
+        return int((await self._s.execute(statement)).scalar_one())
+
     async def next_due(self, channels: Collection[str], at: datetime) -> datetime | None:
         """When the next message may be claimed (one behind an earlier message of its chat waits
         for that one, so it does not count)."""

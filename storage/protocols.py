@@ -410,6 +410,10 @@ class Outbox(Protocol):
 
     async def for_policy(self, policy_id: int, kind: MessageKind) -> list[OutboxMessage]: ...
 
+    async def backlog(self) -> int:
+        """Messages not yet delivered nor given up (waiting or being sent)."""
+        ...
+
     async def next_due(self, channels: Collection[str], at: datetime) -> datetime | None:
         """When the next pending message on those channels falls due, if any is pending (one
         waiting behind an earlier message of its chat does not count)."""
