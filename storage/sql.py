@@ -21,6 +21,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage import rules_sql
 from storage.kpi_sql import SqlKpi
 from storage.mapping import (
     contact_from_row,
@@ -64,12 +65,12 @@ _TICKETS_NEWEST = _SELECT_TICKETS.order_by(TICKETS.c.id.desc()).limit(bindparam(
 _TICKETS_OF_CONTACT = _TICKETS_NEWEST.where(TICKETS.c.contact_id == bindparam("key"))
 _TICKETS_OF_ENTERPRISE = _TICKETS_NEWEST.where(TICKETS.c.enterprise_id == bindparam("key"))
 _RECENT_OPEN = _TICKETS_NEWEST.where(
-    TICKETS.c.status != Status.CLOSED.value,
+    rules_sql.OPEN,
     TICKETS.c.category == bindparam("category"),
     TICKETS.c.created_at >= bindparam("since"),
 )
 _RECENT_OPEN_UNCATEGORISED = _TICKETS_NEWEST.where(  # `category = NULL` would match nothing
-    TICKETS.c.status != Status.CLOSED.value,
+    rules_sql.OPEN,
     TICKETS.c.category.is_(None),
     TICKETS.c.created_at >= bindparam("since"),
 )
@@ -107,10 +108,10 @@ async def _inserted_id(session: AsyncSession, table: Table, values: dict[str, An
 
 
 def _queued(officer_id: str, department_id: str, unanswered: bool) -> tuple[Any, ...]:
-    """An officer's queue: open, and theirs, or the department's unassigned and not confidential."""
-    done = [Status.CLOSED.value, *((Status.REPLIED.value, Status.SURVEY.value) if unanswered else ())]
+    """An officer's queue: open (not yet answered, if asked), and theirs, or the department's
+    unassigned and not confidential."""
     return (
-        TICKETS.c.status.not_in(done),
+        rules_sql.UNANSWERED if unanswered else rules_sql.OPEN,
         or_(
             TICKETS.c.assignee_id == officer_id,
             and_(
