@@ -174,10 +174,6 @@ class SqlTickets:
         statement = select(func.count()).select_from(TICKETS).where(*queued)
         return int((await self._s.execute(statement)).scalar_one())
 
-    async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
-        statement = _RECENT_OPEN if category is not None else _RECENT_OPEN_UNCATEGORISED
-        return await self._tickets(statement, {"category": category, "since": since, "limit": limit})
-
     async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
         statement = _RECENT_DEMANDS if category is not None else _RECENT_DEMANDS_UNCATEGORISED
         rows = await _rows(self._s, statement, {"category": category, "since": since, "limit": limit})
