@@ -25,7 +25,7 @@ def _values(members: Iterable[StrEnum]) -> list[str]:
 
 
 # The one status that is not open (unpacking fails at import if the domain ever adds another, so
-# that the partial indexes below and in storage/tables.py are looked at again).
+# that OPEN below and the partial indexes on open tickets, storage/tables.py, are looked at again).
 (_CLOSED,) = frozenset(Status) - Status.OPEN
 
 OPEN: ColumnElement[bool] = _t.status != literal_column(f"'{_CLOSED.value}'")

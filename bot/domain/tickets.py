@@ -24,7 +24,7 @@ class Status(StrEnum):
     CLOSED = "closed"
 
     # The sets of statuses the rules speak of, each defined once, here (assigned below the class,
-    # where its members exist). Storage builds its SQL filters from them (storage/ticket_rules.py).
+    # where its members exist). Storage builds its SQL filters from them (storage/rules_sql.py).
     OPEN: ClassVar[frozenset[Status]]
     """Not closed: the loop is still running."""
     ANSWERED: ClassVar[frozenset[Status]]
