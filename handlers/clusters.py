@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.domain import lifecycle
 from bot.domain.errors import DomainError, NotFound, Usage
 from bot.domain.messages import Actor, Reply, ToChat, ToOfficer
-from bot.domain.tickets import Change, Status, Ticket
+from bot.domain.tickets import Action, Change, Ticket
 from bot.i18n import t
 from handlers.changes import change_ticket
 from handlers.deps import Deps
@@ -78,7 +78,7 @@ async def resolve_all(actor: Actor, deps: Deps, lead: int, text: str) -> list[Re
 
 
 def _sign_if_needed(ticket: Ticket, actor: Actor, deps: Deps) -> list[Change]:
-    if ticket.status in (Status.DISPATCHED, Status.REOPENED):
+    if lifecycle.applies(Action.TAKE, ticket.status):
         return [lifecycle.take(ticket, actor, deps.clock())]
     return []
 

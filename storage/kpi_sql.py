@@ -10,27 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.domain.kpi import KpiCounts
+from bot.domain.tickets import Action, Status
+from storage import rules_sql
 from storage.tables import TicketEventRow, TicketRow
 
-_NOT_HANDLED = ("withdrawn", "duplicate")
 
-
-def last_answer_at() -> Any:
-    """The ticket row's last answer (`/resolve`) time, as a correlated subquery: what the on-time
-    rate and the report's overdue list measure an answered ticket by."""
-    e, t = TicketEventRow, TicketRow
-    return (
-        select(func.max(col(e.at)))
-        .where(col(e.ticket_id) == col(t.id), col(e.action) == "resolve")
-        .scalar_subquery()
-    )
+def _sign_by() -> Any:
+    """The signing limit; tickets from before it existed use the response limit."""
+    return func.coalesce(col(TicketRow.sign_by), col(TicketRow.respond_by))
 
 
 def _response_pending(as_of: datetime) -> object:
     """Dispatched, neither limit missed (not done late, not passed undone at `as_of`), and not
     both done: its response is not settled yet (bot.domain.kpi)."""
     t = TicketRow
-    sign_by = func.coalesce(col(t.sign_by), col(t.respond_by))
+    sign_by = _sign_by()
     signed, contacted = col(t.signed_at), col(t.first_contact_at)
     return and_(
         col(t.department_id).is_not(None),
@@ -52,32 +46,22 @@ class SqlKpi:
 
     async def counts(self, since: datetime, until: datetime, as_of: datetime) -> KpiCounts:
         t = TicketRow
-        in_period = and_(col(t.created_at) >= since, col(t.created_at) < until)
-        rated = and_(
-            col(t.resolution).is_not(None),
-            or_(col(t.satisfaction).is_not(None), col(t.resolution) == "not_resolved"),
-        )
-        closed = and_(
-            col(t.status) == "closed",
-            or_(col(t.closing_reason).is_(None), col(t.closing_reason).not_in(_NOT_HANDLED)),
-        )
+        in_period = rules_sql.opened_between(since, until)
+        closed = rules_sql.CLOSED_BY_HANDLING
         e = TicketEventRow
         # when the officers gave their (last) answer; a ticket closed without one, when it closed
-        answered = func.coalesce(last_answer_at(), col(t.closed_at))
+        answered = func.coalesce(rules_sql.last_answer_at(), col(t.closed_at))
         row = (
             await self._s.execute(
                 select(
                     _count_if(col(t.department_id).is_not(None)),
                     _count_if(
-                        and_(
-                            col(t.signed_at) <= func.coalesce(col(t.sign_by), col(t.respond_by)),
-                            col(t.first_contact_at) <= col(t.respond_by),
-                        )
+                        and_(col(t.signed_at) <= _sign_by(), col(t.first_contact_at) <= col(t.respond_by))
                     ),
                     _count_if(_response_pending(as_of)),
-                    _count_if(rated),
-                    _count_if(and_(rated, col(t.resolution) == "resolved")),
-                    _count_if(and_(rated, col(t.satisfaction).in_(("satisfied", "basically")))),
+                    _count_if(rules_sql.RATED),
+                    _count_if(rules_sql.RESOLVED),
+                    _count_if(rules_sql.SATISFIED),
                     _count_if(closed),
                     _count_if(and_(closed, answered <= col(t.resolve_by))),
                 ).where(in_period)  # type: ignore[call-overload]
@@ -86,8 +70,10 @@ class SqlKpi:
         event_row = (
             await self._s.execute(
                 select(
-                    func.count(distinct(case((col(e.action) == "start_survey", col(e.ticket_id))))),
-                    func.count(distinct(case((col(e.to_status) == "reopened", col(e.ticket_id))))),
+                    func.count(
+                        distinct(case((col(e.action) == Action.START_SURVEY.value, col(e.ticket_id))))
+                    ),
+                    func.count(distinct(case((col(e.to_status) == Status.REOPENED.value, col(e.ticket_id))))),
                 )
                 .join(t, col(t.id) == col(e.ticket_id))
                 .where(in_period)

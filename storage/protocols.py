@@ -60,12 +60,9 @@ class TicketRepository(Protocol):
         """How many tickets `queue` would list without a limit."""
         ...
 
-    async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
-        """Open tickets of a category opened since then, newest first."""
-        ...
-
     async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
-        """`recent_open`, only what the shared-problem check reads (a new demand looks at dozens)."""
+        """Open tickets of a category opened since then, newest first: only what the shared-problem
+        check reads of them (a new demand looks at dozens)."""
         ...
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:

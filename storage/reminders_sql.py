@@ -23,12 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
 from bot.domain.tickets import Status, Ticket
+from storage import rules_sql
 from storage.mapping import ticket_from_row
 from storage.tables import NUDGES, TICKETS, TicketRow, UtcDateTime
 
 _DIGEST = "digest"
-_CLOSED: ColumnElement[str] = literal_column(f"'{Status.CLOSED.value}'")
-_OFF_THE_LIST = (Status.CLOSED.value, Status.REPLIED.value, Status.SURVEY.value)
 _LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")
 
 
@@ -82,10 +81,9 @@ _DUE_COLUMNS = (
 def due_statement(now: datetime, after: tuple[datetime, int] | None, limit: int) -> Select[Any]:
     """Open tickets whose check time has come, a page at a time (benchmarks/sweep.py EXPLAINs it)."""
     t = TICKETS.c
-    # `status <> 'closed'` as written in the partial index, and as a literal, not a parameter: a
-    # prepared statement's generic plan can use the index only if the predicate is in the text.
+    # rules_sql.OPEN is written as the partial index's predicate, so the index serves this
     statement = select(*(TICKETS.c[name] for name in _DUE_COLUMNS)).where(
-        t.status != _CLOSED, t.next_check_at <= now
+        rules_sql.OPEN, t.next_check_at <= now
     )
     if after is not None:
         checked_at, number = after
@@ -191,7 +189,7 @@ class SqlReminders:
             select(TICKETS)
             .where(
                 # answered tickets wait for the enterprise's verdict: nothing for leaders to press
-                t.status.not_in(_OFF_THE_LIST),
+                rules_sql.UNANSWERED,
                 # the literal matches the partial index's predicate
                 t.id.in_(select(n.ticket_number).where(n.level == _LEADERSHIP)),
             )

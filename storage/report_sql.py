@@ -10,21 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status
-from storage.kpi_sql import last_answer_at
+from storage import rules_sql
 from storage.tables import TicketRow, UtcDateTime
 
-_NOT_HANDLED = ("withdrawn", "duplicate")  # as in storage.kpi_sql: nobody handled them to the end
 _SECONDS_PER_DAY = 86400
-
-
-# answered, waiting for or past the enterprise's verdict
-_ANSWERED = (Status.REPLIED.value, Status.SURVEY.value, Status.CLOSED.value)
 
 
 class SqlReports:
@@ -37,21 +32,11 @@ class SqlReports:
             return func.extract("epoch", instant)
         return func.julianday(instant) * _SECONDS_PER_DAY
 
-    @staticmethod
-    def _in_period(since: datetime, until: datetime) -> Any:
-        return and_(col(TicketRow.created_at) >= since, col(TicketRow.created_at) < until)
-
-    @staticmethod
-    def _handled() -> Any:
-        return or_(
-            col(TicketRow.closing_reason).is_(None), col(TicketRow.closing_reason).not_in(_NOT_HANDLED)
-        )
-
     async def volume(self, since: datetime, until: datetime) -> list[VolumeCount]:
         t = TicketRow
         statement = (
             select(col(t.category), col(t.department_id), func.count())
-            .where(self._in_period(since, until))
+            .where(rules_sql.opened_between(since, until))
             .group_by(col(t.category), col(t.department_id))
         )
         return [VolumeCount(row[0], row[1], int(row[2])) for row in (await self._s.execute(statement)).all()]
@@ -60,10 +45,9 @@ class SqlReports:
         t = TicketRow
         took = self._seconds(col(t.closed_at)) - self._seconds(col(t.created_at))
         statement = select(func.count(), func.coalesce(func.sum(took), 0)).where(
-            self._in_period(since, until),
-            col(t.status) == Status.CLOSED.value,
+            rules_sql.opened_between(since, until),
+            rules_sql.CLOSED_BY_HANDLING,
             col(t.closed_at).is_not(None),
-            self._handled(),
         )
         row = (await self._s.execute(statement)).one()
         return ResolveTimes(closed=int(row[0]), total_seconds=float(row[1]))
@@ -75,7 +59,7 @@ class SqlReports:
         # an answered ticket is measured at its last answer (what the on-time rate counts), not at
         # the enterprise's rating; an open one at the report's time, a paused one when it paused
         measured_at = func.coalesce(
-            case((col(t.status).in_(_ANSWERED), last_answer_at())),
+            case((rules_sql.ANSWERED, rules_sql.last_answer_at())),
             col(t.closed_at),
             col(t.paused_at),
             literal(as_of, UtcDateTime()),
@@ -83,7 +67,7 @@ class SqlReports:
         overdue = (self._seconds(measured_at) - self._seconds(col(t.resolve_by))).label("overdue")
         statement = (
             select(t, overdue)
-            .where(self._in_period(since, until), self._handled(), overdue > 0)
+            .where(rules_sql.opened_between(since, until), rules_sql.HANDLED, overdue > 0)
             .order_by(overdue.desc(), col(t.id))
             .limit(limit)
         )

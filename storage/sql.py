@@ -22,6 +22,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage import rules_sql
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
 from storage.mapping import (
@@ -66,12 +67,12 @@ _TICKETS_NEWEST = _SELECT_TICKETS.order_by(TICKETS.c.id.desc()).limit(bindparam(
 _TICKETS_OF_CONTACT = _TICKETS_NEWEST.where(TICKETS.c.contact_id == bindparam("key"))
 _TICKETS_OF_ENTERPRISE = _TICKETS_NEWEST.where(TICKETS.c.enterprise_id == bindparam("key"))
 _RECENT_OPEN = _TICKETS_NEWEST.where(
-    TICKETS.c.status != Status.CLOSED.value,
+    rules_sql.OPEN,
     TICKETS.c.category == bindparam("category"),
     TICKETS.c.created_at >= bindparam("since"),
 )
 _RECENT_OPEN_UNCATEGORISED = _TICKETS_NEWEST.where(  # `category = NULL` would match nothing
-    TICKETS.c.status != Status.CLOSED.value,
+    rules_sql.OPEN,
     TICKETS.c.category.is_(None),
     TICKETS.c.created_at >= bindparam("since"),
 )
@@ -109,10 +110,10 @@ async def _inserted_id(session: AsyncSession, table: Table, values: dict[str, An
 
 
 def _queued(officer_id: str, department_id: str, unanswered: bool) -> tuple[Any, ...]:
-    """An officer's queue: open, and theirs, or the department's unassigned and not confidential."""
-    done = [Status.CLOSED.value, *((Status.REPLIED.value, Status.SURVEY.value) if unanswered else ())]
+    """An officer's queue: open (not yet answered, if asked), and theirs, or the department's
+    unassigned and not confidential."""
     return (
-        TICKETS.c.status.not_in(done),
+        rules_sql.UNANSWERED if unanswered else rules_sql.OPEN,
         or_(
             TICKETS.c.assignee_id == officer_id,
             and_(
@@ -174,10 +175,6 @@ class SqlTickets:
         queued = _queued(officer_id, department_id, unanswered)
         statement = select(func.count()).select_from(TICKETS).where(*queued)
         return int((await self._s.execute(statement)).scalar_one())
-
-    async def recent_open(self, category: str | None, since: datetime, limit: int = 200) -> list[Ticket]:
-        statement = _RECENT_OPEN if category is not None else _RECENT_OPEN_UNCATEGORISED
-        return await self._tickets(statement, {"category": category, "since": since, "limit": limit})
 
     async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
         statement = _RECENT_DEMANDS if category is not None else _RECENT_DEMANDS_UNCATEGORISED

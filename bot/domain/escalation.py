@@ -23,9 +23,6 @@ from bot.domain.sla import LimitKind
 from bot.domain.tickets import Status, Ticket
 from bot.domain.workcalendar import WorkingCalendar
 
-# Statuses in which the officer has nothing left to do against a deadline.
-_ANSWERED = frozenset({Status.REPLIED, Status.SURVEY, Status.CLOSED})
-
 
 class Level(StrEnum):
     WARN = "warn"
@@ -177,7 +174,7 @@ class Plan:
 def running_clocks(ticket: ClockedTicket) -> list[Clock]:
     """The limits that still bind the ticket. None once it is answered; the resolve clock stands
     while the ticket waits for the enterprise (the deadline moves on when it answers)."""
-    if ticket.status in _ANSWERED:
+    if ticket.status.is_answered:  # the officers have nothing left to do against a deadline
         return []
     clocks = []
     if ticket.signed_at is None:

@@ -29,7 +29,6 @@ from bot.domain.tickets import (
 )
 
 S = Status
-OPEN = frozenset(s for s in Status if s.is_open)
 WORKING = frozenset({S.SIGNED, S.IN_PROGRESS, S.REOPENED})
 HELD = frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS, S.WAITING_ENTERPRISE, S.REOPENED})
 
@@ -41,10 +40,10 @@ MOVES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.TAKE: (frozenset({S.DISPATCHED, S.REOPENED}), S.SIGNED),
     Action.REPLY: (WORKING, S.IN_PROGRESS),
     Action.ASK: (WORKING, S.WAITING_ENTERPRISE),
-    Action.INFO: (OPEN, None),  # waiting_enterprise -> in_progress; else unchanged
+    Action.INFO: (S.OPEN, None),  # waiting_enterprise -> in_progress; else unchanged
     Action.NOTE: (frozenset(Status), None),
     Action.TRANSFER: (HELD, S.DISPATCHED),
-    Action.CO_HANDLE: (OPEN, None),
+    Action.CO_HANDLE: (S.OPEN, None),
     Action.RETURN: (frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS}), S.RETURNED),
     Action.REQUEST_EXTENSION: (HELD - {S.DISPATCHED}, S.EXTENSION),
     Action.APPROVE_EXTENSION: (frozenset({S.EXTENSION}), None),  # back where it was
@@ -55,13 +54,18 @@ MOVES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.ANSWER_SATISFACTION: (frozenset({S.SURVEY}), None),  # -> closed, or reopened
     Action.CLOSE_UNRATED: (frozenset({S.SURVEY}), S.CLOSED),
     Action.COMMENT: (frozenset(Status), None),
-    Action.URGE: (OPEN, None),
-    Action.WITHDRAW: (OPEN, S.CLOSED),
-    Action.MERGE: (OPEN, S.CLOSED),
+    Action.URGE: (S.OPEN, None),
+    Action.WITHDRAW: (S.OPEN, S.CLOSED),
+    Action.MERGE: (S.OPEN, S.CLOSED),
     Action.FEEDBACK: (frozenset(Status), None),
     Action.CONFIDENTIAL: (frozenset(Status), None),
-    Action.CLUSTER: (OPEN, None),
+    Action.CLUSTER: (S.OPEN, None),
 }
+
+
+def applies(action: Action, status: Status) -> bool:
+    """Whether the state machine lets the action apply to a ticket in that status, whoever acts."""
+    return status in MOVES[action][0]
 
 
 def open_ticket(

@@ -66,7 +66,7 @@ class OverdueTicket:
 
     @property
     def closed(self) -> bool:
-        return self.status is Status.CLOSED
+        return not self.status.is_open
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from bot.domain.messages import Role
 
@@ -22,9 +23,26 @@ class Status(StrEnum):
     REOPENED = "reopened"  # the enterprise said no: back to the same officer
     CLOSED = "closed"
 
+    # The sets of statuses the rules speak of, each defined once, here (assigned below the class,
+    # where its members exist). Storage builds its SQL filters from them (storage/rules_sql.py).
+    OPEN: ClassVar[frozenset[Status]]
+    """Not closed: the loop is still running."""
+    ANSWERED: ClassVar[frozenset[Status]]
+    """The officers have given their answer (/resolve) and the ticket waits for the enterprise's
+    verdict, or has it: no limit runs any more, it is off the leadership's list, an officer's
+    unanswered queue leaves it out, and the report measures it at the answer."""
+
     @property
     def is_open(self) -> bool:
-        return self is not Status.CLOSED
+        return self in Status.OPEN
+
+    @property
+    def is_answered(self) -> bool:
+        return self in Status.ANSWERED
+
+
+Status.OPEN = frozenset(Status) - {Status.CLOSED}
+Status.ANSWERED = frozenset({Status.REPLIED, Status.SURVEY, Status.CLOSED})
 
 
 class Action(StrEnum):
@@ -73,6 +91,13 @@ class ClosingReason(StrEnum):
     DUPLICATE = "duplicate"
     WITHDRAWN = "withdrawn"
 
+    UNHANDLED: ClassVar[frozenset[ClosingReason]]
+    """Closed without anybody handling it to the end: not counted as closed by the on-time rate,
+    the report's resolve times or its overdue list (bot.domain.kpi, bot.domain.report)."""
+
+
+ClosingReason.UNHANDLED = frozenset({ClosingReason.DUPLICATE, ClosingReason.WITHDRAWN})
+
 
 class Resolution(StrEnum):
     """The enterprise's answer to "is it resolved?"."""
@@ -88,6 +113,12 @@ class Satisfaction(StrEnum):
     SATISFIED = "satisfied"
     BASICALLY = "basically"
     DISSATISFIED = "dissatisfied"
+
+    CONTENT: ClassVar[frozenset[Satisfaction]]
+    """What the satisfaction rate counts as satisfied (bot.domain.kpi)."""
+
+
+Satisfaction.CONTENT = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +161,6 @@ class Ticket:
     @property
     def ref(self) -> str:
         return f"#{self.number}"
-
-    @property
-    def rated(self) -> bool:
-        """The last survey got its verdict: both answers, or "not resolved" (no second question)."""
-        return self.resolution is not None and (
-            self.satisfaction is not None or self.resolution is Resolution.NOT_RESOLVED
-        )
 
 
 @dataclass(frozen=True, slots=True)

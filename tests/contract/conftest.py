@@ -10,11 +10,10 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from storage import migrate
-from storage.engine import create_engine
 from storage.protocols import UnitOfWorkFactory
 from storage.sql import SqlStorage
 from tests.conftest import postgres_engine
-from tests.databases import copy_template
+from tests.databases import copy_template, throwaway_engine
 
 _migrated_schemas: set[str] = set()
 
@@ -24,7 +23,7 @@ async def storage(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
 ) -> AsyncIterator[UnitOfWorkFactory]:
     if request.param == "sqlite":
-        engine = create_engine(copy_template(sqlite_template, tmp_path / "contract.db"))
+        engine = throwaway_engine(copy_template(sqlite_template, tmp_path / "contract.db"))
     else:
         url: str = request.getfixturevalue("postgres_url")
         schema: str = request.getfixturevalue("postgres_schema")

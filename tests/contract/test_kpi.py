@@ -1,4 +1,4 @@
-"""KPI counts are the same on every storage, and mean what bot.domain.kpi says they mean."""
+"""KPI counts are the same on SQLite and PostgreSQL, and mean what bot.domain.kpi says they mean."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The report for a seeded month matches hand-computed figures, in every format, on every storage.
+"""The report for a seeded month matches hand-computed figures, in every format, on SQLite and PostgreSQL.
 
 November 2026 in Xiamen: [2026-11-01 00:00, 2026-12-01 00:00) Asia/Shanghai. Thirteen tickets are
 stored with known outcomes (`MONTH` below says each one's story); the expected figures are

@@ -1,4 +1,4 @@
-"""The report's storage queries give the same figures on every storage."""
+"""The report's storage queries give the same figures on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -292,10 +292,10 @@ async def test_stale_recent_and_cluster_queries(storage: UnitOfWorkFactory) -> N
     async with storage() as uow:
         stale = await uow.tickets.stale(Status.SURVEY, NOW + timedelta(days=1))
         assert [t.number for t in stale] == [old.number]
-        recent = await uow.tickets.recent_open("utilities", NOW - timedelta(days=1))
-        assert [t.number for t in recent] == [new.number, old.number]
         demands = await uow.tickets.recent_demands("utilities", NOW - timedelta(days=1), 60)
-        assert [(d.number, d.ref, d.text) for d in demands] == [(t.number, t.ref, t.text) for t in recent]
+        fields = [(d.number, d.ref, d.enterprise_id, d.contact_id, d.cluster_of, d.text) for d in demands]
+        assert fields == [(t.number, t.ref, t.enterprise_id, t.contact_id, None, t.text) for t in (new, old)]
+        assert len(await uow.tickets.recent_demands("utilities", NOW - timedelta(days=1), 1)) == 1
         assert [d.number for d in await uow.tickets.recent_demands("utilities", later, 60)] == [new.number]
         assert [t.number for t in await uow.tickets.in_cluster(lead.number)] == [member.number]
 

@@ -207,7 +207,7 @@ async def test_unanswered_surveys_close_as_not_rated(settings: Settings, clock: 
     async with w.storage() as uow:
         ticket = await uow.tickets.get(1)
     assert ticket is not None
-    assert not ticket.rated
+    assert (ticket.resolution, ticket.satisfaction) == (None, None)  # not rated
 
 
 async def test_officers_can_press_the_buttons_under_notices(settings: Settings, clock: Clock) -> None:
