@@ -43,7 +43,8 @@ BATCH = 10  # claimed at once: what a crash can leave claimed until it is taken 
 POLL_SECONDS = 1.0  # how often an idle sender looks for new messages
 HEARTBEAT_SECONDS = 5.0
 LEASE_SECONDS = 30.0  # a sender not heard from for this long is taken for dead
-DEFER_AFTER = 2.0  # a chat not ready within this many seconds waits in the queue, not in the sender
+DEFER_AFTER = 0.25  # a chat not ready within this many seconds waits in the queue, not in the sender:
+# the sender sends one message at a time, so waiting for one chat would hold up all the others
 
 
 @dataclass(frozen=True)

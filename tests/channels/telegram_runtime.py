@@ -54,7 +54,8 @@ async def telegram_running(
         yield TelegramRun(runtime, channel)
     finally:
         if polling is not None:
-            await channel.dispatcher.stop_polling()
+            if not polling.done():
+                await channel.dispatcher.stop_polling()
             await asyncio.wait_for(polling, 15)
         stop.set()
         await asyncio.wait_for(running, 15)
