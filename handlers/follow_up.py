@@ -8,12 +8,16 @@ from __future__ import annotations
 from bot.domain.errors import NoOpenTicket
 from bot.domain.lifecycle import give_feedback, provide_information, urge, withdraw
 from bot.domain.messages import Actor, Reply, ToDepartment, ToOfficer
+from bot.domain.similarity import similarity
 from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.changes import change_ticket
 from handlers.deps import Deps
 from handlers.enterprise import status
+from handlers.pending import TICKET_INTENTS, carries_facts, clearly_other
+from handlers.similar import SAME_MATTER
+from nlu.types import Parse
 
 
 async def own_tickets(actor: Actor, deps: Deps) -> list[Ticket]:
@@ -74,6 +78,28 @@ async def add_information(actor: Actor, deps: Deps, ref: int | None, text: str) 
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.info_added", ref=ticket.ref))]
     return replies + _notify_handlers(ticket, deps, "follow_up.info_notice", text=render.excerpt(text, 500))
+
+
+def answers_officer(asked: Ticket, text: str, parse: Parse | None, clarify_below: float) -> bool:
+    """Whether a message is the answer to what an officer asked on `asked`: an answer may say
+    anything, so it is one unless the NLU is sure of something else that carries no facts (a
+    short greeting, urging, progress question …), or reads a new demand of another named kind,
+    unlike the asked ticket."""
+    if parse is None or carries_facts(parse) or not clearly_other(parse, text, clarify_below):
+        return True
+    if parse.intent in TICKET_INTENTS:
+        # "other" is where unsure readings go: no sign of another matter
+        other_kind = parse.category not in (None, "other", asked.category)
+        return not other_kind or similarity(text, asked.text) >= SAME_MATTER
+    return False
+
+
+async def still_asked(actor: Actor, deps: Deps, number: int) -> list[Reply]:
+    """After a message that was not the answer: the officer's question on ticket `number` is still
+    open, if it is."""
+    if waiting_for_answer(await own_tickets(actor, deps)) != number:
+        return []
+    return [Reply(t(actor.lang, "follow_up.still_asked", ref=f"#{number}", number=number))]
 
 
 def waiting_for_answer(mine: list[Ticket]) -> int | None:
