@@ -5,6 +5,8 @@ Each names a ticket (`#42`, `工单42`, ...) or means the sender's latest open o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.domain.errors import NoOpenTicket
 from bot.domain.lifecycle import give_feedback, provide_information, urge, withdraw
 from bot.domain.messages import Actor, Reply, ToDepartment, ToOfficer
@@ -49,7 +51,7 @@ async def press(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Re
     if ticket.assignee_id is None:
         handler = render.department_name(ticket.department_id, actor.lang, deps.directory)
     replies = [Reply(t(actor.lang, "follow_up.urged", ref=ticket.ref, handler=handler))]
-    replies += _notify_handlers(ticket, deps, "follow_up.urge_notice", text=render.excerpt(text, 200))
+    replies += _notify_handlers(ticket, deps, "follow_up.urge_notice", render.excerpt(text, 200))
     if ticket.urge_count >= 2:  # pressed twice: the department head hears of it too
         department = deps.directory.departments.get(ticket.department_id or "")
         head = deps.directory.officers.get(department.head_officer_id or "") if department else None
@@ -69,15 +71,19 @@ async def press(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Re
     return replies
 
 
-async def add_information(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Reply]:
-    """More facts from the enterprise; an answer to an officer's question restarts the ticket."""
+async def add_information(
+    actor: Actor, deps: Deps, ref: int | None, text: str, read_as: Callable[[str], str] | None = None
+) -> list[Reply]:
+    """More facts from the enterprise; an answer to an officer's question restarts the ticket.
+    `read_as`: the information in a reader's language, when Xiaoer words it (`text` is recorded)."""
     number = await target(actor, deps, ref)
     change = await change_ticket(
         deps, actor, number, lambda ticket: provide_information(ticket, actor, text, deps.clock(), deps.sla)
     )
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.info_added", ref=ticket.ref))]
-    return replies + _notify_handlers(ticket, deps, "follow_up.info_notice", text=render.excerpt(text, 500))
+    notices = _notify_handlers(ticket, deps, "follow_up.info_notice", render.excerpt(text, 500), read_as)
+    return replies + notices
 
 
 def answers_officer(asked: Ticket, text: str, parse: Parse | None, clarify_below: float) -> bool:
@@ -120,7 +126,7 @@ async def take_back(actor: Actor, deps: Deps, ref: int | None, text: str) -> lis
     )
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.withdrawn", ref=ticket.ref))]
-    replies += _notify_handlers(ticket, deps, "follow_up.withdraw_notice", text=render.excerpt(text, 200))
+    replies += _notify_handlers(ticket, deps, "follow_up.withdraw_notice", render.excerpt(text, 200))
     return replies
 
 
@@ -134,25 +140,22 @@ async def feedback(actor: Actor, deps: Deps, ref: int | None, text: str) -> list
     )
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.feedback_thanks", ref=ticket.ref))]
-    replies += _notify_handlers(ticket, deps, "follow_up.feedback_notice", text=render.excerpt(text, 200))
+    replies += _notify_handlers(ticket, deps, "follow_up.feedback_notice", render.excerpt(text, 200))
     return replies
 
 
-def _notify_handlers(ticket: Ticket, deps: Deps, key: str, **params: str) -> list[Reply]:
-    """The assignee if there is one, else the department's group."""
+def _notify_handlers(
+    ticket: Ticket, deps: Deps, key: str, text: str, read_as: Callable[[str], str] | None = None
+) -> list[Reply]:
+    """The assignee if there is one, else the department's group, each in its own language
+    (`read_as`: the text as a reader of that language reads it, when it is Xiaoer's own words)."""
+    to: ToOfficer | ToDepartment
     if ticket.assignee_id is not None and ticket.assignee_id in deps.directory.officers:
         officer = deps.directory.officers[ticket.assignee_id]
-        return [
-            Reply(
-                t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id), ticket=ticket.number
-            )
-        ]
-    if ticket.department_id is not None:
-        return [
-            Reply(
-                t(deps.directory.group_lang(ticket.department_id), key, ref=ticket.ref, **params),
-                to=ToDepartment(ticket.department_id),
-                ticket=ticket.number,
-            )
-        ]
-    return []
+        to, lang = ToOfficer(officer.id), officer.lang
+    elif ticket.department_id is not None:
+        to, lang = ToDepartment(ticket.department_id), deps.directory.group_lang(ticket.department_id)
+    else:
+        return []
+    shown = read_as(lang) if read_as is not None else text
+    return [Reply(t(lang, key, ref=ticket.ref, text=shown), to=to, ticket=ticket.number)]

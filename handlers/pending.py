@@ -7,20 +7,27 @@ demand describes a difficulty. Everything else is left to the shape of the expec
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from nlu.types import Parse
 
 TICKET_INTENTS = frozenset({"report_demand", "policy_inquiry"})
 SURE = 0.9  # NLU confidence from which a short message is a greeting, thanks, urging … not an answer
-SHORT = 15  # meaningful characters up to which such a reading is trusted; longer texts carry content
-DEMAND_SIZE = 8  # meaningful characters from which a text can describe a difficulty
+SHORT = 15  # size up to which such a reading is trusted; longer texts carry content
+DEMAND_SIZE = 8  # size from which a text can describe a difficulty
 FACTS = ("phone", "amount_yuan", "uscc", "uscc_invalid", "company")  # what answers are made of
 
 
-def meaningful(text: str) -> str:
-    """The letters and digits of a text: its size without spaces, punctuation and emoji."""
-    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+# A Chinese character carries about what a word of letters or digits does.
+_UNITS = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+)
+
+
+def size(text: str) -> int:
+    """How much a text says: its Chinese characters and its words of letters or digits (spaces,
+    punctuation and emoji say nothing)."""
+    return len(_UNITS.findall(text))
 
 
 def clearly_other(parse: Parse | None, text: str, clarify_below: float) -> bool:
@@ -29,10 +36,10 @@ def clearly_other(parse: Parse | None, text: str, clarify_below: float) -> bool:
     enough to describe a difficulty, read as a demand without asking back."""
     if parse is None or parse.intent == "out_of_scope":
         return False
-    size = len(meaningful(text))
+    said = size(text)
     if parse.intent in TICKET_INTENTS:
-        return parse.confidence >= clarify_below and size >= DEMAND_SIZE
-    return parse.confidence >= SURE and size <= SHORT
+        return parse.confidence >= clarify_below and said >= DEMAND_SIZE
+    return parse.confidence >= SURE and said <= SHORT
 
 
 def carries_facts(parse: Parse | None) -> bool:

@@ -18,6 +18,7 @@ from handlers.deps import Deps
 from handlers.explain import explain
 from handlers.help import greeting, not_understood
 from handlers.human import ask_for_person
+from handlers.identity import follow_language
 from handlers.intake import open_demand
 from handlers.numbers import small_number
 from handlers.pending import TICKET_INTENTS
@@ -45,7 +46,8 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
     if verifying and verification.answers(actor.asking or "", text, parse, deps.clarify_below):
         answered = await verification.pending_answer(actor, deps, text)
         if answered is not None:
-            return answered
+            return answered  # in the conversation's language: a name or a code says none
+    actor = await follow_language(actor, deps, text)
     # An officer asked this enterprise something: what it writes now is the answer to that,
     # unless it is clearly something else (then the question is still open, and said so after).
     mine = await follow_up.own_tickets(actor, deps)

@@ -16,7 +16,7 @@ from bot.domain.messages import Actor, Reply
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.follow_up import add_information, own_tickets
-from handlers.pending import clearly_other, meaningful
+from handlers.pending import clearly_other, size
 from nlu.entities import extract
 from nlu.types import Parse
 from storage.protocols import UnitOfWork
@@ -26,7 +26,7 @@ SKIP = frozenset({"跳过", "没有", "不知道", "skip", "none", "n/a", "no"})
 ACKNOWLEDGEMENTS = frozenset(
     {"好", "好的", "嗯", "嗯嗯", "收到", "行", "明白", "知道了", "是", "是的", "对", "ok", "okay"}
 )
-NAME_SIZE = 20  # a company's name without its legal form is rarely longer
+NAME_SIZE = 20  # a company's name without its legal form is rarely longer (characters or words)
 AROUND_NAME = 6  # "我们是…", "全称：…": what may stand around a full name given as the answer
 SENTENCE_PUNCTUATION = frozenset("，。！？!?；;…")
 # Words that make a text a sentence rather than a name: people, wishes, questions.
@@ -55,8 +55,7 @@ def company_in(text: str) -> str | None:
     name = extract(text)[0].get("company")
     if not isinstance(name, str) or "?" in text or "？" in text:
         return None
-    rest = meaningful(text.replace(name, ""))
-    return name if len(rest) <= AROUND_NAME else None
+    return name if size(text.replace(name, " ")) <= AROUND_NAME else None
 
 
 def answers(asking: str, text: str, parse: Parse | None, clarify_below: float) -> bool:
@@ -71,13 +70,13 @@ def answers(asking: str, text: str, parse: Parse | None, clarify_below: float) -
             or any(_mostly_digits(m) for m in _CODE_TRY.findall(text))
         ):
             return True
-        short = len(meaningful(text)) <= NAME_SIZE and not any(c in SENTENCE_PUNCTUATION for c in text)
+        short = size(text) <= NAME_SIZE and not any(c in SENTENCE_PUNCTUATION for c in text)
         return short and not clearly_other(parse, text, clarify_below)
     if company_in(text) is not None:
         return True
-    size = len(meaningful(text))
     name_like = (
-        2 <= size <= NAME_SIZE
+        sum(c.isalnum() for c in text) >= 2
+        and size(text) <= NAME_SIZE
         and not _sentence(text)
         and not text.strip().isdigit()
         and text.strip().lower().strip("。.!！~") not in ACKNOWLEDGEMENTS
@@ -155,7 +154,12 @@ async def pending_answer(actor: Actor, deps: Deps, text: str) -> list[Reply] | N
     if asking is None and (company or uscc):  # tell the officers on the sender's latest ticket
         open_tickets = [ticket for ticket in await own_tickets(actor, deps) if ticket.status.is_open]
         if open_tickets:
-            said = t(deps.default_lang, "verify.claims", company=company or "-", uscc=uscc or "-")
-            notices = await add_information(actor, deps, open_tickets[0].number, said)
+
+            def said(lang: str) -> str:
+                return t(lang, "verify.claims", company=company or "-", uscc=uscc or "-")
+
+            notices = await add_information(
+                actor, deps, open_tickets[0].number, said(deps.default_lang), read_as=said
+            )
             replies += [r for r in notices if r.to != replies[0].to]
     return replies

@@ -313,10 +313,10 @@ class _Contacts(_Part):
         if contact is not None and contact.id is not None:
             self._staged.contacts[contact.id] = replace(contact, unreachable_since=since)
 
-    async def set_lang(self, contact_id: int, lang: str) -> None:
+    async def set_lang(self, contact_id: int, lang: str, *, chosen: bool = False) -> None:
         contact = await self.get(contact_id)
         if contact is not None:
-            self._staged.contacts[contact_id] = replace(contact, lang=lang)
+            self._staged.contacts[contact_id] = replace(contact, lang=lang, lang_chosen=chosen)
 
     async def add(self, contact: Contact) -> Contact:
         if await self.by_identity(contact.channel, contact.external_id) is not None:
