@@ -8,7 +8,9 @@ demand describes a difficulty. Everything else is left to the shape of the expec
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from bot.domain.messages import Reply, ToSender
 from nlu.types import Parse
 
 TICKET_INTENTS = frozenset({"report_demand", "policy_inquiry"})
@@ -44,3 +46,15 @@ def clearly_other(parse: Parse | None, text: str, clarify_below: float) -> bool:
 
 def carries_facts(parse: Parse | None) -> bool:
     return parse is not None and any(key in parse.entities for key in FACTS)
+
+
+def followed_by(replies: list[Reply], again: list[Reply]) -> list[Reply]:
+    """The replies, then the question asked again: written into the sender's last reply when
+    that one offers choices, so they stay the last choices shown (on WeCom a bare number answers
+    only the choices of the latest message)."""
+    own = [i for i, reply in enumerate(replies) if isinstance(reply.to, ToSender)]
+    if not again or not own or not replies[own[-1]].buttons:
+        return replies + again
+    last = replies[own[-1]]
+    merged = replace(last, text="\n\n".join([last.text, *(reply.text for reply in again)]))
+    return [*replies[: own[-1]], merged, *replies[own[-1] + 1 :]]

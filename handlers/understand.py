@@ -21,7 +21,7 @@ from handlers.human import ask_for_person
 from handlers.identity import follow_language
 from handlers.intake import open_demand
 from handlers.numbers import small_number
-from handlers.pending import TICKET_INTENTS
+from handlers.pending import TICKET_INTENTS, followed_by
 from handlers.policy_answers import answer_inquiry
 from handlers.policy_questions import pending_question
 from nlu.types import NluUnavailable, Parse
@@ -63,12 +63,12 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
     if verifying and parse is not None:  # more about the demand whose company is being asked
         continued = await _continues_intake(parse, inbound, actor, deps, log_entry, mine)
         if continued is not None:
-            return continued + await verification.ask_again(actor, deps)
+            return await verification.then_ask_again(actor, deps, continued)
     replies = await _as_itself(parse, inbound, actor, deps, log_entry, mine)
     if verifying:
-        replies += await verification.ask_again(actor, deps, replies)
+        replies = await verification.then_ask_again(actor, deps, replies)
     if waiting is not None:
-        replies += await follow_up.still_asked(actor, deps, waiting)
+        replies = followed_by(replies, await follow_up.still_asked(actor, deps, waiting))
     return replies
 
 

@@ -16,7 +16,7 @@ from bot.domain.messages import Actor, Reply
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.follow_up import add_information, own_tickets
-from handlers.pending import clearly_other, size
+from handlers.pending import clearly_other, followed_by, size
 from nlu.entities import extract
 from nlu.types import Parse
 from storage.protocols import UnitOfWork
@@ -119,6 +119,11 @@ async def ask_again(actor: Actor, deps: Deps, already: Sequence[Reply] = ()) -> 
         return [] if contact.next_question is None else [Reply(t(contact.lang, "verify.dropped"))]
     question = t(contact.lang, f"verify.ask_{contact.asking}")
     return [] if any(reply.text == question for reply in already) else [Reply(question)]
+
+
+async def then_ask_again(actor: Actor, deps: Deps, replies: list[Reply]) -> list[Reply]:
+    """The replies to a message that was not the answer, then the open question (see ask_again)."""
+    return followed_by(replies, await ask_again(actor, deps, replies))
 
 
 async def pending_answer(actor: Actor, deps: Deps, text: str) -> list[Reply] | None:

@@ -20,17 +20,20 @@ def detect_lang(text: str) -> Lang:
     return "zh" if cjk > 0 and cjk >= words else "en"
 
 
+CLAUSE = 3  # characters or words: about the shortest clause that says something ("没有电", "no power here")
+
+
 def clear_lang(text: str) -> Lang | None:
     """The language a message is clearly written in, or None when it does not say: a choice
-    pressed ("1"), a word or two ("ok", "好"), a name or a code alone, or a mix where neither
-    language has twice the other's weight (one 字 weighs about one word)."""
+    pressed ("1"), a word or two ("ok thanks", "好的"), a name or a code alone, or a mix where
+    neither language has twice the other's weight (one 字 weighs about one word)."""
     _, spans = extract(text)
     for span in sorted((s for s in spans if s.key in _NAMES), key=lambda s: -s.start):
         text = text[: span.start] + " " + text[span.end :]
     cjk = len(_CJK.findall(text))
     words = _LATIN_WORD.findall(text)
-    if cjk >= 2 and cjk >= 2 * len(words):
+    if cjk >= CLAUSE and cjk >= 2 * len(words):
         return "zh"
-    if len(words) >= 2 and sum(map(len, words)) >= 6 and len(words) >= 2 * cjk:
+    if len(words) >= CLAUSE and sum(map(len, words)) >= 10 and len(words) >= 2 * cjk:
         return "en"
     return None

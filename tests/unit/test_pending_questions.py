@@ -283,3 +283,33 @@ async def test_binding_ends_the_question_and_lang_asks_it_in_the_new_language(
     assert "full name" not in bound  # bound now: nothing left to ask, and nothing to say about it
     assert await claims(w, NEWCOMER) == (None, None, None)
     assert "Your request is registered" in own(await w.say(NEWCOMER, "Our workshop needs a power line"))
+
+
+async def test_the_question_asked_again_keeps_choices_the_last_shown(
+    settings: Settings, clock: Clock
+) -> None:
+    """On WeCom a bare number answers only the latest message's choices: the question asked again
+    is written into a reply that offers choices, not sent after it."""
+    w = await world(settings, clock)
+    await w.say(NEWCOMER, DEMAND)
+    w.nlu.table["这个问题之前也反映过，不知道现在怎样"] = Understood(
+        "query_status", None, 0.4, (("query_status", 0.4), ("report_demand", 0.35))
+    )
+    replies = [
+        r for r in await w.say(NEWCOMER, "这个问题之前也反映过，不知道现在怎样") if isinstance(r.to, ToSender)
+    ]
+    assert len(replies) == 1
+    assert replies[0].buttons[0].payload == "clarify:2:query_status"
+    assert ASK_COMPANY in replies[0].text
+
+
+async def test_with_the_nlu_down_the_shape_of_the_answer_still_decides(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await world(settings, clock)
+    await w.say(NEWCOMER, DEMAND)
+    w.nlu.down = True
+    unsure = [r for r in await w.say(NEWCOMER, SECOND) if isinstance(r.to, ToSender)]
+    assert unsure[-1].buttons[0].payload == "clarify:2:report_demand"  # asked what it is, kept
+    assert ASK_COMPANY in unsure[-1].text
+    assert ASK_USCC in own(await w.say(NEWCOMER, "鑫源精密"))

@@ -30,8 +30,11 @@ ACCEPTED = "已受理您的诉求"
         (DEMAND, "zh"),
         ("我们需要 ISO 9001 certification 的补贴", "zh"),  # Chinese with a few English terms
         ("Our supplier 厦门鹭江精工机械有限公司 has not paid us for months", "en"),  # a name is no language
-        ("ok thanks", "en"),
-        ("好的", "zh"),
+        ("Thank you so much", "en"),
+        ("谢谢你", "zh"),
+        ("ok thanks", None),  # a word or two: too little to go by
+        ("好的", None),
+        ("\ufffd\ufffd GBK line", None),
         ("1", None),  # pressing a choice says nothing about the reader
         ("ok", None),
         ("好", None),
