@@ -13,7 +13,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Button, Inbound, Reply
 from bot.domain.tickets import Ticket
 from bot.i18n import t
-from handlers import follow_up, render, verification
+from handlers import follow_up, policy_questions, render, verification
 from handlers.deps import Deps
 from handlers.explain import explain
 from handlers.help import greeting, not_understood
@@ -21,9 +21,8 @@ from handlers.human import ask_for_person
 from handlers.identity import follow_language
 from handlers.intake import open_demand
 from handlers.numbers import small_number
-from handlers.pending import TICKET_INTENTS, followed_by
+from handlers.pending import TICKET_INTENTS, clearly_other, followed_by
 from handlers.policy_answers import answer_inquiry
-from handlers.policy_questions import pending_question
 from nlu.types import NluUnavailable, Parse
 from storage.protocols import LoggedMessage
 
@@ -56,10 +55,14 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
         asked = next(ticket for ticket in mine if ticket.number == waiting)
         if follow_up.answers_officer(asked, text, parse, deps.clarify_below):
             return await follow_up.add_information(actor, deps, waiting, text)
-    # The sender pressed "ask a question" under a policy notice: this is the question.
-    question = await pending_question(inbound, actor, deps, log_entry)
-    if question is not None:
-        return question
+    # The sender pressed "ask a question" under a policy notice: this is the question, unless it
+    # is a short greeting, thanks, urging … (then the question is asked for again, after it).
+    aside = parse is not None and parse.intent not in TICKET_INTENTS
+    aside = aside and clearly_other(parse, text, deps.clarify_below)
+    if not aside:
+        question = await policy_questions.pending_question(inbound, actor, deps, log_entry)
+        if question is not None:
+            return question
     if verifying and parse is not None:  # more about the demand whose company is being asked
         continued = await _continues_intake(parse, inbound, actor, deps, log_entry, mine)
         if continued is not None:
@@ -69,6 +72,8 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
         replies = await verification.then_ask_again(actor, deps, replies)
     if waiting is not None:
         replies = followed_by(replies, await follow_up.still_asked(actor, deps, waiting))
+    if aside:
+        replies = followed_by(replies, await policy_questions.ask_again(actor, deps))
     return replies
 
 

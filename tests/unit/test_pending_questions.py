@@ -10,12 +10,14 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.domain.messages import Reply, Sender, ToSender
+from bot.domain.messages import Reply, Sender, ToDepartment, ToSender
 from bot.domain.tickets import Status
 from handlers import verification
 from nlu.builtin import BuiltinNlu
 from tests.conftest import Clock
 from tests.fakes import Understood
+from tests.policy_world import policy_world
+from tests.unit.test_policy_handlers import publish_and_send
 from tests.world import DEMAND, WANG, XINYUAN, World, make_world, own
 
 NEWCOMER = Sender("wecom", "zhangsan", "张总", language="zh-CN")  # every WeCom member starts unbound
@@ -313,3 +315,17 @@ async def test_with_the_nlu_down_the_shape_of_the_answer_still_decides(
     assert unsure[-1].buttons[0].payload == "clarify:2:report_demand"  # asked what it is, kept
     assert ASK_COMPANY in unsure[-1].text
     assert ASK_USCC in own(await w.say(NEWCOMER, "鑫源精密"))
+
+
+async def test_a_greeting_after_ask_a_question_is_not_the_question(settings: Settings, clock: Clock) -> None:
+    w = await policy_world(settings, clock)
+    await publish_and_send(w)
+    assert "请直接发送您关于《2026年专精特新企业奖励》的问题" in own(
+        await w.say(XINYUAN, "", payload="pol:ask:1")
+    )
+    greeted = texts(await w.say(XINYUAN, "你好"))
+    assert "您好，陈总" in greeted[0]
+    assert "请直接发送您关于《2026年专精特新企业奖励》的问题" in greeted[-1]
+    asked = await w.say(XINYUAN, "软件企业可以申报吗？")
+    assert "工单号 #1" in own(asked)
+    assert [r.to for r in asked if not isinstance(r.to, ToSender)] == [ToDepartment("industry_it")]
