@@ -7,7 +7,6 @@ log entry, so the original text is read back from storage, never lost, and a rea
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Button, Inbound, Reply
@@ -19,7 +18,7 @@ from handlers.explain import explain
 from handlers.help import greeting, not_understood
 from handlers.human import ask_for_person
 from handlers.identity import follow_language
-from handlers.intake import open_demand
+from handlers.intake import continues_intake, open_demand
 from handlers.numbers import small_number
 from handlers.pending import TICKET_INTENTS, clearly_other, followed_by
 from handlers.policy_answers import answer_inquiry
@@ -28,9 +27,6 @@ from storage.protocols import LoggedMessage
 
 MAX_CHOICES = 3
 MIN_CHOICE_PROBABILITY = 0.1
-# Sent this soon after a demand while Xiaoer asks who the company is, a demand of the same kind
-# is more about that one (people write in several short messages).
-CONTINUATION_WINDOW = timedelta(minutes=30)
 
 
 # Offered when the NLU backend cannot be reached: the person still gets somewhere.
@@ -64,7 +60,7 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
         if question is not None:
             return question
     if verifying and parse is not None:  # more about the demand whose company is being asked
-        continued = await _continues_intake(parse, inbound, actor, deps, log_entry, mine)
+        continued = await continues_intake(parse, inbound, actor, deps, log_entry, mine)
         if continued is not None:
             return await verification.then_ask_again(actor, deps, continued)
     replies = await _as_itself(parse, inbound, actor, deps, log_entry, mine)
@@ -103,28 +99,6 @@ async def _as_itself(
         return replies + await act(parse.intent, parse, inbound, actor, deps, log_entry, mine=mine)
     except DomainError as error:  # explained here, so that a question still open follows it
         return [*replies, Reply(explain(error, actor, deps.directory))]
-
-
-async def _continues_intake(
-    parse: Parse, inbound: Inbound, actor: Actor, deps: Deps, log_entry: int, mine: list[Ticket]
-) -> list[Reply] | None:
-    """A demand of the same kind as the one just opened, sent while Xiaoer asks who the company
-    is: more about that demand, added to it, with a button to make it a ticket of its own."""
-    if parse.intent != "report_demand" or parse.confidence < deps.clarify_below:
-        return None  # a policy question is answered from the registry, as ever
-    latest = next((ticket for ticket in mine if ticket.status.is_open), None)
-    if (
-        latest is None
-        or latest.number is None
-        or deps.clock() - latest.created_at > CONTINUATION_WINDOW
-        or (parse.category is not None and parse.category != latest.category)
-    ):
-        return None
-    # The message stays unclaimed (and unlinked): the button below may still make it a ticket.
-    replies = await follow_up.add_information(actor, deps, latest.number, inbound.text)
-    own = replies[0]
-    split = Button(t(actor.lang, "similar.new"), f"similar:{log_entry}:new")
-    return [replace(own, buttons=(*own.buttons, split)), *replies[1:]]
 
 
 async def act(
