@@ -22,6 +22,16 @@ from nlu.types import Parse
 from storage.protocols import UnitOfWork
 
 SKIP = frozenset({"跳过", "没有", "不知道", "skip", "none", "n/a", "no"})
+# A short refusal, putting off or "no company" says "skip" too ("不方便", "稍后再说", "个体户").
+SKIP_WORDS = re.compile(
+    r"跳过|不方便|不便|不想说|不想提供|不提供|不告诉|保密|稍后|以后再|下次再|回头再"
+    r"|没有公司|没注册|未注册|个体|\bskip\b"
+)
+SKIP_SIZE = 12
+# How a name is introduced: "公司名称是…", "我们公司叫…", "全称：…".
+NAME_INTRODUCED = re.compile(
+    r"^\s*(?:我们|我司|本司|咱们)?(?:公司|企业|单位)?(?:的)?(?:全称|名称|名字|全名)?\s*(?:是|叫|为|[:：])\s*"
+)
 # Said to acknowledge the question, not to answer it: no company is called that.
 ACKNOWLEDGEMENTS = frozenset(
     {"好", "好的", "嗯", "嗯嗯", "收到", "行", "明白", "知道了", "是", "是的", "对", "ok", "okay"}
@@ -39,7 +49,15 @@ _CODE_TRY = re.compile(r"[0-9A-Za-z]{10,}")  # a code mistyped, if mostly digits
 
 
 def skipped(text: str) -> bool:
-    return text.strip().lower().strip("。.!！") in SKIP
+    bare = text.strip().lower().strip("。.!！")
+    return bare in SKIP or (size(bare) <= SKIP_SIZE and SKIP_WORDS.search(bare) is not None)
+
+
+def named(text: str) -> str:
+    """The name itself, without the words that introduce it."""
+    match = NAME_INTRODUCED.match(text)
+    rest = text[match.end() :].strip() if match else ""
+    return rest or text.strip()
 
 
 def _sentence(text: str) -> bool:
@@ -53,8 +71,8 @@ def _mostly_digits(run: str) -> bool:
 def company_in(text: str) -> str | None:
     """The company's name, when the text is a name with a legal form (and little around it)."""
     name = extract(text)[0].get("company")
-    if not isinstance(name, str) or "?" in text or "？" in text:
-        return None
+    if not isinstance(name, str) or "?" in text or "？" in text or _sentence(name):
+        return None  # "我们还没注册公司": the legal form of a sentence, no name
     return name if size(text.replace(name, " ")) <= AROUND_NAME else None
 
 
@@ -74,14 +92,21 @@ def answers(asking: str, text: str, parse: Parse | None, clarify_below: float) -
         return short and not clearly_other(parse, text, clarify_below)
     if company_in(text) is not None:
         return True
-    name_like = (
+    name = named(text)
+    if not _name_like(name):
+        return False
+    return name != text.strip() or not clearly_other(parse, text, clarify_below)  # introduced: a name
+
+
+def _name_like(text: str) -> bool:
+    """Short, no sentence, not a number, not an "ok"."""
+    return (
         sum(c.isalnum() for c in text) >= 2
         and size(text) <= NAME_SIZE
         and not _sentence(text)
         and not text.strip().isdigit()
         and text.strip().lower().strip("。.!！~") not in ACKNOWLEDGEMENTS
     )
-    return name_like and not clearly_other(parse, text, clarify_below)
 
 
 async def first_question(actor: Actor, uow: UnitOfWork) -> Reply | None:
@@ -103,7 +128,7 @@ async def ask_again(actor: Actor, deps: Deps, already: Sequence[Reply] = ()) -> 
     """After a message that was not the answer: the open question once more (unless `already`
     says it), or, when the sender has no open ticket left to verify (or is bound now), the
     question dropped, with a word when the sender was waiting on it."""
-    if actor.is_staff or actor.contact_id is None:
+    if actor.is_staff or actor.contact_id is None or actor.asking is None:  # asked nothing: no read
         return []
     async with deps.storage() as uow:
         contact = await uow.contacts.get(actor.contact_id)
@@ -139,7 +164,7 @@ async def pending_answer(actor: Actor, deps: Deps, text: str) -> list[Reply] | N
     company, uscc = contact.claimed_company, contact.claimed_uscc
     replies: list[Reply] = []
     if contact.asking == "company":
-        company = None if skip else (company_in(answer) or answer)[:300]
+        company = None if skip else (company_in(answer) or named(answer))[:300]
         asking: str | None = "uscc"
         replies.append(Reply(t(actor.lang, "verify.ask_uscc")))
     else:

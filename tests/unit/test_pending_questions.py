@@ -215,7 +215,12 @@ NAMES = [
     "公司全称：厦门市思明区鑫源贸易商行",
     "Lujiang Precision",
     "Xiamen Lujiang Co., Ltd.",
+    "公司名称是鑫源精密",
+    "我们公司叫鑫源精密",  # the NLU hears a demand in it, but the name is introduced as one
     "跳过",
+    "不方便",  # refusals and putting off are answers: "skip"
+    "稍后再说",
+    "我们还没注册公司",
 ]
 NOT_NAMES = [
     "你好",
@@ -230,6 +235,8 @@ NOT_NAMES = [
     "另外我们招不到技术工人，想申请人才补贴…",
     "We also cannot hire skilled workers, can you help?",
     "1",
+    "这个有必要吗",
+    "明天再告诉你",
 ]
 
 
@@ -329,3 +336,14 @@ async def test_a_greeting_after_ask_a_question_is_not_the_question(settings: Set
     asked = await w.say(XINYUAN, "软件企业可以申报吗？")
     assert "工单号 #1" in own(asked)
     assert [r.to for r in asked if not isinstance(r.to, ToSender)] == [ToDepartment("industry_it")]
+
+
+async def test_an_introduced_name_is_kept_without_its_introduction_and_a_refusal_skips(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await world(settings, clock)
+    await w.say(NEWCOMER, DEMAND)
+    assert ASK_USCC in own(await w.say(NEWCOMER, "公司名称是鑫源精密"))
+    assert await claims(w, NEWCOMER) == ("鑫源精密", None, "uscc")
+    assert "谢谢，已记录" in own(await w.say(NEWCOMER, "不方便"))
+    assert await claims(w, NEWCOMER) == ("鑫源精密", None, None)
