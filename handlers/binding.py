@@ -63,6 +63,6 @@ async def language(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     if actor.is_staff or actor.contact_id is None:
         return [Reply(t(actor.lang, "binding.officer_lang"))]
     async with deps.storage() as uow:
-        await uow.contacts.set_lang(actor.contact_id, lang)
+        await uow.contacts.set_lang(actor.contact_id, lang, chosen=True)
         await uow.commit()
     return [Reply(t(lang, "binding.lang_set"))]

@@ -17,6 +17,7 @@ from handlers.explain import explain
 from handlers.help import staff_free_text
 from handlers.identity import resolve_actor
 from handlers.understand import clarified, similar_choice, understand
+from handlers.verification import then_ask_again
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
     text = inbound.text.strip()
     if text.startswith("/"):
         name, *rest = text[1:].split(maxsplit=1)  # any white space, the full-width one included
-        return await _run_command(name.split("@")[0].lower(), rest[0] if rest else "", actor, deps)
+        replies = await _run_command(name.split("@")[0].lower(), rest[0] if rest else "", actor, deps)
+        return await then_ask_again(actor, deps, replies)  # a question Xiaoer still waits on
     if not text:
         return [Reply(t(actor.lang, "error.empty_text"))]
     if inbound.reply_to is not None:

@@ -5,15 +5,21 @@ Each names a ticket (`#42`, `工单42`, ...) or means the sender's latest open o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.domain.errors import NoOpenTicket
 from bot.domain.lifecycle import give_feedback, provide_information, urge, withdraw
 from bot.domain.messages import Actor, Reply, ToDepartment, ToOfficer
+from bot.domain.similarity import similarity
 from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.changes import change_ticket
 from handlers.deps import Deps
 from handlers.enterprise import status
+from handlers.pending import TICKET_INTENTS, carries_facts, clearly_other
+from handlers.similar import SAME_MATTER
+from nlu.types import Parse
 
 
 async def own_tickets(actor: Actor, deps: Deps) -> list[Ticket]:
@@ -45,7 +51,7 @@ async def press(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Re
     if ticket.assignee_id is None:
         handler = render.department_name(ticket.department_id, actor.lang, deps.directory)
     replies = [Reply(t(actor.lang, "follow_up.urged", ref=ticket.ref, handler=handler))]
-    replies += _notify_handlers(ticket, deps, "follow_up.urge_notice", text=render.excerpt(text, 200))
+    replies += _notify_handlers(ticket, deps, "follow_up.urge_notice", render.excerpt(text, 200))
     if ticket.urge_count >= 2:  # pressed twice: the department head hears of it too
         department = deps.directory.departments.get(ticket.department_id or "")
         head = deps.directory.officers.get(department.head_officer_id or "") if department else None
@@ -65,15 +71,41 @@ async def press(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Re
     return replies
 
 
-async def add_information(actor: Actor, deps: Deps, ref: int | None, text: str) -> list[Reply]:
-    """More facts from the enterprise; an answer to an officer's question restarts the ticket."""
+async def add_information(
+    actor: Actor, deps: Deps, ref: int | None, text: str, read_as: Callable[[str], str] | None = None
+) -> list[Reply]:
+    """More facts from the enterprise; an answer to an officer's question restarts the ticket.
+    `read_as`: the information in a reader's language, when Xiaoer words it (`text` is recorded)."""
     number = await target(actor, deps, ref)
     change = await change_ticket(
         deps, actor, number, lambda ticket: provide_information(ticket, actor, text, deps.clock(), deps.sla)
     )
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.info_added", ref=ticket.ref))]
-    return replies + _notify_handlers(ticket, deps, "follow_up.info_notice", text=render.excerpt(text, 500))
+    notices = _notify_handlers(ticket, deps, "follow_up.info_notice", render.excerpt(text, 500), read_as)
+    return replies + notices
+
+
+def answers_officer(asked: Ticket, text: str, parse: Parse | None, clarify_below: float) -> bool:
+    """Whether a message is the answer to what an officer asked on `asked`: an answer may say
+    anything, so it is one unless the NLU is sure of something else that carries no facts (a
+    short greeting, urging, progress question …), or reads a new demand of another named kind,
+    unlike the asked ticket."""
+    if parse is None or carries_facts(parse) or not clearly_other(parse, text, clarify_below):
+        return True
+    if parse.intent in TICKET_INTENTS:
+        # "other" is where unsure readings go: no sign of another matter
+        other_kind = parse.category not in (None, "other", asked.category)
+        return not other_kind or similarity(text, asked.text) >= SAME_MATTER
+    return False
+
+
+async def still_asked(actor: Actor, deps: Deps, number: int) -> list[Reply]:
+    """After a message that was not the answer: the officer's question on ticket `number` is still
+    open, if it is."""
+    if waiting_for_answer(await own_tickets(actor, deps)) != number:
+        return []
+    return [Reply(t(actor.lang, "follow_up.still_asked", ref=f"#{number}", number=number))]
 
 
 def waiting_for_answer(mine: list[Ticket]) -> int | None:
@@ -94,7 +126,7 @@ async def take_back(actor: Actor, deps: Deps, ref: int | None, text: str) -> lis
     )
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.withdrawn", ref=ticket.ref))]
-    replies += _notify_handlers(ticket, deps, "follow_up.withdraw_notice", text=render.excerpt(text, 200))
+    replies += _notify_handlers(ticket, deps, "follow_up.withdraw_notice", render.excerpt(text, 200))
     return replies
 
 
@@ -108,25 +140,22 @@ async def feedback(actor: Actor, deps: Deps, ref: int | None, text: str) -> list
     )
     ticket = change.ticket
     replies = [Reply(t(actor.lang, "follow_up.feedback_thanks", ref=ticket.ref))]
-    replies += _notify_handlers(ticket, deps, "follow_up.feedback_notice", text=render.excerpt(text, 200))
+    replies += _notify_handlers(ticket, deps, "follow_up.feedback_notice", render.excerpt(text, 200))
     return replies
 
 
-def _notify_handlers(ticket: Ticket, deps: Deps, key: str, **params: str) -> list[Reply]:
-    """The assignee if there is one, else the department's group."""
+def _notify_handlers(
+    ticket: Ticket, deps: Deps, key: str, text: str, read_as: Callable[[str], str] | None = None
+) -> list[Reply]:
+    """The assignee if there is one, else the department's group, each in its own language
+    (`read_as`: the text as a reader of that language reads it, when it is Xiaoer's own words)."""
+    to: ToOfficer | ToDepartment
     if ticket.assignee_id is not None and ticket.assignee_id in deps.directory.officers:
         officer = deps.directory.officers[ticket.assignee_id]
-        return [
-            Reply(
-                t(officer.lang, key, ref=ticket.ref, **params), to=ToOfficer(officer.id), ticket=ticket.number
-            )
-        ]
-    if ticket.department_id is not None:
-        return [
-            Reply(
-                t(deps.directory.group_lang(ticket.department_id), key, ref=ticket.ref, **params),
-                to=ToDepartment(ticket.department_id),
-                ticket=ticket.number,
-            )
-        ]
-    return []
+        to, lang = ToOfficer(officer.id), officer.lang
+    elif ticket.department_id is not None:
+        to, lang = ToDepartment(ticket.department_id), deps.directory.group_lang(ticket.department_id)
+    else:
+        return []
+    shown = read_as(lang) if read_as is not None else text
+    return [Reply(t(lang, key, ref=ticket.ref, text=shown), to=to, ticket=ticket.number)]

@@ -1,11 +1,15 @@
-"""Who is speaking: an officer from the directory, or a contact from the contact book."""
+"""Who is speaking: an officer from the directory, or a contact from the contact book, and the
+language to answer a contact in."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from bot.domain.enterprise import Contact
 from bot.domain.messages import Actor, Role, Sender
 from bot.i18n import normalize_lang
 from handlers.deps import Deps
+from nlu.lang import clear_lang
 from storage.protocols import UnitOfWork
 
 
@@ -42,4 +46,23 @@ async def resolve_actor(uow: UnitOfWork, sender: Sender, deps: Deps) -> Actor:
         enterprise_id=contact.enterprise_id,
         asking=contact.asking,
         to_ask=contact.next_question,
+        lang_chosen=contact.lang_chosen,
     )
+
+
+async def follow_language(actor: Actor, deps: Deps, text: str) -> Actor:
+    """Replies follow the language a contact writes in, not only its app's language setting: a
+    message clearly written in one language switches the conversation to it, and the switch is
+    stored, so that what says nothing about language (a number pressing a choice, "ok", a
+    command, a name or a code) keeps the conversation's last language. A language the contact
+    chose with /lang is kept whatever it writes. Officers read the language configured for them."""
+    if actor.is_staff or actor.contact_id is None or actor.lang_chosen:
+        return actor
+    written = clear_lang(text)
+    if written is None or normalize_lang(written) == normalize_lang(actor.lang):
+        return actor
+    lang = normalize_lang(written)
+    async with deps.storage() as uow:
+        await uow.contacts.set_lang(actor.contact_id, lang)
+        await uow.commit()
+    return replace(actor, lang=lang)

@@ -4,6 +4,7 @@ and tell the officer or department that it is theirs."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.domain.enterprise import Enterprise
 from bot.domain.lifecycle import dispatch, open_ticket
@@ -14,8 +15,12 @@ from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
 from handlers import render, similar, verification
 from handlers.deps import Deps
-from handlers.follow_up import own_tickets
+from handlers.follow_up import add_information, own_tickets
 from nlu.types import Parse
+
+# Sent this soon after a demand while Xiaoer asks who the company is, a demand of the same kind
+# is more about that one (people write in several short messages).
+CONTINUATION_WINDOW = timedelta(minutes=30)
 
 
 async def open_demand(
@@ -117,6 +122,28 @@ async def open_demand(
             )
         )
     return replies + ([question] if question else []) + shared
+
+
+async def continues_intake(
+    parse: Parse, inbound: Inbound, actor: Actor, deps: Deps, log_entry: int, mine: list[Ticket]
+) -> list[Reply] | None:
+    """A demand of the same kind as the one just opened, sent while Xiaoer asks who the company
+    is: more about that demand, added to it, with a button to make it a ticket of its own."""
+    if parse.intent != "report_demand" or parse.confidence < deps.clarify_below:
+        return None  # a policy question is answered from the registry, as ever
+    latest = next((ticket for ticket in mine if ticket.status.is_open), None)
+    if (
+        latest is None
+        or latest.number is None
+        or deps.clock() - latest.created_at > CONTINUATION_WINDOW
+        or (parse.category is not None and parse.category != latest.category)
+    ):
+        return None
+    # The message stays unclaimed (and unlinked): the button below may still make it a ticket.
+    replies = await add_information(actor, deps, latest.number, inbound.text)
+    own = replies[0]
+    split = Button(t(actor.lang, "similar.new"), f"similar:{log_entry}:new")
+    return [replace(own, buttons=(*own.buttons, split)), *replies[1:]]
 
 
 def _new_ticket_notice(

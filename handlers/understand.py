@@ -8,21 +8,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Button, Inbound, Reply
 from bot.domain.tickets import Ticket
 from bot.i18n import t
-from handlers import follow_up, render, verification
+from handlers import follow_up, policy_questions, render, verification
 from handlers.deps import Deps
+from handlers.explain import explain
 from handlers.help import greeting, not_understood
 from handlers.human import ask_for_person
-from handlers.intake import open_demand
+from handlers.identity import follow_language
+from handlers.intake import continues_intake, open_demand
 from handlers.numbers import small_number
+from handlers.pending import TICKET_INTENTS, clearly_other, followed_by
 from handlers.policy_answers import answer_inquiry
-from handlers.policy_questions import pending_question
 from nlu.types import NluUnavailable, Parse
 from storage.protocols import LoggedMessage
 
-TICKET_INTENTS = frozenset({"report_demand", "policy_inquiry"})
 MAX_CHOICES = 3
 MIN_CHOICE_PROBABILITY = 0.1
 
@@ -32,22 +34,57 @@ FALLBACK_RANKING = (("report_demand", 0.0), ("query_status", 0.0), ("human", 0.0
 
 
 async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
-    # Xiaoer asked an unverified sender about its company: this is the answer.
-    answered = await verification.pending_answer(actor, deps, inbound.text)
-    if answered is not None:
-        return answered
-    # An officer asked this enterprise something: what it writes now is the answer to that.
+    text = inbound.text
+    parse = await _parse(text, deps)
+    # Xiaoer asked an unverified sender about its company: this is the answer, if shaped like one.
+    verifying = actor.asking is not None and actor.to_ask is not None
+    if verifying and verification.answers(actor.asking or "", text, parse, deps.clarify_below):
+        answered = await verification.pending_answer(actor, deps, text)
+        if answered is not None:
+            return answered  # in the conversation's language: a name or a code says none
+    actor = await follow_language(actor, deps, text)
+    # An officer asked this enterprise something: what it writes now is the answer to that,
+    # unless it is clearly something else (then the question is still open, and said so after).
     mine = await follow_up.own_tickets(actor, deps)
     waiting = follow_up.waiting_for_answer(mine)
     if waiting is not None:
-        return await follow_up.add_information(actor, deps, waiting, inbound.text)
-    # The sender pressed "ask a question" under a policy notice: this is the question.
-    question = await pending_question(inbound, actor, deps, log_entry)
-    if question is not None:
-        return question
+        asked = next(ticket for ticket in mine if ticket.number == waiting)
+        if follow_up.answers_officer(asked, text, parse, deps.clarify_below):
+            return await follow_up.add_information(actor, deps, waiting, text)
+    # The sender pressed "ask a question" under a policy notice: this is the question, unless it
+    # is a short greeting, thanks, urging … (then the question is asked for again, after it).
+    aside = parse is not None and parse.intent not in TICKET_INTENTS
+    aside = aside and clearly_other(parse, text, deps.clarify_below)
+    if not aside:
+        question = await policy_questions.pending_question(inbound, actor, deps, log_entry)
+        if question is not None:
+            return question
+    if verifying and parse is not None:  # more about the demand whose company is being asked
+        continued = await continues_intake(parse, inbound, actor, deps, log_entry, mine)
+        if continued is not None:
+            return await verification.then_ask_again(actor, deps, continued)
+    replies = await _as_itself(parse, inbound, actor, deps, log_entry, mine)
+    if verifying:
+        replies = await verification.then_ask_again(actor, deps, replies)
+    if waiting is not None:
+        replies = followed_by(replies, await follow_up.still_asked(actor, deps, waiting))
+    if aside:
+        replies = followed_by(replies, await policy_questions.ask_again(actor, deps))
+    return replies
+
+
+async def _parse(text: str, deps: Deps) -> Parse | None:
     try:
-        parse = await deps.nlu.parse(inbound.text)
+        return await deps.nlu.parse(text)
     except NluUnavailable:
+        return None
+
+
+async def _as_itself(
+    parse: Parse | None, inbound: Inbound, actor: Actor, deps: Deps, log_entry: int, mine: list[Ticket]
+) -> list[Reply]:
+    """Act on the message's own reading, or ask which reading is meant."""
+    if parse is None:
         unsure = Parse(inbound.text, "zh", "out_of_scope", 0.0, FALLBACK_RANKING, None, 0.0, False)
         return [clarifying_question(unsure, actor, log_entry, min_probability=0.0)]
     replies: list[Reply] = []
@@ -58,7 +95,10 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
             return replies  # the message was the code alone: nothing else to act on
     if parse.confidence < deps.clarify_below:
         return [*replies, clarifying_question(parse, actor, log_entry)]
-    return replies + await act(parse.intent, parse, inbound, actor, deps, log_entry, mine=mine)
+    try:
+        return replies + await act(parse.intent, parse, inbound, actor, deps, log_entry, mine=mine)
+    except DomainError as error:  # explained here, so that a question still open follows it
+        return [*replies, Reply(explain(error, actor, deps.directory))]
 
 
 async def act(

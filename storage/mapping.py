@@ -154,13 +154,33 @@ def enterprise_row(enterprise: Enterprise) -> EnterpriseRow:
     )
 
 
+# A language the contact chose (/lang) is stored with a BCP 47 private-use tag, "en-x-set" or
+# "zh-x-set", so that the choice needs no column of its own and fits the column's 10 characters;
+# anything else is the language followed from the contact's messages.
+CHOSEN_LANG = "-x-set"
+
+
+def stored_lang(lang: str, *, chosen: bool) -> str:
+    return f"{lang.split('-')[0]}{CHOSEN_LANG}" if chosen else lang
+
+
+def contact_lang(stored: str) -> tuple[str, bool]:
+    """The contact's language and whether it chose it."""
+    if not stored.endswith(CHOSEN_LANG):
+        return stored, False
+    base = stored.removesuffix(CHOSEN_LANG)
+    return ("zh-CN" if base == "zh" else base), True
+
+
 def contact_from_row(row: ContactRow | Row[Any]) -> Contact:
+    lang, chosen = contact_lang(row.lang)
     return Contact(
         id=row.id,
         channel=row.channel,
         external_id=row.external_id,
         display_name=row.display_name,
-        lang=row.lang,
+        lang=lang,
+        lang_chosen=chosen,
         enterprise_id=row.enterprise_id,
         claimed_company=row.claimed_company,
         claimed_uscc=row.claimed_uscc,

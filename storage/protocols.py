@@ -99,7 +99,10 @@ class ContactRepository(Protocol):
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None: ...
 
-    async def set_lang(self, contact_id: int, lang: str) -> None: ...
+    async def set_lang(self, contact_id: int, lang: str, *, chosen: bool = False) -> None:
+        """The language replies come in: `chosen` by the contact (/lang), or followed from what
+        it writes (until it chooses)."""
+        ...
 
     async def set_claims(
         self, contact_id: int, *, company: str | None, uscc: str | None, asking: str | None

@@ -31,6 +31,7 @@ from storage.mapping import (
     enterprise_row,
     event_from_row,
     event_values,
+    stored_lang,
     ticket_from_row,
     ticket_values,
 )
@@ -252,7 +253,7 @@ class SqlContacts:
             "channel": contact.channel,
             "external_id": contact.external_id,
             "display_name": contact.display_name,
-            "lang": contact.lang,
+            "lang": stored_lang(contact.lang, chosen=contact.lang_chosen),
             "enterprise_id": contact.enterprise_id,
         }
         try:
@@ -284,11 +285,11 @@ class SqlContacts:
             .values(unreachable_since=since)
         )
 
-    async def set_lang(self, contact_id: int, lang: str) -> None:
+    async def set_lang(self, contact_id: int, lang: str, *, chosen: bool = False) -> None:
         await self._s.execute(
             update(ContactRow)
             .where(col(ContactRow.id) == contact_id)
-            .values(lang=lang)
+            .values(lang=stored_lang(lang, chosen=chosen))
             .execution_options(synchronize_session=False)
         )
 

@@ -28,6 +28,8 @@ class Contact:
     display_name: str
     lang: str
     enterprise_id: str | None = None
+    # The contact chose `lang` (/lang): replies no longer follow the language of its messages.
+    lang_chosen: bool = False
     # What an unbound contact says about its company, until an officer binds it (/invite).
     claimed_company: str | None = None
     claimed_uscc: str | None = None

@@ -47,6 +47,7 @@ class Actor:
     # what it still has to ask; both read with the contact, so most messages need no second look.
     asking: str | None = None
     to_ask: str | None = None
+    lang_chosen: bool = False  # a contact chose its language (/lang): messages do not change it
 
     @property
     def is_staff(self) -> bool:
