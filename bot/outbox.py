@@ -123,6 +123,9 @@ class SenderStats:
     in_doubt: int = 0  # of those, the ones a dead sender was handing to the platform
 
 
+Write = Callable[[UnitOfWork], Awaitable[bool]]
+
+
 def _waits(message: OutboxMessage, outcome: Outcome) -> bool:
     """The message is to be tried again (not sent, not given up)."""
     return isinstance(outcome, RetryAfter) or (
@@ -155,6 +158,7 @@ class OutboxSender:
     pid: int = field(default_factory=os.getpid)
     id: str = ""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _unwritten: list[tuple[OutboxMessage, str, Write]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.id = self.id or f"{self.host[:40]}:{self.pid}:{uuid.uuid4().hex[:8]}"
@@ -259,12 +263,15 @@ class OutboxSender:
             claimed = await uow.outbox.claim(self.id, self.channels, self.deps.clock(), self.batch)
             await uow.commit()
         waiting: set[tuple[str, str]] = set()
-        for message in claimed:
-            chat = (message.channel, message.chat_id)
-            if chat in waiting:
-                await self._put_back(message)
-            elif not await self._deliver(message):
-                waiting.add(chat)
+        try:
+            for message in claimed:
+                chat = (message.channel, message.chat_id)
+                if chat in waiting:
+                    self._put_back(message)
+                elif not await self._deliver(message):
+                    waiting.add(chat)
+        finally:
+            await self._write()
         notices = {m.policy_id for m in claimed if m.kind is MessageKind.NOTICE and m.policy_id is not None}
         if notices:
             try:
@@ -273,14 +280,17 @@ class OutboxSender:
                 log.exception("outbox sender %s: could not queue delivery reports", self.id)
         return len(claimed)
 
-    async def _put_back(self, message: OutboxMessage) -> None:
+    def _put_back(self, message: OutboxMessage) -> None:
         """Unclaimed again, untried, behind an earlier message of its chat that has to wait (the
         claim leaves it alone until that one has gone)."""
-        async with self.deps.storage() as uow:
-            await uow.outbox.retry_later(
-                message.id or 0, self.id, self.deps.clock(), "after an earlier message", attempted=False
-            )
-            await uow.commit()
+        now = self.deps.clock()
+        self._record(
+            message,
+            "",
+            lambda uow: uow.outbox.retry_later(
+                message.id or 0, self.id, now, "after an earlier message", attempted=False
+            ),
+        )
 
     async def _deliver(self, message: OutboxMessage) -> bool:
         """Deliver one message; False if it has to wait (and its chat's later ones with it)."""
@@ -288,7 +298,7 @@ class OutboxSender:
         transport = self.transports[message.channel]
         wait = transport.ready_in(message.chat_id)
         if wait > DEFER_AFTER:
-            await self._record(
+            self._record(
                 message,
                 "deferred",
                 lambda uow: uow.outbox.retry_later(
@@ -301,9 +311,11 @@ class OutboxSender:
             )
             return False
         await transport.wait_turn(message.chat_id)
-        async with self.deps.storage() as uow:
-            mine = await uow.outbox.begin_attempt(message.id, self.id, self.deps.clock())
-            await uow.commit()
+        # The attempt is noted before the call (a crash during it leaves the message in doubt),
+        # in one transaction with what the previous message's outcome was: one commit a message.
+        mine = await self._write(
+            lambda uow: uow.outbox.begin_attempt(message.id or 0, self.id, self.deps.clock())
+        )
         if not mine:  # withdrawn meanwhile, or taken back from us
             return True
         try:
@@ -311,10 +323,10 @@ class OutboxSender:
         except Exception as exc:  # the transport broke its promise: treat as maybe delivered
             log.exception("transport %s failed on message %s", message.channel, message.id)
             outcome = Transient(f"{type(exc).__name__}: {exc}", maybe_delivered=True)
-        await self._outcome(message, outcome)
+        self._outcome(message, outcome)
         return not _waits(message, outcome)
 
-    async def _outcome(self, message: OutboxMessage, outcome: Outcome) -> None:
+    def _outcome(self, message: OutboxMessage, outcome: Outcome) -> None:
         number, now = message.id or 0, self.deps.clock()
         match outcome:
             case Sent(platform_id=platform_id, more_ids=more_ids, thread_id=thread_id, trackable=trackable):
@@ -325,24 +337,24 @@ class OutboxSender:
                         await delivery.delivered(uow, message, (platform_id, *more_ids), thread_id)
                     return mine
 
-                await self._record(message, "sent", sent)
+                self._record(message, "sent", sent)
             case RetryAfter(seconds=seconds, error=error):
                 due = now + timedelta(seconds=seconds)
-                await self._record(
+                self._record(
                     message,
                     "retried",
                     lambda uow: uow.outbox.retry_later(number, self.id, due, error, attempted=False),
                 )
             case Transient(error=error, maybe_delivered=maybe):
                 if message.attempts + 1 >= MAX_ATTEMPTS:
-                    await self._record(
+                    self._record(
                         message,
                         "failed",
                         lambda uow: uow.outbox.give_up(number, self.id, DeliveryStatus.FAILED, error, now),
                     )
                 else:
                     due = now + self.backoff(message.attempts + 1)
-                    await self._record(
+                    self._record(
                         message,
                         "retried",
                         lambda uow: uow.outbox.retry_later(
@@ -356,16 +368,28 @@ class OutboxSender:
                     await delivery.refused(uow, message, status, now)  # blocked: officers are told
                     return mine
 
-                await self._record(message, status.value, refused)
+                self._record(message, status.value, refused)
 
-    async def _record(
-        self, message: OutboxMessage, what: str, write: Callable[[UnitOfWork], Awaitable[bool]]
-    ) -> None:
+    def _record(self, message: OutboxMessage, what: str, write: Write) -> None:
+        """What happened to a message, written with the next transaction the sender makes (the
+        next attempt's, or the batch's last): a crash before then leaves the message attempted,
+        so it is taken back in doubt, never lost."""
+        self._unwritten.append((message, what, write))
+
+    async def _write(self, then: Write | None = None) -> bool:
+        """Write the outcomes not yet written, and `then`, in one transaction; `then`'s answer."""
+        unwritten, self._unwritten = self._unwritten, []
+        answer = True
         async with self.deps.storage() as uow:
-            recorded = await write(uow)
+            recorded = [await write(uow) for _, _, write in unwritten]
+            if then is not None:
+                answer = await then(uow)
             await uow.commit()
-        if not recorded:  # taken back from us meanwhile (we looked dead): it will go again
-            log.warning("outbox message %s was no longer this sender's when it was %s", message.id, what)
-        setattr(self.stats, what, getattr(self.stats, what) + 1)
-        if self.on_progress is not None:
+        for (message, what, _), mine in zip(unwritten, recorded, strict=True):
+            if not mine:  # taken back from us meanwhile (we looked dead): it will go again
+                log.warning("outbox message %s was no longer this sender's when it was %s", message.id, what)
+            if what:
+                setattr(self.stats, what, getattr(self.stats, what) + 1)
+        if unwritten and self.on_progress is not None:
             self.on_progress(self.stats)
+        return answer

@@ -68,6 +68,18 @@ def inbound_from_values(values: dict[str, Any]) -> Inbound:
     )
 
 
+def _values(conversation: str, inbound: Inbound) -> dict[str, Any]:
+    return {
+        "channel": inbound.sender.channel,
+        "delivery_id": inbound.delivery_id,
+        "conversation": conversation,
+        "inbound": inbound_values(inbound),
+        "received_at": inbound.received_at,
+        "done": False,
+        "attempts": 0,
+    }
+
+
 class SqlInbox:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -77,24 +89,34 @@ class SqlInbox:
 
     async def accept(self, conversation: str, inbound: Inbound) -> bool:
         """Keep an update; False if this delivery was kept before (the platform sent it again)."""
-        values = {
-            "channel": inbound.sender.channel,
-            "delivery_id": inbound.delivery_id,
-            "conversation": conversation,
-            "inbound": inbound_values(inbound),
-            "received_at": inbound.received_at,
-            "done": False,
-            "attempts": 0,
-        }
+        values = _values(conversation, inbound)
         statement = _ACCEPT[self._dialect()] if inbound.delivery_id is not None else insert(INBOX)
         result = cast(CursorResult[Any], await self._s.execute(statement, values))
         return result.rowcount == 1
 
+    async def keep_handled(self, conversation: str, inbound: Inbound, at: datetime) -> bool:
+        """Keep an update as handled in this transaction (it was handled as it arrived); False if
+        this delivery was kept before."""
+        values = {**_values(conversation, inbound), "done": True, "handled_at": at}
+        statement = _ACCEPT[self._dialect()] if inbound.delivery_id is not None else insert(INBOX)
+        result = cast(CursorResult[Any], await self._s.execute(statement, values))
+        return result.rowcount == 1
+
+    async def waiting_in(self, conversation: str) -> bool:
+        """Whether the conversation has updates not yet handled; this transaction has the
+        conversation to itself until it ends."""
+        await self._lock(conversation)
+        row = (await self._s.execute(_OLDEST_WAITING, {"conversation": conversation})).first()
+        return row is not None
+
+    async def _lock(self, conversation: str) -> None:
+        if self._dialect() == "postgresql":
+            await self._s.execute(select(func.pg_advisory_xact_lock(func.hashtext(conversation))))
+
     async def next_for(self, conversation: str, at: datetime) -> InboxEntry | None:
         """The conversation's oldest update not yet handled, if it may be handled now; this
         transaction has the conversation to itself until it ends."""
-        if self._dialect() == "postgresql":
-            await self._s.execute(select(func.pg_advisory_xact_lock(func.hashtext(conversation))))
+        await self._lock(conversation)
         row = (await self._s.execute(_OLDEST_WAITING, {"conversation": conversation})).first()
         if row is None or (row.retry_at is not None and row.retry_at > at):
             return None  # nothing, or the oldest waits to be tried again: the later ones wait too

@@ -328,6 +328,15 @@ class Inbox(Protocol):
         """Keep an update; False if this delivery (channel, delivery_id) was kept before."""
         ...
 
+    async def keep_handled(self, conversation: str, inbound: Inbound, at: datetime) -> bool:
+        """Keep an update as handled in this transaction; False if this delivery was kept before."""
+        ...
+
+    async def waiting_in(self, conversation: str) -> bool:
+        """Whether the conversation has updates not yet handled; the calling transaction has the
+        conversation to itself until it ends."""
+        ...
+
     async def next_for(self, conversation: str, at: datetime) -> InboxEntry | None:
         """The conversation's oldest update not yet handled, unless it waits to be tried again;
         the calling transaction has the conversation to itself until it ends."""

@@ -62,12 +62,44 @@ class Conversations:
             payload=storable(inbound.payload) if inbound.payload else None,
         )
         conversation = conversation_of(inbound)
+        if conversation not in self._workers:
+            handled = await self._handle_at_once(conversation, inbound)
+            if handled is not None:
+                return handled
         async with self.deps.storage() as uow:
             fresh = await uow.inbox.accept(conversation, inbound)
             await uow.commit()
         if fresh:
             self.kick(conversation)
         return fresh
+
+    async def _handle_at_once(self, conversation: str, inbound: Inbound) -> bool | None:
+        """The common case, a conversation with nothing waiting: keep the update as handled and
+        handle it, in one transaction (one commit instead of two; the platform still hears of it
+        only after the commit, so a crash loses nothing: it sends the update again). None when it
+        must wait its turn (earlier updates are waiting) or handling failed: then it is kept and
+        worked like any waiting update."""
+        try:
+            async with self.deps.storage() as uow:
+                with uow.shared():
+                    if await uow.inbox.waiting_in(conversation):
+                        return None
+                    if not await uow.inbox.keep_handled(conversation, inbound, self.deps.clock()):
+                        return False  # the platform sent it again
+                    replies = await handle(inbound, self.deps)
+                    await self.outgoing.queue(uow, replies, origin_of(inbound))
+                await uow.commit()
+        except Exception:
+            log.exception(
+                "update %s of %s could not be handled at once; kept to retry",
+                inbound.delivery_id,
+                conversation,
+            )
+            return None
+        self.handled += 1
+        if replies:
+            self.outgoing.on_queued()
+        return True
 
     def kick(self, conversation: str) -> None:
         self._again.add(conversation)
