@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage import sqlite_inline
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 5
+
+# Outside storage/ an engine is only held, handed back to storage and disposed of; naming its type
+# here keeps SQLAlchemy out of every other import list (see the import contracts in pyproject.toml).
+Engine: TypeAlias = AsyncEngine
 
 
 class DatabaseUnavailable(Exception):
@@ -204,3 +210,30 @@ def describe_failure(url: URL | str, exc: BaseException) -> DatabaseUnavailable:
     else:
         hint = "Check that the server runs and the host, port and database in the URL are right."
     return DatabaseUnavailable(masked, message, hint)
+
+
+@asynccontextmanager
+async def disposed_on_failure(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Opening a database: if anything fails, the engine is disposed of, and a driver error becomes
+    `DatabaseUnavailable`."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        await engine.dispose()
+        raise describe_failure(engine.url, exc) from None
+    except BaseException:
+        await engine.dispose()
+        raise
+
+
+def failure_during_work(url: URL | str, exc: BaseException) -> DatabaseUnavailable | None:
+    """A database failure during work, described for the operator; None for other errors."""
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    # The database itself failing (connection lost, locked, read-only) ends the session; an
+    # error about one message's data (DataError, IntegrityError) does not.
+    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return describe_failure(url, exc)
+    return None
