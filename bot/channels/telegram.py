@@ -68,9 +68,10 @@ log = logging.getLogger(__name__)
 
 
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Pieces under the limit, cut at line ends where possible, never inside an HTML entity."""
+    """Pieces under the limit, cut at line ends where possible, never inside an HTML entity, and
+    never empty or only white space: Telegram refuses those, and the last piece carries the buttons."""
     pieces: list[str] = []
-    rest = text
+    rest = text.rstrip()
     while len(rest) > limit:
         cut = rest.rfind("\n", 0, limit)
         if cut <= 0:
@@ -78,9 +79,11 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             amp = rest.rfind("&", cut - 8, cut)  # escaped text: keep "&amp;" whole
             if amp != -1 and ";" not in rest[amp:cut]:
                 cut = amp
-        pieces.append(rest[:cut])
+        if rest[:cut].strip():
+            pieces.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
-    pieces.append(rest)
+    if rest.strip() or not pieces:
+        pieces.append(rest)
     return pieces
 
 
