@@ -63,3 +63,12 @@ def test_publish_list_status_and_withdraw(tmp_path: Path) -> None:
     assert "There is no policy P9" in missing.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM policies").fetchall() == [("withdrawn",)]
+
+
+def test_an_impossible_deadline_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "p.md").write_text(POLICY.replace("2099-12-31", "2026-13-01"), encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+    result = xiaoer("policy", "publish", "p.md", "-d", url, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "deadline: '2026-13-01' is not a date" in result.stderr
