@@ -46,6 +46,7 @@ class FakeBotApi:
         self.sent: list[Sent] = []
         self.edits: list[dict[str, Any]] = []
         self.answered: list[str] = []
+        self.answer_texts: dict[str, str] = {}  # callback query id -> the notice shown, if any
         self.calls: list[str] = []
         self.flood_left = 0
         self.flood_retry_after = 1
@@ -394,6 +395,8 @@ class FakeBotApi:
 
     async def _api_answercallbackquery(self, params: dict[str, Any]) -> web.Response:
         self.answered.append(str(params["callback_query_id"]))
+        if params.get("text"):
+            self.answer_texts[str(params["callback_query_id"])] = str(params["text"])
         return _ok(True)
 
 

@@ -146,9 +146,18 @@ class TelegramChannel:
         )
 
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
-        await self._call(lambda: self.bot.answer_callback_query(query.id))  # stops the button's spinner
         chat = query.message.chat.id if query.message is not None else query.from_user.id
         user = query.from_user
+        if (
+            chat in self.department_chats.values()
+            and self.deps.directory.officer_by_identity(CHANNEL, str(user.id)) is None
+        ):
+            # An officer group's buttons are for its officers, as its commands are: the presser alone
+            # is told so, and nothing is recorded of someone who is nobody here.
+            notice = t(self.deps.default_lang, "telegram.group_buttons_officers_only")
+            await self._call(lambda: self.bot.answer_callback_query(query.id, text=notice, show_alert=True))
+            return
+        await self._call(lambda: self.bot.answer_callback_query(query.id))  # stops the button's spinner
         inbound = Inbound(
             sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
             chat_id=str(chat),
