@@ -29,9 +29,11 @@ async def current_post(deps: Deps, number: int) -> Post | None:
     if ticket.confidential:  # the group keeps only the fact that it is confidential now
         return Post(t(lang, "posts.confidential", ref=ticket.ref), ())
     company = enterprise.name if enterprise else t(lang, "ticket.unverified_company")
+    # "Send /take N" only while it waits to be signed for; afterwards the post is the card alone.
+    signable = ticket.status is Status.DISPATCHED
     text = t(
         lang,
-        "intake.notice",
+        "intake.notice" if signable else "posts.ticket",
         company=company,
         card=render.ticket_card(ticket, lang, deps, for_group=True),
         ref=ticket.ref,
