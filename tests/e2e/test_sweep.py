@@ -24,7 +24,8 @@ def test_sweep_prints_what_it_sends_and_a_dry_run_sends_nothing(tmp_path: Path, 
     for _ in range(2):  # a dry run records nothing: the second one sees the same
         dry = xiaoer("sweep", "--now", now, "--dry-run", "-d", database, cwd=tmp_path)
         assert dry.returncode == 0, dry.stderr
-        assert "→ officer wang_lei:\n🔔 第" in dry.stdout
+        assert "→ officer wang_lei:\n🔔 催办：工单 #1" in dry.stdout  # the first one sent, however late
+        assert dry.stdout.count("工单 #1") == 2  # one line to the officer, one to the head
         assert "→ officer zheng_yu:\n📌 督办：工单 #1" in dry.stdout
         assert "→ leadership digest: #1" in dry.stdout
         assert "2 message(s) would be sent (dry run: nothing sent or recorded)" in dry.stdout
