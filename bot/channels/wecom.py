@@ -26,6 +26,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from bot.channels.send_limits import SendLimits
+from bot.channels.turns import Turns
 from bot.channels.wecom_api import (
     CHAT_MISSING,
     FILE_LIMIT,
@@ -116,7 +117,7 @@ class WecomChannel:
         self.buttons = TextButtons()
         self._chats_ready: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._turns: dict[str, asyncio.Lock] = {}  # one per member: their messages in order
+        self._turns = Turns()  # one per member: their messages in order
 
     # --- the callback ---------------------------------------------------------------------------
 
@@ -161,9 +162,8 @@ class WecomChannel:
     async def process(self, callback: Callback) -> None:
         """Work one verified message: at most once per MsgId, never letting an error escape, and
         one member's messages one after another, so an answer never overtakes its question."""
-        turn = self._turns.setdefault(callback.user_id, asyncio.Lock())
         try:
-            async with turn:
+            async with self._turns.of(callback.user_id):
                 await self._process(callback)
         except Exception:
             log.exception("WeCom message %s from %s could not be handled", callback.key, callback.user_id)
