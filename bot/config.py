@@ -416,6 +416,7 @@ class Settings(BaseSettings):
                     name_en=d.name_en,
                     head_officer_id=d.head,
                     lang=d.lang or self.language,
+                    has_officer_group=d.telegram_chat_id is not None or d.wecom_chat_id is not None,
                 )
                 for d in self.departments
             ),

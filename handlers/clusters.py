@@ -23,10 +23,10 @@ async def group(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
     numbers = list(dict.fromkeys(n for n in parsed if n is not None and n != lead))
     if not numbers or None in parsed:
         raise Usage(command="cluster")
-    await change_ticket(
+    led = await change_ticket(
         deps, actor, lead, lambda ticket: lifecycle.join_cluster(ticket, actor, lead, deps.clock())
     )
-    joined, skipped = [], []
+    joined, skipped = [led.ticket.ref], []
     for number in numbers:
         try:
             change = await change_ticket(
@@ -36,7 +36,7 @@ async def group(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
         except DomainError as refusal:
             skipped.append((f"#{number}", explain(refusal, actor, deps.directory)))
     replies = []
-    if joined:
+    if len(joined) > 1:
         replies.append(Reply(t(actor.lang, "cluster.joined", refs=", ".join(joined), lead=f"#{lead}")))
     return replies + _skipped(actor, skipped)
 

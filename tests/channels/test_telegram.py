@@ -30,15 +30,20 @@ class Running:
     channel: TelegramChannel
 
 
-def write_config(directory: Path) -> Path:
-    """The shipped config, with the finance office's head and group on Telegram."""
+def write_config(
+    directory: Path, officers: dict[str, int] | None = None, groups: dict[str, int] | None = None
+) -> Path:
+    """The shipped config, with officers and department groups on Telegram (by default the finance
+    office's head and group)."""
+    officers = {"lin_hui": HEAD} if officers is None else officers
+    groups = {"finance_office": GROUP} if groups is None else groups
     document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     for officer in document["officers"]:
-        if officer["id"] == "lin_hui":
-            officer["telegram_id"] = HEAD
+        if officer["id"] in officers:
+            officer["telegram_id"] = officers[officer["id"]]
     for department in document["departments"]:
-        if department["id"] == "finance_office":
-            department["telegram_chat_id"] = GROUP
+        if department["id"] in groups:
+            department["telegram_chat_id"] = groups[department["id"]]
     config = directory / "config.yaml"
     config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return config

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.config import Settings
 from handlers.posts import current_post
 from tests.conftest import Clock
-from tests.world import DEMAND, WANG, XINYUAN, make_world
+from tests.world import HAIYUE, WANG, XINYUAN, make_world
 
 
 async def test_the_post_offers_take_only_while_the_ticket_waits_to_be_signed_for(
@@ -27,11 +29,11 @@ async def test_the_post_offers_take_only_while_the_ticket_waits_to_be_signed_for
 
 async def test_a_new_post_still_says_how_to_sign_for_it(settings: Settings, clock: Clock) -> None:
     w = await make_world(settings, clock)
-    await w.say(XINYUAN, DEMAND)
+    await w.say(HAIYUE, "出口退税一直没到账，资金很紧张，希望帮忙协调")  # #1, no liaison: the tax bureau
     fresh = await current_post(w.deps, 1)
     assert fresh is not None
     assert "发送 /take 1 签收" in fresh.text
-    await w.say(WANG, "/take 1")
+    await w.say(replace(WANG, user_id="officer:guo_ping"), "/take 1")
     signed = await current_post(w.deps, 1)
     assert signed is not None
     assert "/take" not in signed.text
