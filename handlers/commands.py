@@ -14,6 +14,7 @@ from handlers import binding, clusters, enterprise, follow_up, officer, policy_d
 from handlers.deps import Deps
 from handlers.help import help_text
 from handlers.numbers import small_number
+from handlers.whoami import whoami
 
 Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
 
@@ -150,6 +151,7 @@ COMMANDS: dict[str, Command] = {
     "invite": Command(binding.invite, "staff"),
     "lang": Command(binding.language, "any"),
     "help": Command(_help, "any"),
+    "whoami": Command(whoami, "any"),
     "status": Command(_status, "any"),
     "mine": Command(_mine, "staff"),
     "take": Command(_numbered("take", officer.take_ticket), "staff"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.channels.test_telegram import DEMAND, ENTREPRENEUR, GROUP, STRANGER, Running, running
+from tests.channels.test_telegram import DEMAND, ENTREPRENEUR, GROUP, HEAD, STRANGER, Running, running
 
 __all__ = ["running"]  # the fixture, imported for pytest
 
@@ -26,3 +26,9 @@ async def test_a_stranger_pressing_sign_for_in_the_group_is_told_officers_only(r
         ticket = await uow.tickets.get(1)
     assert ticket is not None
     assert ticket.assignee_id is None
+
+
+async def test_whoami_answers_on_telegram(running: Running) -> None:
+    api = running.api
+    await api.user_sends(HEAD, "/whoami")
+    await api.wait_text(HEAD, "林慧 · 区金融工作办公室")
