@@ -32,3 +32,11 @@ async def test_whoami_answers_on_telegram(running: Running) -> None:
     api = running.api
     await api.user_sends(HEAD, "/whoami")
     await api.wait_text(HEAD, "林慧 · 区金融工作办公室")
+
+
+async def test_a_report_in_telegram_is_not_raw_markdown(running: Running) -> None:
+    api = running.api
+    await api.user_sends(HEAD, "/report week")
+    summary = await api.wait_text(HEAD, "企业服务专线工作报告", within=30)
+    assert "| ---" not in summary.text
+    assert not summary.text.startswith("#")
