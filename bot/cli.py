@@ -32,15 +32,20 @@ T = TypeVar("T")
 
 EXIT_USAGE = 2  # bad configuration or an unusable database: the operator must fix something
 
+# Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;
+# options taking a value say what it is with a metavar (URL, ISO-TIME, FILE …).
 app = typer.Typer(
     name="xiaoer",
     help="Xiaoer (小二): a chat bot for enterprise service hotlines.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
-nlu_app = typer.Typer(help="Message understanding: parse, evaluate, train.", no_args_is_help=True)
+nlu_app = typer.Typer(
+    help="Message understanding: parse, evaluate, train.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(policy_app, name="policy")
 
@@ -55,7 +60,11 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     config: str | None = typer.Option(
-        None, "--config", "-c", help="Config file (default: $XIAOER_CONFIG, else ./config.yaml)."
+        None,
+        "--config",
+        "-c",
+        metavar="FILE",
+        help="Config file (default: $XIAOER_CONFIG, else ./config.yaml).",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
@@ -91,11 +100,12 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 def shell(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: database.url from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: database.url from the config)."
     ),
     as_: str | None = typer.Option(
         None,
         "--as",
+        metavar="enterprise:ID|officer:ID",
         help="Start as 'enterprise:<id>' or 'officer:<id>' (default: the first demo enterprise).",
     ),
 ) -> None:
@@ -152,7 +162,7 @@ async def _shell(settings: Settings, database: str | None, start_as: tuple[str, 
 def run(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
@@ -301,13 +311,16 @@ def _start_scheduler(
 def sweep(
     ctx: typer.Context,
     now: str = typer.Option(
-        ..., "--now", help="Sweep as if at this time: ISO 8601, e.g. 2026-11-24T09:30 (config time zone)."
+        ...,
+        "--now",
+        metavar="ISO-TIME",
+        help="Sweep as if at this time: ISO 8601, e.g. 2026-11-24T09:30 (config time zone).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print what would be sent; send and record nothing."
     ),
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Run one reminder sweep as if at --now and print what it sends (through Telegram when a
@@ -383,7 +396,7 @@ def _recipient(reply: Reply) -> str:
 def close_surveys(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Close surveys left unanswered for their survey window (sla.survey_days) as "not rated"
@@ -408,21 +421,26 @@ async def _close_surveys(settings: Settings, database: str | None) -> int:
 @app.command()
 def report(
     ctx: typer.Context,
-    from_: str = typer.Option(..., "--from", help="The first day, YYYY-MM-DD (in the configured time zone)."),
-    to: str = typer.Option(
-        ..., "--to", help="The day after the last, YYYY-MM-DD: the report covers [from, to)."
+    from_: str = typer.Option(
+        ..., "--from", metavar="DATE", help="The first day, YYYY-MM-DD (in the configured time zone)."
     ),
-    format_: str = typer.Option("md", "--format", "-f", help="md, csv, xlsx or png."),
+    to: str = typer.Option(
+        ..., "--to", metavar="DATE", help="The day after the last, YYYY-MM-DD: the report covers [from, to)."
+    ),
+    format_: str = typer.Option("md", "--format", "-f", metavar="md|csv|xlsx|png", help="The file format."),
     output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
+        metavar="FILE",
         help="Where to write it (default: md and csv to stdout; xlsx and png to "
         "xiaoer-report-FROM-TO.<format> here).",
     ),
-    lang: str | None = typer.Option(None, "--lang", help="zh-CN or en (default: language from the config)."),
+    lang: str | None = typer.Option(
+        None, "--lang", metavar="zh-CN|en", help="The report's language (default: language from the config)."
+    ),
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """The report over tickets opened in [from, to): volume by category and department, the KPI
@@ -500,7 +518,7 @@ async def _report(
 def db_upgrade(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Bring the database schema to the newest revision."""
@@ -536,9 +554,11 @@ def nlu_parse(ctx: typer.Context) -> None:
 @nlu_app.command("eval")
 def nlu_eval(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="JSON lines with text, intent, category, urgent, entities."),
+    file: Path = typer.Argument(..., metavar="FILE.jsonl", hidden=True),  # described below
 ) -> None:
-    """Score the configured backend on labelled messages: accuracy, macro-F1, entities, latency."""
+    """Score the configured backend on labelled messages: accuracy, macro-F1, entities, latency.
+
+    FILE.jsonl: JSON lines with text, intent, category, urgent, entities."""
     from bot.nlu_cli import evaluate_rows, read_labelled
     from nlu.evaluate import format_report
     from nlu.types import NluUnavailable
@@ -559,7 +579,7 @@ def nlu_eval(
 def nlu_train(
     ctx: typer.Context,
     out: Path | None = typer.Option(
-        None, "--out", help="Where to write the model (default: the cache path)."
+        None, "--out", metavar="PATH", help="Where to write the model (default: the cache path)."
     ),
 ) -> None:
     """Rebuild the builtin model from nlu/data."""

@@ -25,10 +25,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 policy_app = typer.Typer(
-    help="Policy notices: publish, list, status, withdraw, remind, send.", no_args_is_help=True
+    help="Policy notices: publish, list, status, withdraw, remind, send.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as bot.cli says why
 )
 
-DATABASE = typer.Option(None, "--database", "-d", help="Database URL (default: from the config).")
+DATABASE = typer.Option(
+    None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
+)
 QUEUE_ONLY = typer.Option(False, "--queue-only", help="Only queue the messages; `xiaoer run` delivers them.")
 
 
@@ -92,12 +96,15 @@ def _today(settings: Settings) -> tuple[datetime, date]:
 @policy_app.command("publish")
 def publish(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="A Markdown file with YAML front matter (title, department, ...)."),
+    file: Path = typer.Argument(..., metavar="FILE.md", hidden=True),  # described in the docstring
     yes: bool = typer.Option(False, "--yes", "-y", help="Publish without asking for confirmation."),
     database: str | None = DATABASE,
     queue_only: bool = QUEUE_ONLY,
 ) -> None:
-    """Publish a policy: show whom it reaches, ask, then queue one notice per chat and send them."""
+    """Publish a policy: show whom it reaches, ask, then queue one notice per chat and send them.
+
+    FILE.md: a Markdown file with YAML front matter (title, department, ...); examples/policy.md
+    is one to start from."""
     from bot.policy_file import PolicyFileError, read_policy
 
     settings = _settings(ctx)
@@ -269,10 +276,12 @@ def _policy_id(text: str) -> int:
 @policy_app.command("status")
 def status(
     ctx: typer.Context,
-    policy: str = typer.Argument(..., help="The policy's number (3 or P3)."),
+    policy: str = typer.Argument(..., metavar="ID", hidden=True),  # described in the docstring
     database: str | None = DATABASE,
 ) -> None:
-    """Reach (sent / failed / blocked, groups and enterprises), acknowledgements, applications."""
+    """Reach (sent / failed / blocked, groups and enterprises), acknowledgements, applications.
+
+    ID: the policy's number (3 or P3)."""
     settings = _settings(ctx)
     policy_id = _policy_id(policy)
 
@@ -292,11 +301,13 @@ def status(
 @policy_app.command("withdraw")
 def withdraw(
     ctx: typer.Context,
-    policy: str = typer.Argument(..., help="The policy's number (3 or P3)."),
+    policy: str = typer.Argument(..., metavar="ID", hidden=True),  # described in the docstring
     yes: bool = typer.Option(False, "--yes", "-y", help="Withdraw without asking for confirmation."),
     database: str | None = DATABASE,
 ) -> None:
-    """Withdraw a policy: notices not yet sent are cancelled, its buttons stop taking applications."""
+    """Withdraw a policy: notices not yet sent are cancelled, its buttons stop taking applications.
+
+    ID: the policy's number (3 or P3)."""
     settings = _settings(ctx)
     policy_id = _policy_id(policy)
 
