@@ -17,6 +17,7 @@ from rich.console import Console
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
+from bot.i18n import t, tn
 from bot.policy_cli import policy_app
 from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
@@ -353,22 +354,24 @@ async def _sweep(settings: Settings, database: str | None, now: datetime, dry_ru
     channel: TelegramChannel | None = None
     try:
         result = await reminders.sweep(app_.deps, now, dry_run=dry_run)
+        lang = settings.language
         local = now.astimezone(app_.deps.sla.calendar.timezone)
         if result.held_until is not None:
             held = result.held_until.astimezone(app_.deps.sla.calendar.timezone)
-            typer.echo(
-                f"{local:%Y-%m-%d %H:%M} is outside working hours: "
-                f"nothing is sent before {held:%Y-%m-%d %H:%M}"
-            )
+            typer.echo(t(lang, "cli.held", at=f"{local:%Y-%m-%d %H:%M}", held=f"{held:%Y-%m-%d %H:%M}"))
             return
         for reply in result.replies:
             typer.echo(f"→ {_recipient(reply)}:\n{reply.text}")
         for number in result.reported:
-            typer.echo(f"→ leadership digest: #{number}")
-        verb = "would be sent (dry run: nothing sent or recorded)" if dry_run else "sent"
+            typer.echo(t(lang, "cli.leadership", number=number))
         typer.echo(
-            f"{len(result.replies)} message(s) {verb}; {result.looked_at} ticket(s) looked at "
-            f"as of {local:%Y-%m-%d %H:%M}"
+            t(
+                lang,
+                "cli.swept_dry" if dry_run else "cli.swept",
+                messages=tn(lang, "cli.messages", len(result.replies)),
+                tickets=tn(lang, "cli.tickets", result.looked_at),
+                at=f"{local:%Y-%m-%d %H:%M}",
+            )
         )
         if dry_run or not result.replies or not settings.telegram.token:
             return
@@ -403,7 +406,9 @@ def close_surveys(
     (`xiaoer run` does it every hour)."""
     settings = _settings(ctx)
     count = _run(_close_surveys(settings, database))
-    typer.echo(f"closed {count} unanswered survey(s)")
+    typer.echo(
+        t(settings.language, "cli.closed_surveys", surveys=tn(settings.language, "cli.surveys", count))
+    )
 
 
 async def _close_surveys(settings: Settings, database: str | None) -> int:
