@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, config_warnings, load_settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
 from bot.i18n import t, tn
 from bot.policy_cli import policy_app
@@ -82,12 +82,15 @@ def _fail(lines: list[str]) -> NoReturn:
 
 def _settings(ctx: typer.Context) -> Settings:
     try:
-        return load_settings(ctx.obj)
+        settings = load_settings(ctx.obj)
     except ConfigError as error:
         _fail(
             [f"xiaoer: the configuration in {error.source} cannot be used:"]
             + [f"  {p}" for p in error.problems]
         )
+    for warning in config_warnings(settings):
+        typer.echo(f"xiaoer: warning: {warning}", err=True)
+    return settings
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -537,7 +540,9 @@ def db_upgrade(
 
 
 def _announce_training(path: Path) -> None:
-    typer.echo(f"xiaoer: training the NLU model (first use; a few seconds) into {path}", err=True)
+    typer.echo(
+        f"xiaoer: training the message-understanding model, once (up to half a minute) into {path}", err=True
+    )
 
 
 def _backend(settings: Settings) -> NluBackend:

@@ -685,6 +685,18 @@ def _replaced_keys(settings: Settings) -> list[str]:
     return found
 
 
+def config_warnings(settings: Settings) -> list[str]:
+    """What is allowed but most likely not meant, each with its key path and what to do."""
+    named = {str(g.chat_id) for g in settings.groups if g.channel == "wecom"}
+    return [
+        f"channels.wecom.robots[{i}] ({robot.name}): no groups[] entry with channel: wecom names it, "
+        f"so it receives no policy notices (its tags are not used for delivery): add a group with "
+        f"chat_id: {robot.name} and the group's tags"
+        for i, robot in enumerate(settings.channels.wecom.robots)
+        if robot.name not in named
+    ]
+
+
 def _check_wecom(settings: Settings) -> list[str]:
     """An enabled WeCom channel needs its app credentials; a bad key is named, never guessed at."""
     wecom = settings.channels.wecom
