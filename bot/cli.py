@@ -211,6 +211,7 @@ async def _serve(settings: Settings, database: str | None) -> None:
         # a Telegram webhook server also carries WeCom's callback: one web server for both
         shared = wecom if telegram_webhook(settings) else None
         running.append(_serve_telegram(settings, telegram, also=shared))
+        running.append(_report_unreachable_officers(telegram))
         if shared is not None:
             wecom = None
     if wecom is not None:
@@ -235,6 +236,24 @@ async def _serve(settings: Settings, database: str | None) -> None:
     finally:
         scheduler.shutdown(wait=False)
         await app_.close()
+
+
+async def _report_unreachable_officers(channel: TelegramChannel) -> None:
+    """Heads hear which of their officers have not /start-ed the bot (it cannot write to them)."""
+    from bot.channels.telegram_reach import tell_heads_of_unreachable_officers
+
+    try:
+        unreachable = await tell_heads_of_unreachable_officers(channel)
+    except Exception as error:  # a start-up check: it never stops the bot
+        typer.echo(f"xiaoer: could not check which officers Telegram lets Xiaoer reach: {error!r}", err=True)
+        return
+    if unreachable:
+        typer.echo(
+            "xiaoer: Telegram does not let Xiaoer write to officers "
+            + ", ".join(o.id for o in unreachable)
+            + " yet: each must send the bot /start privately (their heads have been told)",
+            err=True,
+        )
 
 
 async def _serve_wecom(settings: Settings, channel: WecomChannel) -> None:
