@@ -12,6 +12,7 @@ from bot.domain.messages import Actor, Button, Capabilities, Reply
 from bot.i18n import t
 from handlers import binding, clusters, enterprise, follow_up, officer, policy_drafting, reports, survey
 from handlers.deps import Deps
+from handlers.guides import guide
 from handlers.help import help_text
 from handlers.numbers import small_number
 from handlers.whoami import whoami
@@ -183,11 +184,12 @@ COMMANDS: dict[str, Command] = {
     "urge": Command(_optional_number_text("urge", follow_up.press), "enterprise"),
     "withdraw": Command(_optional_number_text("withdraw", follow_up.take_back), "enterprise"),
     "publish": Command(policy_drafting.start, "staff"),
+    "guide": Command(guide, "staff"),  # the next-step buttons under a ticket's group post
 }
 
 
 # Commands officers may also give by pressing a button under a notice ("cmd:take:12").
-STAFF_BUTTONS = frozenset({"take", "approve", "history"})
+STAFF_BUTTONS = frozenset({"take", "approve", "history", "guide"})
 
 
 async def ticket_button(actor: Actor, deps: Deps, args: str, capabilities: Capabilities) -> list[Reply]:

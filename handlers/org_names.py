@@ -24,12 +24,16 @@ def department_and_rest(text: str, directory: Directory, lang: str) -> tuple[str
     prefixed = [d for d in directory.departments if d.startswith(word.casefold())] if word else []
     if len(prefixed) == 1:
         return prefixed[0], rest.strip()
+    raise UnknownDepartment(name=word[:40], known=department_list(directory, lang))
+
+
+def department_list(directory: Directory, lang: str) -> str:
+    """Every department as a command may name it: `tax_bureau（区税务局）、…`."""
     separator = "、" if lang.startswith("zh") else ", "
-    known = separator.join(
+    return separator.join(
         f"{d.id}（{d.name_zh}）" if lang.startswith("zh") else f"{d.id} ({d.name_en})"
         for d in directory.departments.values()
     )
-    raise UnknownDepartment(name=word[:40], known=known)
 
 
 def officer_named(text: str, directory: Directory, lang: str, department_id: str | None) -> Officer:

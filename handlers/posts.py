@@ -10,6 +10,9 @@ from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.deps import Deps
+from handlers.guides import step_buttons
+
+_BEING_WORKED = frozenset({Status.SIGNED, Status.IN_PROGRESS, Status.REOPENED})
 
 
 @dataclass(frozen=True)
@@ -51,5 +54,9 @@ def post_for(ticket: Ticket, enterprise: Enterprise | None, deps: Deps) -> Post:
         officer=render.officer_name(ticket.assignee_id, lang, deps.directory),
     )
     takeable = ticket.status is Status.DISPATCHED and ticket.assignee_id is None
-    buttons = (Button(t(lang, "intake.take_button"), f"cmd:take:{ticket.number}"),) if takeable else ()
+    buttons: tuple[Button, ...] = ()
+    if takeable:
+        buttons = (Button(t(lang, "intake.take_button"), f"cmd:take:{ticket.number}"),)
+    elif ticket.status in _BEING_WORKED and ticket.number is not None:  # the next steps, from the post
+        buttons = step_buttons(ticket.number, lang)
     return Post(text, buttons)
