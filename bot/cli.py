@@ -14,8 +14,9 @@ import typer
 from rich.console import Console
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, config_warnings, load_settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
+from bot.i18n import t, tn
 from bot.policy_cli import policy_app
 from nlu.types import NluBackend
 from storage.engine import DatabaseUnavailable
@@ -27,15 +28,20 @@ T = TypeVar("T")
 
 EXIT_USAGE = 2  # bad configuration or an unusable database: the operator must fix something
 
+# Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;
+# options taking a value say what it is with a metavar (URL, ISO-TIME, FILE …).
 app = typer.Typer(
     name="xiaoer",
     help="Xiaoer (小二): a chat bot for enterprise service hotlines.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
-nlu_app = typer.Typer(help="Message understanding: parse, evaluate, train.", no_args_is_help=True)
+nlu_app = typer.Typer(
+    help="Message understanding: parse, evaluate, train.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(policy_app, name="policy")
 
@@ -50,7 +56,11 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     config: str | None = typer.Option(
-        None, "--config", "-c", help="Config file (default: $XIAOER_CONFIG, else ./config.yaml)."
+        None,
+        "--config",
+        "-c",
+        metavar="FILE",
+        help="Config file (default: $XIAOER_CONFIG, else ./config.yaml).",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
@@ -67,12 +77,15 @@ def _fail(lines: list[str]) -> NoReturn:
 
 def _settings(ctx: typer.Context) -> Settings:
     try:
-        return load_settings(ctx.obj)
+        settings = load_settings(ctx.obj)
     except ConfigError as error:
         _fail(
             [f"xiaoer: the configuration in {error.source} cannot be used:"]
             + [f"  {p}" for p in error.problems]
         )
+    for warning in config_warnings(settings):
+        typer.echo(f"xiaoer: warning: {warning}", err=True)
+    return settings
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -86,11 +99,12 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 def shell(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: database.url from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: database.url from the config)."
     ),
     as_: str | None = typer.Option(
         None,
         "--as",
+        metavar="enterprise:ID|officer:ID",
         help="Start as 'enterprise:<id>' or 'officer:<id>' (default: the first demo enterprise).",
     ),
 ) -> None:
@@ -147,7 +161,7 @@ async def _shell(settings: Settings, database: str | None, start_as: tuple[str, 
 def run(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
@@ -181,13 +195,16 @@ async def _serve(settings: Settings, database: str | None) -> None:
 def sweep(
     ctx: typer.Context,
     now: str = typer.Option(
-        ..., "--now", help="Sweep as if at this time: ISO 8601, e.g. 2026-11-24T09:30 (config time zone)."
+        ...,
+        "--now",
+        metavar="ISO-TIME",
+        help="Sweep as if at this time: ISO 8601, e.g. 2026-11-24T09:30 (config time zone).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print what would be sent; send and record nothing."
     ),
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Run one reminder sweep as if at --now and print what it sends (through Telegram when a
@@ -229,22 +246,24 @@ async def _sweep(settings: Settings, database: str | None, now: datetime, dry_ru
         # the nudges are claimed in the transaction that queues what they say
         await assembled.runtime.outgoing.run(work)
         result = swept[-1]
+        lang = settings.language
         local = now.astimezone(app_.deps.sla.calendar.timezone)
         if result.held_until is not None:
             held = result.held_until.astimezone(app_.deps.sla.calendar.timezone)
-            typer.echo(
-                f"{local:%Y-%m-%d %H:%M} is outside working hours: "
-                f"nothing is sent before {held:%Y-%m-%d %H:%M}"
-            )
+            typer.echo(t(lang, "cli.held", at=f"{local:%Y-%m-%d %H:%M}", held=f"{held:%Y-%m-%d %H:%M}"))
             return
         for reply in result.replies:
             typer.echo(f"→ {_recipient(reply)}:\n{reply.text}")
         for number in result.reported:
-            typer.echo(f"→ leadership digest: #{number}")
-        verb = "would be sent (dry run: nothing sent or recorded)" if dry_run else "sent"
+            typer.echo(t(lang, "cli.leadership", number=number))
         typer.echo(
-            f"{len(result.replies)} message(s) {verb}; {result.looked_at} ticket(s) looked at "
-            f"as of {local:%Y-%m-%d %H:%M}"
+            t(
+                lang,
+                "cli.swept_dry" if dry_run else "cli.swept",
+                messages=tn(lang, "cli.messages", len(result.replies)),
+                tickets=tn(lang, "cli.tickets", result.looked_at),
+                at=f"{local:%Y-%m-%d %H:%M}",
+            )
         )
         # sent now where a channel is configured, else by the next `xiaoer run`
         if not dry_run and result.replies and assembled.runtime.sender.transports:
@@ -267,14 +286,16 @@ def _recipient(reply: Reply) -> str:
 def close_surveys(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Close surveys left unanswered for their survey window (sla.survey_days) as "not rated"
     (`xiaoer run` does it every hour)."""
     settings = _settings(ctx)
     count = _run(_close_surveys(settings, database))
-    typer.echo(f"closed {count} unanswered survey(s)")
+    typer.echo(
+        t(settings.language, "cli.closed_surveys", surveys=tn(settings.language, "cli.surveys", count))
+    )
 
 
 async def _close_surveys(settings: Settings, database: str | None) -> int:
@@ -303,21 +324,26 @@ async def _close_surveys(settings: Settings, database: str | None) -> int:
 @app.command()
 def report(
     ctx: typer.Context,
-    from_: str = typer.Option(..., "--from", help="The first day, YYYY-MM-DD (in the configured time zone)."),
-    to: str = typer.Option(
-        ..., "--to", help="The day after the last, YYYY-MM-DD: the report covers [from, to)."
+    from_: str = typer.Option(
+        ..., "--from", metavar="DATE", help="The first day, YYYY-MM-DD (in the configured time zone)."
     ),
-    format_: str = typer.Option("md", "--format", "-f", help="md, csv, xlsx or png."),
+    to: str = typer.Option(
+        ..., "--to", metavar="DATE", help="The day after the last, YYYY-MM-DD: the report covers [from, to)."
+    ),
+    format_: str = typer.Option("md", "--format", "-f", metavar="md|csv|xlsx|png", help="The file format."),
     output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
+        metavar="FILE",
         help="Where to write it (default: md and csv to stdout; xlsx and png to "
         "xiaoer-report-FROM-TO.<format> here).",
     ),
-    lang: str | None = typer.Option(None, "--lang", help="zh-CN or en (default: language from the config)."),
+    lang: str | None = typer.Option(
+        None, "--lang", metavar="zh-CN|en", help="The report's language (default: language from the config)."
+    ),
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """The report over tickets opened in [from, to): volume by category and department, the KPI
@@ -395,7 +421,7 @@ async def _report(
 def db_upgrade(
     ctx: typer.Context,
     database: str | None = typer.Option(
-        None, "--database", "-d", help="Database URL (default: from the config)."
+        None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
 ) -> None:
     """Bring the database schema to the newest revision."""
@@ -409,7 +435,9 @@ def db_upgrade(
 
 
 def _announce_training(path: Path) -> None:
-    typer.echo(f"xiaoer: training the NLU model (first use; a few seconds) into {path}", err=True)
+    typer.echo(
+        f"xiaoer: training the message-understanding model, once (up to half a minute) into {path}", err=True
+    )
 
 
 def _backend(settings: Settings) -> NluBackend:
@@ -431,9 +459,11 @@ def nlu_parse(ctx: typer.Context) -> None:
 @nlu_app.command("eval")
 def nlu_eval(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="JSON lines with text, intent, category, urgent, entities."),
+    file: Path = typer.Argument(..., metavar="FILE.jsonl", hidden=True),  # described below
 ) -> None:
-    """Score the configured backend on labelled messages: accuracy, macro-F1, entities, latency."""
+    """Score the configured backend on labelled messages: accuracy, macro-F1, entities, latency.
+
+    FILE.jsonl: JSON lines with text, intent, category, urgent, entities."""
     from bot.nlu_cli import evaluate_rows, read_labelled
     from nlu.evaluate import format_report
     from nlu.types import NluUnavailable
@@ -454,7 +484,7 @@ def nlu_eval(
 def nlu_train(
     ctx: typer.Context,
     out: Path | None = typer.Option(
-        None, "--out", help="Where to write the model (default: the cache path)."
+        None, "--out", metavar="PATH", help="Where to write the model (default: the cache path)."
     ),
 ) -> None:
     """Rebuild the builtin model from nlu/data."""

@@ -416,6 +416,7 @@ class Settings(BaseSettings):
                     name_en=d.name_en,
                     head_officer_id=d.head,
                     lang=d.lang or self.language,
+                    has_officer_group=d.telegram_chat_id is not None or d.wecom_chat_id is not None,
                 )
                 for d in self.departments
             ),
@@ -682,6 +683,18 @@ def _replaced_keys(settings: Settings) -> list[str]:
     if settings.reports.leadership_department is not None:
         found.append("reports.leadership_department: replaced by leadership.department; move it there")
     return found
+
+
+def config_warnings(settings: Settings) -> list[str]:
+    """What is allowed but most likely not meant, each with its key path and what to do."""
+    named = {str(g.chat_id) for g in settings.groups if g.channel == "wecom"}
+    return [
+        f"channels.wecom.robots[{i}] ({robot.name}): no groups[] entry with channel: wecom names it, "
+        f"so it receives no policy notices (its tags are not used for delivery): add a group with "
+        f"chat_id: {robot.name} and the group's tags"
+        for i, robot in enumerate(settings.channels.wecom.robots)
+        if robot.name not in named
+    ]
 
 
 def _check_wecom(settings: Settings) -> list[str]:

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.config import Settings
 from bot.domain.policies import Policy, PolicyRefused
+from bot.i18n import t, tn
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -26,10 +27,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 policy_app = typer.Typer(
-    help="Policy notices: publish, list, status, withdraw, remind, send.", no_args_is_help=True
+    help="Policy notices: publish, list, status, withdraw, remind, send.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as bot.cli says why
 )
 
-DATABASE = typer.Option(None, "--database", "-d", help="Database URL (default: from the config).")
+DATABASE = typer.Option(
+    None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
+)
 QUEUE_ONLY = typer.Option(False, "--queue-only", help="Only queue the messages; `xiaoer run` delivers them.")
 
 
@@ -45,7 +50,6 @@ def _settings(ctx: typer.Context) -> Settings:
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a command's work; a policy refusal (no such policy, already withdrawn) ends it with 2."""
     from bot import cli
-    from bot.i18n import t
 
     try:
         return cli._run(coroutine)
@@ -80,12 +84,15 @@ def _today(settings: Settings) -> tuple[datetime, date]:
 @policy_app.command("publish")
 def publish(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="A Markdown file with YAML front matter (title, department, ...)."),
+    file: Path = typer.Argument(..., metavar="FILE.md", hidden=True),  # described in the docstring
     yes: bool = typer.Option(False, "--yes", "-y", help="Publish without asking for confirmation."),
     database: str | None = DATABASE,
     queue_only: bool = QUEUE_ONLY,
 ) -> None:
-    """Publish a policy: show whom it reaches, ask, then queue one notice per chat and send them."""
+    """Publish a policy: show whom it reaches, ask, then queue one notice per chat and send them.
+
+    FILE.md: a Markdown file with YAML front matter (title, department, ...); examples/policy.md
+    is one to start from."""
     from bot.policy_file import PolicyFileError, read_policy
 
     settings = _settings(ctx)
@@ -109,26 +116,34 @@ async def _publish(
 
     app = await _app(settings, database)
     try:
+        lang = settings.language
         reach = await preview(app.deps, policy)
         typer.echo(
-            f"{policy.title}\n  reaches {len(reach.groups)} group(s) and {len(reach.enterprises)} "
-            f"enterprise(s) ({reach.reachable_enterprises} reachable in chat): {reach.recipients} chat(s)"
+            t(
+                lang,
+                "cli.reach",
+                title=policy.title,
+                groups=tn(lang, "cli.groups", len(reach.groups)),
+                enterprises=tn(lang, "cli.enterprises", len(reach.enterprises)),
+                reachable=reach.reachable_enterprises,
+                chats=tn(lang, "cli.chats", reach.recipients),
+            )
         )
         async with app.deps.storage() as uow:
             groups, enterprises = await uow.audience.groups(), await uow.enterprises.all()
         for dimension, values in unknown_values(policy, groups, enterprises).items():
-            known = ", ".join(known_values(groups, enterprises, dimension)) or "none"
+            known = ", ".join(known_values(groups, enterprises, dimension)) or t(lang, "cli.none")
             typer.echo(
-                f"  warning: eligibility.{dimension}: no group or enterprise has {', '.join(values)} "
-                f"(values in use: {known})",
+                t(lang, "cli.unknown_values", dimension=dimension, values=", ".join(values), known=known),
                 err=True,
             )
-        if not yes and not typer.confirm("Publish and send it now?", default=False):
-            typer.echo("Nothing was published.")
+        if not yes and not typer.confirm(t(lang, "cli.confirm_publish"), default=False):
+            typer.echo(t(lang, "cli.not_published"))
             raise typer.Exit(1)
         stored = await add_policy(app.deps, policy)
         published = await publish_policy(app.deps, stored.id or 0, via=None)
-        typer.echo(f"published {published.policy.ref}: {published.queued} notice(s) queued")
+        notices = tn(lang, "cli.notices", published.queued)
+        typer.echo(t(lang, "cli.published", ref=published.policy.ref, notices=notices))
         await _deliver(app, settings, queue_only=queue_only, policy_id=stored.id)
     finally:
         await app.close()
@@ -142,10 +157,7 @@ async def _deliver(app: App, settings: Settings, *, queue_only: bool, policy_id:
     transports = channels.runtime.sender.transports
     if queue_only or not transports:
         if not queue_only:
-            typer.echo(
-                "no chat channel is configured here (XIAOER_TELEGRAM__TOKEN or channels.wecom): "
-                "`xiaoer run` will deliver them"
-            )
+            typer.echo(t(settings.language, "cli.no_channel"))
         await channels.close()
         return
     async with app.deps.storage() as uow:
@@ -156,11 +168,11 @@ async def _deliver(app: App, settings: Settings, *, queue_only: bool, policy_id:
         ]
     try:
         if live:
-            typer.echo(f"a running sender ({live[0].id}) delivers them; watching")
-            await _watch(app, policy_id)
+            typer.echo(t(settings.language, "cli.running_sender", id=live[0].id))
+            await _watch(app, policy_id, settings.language)
         else:
             sender = OutboxSender(app.deps, transports)
-            await _send_with_progress(app, sender, policy_id)
+            await _send_with_progress(app, sender, policy_id, settings.language)
     finally:
         await channels.close()
     if policy_id is not None:
@@ -193,25 +205,27 @@ def _progress() -> Progress:
     )
 
 
-async def _send_with_progress(app: App, sender: OutboxSender, policy_id: int | None) -> SenderStats:
+async def _send_with_progress(
+    app: App, sender: OutboxSender, policy_id: int | None, lang: str
+) -> SenderStats:
     done, total = await _pending(app, policy_id)
     with _progress() as progress:
-        task = progress.add_task("sending", total=total or None, completed=done, detail="")
+        task = progress.add_task(t(lang, "cli.sending"), total=total or None, completed=done, detail="")
 
         def show(stats: SenderStats) -> None:
             progress.update(
                 task,
                 completed=done + stats.sent + stats.failed + stats.blocked,
-                detail=f"sent {stats.sent} failed {stats.failed} blocked {stats.blocked}",
+                detail=t(lang, "cli.progress", sent=stats.sent, failed=stats.failed, blocked=stats.blocked),
             )
 
         sender.on_progress = show
         return await sender.run(until_idle=True)
 
 
-async def _watch(app: App, policy_id: int | None) -> None:
+async def _watch(app: App, policy_id: int | None, lang: str) -> None:
     with _progress() as progress:
-        task = progress.add_task("delivering", total=None, detail="")
+        task = progress.add_task(t(lang, "cli.delivering"), total=None, detail="")
         while True:
             done, total = await _pending(app, policy_id)
             progress.update(task, total=total, completed=done)
@@ -237,7 +251,7 @@ def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
         for policy in policies:
             typer.echo(line(policy, settings.language))
         if not policies:
-            typer.echo("no policies yet: `xiaoer policy publish FILE.md` publishes one")
+            typer.echo(t(settings.language, "cli.no_policies"))
 
     _run(show())
 
@@ -259,10 +273,12 @@ def _policy_id(text: str) -> int:
 @policy_app.command("status")
 def status(
     ctx: typer.Context,
-    policy: str = typer.Argument(..., help="The policy's number (3 or P3)."),
+    policy: str = typer.Argument(..., metavar="ID", hidden=True),  # described in the docstring
     database: str | None = DATABASE,
 ) -> None:
-    """Reach (sent / failed / blocked, groups and enterprises), acknowledgements, applications."""
+    """Reach (sent / failed / blocked, groups and enterprises), acknowledgements, applications.
+
+    ID: the policy's number (3 or P3)."""
     settings = _settings(ctx)
     policy_id = _policy_id(policy)
 
@@ -282,11 +298,13 @@ def status(
 @policy_app.command("withdraw")
 def withdraw(
     ctx: typer.Context,
-    policy: str = typer.Argument(..., help="The policy's number (3 or P3)."),
+    policy: str = typer.Argument(..., metavar="ID", hidden=True),  # described in the docstring
     yes: bool = typer.Option(False, "--yes", "-y", help="Withdraw without asking for confirmation."),
     database: str | None = DATABASE,
 ) -> None:
-    """Withdraw a policy: notices not yet sent are cancelled, its buttons stop taking applications."""
+    """Withdraw a policy: notices not yet sent are cancelled, its buttons stop taking applications.
+
+    ID: the policy's number (3 or P3)."""
     settings = _settings(ctx)
     policy_id = _policy_id(policy)
 
@@ -296,12 +314,15 @@ def withdraw(
 
         app = await _app(settings, database)
         try:
+            lang = settings.language
             found = await get_policy(app.deps, policy_id)
-            if not yes and not typer.confirm(f"Withdraw {found.ref} {found.title}?", default=False):
-                typer.echo("Nothing was withdrawn.")
+            asked = t(lang, "cli.confirm_withdraw", ref=found.ref, title=found.title)
+            if not yes and not typer.confirm(asked, default=False):
+                typer.echo(t(lang, "cli.not_withdrawn"))
                 raise typer.Exit(1)
             withdrawn = await withdraw_policy(app.deps, policy_id)
-            typer.echo(f"withdrew {withdrawn.policy.ref}: {withdrawn.cancelled} unsent message(s) cancelled")
+            unsent = tn(lang, "cli.unsent", withdrawn.cancelled)
+            typer.echo(t(lang, "cli.withdrew", ref=withdrawn.policy.ref, unsent=unsent))
         finally:
             await app.close()
 
@@ -320,9 +341,10 @@ def remind(ctx: typer.Context, database: str | None = DATABASE, queue_only: bool
         app = await _app(settings, database)
         try:
             done = await policy_reminders(app.deps, app.deps.clock())
-            typer.echo(
-                f"{done.queued} reminder(s) queued for {done.policies} policy(ies) with a deadline near"
-            )
+            lang = settings.language
+            reminders = tn(lang, "cli.reminders", done.queued)
+            policies = tn(lang, "cli.policies", done.policies)
+            typer.echo(t(lang, "cli.reminders_queued", reminders=reminders, policies=policies))
             await _deliver(app, settings, queue_only=queue_only, policy_id=None)
         finally:
             await app.close()
@@ -353,14 +375,11 @@ def send(
         channels = _channels(settings, app.deps)
         try:
             sender = OutboxSender(app.deps, channels.runtime.sender.transports)
-            stats = await (sender.run() if follow else _send_with_progress(app, sender, None))
+            lang = settings.language
+            stats = await (sender.run() if follow else _send_with_progress(app, sender, None, lang))
             typer.echo(
-                f"sent {stats.sent}, failed {stats.failed}, blocked {stats.blocked}"
-                + (
-                    f"; {stats.in_doubt} resent after a stopped sender's unfinished call"
-                    if stats.in_doubt
-                    else ""
-                )
+                t(lang, "cli.sent", sent=stats.sent, failed=stats.failed, blocked=stats.blocked)
+                + (t(lang, "cli.in_doubt", count=stats.in_doubt) if stats.in_doubt else "")
             )
         finally:
             await channels.close()

@@ -111,6 +111,21 @@ def read_policy(path: Path, directory: Directory, today: date, now: datetime) ->
     )
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a date-shaped value that is no date (2026-13-01) stays
+    text, for _date to report with the key it belongs to instead of crashing the whole load."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def _split(text: str, path: str) -> tuple[dict[str, Any], str]:
     lines = text.splitlines()
     closing = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
@@ -123,7 +138,7 @@ def _split(text: str, path: str) -> tuple[dict[str, Any], str]:
             ],
         )
     try:
-        meta = yaml.safe_load("\n".join(lines[1:closing]))
+        meta = yaml.load("\n".join(lines[1:closing]), Loader=_FrontMatterLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 2}: " if mark is not None else ""

@@ -17,13 +17,17 @@ from handlers.officer import outcome_and_note, result_for_enterprise
 
 
 async def group(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
-    """/cluster LEAD N [N ...]: the lead joins too, so the group is one query away."""
+    """/cluster LEAD N [N ...]: the lead joins too, so the group is one query away. A lead the
+    officer may not group refuses the whole group; members refused are named with the reason."""
     parsed = [small_number(part) for part in text.split()]
-    numbers = [n for n in parsed if n is not None]
-    if not numbers or len(numbers) != len(parsed):
+    numbers = list(dict.fromkeys(n for n in parsed if n is not None and n != lead))
+    if not numbers or None in parsed:
         raise Usage(command="cluster")
-    joined, skipped = [], []
-    for number in [lead, *[n for n in numbers if n != lead]]:
+    led = await change_ticket(
+        deps, actor, lead, lambda ticket: lifecycle.join_cluster(ticket, actor, lead, deps.clock())
+    )
+    joined, skipped = [led.ticket.ref], []
+    for number in numbers:
         try:
             change = await change_ticket(
                 deps, actor, number, lambda ticket: lifecycle.join_cluster(ticket, actor, lead, deps.clock())
@@ -31,7 +35,9 @@ async def group(actor: Actor, deps: Deps, lead: int, text: str) -> list[Reply]:
             joined.append(change.ticket.ref)
         except DomainError as refusal:
             skipped.append((f"#{number}", explain(refusal, actor, deps.directory)))
-    replies = [Reply(t(actor.lang, "cluster.joined", refs=", ".join(joined), lead=f"#{lead}"))]
+    replies = []
+    if len(joined) > 1:
+        replies.append(Reply(t(actor.lang, "cluster.joined", refs=", ".join(joined), lead=f"#{lead}")))
     return replies + _skipped(actor, skipped)
 
 

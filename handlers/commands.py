@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -11,8 +12,10 @@ from bot.domain.messages import Actor, Button, Capabilities, Reply
 from bot.i18n import t
 from handlers import binding, clusters, enterprise, follow_up, officer, policy_drafting, reports, survey
 from handlers.deps import Deps
+from handlers.guides import guide
 from handlers.help import help_text
 from handlers.numbers import small_number
+from handlers.whoami import whoami
 
 Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
 
@@ -27,14 +30,43 @@ _NUMBER = re.compile(r"^\s*#?(\d+)(?!\S)\s*(.*)$", re.DOTALL)
 _LARGEST_NUMBER = 2**31 - 1  # beyond any stored ticket: answer "not found", not "bad format"
 
 
+_MOST_DIGITS = len(str(_LARGEST_NUMBER))
+
+
 def _number_and_rest(command: str, args: str, need_text: bool) -> tuple[int, str]:
     match = _NUMBER.match(args)
     if match is None or (need_text and not match.group(2).strip()):
         raise Usage(command=command)
-    number = int(match.group(1))
-    if number > _LARGEST_NUMBER:
-        raise NotFound(ticket=f"#{match.group(1)}")
-    return number, match.group(2).strip()
+    digits = match.group(1)
+    # Counted before int(): Python refuses to convert more than 4,300 digits, and no ticket has them.
+    if len(digits.lstrip("0")) > _MOST_DIGITS or int(digits) > _LARGEST_NUMBER:
+        shown = digits if len(digits) <= _MOST_DIGITS + 2 else digits[: _MOST_DIGITS + 2] + "…"
+        raise NotFound(ticket=f"#{shown}")
+    return int(digits), match.group(2).strip()
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """`/take@xiaoer_bot 12 …` → ("take", "12 …"); a bare `/` (or one followed only by white
+    space) names no command: ("", "")."""
+    parts = text.removeprefix("/").split(maxsplit=1)  # any white space, the full-width one included
+    if not parts:
+        return "", ""
+    return parts[0].split("@")[0].lower(), parts[1] if len(parts) > 1 else ""
+
+
+def unknown_command(name: str, actor: Actor) -> Reply:
+    """No such command: say so, and name the nearest one this person may use, if any is near."""
+    if not name:
+        return Reply(t(actor.lang, "error.no_command"))
+    usable = [
+        known
+        for known, command in COMMANDS.items()
+        if command.who == "any" or (command.who == "staff") == actor.is_staff
+    ]
+    near = difflib.get_close_matches(name, usable, n=1, cutoff=0.6)
+    if near:
+        return Reply(t(actor.lang, "error.unknown_command_near", command=name[:40], near=near[0]))
+    return Reply(t(actor.lang, "error.unknown_command", command=name[:40]))
 
 
 async def _status(actor: Actor, deps: Deps, args: str) -> list[Reply]:
@@ -120,6 +152,7 @@ COMMANDS: dict[str, Command] = {
     "invite": Command(binding.invite, "staff"),
     "lang": Command(binding.language, "any"),
     "help": Command(_help, "any"),
+    "whoami": Command(whoami, "any"),
     "status": Command(_status, "any"),
     "mine": Command(_mine, "staff"),
     "take": Command(_numbered("take", officer.take_ticket), "staff"),
@@ -151,11 +184,12 @@ COMMANDS: dict[str, Command] = {
     "urge": Command(_optional_number_text("urge", follow_up.press), "enterprise"),
     "withdraw": Command(_optional_number_text("withdraw", follow_up.take_back), "enterprise"),
     "publish": Command(policy_drafting.start, "staff"),
+    "guide": Command(guide, "staff"),  # the next-step buttons under a ticket's group post
 }
 
 
 # Commands officers may also give by pressing a button under a notice ("cmd:take:12").
-STAFF_BUTTONS = frozenset({"take", "approve", "history"})
+STAFF_BUTTONS = frozenset({"take", "approve", "history", "guide"})
 
 
 async def ticket_button(actor: Actor, deps: Deps, args: str, capabilities: Capabilities) -> list[Reply]:

@@ -11,7 +11,14 @@ from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.text import storable
 from bot.i18n import t
 from handlers import follow_up, officer, policy_answers, policy_buttons, policy_drafting, render
-from handlers.commands import COMMANDS, STAFF_BUTTONS, survey_button, ticket_button
+from handlers.commands import (
+    COMMANDS,
+    STAFF_BUTTONS,
+    split_command,
+    survey_button,
+    ticket_button,
+    unknown_command,
+)
 from handlers.deps import Deps
 from handlers.explain import explain
 from handlers.help import staff_free_text
@@ -102,8 +109,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         return [Reply(t(actor.lang, "error.stale_button"))]
     text = inbound.text.strip()
     if text.startswith("/"):
-        name, *rest = text[1:].split(maxsplit=1)  # any white space, the full-width one included
-        replies = await _run_command(name.split("@")[0].lower(), rest[0] if rest else "", actor, deps)
+        name, args = split_command(text)
+        replies = await _run_command(name, args, actor, deps)
         return await then_ask_again(actor, deps, replies)  # a question Xiaoer still waits on
     if not text:
         return [Reply(t(actor.lang, "error.empty_text"))]
@@ -123,7 +130,7 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
 async def _run_command(name: str, args: str, actor: Actor, deps: Deps) -> list[Reply]:
     command = COMMANDS.get(name)
     if command is None:
-        return [Reply(t(actor.lang, "error.unknown_command", command=name))]
+        return [unknown_command(name, actor)]
     if command.who == "staff" and not actor.is_staff:
         return [Reply(t(actor.lang, "error.staff_only", command=name))]
     if command.who == "enterprise" and actor.is_staff:

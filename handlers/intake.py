@@ -16,6 +16,7 @@ from bot.i18n import t
 from handlers import render, similar, verification
 from handlers.deps import Deps
 from handlers.follow_up import add_information, own_tickets
+from handlers.posts import post_for
 from nlu.types import Parse
 
 # Sent this soon after a demand while Xiaoer asks who the company is, a demand of the same kind
@@ -109,14 +110,16 @@ async def open_demand(
                 ticket=ticket.number,
             )
         )
-    else:
-        group_lang = deps.directory.group_lang(routing.department_id)
-        notice = _new_ticket_notice(ticket, enterprise, group_lang, deps, for_group=True)
+    department = deps.directory.departments.get(routing.department_id)
+    # The department's group sees every ticket of the department, its liaison officers' included
+    # (a head answers for them all); without a group, a liaison's ticket is theirs alone.
+    if routing.assignee_id is None or (department is not None and department.has_officer_group):
+        post = post_for(ticket, enterprise, deps)
         replies.append(
             Reply(
-                notice,
+                post.text,
                 to=ToDepartment(routing.department_id),
-                buttons=_take_button(ticket, group_lang),
+                buttons=post.buttons,
                 ticket=ticket.number,
                 post=True,
             )
@@ -146,15 +149,13 @@ async def continues_intake(
     return [replace(own, buttons=(*own.buttons, split)), *replies[1:]]
 
 
-def _new_ticket_notice(
-    ticket: Ticket, enterprise: Enterprise | None, lang: str, deps: Deps, *, for_group: bool = False
-) -> str:
+def _new_ticket_notice(ticket: Ticket, enterprise: Enterprise | None, lang: str, deps: Deps) -> str:
     company = enterprise.name if enterprise else t(lang, "ticket.unverified_company")
     return t(
         lang,
         "intake.notice",
         company=company,
-        card=render.ticket_card(ticket, lang, deps, for_group=for_group),
+        card=render.ticket_card(ticket, lang, deps),
         ref=ticket.ref,
         number=ticket.number,
     )

@@ -16,6 +16,7 @@ from handlers import follow_up, render
 from handlers.changes import change_ticket, load_ticket
 from handlers.deps import Deps
 from handlers.numbers import small_number
+from handlers.org_names import department_and_rest, officer_named
 from handlers.survey import resolution_question
 
 # How officers may name an outcome in /resolve (the first word; "resolved" when none is given).
@@ -173,8 +174,8 @@ async def resolve_ticket(actor: Actor, deps: Deps, number: int, text: str) -> li
 
 
 async def transfer(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
-    department_id, _, reason = text.partition(" ")
-    if department_id not in deps.directory.departments or not reason.strip():
+    department_id, reason = department_and_rest(text, deps.directory, actor.lang)
+    if not reason:
         raise Usage(command="transfer")
     change = await change_ticket(
         deps,
@@ -208,9 +209,9 @@ async def transfer(actor: Actor, deps: Deps, number: int, text: str) -> list[Rep
 
 
 async def co_handle(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
-    department_id = text.strip()
-    if department_id not in deps.directory.departments:
+    if not text.strip():
         raise Usage(command="cohandle")
+    department_id, _ = department_and_rest(text, deps.directory, actor.lang)
     change = await change_ticket(
         deps,
         actor,
@@ -268,12 +269,11 @@ async def return_to_dispatch(actor: Actor, deps: Deps, number: int, reason: str)
 
 async def redispatch(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
     """/dispatch N department [officer]: send a returned ticket on again."""
-    department_id, _, officer_id = text.partition(" ")
-    officer_id = officer_id.strip()
-    officer = deps.directory.officers.get(officer_id) if officer_id else None
-    if department_id not in deps.directory.departments or (
-        officer_id and (officer is None or officer.department_id != department_id)
-    ):
+    if not text.strip():
+        raise Usage(command="dispatch")
+    department_id, officer_name = department_and_rest(text, deps.directory, actor.lang)
+    officer = officer_named(officer_name, deps.directory, actor.lang, department_id) if officer_name else None
+    if officer is not None and officer.department_id != department_id:
         raise Usage(command="dispatch")
     routing = Routing(department_id, officer.id if officer else None, via_liaison=False)
     change = await change_ticket(
@@ -310,9 +310,9 @@ async def redispatch(actor: Actor, deps: Deps, number: int, text: str) -> list[R
 
 
 async def assign(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
-    officer = deps.directory.officers.get(text.strip())
-    if officer is None:
+    if not text.strip():
         raise Usage(command="assign")
+    officer = officer_named(text, deps.directory, actor.lang, actor.department_id)
     change = await change_ticket(
         deps,
         actor,
@@ -336,9 +336,9 @@ async def assign(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply
 
 async def request_extension(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
     days_text, _, reason = text.partition(" ")
-    if not days_text.isdecimal() or not 1 <= int(days_text) <= 60 or not reason.strip():
+    days = small_number(days_text)
+    if days is None or not 1 <= days <= 60 or not reason.strip():
         raise Usage(command="extend")
-    days = int(days_text)
     change = await change_ticket(
         deps,
         actor,

@@ -52,18 +52,20 @@ async def reach(uow: UnitOfWork, policy: Policy, deps: Deps) -> Reach:
 
 
 def notices(policy: Policy, reach: Reach, deps: Deps) -> list[OutboxMessage]:
-    """One message per recipient chat, in the recipient's language, with the notice's buttons."""
-    rendered: dict[str, tuple[str, tuple[Button, ...]]] = {}
+    """One message per recipient chat, in the recipient's language, with the notice's buttons
+    (none for a WeCom group, reached through its robot: nobody can press a button there)."""
+    rendered: dict[tuple[str, bool], tuple[str, tuple[Button, ...]]] = {}
 
     def message(
         lang: str, channel: str, chat_id: str, group_id: str | None = None, enterprise_id: str | None = None
     ) -> OutboxMessage:
-        if lang not in rendered:  # thousands of recipients, two languages
-            rendered[lang] = (
-                policy_render.notice(policy, lang, deps),
-                policy_render.notice_buttons(policy, lang),
+        pressable = not (group_id is not None and channel == "wecom")
+        if (lang, pressable) not in rendered:  # thousands of recipients, two languages
+            rendered[(lang, pressable)] = (
+                policy_render.notice(policy, lang, deps, pressable=pressable),
+                policy_render.notice_buttons(policy, lang) if pressable else (),
             )
-        text, buttons = rendered[lang]
+        text, buttons = rendered[(lang, pressable)]
         return OutboxMessage(
             kind=MessageKind.NOTICE,
             channel=channel,

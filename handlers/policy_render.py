@@ -41,11 +41,14 @@ def notice_buttons(policy: Policy, lang: str) -> tuple[Button, ...]:
     )
 
 
-def how_to_apply(policy: Policy, lang: str) -> str:
-    return policy.how_to_apply.strip() or t(lang, "policy.how_default")
+def how_to_apply(policy: Policy, lang: str, *, pressable: bool = True) -> str:
+    default = "policy.how_default" if pressable else "policy.how_default_unpressable"
+    return policy.how_to_apply.strip() or t(lang, default)
 
 
-def notice(policy: Policy, lang: str, deps: Deps) -> str:
+def notice(policy: Policy, lang: str, deps: Deps, *, pressable: bool = True) -> str:
+    """The notice; `pressable=False` where it goes without buttons (a WeCom group robot's post),
+    so it points at Xiaoer's private chat instead of at buttons nobody can press."""
     body, cut = excerpt(plain(policy.body), deps.policies.excerpt_chars)
     text = t(
         lang,
@@ -57,8 +60,8 @@ def notice(policy: Policy, lang: str, deps: Deps) -> str:
         body=body,
     )
     if cut:
-        text += "\n" + t(lang, "policy.truncated")
-    text += "\n\n" + t(lang, "policy.how", how=how_to_apply(policy, lang))
+        text += "\n" + t(lang, "policy.truncated" if pressable else "policy.truncated_unpressable")
+    text += "\n\n" + t(lang, "policy.how", how=how_to_apply(policy, lang, pressable=pressable))
     if policy.links:
         text += "\n" + t(lang, "policy.links", links="\n".join(policy.links))
     return text

@@ -15,12 +15,14 @@ past `DETAILED` lines the list ends with how many more there are and where to se
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, most_pressing, plan
+from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, NudgeKey, most_pressing, plan
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
+from bot.domain.sla import LimitKind
 from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
 from handlers import render
@@ -30,6 +32,17 @@ PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits a
 DETAILED = 20  # lines a recipient's message lists in full; a Telegram message holds about that many
 REFS_LISTED = 100  # tickets named by number after the detailed lines
 DIGEST_READ = 500  # an officer's open tickets ranked for the morning digest (the rest are counted)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of a recipient's message: a ticket's most overdue nudge at one level, with the
+    other limits of that ticket past too (named, not repeated), and how many reminders about that
+    limit earlier sweeps really sent (the ladder's rung counts the ones due, sent or not)."""
+
+    nudge: Nudge
+    also: tuple[LimitKind, ...] = ()
+    sent_before: int = 0
 
 
 @dataclass
@@ -49,6 +62,7 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
         return SweepResult(held_until=calendar.next_working_moment(now))
     result = SweepResult()
     pending: dict[Recipient, list[Nudge]] = {}
+    sent_before: Counter[tuple[int, str, datetime]] = Counter()
     after: tuple[datetime, int] | None = None
     while True:
         async with deps.storage() as uow:
@@ -60,6 +74,15 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             else:
                 fresh = await uow.reminders.claim(keys, now)
                 await uow.reminders.reschedule([(ticket, p.next_check) for ticket, p in plans])
+            earlier = [
+                NudgeKey(key.ticket, key.kind, key.due_at, key.level, repeat)
+                for key in fresh
+                if key.level == Level.REMIND.value
+                for repeat in range(key.repeat)
+            ]
+            for key in await uow.reminders.claimed(earlier):
+                sent_before[(key.ticket, key.kind, key.due_at)] += 1
+            if not dry_run:
                 await uow.commit()
         result.looked_at += len(due)
         for ticket, p in plans:
@@ -77,47 +100,70 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
         after = (due[-1].check_at, due[-1].number)
     if not pending:
         return result
-    listed = {to: _listed(nudges) for to, nudges in pending.items()}
+    lines = {to: _lines(nudges, sent_before) for to, nudges in pending.items()}
+    listed = {to: _listed(found) for to, found in lines.items()}
     async with deps.storage() as uow:  # the tickets the messages describe, now, in full
-        described = await uow.tickets.many([n.ticket for ns in listed.values() for n in ns])
+        described = await uow.tickets.many([line.nudge.ticket for ls in listed.values() for line in ls])
     tickets = {ticket.number or 0: ticket for ticket in described}
-    messages = (_message(to, nudges, listed[to], tickets, deps) for to, nudges in pending.items())
+    messages = (_message(to, found, listed[to], tickets, deps) for to, found in lines.items())
     result.replies = [message for message in messages if message is not None]
     return result
 
 
-def _listed(nudges: list[Nudge]) -> list[Nudge]:
-    """The nudges a recipient's message spells out: all of them about one ticket, else the
+def _lines(nudges: list[Nudge], sent_before: Counter[tuple[int, str, datetime]]) -> list[_Line]:
+    """A line per ticket and level: its most overdue limit, naming the others past too."""
+    grouped: dict[tuple[int, Level], list[Nudge]] = {}
+    for nudge in nudges:
+        grouped.setdefault((nudge.ticket, nudge.level), []).append(nudge)
+    lines = []
+    for group in grouped.values():
+        ordered = sorted(group, key=lambda nudge: (nudge.left, nudge.due_at))
+        first = ordered[0]
+        also = tuple(nudge.kind for nudge in sorted(ordered[1:], key=lambda nudge: nudge.due_at))
+        lines.append(_Line(first, also, sent_before[(first.ticket, first.kind.value, first.due_at)]))
+    return lines
+
+
+def _by_urgency(line: _Line) -> tuple[timedelta, int]:
+    return line.nudge.left, line.nudge.ticket
+
+
+def _listed(lines: list[_Line]) -> list[_Line]:
+    """The lines a recipient's message spells out: all of them about one ticket, else the
     `DETAILED` most overdue."""
-    if len({nudge.ticket for nudge in nudges}) == 1:
-        return nudges
-    return sorted(nudges, key=lambda nudge: (nudge.left, nudge.ticket))[:DETAILED]
+    if len({line.nudge.ticket for line in lines}) == 1:
+        return lines
+    return sorted(lines, key=_by_urgency)[:DETAILED]
 
 
 def _message(
-    recipient: Recipient, nudges: list[Nudge], listed: list[Nudge], tickets: dict[int, Ticket], deps: Deps
+    recipient: Recipient, lines: list[_Line], listed: list[_Line], tickets: dict[int, Ticket], deps: Deps
 ) -> Reply | None:
-    """The recipient's message of this sweep: a line per nudge listed. About one ticket it is just
-    its lines (and a reply to it is about that ticket); about several, a list, most overdue first,
+    """The recipient's message of this sweep: each line listed. About one ticket it is just its
+    lines (and a reply to it is about that ticket); about several, a list, most overdue first,
     ending with how many more there are."""
     lang = _lang(recipient, deps)
-    lines = [_line(tickets[n.ticket], n, lang, deps, recipient) for n in listed if n.ticket in tickets]
-    numbers = {nudge.ticket for nudge in nudges}
-    if not lines:  # its tickets could not be read back (none is ever deleted): nothing to say
+    texts = [
+        _line(tickets[line.nudge.ticket], line, lang, deps, recipient)
+        for line in listed
+        if line.nudge.ticket in tickets
+    ]
+    numbers = {line.nudge.ticket for line in lines}
+    if not texts:  # its tickets could not be read back (none is ever deleted): nothing to say
         return None
     if len(numbers) == 1:
-        return Reply("\n".join(lines), to=recipient, ticket=nudges[0].ticket)
+        return Reply("\n".join(texts), to=recipient, ticket=lines[0].nudge.ticket)
     header = t(lang, "reminder.batch", count=len(numbers))
-    more = [_more(nudges, listed, lang)] if len(nudges) > len(listed) else []
-    return Reply("\n".join([header, *lines, *more]), to=recipient)
+    more = [_more(lines, listed, lang)] if len(lines) > len(listed) else []
+    return Reply("\n".join([header, *texts, *more]), to=recipient)
 
 
-def _more(nudges: list[Nudge], listed: list[Nudge], lang: str) -> str:
-    """The nudges not spelled out, by their tickets' numbers (the first REFS_LISTED of them, most
+def _more(lines: list[_Line], listed: list[_Line], lang: str) -> str:
+    """The lines not spelled out, by their tickets' numbers (the first REFS_LISTED of them, most
     overdue first): claimed now, so this message is the only place they are named."""
     shown = set(listed)
-    rest = sorted((n for n in nudges if n not in shown), key=lambda nudge: (nudge.left, nudge.ticket))
-    numbers = list(dict.fromkeys(nudge.ticket for nudge in rest))
+    rest = sorted((line for line in lines if line not in shown), key=_by_urgency)
+    numbers = list(dict.fromkeys(line.nudge.ticket for line in rest))
     refs = t(lang, "reminder.refs_joiner").join(f"#{number}" for number in numbers[:REFS_LISTED])
     if len(numbers) > REFS_LISTED:
         refs += t(lang, "reminder.refs_more", count=len(numbers))
@@ -146,7 +192,8 @@ def _lang(recipient: Recipient, deps: Deps) -> str:
     return deps.default_lang
 
 
-def _line(ticket: Ticket, nudge: Nudge, lang: str, deps: Deps, recipient: Recipient) -> str:
+def _line(ticket: Ticket, line: _Line, lang: str, deps: Deps, recipient: Recipient) -> str:
+    nudge = line.nudge
     clock = Clock(nudge.kind, ticket.created_at, nudge.due_at)
     common = {
         "ref": ticket.ref,
@@ -156,13 +203,21 @@ def _line(ticket: Ticket, nudge: Nudge, lang: str, deps: Deps, recipient: Recipi
     }
     overdue = render.working_duration(-nudge.left, lang, deps)
     if nudge.level is Level.WARN:
-        return t(lang, "reminder.warn", state=render.time_state(nudge.left, lang, deps), **common)
-    if nudge.level is Level.REMIND and nudge.repeat == 0:
-        return t(lang, "reminder.remind", duration=overdue, **common)
-    if nudge.level is Level.REMIND:
-        return t(lang, "reminder.remind_again", count=nudge.repeat + 1, duration=overdue, **common)
-    handler = render.officer_name(ticket.assignee_id, lang, deps.directory)
-    return t(lang, "reminder.supervise", handler=handler, duration=overdue, **common)
+        text = t(lang, "reminder.warn", state=render.time_state(nudge.left, lang, deps), **common)
+    elif nudge.level is Level.REMIND and line.sent_before == 0:
+        text = t(lang, "reminder.remind", duration=overdue, **common)
+    elif nudge.level is Level.REMIND:
+        text = t(lang, "reminder.remind_again", count=line.sent_before + 1, duration=overdue, **common)
+    else:
+        handler = render.officer_name(ticket.assignee_id, lang, deps.directory)
+        text = t(lang, "reminder.supervise", handler=handler, duration=overdue, **common)
+    if not line.also:
+        return text
+    names = t(lang, "reminder.limits_joiner").join(
+        render.limit_name(Clock(kind, ticket.created_at, nudge.due_at), lang) for kind in line.also
+    )
+    key = "reminder.also_warned" if nudge.level is Level.WARN else "reminder.also_overdue"
+    return text + t(lang, key, limits=names)
 
 
 def _excerpt(ticket: Ticket, *, for_group: bool) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.kpi import RATE_NAMES, fractions
 from handlers.chart_font import FontLookup
@@ -13,6 +14,8 @@ from handlers.report_chart import to_png
 from handlers.report_format import CSV_COLUMNS, ReportWords, csv_rows, markdown
 
 FORMATS = ("md", "csv", "xlsx", "png")
+_DATE = "yyyy-mm-dd"
+_DATE_TIME = "yyyy-mm-dd hh:mm"
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,23 @@ def to_xlsx(words: ReportWords) -> bytes:
     bold = Font(bold=True)
     summary.append([words.title()])
     summary["A1"].font = bold
-    summary.append([words.text("first_day"), words.first_day.isoformat(), None, None, "first_day"])
-    summary.append([words.text("last_day"), words.last_day.isoformat(), None, None, "last_day"])
-    summary.append([words.text("as_of_label"), words.when(report.as_of), None, None, "as_of"])
+    summary.append([words.text("first_day"), words.first_day, None, None, "first_day"])
+    summary.cell(row=summary.max_row, column=2).number_format = _DATE
+    summary.append([words.text("last_day"), words.last_day, None, None, "last_day"])
+    summary.cell(row=summary.max_row, column=2).number_format = _DATE
+    summary.append([words.text("as_of_label"), _local(report.as_of, words), None, None, "as_of"])
+    summary.cell(row=summary.max_row, column=2).number_format = _DATE_TIME
     summary.append([words.text("opened"), report.opened, None, None, "opened"])
     summary.append([])
-    summary.append([words.text("column_figure"), words.text("column_value"), "part", "whole", "key"])
+    summary.append(
+        [
+            words.text("column_figure"),
+            words.text("column_value"),
+            words.text("column_part"),
+            words.text("column_whole"),
+            words.text("column_key"),
+        ]
+    )
     counted = fractions(report.counts)
     for name in RATE_NAMES:
         part, whole = counted[name]
@@ -95,7 +109,9 @@ def to_xlsx(words: ReportWords) -> bytes:
         ),
     ):
         sheet = book.create_sheet(title)
-        sheet.append([heading, words.text("column_tickets"), words.text("column_share"), "key"])
+        sheet.append(
+            [heading, words.text("column_tickets"), words.text("column_share"), words.text("column_key")]
+        )
         for key, label, tickets in rows:
             sheet.append([label, tickets, tickets / report.opened if report.opened else None, key])
             sheet.cell(row=sheet.max_row, column=3).number_format = "0.0%"
@@ -119,11 +135,14 @@ def to_xlsx(words: ReportWords) -> bytes:
                 words.overdue_category(ticket),
                 words.handler(ticket),
                 words.status(ticket),
-                words.when(ticket.resolve_by),
+                _local(ticket.resolve_by, words),
                 round(ticket.overdue_seconds / 3600, 2),
             ]
         )
+    for row in overdue.iter_rows(min_row=2, min_col=5, max_col=5):
+        row[0].number_format = _DATE_TIME
     overdue.column_dimensions["C"].width = 30
+    overdue.column_dimensions["E"].width = 18
     for sheet in book.worksheets[1:]:
         for cell in sheet[1]:
             cell.font = bold
@@ -131,3 +150,8 @@ def to_xlsx(words: ReportWords) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _local(at: datetime, words: ReportWords) -> datetime:
+    """A moment as a spreadsheet date: its wall-clock time in the configured zone (cells hold none)."""
+    return at.astimezone(words.timezone).replace(tzinfo=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.domain.kpi import RATE_NAMES, fractions
@@ -170,6 +171,12 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
 
+def plain_number(value: float) -> str:
+    """A number as a spreadsheet reads it everywhere: all its digits, never in exponent form
+    (`3.805e-05` is text to some spreadsheet programs, and a surprise to people)."""
+    return format(Decimal(repr(value)), "f")
+
+
 def csv_rows(words: ReportWords) -> list[tuple[str, ...]]:
     """One flat table, easy to filter in a spreadsheet or to read back with a program: `section`
     and `key` are stable identifiers, `label` is for people, `value` is a plain number (a rate as
@@ -198,7 +205,7 @@ def csv_rows(words: ReportWords) -> list[tuple[str, ...]]:
                 "rate",
                 name,
                 words.rate_name(name),
-                "" if value is None else repr(value),
+                "" if value is None else plain_number(value),
                 str(part),
                 str(whole),
                 "",
@@ -210,7 +217,7 @@ def csv_rows(words: ReportWords) -> list[tuple[str, ...]]:
             "time",
             "average_resolve_hours",
             words.text("average_resolve"),
-            "" if average is None else repr(average.total_seconds() / _SECONDS_PER_HOUR),
+            "" if average is None else plain_number(average.total_seconds() / _SECONDS_PER_HOUR),
             "",
             str(report.resolve_times.closed),
             "",
@@ -225,7 +232,7 @@ def csv_rows(words: ReportWords) -> list[tuple[str, ...]]:
             "overdue",
             str(o.number),
             f"#{o.number} {words.overdue_category(o)} · {words.handler(o)} · {words.status(o)}",
-            repr(o.overdue_seconds / _SECONDS_PER_HOUR),
+            plain_number(o.overdue_seconds / _SECONDS_PER_HOUR),
             "",
             "",
             o.resolve_by.astimezone(words.timezone).isoformat(),

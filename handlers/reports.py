@@ -5,7 +5,7 @@ and sends what it returns. It covers the last full week, Monday to Sunday, and g
 configured leadership department's group (`leadership.department`) and the configured leaders
 (`leadership.officers`) who are not in that group privately, or, with neither configured, to the
 admins; each gets the
-Markdown summary, then the chart as a photo, in their own language.
+summary as plain text (handlers.report_chat), then the chart as a photo, in their own language.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from bot.domain.report import Report, build_report
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.report_chart import to_png
-from handlers.report_format import ReportWords, markdown
+from handlers.report_chat import chat_text
+from handlers.report_format import ReportWords
 
 MOST_OVERDUE_LISTED = 10
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -72,7 +73,7 @@ async def _rendered(report: Report, lang: str, deps: Deps) -> tuple[str, str, At
     caption = t(
         lang, "report.chart_caption", first=words.first_day.isoformat(), last=words.last_day.isoformat()
     )
-    return markdown(words), caption, Attachment("report.png", chart.png)
+    return chat_text(words), caption, Attachment("report.png", chart.png)
 
 
 async def report_command(actor: Actor, deps: Deps, args: str) -> list[Reply]:

@@ -7,6 +7,7 @@ says what to check, so the CLI can exit with status 2 before anything is written
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -180,6 +181,21 @@ def _precheck_sqlite_file(url: URL) -> None:
         )
 
 
+def _disk_full(exc: BaseException, lowered: str) -> str | None:
+    """The hint for a full disk (SQLite's SQLITE_FULL, PostgreSQL's DiskFull, ENOSPC), else None."""
+    original = getattr(exc, "orig", None) or exc
+    if (
+        (isinstance(original, OSError) and original.errno == errno.ENOSPC)
+        or "disk is full" in lowered
+        or "no space left on device" in lowered
+    ):
+        return (
+            "The disk holding the database is full: free space on it (or move the database to a "
+            "larger disk), then try again."
+        )
+    return None
+
+
 def describe_failure(url: URL | str, exc: BaseException) -> DatabaseUnavailable:
     """Translate a driver error into what an operator should check."""
     masked = mask_url(url)
@@ -187,8 +203,16 @@ def describe_failure(url: URL | str, exc: BaseException) -> DatabaseUnavailable:
         str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
     )
     lowered = message.lower()
+    full = _disk_full(exc, lowered)
+    if full is not None:
+        return DatabaseUnavailable(masked, message, full)
     if is_sqlite(url):
-        if "readonly" in lowered or "read-only" in lowered:
+        if "disk i/o error" in lowered:
+            hint = (
+                "Reading or writing the file failed on the disk: check the disk (and, for a network "
+                "drive, its connection), and that the file was not removed while in use."
+            )
+        elif "readonly" in lowered or "read-only" in lowered:
             hint = "The database file or its directory is read-only: check permissions and the URL's mode."
         elif "unable to open" in lowered:
             hint = "Check that the file's directory exists and is writable."

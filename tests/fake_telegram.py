@@ -46,6 +46,8 @@ class FakeBotApi:
         self.sent: list[Sent] = []
         self.edits: list[dict[str, Any]] = []
         self.answered: list[str] = []
+        self.answer_texts: dict[str, str] = {}  # callback query id -> the notice shown, if any
+        self.started: set[int] = set()  # people who wrote to the bot privately: it may write to them
         self.calls: list[str] = []
         self.flood_left = 0
         self.flood_retry_after = 1
@@ -97,6 +99,8 @@ class FakeBotApi:
         """A person writes; `thread` is the forum topic they write in (a message in a topic that
         replies to nothing replies, as Telegram has it, to the topic's first message)."""
         chat = chat_id if chat_id is not None else user_id
+        if chat == user_id:
+            self.started.add(user_id)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -401,8 +405,16 @@ class FakeBotApi:
         self.edits.append(params)
         return _ok(True)
 
+    async def _api_sendchataction(self, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        if chat_id > 0 and chat_id not in self.started:
+            return _error(403, "Forbidden: bot can't initiate conversation with a user")
+        return _ok(True)
+
     async def _api_answercallbackquery(self, params: dict[str, Any]) -> web.Response:
         self.answered.append(str(params["callback_query_id"]))
+        if params.get("text"):
+            self.answer_texts[str(params["callback_query_id"])] = str(params["text"])
         return _ok(True)
 
 

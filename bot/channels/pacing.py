@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 @dataclass
@@ -29,6 +30,10 @@ class Bucket:
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
 
+    def is_full(self, now: float) -> bool:
+        """Refilled to capacity by now: no different from a bucket never used."""
+        return self.stamp is None or self.tokens + (now - self.stamp) * self.per_second >= self.capacity
+
     def wait_time(self, now: float) -> float:
         """Seconds until a token would be free, without taking one."""
         if self.stamp is None:
@@ -43,7 +48,11 @@ class Pacer:
     per_group: tuple[float, float] = (20, 20 / 60)  # twenty a minute
     overall: tuple[float, float] = (30, 30.0)  # thirty a second
     clock: Callable[[], float] = time.monotonic
+    # Buckets are forgotten once full again (they hold nothing then), when this many have gathered:
+    # a bot that has written to a million chats keeps only those it wrote to in the last seconds.
+    KEEP_IDLE: ClassVar[int] = 1024
     _buckets: dict[object, Bucket] = field(default_factory=dict)
+    _prune_at: int = 2 * 1024
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def wait(self, chat_id: int, is_group: bool) -> float:
@@ -82,5 +91,13 @@ class Pacer:
 
     def _bucket(self, key: object, limits: tuple[float, float]) -> Bucket:
         if key not in self._buckets:
+            if len(self._buckets) >= self._prune_at:
+                self._forget_full()
             self._buckets[key] = Bucket(*limits)
         return self._buckets[key]
+
+    def _forget_full(self) -> None:
+        now = self.clock()
+        self._buckets = {key: bucket for key, bucket in self._buckets.items() if not bucket.is_full(now)}
+        # many chats busy at once: prune again only when as many more have come (amortised cost)
+        self._prune_at = max(2 * self.KEEP_IDLE, 2 * len(self._buckets))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -48,9 +48,10 @@ Say = Callable[[Sequence[Reply], Origin | None], Awaitable[None]]
 
 
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Pieces under the limit, cut at line ends where possible, never inside an HTML entity."""
+    """Pieces under the limit, cut at line ends where possible, never inside an HTML entity, and
+    never empty or only white space: Telegram refuses those, and the last piece carries the buttons."""
     pieces: list[str] = []
-    rest = text
+    rest = text.rstrip()
     while len(rest) > limit:
         cut = rest.rfind("\n", 0, limit)
         if cut <= 0:
@@ -58,9 +59,11 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             amp = rest.rfind("&", cut - 8, cut)  # escaped text: keep "&amp;" whole
             if amp != -1 and ";" not in rest[amp:cut]:
                 cut = amp
-        pieces.append(rest[:cut])
+        if rest[:cut].strip():
+            pieces.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
-    pieces.append(rest)
+    if rest.strip() or not pieces:
+        pieces.append(rest)
     return pieces
 
 
@@ -124,8 +127,10 @@ class TelegramChannel:
         clock: Callable[[], datetime],
         default_lang: str = "zh-CN",
         polling_timeout: int = 10,
+        officer_groups: Collection[int] = (),
     ) -> None:
         self.bot = bot
+        self.officer_groups = set(officer_groups)  # the departments' groups: officers only
         self.accept = accept
         self.say = say
         self.directory = directory
@@ -166,12 +171,24 @@ class TelegramChannel:
         )
 
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        if (
+            chat in self.officer_groups
+            and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None
+        ):
+            # An officer group's buttons are for its officers, as its commands are: the presser alone
+            # is told so, and nothing is recorded of someone who is nobody here.
+            notice = t(self.default_lang, "telegram.group_buttons_officers_only")
+            try:
+                await self.bot.answer_callback_query(query.id, text=notice, show_alert=True)
+            except TelegramAPIError as error:
+                log.warning("could not answer a button press: %s", error)
+            return
         try:  # stops the button's spinner; a failure here costs nothing but the spinner
             await self.bot.answer_callback_query(query.id)
         except TelegramAPIError as error:
             log.warning("could not answer a button press: %s", error)
         message = query.message
-        chat = message.chat.id if message is not None else query.from_user.id
         topic = isinstance(message, Message) and message.is_topic_message
         user = query.from_user
         await self._keep(

@@ -31,6 +31,24 @@ class AlreadyTaken(DomainError):
     key = "error.already_taken"
 
 
+class NoExtensionPending(DomainError):
+    """/approve or /rejectext on a ticket with no extension request waiting for a decision."""
+
+    key = "error.no_extension_pending"
+
+
+class UnknownDepartment(DomainError):
+    """A command named a department that is not configured; `known` lists the ones that are."""
+
+    key = "error.unknown_department"
+
+
+class UnknownOfficer(DomainError):
+    """A command named an officer who is not configured; `known` lists some who are."""
+
+    key = "error.unknown_officer"
+
+
 class EmptyText(DomainError):
     key = "error.empty_text"
 

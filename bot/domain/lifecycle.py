@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypedDict
 
-from bot.domain.errors import AlreadyTaken, EmptyText, IllegalTransition, NotAllowed
+from bot.domain.errors import AlreadyTaken, EmptyText, IllegalTransition, NoExtensionPending, NotAllowed
 from bot.domain.messages import Actor, Role
 from bot.domain.permissions import is_owner, may_dispatch, may_handle, may_manage, may_take, may_view
 from bot.domain.routing import Routing
@@ -502,7 +502,11 @@ def join_cluster(ticket: Ticket, actor: Actor, lead: int, at: datetime) -> Chang
 
 
 def _decider(actor: Actor, ticket: Ticket, action: Action) -> None:
-    """Heads decide others' extensions; their own go to an admin."""
+    """Heads decide others' extensions; their own go to an admin. With no request pending there
+    is nothing to decide (and nobody is told that an admin will decide)."""
+    involved = actor.officer_id == ticket.assignee_id or may_manage(actor, ticket)
+    if ticket.status is not S.EXTENSION and involved:
+        raise NoExtensionPending(ticket=ticket.ref)
     if actor.officer_id == ticket.assignee_id and actor.role is not Role.ADMIN:
         raise NotAllowed(action="own_extension", ticket=ticket.ref)
     _require(may_manage(actor, ticket), action, ticket)

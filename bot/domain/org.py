@@ -15,6 +15,10 @@ class Department:
     name_en: str
     head_officer_id: str | None = None
     lang: str = "zh-CN"  # the language its officer group reads
+    # It has a group chat of its officers on some channel: new tickets are posted there, those that
+    # went to a liaison officer too. Without one, only what is for anyone of the department goes out
+    # (to each officer privately), so a liaison's tickets do not reach all their colleagues.
+    has_officer_group: bool = False
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang.startswith("zh") else self.name_en

@@ -8,8 +8,9 @@ to notice several enterprises raising the same problem.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
-from functools import lru_cache
+from collections import OrderedDict
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]{2,}")
@@ -46,8 +47,45 @@ _COMMON = frozenset(
 )
 
 
-@lru_cache(maxsize=4096)  # a new demand is compared with the same recent tickets again and again
+CACHE_BYTES = 16 * 2**20  # some 30 long demands' shingles, or over a thousand ordinary ones
+
+
+class _ShingleCache:
+    """Least recently used shingle sets, bounded by the bytes they hold rather than by their
+    number: a long demand's set is half a megabyte, so 4,096 of them would be two gigabytes."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0
+        self._entries: OrderedDict[str, tuple[frozenset[str], int]] = OrderedDict()
+
+    def get(self, text: str) -> frozenset[str] | None:
+        entry = self._entries.get(text)
+        if entry is None:
+            return None
+        self._entries.move_to_end(text)
+        return entry[0]
+
+    def put(self, text: str, found: frozenset[str]) -> None:
+        size = sys.getsizeof(text) + sys.getsizeof(found) + sum(sys.getsizeof(s) for s in found)
+        if size > self.budget:
+            return
+        self._entries[text] = (found, size)
+        self.held += size
+        while self.held > self.budget:
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self.held -= dropped
+
+
+_CACHE = _ShingleCache(CACHE_BYTES)
+
+
 def shingles(text: str) -> frozenset[str]:
+    """The text's character pairs and words; cached, since a new demand is compared with the same
+    recent tickets again and again."""
+    cached = _CACHE.get(text)
+    if cached is not None:
+        return cached
     folded = unicodedata.normalize("NFKC", text).lower()
     found: set[str] = set()
     for run in _CJK_RUN.findall(folded):
@@ -55,7 +93,9 @@ def shingles(text: str) -> frozenset[str]:
         if len(run) == 1:
             found.add(run)
     found.update(_WORD.findall(folded))
-    return frozenset(found - _COMMON)
+    result = frozenset(found - _COMMON)
+    _CACHE.put(text, result)
+    return result
 
 
 def similarity(a: str, b: str) -> float:

@@ -49,3 +49,9 @@ def t(lang: str, key: str, **params: Any) -> str:
     if template is None:
         raise KeyError(f"no text for {key!r}")
     return template.format(**params) if params else template
+
+
+def tn(lang: str, key: str, count: int, **params: Any) -> str:
+    """`t` for a phrase about `count` things: `key.one` for one, else `key.other` (English has two
+    forms; Chinese says both alike)."""
+    return t(lang, f"{key}.{'one' if count == 1 else 'other'}", count=count, **params)

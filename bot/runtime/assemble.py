@@ -101,7 +101,33 @@ async def run(settings: Settings, assembled: Assembled, echo: Callable[[str], No
             elif telegram is not None:
                 echo(f"xiaoer: Telegram polling via {settings.telegram.api_base}; Ctrl-C stops")
                 group.create_task(telegram.run_polling())
+            if telegram is not None:
+                group.create_task(report_unreachable_officers(runtime, telegram, echo))
     finally:
         stop.set()
         scheduler.shutdown(wait=False)
         await assembled.close()
+
+
+async def report_unreachable_officers(
+    runtime: Runtime, telegram: TelegramChannel, echo: Callable[[str], None]
+) -> list[str]:
+    """Heads hear which of their officers have not /start-ed the bot (it cannot write to them)."""
+    from bot.channels.telegram_reach import unreachable_officers
+    from handlers.reach import unreachable_notices
+
+    directory = runtime.deps.directory
+    try:
+        unreachable = await unreachable_officers(telegram.bot, directory.officers.values())
+        if unreachable:
+            await runtime.outgoing.say(unreachable_notices(directory, unreachable))
+    except Exception as error:  # a start-up check: it never stops the bot
+        echo(f"xiaoer: could not check which officers Telegram lets Xiaoer reach: {error!r}")
+        return []
+    if unreachable:
+        echo(
+            "xiaoer: Telegram does not let Xiaoer write to officers "
+            + ", ".join(o.id for o in unreachable)
+            + " yet: each must send the bot /start privately (their heads have been told)"
+        )
+    return [o.id for o in unreachable]

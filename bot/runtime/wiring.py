@@ -43,6 +43,7 @@ def plug_telegram(
         clock=deps.clock,
         default_lang=deps.default_lang,
         polling_timeout=polling_timeout,
+        officer_groups=(department_chats or {}).values(),
     )
 
 

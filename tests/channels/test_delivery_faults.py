@@ -97,6 +97,8 @@ async def test_one_persons_quick_messages_are_answered_in_the_order_sent(running
     said = texts(api, ENTREPRENEUR)
     greeting = next(i for i, text in enumerate(said) if "您好" in text or "小二" in text)
     assert greeting < position(said, "工单号 #1") < position(said, "您的诉求（1 件）")
+    await running.run.runtime.conversations.drain()
+    assert not running.run.runtime.conversations.busy  # a conversation's worker is not kept
 
 
 async def test_a_failed_handling_is_tried_again_and_the_conversation_waits_for_it(running: Running) -> None:

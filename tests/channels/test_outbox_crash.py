@@ -122,7 +122,7 @@ async def test_a_sender_killed_mid_broadcast_resumes_and_every_chat_gets_one_cop
     assert {m.message_id for m in notices} == {str(s.message_id) for s in api.sent}
     # the call in flight at the kill is the one message marked as possibly delivered twice
     assert sum(m.in_doubt for m in notices) == 1
-    assert "1 resent after a stopped sender's unfinished call" in out.decode()
+    assert "1 条因发送进程中断而重发" in out.decode()  # the configured language: zh-CN
     assert senders == []  # the dead sender was forgotten, the second one unregistered
 
 

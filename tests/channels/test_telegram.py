@@ -32,15 +32,20 @@ class Running:
     run: TelegramRun
 
 
-def write_config(directory: Path) -> Path:
-    """The shipped config, with the finance office's head and group on Telegram."""
+def write_config(
+    directory: Path, officers: dict[str, int] | None = None, groups: dict[str, int] | None = None
+) -> Path:
+    """The shipped config, with officers and department groups on Telegram (by default the finance
+    office's head and group)."""
+    officers = {"lin_hui": HEAD} if officers is None else officers
+    groups = {"finance_office": GROUP} if groups is None else groups
     document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     for officer in document["officers"]:
-        if officer["id"] == "lin_hui":
-            officer["telegram_id"] = HEAD
+        if officer["id"] in officers:
+            officer["telegram_id"] = officers[officer["id"]]
     for department in document["departments"]:
-        if department["id"] == "finance_office":
-            department["telegram_chat_id"] = GROUP
+        if department["id"] in groups:
+            department["telegram_chat_id"] = groups[department["id"]]
     config = directory / "config.yaml"
     config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return config
@@ -84,11 +89,18 @@ async def test_demand_to_group_post_to_reply_to_survey_to_closed(running: Runnin
     await api.user_presses(HEAD, post, "cmd:take:1")
     await api.wait_text(GROUP, "您已签收工单 #1")
     await api.wait_text(ENTREPRENEUR, "签收办理")
-    # the post itself now says who handles it, edited in place, with nothing left to sign for
+    # the post itself now says who handles it, edited in place, with the next steps instead of
+    # signing for it; each answers with the command to send
     await api.wait_until(
         lambda: "[已签收]" in post.text and "林慧 · 区金融工作办公室" in post.text, "post edited"
     )
-    assert post.buttons == []
+    assert post.buttons == [
+        ("请企业补充", "cmd:guide:ask:1"),
+        ("转办", "cmd:guide:transfer:1"),
+        ("办结", "cmd:guide:resolve:1"),
+    ]
+    await api.user_presses(HEAD, post, "cmd:guide:transfer:1")
+    await api.wait_text(GROUP, "请发送 /transfer 1 部门 原因")
     await api.wait_text(GROUP, "企业自报：名称 厦门鹭江精工机械有限公司，统一社会信用代码 91350206MA2Y3K8P13")
 
     # replying to the ticket's post in the group answers the enterprise: no command, no number
@@ -109,7 +121,7 @@ async def test_demand_to_group_post_to_reply_to_survey_to_closed(running: Runnin
     question = await api.wait_text(ENTREPRENEUR, "是否满意")
     await api.user_presses(ENTREPRENEUR, question, question.buttons[0][1])
     await api.wait_text(ENTREPRENEUR, "已办结")
-    assert len(api.answered) == 3  # every button press was answered
+    assert len(api.answered) == 4  # every button press was answered
 
 
 async def test_the_same_update_twice_opens_one_ticket(running: Running) -> None:

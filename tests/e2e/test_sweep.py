@@ -24,26 +24,25 @@ def test_sweep_prints_what_it_sends_and_a_dry_run_sends_nothing(tmp_path: Path, 
     for _ in range(2):  # a dry run records nothing: the second one sees the same
         dry = xiaoer("sweep", "--now", now, "--dry-run", "-d", database, cwd=tmp_path)
         assert dry.returncode == 0, dry.stderr
-        assert "→ officer wang_lei:\n🔔 第" in dry.stdout
+        assert "→ officer wang_lei:\n🔔 催办：工单 #1" in dry.stdout  # the first one sent, however late
+        assert dry.stdout.count("工单 #1") == 2  # one line to the officer, one to the head
         assert "→ officer zheng_yu:\n📌 督办：工单 #1" in dry.stdout
-        assert "→ leadership digest: #1" in dry.stdout
-        assert "2 message(s) would be sent (dry run: nothing sent or recorded)" in dry.stdout
+        assert "→ 领导督办清单：#1" in dry.stdout
+        assert "2 条消息将会发送（演练：未发送、未记录任何内容）" in dry.stdout
 
     sent = xiaoer("sweep", "--now", now, "-d", database, cwd=tmp_path)
     assert sent.returncode == 0, sent.stderr
-    assert "2 message(s) sent" in sent.stdout
+    assert "2 条消息已发送" in sent.stdout
     again = xiaoer("sweep", "--now", now, "-d", database, cwd=tmp_path)
     # the first sweep moved the ticket's check to its next rung: this one does not even read it
-    assert "0 message(s) sent; 0 ticket(s) looked at" in again.stdout
+    assert "0 条消息已发送；查看了 0 件工单" in again.stdout
 
 
 def test_sweep_outside_working_hours_and_bad_times(tmp_path: Path) -> None:
     database = f"sqlite+aiosqlite:///{tmp_path / 'sweep.db'}"
     night = xiaoer("sweep", "--now", "2026-10-02T10:00", "--dry-run", "-d", database, cwd=tmp_path)
     assert night.returncode == 0, night.stderr
-    assert (
-        "2026-10-02 10:00 is outside working hours: nothing is sent before 2026-10-08 09:00" in night.stdout
-    )
+    assert "2026-10-02 10:00 不在工作时间：2026-10-08 09:00 之前不发送任何消息" in night.stdout
     bad = xiaoer("sweep", "--now", "tomorrow", "-d", database, cwd=tmp_path)
     assert bad.returncode == 2
     assert "--now 'tomorrow' is not a date and time" in bad.stderr

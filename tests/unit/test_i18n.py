@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.categories import CATEGORIES
 from bot.domain.tickets import Action, Status
-from bot.i18n import LANGUAGES, catalogue, normalize_lang, t
+from bot.i18n import LANGUAGES, catalogue, normalize_lang, t, tn
 from tests.conftest import ROOT
 
 
@@ -65,3 +65,10 @@ def test_every_refusal_says_what_to_do_instead(lang: str) -> None:
     for key, text in catalogue(lang).items():
         if key.startswith("error.") and key != "error.usage":  # a usage line is itself the command to send
             assert any(word in text.lower() for word in instead), key
+
+
+def test_counted_phrases_have_real_english_plurals() -> None:
+    assert tn("en", "cli.messages", 1) == "1 message"
+    assert tn("en", "cli.messages", 2) == "2 messages"
+    assert tn("en", "cli.policies", 0) == "0 policies"
+    assert tn("zh-CN", "cli.messages", 2) == "2 条消息"

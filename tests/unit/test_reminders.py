@@ -221,8 +221,9 @@ async def test_an_officer_gets_one_message_listing_their_tickets_most_overdue_fi
     lines = to_officer[0].text.splitlines()
     assert lines[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
     assert [line.split("「")[0] for line in lines[1:]] == [
-        f"🔔 第4次催办：工单 #{monday}",  # 15 working hours late: after 2, 6 and 14
-        f"🔔 第3次催办：工单 #{tuesday}",  # 7.5 working hours late
+        # the first reminders ever sent about them, however late (15, 7.5 and 1 working hours)
+        f"🔔 催办：工单 #{monday}",
+        f"🔔 催办：工单 #{tuesday}",
         f"🔔 催办：工单 #{hour}",
     ]
     # the two longest overdue also go to the head, in one message

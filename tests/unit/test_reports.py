@@ -185,7 +185,7 @@ async def test_heads_get_the_summary_and_the_chart(settings: Settings, clock: Cl
     w = await busy_world(settings, clock)
     summary, chart = await w.say(LIN, "/report")
     assert summary.to == ToSender()
-    assert summary.text.startswith("# 企业服务专线工作报告 · 2026-11-17 至 2026-11-23")
+    assert summary.text.startswith("企业服务专线工作报告 · 2026-11-17 至 2026-11-23")
     assert "本期按提交时间计入受理工单 1 件" in summary.text  # the last 7 days hold the tax demand
     assert chart.to == ToSender()
     assert chart.attachment is not None
@@ -239,7 +239,7 @@ async def test_configured_leaders_may_and_read_their_language(settings: Settings
     w = await make_world(settings, clock)
     w.deps = replace(w.deps, directory=replace(w.deps.directory, leaders=("fang_yi",)))
     summary, chart = await w.say(FANG, "/report")
-    assert summary.text.startswith("# Enterprise service hotline report")
+    assert summary.text.startswith("Enterprise service hotline report")
     assert chart.attachment is not None
 
 
@@ -257,7 +257,7 @@ async def test_weekly_report_goes_to_the_leadership_group(settings: Settings, cl
     replies = await weekly_report(w.deps, NOW)
     assert [r.to for r in replies] == [ToDepartment("service_center")] * 2
     summary, chart = replies
-    assert summary.text.startswith("📊 每周工作报告\n\n# 企业服务专线工作报告 · 2026-11-16 至 2026-11-22")
+    assert summary.text.startswith("📊 每周工作报告\n\n企业服务专线工作报告 · 2026-11-16 至 2026-11-22")
     assert "受理工单 1 件" in summary.text  # last week's demand; this Monday's is next week's
     assert chart.attachment is not None
     assert chart.attachment.data.startswith(PNG)
