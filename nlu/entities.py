@@ -65,7 +65,12 @@ _LOCAL_PHONE = re.compile(
 # Arabic numbers start at a digit boundary; Chinese ones may hold 万 inside (一万二千) and must not
 # follow a word that makes them vague (几十万, 上百万, 数千万, 好几万, 多万).
 _CN_DIGITS = f"[{CHINESE_NUMERAL_CHARS}]"
-_NUMBER = rf"(?<![\d.])\d[\d,]*(?:\.\d+)?|(?<![几数多好上近]){_CN_DIGITS}+(?:万{_CN_DIGITS}+)?"
+# Every number pattern is bounded (at most 24 digits and separators, 6 decimals, 12 numerals) and
+# starts only where a number starts (not after a digit, a point or "digit,"): each position is
+# tried in constant time, so "1,1,1,…" or a 400-digit run costs time linear in the text.
+_ARABIC = r"(?<![\d.])(?<!\d,)\d[\d,]{0,23}(?:\.\d{1,6})?(?!,?\d)"
+_CHINESE_NUMBER = rf"(?<![几数多好上近{CHINESE_NUMERAL_CHARS}]){_CN_DIGITS}{{1,12}}(?:万{_CN_DIGITS}{{1,12}})?"
+_NUMBER = rf"{_ARABIC}|{_CHINESE_NUMBER}"
 _FOREIGN_BEFORE = re.compile(
     r"(?:港币|港元|美元|美金|欧元|日元|英镑|新台币|台币|澳门币|泰铢|USD|US\$|HKD|EUR|JPY|GBP|TWD|[$€£])"
     r"\s*(?:约|大约|近|共)?\s*$",
@@ -80,12 +85,12 @@ _QUANTITY = (
     r"吨|度|千瓦|kw|kwh|小时|天|年|月|条|篇|项|份|倍|股|册|盒)"
 )
 _ZH_AMOUNT = re.compile(
-    rf"(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*(?:多|余)?"
+    rf"(?:(?P<cur>[¥￥]|RMB|CNY|人民币)\s{{0,3}})?(?P<num>{_NUMBER})\s{{0,3}}(?:多|余)?"
     r"(?P<unit>个?亿元|个?亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|(?<=\d)[wW](?![A-Za-z])|千元|千块|元|块钱|块)"
     rf"(?!{_FOREIGN})(?!{_QUANTITY})",
     re.IGNORECASE,
 )
-_ZH_PREFIXED = re.compile(r"(?P<cur>[¥￥]|人民币)\s*(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s*[万亿千百\d])")
+_ZH_PREFIXED = re.compile(rf"(?P<cur>[¥￥]|人民币)\s*(?P<num>{_ARABIC})(?!\s*[万亿千百])")
 _EN_SCALE = r"(?P<scale>million|mn|m|billion|bn|b|thousand|k)?"
 _EN_WORDS = {
     "a": 1,
@@ -110,8 +115,8 @@ _EN_WORDS = {
 }
 _EN_WORD = "|".join(sorted(_EN_WORDS, key=len, reverse=True))
 _EN_AMOUNT = re.compile(
-    rf"(?:(?<![A-Za-z])(?:RMB|CNY)|[¥￥])\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*{_EN_SCALE}(?![A-Za-z])"
-    rf"|(?<![A-Za-z0-9.])(?P<num2>\d[\d,]*(?:\.\d+)?|(?:{_EN_WORD})(?=\s+(?:hundred|thousand|million|billion)))\s*"
+    rf"(?:(?<![A-Za-z])(?:RMB|CNY)|[¥￥])\s*(?P<num>{_ARABIC})\s*{_EN_SCALE}(?![A-Za-z])"
+    rf"|(?<![A-Za-z])(?P<num2>{_ARABIC}|(?:{_EN_WORD})(?=\s+(?:hundred|thousand|million|billion)))\s*"
     r"(?P<scale2>(?:hundred\s+)?(?:million|thousand)|hundred|mn|m|billion|bn|k)?\s*"
     r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z])",
     re.IGNORECASE,
@@ -151,7 +156,8 @@ _EN_LEGAL = (
     r"Corporation|Group(?:\s+(?:Co\.,?\s?Ltd\.?|Limited|Ltd\.?|Inc\.?))?|GmbH|PLC)"
 )
 _EN_COMPANY = re.compile(
-    rf"(?:[A-Z][\w&'.-]*,?\s+|\([A-Z][a-z]+\)\s+|(?:and|of|&)\s+){{1,8}}{_EN_LEGAL}(?![\w])"
+    rf"(?<![\w&'.-])(?:[A-Z][\w&'.-]{{0,30}},?\s{{1,3}}|\([A-Z][a-z]{{1,30}}\)\s{{1,3}}|(?:and|of|&)\s{{1,3}}){{1,8}}"
+    rf"{_EN_LEGAL}(?![\w])"
 )
 _EN_LEADING = re.compile(
     r"^(?:(?:We|We're|We’re|Were|Our|I|I'm|Im|Hi|Hello|Dear|This|It's|From|At|For|My|Hey|Please|Thanks|Thank|"
