@@ -69,7 +69,8 @@ _CN_DIGITS = f"[{CHINESE_NUMERAL_CHARS}]"
 # starts only where a number starts (not after a digit, a point or "digit,"): each position is
 # tried in constant time, so "1,1,1,…" or a 400-digit run costs time linear in the text.
 _ARABIC = r"(?<![\d.])(?<!\d,)\d[\d,]{0,23}(?:\.\d{1,6})?(?!,?\d)"
-_CHINESE_NUMBER = rf"(?<![几数多好上近{CHINESE_NUMERAL_CHARS}]){_CN_DIGITS}{{1,12}}(?:万{_CN_DIGITS}{{1,12}})?"
+_CN_RUN = rf"(?<![几数多好上近{CHINESE_NUMERAL_CHARS}]){_CN_DIGITS}{{1,12}}"
+_CHINESE_NUMBER = rf"{_CN_RUN}(?:万{_CN_DIGITS}{{1,12}})?"
 _NUMBER = rf"{_ARABIC}|{_CHINESE_NUMBER}"
 _FOREIGN_BEFORE = re.compile(
     r"(?:港币|港元|美元|美金|欧元|日元|英镑|新台币|台币|澳门币|泰铢|USD|US\$|HKD|EUR|JPY|GBP|TWD|[$€£])"
