@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from nlu.entities import extract
-from nlu.features import FEATURE_VERSION, features
+from nlu.features import FEATURE_VERSION
 from nlu.lang import detect_lang
-from nlu.model import CATEGORY_INTENTS, Model, train
+from nlu.model import CATEGORY_INTENTS, Model, example_features, train
+from nlu.prepare import MAX_CHARS, salient, simplified
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
 from nlu.types import Parse
 from nlu.urgency import is_urgent
@@ -26,7 +27,7 @@ CACHE_ENV = "XIAOER_NLU_CACHE"
 
 
 # The modules that decide what the model sees: a change to any of them calls for a new model.
-_FEATURE_SOURCES = ("features.py", "entities.py", "lexicon.py", "numbers.py", "model.py")
+_FEATURE_SOURCES = ("features.py", "entities.py", "lexicon.py", "numbers.py", "model.py", "prepare.py")
 
 
 def _code_fingerprint() -> str:
@@ -69,8 +70,13 @@ class BuiltinNlu:
         return self.parse_now(text)
 
     def parse_now(self, text: str) -> Parse:
-        entities, spans = extract(text)
-        index, values = self.model.vectorize(features(text, spans))
+        capped = text[:MAX_CHARS]
+        simple = simplified(capped)
+        # Entities are read on the Simplified text (法院 and 有限公司 as the rules know them) but
+        # shown as written; a conversion that changed the length would move every offset.
+        same = len(simple) == len(capped)
+        entities, _ = extract(simple if same else capped, shown=capped)
+        index, values = self.model.vectorize(example_features(simple))
         intent_probabilities = self.model.intent.probabilities(index, values)
         order = np.argsort(-intent_probabilities)
         ranking = tuple(
@@ -85,12 +91,12 @@ class BuiltinNlu:
             category_confidence = round(float(category_probabilities[best]), 4)
         return Parse(
             text=text,
-            lang=detect_lang(text),
+            lang=detect_lang(capped),
             intent=intent,
             confidence=confidence,
             intent_ranking=ranking,
             category=category,
             category_confidence=category_confidence,
-            urgent=is_urgent(text),
+            urgent=is_urgent(salient(simple)),
             entities=entities,
         )

@@ -168,15 +168,16 @@ _EN_LEADING = re.compile(
 )
 
 
-def extract(text: str) -> tuple[dict[str, object], list[Span]]:
-    """Entities by key (first occurrence) and every span found, in text order."""
+def extract(text: str, *, shown: str | None = None) -> tuple[dict[str, object], list[Span]]:
+    """Entities by key (first occurrence) and every span found, in text order. Company names are
+    cut from `shown` (the text as written, of the same length) when it is given."""
     work = normalize(text)
     spans: list[Span] = []
     work = _codes(work, spans)
     work = _tickets(work, spans)
     work = _phones(work, spans)
     work = _amounts(work, spans)
-    _companies(text, work, spans)
+    _companies(shown if shown is not None and len(shown) == len(text) else text, work, spans)
     spans.sort(key=lambda s: s.start)
     found: dict[str, object] = {}
     for span in spans:
