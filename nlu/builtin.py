@@ -18,7 +18,7 @@ from nlu.entities import extract
 from nlu.features import FEATURE_VERSION
 from nlu.lang import detect_lang
 from nlu.model import CATEGORY_INTENTS, Model, example_features, train
-from nlu.prepare import MAX_CHARS, salient, simplified
+from nlu.prepare import MAX_CHARS, simplified
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
 from nlu.types import Parse
 from nlu.urgency import is_urgent
@@ -97,6 +97,6 @@ class BuiltinNlu:
             intent_ranking=ranking,
             category=category,
             category_confidence=category_confidence,
-            urgent=is_urgent(salient(simple)),
+            urgent=is_urgent(simple),
             entities=entities,
         )
