@@ -17,8 +17,8 @@ import numpy as np
 from nlu.entities import extract
 from nlu.features import FEATURE_VERSION
 from nlu.lang import detect_lang
-from nlu.model import CATEGORY_INTENTS, Model, example_features, train
-from nlu.prepare import MAX_CHARS, simplified
+from nlu.model import CATEGORY_INTENTS, Model, reading_features, train
+from nlu.prepare import MAX_CHARS, reading, simplified
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
 from nlu.types import Parse
 from nlu.urgency import is_urgent
@@ -52,6 +52,23 @@ def build_model(path: Path | None = None, data_dir: Path = DATA_DIR) -> Path:
     return target
 
 
+OUT_OF_SCOPE = "out_of_scope"
+# A message this short (as read, in characters) says little: "欠薪", "路灯不亮", "need 30 welders".
+SHORT_MESSAGE = 15
+# Out of scope is only sure of a short message when it outweighs every other reading by this much.
+SHORT_MARGIN = 0.5
+
+
+def _short_message_confidence(ranking: tuple[tuple[str, float], ...]) -> float:
+    """The confidence in `out_of_scope` for a short message: its lead over the likeliest other
+    reading. "嗯嗯" stays out of scope; "欠薪", where a demand is nearly as likely, falls under the
+    clarification threshold, so Xiaoer asks back (its choices leave out `out_of_scope`) instead
+    of answering that it cannot help. The ranking keeps the model's probabilities."""
+    (_, top), (_, second) = ranking[0], ranking[1]
+    lead = top - second
+    return round(top if lead >= SHORT_MARGIN else lead, 4)
+
+
 class BuiltinNlu:
     def __init__(self, model: Model) -> None:
         self.model = model
@@ -76,15 +93,18 @@ class BuiltinNlu:
         # shown as written; a conversion that changed the length would move every offset.
         same = len(simple) == len(capped)
         entities, _ = extract(simple if same else capped, shown=capped)
-        index, values = self.model.vectorize(example_features(simple))
+        read = reading(simple)
+        index, values = self.model.vectorize(reading_features(read))
         intent_probabilities = self.model.intent.probabilities(index, values)
         order = np.argsort(-intent_probabilities)
         ranking = tuple(
             (self.model.intent.labels[i], round(float(intent_probabilities[i]), 4)) for i in order[:5]
         )
         intent, confidence = ranking[0]
+        if intent == OUT_OF_SCOPE and len(read) <= SHORT_MESSAGE:
+            confidence = _short_message_confidence(ranking)
         category, category_confidence = None, 0.0
-        if intent in CATEGORY_INTENTS:
+        if intent in CATEGORY_INTENTS or (confidence < ranking[0][1] and ranking[1][0] in CATEGORY_INTENTS):
             category_probabilities = self.model.category.probabilities(index, values)
             best = int(np.argmax(category_probabilities))
             category = self.model.category.labels[best]

@@ -91,7 +91,10 @@ class Model:
 
 def example_features(text: str) -> list[str]:
     """The features of a message as the model reads it (see nlu/prepare.py)."""
-    read = reading(simplified(text))
+    return reading_features(reading(simplified(text)))
+
+
+def reading_features(read: str) -> list[str]:
     return features(read, extract(read)[1])
 
 
