@@ -27,7 +27,15 @@ CACHE_ENV = "XIAOER_NLU_CACHE"
 
 
 # The modules that decide what the model sees: a change to any of them calls for a new model.
-_FEATURE_SOURCES = ("features.py", "entities.py", "lexicon.py", "numbers.py", "model.py", "prepare.py")
+_FEATURE_SOURCES = (
+    "features.py",
+    "entities.py",
+    "companies.py",
+    "lexicon.py",
+    "numbers.py",
+    "model.py",
+    "prepare.py",
+)
 
 
 def _code_fingerprint() -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import itertools
 import re
 
-from nlu.entities import Span, normalize
+from nlu.entities import normalize
 from nlu.lexicon import cue_features
+from nlu.types import Span
 
 FEATURE_VERSION = "6"  # bump when features change: cached models are keyed by it
 
