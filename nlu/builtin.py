@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.entities import extract
 from nlu.features import FEATURE_VERSION
 from nlu.lang import detect_lang
 from nlu.model import CATEGORY_INTENTS, Model, reading_features, train
-from nlu.prepare import MAX_CHARS, reading, simplified
+from nlu.prepare import reading, rule_entities
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
 from nlu.types import Parse
 from nlu.urgency import is_urgent
@@ -95,12 +94,7 @@ class BuiltinNlu:
         return self.parse_now(text)
 
     def parse_now(self, text: str) -> Parse:
-        capped = text[:MAX_CHARS]
-        simple = simplified(capped)
-        # Entities are read on the Simplified text (法院 and 有限公司 as the rules know them) but
-        # shown as written; a conversion that changed the length would move every offset.
-        same = len(simple) == len(capped)
-        entities, _ = extract(simple if same else capped, shown=capped)
+        capped, simple, entities = rule_entities(text)
         read = reading(simple)
         index, values = self.model.vectorize(reading_features(read))
         intent_probabilities = self.model.intent.probabilities(index, values)

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import opencc
 
-from nlu.entities import normalize
+from nlu.entities import extract, normalize
 
 # Work per message is capped: a message is read up to here (a Telegram message is at most 4,096
 # characters; a longer CLI line is cut, never slowed down).
@@ -117,3 +117,13 @@ def _is_chinese(text: str) -> bool:
 def reading(simple: str) -> str:
     """What the intent and category models read of a message already `simplified`."""
     return for_intent(salient(for_intent(simple)))
+
+
+def rule_entities(text: str) -> tuple[str, str, dict[str, object]]:
+    """The capped text, its Simplified reading and the entities the rules find in it. Entities are
+    read on the Simplified text (有限公司 as the rules know it) but shown as written; a
+    conversion that changed the length would move every offset, so then the text as written."""
+    capped = text[:MAX_CHARS]
+    simple = simplified(capped)
+    entities, _ = extract(simple if len(simple) == len(capped) else capped, shown=capped)
+    return capped, simple, entities
