@@ -20,7 +20,7 @@ from nlu.entities import extract, normalize
 # characters; a longer CLI line is cut, never slowed down).
 MAX_CHARS = 4096
 # A long message is reduced to its salient sentences, at most this many characters.
-SALIENT_CHARS = 200
+SALIENT_CHARS = 300
 
 
 @lru_cache(maxsize=1)
