@@ -125,11 +125,11 @@ _EN_WORDS = {
 }
 _EN_WORD = "|".join(sorted(_EN_WORDS, key=len, reverse=True))
 _EN_AMOUNT = re.compile(
-    r"(?=[¥￥rc\daotfsenh])"
+    r"(?:(?=[¥￥])|(?<![A-Za-z])(?=[rc\daotfsenh]))(?:"
     rf"(?:(?<![A-Za-z])(?:RMB|CNY)|[¥￥])\s*(?P<num>{_ARABIC})\s*{_EN_SCALE}(?![A-Za-z])"
     rf"|(?<![A-Za-z])(?P<num2>{_ARABIC}|(?:{_EN_WORD})(?=\s+(?:hundred|thousand|million|billion)))\s*"
     r"(?P<scale2>(?:hundred\s+)?(?:million|thousand)|hundred|mn|m|billion|bn|k)?\s*"
-    r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z])",
+    r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z]))",
     re.IGNORECASE,
 )
 # 三万五, 1万5, 2万5千元: a lone digit after 万 counts thousands
