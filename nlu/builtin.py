@@ -16,6 +16,7 @@ import numpy as np
 
 from nlu.features import FEATURE_VERSION
 from nlu.lang import detect_lang
+from nlu.lexicon import cue_features
 from nlu.model import CATEGORY_INTENTS, Model, reading_features, train
 from nlu.prepare import reading, rule_entities
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
@@ -62,15 +63,17 @@ def build_model(path: Path | None = None, data_dir: Path = DATA_DIR) -> Path:
 OUT_OF_SCOPE = "out_of_scope"
 # A message this short (as read, in characters) says little: "欠薪", "路灯不亮", "need 30 welders".
 SHORT_MESSAGE = 15
-# Out of scope is only sure of a short message when it outweighs every other reading by this much.
+# A reading of a short message is only sure when it outweighs every other reading by this much.
 SHORT_MARGIN = 0.5
 
 
 def _short_message_confidence(ranking: tuple[tuple[str, float], ...]) -> float:
-    """The confidence in `out_of_scope` for a short message: its lead over the likeliest other
-    reading. "嗯嗯" stays out of scope; "欠薪", where a demand is nearly as likely, falls under the
-    clarification threshold, so Xiaoer asks back (its choices leave out `out_of_scope`) instead
-    of answering that it cannot help. The ranking keeps the model's probabilities."""
+    """The confidence in the likeliest reading of a short message that says little: out of
+    scope, or no domain word at all. It is the reading's lead over the next one, unless that lead
+    is at least SHORT_MARGIN. "嗯嗯" stays out of scope; "欠薪", where out of scope barely leads a
+    demand, falls under the clarification threshold, so Xiaoer asks back (its choices leave out
+    `out_of_scope`) instead of answering that it cannot help; a stray "GBK line" opens no ticket.
+    The ranking keeps the model's probabilities."""
     (_, top), (_, second) = ranking[0], ranking[1]
     lead = top - second
     return round(top if lead >= SHORT_MARGIN else lead, 4)
@@ -103,7 +106,7 @@ class BuiltinNlu:
             (self.model.intent.labels[i], round(float(intent_probabilities[i]), 4)) for i in order[:5]
         )
         intent, confidence = ranking[0]
-        if intent == OUT_OF_SCOPE and len(read) <= SHORT_MESSAGE:
+        if len(read) <= SHORT_MESSAGE and (intent == OUT_OF_SCOPE or not cue_features(read.lower())):
             confidence = _short_message_confidence(ranking)
         category, category_confidence = None, 0.0
         if intent in CATEGORY_INTENTS or (confidence < ranking[0][1] and ranking[1][0] in CATEGORY_INTENTS):

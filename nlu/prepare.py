@@ -31,7 +31,8 @@ def _converter() -> opencc.OpenCC:
 def simplified(text: str) -> str:
     """Traditional to Simplified Chinese, full-width to ASCII; the same length as `text` whenever
     the conversion is character for character (nearly always), so offsets stay valid."""
-    folded = normalize(text[:MAX_CHARS])
+    # U+FFFD stands where undecodable bytes were: noise, not words
+    folded = normalize(text[:MAX_CHARS]).replace("\ufffd", " ")
     if folded.isascii():
         return folded
     return str(_converter().convert(folded))
