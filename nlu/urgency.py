@@ -68,7 +68,8 @@ _NARRATION_EN = re.compile(
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern.replace(r"\b", _LATIN_EDGE), re.IGNORECASE)
+    # Every cue starts at a letter, digit or 字: spaces and punctuation are refused at once.
+    return re.compile(r"(?=\w)(?:" + pattern.replace(r"\b", _LATIN_EDGE) + ")", re.IGNORECASE)
 
 
 _URGENT_WORDS = _compile(f"{_URGENT_WORDS_ZH}|{_URGENT_WORDS_EN}")
