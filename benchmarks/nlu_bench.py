@@ -1,5 +1,7 @@
-"""Builtin NLU: single-thread latency per message (p50/p99), throughput, model load and training
-time, process RSS. Messages are the evaluation and dev sets' texts, parsed in rounds.
+"""Builtin NLU: single-thread latency per message (p50/p99) by length — at most 20 characters, at
+most 300, and 4,096 (the longest Telegram message) — hostile inputs as a ratio to plain text of
+the same length, throughput, model load and training time, process RSS. Messages are the
+evaluation and dev sets' texts; the 4,096-character ones are dev texts joined until that length.
 
     python -m benchmarks.nlu_bench [--rounds 5]
 """
@@ -8,26 +10,68 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nlu.builtin import BuiltinNlu, build_model
 
 ROOT = Path(__file__).resolve().parent.parent
+LONGEST = 4096
 
 
 def texts() -> list[str]:
     found = []
-    for name in ("nlu_eval.jsonl", "nlu_dev.jsonl"):
-        path = ROOT / "tests" / "data" / name
-        if path.exists():
-            found += [
-                json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line
-            ]
+    for path in sorted((ROOT / "tests" / "data").glob("nlu_*.jsonl")):
+        found += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
     return found
+
+
+def joined(pieces: Sequence[str], length: int, start: int) -> str:
+    """Texts from `pieces` (beginning at `start`) joined until exactly `length` characters."""
+    out, i = "", start
+    while len(out) < length:
+        out += pieces[i % len(pieces)]
+        i += 1
+    return out[:length]
+
+
+def hostile(plain_zh: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(name, hostile text, plain text of the same length)."""
+    cases = {
+        '"1," x 2,000': "1," * 2000,
+        "400-digit amount": "贷款" + "9" * 400 + "万元",
+        "309-digit amount": "9" * 309 + "万元",
+        "RMB + '1,' x 2,000": "RMB " + "1," * 2000,
+        "4,096 spaces": " " * LONGEST,
+        "4,096 capitals": "A" * LONGEST,
+        '"公司" x 2,048': "公司" * 2048,
+        "4,096 digits": "1" * LONGEST,
+    }
+    return [(name, text, joined(plain_zh, len(text), 7)) for name, text in cases.items()]
+
+
+def timed(
+    parse: Callable[[str], object], messages: Sequence[str], rounds: int
+) -> tuple[list[float], list[float]]:
+    """Sorted wall times and sorted CPU times of this thread, in ms. On a shared machine the CPU
+    time is what a message costs us; the wall time adds whatever else ran meanwhile."""
+    wall, cpu = [], []
+    for _ in range(rounds):
+        for text in messages:
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            parse(text)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+            wall.append((time.perf_counter() - start) * 1000)
+    return sorted(wall), sorted(cpu)
+
+
+def p(ordered: Sequence[float], quantile: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * quantile))]
 
 
 def main(rounds: int) -> None:
@@ -42,20 +86,34 @@ def main(rounds: int) -> None:
     messages = texts()
     for text in messages[:50]:
         nlu.parse_now(text)  # warm-up
-    latencies = []
-    for _ in range(rounds):
-        for text in messages:
-            t0 = time.perf_counter()
-            nlu.parse_now(text)
-            latencies.append(time.perf_counter() - t0)
-    ordered = sorted(latencies)
-    p50 = statistics.median(ordered) * 1000
-    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
+    zh = [t for t in messages if any("\u4e00" <= c <= "\u9fff" for c in t)]
+    en = [t for t in messages if t.isascii()]
+    groups = {
+        "<= 20 chars": [t for t in messages if len(t) <= 20],
+        "21-300 chars": [t for t in messages if 20 < len(t) <= 300],
+        "4,096 chars": [joined(zh, LONGEST, i * 31) for i in range(10)]
+        + [joined(en, LONGEST, i * 17) for i in range(10)],
+    }
+    print(f"one thread, {rounds} rounds; latency per message in ms (wall clock, and CPU time of the thread)")
+    print(f"{'messages':<14} {'n':>6} {'p50':>8} {'p99':>8} {'cpu p50':>8} {'cpu p99':>8}")
+    everything: list[float] = []
+    for name, group in groups.items():
+        wall, cpu = timed(nlu.parse_now, group, rounds)
+        everything += wall
+        print(
+            f"{name:<14} {len(group):>6} {p(wall, 0.5):>8.3f} {p(wall, 0.99):>8.3f}"
+            f" {p(cpu, 0.5):>8.3f} {p(cpu, 0.99):>8.3f}"
+        )
+    print("hostile input, CPU-time p50 against plain Chinese text of the same length:")
+    for name, text, plain in hostile(zh):
+        bad = statistics.median(timed(nlu.parse_now, [text], rounds * 4)[1])
+        good = statistics.median(timed(nlu.parse_now, [plain], rounds * 4)[1])
+        print(
+            f"  {name:<22} {len(text):>5} chars  {bad:>7.3f} ms vs {good:>7.3f} ms  ratio {bad / good:>5.2f}"
+        )
+    print(f"load average when done: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"messages parsed: {len(ordered)} ({len(messages)} texts x {rounds} rounds), one thread")
-    print(
-        f"latency p50: {p50:.3f} ms  p99: {p99:.3f} ms  throughput: {len(ordered) / sum(ordered):.0f} msg/s"
-    )
+    print(f"throughput over all groups: {len(everything) / (sum(everything) / 1000):.0f} msg/s")
     print(f"training: {trained:.2f} s  model load: {loaded * 1000:.0f} ms  peak RSS: {rss_mb:.0f} MiB")
 
 

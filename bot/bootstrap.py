@@ -52,7 +52,13 @@ def build_nlu(settings: Settings, on_build: Callable[[Path], None] | None = None
     from nlu.builtin import BuiltinNlu
 
     path = Path(settings.nlu.model_path) if settings.nlu.model_path else None
-    return BuiltinNlu.load(path, on_build=on_build)
+    builtin = BuiltinNlu.load(path, on_build=on_build)
+    if settings.nlu.backend == "llm":
+        from nlu.llm import LlmNlu  # imported only when configured
+
+        llm = settings.nlu.llm
+        return LlmNlu(llm.url, llm.model, fallback=builtin, api_key=llm.api_key, timeout=llm.timeout_seconds)
+    return builtin
 
 
 class NluNotLoaded:

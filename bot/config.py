@@ -256,11 +256,22 @@ class RasaConfig(_Section):
     intent_map: dict[str, str] = {}  # the Rasa model's intent names -> ours, where they differ
 
 
+class LlmConfig(_Section):
+    """A model behind an OpenAI-compatible endpoint (vLLM, Ollama …); the builtin model answers
+    whenever it is slow or down."""
+
+    url: str = "http://127.0.0.1:8000/v1"
+    model: str = "qwen2.5-7b-instruct"
+    api_key: str | None = None  # sent as a Bearer token, if the endpoint wants one
+    timeout_seconds: float = Field(default=3.0, gt=0)
+
+
 class NluConfig(_Section):
-    backend: Literal["builtin", "rasa"] = "builtin"
+    backend: Literal["builtin", "rasa", "llm"] = "builtin"
     model_path: str | None = None  # default: a cache file keyed by the training data's fingerprint
     clarify_below: float = Field(default=0.5, ge=0, le=1)  # ask rather than guess below this confidence
     rasa: RasaConfig = RasaConfig()
+    llm: LlmConfig = LlmConfig()
 
 
 class TelegramConfig(_Section):

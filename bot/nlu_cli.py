@@ -46,8 +46,9 @@ def _text_of(line: str) -> str:
 
 
 async def parse_lines(backend: NluBackend, lines: list[str], out: Any, err: Any) -> int:
-    """Parse each line; a bad line is reported on stderr with its number. Returns the exit status."""
-    status = 0
+    """Parse each line. A line that cannot be parsed gets an error object on its own output line
+    (`{"line": N, "error": "..."}`, also told on stderr) and the batch goes on: no line of text
+    makes the command fail. Returns the exit status: 2 only when the backend does not answer."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -56,15 +57,16 @@ async def parse_lines(backend: NluBackend, lines: list[str], out: Any, err: Any)
             if not text.strip():
                 raise ValueError("the text is empty")
             parse = await backend.parse(text)
-        except (ValueError, json.JSONDecodeError) as exc:
-            err.write(f"line {number}: {exc}; nothing written for it\n")
-            status = 1
-            continue
         except NluUnavailable as exc:
             err.write(f"line {number}: the NLU backend did not answer ({exc})\n")
             return 2
+        except Exception as exc:  # whatever one line does, the others are still parsed
+            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            err.write(f"line {number}: {reason}\n")
+            out.write(json.dumps({"line": number, "error": reason}, ensure_ascii=False) + "\n")
+            continue
         out.write(json.dumps(parse_output(parse), ensure_ascii=False) + "\n")
-    return status
+    return 0
 
 
 async def evaluate_rows(backend: NluBackend, rows: list[dict[str, Any]]) -> Report:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.entities import extract
-from nlu.features import FEATURE_VERSION, features
+from nlu.features import FEATURE_VERSION
 from nlu.lang import detect_lang
-from nlu.model import CATEGORY_INTENTS, Model, train
+from nlu.lexicon import cue_features
+from nlu.model import CATEGORY_INTENTS, Model, reading_features, train
+from nlu.prepare import reading, rule_entities
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
 from nlu.types import Parse
 from nlu.urgency import is_urgent
@@ -26,7 +27,15 @@ CACHE_ENV = "XIAOER_NLU_CACHE"
 
 
 # The modules that decide what the model sees: a change to any of them calls for a new model.
-_FEATURE_SOURCES = ("features.py", "entities.py", "lexicon.py", "numbers.py", "model.py")
+_FEATURE_SOURCES = (
+    "features.py",
+    "entities.py",
+    "companies.py",
+    "lexicon.py",
+    "numbers.py",
+    "model.py",
+    "prepare.py",
+)
 
 
 def _code_fingerprint() -> str:
@@ -51,6 +60,25 @@ def build_model(path: Path | None = None, data_dir: Path = DATA_DIR) -> Path:
     return target
 
 
+OUT_OF_SCOPE = "out_of_scope"
+# A message this short (as read, in characters) says little: "欠薪", "路灯不亮", "need 30 welders".
+SHORT_MESSAGE = 15
+# A reading of a short message is only sure when it outweighs every other reading by this much.
+SHORT_MARGIN = 0.5
+
+
+def _short_message_confidence(ranking: tuple[tuple[str, float], ...]) -> float:
+    """The confidence in the likeliest reading of a short message that says little: out of
+    scope, or no domain word at all. It is the reading's lead over the next one, unless that lead
+    is at least SHORT_MARGIN. "嗯嗯" stays out of scope; "欠薪", where out of scope barely leads a
+    demand, falls under the clarification threshold, so Xiaoer asks back (its choices leave out
+    `out_of_scope`) instead of answering that it cannot help; a stray "GBK line" opens no ticket.
+    The ranking keeps the model's probabilities."""
+    (_, top), (_, second) = ranking[0], ranking[1]
+    lead = top - second
+    return round(top if lead >= SHORT_MARGIN else lead, 4)
+
+
 class BuiltinNlu:
     def __init__(self, model: Model) -> None:
         self.model = model
@@ -69,28 +97,31 @@ class BuiltinNlu:
         return self.parse_now(text)
 
     def parse_now(self, text: str) -> Parse:
-        entities, spans = extract(text)
-        index, values = self.model.vectorize(features(text, spans))
+        capped, simple, entities = rule_entities(text)
+        read = reading(simple)
+        index, values = self.model.vectorize(reading_features(read))
         intent_probabilities = self.model.intent.probabilities(index, values)
         order = np.argsort(-intent_probabilities)
         ranking = tuple(
             (self.model.intent.labels[i], round(float(intent_probabilities[i]), 4)) for i in order[:5]
         )
         intent, confidence = ranking[0]
+        if len(read) <= SHORT_MESSAGE and (intent == OUT_OF_SCOPE or not cue_features(read.lower())):
+            confidence = _short_message_confidence(ranking)
         category, category_confidence = None, 0.0
-        if intent in CATEGORY_INTENTS:
+        if intent in CATEGORY_INTENTS or (confidence < ranking[0][1] and ranking[1][0] in CATEGORY_INTENTS):
             category_probabilities = self.model.category.probabilities(index, values)
             best = int(np.argmax(category_probabilities))
             category = self.model.category.labels[best]
             category_confidence = round(float(category_probabilities[best]), 4)
         return Parse(
             text=text,
-            lang=detect_lang(text),
+            lang=detect_lang(capped),
             intent=intent,
             confidence=confidence,
             intent_ranking=ranking,
             category=category,
             category_confidence=category_confidence,
-            urgent=is_urgent(text),
+            urgent=is_urgent(simple),
             entities=entities,
         )

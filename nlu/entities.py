@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
+from nlu.companies import companies
 from nlu.numbers import CHINESE_NUMERAL_CHARS, parse_number
+from nlu.types import Span
 from nlu.uscc import is_valid
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    key: str
-    value: object
-    start: int
-    end: int
 
 
 def normalize(text: str) -> str:
@@ -27,7 +20,21 @@ def normalize(text: str) -> str:
     so that offsets into the result are offsets into the original text."""
     if unicodedata.is_normalized("NFKC", text):  # then every character folds to itself
         return text
-    return "".join(_fold(c) for c in text)
+    return text.translate(_FOLDS)
+
+
+class _FoldTable(dict[int, str]):
+    """Each character's fold, computed once (the Basic Multilingual Plane is kept: at most
+    65,536 entries); str.translate asks it character by character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold(chr(code))
+        if code < 0x10000:
+            self[code] = folded
+        return folded
+
+
+_FOLDS = _FoldTable()
 
 
 def _fold(char: str) -> str:
@@ -37,19 +44,21 @@ def _fold(char: str) -> str:
 
 _USCC = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{2}\d{6}[0-9A-Za-z]{10}(?![0-9A-Za-z])")
 
+# Each pattern opens with the characters it can start with: most positions are refused at once.
 _TICKET = re.compile(
+    r"(?=[#＃工\d编单受tn])(?:"
     r"(?:#|＃)\s?(?P<a>\d{1,9})(?!\d)"
     r"|工单\s*(?:号|编号)?\s*[:：]?\s*[#＃]?\s*(?P<b>\d{1,9})(?!\d)"
     r"|(?<!\d)(?P<c>\d{1,9})\s*号\s*(?:工单|诉求|单子)"
     r"|(?:编号|单号|受理号)\s*(?:是|为)?\s*[:：]?\s*[#＃]?\s*(?P<d>\d{1,9})(?!\d)"
     r"|(?<![A-Za-z])ticket\s*(?:no\.?|number|num|id|#)?\s*[:：]?\s*#?\s*(?P<e>\d{1,9})(?!\d)"
-    r"|(?<![A-Za-z])no\.\s*(?P<f>\d{1,9})(?!\d)",
+    r"|(?<![A-Za-z])no\.\s*(?P<f>\d{1,9})(?!\d))",
     re.IGNORECASE,
 )
 
 _PHONE = re.compile(
     # not inside a longer run of digit groups (a bank account "3502 0100 1234 5678")
-    r"(?<![\d+])(?<!\d[\s-])(?:"
+    r"(?=[+(\d])(?<![\d+])(?<!\d[\s-])(?:"
     r"(?P<intl>\+\s?\d{1,3}[\s-]?(?:\(\d{1,4}\)[\s-]?)?\d{2,4}(?:[\s-]?\d{2,4}){1,3})"
     r"|(?:(?:86|0086)[\s-]?)?(?P<mobile>1[3-9]\d(?:[\s-]?\d{4}){2})"
     # Chinese area codes: 010, 02x, 0xxx (a "0123456789" contract number is none of them)
@@ -65,7 +74,13 @@ _LOCAL_PHONE = re.compile(
 # Arabic numbers start at a digit boundary; Chinese ones may hold 万 inside (一万二千) and must not
 # follow a word that makes them vague (几十万, 上百万, 数千万, 好几万, 多万).
 _CN_DIGITS = f"[{CHINESE_NUMERAL_CHARS}]"
-_NUMBER = rf"(?<![\d.])\d[\d,]*(?:\.\d+)?|(?<![几数多好上近]){_CN_DIGITS}+(?:万{_CN_DIGITS}+)?"
+# Every number pattern is bounded (at most 24 digits and separators, 6 decimals, 12 numerals) and
+# starts only where a number starts (not after a digit, a point or "digit,"): each position is
+# tried in constant time, so "1,1,1,…" or a 400-digit run costs time linear in the text.
+_ARABIC = r"(?<![\d.])(?<!\d,)\d[\d,]{0,23}(?:\.\d{1,6})?(?!,?\d)"
+_CN_RUN = rf"(?<![几数多好上近{CHINESE_NUMERAL_CHARS}]){_CN_DIGITS}{{1,12}}"
+_CHINESE_NUMBER = rf"{_CN_RUN}(?:万{_CN_DIGITS}{{1,12}})?"
+_NUMBER = rf"{_ARABIC}|{_CHINESE_NUMBER}"
 _FOREIGN_BEFORE = re.compile(
     r"(?:港币|港元|美元|美金|欧元|日元|英镑|新台币|台币|澳门币|泰铢|USD|US\$|HKD|EUR|JPY|GBP|TWD|[$€£])"
     r"\s*(?:约|大约|近|共)?\s*$",
@@ -80,12 +95,12 @@ _QUANTITY = (
     r"吨|度|千瓦|kw|kwh|小时|天|年|月|条|篇|项|份|倍|股|册|盒)"
 )
 _ZH_AMOUNT = re.compile(
-    rf"(?P<cur>[¥￥]|RMB|CNY|人民币)?\s*(?P<num>{_NUMBER})\s*(?:多|余)?"
+    rf"(?=[¥￥RC人\d{CHINESE_NUMERAL_CHARS}])(?:(?P<cur>[¥￥]|RMB|CNY|人民币)\s{{0,3}})?(?P<num>{_NUMBER})\s{{0,3}}(?:多|余)?"
     r"(?P<unit>个?亿元|个?亿|千万元|千万|百万元|百万|十万元|十万|万元|万块|万|(?<=\d)[wW](?![A-Za-z])|千元|千块|元|块钱|块)"
     rf"(?!{_FOREIGN})(?!{_QUANTITY})",
     re.IGNORECASE,
 )
-_ZH_PREFIXED = re.compile(r"(?P<cur>[¥￥]|人民币)\s*(?P<num>\d[\d,]*(?:\.\d+)?)(?!\s*[万亿千百\d])")
+_ZH_PREFIXED = re.compile(rf"(?P<cur>[¥￥]|人民币)\s*(?P<num>{_ARABIC})(?!\s*[万亿千百])")
 _EN_SCALE = r"(?P<scale>million|mn|m|billion|bn|b|thousand|k)?"
 _EN_WORDS = {
     "a": 1,
@@ -110,10 +125,11 @@ _EN_WORDS = {
 }
 _EN_WORD = "|".join(sorted(_EN_WORDS, key=len, reverse=True))
 _EN_AMOUNT = re.compile(
-    rf"(?:(?<![A-Za-z])(?:RMB|CNY)|[¥￥])\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*{_EN_SCALE}(?![A-Za-z])"
-    rf"|(?<![A-Za-z0-9.])(?P<num2>\d[\d,]*(?:\.\d+)?|(?:{_EN_WORD})(?=\s+(?:hundred|thousand|million|billion)))\s*"
+    r"(?:(?=[¥￥])|(?<![A-Za-z])(?=[rc\daotfsenh]))(?:"
+    rf"(?:(?<![A-Za-z])(?:RMB|CNY)|[¥￥])\s*(?P<num>{_ARABIC})\s*{_EN_SCALE}(?![A-Za-z])"
+    rf"|(?<![A-Za-z])(?P<num2>{_ARABIC}|(?:{_EN_WORD})(?=\s+(?:hundred|thousand|million|billion)))\s*"
     r"(?P<scale2>(?:hundred\s+)?(?:million|thousand)|hundred|mn|m|billion|bn|k)?\s*"
-    r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z])",
+    r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z]))",
     re.IGNORECASE,
 )
 # 三万五, 1万5, 2万5千元: a lone digit after 万 counts thousands
@@ -133,43 +149,17 @@ _EN_SCALES = {
     "k": 10**3,
 }
 
-_ZH_LEGAL = (
-    r"(?:集团股份有限公司|集团有限公司|股份有限公司|有限责任公司|有限公司|分公司|集团|公司|"
-    r"工厂|厂(?![房区长家商址内外里子])|合作社|工作室|事务所|研究院|商行|经营部)"
-)
-# Bare forms (公司, 厂, 集团) follow generic nouns too (担保公司, 供电公司): a name needs 4 characters.
-_BARE_FORMS = ("公司", "工厂", "厂", "集团")
-_ZH_COMPANY = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9()（）·&]{{2,40}}?{_ZH_LEGAL}")
-# Where a company name cannot start: the words before it in a sentence ("我们是…", "欠我们…").
-_ZH_BOUNDARY = re.compile(
-    r".*(?:我们是|我是|我们|我司|本司|本公司|贵公司|该公司|这家|那家|一家|那个|这个|之前|来自|代表|关于|这边|这里|"
-    r"咱们|请问|您好|你好|协调|希望|麻烦|帮忙|对接|联系|"
-    r"是|的|在|被|向|欠|跟|给|与|对|帮|找|和|把|让|替|了|说|由|从|到|等|及|或|为)"
-)
-_EN_LEGAL = (
-    r"(?:Co\.,?\s?Ltd\.?|Co\.\s?Limited|Company\s+Limited|Limited|Ltd\.?|Inc\.?|LLC|L\.L\.C\.|Corp\.?|Co\.|"
-    r"Corporation|Group(?:\s+(?:Co\.,?\s?Ltd\.?|Limited|Ltd\.?|Inc\.?))?|GmbH|PLC)"
-)
-_EN_COMPANY = re.compile(
-    rf"(?:[A-Z][\w&'.-]*,?\s+|\([A-Z][a-z]+\)\s+|(?:and|of|&)\s+){{1,8}}{_EN_LEGAL}(?![\w])"
-)
-_EN_LEADING = re.compile(
-    r"^(?:(?:We|We're|We’re|Were|Our|I|I'm|Im|Hi|Hello|Dear|This|It's|From|At|For|My|Hey|Please|Thanks|Thank|"
-    r"Is|Are|Can|Could|"
-    r"Hey|Regarding|Re|About|Sir|Madam|Mr|Ms|Mrs|Yes|No|OK|Ok|So|And|But|Also|The\s+(?=[A-Z]\w*\s+[A-Z]))"
-    r"[,.]?\s+)+"
-)
 
-
-def extract(text: str) -> tuple[dict[str, object], list[Span]]:
-    """Entities by key (first occurrence) and every span found, in text order."""
+def extract(text: str, *, shown: str | None = None) -> tuple[dict[str, object], list[Span]]:
+    """Entities by key (first occurrence) and every span found, in text order. Company names are
+    cut from `shown` (the text as written, of the same length) when it is given."""
     work = normalize(text)
     spans: list[Span] = []
     work = _codes(work, spans)
     work = _tickets(work, spans)
     work = _phones(work, spans)
     work = _amounts(work, spans)
-    _companies(text, work, spans)
+    spans += companies(shown if shown is not None and len(shown) == len(text) else text, work)
     spans.sort(key=lambda s: s.start)
     found: dict[str, object] = {}
     for span in spans:
@@ -276,35 +266,3 @@ def _amounts(text: str, spans: list[Span]) -> str:
         spans.append(Span("amount_yuan", round(number * multiplier), m.start(), m.end()))
         text = _blank(text, m.start(), m.end())
     return text
-
-
-def _companies(original: str, work: str, spans: list[Span]) -> None:
-    for m in _ZH_COMPANY.finditer(work):
-        start = m.start()
-        name = m.group(0)
-        boundary = _ZH_BOUNDARY.match(name[: -_legal_length(name)])
-        if boundary is not None:
-            start += boundary.end()
-        while start < m.end() and original[start] in "(（":
-            start += 1  # an opening bracket before the name: （南安市恒通石材厂）
-        core = original[start : m.end()]
-        legal = core[len(core) - _legal_length(core) :]
-        name_length = len(core) - len(legal)
-        if (
-            name_length < 2
-            or (legal in _BARE_FORMS and name_length < 4)
-            or any(c.isdigit() for c in core[:2])
-        ):
-            continue
-        spans.append(Span("company", core, start, m.end()))
-    for m in _EN_COMPANY.finditer(work):
-        leading = _EN_LEADING.match(m.group(0))
-        start = m.start() + (leading.end() if leading else 0)
-        name = original[start : m.end()].strip()
-        if name and len(name.split()) >= 2:
-            spans.append(Span("company", name, start, m.end()))
-
-
-def _legal_length(name: str) -> int:
-    match = re.search(rf"{_ZH_LEGAL}$", name)
-    return len(match.group(0)) if match else 0

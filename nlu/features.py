@@ -6,10 +6,11 @@ from __future__ import annotations
 import itertools
 import re
 
-from nlu.entities import Span, normalize
+from nlu.entities import normalize
 from nlu.lexicon import cue_features
+from nlu.types import Span
 
-FEATURE_VERSION = "5"  # bump when features change: cached models are keyed by it
+FEATURE_VERSION = "6"  # bump when features change: cached models are keyed by it
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[a-z][a-z']*|\d+|<[a-z_]+>|[?!]|[^\s\w{_CJK}]", re.IGNORECASE)
@@ -57,7 +58,7 @@ def features(text: str, spans: list[Span]) -> list[str]:
                 found.extend(f"g:{padded[i : i + 4]}" for i in range(len(padded) - 3))
             words.append(token)
     found.extend(f"b:{a} {b}" for a, b in itertools.pairwise(words) if a != "<zh>" or b != "<zh>")
+    # No length feature: "len:short" taught the model that short means out of scope, and a two-
+    # character demand ("欠薪") is as much a demand as a letter.
     found.extend(cue_features(normalized))
-    length = len(normalized.strip())
-    found.append("len:short" if length <= 6 else "len:long" if length >= 60 else "len:mid")
     return found

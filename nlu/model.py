@@ -19,6 +19,7 @@ import numpy.typing as npt
 from bot.domain.categories import CATEGORIES
 from nlu.entities import extract
 from nlu.features import features
+from nlu.prepare import reading, simplified
 from nlu.training_data import Example
 
 FloatArray = npt.NDArray[np.float32]
@@ -89,7 +90,12 @@ class Model:
 
 
 def example_features(text: str) -> list[str]:
-    return features(text, extract(text)[1])
+    """The features of a message as the model reads it (see nlu/prepare.py)."""
+    return reading_features(reading(simplified(text)))
+
+
+def reading_features(read: str) -> list[str]:
+    return features(read, extract(read)[1])
 
 
 def train(

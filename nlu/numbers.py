@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 _DIGITS = {
     "零": 0,
     "〇": 0,
@@ -33,9 +35,10 @@ def parse_number(text: str) -> float | None:
     """Arabic (with thousands separators) or Chinese numerals below 10,000; None if neither."""
     cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
     try:
-        return float(cleaned)
+        value = float(cleaned)
     except ValueError:
         return _chinese(cleaned)
+    return value if math.isfinite(value) else None  # "9"×400 is inf: no number anyone means
 
 
 def _chinese(text: str) -> float | None:

@@ -11,6 +11,16 @@ ENTITY_KEYS = ("uscc", "uscc_invalid", "phone", "amount_yuan", "ticket_ref", "co
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """An entity found in a message: its key, normalised value and where it stood."""
+
+    key: str
+    value: object
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Parse:
     text: str
     lang: Lang

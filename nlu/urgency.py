@@ -1,5 +1,12 @@
-"""Does the writer signal urgency? Production stopped, daily losses, a deadline within days,
-急 / 尽快 / ASAP — unless they say it is not urgent."""
+"""Does the writer signal urgency? Urgency words (急 / 尽快 / ASAP), or time pressure and imminent
+harm stated in the present or future: production stopped, daily losses, a deadline within days
+("明天到期", "下周三之前", "expires this Friday", "the hearing is tomorrow"). Narration does not
+count: "矿在关停以后", "城市建设的加快", "立即到账", "solved within two days", "immediately after the
+merger in 2019". Unless they say it is not urgent.
+
+Cues are looked for sentence by sentence, so a narrated sentence does not lend its past tense to
+the request after it. Every pattern is bounded, so the work is linear in the text.
+"""
 
 from __future__ import annotations
 
@@ -10,38 +17,78 @@ _NOT_URGENT = re.compile(
     r"not urgent|no rush|no hurry|whenever (?:you|it)|not in a hurry|not a rush",
     re.IGNORECASE,
 )
-_URGENT_ZH = re.compile(
-    r"(?<!应)(?<!燃眉之)急(?!救)|紧急|加急|尽快|尽早|马上|立刻|立即|火速|赶紧|赶快|抓紧|加快|快点|刻不容缓|十万火急|"
-    r"停产|停工|停线|停机|停摆|断供|断货|断电|停电|停水|停气|被迫停|关停|停供|线停了|全线停|救命|"
-    r"这几天就|只剩.{0,4}天|(?:明天|后天)(?:就|起|开庭|到期|截止|必须)|开庭就在|本月底(?:前)?必须|月底前必须|"
-    r"(?:每天|每日|一天|日)(?:都)?(?:在)?(?:损失|亏损?|赔|罚)|损失.{0,8}(?:每天|一天)|"
+# Words that say "hurry" wherever they stand (急 not in 燃眉之急, 应急, 急救, 急剧).
+_URGENT_WORDS_ZH = (
+    r"(?<!应)(?<!燃眉之)急(?![救剧速躁诊性])|紧急|加急|尽快|尽早|(?<!我们)(?<!我)马上|立刻|火速|赶紧|赶快|抓紧|快点|快啲|刻不容缓|十万火急|救命|"
+    # 立即 and 加快 ask for speed only as a request or before the thing to speed up: not in
+    # "立即到账" or "城市建设的加快"
+    r"(?:请|恳请|希望|要求|务必|需要|能否|能不能|帮忙|督促|尽量)[^，。,.!?！？]{0,6}(?:立即|加快)|"
+    r"(?:立即|加快)(?:一下|点|速度|处理|协调|解决|派|安排|帮|介入|恢复|放行|整改|到场|上门|审批|办理|进度|推进|放款|拨付|落实|批复)"
+)
+# Time pressure and harm: these count only when the sentence does not narrate the past.
+_PRESSURE_ZH = (
+    r"(?:停产|停工|停线|停机|停摆|断供|断货|断电|断水|断气|停电|停水|停气|关停|停供|停咗)(?!以后|之后|以前|的时候|时|期间|过)|"
+    r"被迫停|线停了|全线停|"
+    r"这几天就|只剩.{0,4}天|(?:明天|后天)(?:就|起|开始|开庭|到期|截止|必须)|开庭就在|本月底(?:前)?必须|月底前(?:必须|就要)|"
+    r"(?:每天|每日|一天|日|每小时)(?:都)?(?:在)?(?:损失|亏损?|赔|罚)|损失.{0,8}(?:每天|一天|每小时)|"
     r"(?<!\d)(?:[1-7]|[一二两三四五六七几])天(?:内|之内|后)|(?:明天|后天|今晚|今天).{0,4}(?:到期|截止|就要|必须|交货|停|前)|"
-    r"今天之内|本周内|这周[内五六日]|"
-    r"下周[一二三四五]前?|月底前(?:必须|就要)|(?:下|这|本)(?:周|礼拜|星期)(?:一|二|三|四|五)?(?:就|必须)"
+    r"今天之内|本周内|这周[内五六日]|下周[一二三四五六日](?:之?前)?|(?:下|这|本)(?:周|礼拜|星期)(?:一|二|三|四|五)?(?:就|必须)"
+)
+# Habit and the past: "锅炉常常停机", "去年停产过", "关停以后".
+_NARRATION_ZH = re.compile(
+    r"常常|经常|时常|偶尔|有时|总是|老是|多次|几次|曾经|曾|以前|去年|前年|当年|当时|那时|过去|往年|上次"
 )
 # \b would not separate "需要urgent": Chinese characters count as word characters.
 _LATIN_EDGE = r"(?:(?<![A-Za-z])(?=[A-Za-z])|(?<=[A-Za-z])(?![A-Za-z]))"
-_URGENT_EN_WORDS = (
-    r"\burgent(?:ly)?\b|\basap\b|a\.s\.a\.p|as soon as possible|immediately|right away|emergency|expedite|"
-    r"\bhurry\b|time[- ]sensitive|can't wait|cannot wait|running out of time|right now|"
-    r"(?:send|come|help|fix|handle)\b.{0,20}\bnow\b|(?:find|help|act|move|fix)\b.{0,25}\bfast\b|tonight|from tomorrow|(?:is|are) today|"
+_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)"
+_URGENT_WORDS_EN = (
+    r"\burgent(?:ly)?\b|\basap\b|a\.s\.a\.p|as soon as possible|immediately(?! (?:after|following|before|upon|when))|"
+    r"right away|emergency|expedite|\bhurry\b|time[- ]sensitive|can't wait|cannot wait|running out of time|right now|"
+    r"(?:send|come|help|fix|handle)\b.{0,20}\bnow\b|(?:find|help|act|move|fix|handle|process|approve|solve|sort)\b.{0,25}\b(?:fast|quickly)\b"
+)
+_PRESSURE_EN = (
+    r"tonight|from tomorrow|(?:is|are) today|"
     r"will stop|stops? (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)|days? of .{0,25}left|"
-    r"(?:penalt\w+|fines?|demurrage|costs?|losses) .{0,15}(?:every|each|per|a) day|"
+    r"(?:penalt\w{0,5}|fines?|demurrage|costs?|losses) .{0,15}(?:every|each|per|a) (?:day|hour)|"
     r"\b(?:halt(?:ed)?|shut(?:\s|-)?down|stopped production|production (?:has |is )?(?:stopped|halted)|"
     r"(?:line|lines|factory|plant) (?:has |is |are )?(?:stopped|down|idle))\b|"
-    r"(?:losing|costing|costs|lose) .{0,25}(?:a|per|every) day|daily loss|(?:a|per|every) day .{0,15}los|"
-    r"within (?:[1-7]|\d+ hours|a few|two|three|four|five|a couple of) (?:days|hours)?|by tomorrow|(?:due|expires?|closes?) "
-    r"(?:tomorrow|tonight)|tomorrow is the deadline|"
-    r"\b(?:on|by|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+    r"(?:losing|costing|costs|lose) .{0,25}(?:a|per|every|each) (?:day|hour)|daily loss|(?:a|per|every) day .{0,15}los|"
+    r"within (?:[1-7]|\d+ hours|a few|two|three|four|five|a couple of) (?:days|hours)?|by tomorrow|"
+    rf"(?:due|expires?|expiring|closes?|matures?|ends?|starts?|begins?|leaves?|ships?|is|deadline is) (?:work |school )?(?:on |this |next )?{_DAY}|"
+    r"tomorrow is the deadline|(?:expires?|due|ends?|closes?) (?:next|this) week|"
+    r"\b(?:by|this|next) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"(?:due|deadline) (?:is )?(?:this|next) (?:week|monday|tuesday|wednesday|thursday|friday)|"
-    r"by (?:this |next )?(?:monday|tuesday|wednesday|thursday|friday)\b|in (?:[1-7]|two|three|a few) days"
+    r"in (?:[1-7]|two|three|a few) days"
 )
-_URGENT_EN = re.compile(_URGENT_EN_WORDS.replace(r"\b", _LATIN_EDGE), re.IGNORECASE)
+_NARRATION_EN = re.compile(
+    r"\b(?:was|were|had|did|last (?:year|month|week|time)|ago|yesterday|(?:in|since|back in) (?:19|20)\d\d|used to|"
+    r"solved|fixed|resolved|sorted|worked out|thanks?|thank you)\b",
+    re.IGNORECASE,
+)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    # Every cue starts at a letter, digit or 字: spaces and punctuation are refused at once.
+    return re.compile(r"(?=\w)(?:" + pattern.replace(r"\b", _LATIN_EDGE) + ")", re.IGNORECASE)
+
+
+_URGENT_WORDS = _compile(f"{_URGENT_WORDS_ZH}|{_URGENT_WORDS_EN}")
+_PRESSURE = _compile(f"{_PRESSURE_ZH}|{_PRESSURE_EN}")
+_BREAK = re.compile(r"(?<=[。！？!?；;\n])|(?<=[A-Za-z0-9)][.])\s+")
 
 
 def is_urgent(text: str) -> bool:
     if _NOT_URGENT.search(text):
-        stripped = _NOT_URGENT.sub(" ", text)
         # "不急，但下周就停产了" is still urgent: only the negated words are discounted
-        return bool(_URGENT_ZH.search(stripped.replace("急", "")) or _URGENT_EN.search(stripped))
-    return bool(_URGENT_ZH.search(text) or _URGENT_EN.search(text))
+        text = _NOT_URGENT.sub(" ", text).replace("急", "")
+    return any(_urgent_sentence(sentence) for sentence in _BREAK.split(text))
+
+
+def _urgent_sentence(sentence: str) -> bool:
+    if _URGENT_WORDS.search(sentence):
+        return True
+    pressure = _PRESSURE.search(sentence)
+    if pressure is None:
+        return False
+    narrated = _NARRATION_ZH.search(sentence, max(0, pressure.start() - 12), pressure.start())
+    return narrated is None and not _NARRATION_EN.search(sentence)
