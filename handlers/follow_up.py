@@ -11,7 +11,7 @@ from bot.domain.errors import NoOpenTicket
 from bot.domain.lifecycle import give_feedback, provide_information, urge, withdraw
 from bot.domain.messages import Actor, Reply, ToDepartment, ToOfficer
 from bot.domain.similarity import similarity
-from bot.domain.tickets import Status, Ticket
+from bot.domain.tickets import Action, Status, Ticket
 from bot.i18n import t
 from handlers import render
 from handlers.changes import change_ticket
@@ -86,7 +86,19 @@ async def add_information(
     return replies + notices
 
 
-def answers_officer(asked: Ticket, text: str, parse: Parse | None, clarify_below: float) -> bool:
+TAKES_UP_QUESTION = 0.15  # Dice similarity to the officer's question from which a text answers it
+
+
+async def question_of(deps: Deps, number: int) -> str:
+    """What the officer last asked on the ticket."""
+    async with deps.storage() as uow:
+        events = await uow.events.for_ticket(number)
+    return next((e.note for e in reversed(events) if e.action is Action.ASK), "")
+
+
+def answers_officer(
+    asked: Ticket, text: str, parse: Parse | None, clarify_below: float, question: str = ""
+) -> bool:
     """Whether a message is the answer to what an officer asked on `asked`: an answer may say
     anything, so it is one unless the NLU is sure of something else that carries no facts (a
     short greeting, urging, progress question …), or reads a new demand of another named kind,
@@ -96,7 +108,13 @@ def answers_officer(asked: Ticket, text: str, parse: Parse | None, clarify_below
     if parse.intent in TICKET_INTENTS:
         # "other" is where unsure readings go: no sign of another matter
         other_kind = parse.category not in (None, "other", asked.category)
-        return not other_kind or similarity(text, asked.text) >= SAME_MATTER
+        # words of the officer's question taken up ("流水和合同已经发到您邮箱了" after "请提供…银行流水和
+        # 贷款合同") make it the answer, whatever kind of demand the NLU hears in it
+        return (
+            not other_kind
+            or similarity(text, asked.text) >= SAME_MATTER
+            or similarity(text, question) >= TAKES_UP_QUESTION
+        )
     return False
 
 

@@ -49,7 +49,8 @@ async def understand(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int)
     waiting = follow_up.waiting_for_answer(mine)
     if waiting is not None:
         asked = next(ticket for ticket in mine if ticket.number == waiting)
-        if follow_up.answers_officer(asked, text, parse, deps.clarify_below):
+        officers_question = await follow_up.question_of(deps, waiting)
+        if follow_up.answers_officer(asked, text, parse, deps.clarify_below, officers_question):
             return await follow_up.add_information(actor, deps, waiting, text)
     # The sender pressed "ask a question" under a policy notice: this is the question, unless it
     # is a short greeting, thanks, urging … (then the question is asked for again, after it).

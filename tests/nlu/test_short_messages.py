@@ -14,6 +14,7 @@ from tests.conftest import ROOT, Clock
 from tests.world import XINYUAN, make_world, own
 
 CLARIFY_BELOW = 0.5  # the default nlu.clarify_below
+pytestmark = pytest.mark.usefixtures("fresh_databases")  # make_world's database
 
 
 @pytest.fixture(scope="module")

@@ -347,3 +347,16 @@ async def test_an_introduced_name_is_kept_without_its_introduction_and_a_refusal
     assert await claims(w, NEWCOMER) == ("鑫源精密", None, "uscc")
     assert "谢谢，已记录" in own(await w.say(NEWCOMER, "不方便"))
     assert await claims(w, NEWCOMER) == ("鑫源精密", None, None)
+
+
+async def test_an_answer_taking_up_the_officers_question_is_the_answer_whatever_the_nlu_hears(
+    settings: Settings, clock: Clock
+) -> None:
+    """Found when the NLU read "流水和合同已经发到您邮箱了" as a legal demand: the officer had asked
+    for exactly those papers, so it is the answer, not a new ticket."""
+    w = await world(settings, clock)
+    w.nlu.table["流水和合同已经发到您邮箱了"] = Understood("report_demand", "legal", 0.66)
+    await w.say(XINYUAN, DEMAND)
+    await w.say(WANG, "/take 1")
+    await w.say(WANG, "/ask 1 请提供近三个月的银行流水和贷款合同")
+    assert "已将您的补充信息添加到工单 #1" in own(await w.say(XINYUAN, "流水和合同已经发到您邮箱了"))
