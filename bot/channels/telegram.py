@@ -28,13 +28,10 @@ from bot.domain.messages import (
     Recipient,
     Reply,
     Sender,
-    ToChat,
     ToDepartment,
-    ToOfficer,
-    ToSender,
 )
 from bot.domain.org import Directory
-from bot.domain.outbox import Address, Origin
+from bot.domain.outbox import Address, Origin, personal_addresses
 from bot.i18n import t
 
 CHANNEL = "telegram"
@@ -94,15 +91,6 @@ class TelegramAddressing:
 
     def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
         match to:
-            case ToSender():
-                if origin is not None and origin.channel == CHANNEL:
-                    return [Address(origin.chat_id, origin.thread_id)]
-            case ToChat(channel=channel, chat_id=chat_id) if channel == CHANNEL:
-                return [Address(chat_id)]
-            case ToOfficer(officer_id=officer_id):
-                officer = self.directory.officers.get(officer_id)
-                telegram_id = officer.identities.get(CHANNEL) if officer else None
-                return [Address(str(telegram_id))] if telegram_id else []
             case ToDepartment(department_id=department_id):
                 if department_id in self.department_chats:
                     return [Address(str(self.department_chats[department_id]))]
@@ -111,7 +99,7 @@ class TelegramAddressing:
                     for o in self.directory.members(department_id)
                     if CHANNEL in o.identities
                 ]
-        return []  # a reply for another channel's chat: that channel's addressing names it
+        return personal_addresses(CHANNEL, to, origin, self.directory)
 
 
 class TelegramChannel:

@@ -49,13 +49,10 @@ from bot.domain.messages import (
     Inbound,
     Recipient,
     Sender,
-    ToChat,
     ToDepartment,
-    ToOfficer,
-    ToSender,
 )
 from bot.domain.org import Directory
-from bot.domain.outbox import Address, Origin
+from bot.domain.outbox import Address, Origin, personal_addresses
 
 T = TypeVar("T")
 CHANNEL = "wecom"
@@ -294,21 +291,12 @@ class WecomAddressing:
 
     def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
         match to:
-            case ToSender():
-                if origin is not None and origin.channel == CHANNEL:
-                    return [Address(origin.chat_id)]
-            case ToChat(channel=channel, chat_id=chat_id) if channel == CHANNEL:
-                return [Address(chat_id)]
-            case ToOfficer(officer_id=officer_id):
-                officer = self.directory.officers.get(officer_id)
-                user = officer.identities.get(CHANNEL) if officer else None
-                return [Address(user)] if user else []
             case ToDepartment(department_id=department_id):
                 users = members(self.directory, department_id)
                 if department_id in self.department_chats and len(users) >= 2:
                     return [Address(f"{DEPARTMENT_PREFIX}{department_id}")]
                 return [Address(user) for user in users]  # no group: privately
-        return []
+        return personal_addresses(CHANNEL, to, origin, self.directory)
 
 
 def members(directory: Directory, department_id: str) -> list[str]:

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.domain.messages import Attachment, Button, Recipient
+from bot.domain.messages import Attachment, Button, Recipient, ToChat, ToOfficer, ToSender
+from bot.domain.org import Directory
 
 
 class DeliveryStatus(StrEnum):
@@ -106,6 +107,24 @@ class Addressing(Protocol):
     def channel(self) -> str: ...
 
     def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]: ...
+
+
+def personal_addresses(
+    channel: str, to: Recipient, origin: Origin | None, directory: Directory
+) -> list[Address]:
+    """A channel's chats for a recipient that is one person or one chat (the sender, a known
+    chat, an officer); a department's chats are each channel's own rule."""
+    match to:
+        case ToSender():
+            if origin is not None and origin.channel == channel:
+                return [Address(origin.chat_id, origin.thread_id)]
+        case ToChat(channel=chat_channel, chat_id=chat_id) if chat_channel == channel:
+            return [Address(chat_id)]
+        case ToOfficer(officer_id=officer_id):
+            officer = directory.officers.get(officer_id)
+            identity = officer.identities.get(channel) if officer else None
+            return [Address(str(identity))] if identity else []
+    return []
 
 
 MAX_ATTEMPTS = 8  # transient failures before a message is given up as failed
