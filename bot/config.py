@@ -72,6 +72,17 @@ class OfficerConfig(_Section):
     lang: Literal["zh-CN", "en"] = "zh-CN"
     telegram_id: int | None = None
     wecom_user_id: str | None = None
+    # Identities on any other channel, by the channel's name: a new channel's officers need no
+    # field of their own here (Telegram's and WeCom's keep theirs above).
+    identities: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("identities")
+    @classmethod
+    def _own_keys_only(cls, identities: dict[str, str]) -> dict[str, str]:
+        reserved = sorted(set(identities) & {"console", "telegram", "wecom"})
+        if reserved:
+            raise ValueError(f"{', '.join(reserved)}: set with console/telegram_id/wecom_user_id instead")
+        return identities
 
 
 class CategoryConfig(_Section):
@@ -491,7 +502,7 @@ class Settings(BaseSettings):
 
 
 def _officer(o: OfficerConfig) -> Officer:
-    identities = {"console": f"officer:{o.id}"}
+    identities = {**o.identities, "console": f"officer:{o.id}"}
     if o.telegram_id is not None:
         identities["telegram"] = str(o.telegram_id)
     if o.wecom_user_id is not None:
@@ -606,6 +617,9 @@ def cross_check(settings: Settings) -> list[str]:
     _unique(
         "officers[].wecom_user_id", [o.wecom_user_id for o in settings.officers if o.wecom_user_id], problems
     )
+    for channel in sorted({channel for o in settings.officers for channel in o.identities}):
+        ids = [o.identities[channel] for o in settings.officers if channel in o.identities]
+        _unique(f"officers[].identities.{channel}", ids, problems)
     for name, category in settings.categories.items():
         if name not in CATEGORIES:
             problems.append(f"categories.{name}: unknown category (expected one of {', '.join(CATEGORIES)})")

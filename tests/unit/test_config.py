@@ -145,3 +145,20 @@ def test_member_groups_and_policy_options_are_read_and_checked(tmp_path: Path) -
     assert problems_of(write(tmp_path, document)) == [
         "groups[0].tags.size: unknown key (check its spelling and indentation)"
     ]
+
+
+def test_a_new_channels_identities_need_no_field_of_their_own(tmp_path: Path) -> None:
+    document = shipped()
+    officers = document["officers"]
+    assert isinstance(officers, list)
+    officers[0]["identities"] = {"dingtalk": "manager4711"}
+    settings = load_settings(write(tmp_path, document))
+    officer = settings.directory().officers[officers[0]["id"]]
+    assert officer.identities["dingtalk"] == "manager4711"
+    assert officer.identities["console"] == f"officer:{officer.id}"
+    officers[1]["identities"] = {"dingtalk": "manager4711", "telegram": "5"}
+    problems = problems_of(write(tmp_path, document))
+    assert any("telegram: set with" in p for p in problems)  # the channels with keys of their own
+    del officers[1]["identities"]["telegram"]
+    problems = problems_of(write(tmp_path, document))
+    assert any("officers[].identities.dingtalk" in p and "manager4711" in p for p in problems)
