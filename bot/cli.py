@@ -166,11 +166,12 @@ def run(
 ) -> None:
     """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
     settings = _settings(ctx)
-    if not settings.telegram.token and not settings.channels.wecom.enabled:
+    if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
         _fail(
             [
                 "xiaoer: no channel to run: Telegram needs a bot token, or WeCom must be enabled.",
-                "  Set XIAOER_TELEGRAM__TOKEN=<token from @BotFather> (or telegram.token in the config),",
+                "  Set XIAOER_CHANNELS__TELEGRAM__TOKEN=<token from @BotFather>"
+                " (or channels.telegram.token in the config),",
                 "  or channels.wecom.enabled: true with the app's credentials (see README, WeCom).",
             ]
         )

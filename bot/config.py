@@ -365,7 +365,10 @@ class PoliciesConfig(_Section):
 
 
 class ChannelsConfig(_Section):
+    """Each channel's own section: its credentials, endpoints and switches."""
+
     console: bool = True
+    telegram: TelegramConfig = TelegramConfig()
     wecom: WecomConfig = WecomConfig()
 
 
@@ -398,8 +401,10 @@ class Settings(BaseSettings):
     sla: SlaConfig = SlaConfig()
     reminders: RemindersConfig = RemindersConfig()
     nlu: NluConfig = NluConfig()
-    telegram: TelegramConfig = TelegramConfig()
     channels: ChannelsConfig = ChannelsConfig()
+    # Moved under channels: an old configuration (or XIAOER_TELEGRAM__* variable) is refused with
+    # what to move, rather than silently ignored.
+    telegram: dict[str, Any] = Field(default_factory=dict)
     leadership: LeadershipConfig = LeadershipConfig()
     reports: ReportsConfig = ReportsConfig()  # replaced by leadership: refused
     groups: tuple[GroupConfig, ...] = ()
@@ -628,12 +633,12 @@ def cross_check(settings: Settings) -> list[str]:
     missing = [c for c in CATEGORIES if c not in settings.categories]
     if missing:
         problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
-    if settings.telegram.mode == "webhook" and not (
-        settings.telegram.webhook_url and settings.telegram.webhook_secret
+    if settings.channels.telegram.mode == "webhook" and not (
+        settings.channels.telegram.webhook_url and settings.channels.telegram.webhook_secret
     ):
         problems.append(
-            "telegram: mode webhook needs webhook_url and webhook_secret "
-            "(XIAOER_TELEGRAM__WEBHOOK_URL, XIAOER_TELEGRAM__WEBHOOK_SECRET)"
+            "channels.telegram: mode webhook needs webhook_url and webhook_secret "
+            "(XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL, XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET)"
         )
     problems += _check_wecom(settings)
     if "system" in officer_ids:
@@ -692,9 +697,15 @@ _WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 
 
 def _replaced_keys(settings: Settings) -> list[str]:
-    """Keys that `leadership` replaced. They are refused rather than read as it: their officers got
-    one thing each (the overdue list, or the weekly report), and `leadership.officers` get both."""
+    """Keys that moved or were replaced, refused with what to write instead. `leadership` replaced
+    three: their officers got one thing each (the overdue list, or the weekly report), and
+    `leadership.officers` get both, so they are not read as it."""
     found = []
+    if settings.telegram:
+        found.append(
+            "telegram: moved to channels.telegram (every channel has its section under channels:); "
+            "move the section there, and XIAOER_TELEGRAM__* variables to XIAOER_CHANNELS__TELEGRAM__*"
+        )
     if settings.reminders.leaders:
         found.append(
             "reminders.leaders: replaced by leadership.officers, who get the list of long-overdue "

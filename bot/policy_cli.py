@@ -360,10 +360,11 @@ def send(
 ) -> None:
     """Deliver the queued messages (notices, reminders, reports) until none is left."""
     settings = _settings(ctx)
-    if not settings.telegram.token and not settings.channels.wecom.enabled:
+    if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
         _fail(
             [
-                "xiaoer: nothing to send with: set XIAOER_TELEGRAM__TOKEN (or telegram.token in the config),",
+                "xiaoer: nothing to send with: set XIAOER_CHANNELS__TELEGRAM__TOKEN"
+                " (or channels.telegram.token in the config),",
                 "  or enable channels.wecom (see README, WeCom)",
             ]
         )

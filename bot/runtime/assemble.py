@@ -34,7 +34,7 @@ class Assembled:
 
 
 def telegram_webhook(settings: Settings) -> bool:
-    telegram = settings.telegram
+    telegram = settings.channels.telegram
     return bool(
         telegram.token and telegram.mode == "webhook" and telegram.webhook_url and telegram.webhook_secret
     )
@@ -48,7 +48,7 @@ def assemble(settings: Settings, deps: Deps) -> Assembled:
         from bot.runtime.wiring import plug_wecom
 
         assembled.wecom = plug_wecom(runtime, settings.channels.wecom, department_chats(settings.departments))
-    if settings.telegram.token:
+    if settings.channels.telegram.token:
         from bot.runtime.wiring import plug_telegram
 
         groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
@@ -56,7 +56,7 @@ def assemble(settings: Settings, deps: Deps) -> Assembled:
             d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id
         }
         assembled.telegram = plug_telegram(
-            runtime, settings.telegram.token, settings.telegram.api_base, groups, topics
+            runtime, settings.channels.telegram.token, settings.channels.telegram.api_base, groups, topics
         )
     return assembled
 
@@ -70,7 +70,7 @@ async def run(settings: Settings, assembled: Assembled, echo: Callable[[str], No
     address: tuple[str, int] | None = None
     telegram, wecom = assembled.telegram, assembled.wecom
     if telegram is not None and telegram_webhook(settings):
-        config = settings.telegram
+        config = settings.channels.telegram
         url, secret = config.webhook_url or "", config.webhook_secret or ""
         path = telegram.webhook_path(url)
         routes.append(lambda app: telegram.add_routes(app, path, secret))
@@ -94,12 +94,12 @@ async def run(settings: Settings, assembled: Assembled, echo: Callable[[str], No
             if address is not None:
                 group.create_task(serve(web_app(routes), *address))
             if telegram is not None and telegram_webhook(settings):
-                config = settings.telegram
+                config = settings.channels.telegram
                 group.create_task(
                     telegram.register_webhook(config.webhook_url or "", config.webhook_secret or "")
                 )
             elif telegram is not None:
-                echo(f"xiaoer: Telegram polling via {settings.telegram.api_base}; Ctrl-C stops")
+                echo(f"xiaoer: Telegram polling via {settings.channels.telegram.api_base}; Ctrl-C stops")
                 group.create_task(telegram.run_polling())
             if telegram is not None:
                 group.create_task(report_unreachable_officers(runtime, telegram, echo))

@@ -43,7 +43,9 @@ FIRST_USER = 700_000
 def environment(api: FakeBotApi, config: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_") or k == "XIAOER_NLU_CACHE"}
     env.update(
-        XIAOER_CONFIG=str(config), XIAOER_TELEGRAM__TOKEN=api.token, XIAOER_TELEGRAM__API_BASE=api.base
+        XIAOER_CONFIG=str(config),
+        XIAOER_CHANNELS__TELEGRAM__TOKEN=api.token,
+        XIAOER_CHANNELS__TELEGRAM__API_BASE=api.base,
     )
     env.update(extra)
     return env
@@ -196,10 +198,10 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
             env = environment(
                 api,
                 config,
-                XIAOER_TELEGRAM__MODE="webhook",
-                XIAOER_TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
-                XIAOER_TELEGRAM__WEBHOOK_SECRET=SECRET,
-                XIAOER_TELEGRAM__PORT=str(port),
+                XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
+                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
+                XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
             )
             running.append(await start(env, postgres_database))
         for port in ports:

@@ -64,7 +64,9 @@ async def prepare(tmp_path: Path, groups: int = GROUPS, companies: int = COMPANI
 async def start_sender(api: FakeBotApi, config: Path, url: str) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_") or k == "XIAOER_NLU_CACHE"}
     env.update(
-        XIAOER_CONFIG=str(config), XIAOER_TELEGRAM__TOKEN=api.token, XIAOER_TELEGRAM__API_BASE=api.base
+        XIAOER_CONFIG=str(config),
+        XIAOER_CHANNELS__TELEGRAM__TOKEN=api.token,
+        XIAOER_CHANNELS__TELEGRAM__API_BASE=api.base,
     )
     return await asyncio.create_subprocess_exec(
         XIAOER,

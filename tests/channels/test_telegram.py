@@ -179,11 +179,11 @@ async def test_xiaoer_run_serves_telegram_and_needs_a_token(tmp_path: Path) -> N
     )
     _, err = await missing.communicate()
     assert missing.returncode == 2
-    assert b"XIAOER_TELEGRAM__TOKEN" in err
+    assert b"XIAOER_CHANNELS__TELEGRAM__TOKEN" in err
 
     api = FakeBotApi()
     await api.start()
-    env |= {"XIAOER_TELEGRAM__TOKEN": api.token, "XIAOER_TELEGRAM__API_BASE": api.base}
+    env |= {"XIAOER_CHANNELS__TELEGRAM__TOKEN": api.token, "XIAOER_CHANNELS__TELEGRAM__API_BASE": api.base}
     process = await asyncio.create_subprocess_exec(
         xiaoer,
         "run",
@@ -264,7 +264,7 @@ async def test_webhook_checks_the_secret_and_serves_health(tmp_path: Path) -> No
 def test_webhook_mode_needs_url_and_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.config import ConfigError
 
-    monkeypatch.setenv("XIAOER_TELEGRAM__MODE", "webhook")
+    monkeypatch.setenv("XIAOER_CHANNELS__TELEGRAM__MODE", "webhook")
     with pytest.raises(ConfigError) as caught:
         load_settings(ROOT / "config.yaml")
     assert any("webhook_url and webhook_secret" in p for p in caught.value.problems)

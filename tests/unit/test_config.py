@@ -43,11 +43,11 @@ def test_shipped_config_is_a_realistic_demo_district(settings: Settings) -> None
 
 def test_environment_overrides_nested_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XIAOER_DATABASE__URL", "postgresql+asyncpg://x@db/xiaoer")
-    monkeypatch.setenv("XIAOER_TELEGRAM__TOKEN", "123:abc")
+    monkeypatch.setenv("XIAOER_CHANNELS__TELEGRAM__TOKEN", "123:abc")
     monkeypatch.setenv("XIAOER_LANGUAGE", "en")
     settings = load_settings(ROOT / "config.yaml")
     assert settings.database.url == "postgresql+asyncpg://x@db/xiaoer"
-    assert settings.telegram.token == "123:abc"
+    assert settings.channels.telegram.token == "123:abc"
     assert settings.language == "en"
     assert len(settings.officers) >= 8  # the rest still comes from the file
 
@@ -162,3 +162,17 @@ def test_a_new_channels_identities_need_no_field_of_their_own(tmp_path: Path) ->
     del officers[1]["identities"]["telegram"]
     problems = problems_of(write(tmp_path, document))
     assert any("officers[].identities.dingtalk" in p and "manager4711" in p for p in problems)
+
+
+def test_the_old_telegram_section_says_where_it_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = shipped()
+    channels = document["channels"]
+    assert isinstance(channels, dict)
+    document["telegram"] = channels.pop("telegram")
+    problems = problems_of(write(tmp_path, document))
+    assert [p for p in problems if p.startswith("telegram: moved to channels.telegram")]
+    monkeypatch.setenv("XIAOER_TELEGRAM__TOKEN", "123:abc")  # the old variable, on a new config
+    problems = problems_of(ROOT / "config.yaml")
+    assert any("XIAOER_CHANNELS__TELEGRAM__" in p for p in problems)
