@@ -5,28 +5,25 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from bot import __version__
-from bot.config import ConfigError, Settings, config_warnings, load_settings
+from bot.cli_common import EXIT_USAGE, announce_training, fail, run_work, settings_of
+from bot.config import Settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
 from bot.i18n import t, tn
 from bot.policy_cli import policy_app
 from nlu.types import NluBackend
-from storage.engine import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from handlers.report_files import Rendered
 
-T = TypeVar("T")
-
-EXIT_USAGE = 2  # bad configuration or an unusable database: the operator must fix something
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;
 # options taking a value say what it is with a metavar (URL, ISO-TIME, FILE …).
@@ -69,32 +66,6 @@ def main_options(
     ctx.obj = config
 
 
-def _fail(lines: list[str]) -> NoReturn:
-    for line in lines:
-        typer.echo(line, err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    try:
-        settings = load_settings(ctx.obj)
-    except ConfigError as error:
-        _fail(
-            [f"xiaoer: the configuration in {error.source} cannot be used:"]
-            + [f"  {p}" for p in error.problems]
-        )
-    for warning in config_warnings(settings):
-        typer.echo(f"xiaoer: warning: {warning}", err=True)
-    return settings
-
-
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
-    try:
-        return asyncio.run(coroutine)
-    except DatabaseUnavailable as error:
-        _fail([f"xiaoer: cannot use the database {error.url}: {error.problem}", f"  {error.hint}"])
-
-
 @app.command()
 def shell(
     ctx: typer.Context,
@@ -109,11 +80,11 @@ def shell(
     ),
 ) -> None:
     """Chat with Xiaoer in the terminal. Pipe lines into it to script a conversation."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     start_as = _parse_as(as_, settings) if as_ is not None else None
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # a line in another encoding is shown, not fatal
-    _run(_shell(settings, database, start_as))
+    run_work(_shell(settings, database, start_as))
 
 
 def _parse_as(value: str, settings: Settings) -> tuple[str, str]:
@@ -125,7 +96,7 @@ def _parse_as(value: str, settings: Settings) -> tuple[str, str]:
         return kind, wanted
     if kind == "enterprise" and wanted:
         return kind, wanted  # enterprises live in the database: checked once it is open
-    _fail(
+    fail(
         [
             f"xiaoer: --as {value!r}: expected officer:<id> or enterprise:<id>",
             f"  officers: {', '.join(officers)}",
@@ -138,7 +109,7 @@ async def _shell(settings: Settings, database: str | None, start_as: tuple[str, 
     from bot.bootstrap import build_app
     from bot.channels.console import ConsoleShell, enterprise_identity
 
-    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    app_ = await build_app(settings, database, on_nlu_build=announce_training)
     try:
         first = settings.demo.enterprises[0].id if settings.demo.enterprises else None
         shell_ = ConsoleShell(
@@ -165,9 +136,9 @@ def run(
     ),
 ) -> None:
     """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
-        _fail(
+        fail(
             [
                 "xiaoer: no channel to run: Telegram needs a bot token, or WeCom must be enabled.",
                 "  Set XIAOER_CHANNELS__TELEGRAM__TOKEN=<token from @BotFather>"
@@ -176,7 +147,7 @@ def run(
             ]
         )
     try:
-        _run(_serve(settings, database))
+        run_work(_serve(settings, database))
     except KeyboardInterrupt:
         typer.echo("xiaoer: stopped", err=True)
 
@@ -185,7 +156,7 @@ async def _serve(settings: Settings, database: str | None) -> None:
     from bot.bootstrap import build_app
     from bot.runtime.assemble import assemble, run
 
-    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    app_ = await build_app(settings, database, on_nlu_build=announce_training)
     try:
         await run(settings, assemble(settings, app_.deps), lambda line: typer.echo(line, err=True))
     finally:
@@ -210,9 +181,9 @@ def sweep(
 ) -> None:
     """Run one reminder sweep as if at --now and print what it sends (through Telegram when a
     token is configured, else printed only)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     at = _parse_now(now, settings.timezone)
-    _run(_sweep(settings, database, at, dry_run))
+    run_work(_sweep(settings, database, at, dry_run))
 
 
 def _parse_now(value: str, timezone: str) -> datetime:
@@ -221,7 +192,7 @@ def _parse_now(value: str, timezone: str) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        _fail(
+        fail(
             [
                 f"xiaoer: --now {value!r} is not a date and time.",
                 f"  Write it as ISO 8601: 2026-11-24T09:30 (read in {timezone}) or 2026-11-24T09:30+08:00.",
@@ -235,7 +206,7 @@ async def _sweep(settings: Settings, database: str | None, now: datetime, dry_ru
     from bot.runtime.assemble import assemble
     from handlers import reminders
 
-    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    app_ = await build_app(settings, database, on_nlu_build=announce_training)
     assembled = assemble(settings, app_.deps)
     try:
         swept: list[reminders.SweepResult] = []
@@ -292,8 +263,8 @@ def close_surveys(
 ) -> None:
     """Close surveys left unanswered for their survey window (sla.survey_days) as "not rated"
     (`xiaoer run` does it every hour)."""
-    settings = _settings(ctx)
-    count = _run(_close_surveys(settings, database))
+    settings = settings_of(ctx)
+    count = run_work(_close_surveys(settings, database))
     typer.echo(
         t(settings.language, "cli.closed_surveys", surveys=tn(settings.language, "cli.surveys", count))
     )
@@ -304,7 +275,7 @@ async def _close_surveys(settings: Settings, database: str | None) -> int:
     from bot.runtime.assemble import assemble
     from handlers.survey import close_unanswered
 
-    app_ = await build_app(settings, database, on_nlu_build=_announce_training)
+    app_ = await build_app(settings, database, on_nlu_build=announce_training)
     assembled = assemble(settings, app_.deps)
     try:
         closed: list[int] = []
@@ -353,7 +324,7 @@ def report(
 
     first, end = _day("--from", from_), _day("--to", to)
     if end <= first:
-        _fail(
+        fail(
             [
                 f"xiaoer: --to {to} is not after --from {from_}: the report covers [from, to), so --to is "
                 "the day after the last day",
@@ -362,11 +333,11 @@ def report(
             ]
         )
     if format_ not in FORMATS:
-        _fail([f"xiaoer: --format {format_!r} is not known: use one of {', '.join(FORMATS)}"])
+        fail([f"xiaoer: --format {format_!r} is not known: use one of {', '.join(FORMATS)}"])
     if lang is not None and lang not in ("zh-CN", "en"):
-        _fail([f"xiaoer: --lang {lang!r} is not known: use zh-CN or en"])
-    settings = _settings(ctx)
-    rendered = _run(_report(settings, database, first, end, format_, lang or settings.language))
+        fail([f"xiaoer: --lang {lang!r} is not known: use zh-CN or en"])
+    settings = settings_of(ctx)
+    rendered = run_work(_report(settings, database, first, end, format_, lang or settings.language))
     if rendered.lang != (lang or settings.language):
         typer.echo(
             "xiaoer: no font with Chinese glyphs was found, so the chart's labels are in English "
@@ -381,7 +352,7 @@ def report(
     try:
         target.write_bytes(rendered.data)
     except OSError as exc:
-        _fail([f"xiaoer: cannot write {target}: {exc.strerror}; choose another --output"])
+        fail([f"xiaoer: cannot write {target}: {exc.strerror}; choose another --output"])
     typer.echo(f"xiaoer: wrote {target} ({len(rendered.data)} bytes)", err=True)
 
 
@@ -390,7 +361,7 @@ def _day(option: str, text: str) -> date:
 
     day = parse_day(text)
     if day is None:
-        _fail(
+        fail(
             [
                 f"xiaoer: {option} {text!r} is not a date between 2000 and 2100: "
                 "write it as YYYY-MM-DD, e.g. 2026-11-01"
@@ -429,22 +400,16 @@ def db_upgrade(
     from bot.bootstrap import upgrade_database
     from storage.engine import mask_url
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     url = database or settings.database.url
-    revision = _run(upgrade_database(url, echo=settings.database.echo))
+    revision = run_work(upgrade_database(url, echo=settings.database.echo))
     typer.echo(f"{mask_url(url)} is at revision {revision}")
-
-
-def _announce_training(path: Path) -> None:
-    typer.echo(
-        f"xiaoer: training the message-understanding model, once (up to half a minute) into {path}", err=True
-    )
 
 
 def _backend(settings: Settings) -> NluBackend:
     from bot.bootstrap import build_nlu
 
-    return build_nlu(settings, on_build=_announce_training)
+    return build_nlu(settings, on_build=announce_training)
 
 
 @nlu_app.command("parse")
@@ -453,7 +418,7 @@ def nlu_parse(ctx: typer.Context) -> None:
     JSON object per line: text, lang, intent, confidence, category, urgent, entities."""
     from bot.nlu_cli import run_parse
 
-    status = run_parse(_backend(_settings(ctx)))
+    status = run_parse(_backend(settings_of(ctx)))
     raise typer.Exit(status)
 
 
@@ -472,12 +437,12 @@ def nlu_eval(
     try:
         rows = read_labelled(file)
     except (OSError, ValueError) as exc:
-        _fail([f"xiaoer: cannot evaluate: {exc}"])
-    backend = _backend(_settings(ctx))
+        fail([f"xiaoer: cannot evaluate: {exc}"])
+    backend = _backend(settings_of(ctx))
     try:
         report = asyncio.run(evaluate_rows(backend, rows))
     except NluUnavailable as exc:
-        _fail([f"xiaoer: the NLU backend did not answer: {exc}"])
+        fail([f"xiaoer: the NLU backend did not answer: {exc}"])
     typer.echo(format_report(report))
 
 
@@ -494,7 +459,7 @@ def nlu_train(
     from nlu.builtin import build_model, default_model_path
     from nlu.training_data import load_examples
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     target = out or (Path(settings.nlu.model_path) if settings.nlu.model_path else default_model_path())
     start = time.perf_counter()
     with Console(stderr=True).status("training the NLU model"):

@@ -7,13 +7,14 @@ import asyncio
 from collections.abc import Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bot.cli_common import fail, run_work, settings_of
 from bot.config import Settings
 from bot.domain.policies import Policy, PolicyRefused
 from bot.i18n import t, tn
@@ -38,29 +39,12 @@ DATABASE = typer.Option(
 QUEUE_ONLY = typer.Option(False, "--queue-only", help="Only queue the messages; `xiaoer run` delivers them.")
 
 
-# bot.cli registers this app, so its helpers are imported when a command runs, not at import.
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    from bot import cli
-
-    return cli._settings(ctx)
-
-
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a command's work; a policy refusal (no such policy, already withdrawn) ends it with 2."""
-    from bot import cli
-
     try:
-        return cli._run(coroutine)
+        return run_work(coroutine)
     except PolicyRefused as refused:
-        _fail([f"xiaoer: {t('en', refused.key, **refused.params)}"])
-
-
-def _fail(lines: list[str]) -> NoReturn:
-    from bot import cli
-
-    cli._fail(lines)
+        fail([f"xiaoer: {t('en', refused.key, **refused.params)}"])
 
 
 async def _app(settings: Settings, database: str | None) -> App:
@@ -95,12 +79,12 @@ def publish(
     is one to start from."""
     from bot.policy_file import PolicyFileError, read_policy
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     now, today = _today(settings)
     try:
         policy = read_policy(file, settings.directory(), today, now)
     except PolicyFileError as error:
-        _fail(
+        fail(
             [f"xiaoer: {error.path} cannot be published; fix these and run again:"]
             + [f"  {p}" for p in error.problems]
         )
@@ -237,7 +221,7 @@ async def _watch(app: App, policy_id: int | None, lang: str) -> None:
 @policy_app.command("list")
 def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
     """The policies, newest first: number, status, title, deadline."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def show() -> None:
         from handlers.policy_render import line
@@ -261,7 +245,7 @@ def _policy_id(text: str) -> int:
 
     number = small_number(text.upper().removeprefix("P"))
     if number is None:
-        _fail(
+        fail(
             [
                 f"xiaoer: {text!r} is not a policy number "
                 "(write it as 3 or P3; `xiaoer policy list` shows them)"
@@ -279,7 +263,7 @@ def status(
     """Reach (sent / failed / blocked, groups and enterprises), acknowledgements, applications.
 
     ID: the policy's number (3 or P3)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     policy_id = _policy_id(policy)
 
     async def show() -> None:
@@ -305,7 +289,7 @@ def withdraw(
     """Withdraw a policy: notices not yet sent are cancelled, its buttons stop taking applications.
 
     ID: the policy's number (3 or P3)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     policy_id = _policy_id(policy)
 
     async def act() -> None:
@@ -333,7 +317,7 @@ def withdraw(
 def remind(ctx: typer.Context, database: str | None = DATABASE, queue_only: bool = QUEUE_ONLY) -> None:
     """Queue deadline reminders (policies.remind_days_before) for enterprises that have not applied,
     each chat once per policy, and send them. Run it daily (cron) until the scheduler does."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def act() -> None:
         from handlers.policy_reminders import policy_reminders
@@ -359,9 +343,9 @@ def send(
     follow: bool = typer.Option(False, "--follow", help="Keep running and send new messages as they come."),
 ) -> None:
     """Deliver the queued messages (notices, reminders, reports) until none is left."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
-        _fail(
+        fail(
             [
                 "xiaoer: nothing to send with: set XIAOER_CHANNELS__TELEGRAM__TOKEN"
                 " (or channels.telegram.token in the config),",
