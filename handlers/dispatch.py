@@ -33,13 +33,9 @@ async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
     inbound = replace(
         inbound, text=storable(inbound.text), payload=storable(inbound.payload) if inbound.payload else None
     )
-    # What a person sent is kept first, in its own transaction, whatever happens next; a platform's
-    # second delivery of it is recognised in that same transaction and changes nothing.
+    # What a person sent is logged before it is acted on. (A platform's second delivery of an
+    # update never gets here: the inbox recognises it when it arrives, bot/runtime/conversations.)
     async with deps.storage() as uow:
-        if inbound.delivery_id is not None and not await uow.updates.claim(
-            inbound.sender.channel, inbound.delivery_id, inbound.received_at
-        ):
-            return []
         log_entry = await uow.messages.record(
             received_at=inbound.received_at,
             channel=inbound.sender.channel,

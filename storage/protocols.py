@@ -175,12 +175,6 @@ class MessageLog(Protocol):
         ...
 
 
-class UpdateLedger(Protocol):
-    async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
-        """True the first time an update is seen (and records it), False for a redelivery."""
-        ...
-
-
 class SentMessages(Protocol):
     async def record(
         self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
@@ -478,8 +472,6 @@ class UnitOfWork(Protocol):
     def kpi(self) -> KpiQueries: ...
     @property
     def reports(self) -> ReportQueries: ...
-    @property
-    def updates(self) -> UpdateLedger: ...
     @property
     def sent(self) -> SentMessages: ...
     @property

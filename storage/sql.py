@@ -12,8 +12,6 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -52,7 +50,6 @@ from storage.tables import (
     InviteRow,
     MessageLogRow,
     OfficerRow,
-    ProcessedUpdateRow,
     SentMessageRow,
 )
 
@@ -89,10 +86,6 @@ _CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
 )
 _SET_CLAIMS = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id"))
 _LINK_TICKET = update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id"))
-_CLAIM_UPDATE: dict[str, Any] = {
-    "postgresql": postgresql_insert(ProcessedUpdateRow.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
-    "sqlite": sqlite_insert(ProcessedUpdateRow.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
-}
 _INSERT = {table.name: insert(table) for table in (TICKETS, EVENTS, CONTACTS, MESSAGE_LOG, SENT_MESSAGES)}
 
 
@@ -380,18 +373,6 @@ class SqlMessageLog:
         return LoggedMessage(row.channel, row.chat_id, row.sender_id, row.text, row.ticket_id)
 
 
-class SqlUpdates:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def claim(self, channel: str, update_id: str, at: datetime) -> bool:
-        # ON CONFLICT DO NOTHING: losing the race to another process neither raises nor spoils the
-        # transaction, in one statement (a savepoint would cost three).
-        values = {"channel": channel, "update_id": update_id, "received_at": at}
-        result = await self._s.execute(_CLAIM_UPDATE[self._s.get_bind().dialect.name], values)
-        return bool(getattr(result, "rowcount", 0))
-
-
 class SqlSentMessages:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -498,7 +479,6 @@ class SqlUnitOfWork:
     messages: SqlMessageLog
     kpi: SqlKpi
     reports: SqlReports
-    updates: SqlUpdates
     sent: SqlSentMessages
     invites: SqlInvites
     reminders: SqlReminders
@@ -535,7 +515,6 @@ class SqlUnitOfWork:
         self.messages = SqlMessageLog(self._session)
         self.kpi = SqlKpi(self._session)
         self.reports = SqlReports(self._session)
-        self.updates = SqlUpdates(self._session)
         self.sent = SqlSentMessages(self._session)
         self.invites = SqlInvites(self._session)
         self.reminders = SqlReminders(self._session)

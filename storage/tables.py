@@ -187,18 +187,6 @@ class MessageLogRow(SQLModel, table=True):
     handled_at: datetime | None = _at(nullable=True)  # a choice about this message was acted on
 
 
-class ProcessedUpdateRow(SQLModel, table=True):
-    """Platform updates already handled: a redelivered update is recognised and skipped."""
-
-    __tablename__ = "processed_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id", name="uq_processed_updates"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(max_length=20)
-    update_id: str = Field(max_length=64)
-    received_at: datetime = _at()
-
-
 class SentMessageRow(SQLModel, table=True):
     """Which ticket a message the bot sent was about, so a reply to it finds the ticket."""
 

@@ -5,6 +5,7 @@ of work opened inside a shared one commit with it, or not at all."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -45,9 +46,14 @@ async def test_the_inbox_keeps_each_delivery_once_and_hands_out_the_oldest(
         assert await uow.inbox.accept(conversation_of(second), second)
         assert await uow.inbox.accept(conversation_of(other), other)
         assert not await uow.inbox.accept(conversation_of(first), first)  # the platform sent it again
+        on_wecom = update("7", "你好", "u1")
+        on_wecom = replace(on_wecom, sender=replace(on_wecom.sender, channel="wecom"))
+        assert await uow.inbox.accept(conversation_of(on_wecom), on_wecom)  # another channel's numbering
         await uow.commit()
     async with storage() as uow:
-        assert sorted(await uow.inbox.waiting(NOW, NOW)) == ["telegram:7", "telegram:8"]
+        assert not await uow.inbox.accept(conversation_of(first), first)  # and after the commit
+    async with storage() as uow:
+        assert sorted(await uow.inbox.waiting(NOW, NOW)) == ["telegram:7", "telegram:8", "wecom:7"]
         entry = await uow.inbox.next_for("telegram:7", NOW)
         assert entry is not None
         assert entry.inbound == first  # every field comes back as it went in
@@ -62,7 +68,7 @@ async def test_the_inbox_keeps_each_delivery_once_and_hands_out_the_oldest(
         await uow.commit()
     async with storage() as uow:
         assert await uow.inbox.next_for("telegram:7", NOW) is None
-        assert await uow.inbox.waiting(NOW, NOW) == ["telegram:8"]
+        assert await uow.inbox.waiting(NOW, NOW) == ["telegram:8", "wecom:7"]
         assert await uow.inbox.next_retry() == NOW + timedelta(seconds=30)
         later = await uow.inbox.next_for("telegram:7", NOW + timedelta(seconds=31))
         assert later is not None

@@ -300,17 +300,6 @@ async def test_stale_recent_and_cluster_queries(storage: UnitOfWorkFactory) -> N
         assert [t.number for t in await uow.tickets.in_cluster(lead.number)] == [member.number]
 
 
-async def test_an_update_is_claimed_once(storage: UnitOfWorkFactory) -> None:
-    async with storage() as uow:
-        assert await uow.updates.claim("telegram", "1001", NOW)
-        assert not await uow.updates.claim("telegram", "1001", NOW)  # in the same unit of work
-        assert await uow.updates.claim("wecom", "1001", NOW)  # another channel's numbering
-        await uow.commit()
-    async with storage() as uow:
-        assert not await uow.updates.claim("telegram", "1001", NOW)
-        assert await uow.updates.claim("telegram", "1002", NOW)
-
-
 async def test_sent_messages_remember_their_ticket(storage: UnitOfWorkFactory) -> None:
     async with storage() as uow:
         await uow.sent.record("telegram", "-100", "55", 7)

@@ -1,5 +1,6 @@
-"""one delivery path: the inbox of updates waiting to be handled, and the outbox carrying
-everything the bot says (replies, post edits, attachments) besides policy notices
+"""one delivery path: the inbox of updates waiting to be handled (it also recognises a second
+delivery of an update, so the processed_updates ledger goes), and the outbox carrying everything
+the bot says (replies, post edits, attachments) besides policy notices
 
 Revision ID: 0013
 Revises: 0012
@@ -22,6 +23,7 @@ def _at(name: str, nullable: bool = False) -> sa.Column[object]:
 
 
 def upgrade() -> None:
+    op.drop_table("processed_updates")
     op.create_table(
         "inbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -71,3 +73,12 @@ def downgrade() -> None:
             batch_op.drop_column(column)
     op.drop_index("ix_inbox_waiting", table_name="inbox")
     op.drop_table("inbox")
+    op.create_table(
+        "processed_updates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("update_id", sa.String(length=64), nullable=False),
+        _at("received_at"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("channel", "update_id", name="uq_processed_updates"),
+    )
