@@ -17,27 +17,30 @@ from handlers.posts import current_post
 from storage.protocols import UnitOfWork
 
 
-def messages_for(
-    replies: Sequence[Reply], addressings: Sequence[Addressing], origin: Origin | None, lang: str
+async def messages_for(
+    uow: UnitOfWork,
+    replies: Sequence[Reply],
+    addressings: Sequence[Addressing],
+    origin: Origin | None,
+    lang: str,
 ) -> list[OutboxMessage]:
     messages = []
     for reply in replies:
         for addressing in addressings:
             for address in addressing.addresses(reply.to, origin):
-                messages.append(
-                    OutboxMessage(
-                        kind=MessageKind.REPLY,
-                        channel=addressing.channel,
-                        chat_id=address.chat_id,
-                        thread_id=address.thread_id,
-                        text=reply.text,
-                        buttons=reply.buttons,
-                        lang=lang,
-                        ticket=reply.ticket,
-                        post=reply.post,
-                        attachment=reply.attachment,
-                    )
+                message = OutboxMessage(
+                    kind=MessageKind.REPLY,
+                    channel=addressing.channel,
+                    chat_id=address.chat_id,
+                    thread_id=address.thread_id,
+                    text=reply.text,
+                    buttons=reply.buttons,
+                    lang=lang,
+                    ticket=reply.ticket,
+                    post=reply.post,
+                    attachment=reply.attachment,
                 )
+                messages.append(await _in_topic(uow, message) if address.topics else message)
     return messages
 
 
@@ -49,9 +52,8 @@ async def queue_replies(
     origin: Origin | None = None,
 ) -> int:
     """Queue the replies in `uow`'s transaction; returns how many messages that makes."""
-    messages = messages_for(replies, addressings, origin, deps.default_lang)
     with uow.shared():
-        messages = [await _in_topic(uow, m) for m in messages]
+        messages = await messages_for(uow, replies, addressings, origin, deps.default_lang)
         messages += await _post_edits(uow, deps, replies, addressings)
     await uow.outbox.add(messages, deps.clock())
     return len(messages)
@@ -89,7 +91,8 @@ class Outgoing:
 
 
 async def _in_topic(uow: UnitOfWork, message: OutboxMessage) -> OutboxMessage:
-    """News of a ticket goes to the ticket's topic where its group keeps one (forum groups)."""
+    """News of a ticket goes to the ticket's topic where its group keeps one (forum groups: only
+    for those is the topic looked up, so the common case costs no query)."""
     if message.ticket is None or message.thread_id is not None or message.post:
         return message
     topic = await uow.sent.topic(message.channel, message.chat_id, message.ticket)

@@ -81,9 +81,15 @@ class TelegramAddressing:
     """The Telegram chats a reply is for: the sender's chat (in its forum topic), an officer's
     private chat, a department's officer group (or, without one, each of its officers)."""
 
-    def __init__(self, directory: Directory, department_chats: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        department_chats: Mapping[str, int] | None = None,
+        topic_chats: Collection[int] = (),
+    ) -> None:
         self.directory = directory
         self.department_chats = dict(department_chats or {})
+        self.topic_chats = set(topic_chats)  # forum groups: each ticket gets a topic of its own
 
     @property
     def channel(self) -> str:
@@ -93,7 +99,8 @@ class TelegramAddressing:
         match to:
             case ToDepartment(department_id=department_id):
                 if department_id in self.department_chats:
-                    return [Address(str(self.department_chats[department_id]))]
+                    chat = self.department_chats[department_id]
+                    return [Address(str(chat), topics=chat in self.topic_chats)]
                 return [  # no group configured: each officer of the department, privately
                     Address(str(o.identities[CHANNEL]))
                     for o in self.directory.members(department_id)

@@ -97,6 +97,7 @@ class Address:
 
     chat_id: str
     thread_id: str | None = None
+    topics: bool = False  # a forum group: each ticket's news goes to the ticket's own topic
 
 
 class Addressing(Protocol):

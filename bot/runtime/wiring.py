@@ -32,7 +32,7 @@ def plug_telegram(
     bot = make_bot(token, api_base)
     deps = runtime.deps
     runtime.plug(
-        TelegramAddressing(deps.directory, department_chats),
+        TelegramAddressing(deps.directory, department_chats, topic_chats),
         TelegramTransport(bot, Pacer(), topic_chats=topic_chats),
     )
     return TelegramChannel(

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import TelegramAddressing, TelegramChannel
 from bot.channels.telegram_outbox import TelegramTransport
 from bot.runtime.runtime import Runtime
 from bot.runtime.wiring import plug_telegram
@@ -28,6 +28,13 @@ class Endpoint:
 class TelegramRun:
     runtime: Runtime
     channel: TelegramChannel
+
+    def give_topics(self, chat: int) -> None:
+        """Configure a group for a topic per ticket, as `telegram_topics: true` does."""
+        self.transport.topic_chats.add(chat)
+        for addressing in self.runtime.outgoing.addressings:
+            if isinstance(addressing, TelegramAddressing):
+                addressing.topic_chats.add(chat)
 
     @property
     def transport(self) -> TelegramTransport:

@@ -15,7 +15,7 @@ __all__ = ["running"]  # the fixture, shared with the main Telegram suite
 async def test_each_ticket_gets_its_own_topic_in_a_forum_group(running: Running) -> None:
     api = running.api
     api.forums.add(GROUP)
-    running.run.transport.topic_chats.add(GROUP)
+    running.run.give_topics(GROUP)
     await api.user_sends(ENTREPRENEUR, DEMAND)
     post = await api.wait_text(GROUP, "新工单 #1")
     await api.user_sends(ENTREPRENEUR + 1, DEMAND)
@@ -38,7 +38,7 @@ async def test_each_ticket_gets_its_own_topic_in_a_forum_group(running: Running)
 
 async def test_a_group_that_is_not_a_forum_gets_plain_posts(running: Running) -> None:
     api = running.api
-    running.run.transport.topic_chats.add(GROUP)  # configured for topics, but the group is no forum
+    running.run.give_topics(GROUP)  # configured for topics, but the group is no forum
     await api.user_sends(ENTREPRENEUR, DEMAND)
     post = await api.wait_text(GROUP, "新工单 #1")
     assert post.thread_id is None
