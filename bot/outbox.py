@@ -6,7 +6,7 @@ PostgreSQL), then for each one: waits for the platform's turn (token buckets; a 
 be ready soon is put back with its due time rather than holding up the others), notes the
 attempt, calls the platform, and records the outcome at once in its own short transaction: sent
 with the platform's message id; a 429 back to pending after `retry_after`; a transient failure
-retried with doubling backoff, up to MAX_ATTEMPTS; blocked or chat-not-found recorded for good.
+retried with doubling backoff for a day (MAX_ATTEMPTS); blocked or chat-not-found recorded for good.
 
 Exactly once, and where that ends. A sender registers and beats every few seconds. Messages
 claimed by a sender that stopped beating, or whose process is gone (same host), are taken back:

@@ -128,11 +128,24 @@ def personal_addresses(
     return []
 
 
-MAX_ATTEMPTS = 8  # transient failures before a message is given up as failed
 FIRST_BACKOFF = timedelta(seconds=2)
 LONGEST_BACKOFF = timedelta(minutes=10)
+# A platform outage delays a message, it does not lose it: transient failures are retried for a
+# day (an outage longer than that is an incident for people, and the message is recorded failed).
+RETRY_FOR = timedelta(days=1)
 
 
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th transient failure: doubling, capped."""
     return min(FIRST_BACKOFF * (1 << min(max(attempts - 1, 0), 20)), LONGEST_BACKOFF)
+
+
+def _attempts_within(span: timedelta) -> int:
+    waited, attempts = timedelta(0), 0
+    while waited < span:
+        attempts += 1
+        waited += backoff(attempts)
+    return attempts
+
+
+MAX_ATTEMPTS = _attempts_within(RETRY_FOR)  # transient failures before a message is given up

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
 from bot.domain.markdown import excerpt, plain
-from bot.domain.outbox import LONGEST_BACKOFF, backoff
+from bot.domain.outbox import LONGEST_BACKOFF, MAX_ATTEMPTS, RETRY_FOR, backoff
 from bot.domain.policies import Tags, enterprise_qualifies, group_matches, unmet
 from bot.domain.policy_search import Index, terms
 from bot.policy_file import PolicyFileError, read_policy
@@ -160,3 +160,9 @@ def test_a_bad_policy_file_names_every_problem(tmp_path: Path, settings: Setting
     no_front.write_text("just text", encoding="utf-8")
     with pytest.raises(PolicyFileError, match="must start with a line '---'"):
         read_policy(no_front, settings.directory(), date(2026, 11, 23), NOW)
+
+
+def test_an_outage_of_less_than_a_day_loses_no_message() -> None:
+    """Found in review: eight attempts gave up after about eight minutes of outage."""
+    retried = sum((backoff(n) for n in range(1, MAX_ATTEMPTS)), timedelta(0))
+    assert retried < RETRY_FOR <= retried + backoff(MAX_ATTEMPTS)
