@@ -127,13 +127,18 @@ async def test_a_shared_problem_is_told_when_it_appears_and_when_it_doubles(
 async def test_a_second_delivery_of_the_same_message_changes_nothing(
     settings: Settings, clock: Clock
 ) -> None:
+    """Recognised where updates arrive (the inbox), before anything is handled."""
     from bot.domain.messages import Inbound
-    from handlers.dispatch import handle
+    from bot.runtime.conversations import Conversations
+    from handlers.outgoing import Outgoing
 
     w = await make_world(settings, clock)
+    conversations = Conversations(w.deps, Outgoing(w.deps, []))
     inbound = Inbound(HAIYUE, HAIYUE.user_id, DEMAND, clock(), delivery_id="update-7")
-    assert "工单号 #1" in own(await handle(inbound, w.deps))
-    assert await handle(inbound, w.deps) == []
+    assert await conversations.accept(inbound)
+    assert not await conversations.accept(inbound)
+    await conversations.drain()
+    assert conversations.handled == 1
     assert "您的诉求（1 件）" in own(await w.say(HAIYUE, "/status"))
 
 
