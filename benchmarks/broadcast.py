@@ -28,7 +28,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.bootstrap import build_app
 from bot.channels.pacing import Pacer
-from bot.channels.telegram_outbox import TelegramTransport
+from bot.channels.telegram.transport import TelegramTransport
 from bot.config import load_settings
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.policies import MemberGroup, Policy

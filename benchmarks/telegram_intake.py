@@ -31,8 +31,8 @@ from aiogram.types import Message
 from benchmarks.intake_bench import TEXTS
 from bot.bootstrap import build_app
 from bot.channels.pacing import Pacer
-from bot.channels.telegram import TelegramChannel, make_bot
-from bot.channels.telegram_outbox import TelegramTransport
+from bot.channels.telegram.adapter import TelegramChannel, make_bot
+from bot.channels.telegram.transport import TelegramTransport
 from bot.config import load_settings
 from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.runtime.runtime import Runtime

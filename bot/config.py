@@ -7,8 +7,6 @@ path so that `xiaoer` can print all of them and exit with status 2.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import re
 from contextvars import ContextVar
@@ -19,10 +17,13 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from bot.channels.telegram.config import TelegramConfig
+from bot.channels.wecom.config import WecomConfig
+from bot.config_section import Section
 from bot.domain.categories import CATEGORIES
 from bot.domain.enterprise import Enterprise
 from bot.domain.escalation import Ladder
@@ -47,11 +48,7 @@ class ConfigError(Exception):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DepartmentConfig(_Section):
+class DepartmentConfig(Section):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -64,7 +61,7 @@ class DepartmentConfig(_Section):
     wecom_chat_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{1,32}$")
 
 
-class OfficerConfig(_Section):
+class OfficerConfig(Section):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=1)
     department: str
@@ -85,11 +82,11 @@ class OfficerConfig(_Section):
         return identities
 
 
-class CategoryConfig(_Section):
+class CategoryConfig(Section):
     lead: str  # the department that leads the category (names of categories live in the catalogues)
 
 
-class DemoEnterpriseConfig(_Section):
+class DemoEnterpriseConfig(Section):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=1)
     uscc: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -102,16 +99,16 @@ class DemoEnterpriseConfig(_Section):
     contact_lang: Literal["zh-CN", "en"] = "zh-CN"
 
 
-class DemoConfig(_Section):
+class DemoConfig(Section):
     enterprises: tuple[DemoEnterpriseConfig, ...] = ()
 
 
-class DatabaseConfig(_Section):
+class DatabaseConfig(Section):
     url: str = "sqlite+aiosqlite:///xiaoer.db"
     echo: bool = False
 
 
-class LimitsConfig(_Section):
+class LimitsConfig(Section):
     """One row of the SLA table. Keys left out take the general row's value."""
 
     sign_hours: float | None = Field(default=None, gt=0)  # working hours to sign for the ticket
@@ -120,7 +117,7 @@ class LimitsConfig(_Section):
     survey_days: int | None = Field(default=None, gt=0)  # calendar days the enterprise has to rate the answer
 
 
-class SlaRowConfig(_Section):
+class SlaRowConfig(Section):
     normal: LimitsConfig = LimitsConfig()
     urgent: LimitsConfig = LimitsConfig()
 
@@ -133,13 +130,14 @@ _LEGACY_SLA_KEYS = {
 }
 
 
-class SlaConfig(_Section):
+class SlaConfig(Section):
     """Time limits per kind of demand and priority, in working time (see bot.domain.sla)."""
 
     survey_days: int = Field(default=3, gt=0)  # unanswered surveys close as "not rated" after this
     general: SlaRowConfig = SlaRowConfig()  # general demands (一般诉求)
     consultation: SlaRowConfig = SlaRowConfig(normal=LimitsConfig(resolve_days=3))  # policy questions
-    categories: dict[str, SlaRowConfig] = {}  # categories whose limits differ (complex ones)
+    # categories whose limits differ (complex ones)
+    categories: dict[str, SlaRowConfig] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -183,7 +181,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PERIOD = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
-class CalendarConfig(_Section):
+class CalendarConfig(Section):
     """Working days and business hours: deadlines count only this time."""
 
     weekdays: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
@@ -224,7 +222,7 @@ def _clock(text: str) -> time:
     return time(hours, minutes)
 
 
-class RemindersConfig(_Section):
+class RemindersConfig(Section):
     """The reminder sweep and its escalation ladder (working time)."""
 
     sweep_minutes: int = Field(default=5, ge=1, le=60)  # how often the sweep runs
@@ -260,14 +258,15 @@ class RemindersConfig(_Section):
         return _clock(self.digest_at)
 
 
-class RasaConfig(_Section):
+class RasaConfig(Section):
     url: str = "http://127.0.0.1:5005"
     token: str | None = None  # Rasa's --auth-token, if the server was started with one
     timeout_seconds: float = Field(default=5.0, gt=0)
-    intent_map: dict[str, str] = {}  # the Rasa model's intent names -> ours, where they differ
+    # the Rasa model's intent names -> ours, where they differ
+    intent_map: dict[str, str] = Field(default_factory=dict)
 
 
-class LlmConfig(_Section):
+class LlmConfig(Section):
     """A model behind an OpenAI-compatible endpoint (vLLM, Ollama …); the builtin model answers
     whenever it is slow or down."""
 
@@ -277,7 +276,7 @@ class LlmConfig(_Section):
     timeout_seconds: float = Field(default=3.0, gt=0)
 
 
-class NluConfig(_Section):
+class NluConfig(Section):
     backend: Literal["builtin", "rasa", "llm"] = "builtin"
     model_path: str | None = None  # default: a cache file keyed by the training data's fingerprint
     clarify_below: float = Field(default=0.5, ge=0, le=1)  # ask rather than guess below this confidence
@@ -285,17 +284,7 @@ class NluConfig(_Section):
     llm: LlmConfig = LlmConfig()
 
 
-class TelegramConfig(_Section):
-    token: str | None = None
-    api_base: str = "https://api.telegram.org"
-    mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str | None = None  # the public https URL Telegram posts updates to
-    webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
-    host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
-    port: int = Field(default=8080, ge=0, le=65535)
-
-
-class LeadershipConfig(_Section):
+class LeadershipConfig(Section):
     """The hotline's leadership. Its officers get, each working morning, the list of tickets long
     overdue, and the weekly report privately, and may ask for `/report`; its department's officer
     group (the leadership group) gets the weekly report. With neither, the weekly report goes to
@@ -305,7 +294,7 @@ class LeadershipConfig(_Section):
     department: str | None = None
 
 
-class ReportsConfig(_Section):
+class ReportsConfig(Section):
     """Replaced by `leadership`: its keys are refused with what to write instead (they meant
     less than `leadership` does, so reading them as it would change who gets what)."""
 
@@ -313,31 +302,7 @@ class ReportsConfig(_Section):
     leaders: tuple[str, ...] = ()
 
 
-class WecomRobotConfig(_Section):
-    """A member-unit group's robot (群机器人): its webhook key, a name for logs, the group's tags."""
-
-    key: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    tags: tuple[str, ...] = ()
-
-
-class WecomConfig(_Section):
-    """The WeCom (企业微信 / 政务微信) self-built app and the member-unit group robots."""
-
-    enabled: bool = False
-    corp_id: str | None = None  # 企业ID; also the receive id every callback must carry
-    agent_id: int | None = None  # the app's AgentId
-    secret: str | None = None  # the app's Secret: XIAOER_CHANNELS__WECOM__SECRET
-    token: str | None = None  # callback Token: XIAOER_CHANNELS__WECOM__TOKEN
-    encoding_aes_key: str | None = None  # callback EncodingAESKey: XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY
-    api_base: str = "https://qyapi.weixin.qq.com"  # or a self-hosted gateway (政务微信)
-    callback_path: str = Field(default="/wecom/callback", pattern=r"^/\S*$")
-    host: str = "127.0.0.1"  # where the callback server listens (behind a reverse proxy)
-    port: int = Field(default=8081, ge=0, le=65535)
-    robots: tuple[WecomRobotConfig, ...] = ()
-
-
-class GroupTagsConfig(_Section):
+class GroupTagsConfig(Section):
     """What a member-unit group's members are; a dimension left empty means mixed."""
 
     industry: tuple[str, ...] = ()
@@ -346,7 +311,7 @@ class GroupTagsConfig(_Section):
     qualifications: tuple[str, ...] = ()
 
 
-class GroupConfig(_Section):
+class GroupConfig(Section):
     """A member-unit group chat that receives the policy notices meant for its members."""
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
@@ -357,14 +322,14 @@ class GroupConfig(_Section):
     tags: GroupTagsConfig = GroupTagsConfig()
 
 
-class PoliciesConfig(_Section):
+class PoliciesConfig(Section):
     remind_days_before: int = Field(default=7, ge=0, le=90)  # deadline reminders start this many days ahead
     # Channels on which enterprises' people get notices and reminders in their private chats.
     channels: tuple[Literal["telegram", "wecom"], ...] = ("telegram",)
     excerpt_chars: int = Field(default=1500, ge=200, le=3500)  # how much of a policy's body a notice carries
 
 
-class ChannelsConfig(_Section):
+class ChannelsConfig(Section):
     """Each channel's own section: its credentials, endpoints and switches."""
 
     console: bool = True
@@ -633,14 +598,13 @@ def cross_check(settings: Settings) -> list[str]:
     missing = [c for c in CATEGORIES if c not in settings.categories]
     if missing:
         problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
-    if settings.channels.telegram.mode == "webhook" and not (
-        settings.channels.telegram.webhook_url and settings.channels.telegram.webhook_secret
-    ):
-        problems.append(
-            "channels.telegram: mode webhook needs webhook_url and webhook_secret "
-            "(XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL, XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET)"
-        )
-    problems += _check_wecom(settings)
+    problems += settings.channels.telegram.problems()
+    problems += settings.channels.wecom.problems()
+    _unique(
+        "departments[].wecom_chat_id",
+        [d.wecom_chat_id for d in settings.departments if d.wecom_chat_id],
+        problems,
+    )
     if "system" in officer_ids:
         problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
     for name in settings.sla.categories:
@@ -693,9 +657,6 @@ def cross_check(settings: Settings) -> list[str]:
     return problems
 
 
-_WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
-
-
 def _replaced_keys(settings: Settings) -> list[str]:
     """Keys that moved or were replaced, refused with what to write instead. `leadership` replaced
     three: their officers got one thing each (the overdue list, or the weekly report), and
@@ -731,50 +692,6 @@ def config_warnings(settings: Settings) -> list[str]:
         for i, robot in enumerate(settings.channels.wecom.robots)
         if robot.name not in named
     ]
-
-
-def _check_wecom(settings: Settings) -> list[str]:
-    """An enabled WeCom channel needs its app credentials; a bad key is named, never guessed at."""
-    wecom = settings.channels.wecom
-    problems: list[str] = []
-    _unique("channels.wecom.robots[].key", [r.key for r in wecom.robots], problems)
-    _unique("channels.wecom.robots[].name", [r.name for r in wecom.robots], problems)
-    _unique(
-        "departments[].wecom_chat_id",
-        [d.wecom_chat_id for d in settings.departments if d.wecom_chat_id],
-        problems,
-    )
-    if not wecom.enabled:
-        return problems
-    for key in _WECOM_REQUIRED:
-        if getattr(wecom, key) in (None, ""):
-            problems.append(
-                f"channels.wecom.{key}: required when channels.wecom.enabled is true "
-                f"(set it in the config or XIAOER_CHANNELS__WECOM__{key.upper()})"
-            )
-    aes_key = wecom.encoding_aes_key
-    if aes_key and not _is_encoding_aes_key(aes_key):
-        problems.append(
-            "channels.wecom.encoding_aes_key: must be the 43 letters and digits shown as EncodingAESKey "
-            "in the app's 接收消息 settings (it decodes to a 32-byte AES key)"
-        )
-    if wecom.token and not re.fullmatch(r"[A-Za-z0-9]{1,32}", wecom.token):
-        problems.append(
-            "channels.wecom.token: must be the 1-32 letters and digits shown as Token in the app's "
-            "接收消息 settings"
-        )
-    if not wecom.api_base.startswith(("http://", "https://")):
-        problems.append("channels.wecom.api_base: must start with https:// (or http:// for a local gateway)")
-    return problems
-
-
-def _is_encoding_aes_key(value: str) -> bool:
-    if not re.fullmatch(r"[A-Za-z0-9+/]{43}", value):
-        return False
-    try:
-        return len(base64.b64decode(value + "=", validate=True)) == 32
-    except binascii.Error:
-        return False
 
 
 def _unique(what: str, values: list[Any], problems: list[str]) -> set[Any]:

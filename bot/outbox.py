@@ -88,7 +88,7 @@ Outcome = Sent | RetryAfter | Transient | Refused
 
 
 class Transport(Protocol):
-    """One platform's way out. Telegram's is bot.channels.telegram_outbox; WeCom's group robots
+    """One platform's way out. Telegram's is bot.channels.telegram.transport; WeCom's group robots
     fit the same shape (their limit, 20 a minute per robot, is a bucket per robot)."""
 
     @property

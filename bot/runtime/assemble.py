@@ -15,8 +15,8 @@ from bot.runtime.web import Routes, serve, web_app
 from handlers.deps import Deps
 
 if TYPE_CHECKING:  # a channel's modules (and its SDK, seconds to import) load only when it is enabled
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.wecom import WecomChannel
+    from bot.channels.telegram.adapter import TelegramChannel
+    from bot.channels.wecom.adapter import WecomChannel
 
 
 @dataclass
@@ -44,7 +44,7 @@ def assemble(settings: Settings, deps: Deps) -> Assembled:
     runtime = Runtime.build(deps)
     assembled = Assembled(runtime)
     if settings.channels.wecom.enabled:
-        from bot.channels.wecom import department_chats
+        from bot.channels.wecom.adapter import department_chats
         from bot.runtime.wiring import plug_wecom
 
         assembled.wecom = plug_wecom(runtime, settings.channels.wecom, department_chats(settings.departments))
@@ -113,7 +113,7 @@ async def report_unreachable_officers(
     runtime: Runtime, telegram: TelegramChannel, echo: Callable[[str], None]
 ) -> list[str]:
     """Heads hear which of their officers have not /start-ed the bot (it cannot write to them)."""
-    from bot.channels.telegram_reach import unreachable_officers
+    from bot.channels.telegram.reach import unreachable_officers
     from handlers.reach import unreachable_notices
 
     directory = runtime.deps.directory

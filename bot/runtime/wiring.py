@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
-from bot.config import WecomConfig
+from bot.channels.wecom.config import WecomConfig
 from bot.runtime.runtime import Runtime
 
 # Each channel's modules are imported when it is plugged in: a platform SDK takes seconds to
 # import (aiogram's types alone about two), which a command that does not use it should not pay.
 if TYPE_CHECKING:
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.wecom import WecomChannel
+    from bot.channels.telegram.adapter import TelegramChannel
+    from bot.channels.wecom.adapter import WecomChannel
 
 
 def plug_telegram(
@@ -26,8 +26,8 @@ def plug_telegram(
     polling_timeout: int = 10,
 ) -> TelegramChannel:
     from bot.channels.pacing import Pacer
-    from bot.channels.telegram import TelegramAddressing, TelegramChannel, make_bot
-    from bot.channels.telegram_outbox import TelegramTransport
+    from bot.channels.telegram.adapter import TelegramAddressing, TelegramChannel, make_bot
+    from bot.channels.telegram.transport import TelegramTransport
 
     bot = make_bot(token, api_base)
     deps = runtime.deps
@@ -50,8 +50,8 @@ def plug_telegram(
 def plug_wecom(
     runtime: Runtime, config: WecomConfig, department_chats: Mapping[str, str] | None = None
 ) -> WecomChannel:
-    from bot.channels.wecom import WecomAddressing, WecomChannel
-    from bot.channels.wecom_outbox import WecomTransport
+    from bot.channels.wecom.adapter import WecomAddressing, WecomChannel
+    from bot.channels.wecom.transport import WecomTransport
 
     deps = runtime.deps
 

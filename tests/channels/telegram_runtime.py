@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.channels.telegram import TelegramAddressing, TelegramChannel
-from bot.channels.telegram_outbox import TelegramTransport
+from bot.channels.telegram.adapter import TelegramAddressing, TelegramChannel
+from bot.channels.telegram.transport import TelegramTransport
 from bot.runtime.runtime import Runtime
 from bot.runtime.wiring import plug_telegram
 from handlers.deps import Deps

@@ -134,7 +134,7 @@ async def test_a_call_telegram_took_but_the_dead_sender_never_recorded_may_arriv
     """The window no sender can close (Telegram has no idempotency key and no way to ask what a
     chat received): the message goes again, marked in doubt, and the report names it."""
     from bot.channels.pacing import Pacer
-    from bot.channels.telegram_outbox import TelegramTransport
+    from bot.channels.telegram.transport import TelegramTransport
     from bot.outbox import OutboxSender
     from handlers.policy_status import policy_report, status_text
 

@@ -13,7 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.bootstrap import build_app
 from bot.channels.pacing import Pacer
-from bot.channels.telegram_outbox import TelegramTransport
+from bot.channels.telegram.transport import TelegramTransport
 from bot.config import Settings
 from bot.domain.enterprise import Contact
 from bot.domain.outbox import DeliveryStatus, MessageKind

@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from bot.bootstrap import build_app
-from bot.channels.wecom import WecomChannel, department_chats
-from bot.channels.wecom_api import ATTEMPTS
-from bot.channels.wecom_outbox import WecomTransport
-from bot.config import ConfigError, WecomConfig, load_settings
+from bot.channels.wecom.adapter import WecomChannel, department_chats
+from bot.channels.wecom.api import ATTEMPTS
+from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.transport import WecomTransport
+from bot.config import ConfigError, load_settings
 from bot.domain.policies import Policy, Tags
 from bot.outbox import OutboxSender
 from bot.runtime.runtime import Runtime

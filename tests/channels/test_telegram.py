@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.bootstrap import App, build_app
-from bot.channels.telegram import split_text
+from bot.channels.telegram.adapter import split_text
 from bot.config import load_settings
 from bot.runtime.web import web_app
 from tests.channels.telegram_runtime import TelegramRun, telegram_running

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram import split_text
+from bot.channels.telegram.adapter import split_text
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import yaml
 from aiohttp.test_utils import TestServer
 
 from bot.bootstrap import App, build_app
-from bot.channels.wecom import department_chats
+from bot.channels.wecom.adapter import department_chats
 from bot.config import Settings, load_settings
 from bot.domain.messages import Attachment, Reply, ToDepartment, ToSender
 from tests.channels.wecom_runtime import WecomRun, wecom_running

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.channels.send_limits import SendLimits, Window
-from bot.channels.wecom import WecomChannel
-from bot.channels.wecom_api import (
+from bot.channels.wecom.adapter import WecomChannel
+from bot.channels.wecom.api import (
     ATTEMPTS,
     MARKDOWN_LIMIT,
     RATE_LIMIT_PAUSE,

@@ -11,7 +11,7 @@ import xmltodict
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.channels.wecom_crypto import (
+from bot.channels.wecom.crypto import (
     BLOCK,
     CryptoError,
     ReceiveIdMismatch,

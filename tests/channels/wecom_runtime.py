@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from aiohttp.test_utils import TestServer
 
-from bot.channels.wecom import WecomAddressing, WecomChannel
-from bot.config import WecomConfig
+from bot.channels.wecom.adapter import WecomAddressing, WecomChannel
+from bot.channels.wecom.config import WecomConfig
 from bot.domain.messages import Reply
 from bot.domain.outbox import Origin
 from bot.runtime.runtime import Runtime

@@ -25,10 +25,10 @@ import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from bot.channels.send_limits import Window
-from bot.channels.wecom import DEPARTMENT_PREFIX, Upload, WecomChannel
-from bot.channels.wecom_api import APP, MARKDOWN_LIMIT, MEMBER, RATE_LIMITED, ROBOT, split_utf8
-from bot.channels.wecom_api import Outcome as ApiOutcome
-from bot.config import WecomRobotConfig
+from bot.channels.wecom.adapter import DEPARTMENT_PREFIX, Upload, WecomChannel
+from bot.channels.wecom.api import APP, MARKDOWN_LIMIT, MEMBER, RATE_LIMITED, ROBOT, split_utf8
+from bot.channels.wecom.api import Outcome as ApiOutcome
+from bot.channels.wecom.config import WecomRobotConfig
 from bot.domain.messages import Attachment
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient

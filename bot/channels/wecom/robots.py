@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-from bot.channels.wecom_api import MARKDOWN_LIMIT, TEXT_LIMIT, WecomApi, split_utf8
-from bot.config import WecomRobotConfig
+from bot.channels.wecom.api import MARKDOWN_LIMIT, TEXT_LIMIT, WecomApi, split_utf8
+from bot.channels.wecom.config import WecomRobotConfig
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bot.channels.pacing import Pacer
-from bot.channels.telegram import CHANNEL, keyboard, make_bot, split_text
+from bot.channels.telegram.adapter import CHANNEL, keyboard, make_bot, split_text
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 

@@ -4,7 +4,7 @@ Members of the corp (officers, and enterprise staff who can reach the app) messa
 POSTs each message, signed and encrypted, to `/wecom/callback`. A verified message is kept in the
 inbox (each MsgId once) and then acknowledged, so that WeCom retries what could not be kept and
 slow handling never makes it retry. What Xiaoer says goes out through the outbox
-(bot.channels.wecom_outbox), using this module's calls: to members as app messages, to a
+(bot.channels.wecom.transport), using this module's calls: to members as app messages, to a
 department's officers in its app group chat (created on first use), and to member-unit groups
 through their robots. A reply's attachment (a report's chart) follows its text as an image or file
 message, uploaded to WeCom as a temporary media file.
@@ -28,7 +28,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from bot.channels.send_limits import SendLimits
-from bot.channels.wecom_api import (
+from bot.channels.wecom.api import (
     CHAT_MISSING,
     FILE_LIMIT,
     IMAGE_LIMIT,
@@ -37,11 +37,12 @@ from bot.channels.wecom_api import (
     WecomApi,
     split_utf8,
 )
-from bot.channels.wecom_buttons import TextButtons
-from bot.channels.wecom_callback import Callback, CallbackVerifier, Rejected
-from bot.channels.wecom_crypto import WecomCrypto
-from bot.channels.wecom_robots import RobotGroups
-from bot.config import DepartmentConfig, WecomConfig
+from bot.channels.wecom.buttons import TextButtons
+from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected
+from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.crypto import WecomCrypto
+from bot.channels.wecom.robots import RobotGroups
+from bot.config import DepartmentConfig
 from bot.domain.messages import (
     Attachment,
     Button,

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.channels.wecom_crypto import CryptoError, ReceiveIdMismatch, WecomCrypto
+from bot.channels.wecom.crypto import CryptoError, ReceiveIdMismatch, WecomCrypto
 
 REPLAY_WINDOW = 300.0  # seconds either side of our clock; WeCom retries within 15 s
 FORBIDDEN, MALFORMED = 403, 400

@@ -1,7 +1,7 @@
 """The Telegram channel on aiogram, the way in: updates become `Inbound`s, kept in the inbox
 before Telegram is told they arrived (the webhook answers after that; long polling confirms the
 offset only after that), so a crash never loses an update. What Xiaoer says goes out through the
-outbox (bot.channels.telegram_outbox); `TelegramAddressing` says which chats a reply is for.
+outbox (bot.channels.telegram.transport); `TelegramAddressing` says which chats a reply is for.
 """
 
 from __future__ import annotations

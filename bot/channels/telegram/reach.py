@@ -15,7 +15,7 @@ from aiogram import Bot
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 
-from bot.channels.telegram import CHANNEL
+from bot.channels.telegram.adapter import CHANNEL
 from bot.domain.org import Officer
 
 log = logging.getLogger(__name__)

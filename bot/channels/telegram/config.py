@@ -1,0 +1,28 @@
+"""The Telegram channel's section of the config: `channels.telegram` (env `XIAOER_CHANNELS__TELEGRAM__*`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from bot.config_section import Section
+
+
+class TelegramConfig(Section):
+    token: str | None = None
+    api_base: str = "https://api.telegram.org"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None  # the public https URL Telegram posts updates to
+    webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
+    port: int = Field(default=8080, ge=0, le=65535)
+
+    def problems(self) -> list[str]:
+        """What is wrong with this section on its own, one `key.path: what to fix` line each."""
+        if self.mode == "webhook" and not (self.webhook_url and self.webhook_secret):
+            return [
+                "channels.telegram: mode webhook needs webhook_url and webhook_secret "
+                "(XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL, XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET)"
+            ]
+        return []

@@ -1,0 +1,79 @@
+"""The WeCom channel's section of the config: `channels.wecom` (env `XIAOER_CHANNELS__WECOM__*`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections import Counter
+
+from pydantic import Field
+
+from bot.config_section import Section
+
+_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
+
+
+class WecomRobotConfig(Section):
+    """A member-unit group's robot (群机器人): its webhook key, a name for logs, the group's tags."""
+
+    key: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    tags: tuple[str, ...] = ()
+
+
+class WecomConfig(Section):
+    """The WeCom (企业微信 / 政务微信) self-built app and the member-unit group robots."""
+
+    enabled: bool = False
+    corp_id: str | None = None  # 企业ID; also the receive id every callback must carry
+    agent_id: int | None = None  # the app's AgentId
+    secret: str | None = None  # the app's Secret: XIAOER_CHANNELS__WECOM__SECRET
+    token: str | None = None  # callback Token: XIAOER_CHANNELS__WECOM__TOKEN
+    encoding_aes_key: str | None = None  # callback EncodingAESKey: XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY
+    api_base: str = "https://qyapi.weixin.qq.com"  # or a self-hosted gateway (政务微信)
+    callback_path: str = Field(default="/wecom/callback", pattern=r"^/\S*$")
+    host: str = "127.0.0.1"  # where the callback server listens (behind a reverse proxy)
+    port: int = Field(default=8081, ge=0, le=65535)
+    robots: tuple[WecomRobotConfig, ...] = ()
+
+    def problems(self) -> list[str]:
+        """An enabled WeCom channel needs its app credentials; a bad key is named, never guessed at."""
+        problems = [
+            f"channels.wecom.robots[].{field}: '{value}' appears more than once"
+            for field in ("key", "name")
+            for value, count in Counter(getattr(r, field) for r in self.robots).items()
+            if count > 1
+        ]
+        if not self.enabled:
+            return problems
+        for key in _REQUIRED:
+            if getattr(self, key) in (None, ""):
+                problems.append(
+                    f"channels.wecom.{key}: required when channels.wecom.enabled is true "
+                    f"(set it in the config or XIAOER_CHANNELS__WECOM__{key.upper()})"
+                )
+        if self.encoding_aes_key and not _is_encoding_aes_key(self.encoding_aes_key):
+            problems.append(
+                "channels.wecom.encoding_aes_key: must be the 43 letters and digits shown as EncodingAESKey "
+                "in the app's 接收消息 settings (it decodes to a 32-byte AES key)"
+            )
+        if self.token and not re.fullmatch(r"[A-Za-z0-9]{1,32}", self.token):
+            problems.append(
+                "channels.wecom.token: must be the 1-32 letters and digits shown as Token in the app's "
+                "接收消息 settings"
+            )
+        if not self.api_base.startswith(("http://", "https://")):
+            problems.append(
+                "channels.wecom.api_base: must start with https:// (or http:// for a local gateway)"
+            )
+        return problems
+
+
+def _is_encoding_aes_key(value: str) -> bool:
+    if not re.fullmatch(r"[A-Za-z0-9+/]{43}", value):
+        return False
+    try:
+        return len(base64.b64decode(value + "=", validate=True)) == 32
+    except binascii.Error:
+        return False

@@ -1,0 +1,12 @@
+"""The base of every config section: frozen, and an unknown key is an error, never ignored.
+
+Its own module so that a channel's package can define its section (`bot/channels/<name>/config.py`)
+without importing the whole settings model, which gathers the sections."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
