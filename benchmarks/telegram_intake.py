@@ -32,11 +32,11 @@ from benchmarks.intake_bench import TEXTS
 from bot.bootstrap import build_app
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.adapter import TelegramChannel, make_bot
+from bot.channels.telegram.plugin import plug_bot as plug_telegram
 from bot.channels.telegram.transport import TelegramTransport
 from bot.config import load_settings
 from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.runtime.runtime import Runtime
-from bot.runtime.wiring import plug_telegram
 from tests.fake_telegram import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,3 +10,12 @@ from pydantic import BaseModel, ConfigDict
 
 class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChannelSection(Section):
+    """A channel's section under `channels:`. The runtime plugs in each channel whose section is
+    in use, from the module `bot.channels.<name>.plugin` (bot/channels/plugin.py)."""
+
+    @property
+    def in_use(self) -> bool:
+        raise NotImplementedError

@@ -4,9 +4,11 @@ delivers what is said, and the channels' ways in and out between them."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.outbox import Addressing
+from bot.domain.messages import Inbound, Reply
+from bot.domain.outbox import Addressing, Origin
 from bot.outbox import OutboxSender, Transport
 from bot.runtime.conversations import Conversations
 from handlers.deps import Deps
@@ -32,6 +34,14 @@ class Runtime:
         """A channel's way out: which chats a reply is for, and how a message gets there."""
         self.outgoing.addressings.append(addressing)
         self.sender.transports[transport.channel] = transport
+
+    async def accept(self, inbound: Inbound) -> bool:
+        """A channel's way in: keep an update in the inbox (see Conversations.accept)."""
+        return await self.conversations.accept(inbound)
+
+    async def say(self, replies: Sequence[Reply], origin: Origin | None = None) -> None:
+        """Queue messages that answer no state change."""
+        await self.outgoing.say(replies, origin)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle and deliver until `stop` is set."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from aiohttp import web
 
-MAX_BODY = 1024 * 1024  # no platform posts more than this in one update
+from bot.channels.plugin import Routes
 
-Routes = Callable[[web.Application], None]
+MAX_BODY = 1024 * 1024  # no platform posts more than this in one update
 
 
 def web_app(routes: Sequence[Routes]) -> web.Application:

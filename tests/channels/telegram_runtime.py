@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.channels.telegram.adapter import TelegramAddressing, TelegramChannel
+from bot.channels.telegram.plugin import plug_bot as plug_telegram
 from bot.channels.telegram.transport import TelegramTransport
 from bot.runtime.runtime import Runtime
-from bot.runtime.wiring import plug_telegram
 from handlers.deps import Deps
 from tests.fake_telegram import FakeBotApi
 

@@ -14,12 +14,12 @@ from bot.bootstrap import build_app
 from bot.channels.wecom.adapter import WecomChannel, department_chats
 from bot.channels.wecom.api import ATTEMPTS
 from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.plugin import plug_app as plug_wecom
 from bot.channels.wecom.transport import WecomTransport
 from bot.config import ConfigError, load_settings
 from bot.domain.policies import Policy, Tags
 from bot.outbox import OutboxSender
 from bot.runtime.runtime import Runtime
-from bot.runtime.wiring import plug_wecom
 from handlers.deps import Deps
 from handlers.policy_publish import add_policy, publish
 from tests.conftest import ROOT

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import build_app
+from bot.channels.telegram.plugin import report_unreachable_officers
 from bot.config import load_settings
-from bot.runtime.assemble import report_unreachable_officers
 from tests.channels.telegram_runtime import telegram_running
 from tests.channels.test_telegram import GROUP, HEAD, Running, write_config
 from tests.fake_telegram import FakeBotApi

@@ -339,9 +339,10 @@ async def test_callback_mounts_on_the_telegram_webhook_server(tmp_path: Path) ->
     """One web server carries both channels' routes and /healthz, as `xiaoer run` serves them."""
     from aiohttp import ClientSession
 
+    from bot.channels.telegram.plugin import plug_bot as plug_telegram
+    from bot.channels.wecom.plugin import plug_app as plug_wecom
     from bot.runtime.runtime import Runtime
     from bot.runtime.web import web_app
-    from bot.runtime.wiring import plug_telegram, plug_wecom
 
     api = FakeWecom()
     await api.start()

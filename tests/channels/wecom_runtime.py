@@ -12,11 +12,11 @@ from aiohttp.test_utils import TestServer
 
 from bot.channels.wecom.adapter import WecomAddressing, WecomChannel
 from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.plugin import plug_app as plug_wecom
 from bot.domain.messages import Reply
 from bot.domain.outbox import Origin
 from bot.runtime.runtime import Runtime
 from bot.runtime.web import web_app
-from bot.runtime.wiring import plug_wecom
 from handlers.deps import Deps
 
 

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.config_section import Section
+from bot.config_section import ChannelSection
 
 
-class TelegramConfig(Section):
+class TelegramConfig(ChannelSection):
     token: str | None = None
     api_base: str = "https://api.telegram.org"
     mode: Literal["polling", "webhook"] = "polling"
@@ -17,6 +17,15 @@ class TelegramConfig(Section):
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
     port: int = Field(default=8080, ge=0, le=65535)
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def webhook(self) -> bool:
+        """Updates arrive by webhook (else by long polling)."""
+        return self.mode == "webhook" and bool(self.webhook_url and self.webhook_secret)
 
     def problems(self) -> list[str]:
         """What is wrong with this section on its own, one `key.path: what to fix` line each."""

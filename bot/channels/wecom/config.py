@@ -9,7 +9,7 @@ from collections import Counter
 
 from pydantic import Field
 
-from bot.config_section import Section
+from bot.config_section import ChannelSection, Section
 
 _REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 
@@ -22,7 +22,7 @@ class WecomRobotConfig(Section):
     tags: tuple[str, ...] = ()
 
 
-class WecomConfig(Section):
+class WecomConfig(ChannelSection):
     """The WeCom (企业微信 / 政务微信) self-built app and the member-unit group robots."""
 
     enabled: bool = False
@@ -36,6 +36,10 @@ class WecomConfig(Section):
     host: str = "127.0.0.1"  # where the callback server listens (behind a reverse proxy)
     port: int = Field(default=8081, ge=0, le=65535)
     robots: tuple[WecomRobotConfig, ...] = ()
+
+    @property
+    def in_use(self) -> bool:
+        return self.enabled
 
     def problems(self) -> list[str]:
         """An enabled WeCom channel needs its app credentials; a bad key is named, never guessed at."""

@@ -1,0 +1,85 @@
+"""The Telegram channel plugged into a runtime: its bot (adapter), its addressing and transport,
+and what `xiaoer run` serves for it (the webhook route or the polling loop, and a start-up check
+of which officers the bot may write to)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
+
+from bot.channels.pacing import Pacer
+from bot.channels.plugin import Echo, Host, Plugged
+from bot.channels.telegram.adapter import CHANNEL, TelegramAddressing, TelegramChannel, make_bot
+from bot.channels.telegram.reach import unreachable_officers
+from bot.channels.telegram.transport import TelegramTransport
+from handlers.reach import unreachable_notices
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+def plug(host: Host, settings: Settings) -> Plugged:
+    config = settings.channels.telegram
+    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
+    topics = {d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id}
+    channel = plug_bot(host, config.token or "", config.api_base, groups, topics)
+    plugged = Plugged(CHANNEL, channel.close)
+    if config.webhook:
+        url, secret = config.webhook_url or "", config.webhook_secret or ""
+        path = channel.webhook_path(url)
+        plugged.routes.append(lambda app: channel.add_routes(app, path, secret))
+        plugged.listen = (config.host, config.port)
+        plugged.tasks.append(lambda _: channel.register_webhook(url, secret))
+        plugged.ready.append(f"Telegram webhook {url} on {config.host}:{config.port}")
+    else:
+        plugged.tasks.append(lambda _: channel.run_polling())
+        plugged.ready.append(f"Telegram polling via {config.api_base}")
+    plugged.tasks.append(lambda echo: report_unreachable_officers(host, channel, echo))
+    return plugged
+
+
+def plug_bot(
+    host: Host,
+    token: str,
+    api_base: str,
+    department_chats: Mapping[str, int] | None = None,
+    topic_chats: Collection[int] = (),
+    *,
+    polling_timeout: int = 10,
+) -> TelegramChannel:
+    """The bot's adapter on `host`, its addressing and transport plugged in."""
+    bot = make_bot(token, api_base)
+    deps = host.deps
+    host.plug(
+        TelegramAddressing(deps.directory, department_chats, topic_chats),
+        TelegramTransport(bot, Pacer(), topic_chats=topic_chats),
+    )
+    return TelegramChannel(
+        bot,
+        host.accept,
+        host.say,
+        deps.directory,
+        clock=deps.clock,
+        default_lang=deps.default_lang,
+        polling_timeout=polling_timeout,
+        officer_groups=(department_chats or {}).values(),
+    )
+
+
+async def report_unreachable_officers(host: Host, telegram: TelegramChannel, echo: Echo) -> list[str]:
+    """Heads hear which of their officers have not /start-ed the bot (it cannot write to them)."""
+    directory = host.deps.directory
+    try:
+        unreachable = await unreachable_officers(telegram.bot, directory.officers.values())
+        if unreachable:
+            await host.say(unreachable_notices(directory, unreachable))
+    except Exception as error:  # a start-up check: it never stops the bot
+        echo(f"xiaoer: could not check which officers Telegram lets Xiaoer reach: {error!r}")
+        return []
+    if unreachable:
+        echo(
+            "xiaoer: Telegram does not let Xiaoer write to officers "
+            + ", ".join(o.id for o in unreachable)
+            + " yet: each must send the bot /start privately (their heads have been told)"
+        )
+    return [o.id for o in unreachable]

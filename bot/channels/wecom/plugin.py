@@ -1,0 +1,55 @@
+"""The WeCom channel plugged into a runtime: the callback adapter, its addressing (a department's
+group chat, else its members privately) and the transport for app messages and group robots."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from bot.channels.plugin import Host, Plugged
+from bot.channels.wecom.adapter import CHANNEL, WecomAddressing, WecomChannel, department_chats
+from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.transport import WecomTransport
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+
+def plug(host: Host, settings: Settings) -> Plugged:
+    config = settings.channels.wecom
+    channel = plug_app(host, config, department_chats(settings.departments))
+    return Plugged(
+        CHANNEL,
+        channel.close,
+        routes=[channel.add_routes],
+        listen=(config.host, config.port),
+        ready=[f"WeCom callback {config.callback_path} on {config.host}:{config.port}"],
+    )
+
+
+def plug_app(
+    host: Host, config: WecomConfig, department_chats: Mapping[str, str] | None = None
+) -> WecomChannel:
+    """The app's callback adapter on `host`, its addressing and transport plugged in."""
+    deps = host.deps
+
+    async def lang_of(user_id: str) -> str:
+        """A member's language: an officer's from the directory, an enterprise contact's as stored."""
+        officer = deps.directory.officer_by_identity(CHANNEL, user_id)
+        if officer is not None:
+            return officer.lang
+        async with deps.storage() as uow:
+            contact = await uow.contacts.by_identity(CHANNEL, user_id)
+        return contact.lang if contact is not None else deps.default_lang
+
+    channel = WecomChannel(
+        config,
+        deps.directory,
+        host.accept,
+        department_chats,
+        now=deps.clock,
+        lang_of=lang_of,
+        default_lang=deps.default_lang,
+    )
+    host.plug(WecomAddressing(deps.directory, department_chats), WecomTransport(channel, config.robots))
+    return channel
