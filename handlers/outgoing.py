@@ -77,13 +77,13 @@ class Outgoing:
             await uow.commit()
         self.on_queued()
 
-    async def run(self, work: Callable[[], Awaitable[Sequence[Reply]]]) -> int:
+    async def run(self, work: Callable[[], Awaitable[Sequence[Reply]]], origin: Origin | None = None) -> int:
         """Do a job's work and queue what it says in one transaction: a job that claims its work
         (the sweep's nudges, a digest's day) can never have claimed it and said nothing."""
         async with self.deps.storage() as uow:
             with uow.shared():
                 replies = await work()
-                count = await self.queue(uow, replies)
+                count = await self.queue(uow, replies, origin)
             await uow.commit()
         if count:
             self.on_queued()

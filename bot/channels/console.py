@@ -3,14 +3,20 @@
 Like `rasa shell`, and scriptable: with piped stdin it reads one message per line, echoes it,
 prints the replies and exits at the end of input. Messages for people other than the current
 identity wait in their inbox and are shown when you switch to them with `/as`.
+
+The terminal is a channel like the others: what Xiaoer says is queued in the outbox in the
+transaction that handled the line, and the outbox sender delivers it through `ConsoleTransport`,
+which prints it (or keeps it for another identity). Only the update itself skips the inbox: a
+line typed at a prompt is handled at once, and a failure is shown at once instead of retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -19,19 +25,23 @@ from bot.domain.messages import (
     Attachment,
     Button,
     Inbound,
-    Reply,
+    Recipient,
     Sender,
     ToChat,
     ToDepartment,
-    ToOfficer,
-    ToSender,
 )
+from bot.domain.org import Directory
+from bot.domain.outbox import Address, MessageKind, Origin, OutboxMessage, personal_addresses
 from bot.i18n import t
+from bot.outbox import OutboxSender, Outcome, Sent
 from handlers.deps import Deps
 from handlers.dispatch import handle
+from handlers.outgoing import Outgoing
 
 CHANNEL = "console"
 QUIT = frozenset({"/quit", "/exit"})
+DEPARTMENT = "department:"  # a department's "chat": each of its officers' inboxes
+ELSEWHERE = "elsewhere:"  # a chat on another channel, which a terminal can only mention
 
 
 def enterprise_identity(enterprise_id: str) -> str:
@@ -61,6 +71,12 @@ class ConsoleShell:
     _buttons: dict[str, tuple[Button, ...]] = field(default_factory=dict)
     attachments_dir: Path | None = None  # where attachments are written (default: a new temporary one)
     _saved: int = 0
+    _outgoing: Outgoing = field(init=False)
+    _sender: OutboxSender = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._outgoing = Outgoing(self.deps, [ConsoleAddressing(self.deps.directory)])
+        self._sender = OutboxSender(self.deps, {CHANNEL: ConsoleTransport(self)})
 
     async def greet(self) -> None:
         self._print(t(self.lang, "shell.banner"))
@@ -110,7 +126,9 @@ class ConsoleShell:
             payload=payload,
             received_at=self.deps.clock(),
         )
-        self._deliver(await handle(inbound, self.deps))
+        deps = self.deps
+        await self._outgoing.run(lambda: handle(inbound, deps), Origin(CHANNEL, self.identity))
+        await self._sender.run(until_idle=True)
 
     def _button_payload(self, text: str) -> str | None:
         """A bare number picks one of the buttons last shown to this identity."""
@@ -120,25 +138,23 @@ class ConsoleShell:
             return buttons[int(text) - 1].payload
         return None
 
-    def _deliver(self, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            message = _Message(reply.text, reply.buttons, reply.attachment)
-            match reply.to:
-                case ToSender():
-                    self._show(self.identity, message)
-                case ToChat(channel=channel, chat_id=chat_id) if channel == CHANNEL:
-                    self._send(chat_id, message, t(self.lang, "shell.delivered", who=chat_id))
-                case ToChat(channel=channel, chat_id=chat_id):
-                    self._print(t(self.lang, "shell.delivered", who=f"{channel}:{chat_id}"))
-                case ToOfficer(officer_id=officer_id):
-                    self._send(
-                        officer_identity(officer_id), message, t(self.lang, "shell.delivered", who=officer_id)
-                    )
-                case ToDepartment(department_id=department_id):
-                    for officer in self.deps.directory.members(department_id):
-                        self._send(officer_identity(officer.id), message, None)
-                    department = self.deps.directory.departments[department_id].name(self.lang)
-                    self._print(t(self.lang, "shell.delivered_department", department=department))
+    def deliver(self, message: OutboxMessage) -> None:
+        """What the outbox sender hands the terminal: shown if it is for who you are now, kept in
+        the inbox of whom it is for otherwise, a line saying where it went."""
+        shown = _Message(message.text, message.buttons, message.attachment)
+        chat = message.chat_id
+        if chat.startswith(DEPARTMENT):
+            department_id = chat.removeprefix(DEPARTMENT)
+            for officer in self.deps.directory.members(department_id):
+                self._send(officer_identity(officer.id), shown, None)
+            department = self.deps.directory.departments[department_id].name(self.lang)
+            self._print(t(self.lang, "shell.delivered_department", department=department))
+        elif chat.startswith(ELSEWHERE):
+            self._print(t(self.lang, "shell.delivered", who=chat.removeprefix(ELSEWHERE)))
+        else:
+            kind, _, key = chat.partition(":")
+            who = key if kind == "officer" else chat
+            self._send(chat, shown, t(self.lang, "shell.delivered", who=who))
 
     def _send(self, identity: str, message: _Message, note: str | None) -> None:
         if identity == self.identity:
@@ -231,3 +247,48 @@ class ConsoleShell:
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+
+class ConsoleAddressing:
+    """The people in the terminal by their console identities; a department by its officers."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+
+    @property
+    def channel(self) -> str:
+        return CHANNEL
+
+    def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
+        match to:
+            case ToDepartment(department_id=department_id):
+                return [Address(f"{DEPARTMENT}{department_id}")]
+            case ToChat(channel=channel, chat_id=chat_id) if channel != CHANNEL:
+                return [Address(f"{ELSEWHERE}{channel}:{chat_id}")]
+        return personal_addresses(CHANNEL, to, origin, self.directory)
+
+
+class ConsoleTransport:
+    """The terminal's way out: the shell prints or keeps each message; it never fails."""
+
+    def __init__(self, shell: ConsoleShell) -> None:
+        self.shell = shell
+        self._ids = itertools.count(1)
+
+    @property
+    def channel(self) -> str:
+        return CHANNEL
+
+    def ready_in(self, chat_id: str) -> float:
+        return 0.0
+
+    async def wait_turn(self, chat_id: str) -> None:
+        return None
+
+    async def send(self, message: OutboxMessage) -> Outcome:
+        if message.kind is MessageKind.REPLY:  # a terminal keeps no posts to rewrite
+            self.shell.deliver(message)
+        return Sent(str(next(self._ids)), trackable=False)
+
+    async def close(self) -> None:
+        return None
