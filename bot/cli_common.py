@@ -7,16 +7,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
-from bot.config import ConfigError, Settings, config_warnings, load_settings
-from storage.engine import DatabaseUnavailable
+if TYPE_CHECKING:  # imported when a command runs, not for `xiaoer --help` (pydantic, SQLAlchemy)
+    from bot.config import Settings
 
 T = TypeVar("T")
 
 EXIT_USAGE = 2  # bad configuration or an unusable database: the operator must fix something
+
+DATABASE = typer.Option(
+    None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
+)
 
 
 def fail(lines: list[str]) -> NoReturn:
@@ -27,6 +31,8 @@ def fail(lines: list[str]) -> NoReturn:
 
 def settings_of(ctx: typer.Context) -> Settings:
     """The configuration the command was given (`--config`, $XIAOER_CONFIG, ./config.yaml)."""
+    from bot.config import ConfigError, config_warnings, load_settings
+
     try:
         settings = load_settings(ctx.obj)
     except ConfigError as error:
@@ -40,6 +46,8 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def run_work(coroutine: Coroutine[Any, Any, T]) -> T:
+    from storage.engine import DatabaseUnavailable
+
     try:
         return asyncio.run(coroutine)
     except DatabaseUnavailable as error:

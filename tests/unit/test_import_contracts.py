@@ -30,6 +30,7 @@ PROTOCOLS_ONLY = "Below the composition root, storage is reached only through it
 ADAPTERS = "Channel adapters only translate: they import nothing of storage"
 PURE_DOMAIN = "The domain is pure: no I/O, storage, platform, pydantic or YAML"
 AIOGRAM = "Only the Telegram adapter imports aiogram"
+SUBCOMMANDS = "The xiaoer subcommands are independent"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ FORBIDDEN = [
     Forbidden("nlu/builtin.py", "import storage.protocols", LAYERS),
     Forbidden("bot/domain/tickets.py", "import pydantic", PURE_DOMAIN),
     Forbidden("bot/domain/tickets.py", "import yaml", PURE_DOMAIN),
+    # one subcommand reaching into another, directly or through the root that registers them all
+    Forbidden("bot/cli/run.py", "import bot.cli.shell", SUBCOMMANDS),
+    Forbidden("bot/cli/report.py", "from bot.cli.policy import policy_app", SUBCOMMANDS),
 ]
 
 

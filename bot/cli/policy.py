@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.cli_common import fail, run_work, settings_of
-from bot.config import Settings
-from bot.domain.policies import Policy, PolicyRefused
+from bot.cli_common import DATABASE, fail, run_work, settings_of
 from bot.i18n import t, tn
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from bot.bootstrap import App
+    from bot.config import Settings
+    from bot.domain.policies import Policy
     from bot.outbox import OutboxSender, SenderStats
     from bot.runtime.assemble import Assembled
     from handlers.deps import Deps
@@ -33,14 +33,17 @@ policy_app = typer.Typer(
     rich_markup_mode=None,  # plain help, as bot.cli says why
 )
 
-DATABASE = typer.Option(
-    None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
-)
 QUEUE_ONLY = typer.Option(False, "--queue-only", help="Only queue the messages; `xiaoer run` delivers them.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policy_app, name="policy")
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a command's work; a policy refusal (no such policy, already withdrawn) ends it with 2."""
+    from bot.domain.policies import PolicyRefused
+
     try:
         return run_work(coroutine)
     except PolicyRefused as refused:
@@ -179,6 +182,9 @@ async def _pending(app: App, policy_id: int | None) -> tuple[int, int]:
 
 
 def _progress() -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -8,11 +8,82 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import typer
+
+from bot.cli_common import announce_training, fail, settings_of
 from bot.domain.text import storable
-from nlu.evaluate import Report, score
 from nlu.types import NluBackend, NluUnavailable, Parse
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from nlu.evaluate import Report
+
+nlu_app = typer.Typer(
+    help="Message understanding: parse, evaluate, train.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(nlu_app, name="nlu")
+
+
+def _backend(settings: Settings) -> NluBackend:
+    from bot.bootstrap import build_nlu
+
+    return build_nlu(settings, on_build=announce_training)
+
+
+@nlu_app.command("parse")
+def nlu_parse(ctx: typer.Context) -> None:
+    """Read messages from stdin (plain lines, or JSON objects with a "text" field) and write one
+    JSON object per line: text, lang, intent, confidence, category, urgent, entities."""
+    status = run_parse(_backend(settings_of(ctx)))
+    raise typer.Exit(status)
+
+
+@nlu_app.command("eval")
+def nlu_eval(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., metavar="FILE.jsonl", hidden=True),  # described below
+) -> None:
+    """Score the configured backend on labelled messages: accuracy, macro-F1, entities, latency.
+
+    FILE.jsonl: JSON lines with text, intent, category, urgent, entities."""
+    from nlu.evaluate import format_report
+
+    try:
+        rows = read_labelled(file)
+    except (OSError, ValueError) as exc:
+        fail([f"xiaoer: cannot evaluate: {exc}"])
+    backend = _backend(settings_of(ctx))
+    try:
+        report = asyncio.run(evaluate_rows(backend, rows))
+    except NluUnavailable as exc:
+        fail([f"xiaoer: the NLU backend did not answer: {exc}"])
+    typer.echo(format_report(report))
+
+
+@nlu_app.command("train")
+def nlu_train(
+    ctx: typer.Context,
+    out: Path | None = typer.Option(
+        None, "--out", metavar="PATH", help="Where to write the model (default: the cache path)."
+    ),
+) -> None:
+    """Rebuild the builtin model from nlu/data."""
+    from rich.console import Console
+
+    from nlu.builtin import build_model, default_model_path
+    from nlu.training_data import load_examples
+
+    settings = settings_of(ctx)
+    target = out or (Path(settings.nlu.model_path) if settings.nlu.model_path else default_model_path())
+    start = time.perf_counter()
+    with Console(stderr=True).status("training the NLU model"):
+        build_model(target)
+    typer.echo(f"trained on {len(load_examples())} examples in {time.perf_counter() - start:.1f} s: {target}")
 
 
 def parse_output(parse: Parse) -> dict[str, Any]:
@@ -70,6 +141,8 @@ async def parse_lines(backend: NluBackend, lines: list[str], out: Any, err: Any)
 
 
 async def evaluate_rows(backend: NluBackend, rows: list[dict[str, Any]]) -> Report:
+    from nlu.evaluate import Report, score
+
     report = Report()
     for row in rows:
         start = time.perf_counter()
