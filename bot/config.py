@@ -287,6 +287,8 @@ class NluConfig(_Section):
 
 class TelegramConfig(_Section):
     token: str | None = None
+    # The bot's username, for invite links (t.me/<username>?start=…); learnt from getMe when unset.
+    username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
     api_base: str = "https://api.telegram.org"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None  # the public https URL Telegram posts updates to
@@ -364,6 +366,12 @@ class PoliciesConfig(_Section):
     excerpt_chars: int = Field(default=1500, ge=200, le=3500)  # how much of a policy's body a notice carries
 
 
+class PrivacyConfig(_Section):
+    # What people wrote about a ticket is kept this many days after it closes (`xiaoer purge`
+    # deletes it); None keeps it. Tickets, their audit events and the figures are kept regardless.
+    retain_messages_days: int | None = Field(default=None, ge=1)
+
+
 class ChannelsConfig(_Section):
     """Each channel's own section: its credentials, endpoints and switches."""
 
@@ -409,6 +417,7 @@ class Settings(BaseSettings):
     reports: ReportsConfig = ReportsConfig()  # replaced by leadership: refused
     groups: tuple[GroupConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
 
     @field_validator("timezone")
     @classmethod

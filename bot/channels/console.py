@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.domain.messages import (
+    SHARE_PHONE,
     Attachment,
     Button,
     Inbound,
@@ -122,7 +123,9 @@ class ConsoleShell:
 
     def _deliver(self, replies: Sequence[Reply]) -> None:
         for reply in replies:
-            message = _Message(reply.text, reply.buttons, reply.attachment)
+            # the console cannot share a phone number: that button is left out
+            buttons = tuple(b for b in reply.buttons if b.payload != SHARE_PHONE)
+            message = _Message(reply.text, buttons, reply.attachment)
             match reply.to:
                 case ToSender():
                     self._show(self.identity, message)

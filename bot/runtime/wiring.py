@@ -44,6 +44,7 @@ def plug_telegram(
         default_lang=deps.default_lang,
         polling_timeout=polling_timeout,
         officer_groups=(department_chats or {}).values(),
+        start_links=deps.start_links,
     )
 
 
