@@ -18,7 +18,10 @@ from bot.cli_common import EXIT_USAGE, announce_training, fail, run_work, settin
 from bot.config import Settings
 from bot.domain.messages import Reply, ToDepartment, ToOfficer
 from bot.i18n import t, tn
+from bot.invites_cli import invites_app
 from bot.policy_cli import policy_app
+from bot.privacy_cli import purge_app
+from bot.tickets_cli import tickets_app
 from nlu.types import NluBackend
 
 if TYPE_CHECKING:
@@ -41,6 +44,9 @@ nlu_app = typer.Typer(
 )
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(policy_app, name="policy")
+app.add_typer(invites_app, name="invites")
+app.add_typer(tickets_app, name="tickets")
+app.add_typer(purge_app, name="purge", help="Delete old message logs of closed tickets (privacy).")
 
 
 def _version(value: bool) -> None:

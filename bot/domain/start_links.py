@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 def telegram_start_link(username: str, code: str) -> str:
-    """Usernames are letters, digits and _; codes URL-safe base64 (handlers/binding.new_code): nothing to quote."""
+    """Usernames are letters, digits and _, codes URL-safe base64 (handlers/binding.new_code):
+    nothing to quote."""
     return f"https://t.me/{username.lstrip('@')}?start={code}"
 
 

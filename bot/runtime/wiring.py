@@ -76,3 +76,14 @@ def plug_wecom(
     )
     runtime.plug(WecomAddressing(deps.directory, department_chats), WecomTransport(channel, config.robots))
     return channel
+
+
+async def telegram_username(token: str, api_base: str) -> str | None:
+    """The bot's username as Telegram knows it (getMe), for commands that make invite links."""
+    from bot.channels.telegram import make_bot
+
+    bot = make_bot(token, api_base)
+    try:
+        return (await bot.me()).username
+    finally:
+        await bot.session.close()
