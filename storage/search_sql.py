@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enterprise import Enterprise
@@ -95,64 +95,67 @@ class SqlSearch:
     async def _enterprises(
         self, terms: SearchTerms, wanted: list[str], indexed: bool, limit: int
     ) -> tuple[list[Enterprise], bool]:
+        # One statement: the exact keys and the words together, exact hits first.
         exact: list[ColumnElement[bool]] = [_e.id == terms.text.strip()]
         if terms.uscc is not None:
             exact.append(_e.uscc == terms.uscc)
         if terms.phone is not None:
             exact.append(_e.id.in_(select(CONTACTS.c.enterprise_id).where(CONTACTS.c.phone == terms.phone)))
-        rows = await self._all(select(ENTERPRISES).where(or_(*exact)).order_by(_e.id).limit(limit + 1))
-        if wanted:
-            if not indexed:
-                matching: ColumnElement[bool] = _contains(_e.name, wanted)
-            elif self._sqlite:
-                matching = literal_column("enterprises.rowid").in_(
-                    select(literal_column("rowid"))
-                    .select_from(text("enterprise_search"))
-                    .where(text("enterprise_search MATCH :phrase").bindparams(phrase=fts_phrase(wanted)))
-                )
-            else:
-                matching = or_(_contains(_e.name, wanted), _contains(_e.uscc, wanted))
-            seen = {row.id for row in rows}
-            rows += [
-                row
-                for row in await self._all(
-                    select(ENTERPRISES).where(matching).order_by(_e.id).limit(limit + 1)
-                )
-                if row.id not in seen
-            ]
-        found = [enterprise_from_row(row) for row in rows]
+        matching = [self._enterprise_words(wanted, indexed)] if wanted else []
+        statement = (
+            select(ENTERPRISES)
+            .where(or_(*exact, *matching))
+            .order_by(case((or_(*exact), 0), else_=1), _e.id)
+            .limit(limit + 1)
+        )
+        found = [enterprise_from_row(row) for row in await self._all(statement)]
         return found[:limit], len(found) > limit
+
+    def _enterprise_words(self, wanted: list[str], indexed: bool) -> ColumnElement[bool]:
+        if not indexed:
+            return _contains(_e.name, wanted)
+        if self._sqlite:
+            return literal_column("enterprises.rowid").in_(
+                select(literal_column("rowid"))
+                .select_from(text("enterprise_search"))
+                .where(text("enterprise_search MATCH :phrase").bindparams(phrase=fts_phrase(wanted)))
+            )
+        return or_(_contains(_e.name, wanted), _contains(_e.uscc, wanted))
 
     async def _tickets(
         self, terms: SearchTerms, wanted: list[str], indexed: bool, scope: TicketScope, limit: int
     ) -> tuple[list[Ticket], bool]:
-        allowed = visible(scope)
         keys: list[ColumnElement[bool]] = []
         if terms.ticket_number is not None:
             keys.append(_t.id == terms.ticket_number)
         if terms.phone is not None:
-            keys.append(_t.contact_id.in_(select(CONTACTS.c.id).where(CONTACTS.c.phone == terms.phone)))
-        rows: list[Any] = []
-        if keys:
-            rows = await self._all(
-                select(TICKETS).where(or_(*keys), *allowed).order_by(_t.id.desc()).limit(limit + 1)
-            )
-        if wanted:
-            if not indexed:
-                matching: ColumnElement[bool] = and_(rules_sql.OPEN, _contains(_t.text, wanted))
-            elif self._sqlite:
-                matching = _t.id.in_(
-                    select(literal_column("rowid"))
-                    .select_from(text("ticket_search"))
-                    .where(text("ticket_search MATCH :phrase").bindparams(phrase=fts_phrase(wanted)))
-                )
-            else:
-                matching = _contains(_t.text, wanted)
-            seen = {row.id for row in rows}
-            statement = select(TICKETS).where(matching, *allowed).order_by(_t.id.desc()).limit(limit + 1)
-            rows += [row for row in await self._all(statement) if row.id not in seen]
-        found = [ticket_from_row(row) for row in rows]
+            # read first: a list of ids lets PostgreSQL OR the contact index with the text index
+            contacts = select(CONTACTS.c.id).where(CONTACTS.c.phone == terms.phone)
+            ids = list((await self._s.execute(contacts)).scalars())
+            if ids:
+                keys.append(_t.contact_id.in_(ids))
+        matching = [self._ticket_words(wanted, indexed)] if wanted else []
+        if not keys and not matching:
+            return [], False
+        statement = (
+            select(TICKETS)
+            .where(or_(*keys, *matching), *visible(scope))
+            .order_by(*([case((or_(*keys), 0), else_=1)] if keys else []), _t.id.desc())
+            .limit(limit + 1)
+        )
+        found = [ticket_from_row(row) for row in await self._all(statement)]
         return found[:limit], len(found) > limit
+
+    def _ticket_words(self, wanted: list[str], indexed: bool) -> ColumnElement[bool]:
+        if not indexed:
+            return and_(rules_sql.OPEN, _contains(_t.text, wanted))
+        if self._sqlite:
+            return _t.id.in_(
+                select(literal_column("rowid"))
+                .select_from(text("ticket_search"))
+                .where(text("ticket_search MATCH :phrase").bindparams(phrase=fts_phrase(wanted)))
+            )
+        return _contains(_t.text, wanted)
 
     async def open_tickets(
         self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
