@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.domain.start_links import StartLinks
 from bot.seed import seed
 from handlers.deps import Deps
 from nlu.types import NluBackend, NluUnavailable, Parse
@@ -93,5 +94,8 @@ async def build_app(
         clarify_below=settings.nlu.clarify_below,
         timezone=ZoneInfo(settings.timezone),
         policies=settings.policy_options(),
+        start_links=StartLinks(
+            {"telegram": settings.channels.telegram.username} if settings.channels.telegram.username else None
+        ),
     )
     return App(settings=settings, engine=engine, storage=storage, deps=deps)

@@ -329,6 +329,12 @@ class PoliciesConfig(Section):
     excerpt_chars: int = Field(default=1500, ge=200, le=3500)  # how much of a policy's body a notice carries
 
 
+class PrivacyConfig(Section):
+    # What people wrote about a ticket is kept this many days after it closes (`xiaoer purge`
+    # deletes it); None keeps it. Tickets, their audit events and the figures are kept regardless.
+    retain_messages_days: int | None = Field(default=None, ge=1)
+
+
 class ChannelsConfig(Section):
     """Each channel's own section: its credentials, endpoints and switches."""
 
@@ -374,6 +380,7 @@ class Settings(BaseSettings):
     reports: ReportsConfig = ReportsConfig()  # replaced by leadership: refused
     groups: tuple[GroupConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -1,6 +1,7 @@
 """Who a chat speaks for: officers invite an enterprise's people with single-use codes
-(`/invite`), people redeem them (`/start CODE`, which a Telegram deep link sends), and anyone
-chooses the language Xiaoer answers in (`/lang`)."""
+(`/invite`), people redeem them (`/start CODE`, which a Telegram deep link sends) or share their
+phone number where the platform vouches for it (Telegram's contact button), and anyone chooses
+the language Xiaoer answers in (`/lang`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,26 @@ import secrets
 from datetime import timedelta
 
 from bot.domain.errors import NotAllowed, Usage
-from bot.domain.messages import Actor, Reply, Role
+from bot.domain.messages import SHARE_PHONE, Actor, Button, Inbound, Reply, Role
+from bot.domain.phones import comparable_phone
 from bot.i18n import normalize_lang, t
 from handlers.deps import Deps
 from handlers.help import help_text
 
 INVITE_VALID_FOR = timedelta(days=7)
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(9)  # 12 characters Telegram accepts in a deep link
+
+
+def invite_text(lang: str, company: str, code: str, deps: Deps) -> str:
+    """How to redeem: the Telegram link where the bot's username is known, and the code to send."""
+    days = INVITE_VALID_FOR.days
+    link = deps.start_links.telegram(code)
+    if link is None:
+        return t(lang, "binding.invited_code", company=company, code=code, days=days)
+    return t(lang, "binding.invited", company=company, code=code, days=days, link=link)
 
 
 async def invite(actor: Actor, deps: Deps, args: str) -> list[Reply]:
@@ -30,27 +45,55 @@ async def invite(actor: Actor, deps: Deps, args: str) -> list[Reply]:
         )
         if not may_invite:
             raise NotAllowed(action="invite", ticket=enterprise.name)
-        code = secrets.token_urlsafe(9)  # 12 characters Telegram accepts in a deep link
+        code = new_code()
         now = deps.clock()
         await uow.invites.create(code, enterprise.id, actor.audit_id, now, now + INVITE_VALID_FOR)
         await uow.commit()
-    days = INVITE_VALID_FOR.days
-    return [Reply(t(actor.lang, "binding.invited", company=enterprise.name, code=code, days=days))]
+    return [Reply(invite_text(actor.lang, enterprise.name, code, deps))]
 
 
 async def start(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     """/start, or /start CODE from a deep link: binds this chat to the invited enterprise."""
     code = args.strip().strip("。.，,；;")  # copied with the sentence's punctuation
     if not code or actor.is_staff:
-        return [help_text(actor)]
+        return [_with_share_button(actor, help_text(actor))]
     assert actor.contact_id is not None
     async with deps.storage() as uow:
         enterprise_id = await uow.invites.redeem(code, actor.contact_id, deps.clock())
         enterprise = await uow.enterprises.get(enterprise_id) if enterprise_id else None
         if enterprise is None:
-            return [Reply(t(actor.lang, "binding.bad_code"))]
+            return [_with_share_button(actor, Reply(t(actor.lang, "binding.bad_code")))]
         await uow.contacts.bind(actor.contact_id, enterprise.id)
         await uow.commit()
+    return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor)]
+
+
+def _with_share_button(actor: Actor, reply: Reply) -> Reply:
+    """An enterprise's person not bound yet may bind by sharing their number (where the channel can)."""
+    if actor.is_staff or actor.enterprise_id is not None:
+        return reply
+    button = Button(t(actor.lang, "binding.share_phone_button"), SHARE_PHONE)
+    return Reply(reply.text + "\n\n" + t(actor.lang, "binding.share_phone_hint"), buttons=(button,))
+
+
+async def shared_phone(inbound: Inbound, actor: Actor, deps: Deps) -> list[Reply]:
+    """The sender shared their own number: an invite made for it, or a contact on record with it,
+    binds the chat to that enterprise; the number is kept with the contact either way."""
+    phone = comparable_phone(inbound.shared_phone or "", international=True)
+    if actor.is_staff or actor.contact_id is None or phone is None:
+        return [Reply(t(actor.lang, "binding.phone_unused"))]
+    async with deps.storage() as uow:
+        await uow.onboarding.set_phone(actor.contact_id, phone)
+        if actor.enterprise_id is not None:
+            await uow.commit()
+            return [Reply(t(actor.lang, "binding.phone_kept"))]
+        enterprise_id = await uow.onboarding.redeem_by_phone(phone, actor.contact_id, deps.clock())
+        enterprise = await uow.enterprises.get(enterprise_id) if enterprise_id else None
+        if enterprise is not None:
+            await uow.contacts.bind(actor.contact_id, enterprise.id)
+        await uow.commit()
+    if enterprise is None:
+        return [Reply(t(actor.lang, "binding.phone_unknown"))]
     return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor)]
 
 

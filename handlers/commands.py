@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from bot.domain.errors import NotFound, Usage
 from bot.domain.messages import Actor, Button, Capabilities, Reply
 from bot.i18n import t
-from handlers import binding, clusters, enterprise, follow_up, officer, policy_drafting, reports, survey
+from handlers import (
+    binding,
+    centre_view,
+    clusters,
+    enterprise,
+    follow_up,
+    officer,
+    onboarding,
+    policy_drafting,
+    reports,
+    survey,
+)
 from handlers.deps import Deps
 from handlers.guides import guide
 from handlers.help import help_text
@@ -155,6 +166,9 @@ COMMANDS: dict[str, Command] = {
     "whoami": Command(whoami, "any"),
     "status": Command(_status, "any"),
     "mine": Command(_mine, "staff"),
+    "open": Command(centre_view.open_tickets, "staff"),  # the centre-wide view
+    "find": Command(centre_view.find, "staff"),
+    "invites": Command(onboarding.report_command, "staff"),  # how far binding has come
     "take": Command(_numbered("take", officer.take_ticket), "staff"),
     "reply": Command(_numbered_text("reply", officer.reply_to_enterprise), "staff"),
     "resolve": Command(_numbered_text("resolve", officer.resolve_ticket), "staff"),

@@ -11,6 +11,7 @@ from bot.domain.escalation import Ladder
 from bot.domain.org import Directory
 from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaPolicy
+from bot.domain.start_links import StartLinks
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
 
@@ -31,3 +32,5 @@ class Deps:
     clarify_below: float = 0.5  # intent confidence under which the bot asks instead of acting
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     policies: PolicyOptions = field(default_factory=PolicyOptions)
+    # each channel's deep link for invites, told by the channel once it knows it (Telegram: getMe)
+    start_links: StartLinks = field(default_factory=StartLinks)

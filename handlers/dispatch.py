@@ -10,7 +10,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.text import storable
 from bot.i18n import t
-from handlers import follow_up, officer, policy_answers, policy_buttons, policy_drafting, render
+from handlers import binding, follow_up, officer, policy_answers, policy_buttons, policy_drafting, render
 from handlers.commands import (
     COMMANDS,
     STAFF_BUTTONS,
@@ -57,8 +57,9 @@ async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
 
 
 async def protect(replies: list[Reply], deps: Deps) -> list[Reply]:
-    """What officer groups may read, decided once for every handler: phone numbers masked, and a
-    confidential ticket's news goes to the department's head alone, never to the group."""
+    """What officer groups may read, decided once for every handler: phone, ID-card and
+    bank-account numbers masked, and a confidential ticket's news goes to the department's head
+    alone, never to the group."""
     numbers = {r.ticket for r in replies if isinstance(r.to, ToDepartment) and r.ticket is not None}
     confidential: set[int] = set()
     if numbers:
@@ -76,12 +77,14 @@ async def protect(replies: list[Reply], deps: Deps) -> list[Reply]:
                 if head is not None:
                     protected.append(replace(reply, to=ToOfficer(head)))
                 continue
-            reply = replace(reply, text=render.mask_phones(reply.text))
+            reply = replace(reply, text=render.mask_private(reply.text))
         protected.append(reply)
     return protected
 
 
 async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> list[Reply]:
+    if inbound.shared_phone is not None:  # the contact button: the platform vouches for the number
+        return await binding.shared_phone(inbound, actor, deps)
     if inbound.payload is not None:
         name, _, args = inbound.payload.partition(":")
         if name == "clarify" and not actor.is_staff:

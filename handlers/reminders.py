@@ -25,7 +25,7 @@ from bot.domain.org import Officer
 from bot.domain.sla import LimitKind
 from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
-from handlers import render
+from handlers import onboarding, render
 from handlers.deps import Deps
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
@@ -223,7 +223,7 @@ def _line(ticket: Ticket, line: _Line, lang: str, deps: Deps, recipient: Recipie
 def _excerpt(ticket: Ticket, *, for_group: bool) -> str:
     if ticket.confidential:
         return "🔒"
-    return render.excerpt(render.mask_phones(ticket.text) if for_group else ticket.text)
+    return render.excerpt(render.mask_private(ticket.text) if for_group else ticket.text)
 
 
 # --- the morning digests ------------------------------------------------------------------------
@@ -254,6 +254,7 @@ async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool
                 continue
             await uow.commit()
         replies.append(Reply(text, to=ToOfficer(officer.id)))
+    replies += await onboarding.unbound_reminders(deps, now, dry_run=dry_run)
     if not deps.directory.leaders:
         return replies
     async with deps.storage() as uow:

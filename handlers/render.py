@@ -11,6 +11,7 @@ from bot.domain.sla import LimitKind
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
 from handlers.deps import Deps
+from handlers.masking import mask_identity_numbers
 from nlu.entities import phones
 
 
@@ -57,8 +58,8 @@ def ticket_card(
     ticket: Ticket, lang: str, deps: Deps, *, for_group: bool = False, for_enterprise: bool = False
 ) -> str:
     """The facts of one ticket, for officers and for the enterprise's status view. A post to a
-    group masks phone numbers: only the assignee sees them whole."""
-    text = mask_phones(ticket.text) if for_group else ticket.text
+    group masks phone, ID-card and bank-account numbers: only the assignee sees them whole."""
+    text = mask_private(ticket.text) if for_group else ticket.text
     card = t(
         lang,
         "ticket.card",
@@ -143,6 +144,12 @@ def event_line(event: TicketEvent, lang: str, deps: Deps, contact_names: dict[st
         to_status=t(lang, f"status.{event.to_status.value}"),
         note=note,
     )
+
+
+def mask_private(text: str) -> str:
+    """What a group post may show of what a person wrote: ID-card and bank-account numbers masked
+    (handlers/masking.py), then phone numbers."""
+    return mask_phones(mask_identity_numbers(text))
 
 
 def mask_phones(text: str) -> str:

@@ -49,6 +49,7 @@ def inbound_values(inbound: Inbound) -> dict[str, Any]:
         "delivery_id": inbound.delivery_id,
         "capabilities": [inbound.capabilities.buttons, inbound.capabilities.quoted_replies],
         "thread_id": inbound.thread_id,
+        "shared_phone": inbound.shared_phone,
     }
 
 
@@ -65,6 +66,7 @@ def inbound_from_values(values: dict[str, Any]) -> Inbound:
         delivery_id=values["delivery_id"],
         capabilities=Capabilities(buttons=buttons, quoted_replies=quoted),
         thread_id=values["thread_id"],
+        shared_phone=values.get("shared_phone"),  # absent from entries kept before it was
     )
 
 

@@ -128,7 +128,7 @@ def event_values(event: TicketEvent) -> dict[str, Any]:
     }
 
 
-def enterprise_from_row(row: EnterpriseRow) -> Enterprise:
+def enterprise_from_row(row: EnterpriseRow | Row[Any]) -> Enterprise:
     return Enterprise(
         id=row.id,
         name=row.name,

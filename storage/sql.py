@@ -21,6 +21,7 @@ from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import rules_sql
+from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
 from storage.mapping import (
@@ -33,10 +34,13 @@ from storage.mapping import (
     ticket_from_row,
     ticket_values,
 )
+from storage.onboarding_sql import SqlOnboarding
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
 from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 from storage.reminders_sql import SqlReminders
 from storage.report_sql import SqlReports
+from storage.retention_sql import SqlRetention
+from storage.search_sql import SqlSearch
 from storage.tables import (
     CONTACTS,
     EVENTS,
@@ -565,6 +569,23 @@ class SqlUnitOfWork:
     @property
     def policy_responses(self) -> SqlPolicyResponses:
         return SqlPolicyResponses(self._session)
+
+    # The centre-wide view, onboarding and retention (storage/search_protocols.py): made on use too.
+    @property
+    def search(self) -> SqlSearch:
+        return SqlSearch(self._session)
+
+    @property
+    def onboarding(self) -> SqlOnboarding:
+        return SqlOnboarding(self._session)
+
+    @property
+    def retention(self) -> SqlRetention:
+        return SqlRetention(self._session)
+
+    @property
+    def ticket_export(self) -> SqlTicketExport:
+        return SqlTicketExport(self._session)
 
 
 class SqlStorage:

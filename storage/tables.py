@@ -96,6 +96,9 @@ class ContactRow(SQLModel, table=True):
     claimed_uscc: str | None = Field(default=None, max_length=18)
     asking: str | None = Field(default=None, max_length=20)
     unreachable_since: datetime | None = _at(nullable=True)
+    # The number the person gave (Telegram's contact button) or that a roster lists, digits only
+    # with the country code (8613800001234): binding by phone matches on it.
+    phone: str | None = Field(default=None, max_length=20, index=True)
 
 
 _OPEN_TICKETS = text("status <> 'closed'")
@@ -226,6 +229,10 @@ class InviteRow(SQLModel, table=True):
     expires_at: datetime = _at()
     used_at: datetime | None = _at(nullable=True)
     used_by_contact: int | None = None
+    # Whom the invite was made for (`xiaoer invites`, one per contact on the roster), so that the
+    # person's shared phone number redeems it as the code would.
+    contact_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=20, index=True)
 
 
 _LEADERSHIP = text("level = 'leadership'")
@@ -404,3 +411,6 @@ CONTACTS: Table = ContactRow.__table__  # type: ignore[attr-defined]
 MESSAGE_LOG: Table = MessageLogRow.__table__  # type: ignore[attr-defined]
 SENT_MESSAGES: Table = SentMessageRow.__table__  # type: ignore[attr-defined]
 NUDGES: Table = NudgeRow.__table__  # type: ignore[attr-defined]
+ENTERPRISES: Table = EnterpriseRow.__table__  # type: ignore[attr-defined]
+INVITES: Table = InviteRow.__table__  # type: ignore[attr-defined]
+OFFICERS: Table = OfficerRow.__table__  # type: ignore[attr-defined]

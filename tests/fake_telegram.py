@@ -37,6 +37,8 @@ class Sent:
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback data)
     thread_id: int | None = None  # the forum topic it was posted in
     file: bytes = b""  # a photo's or document's bytes (its caption is `text`)
+    # a reply keyboard's buttons (label, whether it asks for the person's own contact)
+    keyboard: list[tuple[str, bool]] = field(default_factory=list)
 
 
 class FakeBotApi:
@@ -133,6 +135,25 @@ class FakeBotApi:
                 "from": BOT_USER,
                 "text": original.text,
             }
+        return await self.deliver({"update_id": next(self._update_ids), "message": message})
+
+    async def user_shares_contact(
+        self, user_id: int, phone: str, *, contact_user_id: int | None = None, name: str = "User"
+    ) -> dict[str, Any]:
+        """A person sends a contact in their private chat: their own (the contact button: the
+        contact's user_id is theirs) unless `contact_user_id` says whose card it is."""
+        self.started.add(user_id)
+        contact: dict[str, Any] = {"phone_number": phone, "first_name": name}
+        owner = user_id if contact_user_id is None else contact_user_id
+        if owner:
+            contact["user_id"] = owner
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": "zh-hans"},
+            "contact": contact,
+        }
         return await self.deliver({"update_id": next(self._update_ids), "message": message})
 
     async def user_presses(self, user_id: int, sent: Sent, data: str, name: str = "User") -> dict[str, Any]:
@@ -318,10 +339,13 @@ class FakeBotApi:
         chat_id = int(params["chat_id"])
         markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else {}
         buttons = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+        keys = [
+            (b["text"], bool(b.get("request_contact"))) for row in markup.get("keyboard", []) for b in row
+        ]
         thread = int(params["message_thread_id"]) if params.get("message_thread_id") else None
         if thread is not None and thread not in [t for t, _ in self.topics.get(chat_id, [])]:
             return _error(400, "Bad Request: message thread not found")
-        sent = Sent(chat_id, next(self._message_ids), str(params["text"]), buttons, thread)
+        sent = Sent(chat_id, next(self._message_ids), str(params["text"]), buttons, thread, keyboard=keys)
         self.sent.append(sent)
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
         if chat_id < 0:

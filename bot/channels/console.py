@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.domain.messages import (
+    SHARE_PHONE,
     Attachment,
     Button,
     Inbound,
@@ -141,7 +142,9 @@ class ConsoleShell:
     def deliver(self, message: OutboxMessage) -> None:
         """What the outbox sender hands the terminal: shown if it is for who you are now, kept in
         the inbox of whom it is for otherwise, a line saying where it went."""
-        shown = _Message(message.text, message.buttons, message.attachment)
+        # the console cannot share a phone number: that button is left out
+        buttons = tuple(b for b in message.buttons if b.payload != SHARE_PHONE)
+        shown = _Message(message.text, buttons, message.attachment)
         chat = message.chat_id
         if chat.startswith(DEPARTMENT):
             department_id = chat.removeprefix(DEPARTMENT)

@@ -13,7 +13,19 @@ from importlib import import_module
 import typer
 
 # In the order `xiaoer --help` lists them.
-SUBCOMMANDS = ("shell", "run", "sweep", "close_surveys", "report", "db", "nlu", "policy")
+SUBCOMMANDS = (
+    "shell",
+    "run",
+    "sweep",
+    "close_surveys",
+    "report",
+    "db",
+    "nlu",
+    "policy",
+    "invites",
+    "tickets",
+    "purge",
+)
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;
 # options taking a value say what it is with a metavar (URL, ISO-TIME, FILE …).

@@ -87,12 +87,20 @@ class Inbound:
     delivery_id: str | None = None
     capabilities: Capabilities = Capabilities()
     thread_id: str | None = None  # a thread or forum topic within the chat: answers stay in it
+    # The sender's own phone number as the platform vouches for it (Telegram: a contact shared with
+    # the contact button, whose user is the sender), never a number someone typed.
+    shared_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
     payload: str
+
+
+# A button whose press shares the person's own phone number (Telegram: a keyboard button with
+# request_contact); a channel that cannot ask for it leaves the button out.
+SHARE_PHONE = "share:phone"
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,3 +92,9 @@ def may_manage_policy(actor: Actor, policy: Policy) -> bool:
         or actor.officer_id == policy.created_by
         or leads(actor, policy.department_id)
     )
+
+
+def sees_every_department(actor: Actor, leaders: Collection[str] = ()) -> bool:
+    """The centre-wide view (/open, /find over every department, the binding report): those who
+    see the district's figures. Other officers see their own department's tickets."""
+    return may_see_reports(actor, leaders)

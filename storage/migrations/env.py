@@ -7,6 +7,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.search_sql import outside_search
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -17,6 +18,7 @@ context.configure(
     target_metadata=SQLModel.metadata,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     compare_type=True,
+    include_name=outside_search,  # the text search's own tables and indexes (migration 0014)
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -14,11 +14,14 @@ from sqlmodel import SQLModel
 
 from storage import migrate
 from storage.engine import create_engine
+from storage.search_sql import outside_search
 from tests.conftest import postgres_engine
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": outside_search}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 

@@ -19,10 +19,19 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from aiohttp import web
 
 from bot.domain.messages import (
+    SHARE_PHONE,
     Button,
     Inbound,
     Recipient,
@@ -32,6 +41,7 @@ from bot.domain.messages import (
 )
 from bot.domain.org import Directory
 from bot.domain.outbox import Address, Origin, personal_addresses
+from bot.domain.start_links import StartLinks
 from bot.i18n import t
 
 CHANNEL = "telegram"
@@ -65,10 +75,25 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    if not buttons:
+    """Buttons under a message (the contact button cannot be one: see `reply_markup`)."""
+    inline = [b for b in buttons if b.payload != SHARE_PHONE]
+    if not inline:
         return None
     return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=b.label, callback_data=b.payload)] for b in buttons]
+        inline_keyboard=[[InlineKeyboardButton(text=b.label, callback_data=b.payload)] for b in inline]
+    )
+
+
+def reply_markup(buttons: Sequence[Button]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """What a new message carries: the contact button, which shares the person's own number, is a
+    keyboard button in place of the keyboard; otherwise the buttons under the message."""
+    share = next((b for b in buttons if b.payload == SHARE_PHONE), None)
+    if share is None:
+        return keyboard(buttons)
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=share.label, request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
     )
 
 
@@ -123,8 +148,10 @@ class TelegramChannel:
         default_lang: str = "zh-CN",
         polling_timeout: int = 10,
         officer_groups: Collection[int] = (),
+        start_links: StartLinks | None = None,
     ) -> None:
         self.bot = bot
+        self.start_links = start_links or StartLinks()
         self.officer_groups = set(officer_groups)  # the departments' groups: officers only
         self.accept = accept
         self.say = say
@@ -140,9 +167,28 @@ class TelegramChannel:
         self.dispatcher.include_router(router)
 
     async def on_message(self, message: Message, event_update: Update) -> None:
-        if message.from_user is None or message.text is None:
+        if message.from_user is None:
             return
         user = message.from_user
+        shared = message.contact
+        if message.text is None and shared is not None and message.chat.type == "private":
+            # The contact button shares the sender's own number; a contact card of someone else
+            # (another user id, or none) vouches for nothing and is taken as an ordinary attachment.
+            own = shared.user_id == user.id
+            await self._keep(
+                Inbound(
+                    sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
+                    chat_id=str(message.chat.id),
+                    text="",
+                    payload=None if own else "media:contact",
+                    received_at=self.clock(),
+                    delivery_id=str(event_update.update_id),
+                    shared_phone=shared.phone_number if own else None,
+                )
+            )
+            return
+        if message.text is None:
+            return
         thread = str(message.message_thread_id) if message.is_topic_message else None
         if (
             message.chat.type != "private"
@@ -234,7 +280,20 @@ class TelegramChannel:
 
         app.router.add_post(path, receive)
 
+    async def learn_username(self) -> None:
+        """Invites link to the bot by its username: asked of Telegram unless configured."""
+        if self.start_links.username(CHANNEL) is not None:
+            return
+        try:
+            me = await self.bot.me()
+        except TelegramAPIError as error:  # invites then give the code alone; nothing else depends on it
+            log.warning("could not ask Telegram for the bot's username: %s", error)
+            return
+        if me.username:
+            self.start_links.learn(CHANNEL, me.username)
+
     async def register_webhook(self, url: str, secret: str) -> None:
+        await self.learn_username()
         await self.bot.set_webhook(url, secret_token=secret)
 
     def webhook_path(self, url: str) -> str:
@@ -242,6 +301,7 @@ class TelegramChannel:
 
     async def run_polling(self) -> None:
         self.patient = True
+        await self.learn_username()
         await self.bot.delete_webhook(drop_pending_updates=False)
         # One update at a time: the next getUpdates, which confirms the offset, is asked only once
         # the updates before it are kept.

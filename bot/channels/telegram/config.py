@@ -11,6 +11,8 @@ from bot.config_section import ChannelSection
 
 class TelegramConfig(ChannelSection):
     token: str | None = None
+    # The bot's username, for invite links (t.me/<username>?start=…); learnt from getMe when unset.
+    username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
     api_base: str = "https://api.telegram.org"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None  # the public https URL Telegram posts updates to

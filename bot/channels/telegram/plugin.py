@@ -63,6 +63,7 @@ def plug_bot(
         default_lang=deps.default_lang,
         polling_timeout=polling_timeout,
         officer_groups=(department_chats or {}).values(),
+        start_links=deps.start_links,
     )
 
 

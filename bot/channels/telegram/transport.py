@@ -29,10 +29,10 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 
 from bot.channels.pacing import Pacer
-from bot.channels.telegram.adapter import CHANNEL, keyboard, make_bot, split_text
+from bot.channels.telegram.adapter import CHANNEL, keyboard, make_bot, reply_markup, split_text
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 
@@ -179,9 +179,11 @@ class TelegramTransport:
                 return calls
         pieces = [piece for piece in split_text(escaped) if piece.strip()] or ([escaped] if not calls else [])
         for index, piece in enumerate(pieces):
-            markup = keyboard(message.buttons) if index == len(pieces) - 1 else None
+            markup = reply_markup(message.buttons) if index == len(pieces) - 1 else None
 
-            async def send_piece(piece: str = piece, markup: InlineKeyboardMarkup | None = markup) -> Message:
+            async def send_piece(
+                piece: str = piece, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = markup
+            ) -> Message:
                 return await self.bot.send_message(
                     chat,
                     piece,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.messages import Button
+from bot.domain.messages import SHARE_PHONE, Button
 from bot.i18n import t
 
 
@@ -54,6 +54,8 @@ def _render(
     (only in a private chat, where the number comes back to us)."""
     lines, choices = [], []
     for button in buttons:
+        if button.payload == SHARE_PHONE:
+            continue  # a WeCom app cannot ask for the member's number; the code binds instead
         if button.payload.startswith("cmd:"):
             command = typed_command(button.payload)
             if command not in text:  # a notice that already says "send /take 12" says enough

@@ -1,0 +1,258 @@
+"""`/find` at a district centre's scale: 50,000 enterprises (each with a contact and a phone) and
+200,000 tickets, searched through the storage's own query (uow.search.find, the SQL behind /find)
+on the embedded SQLite file (FTS5 trigram) and on PostgreSQL (pg_trgm GIN), in a schema of its own.
+
+    python -m benchmarks.find_bench [--enterprises 50000] [--tickets 200000] [--runs 60] [--sqlite-only]
+
+Prints p50/p95 per kind of query and, as the baseline measured in the same run, a ticket read by
+its primary key through the same unit of work. Goal (issue 14): p95 ≤ 50 ms on both databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage import migrate
+from storage.engine import create_engine
+from storage.search_protocols import TicketScope
+from storage.sql import SqlStorage
+from storage.tables import CONTACTS, ENTERPRISES, TICKETS
+
+PG_URL = os.environ.get("XIAOER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SCHEMA = "xiaoer_bench_find"
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+CHUNK = 5_000
+PLACES = ["湖里", "思明", "集美", "海沧", "同安", "翔安", "鼓浪", "五缘", "杏林", "灌口"]
+WORDS = [
+    "鑫源",
+    "海悦",
+    "蓝鲸",
+    "同心",
+    "华信",
+    "宏达",
+    "恒通",
+    "瑞丰",
+    "金桥",
+    "新创",
+    "博远",
+    "联合",
+    "嘉禾",
+    "正泰",
+]
+TRADES = ["精密机械", "进出口贸易", "软件科技", "食品", "电子", "物流", "建材", "医药", "新能源", "服装"]
+DEMANDS = [
+    "急需一笔流动资金贷款，下月发工资都困难了",
+    "厂房扩产需要新增用地，希望协调",
+    "出口退税迟迟没有到账，请帮忙催一下",
+    "用电增容审批太慢，生产线等着投产",
+    "招工难，急需30名熟练技术工人",
+    "We need help recruiting skilled workers before the new line starts",
+    "The export tax refund has not arrived for three months",
+    "高新技术企业认定材料怎么准备",
+    "园区道路破损，货车进出困难",
+    "申请专精特新奖励资金的进度如何",
+]
+SECRET = 0xF1D  # random's seed: the same data every run
+
+
+def uscc(i: int) -> str:
+    return f"91350206MA{i:08d}"[:18]
+
+
+def phone(i: int) -> str:
+    return f"86139{i:08d}"
+
+
+def enterprises(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(count):
+        name = (
+            f"厦门{rng.choice(PLACES)}{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(TRADES)}有限公司{i}"
+        )
+        yield {"id": f"e{i}", "name": name, "uscc": uscc(i), "tags": [], "district": rng.choice(PLACES)}
+
+
+def contacts(count: int) -> Iterator[dict[str, Any]]:
+    for i in range(count):
+        yield {
+            "id": i + 1,
+            "channel": "telegram",
+            "external_id": str(100_000 + i),
+            "display_name": f"联系人{i}",
+            "lang": "zh-CN",
+            "enterprise_id": f"e{i}",
+            "phone": phone(i),
+        }
+
+
+def tickets(count: int, companies: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(count):
+        owner = rng.randrange(companies)
+        opened = NOW - timedelta(minutes=count - i)
+        closed = rng.random() < 0.9  # most of two years' tickets are closed
+        yield {
+            "id": i + 1,
+            "enterprise_id": f"e{owner}",
+            "contact_id": owner + 1,
+            "channel": "telegram",
+            "chat_id": str(100_000 + owner),
+            "text": f"{rng.choice(DEMANDS)}（编号{i}）",
+            "lang": "zh-CN",
+            "intent": "report_demand",
+            "category": "finance",
+            "urgent": rng.random() < 0.05,
+            "status": "closed" if closed else "dispatched",
+            "department_id": rng.choice(["finance_office", "tax_bureau", "hr_social"]),
+            "respond_by": opened + timedelta(hours=24),
+            "resolve_by": opened + timedelta(days=7),
+            "created_at": opened,
+            "updated_at": opened,
+            "closed_at": opened + timedelta(days=3) if closed else None,
+            "version": 0,
+            "co_departments": [],
+            "confidential": False,
+            "urge_count": 0,
+        }
+
+
+async def load(engine: AsyncEngine, n_enterprises: int, n_tickets: int) -> float:
+    rng = random.Random(SECRET)
+    start = time.perf_counter()
+    for table, rows in (
+        (ENTERPRISES, enterprises(n_enterprises, rng)),
+        (CONTACTS, contacts(n_enterprises)),
+        (TICKETS, tickets(n_tickets, n_enterprises, rng)),
+    ):
+        chunk: list[dict[str, Any]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == CHUNK:
+                async with engine.begin() as conn:
+                    await conn.execute(insert(table), chunk)
+                chunk = []
+        if chunk:
+            async with engine.begin() as conn:
+                await conn.execute(insert(table), chunk)
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), :n)"), {"n": n_tickets}
+            )
+            await conn.execute(text("VACUUM ANALYZE"))
+        else:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+    return time.perf_counter() - start
+
+
+def queries(n_enterprises: int, n_tickets: int) -> dict[str, str]:
+    """One of each kind /find is asked, as handlers/centre_view reads them."""
+    middle = n_enterprises // 2
+    return {
+        "keyword zh": "流动资金贷款",
+        "keyword en": "tax refund",
+        "company name": "鑫源海悦",
+        "credit code": uscc(middle),
+        "phone": phone(middle)[2:],  # as a person types it: 139…
+        "ticket number": f"#{n_tickets // 2}",
+        "short word": "用地",
+        "rare": f"编号{n_tickets - 5}）",
+    }
+
+
+async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]:
+    for _ in range(3):
+        await call()  # warm the caches and the statement cache
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+async def measure(storage: SqlStorage, name: str, n_enterprises: int, n_tickets: int, runs: int) -> None:
+    from handlers.centre_view import search_terms
+
+    async def by_key() -> object:
+        async with storage() as uow:
+            return await uow.tickets.get(n_tickets // 3)
+
+    baseline = await timed(by_key, runs)
+    base_p50 = statistics.median(baseline)
+    print(f"\n{name}: baseline (a ticket by primary key) p50={base_p50:.2f} ms")
+    print(f"{'query':<15}{'p50 ms':>9}{'p95 ms':>9}{'p50/base':>10}  found")
+    for kind, query in queries(n_enterprises, n_tickets).items():
+        terms = search_terms(query)
+        found: list[Any] = []
+
+        async def find(terms: Any = terms, found: list[Any] = found) -> object:
+            async with storage() as uow:
+                result = await uow.search.find(terms, TicketScope(confidential=True))
+            found[:] = [len(result.enterprises), len(result.tickets)]
+            return result
+
+        times = sorted(await timed(find, runs))
+        p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+        ratio = p50 / base_p50
+        print(f"{kind:<15}{p50:9.2f}{p95:9.2f}{ratio:10.1f}  {found[0]} enterprises, {found[1]} tickets")
+
+
+async def on_sqlite(n_enterprises: int, n_tickets: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/find.db")
+        try:
+            await migrate.upgrade(engine)
+            seconds = await load(engine, n_enterprises, n_tickets)
+            print(f"sqlite: loaded {n_enterprises} enterprises and {n_tickets} tickets in {seconds:.1f} s")
+            await measure(SqlStorage(engine), "sqlite (FTS5 trigram)", n_enterprises, n_tickets, runs)
+        finally:
+            await engine.dispose()
+
+
+async def on_postgres(n_enterprises: int, n_tickets: int, runs: int) -> None:
+    admin = create_async_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
+    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": SCHEMA}})
+    try:
+        await migrate.upgrade(engine)
+        seconds = await load(engine, n_enterprises, n_tickets)
+        print(f"postgres: loaded {n_enterprises} enterprises and {n_tickets} tickets in {seconds:.1f} s")
+        await measure(SqlStorage(engine), "postgresql (pg_trgm GIN)", n_enterprises, n_tickets, runs)
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        await admin.dispose()
+
+
+async def main(n_enterprises: int, n_tickets: int, runs: int, sqlite_only: bool) -> None:
+    await on_sqlite(n_enterprises, n_tickets, runs)
+    if not sqlite_only:
+        await on_postgres(n_enterprises, n_tickets, runs)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--enterprises", type=int, default=50_000)
+    parser.add_argument("--tickets", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--sqlite-only", action="store_true")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.enterprises, arguments.tickets, arguments.runs, arguments.sqlite_only))
