@@ -16,8 +16,6 @@ import random
 import signal
 import socket
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -149,21 +147,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
-    """A database of its own on the test server, for processes that cannot be given a schema."""
-    name = f"xiaoer_mp_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def healthy(port: int) -> None:
