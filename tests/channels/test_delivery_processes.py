@@ -61,6 +61,22 @@ async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Proces
     )
 
 
+async def start_webhook(
+    api: FakeBotApi, config: Path, database: str, port: int, url: str, **extra: str
+) -> asyncio.subprocess.Process:
+    """`xiaoer run` in webhook mode, listening on `port`, told that Telegram posts to `url`."""
+    env = environment(
+        api,
+        config,
+        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=url,
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
+        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
+        **extra,
+    )
+    return await start(env, database)
+
+
 def said(api: FakeBotApi, chat: int, fragment: str) -> int:
     return len([s for s in api.to(chat) if fragment in s.text])
 
@@ -178,15 +194,8 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
     running = []
     try:
         for port in ports:
-            env = environment(
-                api,
-                config,
-                XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
-                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
-                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
-                XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
-            )
-            running.append(await start(env, postgres_database))
+            hook = f"http://127.0.0.1:{port}/telegram/hook"
+            running.append(await start_webhook(api, config, postgres_database, port, hook))
         for port in ports:
             await healthy(port)
         people = [FIRST_USER + i for i in range(12)]
