@@ -5,13 +5,18 @@ modules import this, never each other, so the command has no import cycle."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import sys
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
 if TYPE_CHECKING:  # imported when a command runs, not for `xiaoer --help` (pydantic, SQLAlchemy)
+    from rich.progress import Progress
+
     from bot.config import Settings
 
 T = TypeVar("T")
@@ -54,7 +59,39 @@ def run_work(coroutine: Coroutine[Any, Any, T]) -> T:
         fail([f"xiaoer: cannot use the database {error.url}: {error.problem}", f"  {error.hint}"])
 
 
-def announce_training(path: Path) -> None:
-    typer.echo(
-        f"xiaoer: training the message-understanding model, once (up to half a minute) into {path}", err=True
-    )
+@contextmanager
+def training_shown() -> Iterator[Callable[[Path], None]]:
+    """The callback to hand build_app / build_nlu: on a cold model cache they call it just before
+    training the NLU model (seconds of work before the first answer). It says so on stderr, shows a
+    spinner with the time elapsed on a terminal until the block ends, then says how long it took."""
+    shown: list[Progress] = []  # the progress display, once training started
+    started: list[float] = []
+
+    def on_build(path: Path) -> None:
+        started.append(time.monotonic())
+        typer.echo(
+            f"xiaoer: training the message-understanding model, once (up to half a minute) into {path}",
+            err=True,
+        )
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            progress = Progress(
+                SpinnerColumn(),
+                TextColumn("training the model"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            progress.add_task("training", total=None)
+            progress.start()
+            shown.append(progress)
+
+    try:
+        yield on_build
+    finally:
+        for progress in shown:
+            progress.stop()
+    if started:  # and the block did not fail
+        typer.echo(f"xiaoer: the model is ready ({time.monotonic() - started[0]:.1f} s)", err=True)

@@ -100,6 +100,22 @@ def postgres_schema(postgres_url: str) -> Iterator[str]:
     run_in_thread(run(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
+@pytest.fixture
+async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
+    """A database of its own on the test server, for processes that cannot be given a schema
+    (`xiaoer run`, pg_dump and pg_restore)."""
+    name = f"xiaoer_mp_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
 def postgres_engine(url: str, schema: str) -> AsyncEngine:
     return create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import DATABASE, announce_training, run_work, settings_of
+from bot.cli_common import DATABASE, run_work, settings_of, training_shown
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -35,7 +35,8 @@ async def _close_surveys(settings: Settings, database: str | None) -> int:
     from bot.runtime.assemble import assemble
     from handlers.survey import close_unanswered
 
-    app_ = await build_app(settings, database, on_nlu_build=announce_training)
+    with training_shown() as on_build:
+        app_ = await build_app(settings, database, on_nlu_build=on_build)
     assembled = assemble(settings, app_.deps)
     try:
         closed: list[int] = []

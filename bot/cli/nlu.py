@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bot.cli_common import announce_training, fail, settings_of
+from bot.cli_common import fail, settings_of, training_shown
 from bot.domain.text import storable
 from nlu.types import NluBackend, NluUnavailable, Parse
 
@@ -32,7 +32,8 @@ def register(app: typer.Typer) -> None:
 def _backend(settings: Settings) -> NluBackend:
     from bot.bootstrap import build_nlu
 
-    return build_nlu(settings, on_build=announce_training)
+    with training_shown() as on_build:
+        return build_nlu(settings, on_build=on_build)
 
 
 @nlu_app.command("parse")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import DATABASE, announce_training, fail, run_work, settings_of
+from bot.cli_common import DATABASE, fail, run_work, settings_of, training_shown
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -38,7 +38,8 @@ async def _serve(settings: Settings, database: str | None) -> None:
     from bot.bootstrap import build_app
     from bot.runtime.assemble import assemble, run
 
-    app_ = await build_app(settings, database, on_nlu_build=announce_training)
+    with training_shown() as on_build:
+        app_ = await build_app(settings, database, on_nlu_build=on_build)
     try:
         await run(settings, assemble(settings, app_.deps), lambda line: typer.echo(line, err=True))
     finally:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import EXIT_USAGE, announce_training, fail, run_work, settings_of
+from bot.cli_common import EXIT_USAGE, fail, run_work, settings_of, training_shown
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -60,7 +60,8 @@ async def _shell(settings: Settings, database: str | None, start_as: tuple[str, 
     from bot.bootstrap import build_app
     from bot.channels.console import ConsoleShell, enterprise_identity
 
-    app_ = await build_app(settings, database, on_nlu_build=announce_training)
+    with training_shown() as on_build:
+        app_ = await build_app(settings, database, on_nlu_build=on_build)
     try:
         first = settings.demo.enterprises[0].id if settings.demo.enterprises else None
         shell_ = ConsoleShell(

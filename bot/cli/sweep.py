@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import DATABASE, announce_training, fail, run_work, settings_of
+from bot.cli_common import DATABASE, fail, run_work, settings_of, training_shown
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -60,7 +60,8 @@ async def _sweep(settings: Settings, database: str | None, now: datetime, dry_ru
     from bot.runtime.assemble import assemble
     from handlers import reminders
 
-    app_ = await build_app(settings, database, on_nlu_build=announce_training)
+    with training_shown() as on_build:
+        app_ = await build_app(settings, database, on_nlu_build=on_build)
     assembled = assemble(settings, app_.deps)
     try:
         swept: list[reminders.SweepResult] = []

@@ -16,8 +16,6 @@ import random
 import signal
 import socket
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -61,6 +59,22 @@ async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Proces
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def start_webhook(
+    api: FakeBotApi, config: Path, database: str, port: int, url: str, **extra: str
+) -> asyncio.subprocess.Process:
+    """`xiaoer run` in webhook mode, listening on `port`, told that Telegram posts to `url`."""
+    env = environment(
+        api,
+        config,
+        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=url,
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
+        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
+        **extra,
+    )
+    return await start(env, database)
 
 
 def said(api: FakeBotApi, chat: int, fragment: str) -> int:
@@ -151,21 +165,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
-    """A database of its own on the test server, for processes that cannot be given a schema."""
-    name = f"xiaoer_mp_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-
 async def healthy(port: int) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(600):
@@ -195,15 +194,8 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
     running = []
     try:
         for port in ports:
-            env = environment(
-                api,
-                config,
-                XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
-                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
-                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
-                XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
-            )
-            running.append(await start(env, postgres_database))
+            hook = f"http://127.0.0.1:{port}/telegram/hook"
+            running.append(await start_webhook(api, config, postgres_database, port, hook))
         for port in ports:
             await healthy(port)
         people = [FIRST_USER + i for i in range(12)]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +123,50 @@ def test_the_installed_script_imports_nothing_heavy_for_help(tmp_path: Path) -> 
 def test_the_walk_sees_a_heavy_import(tmp_path: Path) -> None:
     """The check itself can fail: a help page run after importing SQLAlchemy is reported."""
     assert "sqlalchemy" in _heavy(_walk(tmp_path, first="import sqlalchemy\n")["modules"])
+
+
+def test_a_cold_model_cache_is_announced_with_progress(tmp_path: Path) -> None:
+    """Issue 16 item 6: before the first answer on a cold cache, the person at the terminal is told
+    the model is being trained and sees it progress (a spinner and the time elapsed), then how long
+    it took; the answer follows."""
+    from tests.e2e.test_shell import DEMAND, XIAOER
+
+    controller, terminal = pty.openpty()  # stderr on a terminal, as for a person; stdin piped
+    env = {**_environment(), "XIAOER_CONFIG": str(ROOT / "config.yaml"), "XIAOER_NLU_CACHE": str(tmp_path)}
+    process = subprocess.Popen(
+        [XIAOER, "shell", "--database", f"sqlite+aiosqlite:///{tmp_path / 'cold.db'}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        cwd=tmp_path,
+        env=env,
+    )
+    os.close(terminal)
+    shown: list[bytes] = []
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # EIO: the process closed its end
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    try:
+        out, _ = process.communicate(f"{DEMAND}\n".encode(), timeout=600)
+    finally:
+        reader.join(30)
+        os.close(controller)
+    assert process.returncode == 0
+    terminal_text = b"".join(shown).decode(errors="replace")
+    announced = terminal_text.find("training the message-understanding model")
+    ready = terminal_text.find("the model is ready (")
+    assert 0 <= announced < ready, terminal_text
+    assert "training the model" in terminal_text  # the spinner's line …
+    assert "0:00:0" in terminal_text  # … with the time elapsed
+    assert "工单号" in out.decode()
+    assert list(tmp_path.glob("nlu-*")), "the model was trained into the cold cache"
