@@ -17,9 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.domain.categories import CATEGORIES
-from nlu.entities import extract
 from nlu.features import features
-from nlu.prepare import reading, simplified
+from nlu.prepare import prepare
 from nlu.training_data import Example
 
 FloatArray = npt.NDArray[np.float32]
@@ -91,11 +90,7 @@ class Model:
 
 def example_features(text: str) -> list[str]:
     """The features of a message as the model reads it (see nlu/prepare.py)."""
-    return reading_features(reading(simplified(text)))
-
-
-def reading_features(read: str) -> list[str]:
-    return features(read, extract(read)[1])
+    return features(prepare(text).read)
 
 
 def train(

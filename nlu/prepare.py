@@ -10,11 +10,13 @@ narration toward `other`: the request is what the writer wants handled.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import opencc
 
 from nlu.entities import extract, normalize
+from nlu.types import Span
 
 # Work per message is capped: a message is read up to here (a Telegram message is at most 4,096
 # characters; a longer CLI line is cut, never slowed down).
@@ -116,15 +118,64 @@ def _is_chinese(text: str) -> bool:
 
 
 def reading(simple: str) -> str:
-    """What the intent and category models read of a message already `simplified`."""
+    """What the intent and category models read of a message already `simplified` (and with its
+    entities replaced by placeholders, see `prepare`)."""
     return for_intent(salient(for_intent(simple)))
 
 
+_PLACEHOLDER = {
+    "uscc": "<uscc>",
+    "uscc_invalid": "<uscc>",
+    "phone": "<phone>",
+    "amount_yuan": "<amount>",
+    "ticket_ref": "<ticket>",
+    "company": "<company>",
+}
+
+
+def with_placeholders(text: str, spans: list[Span]) -> str:
+    """Entities replaced by their kind, so that "#42" and "#7" look alike to the model."""
+    out, last = [], 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < last:
+            continue
+        out.append(text[last : span.start])
+        out.append(f" {_PLACEHOLDER[span.key]} ")
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    capped: str  # the message as read: at most MAX_CHARS
+    simple: str  # Simplified Chinese, ASCII widths
+    entities: dict[str, object]
+    read: str  # what the models read: the salient part, entities as placeholders
+
+
+def prepare(text: str) -> Prepared:
+    """Everything the builtin model needs of a message, each pass made once over the text: the
+    entities are found once, on the whole message, and the reading is cut from the message with
+    their placeholders already in."""
+    capped, simple, entities, spans = _entities(text)
+    return Prepared(capped, simple, entities, reading(with_placeholders(simple, spans)))
+
+
 def rule_entities(text: str) -> tuple[str, str, dict[str, object]]:
-    """The capped text, its Simplified reading and the entities the rules find in it. Entities are
-    read on the Simplified text (有限公司 as the rules know it) but shown as written; a
-    conversion that changed the length would move every offset, so then the text as written."""
+    """The capped text, its Simplified reading and the entities the rules find in it."""
+    capped, simple, entities, _ = _entities(text)
+    return capped, simple, entities
+
+
+def _entities(text: str) -> tuple[str, str, dict[str, object], list[Span]]:
+    """Entities are read on the Simplified text (有限公司 as the rules know it) but shown as
+    written; a conversion that changed the length would move every offset, so then the text as
+    written is read too, and the spans for placeholders come from the Simplified text."""
     capped = text[:MAX_CHARS]
     simple = simplified(capped)
-    entities, _ = extract(simple if len(simple) == len(capped) else capped, shown=capped)
-    return capped, simple, entities
+    if len(simple) == len(capped):
+        entities, spans = extract(simple, shown=capped)
+        return capped, simple, entities, spans
+    entities, _ = extract(capped, shown=capped)
+    return capped, simple, entities, extract(simple)[1]
