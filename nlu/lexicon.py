@@ -74,3 +74,14 @@ def cue_features(lowered: str) -> list[str]:
         for name, (chinese, words) in _PATTERNS.items()
         if chinese.search(lowered) or (latin and words is not None and words.search(lowered))
     ]
+
+
+def category_cue_starts(lowered: str) -> list[int]:
+    """Where in a lowercased text each category cue starts (one scan per category)."""
+    found: list[int] = []
+    for name, (chinese, words) in _PATTERNS.items():
+        if name.startswith("cat:"):
+            found += (m.start() for m in chinese.finditer(lowered))
+            if words is not None:
+                found += (m.start() for m in words.finditer(lowered))
+    return found

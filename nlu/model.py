@@ -47,7 +47,8 @@ class Model:
     category: LinearHead
 
     def vectorize(self, feats: Sequence[str]) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        counts = Counter(self.vocabulary[f] for f in feats if f in self.vocabulary)
+        counts = Counter(map(self.vocabulary.get, feats))  # counted in C; unknown features as None
+        counts.pop(None, None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

@@ -9,13 +9,17 @@ narration toward `other`: the request is what the writer wants handled.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 import opencc
 
 from nlu.entities import extract, normalize
+from nlu.lexicon import category_cue_starts
 from nlu.types import Span
 
 # Work per message is capped: a message is read up to here (a Telegram message is at most 4,096
@@ -46,7 +50,7 @@ _SALUTATION = re.compile(
     r"^\s*(?:(?:尊敬的|敬爱的|亲爱的)?[^\W\d_a-zA-Z我你他她找要的请让给叫和跟与是联系]{0,5}?"
     r"(?:领导|同志|老师|经理|主任|局长|书记|区长|市长|县长|工作人员|小二|客服|负责人|干部|先生|女士)(?:们)?"
     r"(?:您好|你好|好)?|您好|你好|你们好|您们好|各位好|大家好|哈喽|早上好|下午好|晚上好|"
-    r"(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[^,.!:\n]{0,40})\s*[,，:：!！.。~～]+\s*",
+    r"(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[^,.!:\n]{0,40}|to whom it may concern)\s*[,，:：!！.。~～]+\s*",
     re.IGNORECASE,
 )
 # A closing at the end: 谢谢！, 此致敬礼, 盼复; in English after a sentence break: Thanks, Bob.
@@ -63,9 +67,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 # The writer's own request: what they ask the government to do or tell.
 _REQUEST = re.compile(
     r"恳请|请求|希望|盼望|请|麻烦|帮忙|帮助|协调|能否|可否|能不能|可不可以|是否|如何|怎么|怎样|哪些|多少|建议|呼吁|"
-    r"\b(?:please|could|can you|can we|would you|we need|request|help|how|what|which|whether|seek|assist|advise)\b",
-    re.IGNORECASE,
-)
+    r"\b(?:please|could|can you|can we|would you|we need|request|help|how|what|which|whether|seek|assist|advise)\b"
+)  # over lowercased sentences
 # A sentence ends after 。！？；, a line break, or ". " before a capital letter (not "Co., Ltd.").
 _BREAK = re.compile(r"(?<=[。！？!?；;\n])|(?<=[a-z0-9)][.!?])\s+(?=[A-Z\"'(])")
 
@@ -91,18 +94,23 @@ def sentences(text: str) -> list[str]:
 
 
 def salient(text: str) -> str:
-    """A long letter's request sentences (the last first), its opening sentence (what it is
-    about) and the sentence before each request (the difficulty behind it), in the letter's order,
-    within a budget of SALIENT_CHARS Chinese characters (three times as many Latin ones); a
-    message within the budget whole, one without a request sentence cut at the budget."""
+    """A long letter's request sentences (the last first), then the sentences that name the
+    matter (the most category cues first: what kind of help it is), its opening sentence and the
+    sentence before each request (the difficulty behind it), in the letter's order, within a
+    budget of SALIENT_CHARS Chinese characters (three times as many Latin ones); a message within
+    the budget whole, one without a request sentence cut at the budget."""
     budget = SALIENT_CHARS if _is_chinese(text) else SALIENT_CHARS * 3
     if len(text) <= budget:
         return text
     parts = sentences(text)
-    requests = [i for i in range(len(parts) - 1, 0, -1) if _REQUEST.search(parts[i])]
+    lowered = [part.lower() for part in parts]
+    requests = [i for i in range(len(parts) - 1, 0, -1) if _REQUEST.search(lowered[i])]
     if len(parts) <= 2 or not requests:
         return text[:budget]
-    wanted = [*requests, 0, *(i - 1 for i in requests)]
+    starts = list(itertools.accumulate(len(part) for part in parts))
+    cues = Counter(bisect.bisect_right(starts, at) for at in category_cue_starts("".join(lowered)))
+    topical = sorted(cues, key=lambda i: (-cues[i], i))
+    wanted = [*requests, *topical, 0, *(i - 1 for i in requests)]
     kept: list[int] = []
     used = 0
     for i in wanted:
