@@ -58,7 +58,7 @@ def _split(words: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     where Latin letters end."""
     chinese, _, latin = words.partition(r"\b(")
     latin = latin.removesuffix(r")\b")
-    latin_pattern = re.compile(rf"(?<![a-z])(?:{latin})(?![a-z])") if latin else None
+    latin_pattern = re.compile(rf"(?=[a-z])(?<![a-z])(?:{latin})(?![a-z])") if latin else None
     return re.compile(chinese.rstrip("|")), latin_pattern
 
 
@@ -76,12 +76,29 @@ def cue_features(lowered: str) -> list[str]:
     ]
 
 
-def category_cue_starts(lowered: str) -> list[int]:
-    """Where in a lowercased text each category cue starts (one scan per category)."""
-    found: list[int] = []
-    for name, (chinese, words) in _PATTERNS.items():
+def _category_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Every category cue in one Chinese and one Latin pattern: one scan each, whatever the
+    number of categories."""
+    chinese, latin = [], []
+    for name, words in _CUES.items():
         if name.startswith("cat:"):
-            found += (m.start() for m in chinese.finditer(lowered))
-            if words is not None:
-                found += (m.start() for m in words.finditer(lowered))
+            zh, _, en = words.partition(r"\b(")
+            chinese.append(zh.rstrip("|"))
+            latin.append(en.removesuffix(r")\b"))
+    alternatives = "|".join(chinese).split("|")
+    starts = "".join(sorted({re.escape(word[0]) for word in alternatives}))
+    return (
+        re.compile(f"(?=[{starts}])(?:{'|'.join(chinese)})"),
+        re.compile(rf"(?=[a-z])(?<![a-z])(?:{'|'.join(latin)})(?![a-z])"),
+    )
+
+
+_CATEGORY_WORDS = _category_words()
+
+
+def category_cue_starts(lowered: str) -> list[int]:
+    """Where in a lowercased text a category cue starts."""
+    found = [m.start() for m in _CATEGORY_WORDS[0].finditer(lowered)]
+    if _LATIN.search(lowered):
+        found += (m.start() for m in _CATEGORY_WORDS[1].finditer(lowered))
     return found
