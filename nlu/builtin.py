@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.features import FEATURE_VERSION
+from nlu.features import FEATURE_VERSION, features
 from nlu.lang import detect_lang
 from nlu.lexicon import cue_features
-from nlu.model import CATEGORY_INTENTS, Model, reading_features, train
-from nlu.prepare import reading, rule_entities
+from nlu.model import CATEGORY_INTENTS, Model, train
+from nlu.prepare import prepare
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
 from nlu.types import Parse
 from nlu.urgency import is_urgent
@@ -97,9 +97,9 @@ class BuiltinNlu:
         return self.parse_now(text)
 
     def parse_now(self, text: str) -> Parse:
-        capped, simple, entities = rule_entities(text)
-        read = reading(simple)
-        index, values = self.model.vectorize(reading_features(read))
+        prepared = prepare(text)
+        read = prepared.read
+        index, values = self.model.vectorize(features(read))
         intent_probabilities = self.model.intent.probabilities(index, values)
         order = np.argsort(-intent_probabilities)
         ranking = tuple(
@@ -116,12 +116,12 @@ class BuiltinNlu:
             category_confidence = round(float(category_probabilities[best]), 4)
         return Parse(
             text=text,
-            lang=detect_lang(capped),
+            lang=detect_lang(prepared.capped),
             intent=intent,
             confidence=confidence,
             intent_ranking=ranking,
             category=category,
             category_confidence=category_confidence,
-            urgent=is_urgent(simple),
-            entities=entities,
+            urgent=is_urgent(prepared.simple),
+            entities=prepared.entities,
         )

@@ -132,6 +132,7 @@ _EN_AMOUNT = re.compile(
     r"(?:RMB|CNY|yuan|renminbi)(?![A-Za-z]))",
     re.IGNORECASE,
 )
+_EN_CURRENCY_WORDS = ("rmb", "cny", "yuan", "renminbi", "¥", "￥")
 # 三万五, 1万5, 2万5千元: a lone digit after 万 counts thousands
 _WAN_TAIL = re.compile(
     rf"([1-9]|[一二两三四五六七八九])千?(?:元|块钱|块)?(?![\d{CHINESE_NUMERAL_CHARS}万亿])(?!{_QUANTITY})"
@@ -252,6 +253,10 @@ def _amounts(text: str, spans: list[Span]) -> str:
         if number is not None:
             spans.append(Span("amount_yuan", round(number), m.start(), m.end()))
             text = _blank(text, m.start(), m.end())
+    # every English amount names its currency: a text without one is not scanned
+    lowered = text.lower()
+    if not any(word in lowered for word in _EN_CURRENCY_WORDS):
+        return text
     for m in _EN_AMOUNT.finditer(text):
         written = m.group("num") or m.group("num2")
         number = parse_number(written)

@@ -8,37 +8,17 @@ import re
 
 from nlu.entities import normalize
 from nlu.lexicon import cue_features
-from nlu.types import Span
 
-FEATURE_VERSION = "6"  # bump when features change: cached models are keyed by it
+FEATURE_VERSION = "7"  # bump when features change: cached models are keyed by it
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[a-z][a-z']*|\d+|<[a-z_]+>|[?!]|[^\s\w{_CJK}]", re.IGNORECASE)
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
-_PLACEHOLDER = {
-    "uscc": "<uscc>",
-    "uscc_invalid": "<uscc>",
-    "phone": "<phone>",
-    "amount_yuan": "<amount>",
-    "ticket_ref": "<ticket>",
-    "company": "<company>",
-}
 
 
-def with_placeholders(text: str, spans: list[Span]) -> str:
-    out, last = [], 0
-    for span in sorted(spans, key=lambda s: s.start):
-        if span.start < last:
-            continue
-        out.append(text[last : span.start])
-        out.append(f" {_PLACEHOLDER[span.key]} ")
-        last = span.end
-    out.append(text[last:])
-    return "".join(out)
-
-
-def features(text: str, spans: list[Span]) -> list[str]:
-    normalized = normalize(with_placeholders(text, spans)).lower()
+def features(read: str) -> list[str]:
+    """The features of a reading (`nlu.prepare.prepare`): entities are placeholders there already."""
+    normalized = normalize(read).lower()
     tokens = _TOKEN.findall(normalized)
     found: list[str] = []
     words: list[str] = []

@@ -48,13 +48,57 @@ _CUES: dict[str, str] = {
     "int:policy": r"政策|条件|标准|申报|怎么申请|如何申请|符合|是否可以|有没有.{0,8}(补贴|政策|优惠|奖励)|哪些|多少|"
     r"\b(policy|policies|eligib\w+|criteria|requirements?|how (do we|to|can we) apply|what (support|incentives))\b",
 }
-# \b would not separate "需要loan": Chinese characters count as word characters. Latin words end
-# where Latin letters end.
-_LATIN_EDGE = r"(?:(?<![A-Za-z])(?=[A-Za-z])|(?<=[A-Za-z])(?![A-Za-z]))"
-_PATTERNS = {
-    name: re.compile(words.replace(r"\b", _LATIN_EDGE), re.IGNORECASE) for name, words in _CUES.items()
-}
 
 
-def cue_features(text: str) -> list[str]:
-    return [name for name, pattern in _PATTERNS.items() if pattern.search(text)]
+def _split(words: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """A cue's Chinese words and its Latin words, as two patterns over lowercased text. Without
+    IGNORECASE and with the Chinese words first, the regex engine skips at once to where one of
+    them can start; the Latin words are looked for only in text that has Latin letters. "\\b"
+    would not separate "需要loan" (Chinese characters count as word characters): Latin words end
+    where Latin letters end."""
+    chinese, _, latin = words.partition(r"\b(")
+    latin = latin.removesuffix(r")\b")
+    latin_pattern = re.compile(rf"(?=[a-z])(?<![a-z])(?:{latin})(?![a-z])") if latin else None
+    return re.compile(chinese.rstrip("|")), latin_pattern
+
+
+_PATTERNS = {name: _split(words) for name, words in _CUES.items()}
+_LATIN = re.compile("[a-z]")
+
+
+def cue_features(lowered: str) -> list[str]:
+    """The cues in a lowercased text."""
+    latin = _LATIN.search(lowered) is not None
+    return [
+        name
+        for name, (chinese, words) in _PATTERNS.items()
+        if chinese.search(lowered) or (latin and words is not None and words.search(lowered))
+    ]
+
+
+def _category_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Every category cue in one Chinese and one Latin pattern: one scan each, whatever the
+    number of categories."""
+    chinese, latin = [], []
+    for name, words in _CUES.items():
+        if name.startswith("cat:"):
+            zh, _, en = words.partition(r"\b(")
+            chinese.append(zh.rstrip("|"))
+            latin.append(en.removesuffix(r")\b"))
+    alternatives = "|".join(chinese).split("|")
+    starts = "".join(sorted({re.escape(word[0]) for word in alternatives}))
+    return (
+        re.compile(f"(?=[{starts}])(?:{'|'.join(chinese)})"),
+        re.compile(rf"(?=[a-z])(?<![a-z])(?:{'|'.join(latin)})(?![a-z])"),
+    )
+
+
+_CATEGORY_WORDS = _category_words()
+
+
+def category_cue_starts(lowered: str) -> list[int]:
+    """Where in a lowercased text a category cue starts."""
+    found = [m.start() for m in _CATEGORY_WORDS[0].finditer(lowered)]
+    if _LATIN.search(lowered):
+        found += (m.start() for m in _CATEGORY_WORDS[1].finditer(lowered))
+    return found

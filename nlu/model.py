@@ -17,9 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.domain.categories import CATEGORIES
-from nlu.entities import extract
 from nlu.features import features
-from nlu.prepare import reading, simplified
+from nlu.prepare import prepare
 from nlu.training_data import Example
 
 FloatArray = npt.NDArray[np.float32]
@@ -48,7 +47,8 @@ class Model:
     category: LinearHead
 
     def vectorize(self, feats: Sequence[str]) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        counts = Counter(self.vocabulary[f] for f in feats if f in self.vocabulary)
+        counts = Counter(map(self.vocabulary.get, feats))  # counted in C; unknown features as None
+        counts.pop(None, None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -91,11 +91,7 @@ class Model:
 
 def example_features(text: str) -> list[str]:
     """The features of a message as the model reads it (see nlu/prepare.py)."""
-    return reading_features(reading(simplified(text)))
-
-
-def reading_features(read: str) -> list[str]:
-    return features(read, extract(read)[1])
+    return features(prepare(text).read)
 
 
 def train(

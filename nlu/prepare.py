@@ -9,12 +9,18 @@ narration toward `other`: the request is what the writer wants handled.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 import opencc
 
 from nlu.entities import extract, normalize
+from nlu.lexicon import category_cue_starts
+from nlu.types import Span
 
 # Work per message is capped: a message is read up to here (a Telegram message is at most 4,096
 # characters; a longer CLI line is cut, never slowed down).
@@ -44,7 +50,7 @@ _SALUTATION = re.compile(
     r"^\s*(?:(?:尊敬的|敬爱的|亲爱的)?[^\W\d_a-zA-Z我你他她找要的请让给叫和跟与是联系]{0,5}?"
     r"(?:领导|同志|老师|经理|主任|局长|书记|区长|市长|县长|工作人员|小二|客服|负责人|干部|先生|女士)(?:们)?"
     r"(?:您好|你好|好)?|您好|你好|你们好|您们好|各位好|大家好|哈喽|早上好|下午好|晚上好|"
-    r"(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[^,.!:\n]{0,40})\s*[,，:：!！.。~～]+\s*",
+    r"(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))\b[^,.!:\n]{0,40}|to whom it may concern)\s*[,，:：!！.。~～]+\s*",
     re.IGNORECASE,
 )
 # A closing at the end: 谢谢！, 此致敬礼, 盼复; in English after a sentence break: Thanks, Bob.
@@ -61,9 +67,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 # The writer's own request: what they ask the government to do or tell.
 _REQUEST = re.compile(
     r"恳请|请求|希望|盼望|请|麻烦|帮忙|帮助|协调|能否|可否|能不能|可不可以|是否|如何|怎么|怎样|哪些|多少|建议|呼吁|"
-    r"\b(?:please|could|can you|can we|would you|we need|request|help|how|what|which|whether|seek|assist|advise)\b",
-    re.IGNORECASE,
-)
+    r"\b(?:please|could|can you|can we|would you|we need|request|help|how|what|which|whether|seek|assist|advise)\b"
+)  # over lowercased sentences
 # A sentence ends after 。！？；, a line break, or ". " before a capital letter (not "Co., Ltd.").
 _BREAK = re.compile(r"(?<=[。！？!?；;\n])|(?<=[a-z0-9)][.!?])\s+(?=[A-Z\"'(])")
 
@@ -89,18 +94,23 @@ def sentences(text: str) -> list[str]:
 
 
 def salient(text: str) -> str:
-    """A long letter's request sentences (the last first), its opening sentence (what it is
-    about) and the sentence before each request (the difficulty behind it), in the letter's order,
-    within a budget of SALIENT_CHARS Chinese characters (three times as many Latin ones); a
-    message within the budget whole, one without a request sentence cut at the budget."""
+    """A long letter's request sentences (the last first), then the sentences that name the
+    matter (the most category cues first: what kind of help it is), its opening sentence and the
+    sentence before each request (the difficulty behind it), in the letter's order, within a
+    budget of SALIENT_CHARS Chinese characters (three times as many Latin ones); a message within
+    the budget whole, one without a request sentence cut at the budget."""
     budget = SALIENT_CHARS if _is_chinese(text) else SALIENT_CHARS * 3
     if len(text) <= budget:
         return text
     parts = sentences(text)
-    requests = [i for i in range(len(parts) - 1, 0, -1) if _REQUEST.search(parts[i])]
+    lowered = [part.lower() for part in parts]
+    requests = [i for i in range(len(parts) - 1, 0, -1) if _REQUEST.search(lowered[i])]
     if len(parts) <= 2 or not requests:
         return text[:budget]
-    wanted = [*requests, 0, *(i - 1 for i in requests)]
+    starts = list(itertools.accumulate(len(part) for part in parts))
+    cues = Counter(bisect.bisect_right(starts, at) for at in category_cue_starts("".join(lowered)))
+    topical = sorted(cues, key=lambda i: (-cues[i], i))
+    wanted = [*requests, *topical, 0, *(i - 1 for i in requests)]
     kept: list[int] = []
     used = 0
     for i in wanted:
@@ -116,15 +126,64 @@ def _is_chinese(text: str) -> bool:
 
 
 def reading(simple: str) -> str:
-    """What the intent and category models read of a message already `simplified`."""
+    """What the intent and category models read of a message already `simplified` (and with its
+    entities replaced by placeholders, see `prepare`)."""
     return for_intent(salient(for_intent(simple)))
 
 
+_PLACEHOLDER = {
+    "uscc": "<uscc>",
+    "uscc_invalid": "<uscc>",
+    "phone": "<phone>",
+    "amount_yuan": "<amount>",
+    "ticket_ref": "<ticket>",
+    "company": "<company>",
+}
+
+
+def with_placeholders(text: str, spans: list[Span]) -> str:
+    """Entities replaced by their kind, so that "#42" and "#7" look alike to the model."""
+    out, last = [], 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < last:
+            continue
+        out.append(text[last : span.start])
+        out.append(f" {_PLACEHOLDER[span.key]} ")
+        last = span.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    capped: str  # the message as read: at most MAX_CHARS
+    simple: str  # Simplified Chinese, ASCII widths
+    entities: dict[str, object]
+    read: str  # what the models read: the salient part, entities as placeholders
+
+
+def prepare(text: str) -> Prepared:
+    """Everything the builtin model needs of a message, each pass made once over the text: the
+    entities are found once, on the whole message, and the reading is cut from the message with
+    their placeholders already in."""
+    capped, simple, entities, spans = _entities(text)
+    return Prepared(capped, simple, entities, reading(with_placeholders(simple, spans)))
+
+
 def rule_entities(text: str) -> tuple[str, str, dict[str, object]]:
-    """The capped text, its Simplified reading and the entities the rules find in it. Entities are
-    read on the Simplified text (有限公司 as the rules know it) but shown as written; a
-    conversion that changed the length would move every offset, so then the text as written."""
+    """The capped text, its Simplified reading and the entities the rules find in it."""
+    capped, simple, entities, _ = _entities(text)
+    return capped, simple, entities
+
+
+def _entities(text: str) -> tuple[str, str, dict[str, object], list[Span]]:
+    """Entities are read on the Simplified text (有限公司 as the rules know it) but shown as
+    written; a conversion that changed the length would move every offset, so then the text as
+    written is read too, and the spans for placeholders come from the Simplified text."""
     capped = text[:MAX_CHARS]
     simple = simplified(capped)
-    entities, _ = extract(simple if len(simple) == len(capped) else capped, shown=capped)
-    return capped, simple, entities
+    if len(simple) == len(capped):
+        entities, spans = extract(simple, shown=capped)
+        return capped, simple, entities, spans
+    entities, _ = extract(capped, shown=capped)
+    return capped, simple, entities, extract(simple)[1]

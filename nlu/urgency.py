@@ -10,12 +10,12 @@ the request after it. Every pattern is bounded, so the work is linear in the tex
 
 from __future__ import annotations
 
+import bisect
 import re
 
 _NOT_URGENT = re.compile(
     r"不急|不着急|不太急|不是很急|不用急|不用着急|不紧急|并不急|不赶|慢慢来|有空再|"
-    r"not urgent|no rush|no hurry|whenever (?:you|it)|not in a hurry|not a rush",
-    re.IGNORECASE,
+    r"not urgent|no rush|no hurry|whenever (?:you|it)|not in a hurry|not a rush"  # over lowercased text
 )
 # Words that say "hurry" wherever they stand (急 not in 燃眉之急, 应急, 急救, 急剧).
 _URGENT_WORDS_ZH = (
@@ -38,8 +38,6 @@ _PRESSURE_ZH = (
 _NARRATION_ZH = re.compile(
     r"常常|经常|时常|偶尔|有时|总是|老是|多次|几次|曾经|曾|以前|去年|前年|当年|当时|那时|过去|往年|上次"
 )
-# \b would not separate "需要urgent": Chinese characters count as word characters.
-_LATIN_EDGE = r"(?:(?<![A-Za-z])(?=[A-Za-z])|(?<=[A-Za-z])(?![A-Za-z]))"
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)"
 _URGENT_WORDS_EN = (
     r"\burgent(?:ly)?\b|\basap\b|a\.s\.a\.p|as soon as possible|immediately(?! (?:after|following|before|upon|when))|"
@@ -67,28 +65,61 @@ _NARRATION_EN = re.compile(
 )
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    # Every cue starts at a letter, digit or 字: spaces and punctuation are refused at once.
-    return re.compile(r"(?=\w)(?:" + pattern.replace(r"\b", _LATIN_EDGE) + ")", re.IGNORECASE)
+# Within a sentence: a gap of a few characters never reaches over a sentence break.
+_GAP = r"[^。！？!?；;\n.]"
+_LATIN = re.compile("[a-z]")
 
 
-_URGENT_WORDS = _compile(f"{_URGENT_WORDS_ZH}|{_URGENT_WORDS_EN}")
-_PRESSURE = _compile(f"{_PRESSURE_ZH}|{_PRESSURE_EN}")
-_BREAK = re.compile(r"(?<=[。！？!?；;\n])|(?<=[A-Za-z0-9)][.])\s+")
+# The characters a Chinese cue can start with (tests/nlu/test_urgency.py checks them against the
+# patterns): every other position is refused at once, which makes a scan about five times faster.
+_URGENT_WORDS_ZH_STARTS = "刻加务十尽希帮快急恳抓救火督立紧能要请赶需马"
+_PRESSURE_ZH_STARTS = "1-7一七三下两二五今停全六关几只后四开损断日明月本每线被这"
+
+
+def _chinese(pattern: str, starts: str) -> re.Pattern[str]:
+    # No IGNORECASE: Chinese has no case, and case folding slows the engine several times over.
+    bounded = pattern.replace(".{", _GAP + "{")
+    return re.compile(f"(?=[{starts}])(?:{bounded})")
+
+
+def _latin(pattern: str) -> re.Pattern[str]:
+    # Over lowercased text, and only at the start of a Latin word: every other position is
+    # refused at once.
+    edged = pattern.replace(r"\b", r"(?:(?<![a-z])(?=[a-z])|(?<=[a-z])(?![a-z]))").replace(".{", _GAP + "{")
+    return re.compile(rf"(?=[a-z])(?<![a-z])(?:{edged})")
+
+
+_URGENT_WORDS = (_chinese(_URGENT_WORDS_ZH, _URGENT_WORDS_ZH_STARTS), _latin(_URGENT_WORDS_EN))
+_PRESSURE = (_chinese(_PRESSURE_ZH, _PRESSURE_ZH_STARTS), _latin(_PRESSURE_EN))
+_BREAK = re.compile(r"(?<=[。！？!?；;\n])|(?<=[a-z0-9)][.])\s+")
 
 
 def is_urgent(text: str) -> bool:
-    if _NOT_URGENT.search(text):
+    """Each pattern runs once over the whole text (linear, a fraction of a millisecond at 4,096
+    characters); a sentence is looked at only where time pressure was found in it."""
+    lowered = text.lower()
+    if _NOT_URGENT.search(lowered):
         # "不急，但下周就停产了" is still urgent: only the negated words are discounted
-        text = _NOT_URGENT.sub(" ", text).replace("急", "")
-    return any(_urgent_sentence(sentence) for sentence in _BREAK.split(text))
-
-
-def _urgent_sentence(sentence: str) -> bool:
-    if _URGENT_WORDS.search(sentence):
+        lowered = _NOT_URGENT.sub(" ", lowered).replace("急", "")
+    patterns = (0, 1) if _LATIN.search(lowered) else (0,)
+    if any(_URGENT_WORDS[i].search(lowered) for i in patterns):
         return True
-    pressure = _PRESSURE.search(sentence)
-    if pressure is None:
+    found = sorted(m.start() for i in patterns for m in _PRESSURE[i].finditer(lowered))
+    if not found:
         return False
-    narrated = _NARRATION_ZH.search(sentence, max(0, pressure.start() - 12), pressure.start())
-    return narrated is None and not _NARRATION_EN.search(sentence)
+    breaks = [(m.start(), m.end()) for m in _BREAK.finditer(lowered)]
+    judged = -1
+    for position in found:
+        # the sentence around the first time pressure in it: from the last break before it
+        # to the next break after it
+        at = bisect.bisect_right(breaks, (position, len(lowered)))
+        start = breaks[at - 1][1] if at else 0
+        if start == judged:
+            continue  # a sentence is judged by its first cue, as a reader would
+        judged = start
+        end = breaks[at][0] if at < len(breaks) else len(lowered)
+        sentence = lowered[start:end]
+        before = lowered[max(start, position - 12) : position]
+        if _NARRATION_ZH.search(before) is None and not _NARRATION_EN.search(sentence):
+            return True
+    return False

@@ -1,7 +1,7 @@
 """Quality floors on the issue-17 dev sets (short fragments, Traditional Chinese, long letters,
-English business): the messages people really send. The floors sit a little under the figures
-measured when they were set (benchmarks/RESULTS.md); these sets were tuned on, so the held-out
-floors in test_quality.py remain the unbiased check."""
+English business): the messages people really send. The floors are the issue's goals; a goal not
+met is an expected failure that says so (strict: it fails once met, to be promoted). These sets
+were tuned on, so the held-out floors in test_quality.py remain the unbiased check."""
 
 from __future__ import annotations
 
@@ -22,19 +22,31 @@ def report_on(nlu: BuiltinNlu, name: str) -> Report:
     return evaluate(nlu.parse_now, read_jsonl(path.read_text(encoding="utf-8").splitlines()))
 
 
+# The goals of issue 17 for every kind of message: intent >= 0.95, category macro-F1 >= 0.90,
+# urgency >= 0.95.
+INTENT, CATEGORY, URGENCY = 0.95, 0.90, 0.95
+
+
+@pytest.mark.parametrize("name", ["short", "traditional", "long", "english"])
+def test_real_message_shapes_meet_the_category_and_urgency_goals(nlu: BuiltinNlu, name: str) -> None:
+    report = report_on(nlu, name)
+    assert report.category_macro_f1 >= CATEGORY
+    assert report.urgent_accuracy >= URGENCY
+
+
 @pytest.mark.parametrize(
-    ("name", "intent", "category", "urgency"),
+    "name",
     [
-        ("short", 0.94, 0.93, 0.97),
-        ("traditional", 0.94, 0.91, 0.97),
-        ("long", 0.95, 0.80, 0.95),
-        ("english", 0.91, 0.89, 0.97),
+        "short",
+        "traditional",
+        "long",
+        pytest.param(
+            "english",
+            marks=pytest.mark.xfail(
+                strict=True, reason="not met: 0.942 on 104 messages (benchmarks/RESULTS.md, issue 17)"
+            ),
+        ),
     ],
 )
-def test_real_message_shapes(
-    nlu: BuiltinNlu, name: str, intent: float, category: float, urgency: float
-) -> None:
-    report = report_on(nlu, name)
-    assert report.intent_accuracy >= intent
-    assert report.category_macro_f1 >= category
-    assert report.urgent_accuracy >= urgency
+def test_real_message_shapes_meet_the_intent_goal(nlu: BuiltinNlu, name: str) -> None:
+    assert report_on(nlu, name).intent_accuracy >= INTENT

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import pytest
 
+from nlu import urgency
 from nlu.urgency import is_urgent
 
 
@@ -45,3 +49,52 @@ def test_narration_is_not_urgency(text: str) -> None:
 )
 def test_time_pressure_in_the_present_or_future_is_urgent(text: str) -> None:
     assert is_urgent(text)
+
+
+def _starts(parsed: object) -> set[str]:
+    """The characters a parsed pattern can start with (lookbehinds skipped)."""
+    found: set[str] = set()
+    for op, av in parsed:  # type: ignore[attr-defined]
+        name = str(op)
+        if name == "ASSERT_NOT" or (name == "ASSERT" and av[0] < 0):
+            continue
+        if name == "LITERAL":
+            return found | {chr(av)}
+        if name == "BRANCH":
+            for branch in av[1]:
+                found |= _starts(branch)
+            return found
+        if name == "SUBPATTERN":
+            return found | _starts(av[3])
+        if name == "IN":
+            for kind, value in av:
+                assert str(kind) in ("LITERAL", "RANGE"), kind
+                low, high = (value, value) if str(kind) == "LITERAL" else value
+                found |= {chr(c) for c in range(low, high + 1)}
+            return found
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            found |= _starts(av[2])
+            if av[0] > 0:
+                return found
+            continue
+        raise AssertionError(f"cannot tell how {name} starts")
+    raise AssertionError("a cue that can match nothing")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "declared"),
+    [
+        (urgency._URGENT_WORDS_ZH, urgency._URGENT_WORDS_ZH_STARTS),
+        (urgency._PRESSURE_ZH, urgency._PRESSURE_ZH_STARTS),
+    ],
+)
+def test_every_chinese_cue_starts_with_a_declared_character(pattern: str, declared: str) -> None:
+    # The scan refuses a position whose character is not declared: a cue added to the patterns
+    # but not to the declaration would never be found.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_parse
+
+    declared_class = re.compile(f"[{declared}]")
+    missing = {c for c in _starts(sre_parse.parse(pattern)) if not declared_class.fullmatch(c)}
+    assert not missing
