@@ -170,7 +170,8 @@ async def _tickets_saying(
     numbers = []
     async with storage() as uow:
         contact = await uow.contacts.by_identity("console", "u1")  # _world's
-        assert contact is not None and contact.id is not None
+        assert contact is not None
+        assert contact.id is not None
         for text, department in texts:
             ticket = await uow.tickets.add(
                 builders.ticket(contact.id, "xinyuan", text=text, department_id=department, status=status)
