@@ -16,7 +16,7 @@ from bot.bootstrap import build_app
 from bot.config import load_settings
 from storage.search_protocols import NewInvite
 from tests import builders
-from tests.channels.telegram_runtime import telegram_running
+from tests.channels.telegram_runtime import invite_code, telegram_running
 from tests.channels.test_telegram import DEMAND, ENTREPRENEUR, Running, write_config
 from tests.fake_telegram import FakeBotApi
 
@@ -155,13 +155,10 @@ async def test_invites_reports_binding_to_a_head_and_unbound_enterprises_to_thei
     await api.user_sends(ENTREPRENEUR, "/invites")  # an enterprise's person
     await api.wait_text(ENTREPRENEUR, "/invites 是工作人员使用的命令")
 
-    await api.user_sends(LIAISON, "/invite xinchuang")
-    invitation = await api.wait_text(LIAISON, "https://t.me/xiaoer_bot?start=")
+    _, code = await invite_code(api, LIAISON, "xinchuang")
     await api.user_sends(HEAD, "/invites")
-    report = await api.wait_text(HEAD, "王磊：企业 2 家，已绑定 1（50%），未绑定 1，待用邀请 1 个")
-    match = re.search(r"start=([A-Za-z0-9_-]{12})", invitation.text)
-    assert match is not None, invitation.text
-    await api.user_sends(NEWCOMER, f"/start {match.group(1)}")
+    await api.wait_text(HEAD, "王磊：企业 2 家，已绑定 1（50%），未绑定 1，待用邀请 1 个")
+    await api.user_sends(NEWCOMER, f"/start {code}")
     await api.wait_text(NEWCOMER, "绑定成功！您现在是厦门新创电子有限公司的联系人")
     await api.user_sends(LIAISON, "/invites")
     await api.wait_text(LIAISON, "您包联的企业都已有联系人绑定。")

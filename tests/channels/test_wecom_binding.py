@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 import yaml
 from openpyxl import load_workbook
 
-from bot.bootstrap import build_app
-from bot.channels.wecom.adapter import department_chats
 from bot.config import load_settings
-from tests.channels.test_wecom import DEMAND, HEAD, Running, wecom_document
-from tests.channels.wecom_runtime import wecom_running
+from tests.channels.test_wecom import DEMAND, HEAD, Running, app_on_wecom, wecom_document
 from tests.e2e.test_shell import xiaoer
 from tests.fake_wecom import FakeWecom
 
@@ -43,19 +39,6 @@ async def config(tmp_path: Path) -> AsyncIterator[tuple[Path, FakeWecom]]:
 
 def _url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'wecom.db'}"
-
-
-@asynccontextmanager
-async def _running(tmp_path: Path, config: Path, api: FakeWecom) -> AsyncIterator[Running]:
-    settings = load_settings(config)
-    app = await build_app(settings, _url(tmp_path))
-    try:
-        async with wecom_running(
-            app.deps, settings.channels.wecom, department_chats(settings.departments)
-        ) as run:
-            yield Running(api, app, run)
-    finally:
-        await app.close()
 
 
 async def _enterprise_of_ticket(running: Running, number: int) -> tuple[str | None, str]:
@@ -83,7 +66,7 @@ async def test_a_code_from_xiaoer_invites_binds_on_wecom(
     send = str(record["企业微信发送"])  # what the sheet tells the person to send on WeCom
     code = send.removeprefix("/start ")
 
-    async with _running(tmp_path, path, api) as running:
+    async with app_on_wecom(load_settings(path), _url(tmp_path), api) as running:
         await running.says(CHEN, f"/start {code}。")  # copied with the sheet's punctuation
         await api.wait_text(CHEN, "绑定成功！您现在是厦门鑫源精密机械有限公司的联系人")
         await running.says(STRANGER, send)  # single use: nobody else binds with it
@@ -101,7 +84,7 @@ async def test_a_code_from_invite_in_chat_binds_on_wecom(
     tmp_path: Path, config: tuple[Path, FakeWecom]
 ) -> None:
     path, api = config
-    async with _running(tmp_path, path, api) as running:
+    async with app_on_wecom(load_settings(path), _url(tmp_path), api) as running:
         await running.says(HEAD, "/invite haiyue")  # lin_hui, a head, may invite any enterprise
         invitation = await api.wait_text(HEAD, "/start ")
         match = re.search(r"/start ([A-Za-z0-9_-]{12})", invitation.content)
