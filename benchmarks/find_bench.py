@@ -7,6 +7,8 @@ on the embedded SQLite file (FTS5 trigram) and on PostgreSQL (pg_trgm GIN), in a
 
 Prints p50/p95 per kind of query and, as the baseline measured in the same run, a ticket read by
 its primary key through the same unit of work. Goal (issue 14): p95 ≤ 50 ms on both databases.
+`--explain` also prints the plan of every statement each query made (EXPLAIN (ANALYZE, BUFFERS)
+on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), run again with the parameters the driver bound.
 """
 
 from __future__ import annotations
