@@ -56,8 +56,9 @@ class SearchQueries(Protocol):
     async def find(self, terms: SearchTerms, scope: TicketScope, limit: int = 10) -> Found:
         """Enterprises whose name or credit code contains the text (or whose id is it, or whose
         contact has the phone), and tickets whose text contains it (or with that number); words
-        of fewer than three characters are looked for among enterprises' names and open tickets
-        only. Enterprises by id, tickets newest first."""
+        of fewer than three characters are looked for among enterprises' names and the newest
+        2,000 open tickets only. What an exact key finds comes first; then enterprises by id,
+        tickets newest first."""
         ...
 
     async def open_tickets(

@@ -3,17 +3,19 @@ search, and the open tickets of every department, filtered.
 
 SQLite: FTS5 tables with the trigram tokenizer (`enterprise_search`, `ticket_search`, kept by
 triggers; migration 0014), which find any substring of three characters or more, Chinese included.
-PostgreSQL: pg_trgm GIN indexes serving `ILIKE '%…%'`. Words shorter than three characters have no
-trigram: they are looked for with LIKE among enterprises' names and open tickets only, a set
-bounded by what is live rather than by all history.
+PostgreSQL: pg_trgm GIN indexes serving `LIKE`/`ILIKE '%…%'`. Words shorter than three characters
+have no trigram: they are looked for with LIKE among enterprises' names and the newest open
+tickets only. How the newest matching tickets are found without reading every match:
+storage/ticket_words_sql.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enterprise import Enterprise
@@ -22,11 +24,12 @@ from storage import rules_sql
 from storage.mapping import enterprise_from_row, ticket_from_row
 from storage.search_protocols import Found, OpenFilter, SearchTerms, TicketScope
 from storage.tables import CONTACTS, ENTERPRISES, TICKETS
+from storage.ticket_words_sql import TRIGRAM, contains, fts_phrase, newest_matching
 
-TRIGRAM = 3  # the shortest word the text indexes can find
 _SEARCH_TABLES = ("enterprise_search", "ticket_search")  # with FTS5's shadow tables, same prefix
 _SEARCH_INDEXES = frozenset({"ix_enterprises_name_trgm", "ix_enterprises_uscc_trgm", "ix_tickets_text_trgm"})
 _t = TICKETS.c
+_Found = TypeVar("_Found", Enterprise, Ticket)
 _e = ENTERPRISES.c
 
 
@@ -50,21 +53,6 @@ def words(query: str) -> list[str]:
     return long or found
 
 
-def fts_phrase(words_: list[str]) -> str:
-    """An FTS5 query: every word as a quoted phrase (FTS5's syntax characters lose their meaning
-    inside quotes; a quote is doubled)."""
-    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words_)
-
-
-def like_pattern(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _contains(column: Any, words_: list[str]) -> ColumnElement[bool]:
-    return and_(*(column.ilike(like_pattern(w), escape="\\") for w in words_))
-
-
 def visible(scope: TicketScope) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if scope.department_id is not None:
@@ -78,6 +66,10 @@ def visible(scope: TicketScope) -> list[ColumnElement[bool]]:
 
 
 class SqlSearch:
+    """Exact keys (an enterprise's id, a credit code, a phone, a ticket number) are looked up by
+    their own btree indexes first, apart from the words, whose text search could never be as
+    cheap; what they find comes first."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
@@ -86,76 +78,78 @@ class SqlSearch:
         return self._s.get_bind().dialect.name == "sqlite"
 
     async def find(self, terms: SearchTerms, scope: TicketScope, limit: int = 10) -> Found:
+        if not self._sqlite:
+            # asyncpg prepares each statement; after five runs PostgreSQL may keep a generic plan
+            # made without the words, whose best plan depends on how common they are (a walk
+            # backwards by number for a common word, the trigram index for a rare one).
+            await self._s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         wanted = words(terms.text)
-        indexed = bool(wanted) and all(len(w) >= TRIGRAM for w in wanted)
-        enterprises, more_e = await self._enterprises(terms, wanted, indexed, limit)
-        tickets, more_t = await self._tickets(terms, wanted, indexed, scope, limit)
+        contacts = await self._contacts_with(terms.phone)
+        enterprises, more_e = await self._enterprises(terms, wanted, contacts, limit)
+        tickets, more_t = await self._tickets(terms, wanted, contacts, scope, limit)
         return Found(enterprises, tickets, more_e, more_t)
 
+    async def _contacts_with(self, phone: str | None) -> list[tuple[int, str | None]]:
+        if phone is None:
+            return []
+        statement = select(CONTACTS.c.id, CONTACTS.c.enterprise_id).where(CONTACTS.c.phone == phone)
+        return [(row.id, row.enterprise_id) for row in (await self._s.execute(statement)).all()]
+
     async def _enterprises(
-        self, terms: SearchTerms, wanted: list[str], indexed: bool, limit: int
+        self,
+        terms: SearchTerms,
+        wanted: list[str],
+        contacts: list[tuple[int, str | None]],
+        limit: int,
     ) -> tuple[list[Enterprise], bool]:
-        # One statement: the exact keys and the words together, exact hits first.
         exact: list[ColumnElement[bool]] = [_e.id == terms.text.strip()]
         if terms.uscc is not None:
             exact.append(_e.uscc == terms.uscc)
-        if terms.phone is not None:
-            exact.append(_e.id.in_(select(CONTACTS.c.enterprise_id).where(CONTACTS.c.phone == terms.phone)))
-        matching = [self._enterprise_words(wanted, indexed)] if wanted else []
-        statement = (
-            select(ENTERPRISES)
-            .where(or_(*exact, *matching))
-            .order_by(case((or_(*exact), 0), else_=1), _e.id)
-            .limit(limit + 1)
-        )
-        found = [enterprise_from_row(row) for row in await self._all(statement)]
+        if owners := sorted({enterprise for _, enterprise in contacts if enterprise is not None}):
+            exact.append(_e.id.in_(owners))
+        rows = await self._all(select(ENTERPRISES).where(or_(*exact)).order_by(_e.id).limit(limit + 1))
+        if wanted:
+            statement = (
+                select(ENTERPRISES).where(self._enterprise_words(wanted)).order_by(_e.id).limit(limit + 1)
+            )
+            rows += await self._all(statement)
+        found = _unique([enterprise_from_row(row) for row in rows], key=lambda e: e.id)
         return found[:limit], len(found) > limit
 
-    def _enterprise_words(self, wanted: list[str], indexed: bool) -> ColumnElement[bool]:
-        if not indexed:
-            return _contains(_e.name, wanted)
+    def _enterprise_words(self, wanted: list[str]) -> ColumnElement[bool]:
+        if any(len(w) < TRIGRAM for w in wanted):
+            return contains(_e.name, wanted, self._sqlite)
         if self._sqlite:
             return literal_column("enterprises.rowid").in_(
                 select(literal_column("rowid"))
                 .select_from(text("enterprise_search"))
                 .where(text("enterprise_search MATCH :phrase").bindparams(phrase=fts_phrase(wanted)))
             )
-        return or_(_contains(_e.name, wanted), _contains(_e.uscc, wanted))
+        return or_(contains(_e.name, wanted, sqlite=False), contains(_e.uscc, wanted, sqlite=False))
 
     async def _tickets(
-        self, terms: SearchTerms, wanted: list[str], indexed: bool, scope: TicketScope, limit: int
+        self,
+        terms: SearchTerms,
+        wanted: list[str],
+        contacts: list[tuple[int, str | None]],
+        scope: TicketScope,
+        limit: int,
     ) -> tuple[list[Ticket], bool]:
         keys: list[ColumnElement[bool]] = []
         if terms.ticket_number is not None:
             keys.append(_t.id == terms.ticket_number)
-        if terms.phone is not None:
-            # read first: a list of ids lets PostgreSQL OR the contact index with the text index
-            contacts = select(CONTACTS.c.id).where(CONTACTS.c.phone == terms.phone)
-            ids = list((await self._s.execute(contacts)).scalars())
-            if ids:
-                keys.append(_t.contact_id.in_(ids))
-        matching = [self._ticket_words(wanted, indexed)] if wanted else []
-        if not keys and not matching:
-            return [], False
-        statement = (
-            select(TICKETS)
-            .where(or_(*keys, *matching), *visible(scope))
-            .order_by(*([case((or_(*keys), 0), else_=1)] if keys else []), _t.id.desc())
-            .limit(limit + 1)
-        )
-        found = [ticket_from_row(row) for row in await self._all(statement)]
-        return found[:limit], len(found) > limit
-
-    def _ticket_words(self, wanted: list[str], indexed: bool) -> ColumnElement[bool]:
-        if not indexed:
-            return and_(rules_sql.OPEN, _contains(_t.text, wanted))
-        if self._sqlite:
-            return _t.id.in_(
-                select(literal_column("rowid"))
-                .select_from(text("ticket_search"))
-                .where(text("ticket_search MATCH :phrase").bindparams(phrase=fts_phrase(wanted)))
+        if contacts:
+            keys.append(_t.contact_id.in_(sorted(contact for contact, _ in contacts)))
+        rows: list[Any] = []
+        if keys:
+            statement = (
+                select(TICKETS).where(or_(*keys), *visible(scope)).order_by(_t.id.desc()).limit(limit + 1)
             )
-        return _contains(_t.text, wanted)
+            rows += await self._all(statement)
+        if wanted:
+            rows += await newest_matching(self._s, wanted, visible(scope), limit + 1)
+        found = _unique([ticket_from_row(row) for row in rows], key=lambda t: t.number)
+        return found[:limit], len(found) > limit
 
     async def open_tickets(
         self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
@@ -187,3 +181,14 @@ class SqlSearch:
 
     async def _all(self, statement: Select[Any]) -> list[Any]:
         return list((await self._s.execute(statement)).all())
+
+
+def _unique(found: list[_Found], key: Callable[[_Found], object]) -> list[_Found]:
+    """In order, each once: what an exact key found, the words may find again."""
+    seen: set[object] = set()
+    unique = []
+    for item in found:
+        if key(item) not in seen:
+            seen.add(key(item))
+            unique.append(item)
+    return unique

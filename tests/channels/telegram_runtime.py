@@ -4,6 +4,7 @@ long polling, the conversations and the outbox sender, all running until the tes
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -68,3 +69,12 @@ async def telegram_running(
         await asyncio.wait_for(running, 15)
         await runtime.close()
         await channel.close()
+
+
+async def invite_code(api: FakeBotApi, officer: int, enterprise_id: str) -> tuple[str, str]:
+    """An officer's `/invite ENTERPRISE` through the fake Bot API: the reply's text and its code."""
+    await api.user_sends(officer, f"/invite {enterprise_id}")
+    invitation = await api.wait_text(officer, "/start ")
+    match = re.search(r"/start ([A-Za-z0-9_-]{12})", invitation.text)
+    assert match is not None, invitation.text
+    return invitation.text, match.group(1)

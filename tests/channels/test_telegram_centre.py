@@ -1,6 +1,7 @@
 """Issue 14 over real HTTP against the fake Bot API: the centre-wide view (/open, /find) for a
-dispatcher and an officer, /invite's real deep link (the bot's username from getMe), and binding
-by the phone number Telegram's contact button shares."""
+dispatcher and an officer, /invite's real deep link (the bot's username from getMe), binding by
+the phone number Telegram's contact button shares, and /invites: the bound/unbound report for a
+head, a liaison officer's own enterprises not bound yet."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pytest
 from bot.bootstrap import build_app
 from bot.config import load_settings
 from storage.search_protocols import NewInvite
-from tests.channels.telegram_runtime import telegram_running
+from tests import builders
+from tests.channels.telegram_runtime import invite_code, telegram_running
 from tests.channels.test_telegram import DEMAND, ENTREPRENEUR, Running, write_config
 from tests.fake_telegram import FakeBotApi
 
@@ -22,12 +24,19 @@ DISPATCHER = 9101  # li_na, the service centre's dispatcher
 OFFICER = 9102  # zhou_min's officer fang_yi would answer in English; wu_bin is finance's officer
 HR_OFFICER = 9103  # fang_yi, of hr_social: sees only hr_social's tickets
 LIAISON = 9002  # wang_lei, xinyuan's liaison officer
+HEAD = 9104  # lin_hui, head of the finance office: sees the whole binding report
 NEWCOMER = 5005
 
 
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[Running]:
-    officers = {"li_na": DISPATCHER, "wu_bin": OFFICER, "fang_yi": HR_OFFICER, "wang_lei": LIAISON}
+    officers = {
+        "li_na": DISPATCHER,
+        "wu_bin": OFFICER,
+        "fang_yi": HR_OFFICER,
+        "wang_lei": LIAISON,
+        "lin_hui": HEAD,
+    }
     settings = load_settings(write_config(tmp_path, officers, {}))
     api = FakeBotApi()
     await api.start()
@@ -124,3 +133,34 @@ async def test_the_contact_button_binds_by_phone(running: Running) -> None:
     assert sum(row.invites_open for row in coverage) == 0  # the invite made for that number is used
     await api.user_sends(DISPATCHER, "/find 13800001234")  # and the number now finds the company
     await api.wait_text(DISPATCHER, "厦门海悦进出口贸易有限公司（haiyue）")
+
+
+async def test_invites_reports_binding_to_a_head_and_unbound_enterprises_to_their_liaison(
+    running: Running,
+) -> None:
+    api, app = running.api, running.app
+    async with app.storage() as uow:  # wang_lei's second enterprise, with nobody bound yet
+        await uow.enterprises.add(
+            builders.enterprise("xinchuang", name="厦门新创电子有限公司", liaison_officer_id="wang_lei")
+        )
+        await uow.commit()
+    await api.user_sends(LIAISON, "/invites")
+    unbound = await api.wait_text(LIAISON, "您包联的企业中有 1 家还没有联系人绑定")
+    assert "厦门新创电子有限公司（xinchuang）" in unbound.text
+    assert "xinyuan" not in unbound.text  # its contact is bound (the demo's)
+    await api.user_sends(HEAD, "/invites")
+    report = await api.wait_text(HEAD, "企业绑定情况")
+    assert "王磊：企业 2 家，已绑定 1（50%），未绑定 1，待用邀请 0 个" in report.text
+    assert "区工业和信息化局：企业 2 家，已绑定 1（50%），未绑定 1，待用邀请 0 个" in report.text
+    await api.user_sends(ENTREPRENEUR, "/invites")  # an enterprise's person
+    await api.wait_text(ENTREPRENEUR, "/invites 是工作人员使用的命令")
+
+    _, code = await invite_code(api, LIAISON, "xinchuang")
+    await api.user_sends(HEAD, "/invites")
+    await api.wait_text(HEAD, "王磊：企业 2 家，已绑定 1（50%），未绑定 1，待用邀请 1 个")
+    await api.user_sends(NEWCOMER, f"/start {code}")
+    await api.wait_text(NEWCOMER, "绑定成功！您现在是厦门新创电子有限公司的联系人")
+    await api.user_sends(LIAISON, "/invites")
+    await api.wait_text(LIAISON, "您包联的企业都已有联系人绑定。")
+    await api.user_sends(HEAD, "/invites")
+    await api.wait_text(HEAD, "王磊：企业 2 家，已绑定 2（100%），未绑定 0，待用邀请 0 个")

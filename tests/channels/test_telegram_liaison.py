@@ -3,7 +3,6 @@ privately and is posted to the department's officer group, naming the liaison of
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from bot.bootstrap import build_app
 from bot.config import load_settings
-from tests.channels.telegram_runtime import telegram_running
+from tests.channels.telegram_runtime import invite_code, telegram_running
 from tests.channels.test_telegram import DEMAND, ENTREPRENEUR, Running, write_config
 from tests.fake_telegram import FakeBotApi
 
@@ -36,11 +35,8 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
 
 async def test_a_liaison_ticket_reaches_the_officer_and_the_departments_group(running: Running) -> None:
     api = running.api
-    await api.user_sends(LIAISON, "/invite xinyuan")
-    invitation = await api.wait_text(LIAISON, "/start ")
-    match = re.search(r"/start ([A-Za-z0-9_-]+)", invitation.text)
-    assert match is not None, invitation.text
-    await api.user_sends(ENTREPRENEUR, f"/start {match.group(1)}")
+    _, code = await invite_code(api, LIAISON, "xinyuan")
+    await api.user_sends(ENTREPRENEUR, f"/start {code}")
     await api.wait_text(ENTREPRENEUR, "绑定成功")
     await api.user_sends(ENTREPRENEUR, DEMAND)
     await api.wait_text(ENTREPRENEUR, "包联干部 王磊")

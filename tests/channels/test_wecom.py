@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,10 @@ class Running:
         assert (answer.status, answer.text) == (200, "")
 
 
-@pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[Running]:
-    api = FakeWecom()
-    await api.start()
-    settings = wecom_settings(tmp_path, api.base)
-    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wecom.db'}")
+@asynccontextmanager
+async def app_on_wecom(settings: Settings, database_url: str, api: FakeWecom) -> AsyncIterator[Running]:
+    """The app on that database, its WeCom channel talking to the fake, until the block ends."""
+    app = await build_app(settings, database_url)
     try:
         async with wecom_running(
             app.deps, settings.channels.wecom, department_chats(settings.departments)
@@ -85,6 +84,17 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
             yield Running(api, app, run)
     finally:
         await app.close()
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    api = FakeWecom()
+    await api.start()
+    settings = wecom_settings(tmp_path, api.base)
+    try:
+        async with app_on_wecom(settings, f"sqlite+aiosqlite:///{tmp_path / 'wecom.db'}", api) as running:
+            yield running
+    finally:
         await api.stop()
 
 

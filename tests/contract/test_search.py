@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from bot.domain.tickets import Status
+from storage import ticket_words_sql
 from storage.protocols import UnitOfWorkFactory
 from storage.search_protocols import OpenFilter, SearchTerms, TicketScope
 from tests import builders
@@ -158,3 +161,82 @@ async def test_open_tickets_filter_and_page(storage: UnitOfWorkFactory) -> None:
         3,
     )
     assert await numbers(OpenFilter(liaison_officer_id="nobody")) == ([], 0)
+
+
+async def _tickets_saying(
+    storage: UnitOfWorkFactory, texts: list[tuple[str, str]], status: Status = Status.ACCEPTED
+) -> list[int]:
+    """Tickets with these (text, department) in order, oldest first; their numbers."""
+    numbers = []
+    async with storage() as uow:
+        contact = await uow.contacts.by_identity("console", "u1")  # _world's
+        assert contact is not None
+        assert contact.id is not None
+        for text, department in texts:
+            ticket = await uow.tickets.add(
+                builders.ticket(contact.id, "xinyuan", text=text, department_id=department, status=status)
+            )
+            assert ticket.number is not None
+            numbers.append(ticket.number)
+        await uow.commit()
+    return numbers
+
+
+async def test_a_common_word_gives_the_newest_tickets_in_scope(
+    storage: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL looks in windows of the newest numbers first: small ones here, so that the
+    # newest ten in the tax office's scope straddle all three (the last one unbounded).
+    monkeypatch.setattr(ticket_words_sql, "WINDOWS", (3, 9))
+    await _world(storage)
+    departments = ["tax", "industry_it", "industry_it", "tax", "tax", "industry_it"] * 4
+    numbers = await _tickets_saying(storage, [(f"出口退税第{i}次", d) for i, d in enumerate(departments)])
+    async with storage() as uow:
+        everyone = await uow.search.find(SearchTerms("出口退税"), EVERYONE)
+        tax = await uow.search.find(
+            SearchTerms("出口退税"), TicketScope(viewer_id="zhao", department_id="tax")
+        )
+        few = await uow.search.find(SearchTerms("出口退税"), EVERYONE, limit=30)
+    assert [t.number for t in everyone.tickets] == numbers[::-1][:10]
+    assert everyone.more_tickets
+    in_tax = [n for n, d in zip(numbers, departments, strict=True) if d == "tax"][::-1]
+    assert [t.number for t in tax.tickets] == in_tax[:10]
+    assert tax.more_tickets
+    assert [t.number for t in few.tickets] == numbers[::-1]
+    assert not few.more_tickets
+
+
+async def test_short_words_look_among_the_newest_open_tickets_only(
+    storage: UnitOfWorkFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ticket_words_sql, "RECENT_OPEN", 3)
+    n = await _world(storage)  # open: first, second, secret, all saying 电 but "second"
+    newer = await _tickets_saying(storage, [("缺电", "tax"), ("停水", "tax")])
+    closed = await _tickets_saying(storage, [("电压不稳", "tax")], status=Status.CLOSED)
+    _, tickets = await _find(storage, SearchTerms("电"))
+    # the newest three open: secret, 缺电, 停水; "first" is older, the closed one is history
+    assert tickets == {n["secret"], newer[0]}
+    assert not tickets & {n["first"], *closed}
+
+
+async def test_what_a_key_finds_comes_before_what_the_words_find(storage: UnitOfWorkFactory) -> None:
+    await _world(storage)
+    async with storage() as uow:
+        await uow.enterprises.add(builders.enterprise("a1", name="meishi trading"))
+        await uow.commit()
+        found = await uow.search.find(SearchTerms("meishi"), EVERYONE)
+    assert [e.id for e in found.enterprises] == ["meishi", "a1"]  # the id itself, then by id
+
+
+async def test_a_credit_code_and_a_phone_are_found_among_many(storage: UnitOfWorkFactory) -> None:
+    """Codes of one district share their first eight characters; a whole code finds its own
+    enterprise only (by the unique index), part of one every code holding that part."""
+    await _world(storage)
+    codes = ["91350206MA2Y3K8Q01", "91350206MA2Y3K8R9X", "91350203MA8F2U4Y1Q"]
+    async with storage() as uow:
+        for i, code in enumerate(codes):
+            await uow.enterprises.add(builders.enterprise(f"c{i}", name=f"公司{i}", uscc=code))
+        await uow.commit()
+    assert await _find(storage, SearchTerms(codes[0], uscc=codes[0])) == ({"c0"}, set())
+    assert await _find(storage, SearchTerms("MA2Y3K8")) == ({"xinyuan", "c0", "c1"}, set())
+    assert await _find(storage, SearchTerms("8613900000000", phone="8613900000000")) == (set(), set())
