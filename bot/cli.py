@@ -134,9 +134,17 @@ def run(
     database: str | None = typer.Option(
         None, "--database", "-d", metavar="URL", help="Database URL (default: from the config)."
     ),
+    log_level: str | None = typer.Option(
+        None, "--log-level", metavar="DEBUG|INFO|WARNING|ERROR", help="Log level (default: logging.level)."
+    ),
 ) -> None:
-    """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
+    """Run the bot on the channels enabled in the config (Telegram: long polling or webhook; WeCom:
+    its callback) until SIGTERM or Ctrl-C, which finish the work in hand first."""
+    from bot.runtime.serve import serve, start_logging
+
     settings = settings_of(ctx)
+    if log_level is not None and log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        fail([f"xiaoer: --log-level {log_level!r} is not known: use DEBUG, INFO, WARNING or ERROR"])
     if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
         fail(
             [
@@ -146,21 +154,8 @@ def run(
                 "  or channels.wecom.enabled: true with the app's credentials (see README, WeCom).",
             ]
         )
-    try:
-        run_work(_serve(settings, database))
-    except KeyboardInterrupt:
-        typer.echo("xiaoer: stopped", err=True)
-
-
-async def _serve(settings: Settings, database: str | None) -> None:
-    from bot.bootstrap import build_app
-    from bot.runtime.assemble import assemble, run
-
-    app_ = await build_app(settings, database, on_nlu_build=announce_training)
-    try:
-        await run(settings, assemble(settings, app_.deps), lambda line: typer.echo(line, err=True))
-    finally:
-        await app_.close()
+    start_logging(settings, log_level)
+    run_work(serve(settings, database, on_nlu_build=announce_training))
 
 
 @app.command()

@@ -40,10 +40,15 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def run_work(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the command's work; a problem the operator must fix ends it with one line and status 2."""
+    from bot.channels.unusable import ChannelUnusable
+
     try:
         return asyncio.run(coroutine)
     except DatabaseUnavailable as error:
-        fail([f"xiaoer: cannot use the database {error.url}: {error.problem}", f"  {error.hint}"])
+        fail([f"xiaoer: cannot use the database {error.url}: {error.problem}. {error.hint}"])
+    except ChannelUnusable as error:
+        fail([str(error)])
 
 
 def announce_training(path: Path) -> None:

@@ -111,6 +111,18 @@ class DatabaseConfig(_Section):
     echo: bool = False
 
 
+class LoggingConfig(_Section):
+    """What `xiaoer run` logs: `text` lines for a terminal, `json` lines for a log collector."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
 class LimitsConfig(_Section):
     """One row of the SLA table. Keys left out take the general row's value."""
 
@@ -393,6 +405,7 @@ class Settings(BaseSettings):
     language: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = "Asia/Shanghai"
     database: DatabaseConfig = DatabaseConfig()
+    logging: LoggingConfig = LoggingConfig()
     departments: tuple[DepartmentConfig, ...] = Field(min_length=1)
     officers: tuple[OfficerConfig, ...] = Field(min_length=1)
     categories: dict[str, CategoryConfig]

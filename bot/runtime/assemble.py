@@ -5,6 +5,7 @@ scheduler)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -61,52 +62,90 @@ def assemble(settings: Settings, deps: Deps) -> Assembled:
     return assembled
 
 
-async def run(settings: Settings, assembled: Assembled, echo: Callable[[str], None]) -> None:
-    """`xiaoer run`: serve the channels, handle, deliver and remind until cancelled."""
+async def run(
+    settings: Settings,
+    assembled: Assembled,
+    echo: Callable[[str], None],
+    database: str = "",
+    stop: asyncio.Event | None = None,
+) -> None:
+    """`xiaoer run`: check the channels, serve them, handle, deliver and remind until `stop` (set
+    on SIGTERM or SIGINT); then drain: take no more updates, finish those in hand, let the sender finish the
+    message it is sending. A channel that cannot start raises ChannelUnusable before anything runs."""
     from bot.scheduler import build_scheduler
 
     runtime = assembled.runtime
+    telegram, wecom = assembled.telegram, assembled.wecom
+    webhook = telegram is not None and telegram_webhook(settings)
+    try:
+        if telegram is not None:
+            await telegram.check()
+        if wecom is not None:
+            await wecom.check()
+    except BaseException:
+        await assembled.close()
+        raise
     routes: list[Routes] = []
     address: tuple[str, int] | None = None
-    telegram, wecom = assembled.telegram, assembled.wecom
-    if telegram is not None and telegram_webhook(settings):
+    channels: list[str] = []
+    if telegram is not None:
         config = settings.channels.telegram
-        url, secret = config.webhook_url or "", config.webhook_secret or ""
-        path = telegram.webhook_path(url)
-        routes.append(lambda app: telegram.add_routes(app, path, secret))
-        address = (config.host, config.port)
-        echo(f"xiaoer: Telegram webhook {url} on {config.host}:{config.port}")
+        if webhook:
+            path = telegram.webhook_path(config.webhook_url or "")
+            secret = config.webhook_secret or ""
+            routes.append(lambda app: telegram.add_routes(app, path, secret))
+            address = (config.host, config.port)
+            channels.append(f"telegram (webhook {config.webhook_url})")
+        else:
+            channels.append(f"telegram (polling {config.api_base})")
     if wecom is not None:
         config_w = settings.channels.wecom
         routes.append(wecom.add_routes)
         address = address or (config_w.host, config_w.port)
-        echo(f"xiaoer: WeCom callback {config_w.callback_path} on {address[0]}:{address[1]}")
-    scheduler = build_scheduler(runtime.deps, settings.reminders, runtime.outgoing)
-    scheduler.start()
-    echo(
-        f"xiaoer: reminders every {settings.reminders.sweep_minutes} min in working hours, "
-        f"digests at {settings.reminders.digest_at} on working days, the weekly report on Mondays"
+        channels.append(f"wecom (callback {config_w.callback_path})")
+    stop = stop or asyncio.Event()
+    scheduler = build_scheduler(
+        runtime.deps, settings.reminders, runtime.outgoing, runtime.metrics.sweep_done
     )
-    stop = asyncio.Event()
+    scheduler.start()
+    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics)" if address else "none (polling only)"
+    echo(
+        f"xiaoer: ready: channels {', '.join(channels)}; mode {'webhook' if address else 'polling'}; "
+        f"database {database or '?'}; web {web}; reminders every {settings.reminders.sweep_minutes} min"
+    )
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(runtime.run(stop))
             if address is not None:
-                group.create_task(serve(web_app(routes), *address))
-            if telegram is not None and telegram_webhook(settings):
+                group.create_task(serve(web_app(routes, runtime.metrics), *address, stop))
+            if telegram is not None and webhook:
                 config = settings.channels.telegram
                 group.create_task(
                     telegram.register_webhook(config.webhook_url or "", config.webhook_secret or "")
                 )
             elif telegram is not None:
-                echo(f"xiaoer: Telegram polling via {settings.channels.telegram.api_base}; Ctrl-C stops")
-                group.create_task(telegram.run_polling())
+                group.create_task(_poll_until(telegram, stop))
             if telegram is not None:
                 group.create_task(report_unreachable_officers(runtime, telegram, echo))
     finally:
         stop.set()
         scheduler.shutdown(wait=False)
         await assembled.close()
+
+
+async def _poll_until(telegram: TelegramChannel, stop: asyncio.Event) -> None:
+    """Long polling until `stop`: the update in hand is kept before polling ends."""
+    polling = asyncio.create_task(telegram.run_polling())
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([polling, stopped], return_when=asyncio.FIRST_COMPLETED)
+    if not polling.done():
+        try:
+            await telegram.dispatcher.stop_polling()
+        except RuntimeError:  # still deleting the webhook, not polling yet
+            polling.cancel()
+    stopped.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
 
 
 async def report_unreachable_officers(
