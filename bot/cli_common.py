@@ -30,6 +30,8 @@ def settings_of(ctx: typer.Context) -> Settings:
     try:
         settings = load_settings(ctx.obj)
     except ConfigError as error:
+        if len(error.problems) == 1:  # the usual case: one line says what to fix
+            fail([f"xiaoer: the configuration in {error.source} cannot be used: {error.problems[0]}"])
         fail(
             [f"xiaoer: the configuration in {error.source} cannot be used:"]
             + [f"  {p}" for p in error.problems]

@@ -210,6 +210,13 @@ class CalendarConfig(_Section):
     extra_holidays: tuple[date, ...] = ()  # local days off
     extra_workdays: tuple[date, ...] = ()  # local or newly announced make-up workdays
 
+    @field_validator("weekdays")
+    @classmethod
+    def _some_working_day(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:  # no deadline could ever be counted, and every reminder would wait forever
+            raise ValueError("no working day: list at least one, e.g. [mon, tue, wed, thu, fri]")
+        return value
+
     @field_validator("hours")
     @classmethod
     def _periods_in_order(cls, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -80,6 +80,8 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level.upper())
     # one line per update is written by the runtime; aiohttp's line per request would repeat it
+    # …and alembic's line per migration step is noise at every start of a fresh SQLite database
     if level.upper() != "DEBUG":
-        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+        for chatty in ("aiohttp.access", "alembic"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     return handler

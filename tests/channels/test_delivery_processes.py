@@ -51,6 +51,19 @@ def environment(api: FakeBotApi, config: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def webhook_environment(api: FakeBotApi, config: Path, port: int, **extra: str) -> dict[str, str]:
+    """`xiaoer run` taking Telegram's updates by webhook on `port` (and serving /metrics there)."""
+    return environment(
+        api,
+        config,
+        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
+        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
+        **extra,
+    )
+
+
 async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         XIAOER,
@@ -195,15 +208,7 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
     running = []
     try:
         for port in ports:
-            env = environment(
-                api,
-                config,
-                XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
-                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
-                XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
-                XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
-            )
-            running.append(await start(env, postgres_database))
+            running.append(await start(webhook_environment(api, config, port), postgres_database))
         for port in ports:
             await healthy(port)
         people = [FIRST_USER + i for i in range(12)]
