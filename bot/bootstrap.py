@@ -76,7 +76,13 @@ async def build_app(
     *,
     load_nlu: bool = True,
 ) -> App:
-    url = database_url or settings.database.url
+    if database_url is not None and not database_url.strip():  # `--database ""`: never a silent default
+        raise DatabaseUnavailable(
+            "(empty)",
+            "--database was given an empty URL",
+            "Give one, e.g. sqlite+aiosqlite:///xiaoer.db, or leave the option out to use database.url.",
+        )
+    url = database_url if database_url is not None else settings.database.url
     engine = create_engine(url, echo=settings.database.echo)
     async with disposed_on_failure(engine):
         await ensure_usable(engine)

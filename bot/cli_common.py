@@ -41,6 +41,8 @@ def settings_of(ctx: typer.Context) -> Settings:
     try:
         settings = load_settings(ctx.obj)
     except ConfigError as error:
+        if len(error.problems) == 1:  # the usual case: one line says what to fix
+            fail([f"xiaoer: the configuration in {error.source} cannot be used: {error.problems[0]}"])
         fail(
             [f"xiaoer: the configuration in {error.source} cannot be used:"]
             + [f"  {p}" for p in error.problems]
@@ -51,12 +53,16 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def run_work(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the command's work; a problem the operator must fix ends it with one line and status 2."""
+    from bot.channels.unusable import ChannelUnusable
     from storage.engine import DatabaseUnavailable
 
     try:
         return asyncio.run(coroutine)
     except DatabaseUnavailable as error:
-        fail([f"xiaoer: cannot use the database {error.url}: {error.problem}", f"  {error.hint}"])
+        fail([f"xiaoer: cannot use the database {error.url}: {error.problem}. {error.hint}"])
+    except ChannelUnusable as error:
+        fail([str(error)])
 
 
 @contextmanager

@@ -108,6 +108,18 @@ class DatabaseConfig(Section):
     echo: bool = False
 
 
+class LoggingConfig(Section):
+    """What `xiaoer run` logs: `text` lines for a terminal, `json` lines for a log collector."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
 class LimitsConfig(Section):
     """One row of the SLA table. Keys left out take the general row's value."""
 
@@ -195,6 +207,13 @@ class CalendarConfig(Section):
     official_holidays: Literal["CN"] | None = "CN"  # public holidays and 调休 workdays; null: none
     extra_holidays: tuple[date, ...] = ()  # local days off
     extra_workdays: tuple[date, ...] = ()  # local or newly announced make-up workdays
+
+    @field_validator("weekdays")
+    @classmethod
+    def _some_working_day(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:  # no deadline could ever be counted, and every reminder would wait forever
+            raise ValueError("no working day: list at least one, e.g. [mon, tue, wed, thu, fri]")
+        return value
 
     @field_validator("hours")
     @classmethod
@@ -364,6 +383,7 @@ class Settings(BaseSettings):
     language: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = "Asia/Shanghai"
     database: DatabaseConfig = DatabaseConfig()
+    logging: LoggingConfig = LoggingConfig()
     departments: tuple[DepartmentConfig, ...] = Field(min_length=1)
     officers: tuple[OfficerConfig, ...] = Field(min_length=1)
     categories: dict[str, CategoryConfig]

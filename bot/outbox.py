@@ -152,6 +152,9 @@ class OutboxSender:
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     lease_seconds: float = LEASE_SECONDS
     on_progress: Callable[[SenderStats], None] | None = None
+    # each platform call's result (sent, rate_limited, transient, blocked, failed) and each message
+    # taken back in doubt: what /metrics counts
+    on_result: Callable[[str, str], None] | None = None
     backoff: Callable[[int], timedelta] = backoff  # the wait after the n-th transient failure
     stats: SenderStats = field(default_factory=SenderStats)
     host: str = field(default_factory=socket.gethostname)
@@ -159,6 +162,7 @@ class OutboxSender:
     id: str = ""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _unwritten: list[tuple[OutboxMessage, str, Write]] = field(default_factory=list)
+    _stop: asyncio.Event | None = None
 
     def __post_init__(self) -> None:
         self.id = self.id or f"{self.host[:40]}:{self.pid}:{uuid.uuid4().hex[:8]}"
@@ -168,7 +172,9 @@ class OutboxSender:
         return list(self.transports)
 
     async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> SenderStats:
-        """Send until `stop` is set (or, `until_idle`, until nothing is pending on our channels)."""
+        """Send until `stop` is set (or, `until_idle`, until nothing is pending on our channels).
+        A stop lets the message being sent finish; the rest of its batch is put back untried."""
+        self._stop = stop
         await self.beat()
         await self.take_back()
         # The heartbeat has its own task: a long send (a 429, a slow network) must not make this
@@ -252,6 +258,9 @@ class OutboxSender:
             )
             self.stats.taken_back += returned + in_doubt
             self.stats.in_doubt += in_doubt
+            if self.on_result is not None:
+                for _ in range(in_doubt):
+                    self.on_result("any", "in_doubt")
         return returned, in_doubt
 
     async def step(self) -> int:
@@ -266,7 +275,7 @@ class OutboxSender:
         try:
             for message in claimed:
                 chat = (message.channel, message.chat_id)
-                if chat in waiting:
+                if chat in waiting or (self._stop is not None and self._stop.is_set()):
                     self._put_back(message)
                 elif not await self._deliver(message):
                     waiting.add(chat)
@@ -327,6 +336,7 @@ class OutboxSender:
         return not _waits(message, outcome)
 
     def _outcome(self, message: OutboxMessage, outcome: Outcome) -> None:
+        self._report(message, outcome)
         number, now = message.id or 0, self.deps.clock()
         match outcome:
             case Sent(platform_id=platform_id, more_ids=more_ids, thread_id=thread_id, trackable=trackable):
@@ -369,6 +379,34 @@ class OutboxSender:
                     return mine
 
                 self._record(message, status.value, refused)
+
+    def _report(self, message: OutboxMessage, outcome: Outcome) -> None:
+        """A line in the log for every send that did not simply go, and the result's count."""
+        result = {Sent: "sent", RetryAfter: "rate_limited", Transient: "transient"}.get(type(outcome), "")
+        if isinstance(outcome, Refused):
+            result = outcome.status.value
+        if self.on_result is not None:
+            self.on_result(message.channel, result)
+        if isinstance(outcome, Sent):
+            return
+        fields = {
+            "message": message.id,
+            "channel": message.channel,
+            "chat": message.chat_id,
+            "attempt": message.attempts + 1,
+            "result": result,
+            "error": outcome.error,
+        }
+        if isinstance(outcome, Transient):
+            fields["in_doubt"] = outcome.maybe_delivered
+            given_up = message.attempts + 1 >= MAX_ATTEMPTS
+            log.warning(
+                "send %s", "given up" if given_up else "failed, to be retried", extra={"fields": fields}
+            )
+        elif isinstance(outcome, Refused):
+            log.warning("send refused for good", extra={"fields": fields})
+        else:
+            log.info("send rate limited", extra={"fields": fields})
 
     def _record(self, message: OutboxMessage, what: str, write: Write) -> None:
         """What happened to a message, written with the next transaction the sender makes (the

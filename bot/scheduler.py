@@ -10,7 +10,8 @@ and a claim commits with its messages, so a crash never leaves a claimed nudge u
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,14 +27,36 @@ from handlers.outgoing import Outgoing
 log = logging.getLogger(__name__)
 
 
-async def sweep_job(deps: Deps, outgoing: Outgoing) -> None:
-    async def work() -> Sequence[Reply]:
-        result = await reminders.sweep(deps)
-        if result.replies:
-            log.info("sweep: %d nudge(s) over %d ticket(s)", len(result.replies), result.looked_at)
-        return result.replies
+# told each sweep's duration in seconds and whether it succeeded (the runtime's /metrics)
+SweepObserver = Callable[[float, bool], None]
 
-    await outgoing.run(work)
+
+async def sweep_job(deps: Deps, outgoing: Outgoing, on_sweep: SweepObserver | None = None) -> None:
+    """One sweep, and its line in the log: tickets due a look, nudges claimed, messages queued, ms."""
+    swept: list[reminders.SweepResult] = []
+
+    async def work() -> Sequence[Reply]:
+        swept.append(await reminders.sweep(deps))
+        return swept[-1].replies
+
+    start = time.perf_counter()
+    try:
+        queued = await outgoing.run(work)
+    except Exception:
+        if on_sweep is not None:
+            on_sweep(time.perf_counter() - start, False)
+        raise
+    seconds = time.perf_counter() - start
+    if on_sweep is not None:
+        on_sweep(seconds, True)
+    result = swept[-1]
+    fields = {
+        "due": result.looked_at,
+        "claimed": len(result.replies),
+        "sent": queued,
+        "ms": round(seconds * 1000, 1),
+    }
+    log.info("sweep held until working time" if result.held_until else "sweep", extra={"fields": fields})
 
 
 async def digest_job(deps: Deps, outgoing: Outgoing) -> None:
@@ -52,7 +75,9 @@ async def close_surveys_job(deps: Deps, outgoing: Outgoing) -> None:
     await outgoing.run(work)
 
 
-def build_scheduler(deps: Deps, config: RemindersConfig, outgoing: Outgoing) -> Any:
+def build_scheduler(
+    deps: Deps, config: RemindersConfig, outgoing: Outgoing, on_sweep: SweepObserver | None = None
+) -> Any:
     """The scheduler with its jobs, not yet started (start it inside the running event loop)."""
     zone = deps.sla.calendar.timezone
     # A job that missed its time (the machine slept) runs once, late, rather than several times.
@@ -62,7 +87,7 @@ def build_scheduler(deps: Deps, config: RemindersConfig, outgoing: Outgoing) -> 
     scheduler.add_job(
         sweep_job,
         IntervalTrigger(minutes=config.sweep_minutes, timezone=zone),
-        args=(deps, outgoing),
+        args=(deps, outgoing, on_sweep),
         id="sweep",
     )
     morning = config.digest_time()

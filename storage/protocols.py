@@ -454,6 +454,23 @@ class PolicyResponses(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class OpsFigures:
+    """What an operator's dashboard shows of the database at one moment (the `/metrics` scrape)."""
+
+    tickets_by_status: dict[str, int]
+    tickets_opened: int  # ever: a count that only grows, whichever instance is asked
+    overdue_by_department: dict[str, int]  # open, unanswered, not paused, past the resolve deadline
+    outbox_backlog: int  # not yet delivered nor given up
+    outbox_oldest: datetime | None  # when the oldest of those was queued
+
+
+class OpsQueries(Protocol):
+    async def figures(self, now: datetime) -> OpsFigures:
+        """A handful of aggregate queries, each on an index: cheap enough for every scrape."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories are read-only members so implementations may narrow them."""
 
@@ -497,6 +514,8 @@ class UnitOfWork(Protocol):
     def retention(self) -> Retention: ...
     @property
     def ticket_export(self) -> TicketExport: ...
+    @property
+    def ops(self) -> OpsQueries: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +36,7 @@ from storage.mapping import (
     ticket_values,
 )
 from storage.onboarding_sql import SqlOnboarding
+from storage.ops_sql import SqlOpsQueries
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
 from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 from storage.reminders_sql import SqlReminders
@@ -203,6 +205,7 @@ class SqlEvents:
 
     async def append(self, event: TicketEvent) -> None:
         await self._s.execute(_INSERT[EVENTS.name], event_values(event))
+        self._s.info.setdefault(_COMMITTED_EVENTS, []).append(event)  # logged once committed
 
     async def for_ticket(self, number: int) -> list[TicketEvent]:
         statement = select(EVENTS).where(EVENTS.c.ticket_id == number).order_by(EVENTS.c.id)
@@ -461,6 +464,27 @@ class SqlInvites:
         ).scalar_one()
 
 
+log = logging.getLogger(__name__)
+_COMMITTED_EVENTS = "xiaoer_ticket_events"  # a session's audit events, logged when it commits
+
+
+def _log_change(event: TicketEvent) -> None:
+    """One line per change of a ticket's state, written only once it is committed."""
+    log.info(
+        "ticket %s",
+        event.action.value,
+        extra={
+            "fields": {
+                "ticket": event.ticket_number,
+                "action": event.action.value,
+                "from": event.from_status.value if event.from_status else None,
+                "to": event.to_status.value,
+                "actor": event.actor_id,
+            }
+        },
+    )
+
+
 _SYNC_LOCK = 0x58_69_61_6F_00_01  # the advisory lock instances take turns on to mirror the organisation
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
 # The unit of work that units of work opened in this task join (see `SqlUnitOfWork.shared`).
@@ -530,6 +554,7 @@ class SqlUnitOfWork:
     ) -> None:
         if self._outer is not None:
             return
+        self._session.info.pop(_COMMITTED_EVENTS, None)  # rolled back: those changes never happened
         try:
             await self._session.rollback()
         finally:
@@ -543,6 +568,8 @@ class SqlUnitOfWork:
             await self._session.flush()
             return
         await self._session.commit()
+        for event in self._session.info.pop(_COMMITTED_EVENTS, []):
+            _log_change(event)
 
     @contextmanager
     def shared(self) -> Iterator[None]:
@@ -586,6 +613,10 @@ class SqlUnitOfWork:
     @property
     def ticket_export(self) -> SqlTicketExport:
         return SqlTicketExport(self._session)
+
+    @property
+    def ops(self) -> SqlOpsQueries:
+        return SqlOpsQueries(self._session)
 
 
 class SqlStorage:

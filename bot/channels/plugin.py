@@ -10,6 +10,7 @@ and a line for the log. The runtime finds channels by their config sections
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,6 +53,9 @@ class Plugged:
     close: Callable[[], Awaitable[None]]
     routes: list[Routes] = field(default_factory=list)  # on the runtime's one web server
     listen: tuple[str, int] | None = None  # where its webhooks want that server, if it has any
-    # run while the bot runs (polling, webhook registration, start-up checks); `echo` logs a line
-    tasks: list[Callable[[Echo], Coroutine[Any, Any, object]]] = field(default_factory=list)
+    # run while the bot runs (polling, webhook registration, start-up checks); `echo` logs a line,
+    # and a task that would run for ever (polling) ends once `stop` is set
+    tasks: list[Callable[[Echo, asyncio.Event], Coroutine[Any, Any, object]]] = field(default_factory=list)
     ready: list[str] = field(default_factory=list)  # how it is served, one line each
+    # before anything runs: the platform answers and takes the credentials (else ChannelUnusable)
+    check: Callable[[], Awaitable[object]] | None = None

@@ -2,45 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from bot.cli_common import DATABASE, fail, run_work, settings_of, training_shown
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 
 def register(app: typer.Typer) -> None:
     app.command()(run)
 
 
-def run(ctx: typer.Context, database: str | None = DATABASE) -> None:
-    """Run the bot on the channels enabled in the config (Telegram: long polling; WeCom: its callback)."""
+def run(
+    ctx: typer.Context,
+    database: str | None = DATABASE,
+    log_level: str | None = typer.Option(
+        None, "--log-level", metavar="DEBUG|INFO|WARNING|ERROR", help="Log level (default: logging.level)."
+    ),
+) -> None:
+    """Run the bot on the channels enabled in the config (Telegram: long polling or webhook; WeCom:
+    its callback) until SIGTERM or Ctrl-C, which finish the work in hand first."""
+    from bot.runtime.channels import channels_in_use
+    from bot.runtime.serve import serve, start_logging
+
     settings = settings_of(ctx)
-    if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
+    if log_level is not None and log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        fail([f"xiaoer: --log-level {log_level!r} is not known: use DEBUG, INFO, WARNING or ERROR"])
+    if not channels_in_use(settings):
         fail(
             [
-                "xiaoer: no channel to run: Telegram needs a bot token, or WeCom must be enabled.",
+                "xiaoer: no channel to run: Telegram needs a bot token, or WeCom (or another channel under"
+                " channels:) must be enabled.",
                 "  Set XIAOER_CHANNELS__TELEGRAM__TOKEN=<token from @BotFather>"
                 " (or channels.telegram.token in the config),",
                 "  or channels.wecom.enabled: true with the app's credentials (see README, WeCom).",
             ]
         )
-    try:
-        run_work(_serve(settings, database))
-    except KeyboardInterrupt:
-        typer.echo("xiaoer: stopped", err=True)
-
-
-async def _serve(settings: Settings, database: str | None) -> None:
-    from bot.bootstrap import build_app
-    from bot.runtime.assemble import assemble, run
-
-    with training_shown() as on_build:
-        app_ = await build_app(settings, database, on_nlu_build=on_build)
-    try:
-        await run(settings, assemble(settings, app_.deps), lambda line: typer.echo(line, err=True))
-    finally:
-        await app_.close()
+    start_logging(settings, log_level)
+    run_work(serve(settings, database, training_shown))

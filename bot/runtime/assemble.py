@@ -35,32 +35,50 @@ def assemble(settings: Settings, deps: Deps) -> Assembled:
     return Assembled(runtime, plug_channels(runtime, settings))
 
 
-async def run(settings: Settings, assembled: Assembled, echo: Callable[[str], None]) -> None:
-    """`xiaoer run`: serve the channels, handle, deliver and remind until cancelled."""
+async def run(
+    settings: Settings,
+    assembled: Assembled,
+    echo: Callable[[str], None],
+    database: str = "",
+    stop: asyncio.Event | None = None,
+) -> None:
+    """`xiaoer run`: check the channels, serve them, handle, deliver and remind until `stop` (set
+    on SIGTERM or SIGINT); then drain: take no more updates, finish those in hand, let the sender
+    finish the message it is sending. A channel that cannot start raises ChannelUnusable before
+    anything runs."""
     from bot.scheduler import build_scheduler
 
     runtime = assembled.runtime
     channels = assembled.channels
+    try:
+        for channel in channels:
+            if channel.check is not None:
+                await channel.check()
+    except BaseException:
+        await assembled.close()
+        raise
     # one web server for every channel's routes, where the first channel with webhooks wants it
     address = next((c.listen for c in channels if c.listen is not None), None)
-    for channel in channels:
-        for line in channel.ready:
-            echo(f"xiaoer: {line}")
-    scheduler = build_scheduler(runtime.deps, settings.reminders, runtime.outgoing)
-    scheduler.start()
-    echo(
-        f"xiaoer: reminders every {settings.reminders.sweep_minutes} min in working hours, "
-        f"digests at {settings.reminders.digest_at} on working days, the weekly report on Mondays"
+    stop = stop or asyncio.Event()
+    scheduler = build_scheduler(
+        runtime.deps, settings.reminders, runtime.outgoing, runtime.metrics.sweep_done
     )
-    stop = asyncio.Event()
+    scheduler.start()
+    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics)" if address else "none (polling only)"
+    echo(
+        f"xiaoer: ready: channels {', '.join(line for c in channels for line in c.ready)}; "
+        f"mode {'webhook' if address else 'polling'}; database {database or '?'}; web {web}; "
+        f"reminders every {settings.reminders.sweep_minutes} min"
+    )
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(runtime.run(stop))
             if address is not None:
-                group.create_task(serve(web_app([r for c in channels for r in c.routes]), *address))
+                routes = [r for c in channels for r in c.routes]
+                group.create_task(serve(web_app(routes, runtime.metrics), *address, stop))
             for channel in channels:
                 for task in channel.tasks:
-                    group.create_task(task(echo))
+                    group.create_task(task(echo, stop))
     finally:
         stop.set()
         scheduler.shutdown(wait=False)

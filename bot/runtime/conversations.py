@@ -17,17 +17,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.domain.inbox import MAX_HANDLING_ATTEMPTS, InboxEntry, conversation_of
 from bot.domain.messages import Inbound, Reply
 from bot.domain.outbox import Origin
 from bot.domain.text import storable
 from bot.i18n import t
+from bot.runtime.update_notes import noting
 from handlers.deps import Deps
 from handlers.dispatch import handle
 from handlers.outgoing import Outgoing
+
+if TYPE_CHECKING:
+    from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,7 @@ class Conversations:
     deps: Deps
     outgoing: Outgoing
     recovery_seconds: float = RECOVERY_SECONDS
+    metrics: Metrics | None = None
     _workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _again: set[str] = field(default_factory=set)
     handled: int = 0
@@ -71,6 +79,8 @@ class Conversations:
             await uow.commit()
         if fresh:
             self.kick(conversation)
+        else:
+            self._observe(inbound, conversation, "duplicate", time.perf_counter())
         return fresh
 
     async def _handle_at_once(self, conversation: str, inbound: Inbound) -> bool | None:
@@ -79,12 +89,14 @@ class Conversations:
         only after the commit, so a crash loses nothing: it sends the update again). None when it
         must wait its turn (earlier updates are waiting) or handling failed: then it is kept and
         worked like any waiting update."""
+        started = time.perf_counter()
         try:
             async with self.deps.storage() as uow:
-                with uow.shared():
+                with uow.shared(), noting() as notes:
                     if await uow.inbox.waiting_in(conversation):
                         return None
                     if not await uow.inbox.keep_handled(conversation, inbound, self.deps.clock()):
+                        self._observe(inbound, conversation, "duplicate", started)
                         return False  # the platform sent it again
                     replies = await handle(inbound, self.deps)
                     await self.outgoing.queue(uow, replies, origin_of(inbound))
@@ -95,11 +107,48 @@ class Conversations:
                 inbound.delivery_id,
                 conversation,
             )
+            self._observe(inbound, conversation, "deferred", started)
             return None
         self.handled += 1
+        self._observe(inbound, conversation, "handled", started, notes.intent, replies)
         if replies:
             self.outgoing.on_queued()
         return True
+
+    def _observe(
+        self,
+        inbound: Inbound,
+        conversation: str,
+        outcome: str,
+        started: float,
+        intent: str | None = None,
+        replies: Sequence[Reply] = (),
+    ) -> None:
+        """The update's log line, and its counts in /metrics. Outcomes: handled, duplicate (the
+        platform sent it again), deferred (kept to be handled after a failure), failed (to be
+        tried again), gave_up (the person was told to try again)."""
+        seconds = time.perf_counter() - started
+        ticket = next((r.ticket for r in replies if r.ticket is not None), None)
+        channel = inbound.sender.channel
+        log.info(
+            "update %s",
+            outcome,
+            extra={
+                "fields": {
+                    "channel": channel,
+                    "conversation": conversation,
+                    "update": inbound.delivery_id,
+                    "intent": intent,
+                    "ticket": ticket,
+                    "outcome": outcome,
+                    "ms": round(seconds * 1000, 1),
+                }
+            },
+        )
+        if self.metrics is not None:
+            self.metrics.updates.labels(channel, outcome).inc()
+            if outcome == "handled":
+                self.metrics.handling_seconds.labels(channel).observe(seconds)
 
     def kick(self, conversation: str) -> None:
         self._again.add(conversation)
@@ -127,9 +176,10 @@ class Conversations:
     async def handle_next(self, conversation: str) -> bool:
         """Handle the conversation's oldest waiting update; False when there is none to handle now."""
         entry: InboxEntry | None = None
+        started = time.perf_counter()
         try:
             async with self.deps.storage() as uow:
-                with uow.shared():
+                with uow.shared(), noting() as notes:
                     entry = await uow.inbox.next_for(conversation, self.deps.clock())
                     if entry is None:
                         return False
@@ -140,14 +190,15 @@ class Conversations:
         except Exception as exc:
             if entry is None:
                 raise
-            await self._failed(entry, exc)
+            await self._failed(entry, exc, started)
             return False
         self.handled += 1
+        self._observe(entry.inbound, conversation, "handled", started, notes.intent, replies)
         if replies:
             self.outgoing.on_queued()
         return True
 
-    async def _failed(self, entry: InboxEntry, exc: Exception) -> None:
+    async def _failed(self, entry: InboxEntry, exc: Exception, started: float) -> None:
         attempts = entry.attempts + 1
         error = f"{type(exc).__name__}: {exc}"
         log.error(
@@ -173,8 +224,11 @@ class Conversations:
                 await uow.commit()
         except Exception:  # the database is down too: the update stays waiting, tried again later
             log.exception("could not record the failure of update %s", entry.id)
+            self._observe(entry.inbound, entry.conversation, "failed", started)
             return
-        if attempts >= MAX_HANDLING_ATTEMPTS:
+        gave_up = attempts >= MAX_HANDLING_ATTEMPTS
+        self._observe(entry.inbound, entry.conversation, "gave_up" if gave_up else "failed", started)
+        if gave_up:
             self.outgoing.on_queued()
         # try again when it is due (a periodic look would find it too, later)
         asyncio.get_running_loop().call_later(delay.total_seconds(), self.kick, entry.conversation)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.domain.messages import Inbound, Reply
 from bot.domain.outbox import Addressing, Origin
 from bot.outbox import OutboxSender, Transport
 from bot.runtime.conversations import Conversations
+from bot.runtime.metrics import Metrics
+from bot.runtime.update_notes import MeasuredNlu
 from handlers.deps import Deps
 from handlers.outgoing import Outgoing
 
@@ -21,14 +23,17 @@ class Runtime:
     outgoing: Outgoing
     conversations: Conversations
     sender: OutboxSender
+    metrics: Metrics
 
     @classmethod
     def build(cls, deps: Deps) -> Runtime:
         """A runtime with no channel yet: `plug` each one in before running it."""
-        sender = OutboxSender(deps, {})
+        metrics = Metrics(deps.storage, deps.clock)
+        deps = replace(deps, nlu=MeasuredNlu(deps.nlu, metrics.nlu_seconds))
+        sender = OutboxSender(deps, {}, on_result=metrics.count_send)
         # a commit that queued messages wakes the sender: no polling delay on the happy path
         outgoing = Outgoing(deps, [], on_queued=sender.wake.set)
-        return cls(deps, outgoing, Conversations(deps, outgoing), sender)
+        return cls(deps, outgoing, Conversations(deps, outgoing, metrics=metrics), sender, metrics)
 
     def plug(self, addressing: Addressing, transport: Transport) -> None:
         """A channel's way out: which chats a reply is for, and how a message gets there."""

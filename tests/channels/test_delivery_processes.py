@@ -49,6 +49,22 @@ def environment(api: FakeBotApi, config: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def webhook_environment(
+    api: FakeBotApi, config: Path, port: int, url: str | None = None, **extra: str
+) -> dict[str, str]:
+    """`xiaoer run` taking Telegram's updates by webhook on `port` (and serving /metrics there),
+    told that Telegram posts to `url` (default: straight to that port)."""
+    return environment(
+        api,
+        config,
+        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=url or f"http://127.0.0.1:{port}/telegram/hook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
+        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
+        **extra,
+    )
+
+
 async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         XIAOER,
@@ -65,16 +81,7 @@ async def start_webhook(
     api: FakeBotApi, config: Path, database: str, port: int, url: str, **extra: str
 ) -> asyncio.subprocess.Process:
     """`xiaoer run` in webhook mode, listening on `port`, told that Telegram posts to `url`."""
-    env = environment(
-        api,
-        config,
-        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
-        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=url,
-        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
-        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
-        **extra,
-    )
-    return await start(env, database)
+    return await start(webhook_environment(api, config, port, url, **extra), database)
 
 
 def said(api: FakeBotApi, chat: int, fragment: str) -> int:

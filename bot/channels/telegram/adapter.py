@@ -18,7 +18,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -30,6 +30,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from bot.channels.unusable import CHECK_SECONDS, ChannelUnusable
 from bot.domain.messages import (
     SHARE_PHONE,
     Button,
@@ -291,6 +292,29 @@ class TelegramChannel:
             return
         if me.username:
             self.start_links.learn(CHANNEL, me.username)
+
+    async def check(self) -> str:
+        """The bot's username, once Telegram has accepted the token; else ChannelUnusable."""
+        base = self.bot.session.api.base.split("/bot{token}")[0]
+        try:
+            async with asyncio.timeout(CHECK_SECONDS):
+                me = await self.bot.get_me()
+        except TelegramUnauthorizedError:
+            raise ChannelUnusable(
+                "xiaoer: Telegram refused the bot token (401 Unauthorized): set "
+                "XIAOER_CHANNELS__TELEGRAM__TOKEN (or channels.telegram.token) to the token @BotFather gave"
+            ) from None
+        except (TelegramNetworkError, TimeoutError, OSError):
+            raise ChannelUnusable(
+                f"xiaoer: cannot reach the Telegram Bot API at {base}: check channels.telegram.api_base "
+                "and that this machine can connect to it (proxy, firewall)"
+            ) from None
+        except TelegramAPIError as error:
+            raise ChannelUnusable(
+                f"xiaoer: the Telegram Bot API at {base} refused getMe ({type(error).__name__}): "
+                "check channels.telegram.api_base and the token"
+            ) from None
+        return me.username or str(me.id)
 
     async def register_webhook(self, url: str, secret: str) -> None:
         await self.learn_username()

@@ -4,6 +4,8 @@ of which officers the bot may write to)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -23,19 +25,34 @@ def plug(host: Host, settings: Settings) -> Plugged:
     groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
     topics = {d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id}
     channel = plug_bot(host, config.token or "", config.api_base, groups, topics)
-    plugged = Plugged(CHANNEL, channel.close)
+    plugged = Plugged(CHANNEL, channel.close, check=channel.check)
     if config.webhook:
         url, secret = config.webhook_url or "", config.webhook_secret or ""
         path = channel.webhook_path(url)
         plugged.routes.append(lambda app: channel.add_routes(app, path, secret))
         plugged.listen = (config.host, config.port)
-        plugged.tasks.append(lambda _: channel.register_webhook(url, secret))
-        plugged.ready.append(f"Telegram webhook {url} on {config.host}:{config.port}")
+        plugged.tasks.append(lambda _echo, _stop: channel.register_webhook(url, secret))
+        plugged.ready.append(f"telegram (webhook {url})")
     else:
-        plugged.tasks.append(lambda _: channel.run_polling())
-        plugged.ready.append(f"Telegram polling via {config.api_base}")
-    plugged.tasks.append(lambda echo: report_unreachable_officers(host, channel, echo))
+        plugged.tasks.append(lambda _echo, stop: poll_until(channel, stop))
+        plugged.ready.append(f"telegram (polling {config.api_base})")
+    plugged.tasks.append(lambda echo, _stop: report_unreachable_officers(host, channel, echo))
     return plugged
+
+
+async def poll_until(telegram: TelegramChannel, stop: asyncio.Event) -> None:
+    """Long polling until `stop`: the update in hand is kept before polling ends."""
+    polling = asyncio.create_task(telegram.run_polling())
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([polling, stopped], return_when=asyncio.FIRST_COMPLETED)
+    if not polling.done():
+        try:
+            await telegram.dispatcher.stop_polling()
+        except RuntimeError:  # still deleting the webhook, not polling yet
+            polling.cancel()
+    stopped.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
 
 
 def plug_bot(

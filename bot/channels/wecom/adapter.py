@@ -274,6 +274,10 @@ class WecomChannel:
         """To every member-unit robot group with one of the tags (see `RobotGroups.broadcast`)."""
         return await self.robots.broadcast(text, tags=tags, markdown=markdown, mentioned=mentioned)
 
+    async def check(self) -> None:
+        """At start: WeCom answers and takes the app's credentials (else ChannelUnusable)."""
+        await self.api.check()
+
     async def close(self) -> None:
         await self.api.close()
 

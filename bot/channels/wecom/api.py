@@ -22,6 +22,7 @@ from typing import Any, Literal
 import aiohttp
 
 from bot.channels.send_limits import Limit, SendLimits, Window
+from bot.channels.unusable import CHECK_SECONDS, ChannelUnusable
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,30 @@ class WecomApi:
             log.error("WeCom gettoken failed %s times in a row", ATTEMPTS)
             return None
 
+    async def check(self) -> None:
+        """At start: one gettoken, answered with a token; else ChannelUnusable saying what to fix."""
+        try:
+            async with asyncio.timeout(CHECK_SECONDS):
+                answer = await self._request(
+                    "GET", "gettoken", {"corpid": self.corp_id, "corpsecret": self.secret}, None, quiet=True
+                )
+        except TimeoutError:
+            answer = None
+        if answer is None:
+            raise ChannelUnusable(
+                f"xiaoer: cannot reach the WeCom API at {self.base}: check channels.wecom.api_base and "
+                "that this machine can connect to it (proxy, firewall)"
+            )
+        if answer.get("errcode", 0) != 0 or "access_token" not in answer:
+            raise ChannelUnusable(
+                f"xiaoer: WeCom refused the app's credentials (errcode {answer.get('errcode')}: "
+                f"{answer.get('errmsg', '')}): check channels.wecom.corp_id and "
+                "XIAOER_CHANNELS__WECOM__SECRET"
+            )
+        self._token = str(answer["access_token"])
+        lifetime = float(answer.get("expires_in", 7200))
+        self._token_expires = self.clock() + max(lifetime - TOKEN_MARGIN, lifetime / 2)
+
     def forget_token(self) -> None:
         self._token, self._token_expires = None, 0.0
 
@@ -232,8 +257,12 @@ class WecomApi:
         params: dict[str, str],
         body: dict[str, Any] | None,
         file: tuple[str, bytes] | None = None,
+        *,
+        quiet: bool = False,
     ) -> dict[str, Any] | None:
-        """WeCom's JSON answer; None when worth trying again (network, HTTP 5xx, not JSON)."""
+        """WeCom's JSON answer; None when worth trying again (network, HTTP 5xx, not JSON).
+        `quiet`: the caller says what failed (the start-up check's one line), so no warning here."""
+        warn = log.debug if quiet else log.warning
         url = f"{self.base}/cgi-bin/{path}"
         form = None
         if file is not None:  # built anew for each attempt: aiohttp sends a form once
@@ -243,17 +272,17 @@ class WecomApi:
         try:
             async with self.session().request(method, url, params=params, json=body, data=form) as response:
                 if response.status >= 500:
-                    log.warning("WeCom %s: HTTP %s", path, response.status)
+                    warn("WeCom %s: HTTP %s", path, response.status)
                     return None
                 if response.status >= 400:
-                    log.warning("WeCom %s: HTTP %s, not retried", path, response.status)
+                    warn("WeCom %s: HTTP %s, not retried", path, response.status)
                     return {"errcode": response.status, "errmsg": f"HTTP {response.status}"}
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            log.warning("WeCom %s failed: %s", path, _describe(error))
+            warn("WeCom %s failed: %s", path, _describe(error))
             return None
         if not isinstance(answer, dict):
-            log.warning("WeCom %s: not a JSON object", path)
+            warn("WeCom %s: not a JSON object", path)
             return None
         return answer
 

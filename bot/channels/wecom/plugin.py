@@ -23,7 +23,8 @@ def plug(host: Host, settings: Settings) -> Plugged:
         channel.close,
         routes=[channel.add_routes],
         listen=(config.host, config.port),
-        ready=[f"WeCom callback {config.callback_path} on {config.host}:{config.port}"],
+        ready=[f"wecom (callback {config.callback_path})"],
+        check=channel.check,
     )
 
 

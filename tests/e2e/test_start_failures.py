@@ -1,0 +1,98 @@
+"""Every start-up problem of `xiaoer run` ends with status 2 and one line that says what to fix,
+never a traceback: the real command in a subprocess, as an operator meets it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from tests.channels.test_delivery_processes import XIAOER, environment, free_port
+from tests.channels.test_telegram import write_config
+from tests.fake_telegram import FakeBotApi
+
+
+async def refused(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
+    """Run `xiaoer run ARGS`, assert status 2 and exactly one line without a traceback; the line."""
+    process = await asyncio.create_subprocess_exec(
+        XIAOER,
+        "run",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    text = (out + err).decode()
+    assert process.returncode == 2, text
+    assert "Traceback" not in text
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+async def test_an_invalid_telegram_token(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    await api.start()
+    try:
+        env = environment(api, write_config(tmp_path), XIAOER_CHANNELS__TELEGRAM__TOKEN="123456:WRONG-TOKEN")
+        line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    finally:
+        await api.stop()
+    assert "refused the bot token" in line
+    assert "XIAOER_CHANNELS__TELEGRAM__TOKEN" in line
+    assert "WRONG-TOKEN" not in line
+
+
+async def test_an_unreachable_bot_api(tmp_path: Path) -> None:
+    base = f"http://127.0.0.1:{free_port()}"
+    env = environment(FakeBotApi(), write_config(tmp_path), XIAOER_CHANNELS__TELEGRAM__API_BASE=base)
+    line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    assert f"cannot reach the Telegram Bot API at {base}" in line
+    assert "channels.telegram.api_base" in line
+
+
+async def test_an_unreachable_wecom_api(tmp_path: Path) -> None:
+    env = environment(
+        FakeBotApi(),
+        write_config(tmp_path),
+        XIAOER_CHANNELS__TELEGRAM__TOKEN="",
+        XIAOER_CHANNELS__WECOM__ENABLED="true",
+        XIAOER_CHANNELS__WECOM__CORP_ID="ww0123456789",
+        XIAOER_CHANNELS__WECOM__AGENT_ID="1000002",
+        XIAOER_CHANNELS__WECOM__SECRET="the-app-secret-value",
+        XIAOER_CHANNELS__WECOM__TOKEN="callbacktoken",
+        XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY="a" * 43,
+        XIAOER_CHANNELS__WECOM__API_BASE=f"http://127.0.0.1:{free_port()}",
+        XIAOER_CHANNELS__WECOM__PORT=str(free_port()),
+    )
+    line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    assert "cannot reach the WeCom API" in line
+    assert "channels.wecom.api_base" in line
+    assert "the-app-secret-value" not in line
+
+
+async def test_a_database_at_a_revision_this_xiaoer_does_not_know(tmp_path: Path) -> None:
+    database = tmp_path / "future.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES ('0099')")
+    env = environment(FakeBotApi(), write_config(tmp_path))
+    line = await refused(env, "--database", f"sqlite+aiosqlite:///{database}")
+    assert "does not know" in line
+    assert "0099" in line
+
+
+async def test_no_working_day_in_the_calendar(tmp_path: Path) -> None:
+    env = environment(FakeBotApi(), write_config(tmp_path), XIAOER_CALENDAR__WEEKDAYS="[]")
+    line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    assert "calendar.weekdays" in line
+    assert "no working day" in line
+
+
+async def test_an_empty_database_option_is_not_a_silent_default(tmp_path: Path) -> None:
+    env = environment(FakeBotApi(), write_config(tmp_path))
+    line = await refused(env, "--database", "", cwd=tmp_path)
+    assert "--database was given an empty URL" in line
+    assert not (tmp_path / "xiaoer.db").exists()  # no fallback to the default file here
