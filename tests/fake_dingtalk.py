@@ -87,6 +87,7 @@ class FakeDingtalk:
         self.members = members if members is not None else set()  # staff ids in the organisation
         self.groups = groups if groups is not None else set()  # conversations the app robot is in
         self.robots = robots if robots is not None else {}  # access token -> custom robot
+        self.qps_limit = QPS_LIMIT
         self.sent: list[Sent] = []
         self.refused: list[tuple[str, str]] = []  # (what, code or errcode) of every refused call
         self.calls: list[str] = []
@@ -224,7 +225,7 @@ class FakeDingtalk:
             return self._api_error(path, status, "ServiceUnavailable", "injected failure")
         if request.headers.get("x-acs-dingtalk-access-token") not in self._tokens:
             return self._api_error(path, 401, "InvalidAuthentication", "不合法的access_token")
-        if self._over(("api", path), QPS_LIMIT, 1.0):
+        if self._over(("api", path), self.qps_limit, 1.0):
             return self._api_error(path, 403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "qps limit")
         body = await request.json()
         if body.get("robotCode") != ROBOT_CODE:
