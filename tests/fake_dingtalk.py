@@ -333,3 +333,16 @@ class FakeDingtalk:
     def _errcode(self, what: str, errcode: int, errmsg: str) -> web.Response:
         self.refused.append((what, str(errcode)))
         return web.json_response({"errcode": errcode, "errmsg": errmsg})
+
+
+def channel_section(base: str, **extra: Any) -> dict[str, Any]:
+    """`channels.dingtalk` for a bot that talks to this fake at `base`."""
+    return {
+        "enabled": True,
+        "app_key": APP_KEY,
+        "app_secret": APP_SECRET,
+        "robot_code": ROBOT_CODE,
+        "api_base": base,
+        "oapi_base": base,
+        **extra,
+    }

@@ -16,7 +16,7 @@ from bot.bootstrap import App, build_app
 from bot.config import Settings, load_settings
 from tests.channels.dingtalk_runtime import DingtalkRun, dingtalk_running
 from tests.conftest import ROOT
-from tests.fake_dingtalk import APP_KEY, APP_SECRET, ROBOT_CODE, FakeDingtalk, Sent, wall_ms
+from tests.fake_dingtalk import FakeDingtalk, Sent, channel_section, wall_ms
 from tests.loopback import wait_for_sent
 
 ENTREPRENEUR = "zhangsan01"  # staff id of an enterprise's person in the organisation
@@ -32,17 +32,9 @@ def dingtalk_document(api_base: str, **extra: Any) -> dict[str, Any]:
     for officer in document["officers"]:
         if officer["id"] in ids:
             officer["identities"] = {"dingtalk": ids[officer["id"]]}
-    document["channels"]["dingtalk"] = {
-        "enabled": True,
-        "app_key": APP_KEY,
-        "app_secret": APP_SECRET,
-        "robot_code": ROBOT_CODE,
-        "api_base": api_base,
-        "oapi_base": api_base,
-        "port": 0,
-        "department_groups": {"finance_office": FINANCE_GROUP},
-        **extra,
-    }
+    document["channels"]["dingtalk"] = channel_section(
+        api_base, department_groups={"finance_office": FINANCE_GROUP}, **extra
+    )
     return document
 
 

@@ -22,7 +22,7 @@ from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Refused, RetryAfter, Sent, Transient
 from bot.runtime.runtime import Runtime
 from tests.conftest import ROOT
-from tests.fake_dingtalk import APP_KEY, APP_SECRET, ROBOT_CODE, FakeDingtalk
+from tests.fake_dingtalk import FakeDingtalk, channel_section
 from tests.fake_wecom import FakeTime
 
 PERSON = "zhangsan01"
@@ -37,17 +37,7 @@ class Parts:
 
 
 def config(base: str, **extra: object) -> DingtalkConfig:
-    return DingtalkConfig.model_validate(
-        {
-            "enabled": True,
-            "app_key": APP_KEY,
-            "app_secret": APP_SECRET,
-            "robot_code": ROBOT_CODE,
-            "api_base": base,
-            "oapi_base": base,
-            **extra,
-        }
-    )
+    return DingtalkConfig.model_validate(channel_section(base, **extra))
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from bot.outbox import OutboxSender, RetryAfter, Sent
 from bot.runtime.runtime import Runtime
 from handlers.policy_publish import add_policy, publish
 from tests.conftest import ROOT
-from tests.fake_dingtalk import APP_KEY, APP_SECRET, ROBOT_CODE, FakeDingtalk, Robot
+from tests.fake_dingtalk import FakeDingtalk, Robot, channel_section
 from tests.fake_wecom import FakeTime
 
 MAKERS_TOKEN = "a1b2c3makers"
@@ -35,14 +35,9 @@ KEYWORD = "政策"
 
 def write_config(directory: Path, base: str, groups: list[dict[str, Any]]) -> Path:
     document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    document["channels"]["dingtalk"] = {
-        "enabled": True,
-        "app_key": APP_KEY,
-        "app_secret": APP_SECRET,
-        "robot_code": ROBOT_CODE,
-        "api_base": base,
-        "oapi_base": base,
-        "robots": [
+    document["channels"]["dingtalk"] = channel_section(
+        base,
+        robots=[
             {
                 "name": "makers_robot",
                 "access_token": MAKERS_TOKEN,
@@ -52,7 +47,7 @@ def write_config(directory: Path, base: str, groups: list[dict[str, Any]]) -> Pa
             },
             {"name": "traders_robot", "access_token": TRADERS_TOKEN, "tags": ["trade"]},
         ],
-    }
+    )
     document["groups"] = groups
     document["policies"] = {"channels": []}  # groups only: no private notices in this test
     config = directory / "config.yaml"
