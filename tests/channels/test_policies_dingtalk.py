@@ -198,3 +198,34 @@ async def test_a_long_notice_goes_in_pieces_each_with_the_keyword(tmp_path: Path
     assert "第0条" in pieces[0]
     assert "第599条" in pieces[-1]
     assert api.refused == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="handlers/policy_audience.py decides `pressable` by `channel == 'wecom'`: a DingTalk robot "
+    "group's notice is worded for buttons its robot cannot show (a finding for the plug-in design)",
+)
+async def test_a_robot_groups_notice_does_not_point_at_buttons(tmp_path: Path) -> None:
+    api = FakeDingtalk(robots=fake_robots())
+    await api.start()
+    settings = load_settings(write_config(tmp_path, api.base, GROUPS))
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wording.db'}")
+    runtime = Runtime.build(app.deps)
+    plugged = plug(runtime, settings)
+    sender = OutboxSender(app.deps, runtime.sender.transports)
+    try:
+        draft = await add_policy(
+            app.deps,
+            Policy(
+                None, "技改补贴", "补贴。", "industry_it", "cli", app.deps.clock(), eligibility=Tags.of({})
+            ),
+        )
+        await publish(app.deps, draft.id or 0, via=None)
+        await sender.run(until_idle=True)
+    finally:
+        await runtime.close()
+        await plugged.close()
+        await app.close()
+        await api.stop()
+    [notice] = api.to("makers_robot")
+    assert "点击下方" not in notice.content

@@ -7,7 +7,8 @@ a robot's name in `channels.dingtalk.robots`, as `groups[]` entries with `channe
 them) gets its notices through its custom robot: signed when the robot has a secret, its keyword
 added when the text lacks it, 20 a minute at most.
 
-Buttons become text (bot.channels.dingtalk.choices). DingTalk cannot rewrite a sent message, so
+Buttons become text (bot.channels.dingtalk.choices). Attachments (a report's chart) are not sent
+yet: the text goes without them, and the log says so. DingTalk cannot rewrite a sent message, so
 an edit is taken as done. A long message goes in pieces; when one fails, the outbox tries the
 message again later and the pieces already sent are not sent again (remembered in memory: after a
 restart, a message in doubt is sent whole, as any message in doubt is).
@@ -15,6 +16,7 @@ restart, a message in doubt is sent whole, as any message in doubt is).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 
 from bot.channels.dingtalk.adapter import CHANNEL, GROUP_PREFIX, DingtalkChannel
@@ -32,6 +34,7 @@ from bot.channels.send_limits import Window
 from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.outbox import Outcome, RetryAfter, Sent, Transient
 
+log = logging.getLogger(__name__)
 PROGRESS_KEPT = 10_000  # messages whose sent pieces are remembered; the oldest are forgotten first
 
 LangOf = Callable[[str], Awaitable[str]]
@@ -72,6 +75,13 @@ class DingtalkTransport:
     async def send(self, message: OutboxMessage) -> Outcome:
         if message.kind is MessageKind.EDIT:
             return Sent(message.edit_of or "", trackable=False)
+        if message.attachment is not None and message.id not in self._progress:
+            # sending files needs DingTalk's media upload, not built yet: the text goes alone
+            log.warning(
+                "DingTalk: %s not sent with message %s (files are not sent yet)",
+                message.attachment.name,
+                message.id,
+            )
         robot = self.robots.get(message.chat_id)
         if robot is not None:
             keyword = robot.keyword or ""
