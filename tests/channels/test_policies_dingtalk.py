@@ -5,6 +5,8 @@ HTTP against the fake DingTalk; 20 messages a minute per robot, on a sliding win
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +24,7 @@ from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.domain.policies import Policy, Tags
 from bot.outbox import OutboxSender, RetryAfter, Sent
 from bot.runtime.runtime import Runtime
+from handlers.deps import Deps
 from handlers.policy_publish import add_policy, publish
 from tests.conftest import ROOT
 from tests.fake_dingtalk import FakeDingtalk, Robot, channel_section
@@ -80,18 +83,29 @@ def fake_robots() -> dict[str, Robot]:
     }
 
 
-async def test_a_notice_reaches_the_matching_robot_group_once_signed_and_with_its_keyword(
-    tmp_path: Path,
-) -> None:
+@asynccontextmanager
+async def publishing(tmp_path: Path) -> AsyncIterator[tuple[FakeDingtalk, Deps, OutboxSender]]:
+    """The fake with its robots, and the app's outbox sender with the DingTalk channel plugged in
+    from its config section."""
     api = FakeDingtalk(robots=fake_robots())
     await api.start()
     settings = load_settings(write_config(tmp_path, api.base, GROUPS))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'dingtalk-policies.db'}")
     runtime = Runtime.build(app.deps)
     plugged = plug(runtime, settings)
-    sender = OutboxSender(app.deps, runtime.sender.transports)
     try:
-        deps = app.deps
+        yield api, app.deps, OutboxSender(app.deps, runtime.sender.transports)
+    finally:
+        await runtime.close()
+        await plugged.close()
+        await app.close()
+        await api.stop()
+
+
+async def test_a_notice_reaches_the_matching_robot_group_once_signed_and_with_its_keyword(
+    tmp_path: Path,
+) -> None:
+    async with publishing(tmp_path) as (api, deps, sender):
         draft = await add_policy(
             deps,
             Policy(
@@ -108,11 +122,6 @@ async def test_a_notice_reaches_the_matching_robot_group_once_signed_and_with_it
         assert published.queued == 1  # the manufacturers' group alone
         await sender.run(until_idle=True)
         await sender.run(until_idle=True)  # a second pass (a restart) sends nothing again
-    finally:
-        await runtime.close()
-        await plugged.close()
-        await app.close()
-        await api.stop()
     assert api.refused == []  # the signature, the timestamp and the keyword were all accepted
     [notice] = api.to("makers_robot")
     assert notice.via == "robot"
@@ -206,26 +215,12 @@ async def test_a_long_notice_goes_in_pieces_each_with_the_keyword(tmp_path: Path
     "group's notice is worded for buttons its robot cannot show (a finding for the plug-in design)",
 )
 async def test_a_robot_groups_notice_does_not_point_at_buttons(tmp_path: Path) -> None:
-    api = FakeDingtalk(robots=fake_robots())
-    await api.start()
-    settings = load_settings(write_config(tmp_path, api.base, GROUPS))
-    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wording.db'}")
-    runtime = Runtime.build(app.deps)
-    plugged = plug(runtime, settings)
-    sender = OutboxSender(app.deps, runtime.sender.transports)
-    try:
+    async with publishing(tmp_path) as (api, deps, sender):
         draft = await add_policy(
-            app.deps,
-            Policy(
-                None, "技改补贴", "补贴。", "industry_it", "cli", app.deps.clock(), eligibility=Tags.of({})
-            ),
+            deps,
+            Policy(None, "技改补贴", "补贴。", "industry_it", "cli", deps.clock(), eligibility=Tags.of({})),
         )
-        await publish(app.deps, draft.id or 0, via=None)
+        await publish(deps, draft.id or 0, via=None)
         await sender.run(until_idle=True)
-    finally:
-        await runtime.close()
-        await plugged.close()
-        await app.close()
-        await api.stop()
     [notice] = api.to("makers_robot")
     assert "点击下方" not in notice.content
