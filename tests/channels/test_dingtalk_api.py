@@ -10,17 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestServer
 
 from bot.bootstrap import App, build_app
+from bot.channels.dingtalk.adapter import DingtalkChannel
 from bot.channels.dingtalk.api import QPS_WAIT, split_utf8
 from bot.channels.dingtalk.config import DingtalkConfig
 from bot.channels.dingtalk.plugin import plug_app
 from bot.channels.dingtalk.transport import DingtalkTransport
 from bot.config import load_settings
-from bot.domain.messages import Button
+from bot.domain.messages import Button, Inbound
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Refused, RetryAfter, Sent, Transient
 from bot.runtime.runtime import Runtime
+from bot.runtime.web import web_app
+from handlers.deps import utc_now
 from tests.conftest import ROOT
 from tests.fake_dingtalk import FakeDingtalk, channel_section
 from tests.fake_wecom import FakeTime
@@ -147,3 +151,37 @@ def test_config_problems_are_one_line_each() -> None:
         "channels.dingtalk.robots[1].access_token: only the access_token value of the robot's webhook "
         "(the part after access_token=), not the whole URL",
     ]
+
+
+async def test_the_callback_answers_200_only_once_the_inbox_has_the_message() -> None:
+    """An inbox that fails makes the callback answer 500 (DingTalk sends the message again); one
+    that keeps it gets the documented fields as an Inbound, keyed by msgId, before the 200."""
+    kept: list[Inbound] = []
+    failing = True
+
+    async def accept(inbound: Inbound) -> bool:
+        if failing:
+            raise RuntimeError("the database is away")
+        kept.append(inbound)
+        return True
+
+    fake = FakeDingtalk()
+    channel = DingtalkChannel(config("http://127.0.0.1:9"), accept, now=utc_now)
+    server = TestServer(web_app([channel.add_routes]), host="127.0.0.1")
+    await server.start_server()
+    try:
+        url = str(server.make_url("/dingtalk/callback"))
+        message = fake.message(PERSON, "  你好  ", nick="张三")
+        assert (await fake.post(url, message)).status == 500
+        assert kept == []
+        failing = False
+        assert (await fake.post(url, message)).status == 200
+        in_group = fake.message(PERSON, "/status", group=GROUP)
+        assert (await fake.post(url, in_group)).status == 200
+    finally:
+        await server.close()
+    private, group = kept
+    assert (private.sender.user_id, private.sender.display_name) == (PERSON, "张三")
+    assert (private.chat_id, private.text, private.delivery_id) == (PERSON, "你好", message["msgId"])
+    assert (group.chat_id, group.text) == (f"group:{GROUP}", "/status")
+    assert channel.sessions.valid(PERSON) == message["sessionWebhook"]
