@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from bot.channels.dingtalk.config import DingtalkConfig
 from bot.channels.telegram.config import TelegramConfig
 from bot.channels.wecom.config import WecomConfig
 from bot.config_section import Section
@@ -335,7 +336,7 @@ class GroupConfig(Section):
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=1)
-    channel: Literal["telegram", "wecom"] = "telegram"
+    channel: Literal["telegram", "wecom", "dingtalk"] = "telegram"
     chat_id: int | str
     lang: Literal["zh-CN", "en"] | None = None  # default: `language`
     tags: GroupTagsConfig = GroupTagsConfig()
@@ -360,6 +361,7 @@ class ChannelsConfig(Section):
     console: bool = True
     telegram: TelegramConfig = TelegramConfig()
     wecom: WecomConfig = WecomConfig()
+    dingtalk: DingtalkConfig = DingtalkConfig()
 
 
 _yaml_data: ContextVar[dict[str, Any]] = ContextVar("_yaml_data")

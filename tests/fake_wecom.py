@@ -25,7 +25,7 @@ import xmltodict
 from aiohttp import ClientSession, web
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from tests.loopback import serve
+from tests.loopback import serve, wait_for_sent
 
 CORP_ID = "ww8a0c3d5e7f901234"
 AGENT_ID = 1000002
@@ -205,15 +205,14 @@ class FakeWecom:
 
     async def wait_text(self, recipient: str, fragment: str, within: float = 15.0) -> Sent:
         """Until the bot has sent that user, chat or robot a message containing `fragment`."""
-        deadline = time.monotonic() + within
-        while True:
-            found = [s for s in self.to(recipient) if fragment in s.content]
-            if found:
-                return found[-1]
-            if time.monotonic() > deadline:
-                texts = "\n".join(f"{s.kind} {s.to}: {s.content[:100]!r}" for s in self.sent)
-                raise AssertionError(f"nothing to {recipient} with {fragment!r}; the bot sent:\n{texts}")
-            await asyncio.sleep(0.02)
+        return await wait_for_sent(
+            lambda: [s for s in self.to(recipient) if fragment in s.content],
+            lambda: (
+                f"nothing to {recipient} with {fragment!r}; the bot sent:\n"
+                + "\n".join(f"{s.kind} {s.to}: {s.content[:100]!r}" for s in self.sent)
+            ),
+            within,
+        )
 
     async def wait_until_calls(self, path: str, count: int, within: float = 15.0) -> None:
         deadline = time.monotonic() + within

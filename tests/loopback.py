@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 from aiohttp import web
+
+T = TypeVar("T")
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
@@ -13,3 +20,14 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, f"http://127.0.0.1:{port}"
+
+
+async def wait_for_sent(sent: Callable[[], list[T]], describe: Callable[[], str], within: float) -> T:
+    """The last of what `sent` finds, once it finds anything; an AssertionError with `describe()`
+    (what the bot did send) if nothing comes within `within` seconds."""
+    deadline = time.monotonic() + within
+    while not (found := sent()):
+        if time.monotonic() > deadline:
+            raise AssertionError(describe())
+        await asyncio.sleep(0.02)
+    return found[-1]

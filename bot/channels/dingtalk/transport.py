@@ -1,0 +1,138 @@
+"""The outbox's way out to DingTalk.
+
+A person (a staff id) or a group conversation (`group:<openConversationId>`) is answered through
+the session webhook of its last message while that is valid, and through the app robot's send API
+otherwise, or when DingTalk refuses the webhook before its time. A member-unit group (`chat_id` is
+a robot's name in `channels.dingtalk.robots`, as `groups[]` entries with `channel: dingtalk` name
+them) gets its notices through its custom robot: signed when the robot has a secret, its keyword
+added when the text lacks it, 20 a minute at most.
+
+Buttons become text (bot.channels.dingtalk.choices). Attachments (a report's chart) are not sent
+yet: the text goes without them, and the log says so. DingTalk cannot rewrite a sent message, so
+an edit is taken as done. A long message goes in pieces; when one fails, the outbox tries the
+message again later and the pieces already sent are not sent again (remembered in memory: after a
+restart, a message in doubt is sent whole, as any message in doubt is).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+
+from bot.channels.dingtalk.adapter import CHANNEL, GROUP_PREFIX, DingtalkChannel
+from bot.channels.dingtalk.api import (
+    API,
+    APP_TEXT_LIMIT,
+    GROUP_CHAT,
+    ROBOT,
+    TEXT_LIMIT,
+    DingtalkApi,
+    split_utf8,
+)
+from bot.channels.dingtalk.config import DingtalkRobotConfig
+from bot.channels.send_limits import Window
+from bot.domain.outbox import MessageKind, OutboxMessage
+from bot.outbox import Outcome, RetryAfter, Sent, Transient
+
+log = logging.getLogger(__name__)
+PROGRESS_KEPT = 10_000  # messages whose sent pieces are remembered; the oldest are forgotten first
+
+LangOf = Callable[[str], Awaitable[str]]
+
+
+class DingtalkTransport:
+    def __init__(
+        self,
+        channel: DingtalkChannel,
+        api: DingtalkApi,
+        robots: Sequence[DingtalkRobotConfig],
+        lang_of: LangOf,
+    ) -> None:
+        self.dingtalk = channel
+        self.api = api
+        self.robots: Mapping[str, DingtalkRobotConfig] = {robot.name: robot for robot in robots}
+        self.lang_of = lang_of
+        self._progress: dict[int, int] = {}  # outbox message id -> pieces sent before a failure
+
+    @property
+    def channel(self) -> str:
+        return CHANNEL
+
+    def _limits(self, chat_id: str) -> list[tuple[Hashable, Sequence[Window]]]:
+        if chat_id in self.robots:
+            return [(("robot", chat_id), ROBOT)]
+        if chat_id.startswith(GROUP_PREFIX):
+            return [(("chat", chat_id.removeprefix(GROUP_PREFIX)), GROUP_CHAT), ("groupMessages", API)]
+        return [("batchSend", API)]
+
+    def ready_in(self, chat_id: str) -> float:
+        return self.api.limits.ready_in(*self._limits(chat_id))
+
+    async def wait_turn(self, chat_id: str) -> None:
+        """The API client takes each call's place under the limits as it calls."""
+        return None
+
+    async def send(self, message: OutboxMessage) -> Outcome:
+        if message.kind is MessageKind.EDIT:
+            return Sent(message.edit_of or "", trackable=False)
+        if message.attachment is not None and message.id not in self._progress:
+            # sending files needs DingTalk's media upload, not built yet: the text goes alone
+            log.warning(
+                "DingTalk: %s not sent with message %s (files are not sent yet)",
+                message.attachment.name,
+                message.id,
+            )
+        robot = self.robots.get(message.chat_id)
+        if robot is not None:
+            keyword = robot.keyword or ""
+            # the robot refuses a message without its security keyword: each piece carries it
+            pieces = [
+                piece if keyword in piece else f"{keyword}\n{piece}"
+                for piece in split_utf8(message.text, TEXT_LIMIT - len(keyword.encode()) - 1)
+            ]
+            return await self._pieces(message, pieces, lambda piece: self.api.send_robot(robot, piece))
+        chat_id = message.chat_id
+        group = chat_id.removeprefix(GROUP_PREFIX) if chat_id.startswith(GROUP_PREFIX) else None
+        lang = await self.lang_of(chat_id) if message.buttons and group is None else message.lang
+        text = self.dingtalk.choices.render(None if group else chat_id, message.text, message.buttons, lang)
+
+        async def say(piece: str) -> Outcome:
+            webhook = self.dingtalk.sessions.valid(chat_id)
+            if webhook is not None:
+                outcome = await self.api.send_by_session(
+                    webhook, piece, self._limits(chat_id)[:1] if group else ()
+                )
+                if isinstance(outcome, Sent) or (isinstance(outcome, Transient) and outcome.maybe_delivered):
+                    return outcome
+                self.dingtalk.sessions.forget(chat_id, webhook)  # refused, nothing arrived: the API
+            if group is not None:
+                return await self.api.send_to_group(group, piece)
+            return await self.api.send_to_user(chat_id, piece)
+
+        return await self._pieces(message, split_utf8(text, APP_TEXT_LIMIT), say)
+
+    async def _pieces(
+        self, message: OutboxMessage, pieces: list[str], send: Callable[[str], Awaitable[Outcome]]
+    ) -> Outcome:
+        """Send the pieces not sent yet, in order: the first that fails stops them and is the
+        message's outcome (the pieces before it are remembered as sent)."""
+        key = message.id
+        sent: list[Sent] = []
+        for index in range(self._progress.get(key, 0) if key is not None else 0, len(pieces)):
+            outcome = await send(pieces[index])
+            if not isinstance(outcome, Sent):
+                if key is not None and not isinstance(outcome, RetryAfter | Transient):
+                    self._progress.pop(key, None)  # refused for good: it will not be tried again
+                elif key is not None:
+                    self._progress[key] = index
+                    if len(self._progress) > PROGRESS_KEPT:
+                        del self._progress[next(iter(self._progress))]
+                return outcome
+            sent.append(outcome)
+        if key is not None:
+            self._progress.pop(key, None)
+        first = sent[0].platform_id if sent else ""
+        return Sent(first, tuple(s.platform_id for s in sent[1:]), trackable=False)
+
+    async def close(self) -> None:
+        await self.api.close()
