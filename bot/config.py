@@ -24,7 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.channels.dingtalk.config import DingtalkConfig
 from bot.channels.telegram.config import TelegramConfig
 from bot.channels.wecom.config import WecomConfig
-from bot.config_section import Section
+from bot.config_section import ChannelSection, Section
 from bot.domain.categories import CATEGORIES
 from bot.domain.enterprise import Enterprise
 from bot.domain.escalation import Ladder
@@ -627,8 +627,10 @@ def cross_check(settings: Settings) -> list[str]:
     missing = [c for c in CATEGORIES if c not in settings.categories]
     if missing:
         problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
-    problems += settings.channels.telegram.problems()
-    problems += settings.channels.wecom.problems()
+    for name in type(settings.channels).model_fields:  # each channel checks its own section
+        section = getattr(settings.channels, name)
+        if isinstance(section, ChannelSection):
+            problems += section.problems()
     _unique(
         "departments[].wecom_chat_id",
         [d.wecom_chat_id for d in settings.departments if d.wecom_chat_id],

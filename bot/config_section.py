@@ -19,3 +19,7 @@ class ChannelSection(Section):
     @property
     def in_use(self) -> bool:
         raise NotImplementedError
+
+    def problems(self) -> list[str]:
+        """What is wrong with the section on its own, one `key.path: what to fix` line each."""
+        return []

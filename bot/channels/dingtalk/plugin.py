@@ -27,7 +27,7 @@ def plug(host: Host, settings: Settings) -> Plugged:
         _nothing_to_close,  # the transport closes its HTTP session with the runtime
         routes=[channel.add_routes],
         listen=(config.host, config.port),
-        ready=[f"DingTalk callback {config.callback_path} on {config.host}:{config.port}"],
+        ready=[f"dingtalk (callback {config.callback_path})"],
     )
 
 
