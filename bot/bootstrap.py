@@ -100,6 +100,7 @@ async def build_app(
         clarify_below=settings.nlu.clarify_below,
         timezone=ZoneInfo(settings.timezone),
         policies=settings.policy_options(),
+        robot_group_channels=settings.robot_group_channels(),
         start_links=StartLinks(
             {"telegram": settings.channels.telegram.username} if settings.channels.telegram.username else None
         ),

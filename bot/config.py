@@ -464,6 +464,15 @@ class Settings(BaseSettings):
     def ladder(self, calendar: WorkingCalendar) -> Ladder:
         return self.reminders.ladder(calendar.day_length)
 
+    def robot_group_channels(self) -> frozenset[str]:
+        """Channels whose member-unit groups are reached through a robot: no buttons there."""
+        return frozenset(
+            name
+            for name in type(self.channels).model_fields
+            if isinstance(section := getattr(self.channels, name), ChannelSection)
+            and not section.group_buttons
+        )
+
     def member_groups(self) -> list[MemberGroup]:
         return [
             MemberGroup(

@@ -5,6 +5,8 @@ without importing the whole settings model, which gathers the sections."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -15,6 +17,10 @@ class Section(BaseModel):
 class ChannelSection(Section):
     """A channel's section under `channels:`. The runtime plugs in each channel whose section is
     in use, from the module `bot.channels.<name>.plugin` (bot/channels/plugin.py)."""
+
+    # whether people in this channel's member-unit groups can press a message's buttons (a group
+    # reached through a webhook robot cannot: its notices are worded for typed answers instead)
+    group_buttons: ClassVar[bool] = True
 
     @property
     def in_use(self) -> bool:

@@ -34,3 +34,5 @@ class Deps:
     policies: PolicyOptions = field(default_factory=PolicyOptions)
     # each channel's deep link for invites, told by the channel once it knows it (Telegram: getMe)
     start_links: StartLinks = field(default_factory=StartLinks)
+    # channels whose member-unit groups are reached through a robot: notices there carry no buttons
+    robot_group_channels: frozenset[str] = frozenset()

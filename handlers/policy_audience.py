@@ -53,13 +53,18 @@ async def reach(uow: UnitOfWork, policy: Policy, deps: Deps) -> Reach:
 
 def notices(policy: Policy, reach: Reach, deps: Deps) -> list[OutboxMessage]:
     """One message per recipient chat, in the recipient's language, with the notice's buttons
-    (none for a WeCom group, reached through its robot: nobody can press a button there)."""
+    (none for a group whose channel reaches it through a robot: nobody can press a button there)."""
     rendered: dict[tuple[str, bool], tuple[str, tuple[Button, ...]]] = {}
+    robots = deps.robot_group_channels
 
     def message(
-        lang: str, channel: str, chat_id: str, group_id: str | None = None, enterprise_id: str | None = None
+        lang: str,
+        channel: str,
+        chat_id: str,
+        group_id: str | None = None,
+        enterprise_id: str | None = None,
+        pressable: bool = True,
     ) -> OutboxMessage:
-        pressable = not (group_id is not None and channel == "wecom")
         if (lang, pressable) not in rendered:  # thousands of recipients, two languages
             rendered[(lang, pressable)] = (
                 policy_render.notice(policy, lang, deps, pressable=pressable),
@@ -78,7 +83,10 @@ def notices(policy: Policy, reach: Reach, deps: Deps) -> list[OutboxMessage]:
             enterprise_id=enterprise_id,
         )
 
-    return [message(g.lang, g.channel, g.chat_id, group_id=g.id) for g in reach.groups] + [
+    return [
+        message(g.lang, g.channel, g.chat_id, group_id=g.id, pressable=g.channel not in robots)
+        for g in reach.groups
+    ] + [
         message(contact.lang, contact.channel, contact.external_id, enterprise_id=enterprise.id)
         for enterprise, contact in reach.chats
     ]

@@ -68,6 +68,7 @@ async def make_world(settings: Settings, clock: Clock) -> World:
         clock=clock,
         sla=sla,
         ladder=settings.ladder(sla.calendar),
+        robot_group_channels=settings.robot_group_channels(),
     )
     return World(deps, storage, nlu)
 

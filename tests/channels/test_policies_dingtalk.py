@@ -209,11 +209,6 @@ async def test_a_long_notice_goes_in_pieces_each_with_the_keyword(tmp_path: Path
     assert api.refused == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/policy_audience.py decides `pressable` by `channel == 'wecom'`: a DingTalk robot "
-    "group's notice is worded for buttons its robot cannot show (a finding for the plug-in design)",
-)
 async def test_a_robot_groups_notice_does_not_point_at_buttons(tmp_path: Path) -> None:
     async with publishing(tmp_path) as (api, deps, sender):
         draft = await add_policy(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -26,6 +27,8 @@ class DingtalkRobotConfig(Section):
 
 class DingtalkConfig(ChannelSection):
     """The enterprise-internal app (企业内部应用) with its robot, and the member-unit group robots."""
+
+    group_buttons: ClassVar[bool] = False  # member-unit groups are reached through robots
 
     enabled: bool = False
     app_key: str | None = None  # the app's AppKey (Client ID)

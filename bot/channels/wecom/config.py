@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 from collections import Counter
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -24,6 +25,8 @@ class WecomRobotConfig(Section):
 
 class WecomConfig(ChannelSection):
     """The WeCom (企业微信 / 政务微信) self-built app and the member-unit group robots."""
+
+    group_buttons: ClassVar[bool] = False  # member-unit groups are reached through robots
 
     enabled: bool = False
     corp_id: str | None = None  # 企业ID; also the receive id every callback must carry
