@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from bot.config import Settings
+    from bot.domain.org import Directory
     from storage.search_protocols import RosterEntry, Selection
 
 invites_app = typer.Typer(
@@ -85,8 +86,6 @@ def invites(
     from storage.search_protocols import Selection
 
     settings = settings_of(ctx)
-    if liaison is not None and liaison not in settings.directory().officers:
-        fail([f"xiaoer: --liaison {liaison}: no such officer in the configuration"])
     del every  # selecting nothing selects all; the flag says so explicitly
     selection = Selection(
         tags=tuple(tag), district=district, liaison_officer_id=liaison, unbound_only=unbound
@@ -127,6 +126,9 @@ async def _make(
     username = await _username(settings)
     app = await build_app(settings, database, load_nlu=False)
     try:
+        liaison = selection.liaison_officer_id
+        if liaison is not None and liaison not in app.deps.directory.officers:
+            fail([f"xiaoer: --liaison {liaison}: no such officer in the organisation"])
         now = datetime.now(UTC)
         async with app.storage() as uow:
             roster = await uow.onboarding.roster(selection)
@@ -157,7 +159,7 @@ async def _make(
                     _write_qr(invite.link, out / "qr" / invite.qr_file)
                     progress.advance(task)
                 made += chunk
-        _write_sheet(out / "invites.xlsx", made, settings, now + valid)
+        _write_sheet(out / "invites.xlsx", made, settings, app.deps.directory, now + valid)
         return len(made)
     finally:
         await app.close()
@@ -174,11 +176,12 @@ def _write_qr(link: str, path: Path) -> None:
     segno.make(link, error="m").save(str(path), scale=6, border=2)
 
 
-def _write_sheet(path: Path, made: list[MadeInvite], settings: Settings, expires: datetime) -> None:
+def _write_sheet(
+    path: Path, made: list[MadeInvite], settings: Settings, directory: Directory, expires: datetime
+) -> None:
     from openpyxl import Workbook
 
     lang = settings.language
-    directory = settings.directory()
     expires_text = expires.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(t(lang, "invites_sheet.title"))

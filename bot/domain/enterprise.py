@@ -16,6 +16,7 @@ class Enterprise:
     size_class: str | None = None  # e.g. 规上 (above designated size), 小微 (small and micro)
     tags: tuple[str, ...] = ()
     liaison_officer_id: str | None = None  # 包联干部: first owner of the company's demands
+    key_support: bool = False  # 重点帮扶: on the centre's list of key-support enterprises
 
 
 @dataclass(frozen=True, slots=True)
