@@ -18,7 +18,8 @@ BOOTSTRAP_ACTOR = "config"  # who the audit log says filled the organisation fro
 async def seed(storage: UnitOfWorkFactory, settings: Settings) -> None:
     async with storage() as uow:
         await uow.org.bootstrap(settings.bootstrap_directory(), BOOTSTRAP_ACTOR, datetime.now(UTC))
-        await uow.audience.sync_groups(settings.member_groups())
+        if not await uow.audience.groups():  # a bootstrap too: `xiaoer import groups` keeps them after
+            await uow.audience.sync_groups(settings.member_groups())
         if not await uow.enterprises.all():
             for config, enterprise in zip(
                 settings.demo.enterprises, settings.demo_enterprises(), strict=True

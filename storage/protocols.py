@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey
@@ -149,6 +149,29 @@ class OrgRepository(Protocol):
     async def record(self, changes: Sequence[OrgChange], at: datetime) -> None: ...
 
     async def changes(self, kind: str | None = None, key: str | None = None) -> list[OrgChange]: ...
+
+
+class OrgSheets(Protocol):
+    """The organisation in bulk (storage/org_sheets_sql.py): records are dicts of column names,
+    keyed as the sheets match them (credit code, roster phone, id)."""
+
+    async def existing(self, kind: str) -> dict[str, dict[str, Any]]: ...
+
+    async def enterprise_ids(self) -> dict[str, str]:
+        """Credit code -> enterprise id."""
+        ...
+
+    async def write(
+        self,
+        kind: str,
+        added: Sequence[dict[str, Any]],
+        changed: Sequence[dict[str, Any]],
+        changes: Sequence[OrgChange],
+        at: datetime,
+        advance: Callable[[int], None] = ...,
+    ) -> None: ...
+
+    async def export(self, kind: str) -> list[dict[str, Any]]: ...
 
 
 class Duplicate(Exception):
@@ -536,6 +559,8 @@ class UnitOfWork(Protocol):
     def search(self) -> SearchQueries: ...
     @property
     def onboarding(self) -> OnboardingQueries: ...
+    @property
+    def org_sheets(self) -> OrgSheets: ...
     @property
     def retention(self) -> Retention: ...
     @property

@@ -36,6 +36,7 @@ from storage.mapping import (
 )
 from storage.onboarding_sql import SqlOnboarding
 from storage.ops_sql import SqlOpsQueries
+from storage.org_sheets_sql import SqlOrgSheets
 from storage.org_sql import SqlOrg
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
 from storage.protocols import Duplicate, LoggedMessage, RecentDemand
@@ -563,6 +564,10 @@ class SqlUnitOfWork:
     @property
     def onboarding(self) -> SqlOnboarding:
         return SqlOnboarding(self._session)
+
+    @property
+    def org_sheets(self) -> SqlOrgSheets:
+        return SqlOrgSheets(self._session)
 
     @property
     def retention(self) -> SqlRetention:

@@ -96,6 +96,11 @@ class EnterpriseRow(SQLModel, table=True):
     key_support: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
+# The channel of a contact known from a roster (`xiaoer import contacts`: a name and a phone under
+# an enterprise), not a chat: binding makes a contact of the chat that redeems its invite.
+ROSTER = "roster"
+
+
 class ContactRow(SQLModel, table=True):
     __tablename__ = "contacts"
     __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_contacts_identity"),)

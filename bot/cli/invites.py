@@ -12,13 +12,11 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli_common import fail, run_work, settings_of
+from bot.cli_common import fail, progress_bar, run_work, settings_of
 from bot.domain.start_links import telegram_start_link
 from bot.i18n import t
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from bot.config import Settings
     from bot.domain.org import Directory
     from storage.search_protocols import RosterEntry, Selection
@@ -136,7 +134,7 @@ async def _make(
             fail(["xiaoer: no enterprise matches the selection; nothing was made"])
         (out / "qr").mkdir(parents=True, exist_ok=True)
         made: list[MadeInvite] = []
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("invites", total=len(roster))
             for start in range(0, len(roster), CHUNK):
                 chunk = [
@@ -206,19 +204,6 @@ def _write_sheet(
             ]
         )
     book.save(path)
-
-
-def _progress() -> Progress:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    )
 
 
 @invites_app.command("report")
