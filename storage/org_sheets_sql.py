@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.enterprise import Enterprise
 from bot.domain.org import OrgChange
+from storage.mapping import enterprise_from_row
 from storage.org_sql import change_rows
 from storage.tables import (
     CONTACTS,
@@ -117,6 +119,27 @@ class SqlOrgSheets:
         if kind == "contacts":
             return {**record, "channel": ROSTER, "external_id": record["phone"]}
         return record
+
+    async def enterprises_named(self, text: str, limit: int = 6) -> list[Enterprise]:
+        """Enterprises whose id or credit code is `text`, else whose name contains it."""
+        e = ENTERPRISES.c
+        exact = select(ENTERPRISES).where(or_(e.id == text, e.uscc == text.upper())).limit(limit)
+        rows = (await self._s.execute(exact)).all()
+        if not rows:
+            named = (
+                select(ENTERPRISES).where(e.name.contains(text, autoescape=True)).order_by(e.id).limit(limit)
+            )
+            rows = (await self._s.execute(named)).all()
+        return [enterprise_from_row(row) for row in rows]
+
+    async def contacts_of(self, enterprise_id: str) -> list[dict[str, Any]]:
+        """An enterprise's people: the roster's (name, phone) and the chats bound to it."""
+        statement = (
+            select(_c.display_name, _c.phone, _c.channel, _c.external_id)
+            .where(_c.enterprise_id == enterprise_id)
+            .order_by(_c.channel != ROSTER, _c.id)
+        )
+        return [dict(row) for row in (await self._s.execute(statement)).mappings()]
 
     async def export(self, kind: str) -> list[dict[str, Any]]:
         """Every record of the kind, in key order; contacts with their enterprise's credit code and

@@ -173,6 +173,14 @@ class OrgSheets(Protocol):
 
     async def export(self, kind: str) -> list[dict[str, Any]]: ...
 
+    async def enterprises_named(self, text: str, limit: int = 6) -> list[Enterprise]:
+        """By id or credit code, else by a part of the name."""
+        ...
+
+    async def contacts_of(self, enterprise_id: str) -> list[dict[str, Any]]:
+        """display_name, phone, channel (roster: not a chat), external_id."""
+        ...
+
 
 class Duplicate(Exception):
     """An add of something whose key is already stored (an enterprise id, a chat identity)."""

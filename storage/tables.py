@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from bot.domain.enterprise import ROSTER as ROSTER  # the roster's contacts are stored as chats of this name
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
@@ -94,11 +96,6 @@ class EnterpriseRow(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     liaison_officer_id: str | None = Field(default=None, max_length=64, index=True)
     key_support: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
-
-
-# The channel of a contact known from a roster (`xiaoer import contacts`: a name and a phone under
-# an enterprise), not a chat: binding makes a contact of the chat that redeems its invite.
-ROSTER = "roster"
 
 
 class ContactRow(SQLModel, table=True):

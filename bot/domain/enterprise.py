@@ -19,6 +19,11 @@ class Enterprise:
     key_support: bool = False  # 重点帮扶: on the centre's list of key-support enterprises
 
 
+# The channel of a contact known from a roster (`xiaoer import contacts`: a name and a phone under
+# an enterprise), not a chat: binding makes a contact of the chat that redeems its invite.
+ROSTER = "roster"
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """A chat identity (channel + platform user id), bound to an enterprise once verified."""

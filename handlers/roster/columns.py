@@ -56,7 +56,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("display_name", "联系人", "Contact", "姓名", "联系人姓名", required=True),
         _c("phone", "手机", "Phone", "手机号", "联系电话", "手机号码", required=True),
         _LANG,
-        Column("bound", "是否绑定", "Bound", export_only=True),
+        Column("bound", "是否绑定", "Bound", form=FLAG, export_only=True),
     ),
     "officers": (
         _c("id", "干部编号", "Officer id", "工号", "编号", required=True),
