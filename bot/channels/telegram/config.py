@@ -37,3 +37,10 @@ class TelegramConfig(ChannelSection):
                 "(XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL, XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET)"
             ]
         return []
+
+    def member_group_problem(self, chat_id: str) -> str | None:
+        if chat_id.strip().lstrip("-").isdecimal():
+            return None
+        return (
+            f"a Telegram chat id is a number (a group's is negative, such as -1001234567890), not {chat_id!r}"
+        )
