@@ -7,7 +7,7 @@ a robot's name in `channels.dingtalk.robots`, as `groups[]` entries with `channe
 them) gets its notices through its custom robot: signed when the robot has a secret, its keyword
 added when the text lacks it, 20 a minute at most.
 
-Buttons become text (bot.channels.dingtalk.choices). An attachment (a report's chart) follows the
+Buttons become text (bot.channels.text_buttons). An attachment (a report's chart) follows the
 text as an image or file message from the app robot (uploaded first; a session webhook cannot
 carry one); a custom robot cannot send files, so a member-unit group gets the text alone, and the
 log says so. DingTalk cannot rewrite a sent message, so an edit is taken as done. A long message
@@ -101,7 +101,12 @@ class DingtalkTransport:
         chat_id = message.chat_id
         group = chat_id.removeprefix(GROUP_PREFIX) if chat_id.startswith(GROUP_PREFIX) else None
         lang = await self.lang_of(chat_id) if message.buttons and group is None else message.lang
-        text = self.dingtalk.choices.render(None if group else chat_id, message.text, message.buttons, lang)
+        buttons = self.dingtalk.buttons
+        text = (
+            buttons.for_group(message.text, message.buttons, lang)
+            if group
+            else buttons.for_member(chat_id, message.text, message.buttons, lang)
+        )
 
         async def say(piece: str) -> Outcome:
             webhook = self.dingtalk.sessions.valid(chat_id)
