@@ -5,6 +5,7 @@ without importing the whole settings model, which gathers the sections."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,12 @@ class ChannelSection(Section):
     def problems(self) -> list[str]:
         """What is wrong with the section on its own, one `key.path: what to fix` line each."""
         return []
+
+    def start_link_maker(self) -> Callable[[str], str] | None:
+        """How to make a link that opens a chat with Xiaoer and sends `/start CODE` (an invite
+        redeemed in one tap), if the channel has such links and the section knows enough to make
+        them; the running channel may learn it later (StartLinks.offer)."""
+        return None
 
     def member_group_problem(self, chat_id: str) -> str | None:
         """What is wrong with a member-unit group's `chat_id` (`groups[].chat_id`) on this channel,

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field
 
 from bot.config_section import ChannelSection
+
+
+def start_link(username: str, code: str) -> str:
+    """Telegram's deep link: pressing Start sends `/start <code>`. Usernames are letters, digits
+    and _, codes URL-safe base64 (handlers/binding.new_code): nothing to quote."""
+    return f"https://t.me/{username.lstrip('@')}?start={code}"
 
 
 class TelegramConfig(ChannelSection):
@@ -37,6 +45,9 @@ class TelegramConfig(ChannelSection):
                 "(XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL, XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET)"
             ]
         return []
+
+    def start_link_maker(self) -> Callable[[str], str] | None:
+        return functools.partial(start_link, self.username) if self.username else None
 
     def member_group_problem(self, chat_id: str) -> str | None:
         if chat_id.strip().lstrip("-").isdecimal():
