@@ -14,6 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # the fields that hold credentials: masked wherever they turn up in a log line
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def secrets(self) -> list[str]:
+        return [
+            value for name in self.secret_fields if isinstance(value := getattr(self, name), str) and value
+        ]
+
 
 class ChannelSection(Section):
     """A channel's section under `channels:`. The runtime plugs in each channel whose section is
@@ -72,6 +80,9 @@ class RobotGroupsSection(ChannelSection):
             f"a {self.platform} member-unit group is reached through its robot: name one of "
             f"{self.path}.robots ({', '.join(names) or 'none configured'}), not {chat_id!r}"
         )
+
+    def secrets(self) -> list[str]:
+        return super().secrets() + [secret for robot in self.robots for secret in robot.secrets()]
 
     def member_group_warnings(self, named: set[str]) -> list[str]:
         channel = self.path.rsplit(".", 1)[-1]

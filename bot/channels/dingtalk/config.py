@@ -22,12 +22,15 @@ class DingtalkRobotConfig(RobotSection):
     secret: str | None = None
     keyword: str | None = None
 
+    secret_fields: ClassVar[tuple[str, ...]] = ("access_token", "secret")
+
 
 class DingtalkConfig(RobotGroupsSection):
     """The enterprise-internal app (企业内部应用) with its robot, and the member-unit group robots."""
 
     platform: ClassVar[str] = "DingTalk"
     path: ClassVar[str] = "channels.dingtalk"
+    secret_fields: ClassVar[tuple[str, ...]] = ("app_secret",)
 
     enabled: bool = False
     app_key: str | None = None  # the app's AppKey (Client ID)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,8 @@ def start_link(username: str, code: str) -> str:
 
 
 class TelegramConfig(ChannelSection):
+    secret_fields: ClassVar[tuple[str, ...]] = ("token", "webhook_secret")
+
     token: str | None = None
     # The bot's username, for invite links (t.me/<username>?start=…); learnt from getMe when unset.
     username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")

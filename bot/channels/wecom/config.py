@@ -20,12 +20,15 @@ class WecomRobotConfig(RobotSection):
 
     key: str = Field(min_length=1)
 
+    secret_fields: ClassVar[tuple[str, ...]] = ("key",)
+
 
 class WecomConfig(RobotGroupsSection):
     """The WeCom (企业微信 / 政务微信) self-built app and the member-unit group robots."""
 
     platform: ClassVar[str] = "WeCom"
     path: ClassVar[str] = "channels.wecom"
+    secret_fields: ClassVar[tuple[str, ...]] = ("secret", "token", "encoding_aes_key")
 
     enabled: bool = False
     corp_id: str | None = None  # 企业ID; also the receive id every callback must carry
