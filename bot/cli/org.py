@@ -38,12 +38,7 @@ def _kind(kind: str) -> str:
 
 def _channels(settings: Settings) -> tuple[str, ...]:
     """The channels whose identities and group chats the sheets have columns for."""
-    from bot.config_section import ChannelSection
-
-    channels = settings.channels
-    return tuple(
-        name for name in type(channels).model_fields if isinstance(getattr(channels, name), ChannelSection)
-    )
+    return tuple(settings.channel_sections())
 
 
 def import_sheet(
