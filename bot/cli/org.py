@@ -95,7 +95,11 @@ async def _import(
         fail([f"xiaoer: {error}"])
     columns, unknown = match_headers(kind, sheet.headers, channels)
     named = {c.field for c in columns.values()}
-    missing = [c.zh for c in columns_of(kind, channels) if c.required and c.field not in named]
+    missing = [
+        c.zh if lang.startswith("zh") else c.en
+        for c in columns_of(kind, channels)
+        if c.required and c.field not in named
+    ]
     if missing:
         fail([t(lang, "org_import.missing_columns", file=file.name, columns="、".join(missing))])
     if unknown:

@@ -122,6 +122,9 @@ class _Reader:
         self.officers_by_name = by_name
         self.departments_by_name = {name: d for d, name in known.departments.items()}
 
+    def header(self, column: Column) -> str:
+        return column.zh if self.lang.startswith("zh") else column.en
+
     def fail(self, key: str, **params: Any) -> BadRow:
         return BadRow(t(self.lang, f"org_import.{key}", **params))
 
@@ -132,9 +135,9 @@ class _Reader:
             try:
                 value = read_cell(column, raw)
             except ValueError as bad:
-                raise self.fail("bad_value", column=column.zh, value=str(bad)) from None
+                raise self.fail("bad_value", column=self.header(column), value=str(bad)) from None
             if column.required and value in (None, []):
-                raise self.fail("required", column=column.zh)
+                raise self.fail("required", column=self.header(column))
             values[column.field] = value
         made: dict[str, Any] = getattr(self, f"_{self.kind}")(values)
         return made
