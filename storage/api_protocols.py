@@ -26,7 +26,9 @@ class ApiKeys(Protocol):
         """False when no active key has that name."""
         ...
 
-    async def record_call(self, key_name: str | None, method: str, path: str, status: int, at: datetime) -> None:
+    async def record_call(
+        self, key_name: str | None, method: str, path: str, status: int, at: datetime
+    ) -> None:
         """The audit of one call (and the key's last use)."""
         ...
 

@@ -87,7 +87,9 @@ class SqlApiKeys:
         )
         return cast(CursorResult[Any], result).rowcount == 1
 
-    async def record_call(self, key_name: str | None, method: str, path: str, status: int, at: datetime) -> None:
+    async def record_call(
+        self, key_name: str | None, method: str, path: str, status: int, at: datetime
+    ) -> None:
         await self._s.execute(
             insert(API_CALLS).values(key_name=key_name, method=method, path=path[:300], status=status, at=at)
         )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.runtime.channels import plug_channels
+from bot.runtime.integrations import api_routes, plug_webhooks
 from bot.runtime.runtime import Runtime
 from bot.runtime.web import serve, web_app
 from handlers.deps import Deps
@@ -32,7 +33,9 @@ class Assembled:
 
 def assemble(settings: Settings, deps: Deps) -> Assembled:
     runtime = Runtime.build(deps)
-    return Assembled(runtime, plug_channels(runtime, settings))
+    channels = plug_channels(runtime, settings)
+    plug_webhooks(runtime, settings.api)
+    return Assembled(runtime, channels)
 
 
 async def run(
@@ -58,13 +61,19 @@ async def run(
         await assembled.close()
         raise
     # one web server for every channel's routes, where the first channel with webhooks wants it
+    # (else where the API is configured to listen, when it is enabled)
     address = next((c.listen for c in channels if c.listen is not None), None)
+    routes = [r for c in channels for r in c.routes]
+    if settings.api.enabled:
+        address = address or (settings.api.host, settings.api.port)
+        routes.append(api_routes(runtime.deps, runtime.outgoing, [c.name for c in channels]))
     stop = stop or asyncio.Event()
     scheduler = build_scheduler(
         runtime.deps, settings.reminders, runtime.outgoing, runtime.metrics.sweep_done
     )
     scheduler.start()
-    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics)" if address else "none (polling only)"
+    api = ", /api/v1" if settings.api.enabled else ""
+    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics{api})" if address else "none (polling only)"
     echo(
         f"xiaoer: ready: channels {', '.join(line for c in channels for line in c.ready)}; "
         f"mode {'webhook' if address else 'polling'}; database {database or '?'}; web {web}; "
@@ -74,7 +83,6 @@ async def run(
         async with asyncio.TaskGroup() as group:
             group.create_task(runtime.run(stop))
             if address is not None:
-                routes = [r for c in channels for r in c.routes]
                 group.create_task(serve(web_app(routes, runtime.metrics), *address, stop))
             for channel in channels:
                 for task in channel.tasks:
