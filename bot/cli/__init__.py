@@ -25,6 +25,8 @@ SUBCOMMANDS = (
     "invites",
     "tickets",
     "purge",
+    "apikey",
+    "webhook",
 )
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;
