@@ -69,10 +69,10 @@ def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
 @apikey_app.command("revoke")
 def revoke(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="The key's name."),
+    name: str = typer.Argument(..., metavar="NAME", hidden=True),  # described in the docstring
     database: str | None = DATABASE,
 ) -> None:
-    """Revoke a key: calls with it are refused from now on (its audit stays)."""
+    """Revoke the key named NAME: calls with it are refused from now on (its audit stays)."""
     settings = settings_of(ctx)
 
     async def revoked(uow: UnitOfWork) -> bool:

@@ -22,7 +22,7 @@ webhook_app = typer.Typer(
 @webhook_app.command("add")
 def add(
     ctx: typer.Context,
-    url: str = typer.Argument(..., metavar="URL", help="Where events are POSTed (http or https)."),
+    url: str = typer.Argument(..., metavar="URL", hidden=True),  # described in the docstring
     events: str = typer.Option(
         "", "--events", metavar="E1,E2", help="ticket.opened,ticket.closed,… or * for all (see the README)."
     ),
@@ -31,7 +31,8 @@ def add(
     ),
     database: str | None = DATABASE,
 ) -> None:
-    """Subscribe a URL; prints the secret its deliveries are signed with (once)."""
+    """Subscribe URL (http or https) to events; prints the secret its deliveries are signed with
+    (once)."""
     import secrets
 
     from bot.domain.webhooks import EVENTS, Subscription
