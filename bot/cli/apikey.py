@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from bot.domain.api_keys import ApiKey
     from storage.protocols import UnitOfWork
 
-apikey_app = typer.Typer(help="HTTP API keys: create, list, revoke.", no_args_is_help=True, rich_markup_mode=None)
+apikey_app = typer.Typer(
+    help="HTTP API keys: create, list, revoke.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @apikey_app.command("create")
@@ -63,7 +65,9 @@ def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
         return [_line(key) for key in await uow.api_keys.all()]
 
     lines = run_work(in_database(settings, database, keys))
-    typer.echo("\n".join(lines) if lines else "xiaoer: no API keys yet (create one with `xiaoer apikey create`)")
+    typer.echo(
+        "\n".join(lines) if lines else "xiaoer: no API keys yet (create one with `xiaoer apikey create`)"
+    )
 
 
 @apikey_app.command("revoke")

@@ -52,14 +52,18 @@ def add(
     async def subscribe(uow: UnitOfWork) -> Subscription:
         from handlers.deps import utc_now
 
-        return await uow.webhooks.add(Subscription(None, url, secret, chosen, platform=platform, created_at=utc_now()))
+        return await uow.webhooks.add(
+            Subscription(None, url, secret, chosen, platform=platform, created_at=utc_now())
+        )
 
     try:
         stored = run_work(in_database(settings, database, subscribe))
     except Duplicate:
         fail([f"xiaoer: an external platform named {platform} is registered already; choose another name"])
     as_platform = f" as external platform {platform}" if platform else ""
-    typer.echo(f"xiaoer: webhook {stored.id} added{as_platform}: {url} ({', '.join(chosen) or 'transfers only'})")
+    typer.echo(
+        f"xiaoer: webhook {stored.id} added{as_platform}: {url} ({', '.join(chosen) or 'transfers only'})"
+    )
     typer.echo("Its signing secret (shown only now; see the README for checking X-Xiaoer-Signature):")
     typer.echo(secret)
 
@@ -75,7 +79,9 @@ def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
     found = run_work(in_database(settings, database, subscriptions))
     for s in found:
         platform = f"\tplatform {s.platform}" if s.platform else ""
-        typer.echo(f"{s.id}\t{s.url}\t{','.join(s.events) or '-'}{platform}\t{'active' if s.active else 'inactive'}")
+        typer.echo(
+            f"{s.id}\t{s.url}\t{','.join(s.events) or '-'}{platform}\t{'active' if s.active else 'inactive'}"
+        )
     if not found:
         typer.echo("xiaoer: no webhooks yet (add one with `xiaoer webhook add URL --events …`)")
 
@@ -83,7 +89,9 @@ def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
 @webhook_app.command("deliveries")
 def deliveries(
     ctx: typer.Context,
-    failed: bool = typer.Option(False, "--failed", help="Only those failed, or failing and waiting to retry."),
+    failed: bool = typer.Option(
+        False, "--failed", help="Only those failed, or failing and waiting to retry."
+    ),
     limit: int = typer.Option(50, "--limit", metavar="N", help="The newest N."),
     database: str | None = DATABASE,
 ) -> None:
