@@ -17,6 +17,7 @@ from bot.domain.tickets import Outcome
 from handlers import officer
 from handlers.changes import change_ticket
 from handlers.deps import Deps
+from handlers.identity import contact_actor
 from handlers.intake import open_demand
 from nlu.types import Parse
 
@@ -72,13 +73,7 @@ async def open_for_enterprise(
             payload=None,
         )
         await uow.commit()
-    actor = Actor(
-        role=Role.ENTERPRISE,
-        display_name=contact.display_name,
-        lang=contact.lang,
-        contact_id=contact.id,
-        enterprise_id=contact.enterprise_id,
-    )
+    actor = contact_actor(contact)
     inbound = Inbound(Sender(contact.channel, contact.external_id), contact.external_id, text, now)
     replies = await open_demand(inbound, actor, parse, deps, entry, check_repeats=False)
     number = next(r.ticket for r in replies if r.ticket is not None)

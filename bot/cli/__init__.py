@@ -27,6 +27,7 @@ SUBCOMMANDS = (
     "purge",
     "apikey",
     "webhook",
+    "rasa_actions",
 )
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;
