@@ -71,6 +71,11 @@ class Webhooks(Protocol):
         """The newest webhook deliveries (outbox rows on the webhook channel)."""
         ...
 
+    async def overdue(self, number: int, limit: str, due_at: datetime, at: datetime) -> None:
+        """Queue `ticket.overdue` for the subscribers who want it: the sweep found the ticket past
+        a limit (`sign`, `respond`, `resolve`) for the first time (written with the sweep's claim)."""
+        ...
+
     async def tickets(self, where: TicketFilter, limit: int) -> list[Ticket]:
         """Tickets matching the filter, by number, after the cursor (the API's listing)."""
         ...

@@ -23,6 +23,7 @@ from bot.domain.webhooks import (
     event_name,
     external_platform,
     ticket_payload,
+    ticket_snapshot,
 )
 from storage.api_protocols import ApiCall, TicketFilter, subscriptions_wanting
 from storage.mapping import ticket_from_row
@@ -109,6 +110,8 @@ class SqlWebhooks:
         self._s = session
 
     async def add(self, subscription: Subscription) -> Subscription:
+        if subscription.created_at is None:
+            raise ValueError("a subscription is stored with the moment it was made (created_at)")
         values = {
             "url": subscription.url,
             "secret": subscription.secret,
@@ -146,6 +149,22 @@ class SqlWebhooks:
             )
         statement = statement.order_by(OUTBOX.c.id.desc()).limit(limit)
         return [outbox_from_values(row._mapping) for row in await self._s.execute(statement)]
+
+    async def overdue(self, number: int, limit: str, due_at: datetime, at: datetime) -> None:
+        targets = subscriptions_wanting(await _active(self._s), "ticket.overdue")
+        if not targets:
+            return
+        row = (await self._s.execute(select(TICKETS).where(TICKETS.c.id == number))).first()
+        body = {
+            "event": "ticket.overdue",
+            "ticket_number": number,
+            "ticket": ticket_snapshot(ticket_from_row(row)) if row is not None else None,
+            "limit": limit,
+            "due_at": due_at.isoformat(),
+            "at": at.isoformat(),
+        }
+        rows = [outbox_values(_pending(_delivery(s, body, number), at)) for s in targets]
+        await self._s.execute(insert(OUTBOX), rows)
 
     async def tickets(self, where: TicketFilter, limit: int) -> list[Ticket]:
         statement = select(TICKETS).where(TICKETS.c.id > where.after)
