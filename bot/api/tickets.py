@@ -3,9 +3,8 @@ close as resolved elsewhere, transfer to an external platform."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
@@ -21,7 +20,7 @@ from bot.api.bodies import (
 from bot.api.errors import bad_input, invalid, not_found
 from bot.api.guard import KEY
 from bot.domain.categories import CATEGORIES
-from bot.domain.messages import Actor
+from bot.domain.messages import Actor, Reply
 from bot.domain.tickets import Status
 from bot.domain.webhooks import event_snapshot, ticket_snapshot
 from handlers import integrations
@@ -86,7 +85,7 @@ class TicketRoutes:
         parse = integrations.as_demand(await self.deps.nlu.parse(text), category, urgent)
         opened: list[int] = []
 
-        async def work() -> list[Any]:
+        async def work() -> Sequence[Reply]:
             number, replies, _ = await integrations.open_for_enterprise(self.deps, contact, text, parse)
             opened.append(number)
             return replies

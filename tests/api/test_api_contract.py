@@ -350,3 +350,14 @@ async def test_policies_are_published_listed_and_read(api: Api) -> None:
     for change, message in changes:
         status, answer, _ = await api.call("POST", "/policies", token, {**body, **change})
         assert (status, message in answer["message"]) == (422, True), answer
+
+
+async def test_an_unknown_route_is_a_json_404(api: Api) -> None:
+    token = await api.key("portal")
+    async with api.http.get(
+        api.base + "/tickets/1/nothing", headers={"Authorization": f"Bearer {token}"}
+    ) as answer:
+        assert answer.status == 404
+        body = await answer.json()
+    assert body["error"] == "not_found"
+    assert "/api/v1/tickets/1/nothing" in body["message"]
