@@ -128,6 +128,18 @@ async def test_a_key_without_the_scope_is_refused(
     assert f"lacks the scope '{scope}'" in answer["message"]
 
 
+@pytest.mark.parametrize(("method", "path", "scope", "body"), ROUTES)
+async def test_every_route_counts_against_the_key_s_rate(
+    api: Api, method: str, path: str, scope: str, body: object
+) -> None:
+    api.limiter.now = lambda: 1000.0  # the clock stands: no token comes back meanwhile
+    token = await api.key("once-a-minute", rate=1)
+    await api.call(method, path, token, body)  # whatever it answers, it took the turn
+    status, answer, headers = await api.call(method, path, token, body)
+    assert (status, answer["error"], headers["Retry-After"]) == (429, "rate_limited", "60")
+    assert "may make 1 calls a minute" in answer["message"]
+
+
 async def test_a_revoked_key_is_refused(api: Api) -> None:
     token = await api.key("old")
     assert (await api.call("GET", "/enterprises", token))[0] == 200
