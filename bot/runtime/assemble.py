@@ -33,9 +33,7 @@ class Assembled:
 
 def assemble(settings: Settings, deps: Deps) -> Assembled:
     runtime = Runtime.build(deps)
-    channels = plug_channels(runtime, settings)
-    plug_webhooks(runtime, settings.api)
-    return Assembled(runtime, channels)
+    return Assembled(runtime, plug_channels(runtime, settings))
 
 
 async def run(
@@ -60,6 +58,9 @@ async def run(
     except BaseException:
         await assembled.close()
         raise
+    # webhook deliveries go out from the running bot (the one-shot commands that send, such as
+    # `xiaoer policy send`, deliver the chat channels' messages only)
+    plug_webhooks(runtime, settings.api)
     # one web server for every channel's routes, where the first channel with webhooks wants it
     # (else where the API is configured to listen, when it is enabled)
     address = next((c.listen for c in channels if c.listen is not None), None)

@@ -1,6 +1,7 @@
-"""Wiring the integrations into a runtime: the webhook transport on the outbox sender (always:
-subscriptions are added from the CLI, and their deliveries wait in the outbox for it), and the
-HTTP API's routes on the one web server (when `api.enabled`)."""
+"""Wiring the integrations into a runtime: the webhook transport on the outbox sender of
+`xiaoer run` (whether the API is enabled or not: subscriptions are added from the CLI, and their
+deliveries wait in the outbox for it), and the HTTP API's routes on the one web server (when
+`api.enabled`)."""
 
 from __future__ import annotations
 
