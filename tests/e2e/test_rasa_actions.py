@@ -20,9 +20,9 @@ from bot.bootstrap import build_app
 from bot.config import load_settings
 from bot.domain.policies import Policy
 from handlers.policy_publish import add_policy, publish
-from tests.channels.test_delivery_processes import XIAOER, free_port, healthy
 from tests.channels.test_telegram import write_config
 from tests.conftest import in_ci
+from tests.processes import XIAOER, free_port, healthy
 from tests.world import DEMAND
 
 if importlib.util.find_spec("rasa_sdk") is None:

@@ -18,10 +18,10 @@ from bot.bootstrap import build_app
 from bot.config import load_settings
 from bot.domain.outbox import DeliveryStatus
 from bot.domain.webhooks import event_name
-from tests.channels.test_delivery_processes import XIAOER, environment, free_port, healthy
 from tests.channels.test_telegram import write_config
 from tests.fake_city_platform import CityPlatform
 from tests.fake_telegram import FakeBotApi
+from tests.processes import XIAOER, environment, free_port, healthy
 
 DEMAND = "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了"
 FIRST = 820_001
