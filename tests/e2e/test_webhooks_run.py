@@ -41,6 +41,7 @@ async def _run(env: dict[str, str], database: str) -> asyncio.subprocess.Process
     return await asyncio.create_subprocess_exec(
         XIAOER,
         "run",
+        "--allow-unreachable",  # the config reaches only the finance office on Telegram
         "--database",
         database,
         env=env,
