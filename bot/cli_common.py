@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # imported when a command runs, not for `xiaoer --help` (pyda
     from rich.progress import Progress
 
     from bot.config import Settings
+    from storage.protocols import UnitOfWork
 
 T = TypeVar("T")
 
@@ -63,6 +64,22 @@ def run_work(coroutine: Coroutine[Any, Any, T]) -> T:
         fail([f"xiaoer: cannot use the database {error.url}: {error.problem}. {error.hint}"])
     except ChannelUnusable as error:
         fail([str(error)])
+
+
+async def in_database(
+    settings: Settings, database: str | None, work: Callable[[UnitOfWork], Awaitable[T]]
+) -> T:
+    """Do `work` in one committed transaction on the configured (or given) database, no NLU loaded."""
+    from bot.bootstrap import build_app
+
+    app = await build_app(settings, database, load_nlu=False)
+    try:
+        async with app.storage() as uow:
+            answer = await work(uow)
+            await uow.commit()
+        return answer
+    finally:
+        await app.close()
 
 
 @contextmanager

@@ -373,6 +373,21 @@ class PrivacyConfig(Section):
     retain_messages_days: int | None = Field(default=None, ge=1)
 
 
+class ApiConfig(Section):
+    """The HTTP API (/api/v1), outbound webhooks and the Rasa action server (README, Integrations)."""
+
+    enabled: bool = False
+    # where the runtime's web server listens when no channel's webhooks chose the address
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # the wait after a subscriber's first failure, doubling up to the longest; a subscriber that is
+    # down is tried again for about a day before a delivery is recorded failed
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    rasa_actions_port: int = Field(default=5055, ge=0, le=65535)
+
+
 class ChannelsConfig(Section):
     """Each channel's own section: its credentials, endpoints and switches."""
 
@@ -423,6 +438,7 @@ class Settings(BaseSettings):
     groups: tuple[GroupConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    api: ApiConfig = ApiConfig()
 
     @field_validator("timezone")
     @classmethod

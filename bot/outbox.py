@@ -156,6 +156,8 @@ class OutboxSender:
     # taken back in doubt: what /metrics counts
     on_result: Callable[[str, str], None] | None = None
     backoff: Callable[[int], timedelta] = backoff  # the wait after the n-th transient failure
+    # a channel's own waits, where they differ (webhooks: configurable, short in tests)
+    backoffs: dict[str, Callable[[int], timedelta]] = field(default_factory=dict)
     stats: SenderStats = field(default_factory=SenderStats)
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
@@ -363,7 +365,8 @@ class OutboxSender:
                         lambda uow: uow.outbox.give_up(number, self.id, DeliveryStatus.FAILED, error, now),
                     )
                 else:
-                    due = now + self.backoff(message.attempts + 1)
+                    wait = self.backoffs.get(message.channel, self.backoff)
+                    due = now + wait(message.attempts + 1)
                     self._record(
                         message,
                         "retried",

@@ -38,6 +38,11 @@ async def resolve_actor(uow: UnitOfWork, sender: Sender, deps: Deps) -> Actor:
         )
     elif contact.unreachable_since is not None:  # they write to us: messages reach them again
         await uow.contacts.set_unreachable(sender.channel, sender.user_id, None)
+    return contact_actor(contact)
+
+
+def contact_actor(contact: Contact) -> Actor:
+    """A contact as the handlers see it: the enterprise it speaks for, what it is being asked."""
     return Actor(
         role=Role.ENTERPRISE,
         display_name=contact.display_name,

@@ -67,6 +67,15 @@ async def answer_inquiry(
         return replies + await open_demand(
             inbound, actor, replace(parse, intent="policy_inquiry"), deps, log_entry
         )
+    text = answers_text(found, lang, deps)
+    buttons = [Button(t(lang, "policy.button_apply_to", ref=p.ref), f"pol:apply:{p.id}") for p in found]
+    buttons.append(Button(t(lang, "policy.button_person"), f"polq:{log_entry}"))
+    return [Reply(text, buttons=tuple(buttons))]
+
+
+def answers_text(found: list[Policy], lang: str, deps: Deps) -> str:
+    """The policies that answer a question, each with its department, deadline, who qualifies,
+    a summary and how to apply."""
     items = [
         t(
             lang,
@@ -81,10 +90,7 @@ async def answer_inquiry(
         )
         for p in found
     ]
-    text = t(lang, "policy.answers", count=len(found)) + "\n\n" + "\n\n".join(items)
-    buttons = [Button(t(lang, "policy.button_apply_to", ref=p.ref), f"pol:apply:{p.id}") for p in found]
-    buttons.append(Button(t(lang, "policy.button_person"), f"polq:{log_entry}"))
-    return [Reply(text, buttons=tuple(buttons))]
+    return t(lang, "policy.answers", count=len(found)) + "\n\n" + "\n\n".join(items)
 
 
 async def to_person(inbound: Inbound, actor: Actor, deps: Deps, args: str) -> list[Reply]:

@@ -74,6 +74,9 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             else:
                 fresh = await uow.reminders.claim(keys, now)
                 await uow.reminders.reschedule([(ticket, p.next_check) for ticket, p in plans])
+                for key in sorted(fresh, key=lambda k: (k.ticket, k.due_at)):
+                    if key.level == Level.REMIND.value and key.repeat == 0:  # first found overdue
+                        await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)
             earlier = [
                 NudgeKey(key.ticket, key.kind, key.due_at, key.level, repeat)
                 for key in fresh

@@ -24,6 +24,7 @@ from sqlmodel import col
 from bot.domain.enterprise import Contact
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
+from storage.api_sql import queue_policy_published
 from storage.mapping import contact_from_row
 from storage.policy_mapping import (
     group_from_row,
@@ -87,7 +88,11 @@ class SqlPolicies:
             .values(**policy_values(policy))
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(result) == 1
+        moved = _rowcount(result) == 1
+        if moved and policy.status is PolicyStatus.PUBLISHED and expected is not PolicyStatus.PUBLISHED:
+            # subscribers hear of it in the transaction that publishes it (bot.domain.webhooks)
+            await queue_policy_published(self._s, policy, policy.published_at or policy.created_at)
+        return moved
 
     async def listing(self, status: PolicyStatus | None = None, limit: int = 200) -> list[Policy]:
         statement = select(PolicyRow).order_by(col(PolicyRow.id).desc()).limit(limit)

@@ -26,6 +26,7 @@ from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage.api_protocols import ApiKeys, Webhooks
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
 
 
@@ -575,6 +576,10 @@ class UnitOfWork(Protocol):
     def ticket_export(self) -> TicketExport: ...
     @property
     def ops(self) -> OpsQueries: ...
+    @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
+    def webhooks(self) -> Webhooks: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,6 +21,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import rules_sql
+from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
@@ -204,6 +205,8 @@ class SqlEvents:
 
     async def append(self, event: TicketEvent) -> None:
         await self._s.execute(_INSERT[EVENTS.name], event_values(event))
+        # the webhook deliveries the change causes commit with it (bot.domain.webhooks)
+        await queue_ticket_event(self._s, event, event.at)
         self._s.info.setdefault(_COMMITTED_EVENTS, []).append(event)  # logged once committed
 
     async def for_ticket(self, number: int) -> list[TicketEvent]:
@@ -580,6 +583,15 @@ class SqlUnitOfWork:
     @property
     def ops(self) -> SqlOpsQueries:
         return SqlOpsQueries(self._session)
+
+    # The HTTP API's keys and the webhook subscriptions (storage/api_sql.py): made on use too.
+    @property
+    def api_keys(self) -> SqlApiKeys:
+        return SqlApiKeys(self._session)
+
+    @property
+    def webhooks(self) -> SqlWebhooks:
+        return SqlWebhooks(self._session)
 
 
 class SqlStorage:

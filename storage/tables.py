@@ -419,6 +419,54 @@ class OutboxSenderRow(SQLModel, table=True):
     heartbeat_at: datetime = _at()
 
 
+class ApiKeyRow(SQLModel, table=True):
+    """A key the HTTP API accepts: only the SHA-256 of its token is kept (the token is shown once)."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_api_keys_name"),
+        UniqueConstraint("secret_hash", name="uq_api_keys_secret_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    secret_hash: str = Field(max_length=64)
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rate_per_minute: int = 60
+    created_at: datetime = _at()
+    revoked_at: datetime | None = _at(nullable=True)
+    last_used_at: datetime | None = _at(nullable=True)
+
+
+class ApiCallRow(SQLModel, table=True):
+    """One call to the HTTP API, with the name of the key that made it (the audit of the API)."""
+
+    __tablename__ = "api_calls"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_name: str | None = Field(default=None, max_length=64, index=True)
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=300)
+    status: int
+    at: datetime = _at()
+
+
+class WebhookSubscriptionRow(SQLModel, table=True):
+    """A URL told of ticket and policy events, signed with its own secret (bot.domain.webhooks);
+    with `platform`, an external platform tickets can be transferred to."""
+
+    __tablename__ = "webhook_subscriptions"
+    __table_args__ = (UniqueConstraint("platform", name="uq_webhook_subscriptions_platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=128)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    platform: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _at()
+
+
 class PolicyResponseRow(SQLModel, table=True):
     """What an enterprise did with a notice: acknowledged it, applied (with the ticket), asked."""
 
@@ -447,6 +495,10 @@ NUDGES: Table = NudgeRow.__table__  # type: ignore[attr-defined]
 ENTERPRISES: Table = EnterpriseRow.__table__  # type: ignore[attr-defined]
 INVITES: Table = InviteRow.__table__  # type: ignore[attr-defined]
 OFFICERS: Table = OfficerRow.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
+API_KEYS: Table = ApiKeyRow.__table__  # type: ignore[attr-defined]
+API_CALLS: Table = ApiCallRow.__table__  # type: ignore[attr-defined]
+WEBHOOKS: Table = WebhookSubscriptionRow.__table__  # type: ignore[attr-defined]
 DEPARTMENTS: Table = DepartmentRow.__table__  # type: ignore[attr-defined]
 ORG_CHANGES: Table = OrgChangeRow.__table__  # type: ignore[attr-defined]
 MEMBER_GROUPS: Table = MemberGroupRow.__table__  # type: ignore[attr-defined]

@@ -93,11 +93,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def healthy(port: int) -> None:
+async def healthy(port: int, path: str = "/healthz") -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(600):
             try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                async with http.get(f"http://127.0.0.1:{port}{path}") as answer:
                     if answer.status == 200:
                         return
             except aiohttp.ClientError:

@@ -26,6 +26,9 @@ SUBCOMMANDS = (
     "invites",
     "tickets",
     "purge",
+    "apikey",
+    "webhook",
+    "rasa_actions",
 )
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;

@@ -180,6 +180,23 @@ def transfer(
     )
 
 
+def hand_to_platform(ticket: Ticket, actor: Actor, platform: str, reason: str, at: datetime) -> Change:
+    """To an external platform (a city's enterprise-service platform, another hotline) that works
+    it from now on and answers through the API: a kind of routing, recorded as a transfer whose
+    note names the platform (`external:<name> <reason>`). The ticket is in progress there."""
+    _require(may_handle(actor, ticket), Action.TRANSFER, ticket)
+    _text(reason)
+    return _move(
+        ticket,
+        actor,
+        Action.TRANSFER,
+        at,
+        f"external:{platform} {reason.strip()}",
+        to=S.IN_PROGRESS,
+        assignee_id=None,
+    )
+
+
 def add_co_handler(ticket: Ticket, actor: Actor, department_id: str, at: datetime) -> Change:
     _require(may_handle(actor, ticket), Action.CO_HANDLE, ticket)
     if department_id == ticket.department_id or department_id in ticket.co_departments:

@@ -42,6 +42,7 @@ class MessageKind(StrEnum):
     REPORT = "report"  # the delivery report to the officer who published from chat
     REPLY = "reply"  # anything a handler or a scheduled job says to a person or a group
     EDIT = "edit"  # a ticket's group post rewritten to how the ticket stands now
+    WEBHOOK = "webhook"  # an event posted to a webhook subscriber (bot.domain.webhooks), JSON as text
 
     @property
     def priority(self) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.channels.unusable import ChannelUnusable
 from bot.config import Settings
 from bot.runtime.channels import channels_in_use, plug_channels
+from bot.runtime.integrations import api_routes, plug_webhooks
 from bot.runtime.org_watch import watch_organisation
 from bot.runtime.runtime import Runtime
 from bot.runtime.web import serve, web_app
@@ -90,14 +91,23 @@ async def run(
     except BaseException:
         await assembled.close()
         raise
+    # webhook deliveries go out from the running bot (the one-shot commands that send, such as
+    # `xiaoer policy send`, deliver the chat channels' messages only)
+    plug_webhooks(runtime, settings.api)
     # one web server for every channel's routes, where the first channel with webhooks wants it
+    # (else where the API is configured to listen, when it is enabled)
     address = next((c.listen for c in channels if c.listen is not None), None)
+    routes = [r for c in channels for r in c.routes]
+    if settings.api.enabled:
+        address = address or (settings.api.host, settings.api.port)
+        routes.append(api_routes(runtime.deps, runtime.outgoing, [c.name for c in channels]))
     stop = stop or asyncio.Event()
     scheduler = build_scheduler(
         runtime.deps, settings.reminders, runtime.outgoing, runtime.metrics.sweep_done
     )
     scheduler.start()
-    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics)" if address else "none (polling only)"
+    api = ", /api/v1" if settings.api.enabled else ""
+    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics{api})" if address else "none (polling only)"
     echo(
         f"xiaoer: ready: channels {', '.join(line for c in channels for line in c.ready)}; "
         f"mode {'webhook' if address else 'polling'}; database {database or '?'}; web {web}; "
@@ -108,7 +118,6 @@ async def run(
             group.create_task(runtime.run(stop))
             group.create_task(watch_organisation(runtime.deps, stop))
             if address is not None:
-                routes = [r for c in channels for r in c.routes]
                 group.create_task(serve(web_app(routes, runtime.metrics), *address, stop))
             for channel in channels:
                 for task in channel.tasks:
