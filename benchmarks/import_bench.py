@@ -35,12 +35,13 @@ OFFICERS = 60
 class Run:
     what: str
     seconds: float
+    cpu_seconds: float  # the child's user + system time: what the work costs, whatever the load
     peak_mib: float
     output: str
 
 
 def measured(what: str, command: list[str], env: dict[str, str]) -> Run:
-    """The command's wall time and peak resident memory (os.wait4 gives the child's own rusage)."""
+    """The command's wall and CPU time and peak resident memory (os.wait4: the child's own rusage)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
@@ -50,9 +51,8 @@ def measured(what: str, command: list[str], env: dict[str, str]) -> Run:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{what} failed ({process.returncode}):\n{output}")
-    return Run(
-        what, seconds, usage.ru_maxrss / 1024, output.strip().splitlines()[0] if output.strip() else ""
-    )
+    first_line = output.strip().splitlines()[0] if output.strip() else ""
+    return Run(what, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, first_line)
 
 
 _READ_ONLY = """
