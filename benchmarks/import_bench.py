@@ -83,10 +83,12 @@ def run_database(label: str, url: str, files: dict[str, Path], env: dict[str, st
     ]
     base = runs[0].seconds
     print(f"\n{label}: {url.split('@')[-1]}")
-    print(f"{'':36} {'seconds':>8} {'peak MiB':>9} {'× baseline':>11}")
+    cpu_base = runs[0].cpu_seconds
+    print(f"{'':32} {'wall s':>7} {'cpu s':>6} {'peak MiB':>9} {'wall ×':>7} {'cpu ×':>6}  (× the baseline)")
     for run in runs:
         print(
-            f"{run.what:36} {run.seconds:8.1f} {run.peak_mib:9.0f} {run.seconds / base:11.1f}   {run.output}"
+            f"{run.what:32} {run.seconds:7.1f} {run.cpu_seconds:6.1f} {run.peak_mib:9.0f} "
+            f"{run.seconds / base:7.1f} {run.cpu_seconds / cpu_base:6.1f}  {run.output}"
         )
     return runs
 
