@@ -56,8 +56,8 @@ def import_sheet(
     (enterprises, liaisons), phone (contacts) or id; a changed row is updated in place, the same
     row again changes nothing. Nothing is written unless every row is valid (or --skip-bad).
 
-    KIND: enterprises | contacts | officers | departments | groups | liaisons. FILE: a .xlsx or
-    .csv file."""
+    KIND: enterprises, contacts, officers, departments, groups or liaisons. FILE: a .xlsx or .csv
+    file (UTF-8, with or without BOM, or GB18030)."""
     settings = settings_of(ctx)
     _kind(kind)
     if template:
@@ -168,7 +168,7 @@ def export_sheet(
     """Export enterprises, contacts, officers, departments, member-unit groups or liaison
     assignments to FILE, in the columns `xiaoer import` reads (a round trip changes nothing).
 
-    KIND: enterprises | contacts | officers | departments | groups | liaisons. FILE: a .xlsx or
+    KIND: enterprises, contacts, officers, departments, groups or liaisons. FILE: the .xlsx or
     .csv file to write."""
     from bot.org_sheets import SUFFIXES
 

@@ -29,7 +29,17 @@ from bot.config import load_settings
 from tests.channels.test_telegram import DEMAND, write_config
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi
-from tests.processes import XIAOER, environment, free_port, healthy, post, said, start, start_webhook
+from tests.processes import (
+    XIAOER,
+    ended,
+    environment,
+    free_port,
+    healthy,
+    post,
+    said,
+    start,
+    start_webhook,
+)
 
 DEMANDS = 200
 FIRST_USER = 700_000
@@ -85,7 +95,7 @@ async def test_killed_at_random_moments_nothing_promised_is_lost_or_repeated(tmp
             )
             await asyncio.sleep(chance.random() * 0.3)
             process.send_signal(signal.SIGKILL)
-            await process.wait()
+            await ended(process)
             kills += 1
             process = await start(env, database)
         # one deadline for all of them, and none once the process has stopped (it would fail each)
@@ -93,12 +103,12 @@ async def test_killed_at_random_moments_nothing_promised_is_lost_or_repeated(tmp
             partial(running_and, process, all_asked, api, people), "every demand answered", 300
         )
         process.send_signal(signal.SIGINT)
-        _, err = await asyncio.wait_for(process.communicate(), 60)
-        assert process.returncode == 0, err.decode()[-2000:]
+        err = await ended(process)
+        assert process.returncode == 0, err[-2000:]
     finally:
         if process.returncode is None:
             process.kill()
-            await process.wait()
+            await ended(process)
         await api.stop()
 
     app = await build_app(load_settings(config), database)
@@ -173,8 +183,8 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
         for process in running:
             process.send_signal(signal.SIGINT)
         for process in running:
-            _, err = await asyncio.wait_for(process.communicate(), 60)
-            assert process.returncode == 0, err.decode()[-2000:]
+            err = await ended(process)
+            assert process.returncode == 0, err[-2000:]
         await api.stop()
     engine = create_async_engine(postgres_database)
     try:
