@@ -35,12 +35,13 @@ OFFICERS = 60
 class Run:
     what: str
     seconds: float
+    cpu_seconds: float  # the child's user + system time: what the work costs, whatever the load
     peak_mib: float
     output: str
 
 
 def measured(what: str, command: list[str], env: dict[str, str]) -> Run:
-    """The command's wall time and peak resident memory (os.wait4 gives the child's own rusage)."""
+    """The command's wall and CPU time and peak resident memory (os.wait4: the child's own rusage)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
@@ -50,9 +51,8 @@ def measured(what: str, command: list[str], env: dict[str, str]) -> Run:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{what} failed ({process.returncode}):\n{output}")
-    return Run(
-        what, seconds, usage.ru_maxrss / 1024, output.strip().splitlines()[0] if output.strip() else ""
-    )
+    first_line = output.strip().splitlines()[0] if output.strip() else ""
+    return Run(what, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, first_line)
 
 
 _READ_ONLY = """
@@ -83,10 +83,12 @@ def run_database(label: str, url: str, files: dict[str, Path], env: dict[str, st
     ]
     base = runs[0].seconds
     print(f"\n{label}: {url.split('@')[-1]}")
-    print(f"{'':36} {'seconds':>8} {'peak MiB':>9} {'× baseline':>11}")
+    cpu_base = runs[0].cpu_seconds
+    print(f"{'':32} {'wall s':>7} {'cpu s':>6} {'peak MiB':>9} {'wall ×':>7} {'cpu ×':>6}  (× the baseline)")
     for run in runs:
         print(
-            f"{run.what:36} {run.seconds:8.1f} {run.peak_mib:9.0f} {run.seconds / base:11.1f}   {run.output}"
+            f"{run.what:32} {run.seconds:7.1f} {run.cpu_seconds:6.1f} {run.peak_mib:9.0f} "
+            f"{run.seconds / base:7.1f} {run.cpu_seconds / cpu_base:6.1f}  {run.output}"
         )
     return runs
 

@@ -21,6 +21,7 @@ from handlers.posts import post_for
 from nlu.types import Parse
 
 log = logging.getLogger(__name__)
+_UNREACHABLE_LOGGED: set[str] = set()  # departments whose unreachability this process has logged
 
 # Sent this soon after a demand while Xiaoer asks who the company is, a demand of the same kind
 # is more about that one (people write in several short messages).
@@ -150,10 +151,15 @@ def _to_dispatchers(
     ticket: Ticket, enterprise: Enterprise | None, department_id: str, deps: Deps
 ) -> list[Reply]:
     """A ticket that reached no one goes to the dispatchers (else the admins), and to the log."""
-    log.warning(
-        "ticket %s: no one in department %s can be reached: sent to the dispatchers",
-        ticket.ref,
-        department_id,
+    # Said once per department and process (the start-up line names them too), then per ticket at
+    # debug level: a line per ticket would fill a busy centre's log with the same news.
+    if department_id not in _UNREACHABLE_LOGGED:
+        _UNREACHABLE_LOGGED.add(department_id)
+        log.warning(
+            "no one in department %s can be reached: its tickets go to the dispatchers", department_id
+        )
+    log.debug(
+        "ticket %s: nobody in department %s reached: sent to the dispatchers", ticket.ref, department_id
     )
     directory = deps.directory
     people = directory.dispatchers() or [o for o in directory.officers.values() if o.role is Role.ADMIN]

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -47,6 +49,18 @@ def progressed(api: FakeBotApi, target: int) -> bool:
     return len(api.sent) >= target
 
 
+def all_asked(api: FakeBotApi, people: list[int]) -> bool:
+    return all(said(api, person, "贵公司的全称") for person in people)
+
+
+def running_and(process: asyncio.subprocess.Process, condition: Callable[..., bool], *args: Any) -> bool:
+    """`condition(*args)`, failing at once if `xiaoer run` has exited: a wait for what a dead
+    process will never do would only time out, test after test."""
+    if process.returncode is not None:
+        raise AssertionError(f"xiaoer run exited early with status {process.returncode}")
+    return condition(*args)
+
+
 def private_config(tmp_path: Path) -> Path:
     """The shipped config with no officer group and no officer on Telegram: the test counts what
     the entrepreneurs are promised (group posts run at 20 a minute, too slow for two hundred)."""
@@ -76,14 +90,18 @@ async def test_killed_at_random_moments_nothing_promised_is_lost_or_repeated(tmp
             await api.user_sends(person, DEMAND)
         for _ in range(3):  # killed three times, each at a moment of its own
             target = len(api.sent) + chance.randrange(20, 90)
-            await api.wait_until(partial(progressed, api, target), "progress before a kill", 120)
+            await api.wait_until(
+                partial(running_and, process, progressed, api, target), "progress before a kill", 120
+            )
             await asyncio.sleep(chance.random() * 0.3)
             process.send_signal(signal.SIGKILL)
             await ended(process)
             kills += 1
             process = await start(env, database)
-        for person in people:
-            await api.wait_text(person, "贵公司的全称", within=120)
+        # one deadline for all of them, and none once the process has stopped (it would fail each)
+        await api.wait_until(
+            partial(running_and, process, all_asked, api, people), "every demand answered", 300
+        )
         process.send_signal(signal.SIGINT)
         err = await ended(process)
         assert process.returncode == 0, err[-2000:]

@@ -126,7 +126,8 @@ def test_as_and_whoami(tmp_path: Path) -> None:
     result = xiaoer("shell", "-d", f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", stdin=script, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "当前身份：陈总 · 厦门鑫源精密机械有限公司" in result.stdout
-    assert "没有编号为 nobody 的工作人员。可选：chen_jing" in result.stdout
+    # the officers on offer: the database's, in id order
+    assert "没有编号为 nobody 的工作人员。可选：admin, cai_qiang, chen_jing" in result.stdout
     assert "Mr. Zhang · 蓝鲸软件科技(厦门)有限公司（企业 lanjing）" in result.stdout
     assert "用法：/as enterprise <企业编号>" in result.stdout
 
