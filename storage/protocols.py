@@ -26,6 +26,7 @@ from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage.campaign_protocols import CampaignStore
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
 
 
@@ -516,6 +517,8 @@ class UnitOfWork(Protocol):
     def ticket_export(self) -> TicketExport: ...
     @property
     def ops(self) -> OpsQueries: ...
+    @property
+    def campaigns(self) -> CampaignStore: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -22,6 +22,7 @@ from bot.domain.errors import Conflict
 from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import rules_sql
+from storage.campaigns_sql import SqlCampaigns
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
@@ -617,6 +618,10 @@ class SqlUnitOfWork:
     @property
     def ops(self) -> SqlOpsQueries:
         return SqlOpsQueries(self._session)
+
+    @property
+    def campaigns(self) -> SqlCampaigns:  # door-knocking campaigns (storage/campaign_protocols.py)
+        return SqlCampaigns(self._session)
 
 
 class SqlStorage:
