@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "invites",
     "tickets",
     "purge",
+    "campaign",
 )
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;
