@@ -37,7 +37,7 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from tests.loopback import serve, wait_for_sent
+from tests.loopback import LoopbackServer, wait_for_sent
 
 APP_KEY = "dingxiaoer2026app"
 APP_SECRET = "app-secret-for-dingtalk-tests"
@@ -79,7 +79,7 @@ class Answer:
     text: str
 
 
-class FakeDingtalk:
+class FakeDingtalk(LoopbackServer):
     def __init__(
         self,
         clock: Callable[[], float] = time.monotonic,
@@ -87,6 +87,7 @@ class FakeDingtalk:
         groups: set[str] | None = None,
         robots: dict[str, Robot] | None = None,
     ) -> None:
+        super().__init__()
         self.clock = clock  # the robots' per-minute window and the API's per-second one
         self.members = members if members is not None else set()  # staff ids in the organisation
         self.groups = groups if groups is not None else set()  # conversations the app robot is in
@@ -102,23 +103,14 @@ class FakeDingtalk:
         self._failures: dict[str, list[int]] = defaultdict(list)  # path -> HTTP statuses to answer
         self._stamps: dict[str, list[float]] = defaultdict(list)
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base = ""
 
-    async def start(self) -> str:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1.0/oauth2/accessToken", self._access_token)
         app.router.add_post("/v1.0/robot/oToMessages/batchSend", self._batch_send)
         app.router.add_post("/v1.0/robot/groupMessages/send", self._group_send)
         app.router.add_post("/robot/sendBySession", self._session_send)
         app.router.add_post("/robot/send", self._robot_send)
         app.router.add_post("/media/upload", self._upload)
-        self._runner, self.base = await serve(app)
-        return self.base
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # --- steering ------------------------------------------------------------------------------
 
