@@ -4,6 +4,7 @@ the enterprise's behalf, its contact told) and notes, coverage counted, correcti
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.config import Settings
@@ -11,6 +12,7 @@ from bot.domain.campaigns import Campaign, Targeting, assign, parse_code_list, t
 from bot.domain.enterprise import Enterprise
 from bot.domain.messages import Reply, Sender, ToChat, ToOfficer, ToSender
 from bot.domain.policies import Tags
+from handlers.campaigns.bulletin import build_bulletin, to_markdown
 from handlers.campaigns.coverage import campaign_reminders, coverage_report
 from handlers.campaigns.manage import create_campaign
 from handlers.reminders import daily_digest
@@ -221,3 +223,35 @@ def test_campaign_days_left_counts_the_last_day() -> None:
     assert campaign.days_left(date(2026, 11, 30)) == 1
     assert campaign.days_left(date(2026, 12, 1)) == 0
     assert isinstance(ToSender(), ToSender)
+
+
+async def test_the_bulletin_groups_the_items_and_names_no_confidential_company(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await make_world(settings, clock)
+    await _campaign(w)
+    await _record_visit(w)  # ticket #1 for xinyuan
+    await w.say(WANG, "意见：希望简化出口退税流程")
+    await w.say(WANG, "/done")
+    await w.say(WANG, "/visit 厦门海悦进出口贸易有限公司")
+    for answer in ("今天", "林经理", "出口订单下滑", "诉求：海关查验太慢", "项目：新建保税仓"):
+        await w.say(WANG, answer)
+    await w.say(WANG, "/done")
+    async with w.storage() as uow:
+        secret = await uow.tickets.get(2)
+        assert secret is not None
+        await uow.tickets.update(replace(secret, confidential=True))
+        await uow.commit()
+        campaign = await uow.campaigns.get(1)
+    assert campaign is not None
+    text = to_markdown(await build_bulletin(w.deps, campaign, "zh-CN"), w.deps)
+    assert "- 合计 已走访 2/4，剩余 2，完成 50.0%" in text
+    assert "- 共 2 条：办理中 2 条，已答复 0 条，已办结 0 条" in text
+    assert "- 其他诉求：2 条（办理中 2，已答复 0，已办结 0）" in text
+    assert "- #1 厦门鑫源精密机械有限公司: 新厂房需要尽快办理施工许可" in text
+    assert "- #2 （保密企业）: 海关查验太慢" in text
+    assert "海悦" not in text.split("## 意见建议")[0]  # the confidential demand's company, nowhere
+    assert "## 意见建议\n\n- 共 1 条\n- 厦门鑫源精密机械有限公司: 希望简化出口退税流程" in text
+    assert "## 项目计划\n\n- 共 1 条\n- 厦门海悦进出口贸易有限公司: 新建保税仓" in text
+    english = to_markdown(await build_bulletin(w.deps, campaign, "en", since=date(2026, 11, 24)), w.deps)
+    assert "- 0 in all: 0 in progress, 0 answered, 0 closed" in english  # nothing visited since
