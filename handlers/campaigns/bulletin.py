@@ -12,7 +12,8 @@ import html
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from typing import Any
 
 from bot.domain.campaigns import BulletinItem, Campaign, CoverageReport, ItemKind
 from bot.domain.messages import Attachment, Reply
@@ -24,6 +25,7 @@ from handlers.deps import Deps
 from handlers.reports import leadership_recipients
 
 NOTABLE = 10  # open demands listed by name; the rest counted
+CHAT_QUOTES = 20  # items a section quotes in the chat message and the .xlsx summary (the files: all)
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,15 @@ def title(bulletin: Bulletin) -> str:
     return t(lang, "bulletin.title", ref=bulletin.campaign.ref, name=bulletin.campaign.name, period=period)
 
 
-def sections(bulletin: Bulletin, deps: Deps) -> list[tuple[str, list[str]]]:
-    """The bulletin as (heading, lines): what every format writes."""
+def _quoted(lines: list[str], limit: int | None, lang: str) -> list[str]:
+    if limit is None or len(lines) <= limit:
+        return lines
+    return [*lines[:limit], t(lang, "bulletin.more", count=len(lines) - limit)]
+
+
+def sections(bulletin: Bulletin, deps: Deps, quotes: int | None = None) -> list[tuple[str, list[str]]]:
+    """The bulletin as (heading, lines): what every format writes. `quotes`: how many items each
+    section quotes (None: all; a chat message quotes a few, the files every one)."""
     lang = bulletin.lang
     report = bulletin.coverage
     demands = bulletin.of(ItemKind.DEMAND)
@@ -117,8 +126,9 @@ def sections(bulletin: Bulletin, deps: Deps) -> list[tuple[str, list[str]]]:
                 closed=counted["closed"],
             )
         )
-    for item in demands:
-        demand_lines.append(f"#{item.ticket_number} {company(item, lang)}: {item.text}")
+    demand_lines += _quoted(
+        [f"#{i.ticket_number} {company(i, lang)}: {i.text}" for i in demands], quotes, lang
+    )
     result = [
         (t(lang, "bulletin.coverage"), coverage),
         (t(lang, "bulletin.demands"), demand_lines),
@@ -129,8 +139,8 @@ def sections(bulletin: Bulletin, deps: Deps) -> list[tuple[str, list[str]]]:
         grouped: dict[str, list[BulletinItem]] = defaultdict(list)
         for item in notes:
             grouped[item.enterprise_name].append(item)
-        for name, group in sorted(grouped.items()):
-            lines += [f"{name}: {item.text}" for item in group]
+        quoted = [f"{name}: {item.text}" for name, group in sorted(grouped.items()) for item in group]
+        lines += _quoted(quoted, quotes, lang)
         result.append((t(lang, heading), lines))
     still_open = [item for item in demands if _state(item) == "open"]
     notable = [f"#{i.ticket_number} {company(i, lang)}: {i.text}" for i in still_open[:NOTABLE]]
@@ -140,9 +150,9 @@ def sections(bulletin: Bulletin, deps: Deps) -> list[tuple[str, list[str]]]:
     return result
 
 
-def to_markdown(bulletin: Bulletin, deps: Deps) -> str:
+def to_markdown(bulletin: Bulletin, deps: Deps, quotes: int | None = None) -> str:
     parts = [f"# {title(bulletin)}", ""]
-    for heading, lines in sections(bulletin, deps):
+    for heading, lines in sections(bulletin, deps, quotes):
         parts += [f"## {heading}", "", *(f"- {line}" for line in lines), ""]
     return "\n".join(parts)
 
@@ -161,47 +171,48 @@ def to_html(bulletin: Bulletin, deps: Deps) -> str:
 
 
 def to_xlsx(bulletin: Bulletin, deps: Deps) -> bytes:
-    """A sheet per section, and every item with its company, ticket and state."""
+    """The summary (counts and a few quotes per section), and every item with its company,
+    ticket and state. Written in openpyxl's write-only mode: rows stream out, none is kept."""
     from openpyxl import Workbook
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Font
 
     lang = bulletin.lang
-    book = Workbook()
-    first = book.active
-    assert first is not None  # a new workbook has one sheet
-    first.title = t(lang, "bulletin.sheet_summary")
-    first.append([title(bulletin)])
-    first["A1"].font = Font(bold=True)
-    for heading, lines in sections(bulletin, deps):
+    book = Workbook(write_only=True)
+    first = book.create_sheet(t(lang, "bulletin.sheet_summary"))
+    items = book.create_sheet(t(lang, "bulletin.sheet_items"))
+    first.column_dimensions["A"].width = 60
+    for column, width in zip("ABCDEFG", (14, 30, 12, 60, 8, 14, 10), strict=True):
+        items.column_dimensions[column].width = width
+    bold = Font(bold=True)
+
+    def strong(sheet: Any, text: str) -> Cell:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        return cell
+
+    first.append([strong(first, title(bulletin))])
+    for heading, lines in sections(bulletin, deps, CHAT_QUOTES):  # every item: the items sheet
         first.append([])
-        first.append([heading])
-        first.cell(row=first.max_row, column=1).font = Font(bold=True)
+        first.append([strong(first, heading)])
         for line in lines:
             first.append([line])
-    items = book.create_sheet(t(lang, "bulletin.sheet_items"))
-    items.append(
-        [
-            t(lang, f"bulletin.column_{c}")
-            for c in ("kind", "company", "visited_on", "text", "ticket", "category", "state")
-        ]
-    )
+    columns = ("kind", "company", "visited_on", "text", "ticket", "category", "state")
+    items.append([strong(items, t(lang, f"bulletin.column_{c}")) for c in columns])
     for item in bulletin.items:
+        day = WriteOnlyCell(items, value=datetime.combine(item.visited_on, time()))  # a date cell
+        day.number_format = "yyyy-mm-dd"
         items.append(
             [
                 t(lang, f"visit.kind_{item.kind.value}"),
                 company(item, lang),
-                item.visited_on,
+                day,
                 item.text,
                 item.ticket_number,
                 render.category_name(item.category, lang) if item.kind is ItemKind.DEMAND else "",
                 t(lang, f"bulletin.state_{_state(item)}") if item.kind is ItemKind.DEMAND else "",
             ]
         )
-        items.cell(row=items.max_row, column=3).number_format = "yyyy-mm-dd"
-    for sheet in book.worksheets:
-        sheet.column_dimensions["A"].width = 40 if sheet is first else 12
-    items.column_dimensions["B"].width = 30
-    items.column_dimensions["D"].width = 60
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -221,7 +232,7 @@ async def bulletin_replies(deps: Deps, bulletin: Bulletin) -> list[Reply]:
         workbook = await asyncio.to_thread(to_xlsx, own, deps)
         name = f"bulletin-{bulletin.campaign.id}.xlsx"
         replies += [
-            Reply(to_markdown(own, deps), to=to),
+            Reply(to_markdown(own, deps, CHAT_QUOTES), to=to),
             Reply(title(own), to=to, attachment=Attachment(name, workbook, "document")),
         ]
     return replies

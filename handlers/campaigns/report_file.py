@@ -65,7 +65,8 @@ def to_xlsx(report: CoverageReport, lines: list[TargetLine], lang: str, deps: De
                 line.notes,
             ]
         )
-        summary.cell(row=summary.max_row, column=5).number_format = "0.0%"
+    for (share,) in summary.iter_rows(min_row=3, min_col=5, max_col=5):
+        share.number_format = "0.0%"
     targets = book.create_sheet(t(lang, "campaign.sheet_targets"))
     targets.append(
         [
@@ -97,7 +98,9 @@ def to_xlsx(report: CoverageReport, lines: list[TargetLine], lang: str, deps: De
                 target.notes,
             ]
         )
-        targets.cell(row=targets.max_row, column=5).number_format = "yyyy-mm-dd"
+    # a column at a time: openpyxl's max_row scans every cell, so asking it per row is quadratic
+    for (day,) in targets.iter_rows(min_row=2, min_col=5, max_col=5):
+        day.number_format = "yyyy-mm-dd"
     bold = Font(bold=True)
     for sheet in book.worksheets:
         for cell in sheet[2 if sheet is summary else 1]:
