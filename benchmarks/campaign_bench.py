@@ -23,13 +23,14 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from benchmarks.find_bench import PG_URL, timed
 from bot.config import load_settings
 from bot.domain.campaigns import CampaignStatus
 from handlers.campaigns.bulletin import build_bulletin, to_markdown, to_xlsx
@@ -43,7 +44,6 @@ from storage.sql import SqlStorage
 from storage.tables import CONTACTS, ENTERPRISES, TICKETS
 from tests.conftest import ROOT
 
-PG_URL = os.environ.get("XIAOER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SCHEMA = "xiaoer_bench_campaign"
 NOW = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)
 FIRST_DAY, LAST_DAY = date(2026, 11, 1), date(2026, 12, 31)
@@ -232,17 +232,6 @@ class _NoNlu:
         raise AssertionError("the benchmark reads no message")
 
 
-async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]:
-    for _ in range(3):
-        await call()  # warm the caches and the statement cache
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        await call()
-        times.append((time.perf_counter() - start) * 1000)
-    return sorted(times)
-
-
 async def measure(engine: AsyncEngine, name: str, args: Options) -> None:
     settings = load_settings(ROOT / "config.yaml")
     storage = SqlStorage(engine)
@@ -285,7 +274,7 @@ async def measure(engine: AsyncEngine, name: str, args: Options) -> None:
         ("bulletin (read + md)", bulletin_text, max(args.runs // 3, 3), "≤ 2000 ms"),
         ("bulletin (+ .xlsx)", bulletin_files, max(args.runs // 5, 3), ""),
     ):
-        times = await timed(call, runs)
+        times = sorted(await timed(call, runs))
         p50, p95 = statistics.median(times), times[math.ceil(len(times) * 0.95) - 1]
         print(f"{what:<20}{p50:10.1f}{p95:10.1f}{p50 / base_p50:10.1f}  {goal}")
 
