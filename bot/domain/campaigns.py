@@ -90,6 +90,17 @@ class Campaign:
         """Days from today to the last day, the last day counted; 0 once it is over."""
         return max((self.ends_on - today).days + 1, 0)
 
+    def running_on(self, today: date) -> bool:
+        return self.status is CampaignStatus.OPEN and self.starts_on <= today <= self.ends_on
+
+    def behind_pace(self, assigned: int, visited: int, today: date) -> bool:
+        """Fewer visited than an even pace over the period would have by the end of yesterday:
+        the officer cannot finish on time without catching up."""
+        if visited >= assigned or not self.running_on(today):
+            return False
+        days = (self.ends_on - self.starts_on).days + 1
+        return visited * days < assigned * (today - self.starts_on).days
+
     def near_end(self, today: date) -> bool:
         return (
             self.status is CampaignStatus.OPEN

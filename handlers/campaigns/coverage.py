@@ -142,22 +142,56 @@ async def my_visits(actor: Actor, deps: Deps, args: str) -> list[Reply]:
 
 
 async def campaign_reminders(deps: Deps, now: datetime, *, dry_run: bool = False) -> list[Reply]:
-    """Part of the morning digest: each officer with enterprises left to visit in a campaign whose
-    end is near (bot.domain.campaigns.NEAR_END_DAYS) hears which, once a day."""
+    """Part of the morning digest, once a day each: an officer behind the pace needed to finish a
+    running campaign on time, or with enterprises left when its end is near
+    (bot.domain.campaigns.NEAR_END_DAYS), hears which; each lead gets a line per campaign."""
     today = local_day(deps, now)
     async with deps.storage() as uow:
-        running = [c for c in await uow.campaigns.listing(open_only=True) if c.near_end(today)]
-    if not running:
-        return []
+        running = [c for c in await uow.campaigns.listing(open_only=True) if c.running_on(today)]
+    due: dict[str, set[int | None]] = defaultdict(set)  # officer -> the campaigns they are behind in
+    progress: dict[str, list[str]] = defaultdict(list)  # lead -> a line per campaign
+    for campaign in running:
+        report = await coverage_report(deps, campaign)
+        for line in report.by_officer:
+            if (
+                line.key is not None
+                and line.remaining
+                and (campaign.near_end(today) or campaign.behind_pace(line.assigned, line.visited, today))
+            ):
+                due[line.key].add(campaign.id)
+        lead = deps.directory.officers.get(campaign.lead_id)
+        if lead is not None:
+            progress[lead.id].append(
+                t(
+                    lead.lang,
+                    "campaign.progress_line",
+                    ref=campaign.ref,
+                    name=campaign.name,
+                    days_left=campaign.days_left(today),
+                    coverage=coverage_line(lead.lang, report.total),
+                )
+            )
     replies = []
-    for officer in deps.directory.officers.values():
-        left = [(c, e) for c, e in await remaining_for(deps, officer.id, today) if c.near_end(today)]
-        if not left:
+    for officer_id, campaign_ids in sorted(due.items()):
+        officer = deps.directory.officers.get(officer_id)
+        if officer is None:
             continue
-        async with deps.storage() as uow:
-            if not (dry_run or await uow.reminders.claim_digest("campaign", officer.id, today, now)):
-                continue
-            await uow.commit()
-        text = t(officer.lang, "campaign.reminder") + "\n" + remaining_text(officer.lang, left, today)
-        replies.append(Reply(text, to=ToOfficer(officer.id)))
+        left = [(c, e) for c, e in await remaining_for(deps, officer_id, today) if c.id in campaign_ids]
+        if left and await _claimed(deps, "campaign", officer_id, now, dry_run):
+            text = t(officer.lang, "campaign.reminder") + "\n" + remaining_text(officer.lang, left, today)
+            replies.append(Reply(text, to=ToOfficer(officer_id)))
+    for lead_id, lines in sorted(progress.items()):
+        if await _claimed(deps, "campaign_lead", lead_id, now, dry_run):
+            text = "\n".join([t(deps.directory.officers[lead_id].lang, "campaign.progress_head"), *lines])
+            replies.append(Reply(text, to=ToOfficer(lead_id)))
     return replies
+
+
+async def _claimed(deps: Deps, kind: str, recipient: str, now: datetime, dry_run: bool) -> bool:
+    """The day's message of that kind for that person, claimed (of several instances, one sends)."""
+    if dry_run:
+        return True
+    async with deps.storage() as uow:
+        claimed = await uow.reminders.claim_digest(kind, recipient, local_day(deps, now), now)
+        await uow.commit()
+    return claimed

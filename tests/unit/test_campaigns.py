@@ -99,6 +99,13 @@ async def test_reassign_change_close_are_audited(settings: Settings, clock: Cloc
     assert actions == ["create", "assign", "assign", "change", "close"]
 
 
+async def _record_visit_of(w: World, company: str) -> None:
+    await w.say(WANG, f"/visit {company}")
+    for answer in ("今天", "陈总", "生产正常"):
+        await w.say(WANG, answer)
+    await w.say(WANG, "/done")
+
+
 async def _record_visit(w: World) -> list[Reply]:
     listed = own(await w.say(WANG, "/visits"))
     assert "您还有 3 家企业待走访" in listed
@@ -193,29 +200,38 @@ async def test_only_the_author_corrects_a_visit_and_only_that_day(settings: Sett
     assert visit.met == "陈总（董事长）"
 
 
-async def test_officers_hear_of_what_is_left_when_the_end_is_near(settings: Settings, clock: Clock) -> None:
-    w = await make_world(settings, clock)
+async def test_officers_behind_pace_or_near_the_end_hear_what_is_left_and_the_lead_the_progress(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await make_world(settings, clock)  # Monday 2026-11-23
     created = await create_campaign(
         w.deps,
         name="远期",
-        starts_on=date(2026, 11, 1),
+        starts_on=date(2026, 11, 23),
         ends_on=date(2026, 12, 31),
         lead_id="chen_jing",
         targeting=Targeting(),
         departments=["industry_it"],
     )
     assert created.targets == 4
-    assert await campaign_reminders(w.deps, clock()) == []  # the end is far
-    await w.say(CHEN, "/campaign change 1 period 2026-11-01..2026-11-25")
-    digest = await daily_digest(w.deps, clock())
-    reminders = [r for r in digest if "走访活动即将结束" in r.text]
-    assert {r.to for r in reminders} == {ToOfficer("wang_lei"), ToOfficer("zheng_yu")}
-    wang = next(r for r in reminders if r.to == ToOfficer("wang_lei"))
-    assert "厦门鑫源精密机械有限公司" in wang.text
-    assert "剩余 3 天" in wang.text
-    assert [
-        r for r in await daily_digest(w.deps, clock()) if "走访活动即将结束" in r.text
-    ] == []  # once a day
+    first = await campaign_reminders(w.deps, clock())  # its first day: nobody is behind yet
+    assert [r.to for r in first] == [ToOfficer("chen_jing")]
+    assert "远期」（剩余 39 天）：已走访 0/4" in first[0].text
+    assert await campaign_reminders(w.deps, clock()) == []  # once a day
+
+    clock.now += timedelta(days=1)  # a day gone of 39 with nothing visited: behind the pace
+    await _record_visit_of(w, "厦门鑫源精密机械有限公司")
+    behind = {r.to: r.text for r in await daily_digest(w.deps, clock()) if "走访进度落后" in r.text}
+    # zheng_yu: 0 of 1 after 1 day of 39, behind; wang_lei: 1 of 3, ahead of 3/39
+    assert set(behind) == {ToOfficer("zheng_yu")}
+    assert "蓝鲸软件科技(厦门)有限公司" in behind[ToOfficer("zheng_yu")]
+
+    clock.now += timedelta(days=1)  # Wednesday, the end near
+    await w.say(CHEN, "/campaign change 1 period 2026-11-23..2026-11-27")
+    near = {r.to: r.text for r in await daily_digest(w.deps, clock()) if "走访进度落后" in r.text}
+    assert "湖里区同心食品厂" in near[ToOfficer("wang_lei")]
+    assert "厦门鑫源" not in near[ToOfficer("wang_lei")]  # visited: no longer listed
+    assert "剩余 3 天" in near[ToOfficer("wang_lei")]
 
 
 def test_campaign_days_left_counts_the_last_day() -> None:
