@@ -3,12 +3,15 @@ the real commands on a real SQLite database."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import yaml
 from openpyxl import load_workbook
 
+from tests.conftest import ROOT
 from tests.e2e.test_shell import xiaoer
 
 XINYUAN_CODE = "91350206MA2Y3K8P13"
@@ -114,3 +117,35 @@ def test_a_campaign_from_an_imported_list_a_visit_in_the_shell_the_report_and_th
     missing = xiaoer("campaign", "report", "7", "-d", url, cwd=tmp_path)
     assert missing.returncode == 2
     assert "No campaign C7" in missing.stderr
+
+
+def test_the_bulletin_is_queued_for_the_leadership_with_send(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'send.db'}"
+    document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    document["channels"]["telegram"].update(
+        token="123456:TEST", api_base="http://127.0.0.1:9"
+    )  # never called
+    for officer in document["officers"]:
+        if officer["id"] == "chen_jing":
+            officer["telegram_id"] = 9101
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    period = ("--from", today.isoformat(), "--to", (today + timedelta(days=30)).isoformat())
+    created = xiaoer(
+        "campaign", "create", "敲门行动", *period, "--lead", "admin", "-d", url, cwd=tmp_path, config=config
+    )
+    assert created.returncode == 0, created.stderr
+    sent = xiaoer(
+        "campaign", "bulletin", "--campaign", "C1", "--send", "--output-dir", str(tmp_path), "-d", url,
+        cwd=tmp_path, config=config,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert "queued 2 messages for the leadership" in sent.stderr
+    with sqlite3.connect(tmp_path / "send.db") as conn:
+        rows = conn.execute("SELECT channel, chat_id, text, status FROM outbox ORDER BY id").fetchall()
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        ("telegram", "9101", "pending"),
+        ("telegram", "9101", "pending"),
+    ]
+    assert rows[0][2].startswith("# 企业诉求动态 · C1「敲门行动」")
