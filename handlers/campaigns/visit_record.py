@@ -71,7 +71,7 @@ def question(visit: Visit, lang: str) -> Reply:
 
 async def command(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     """`/visit` (the remaining list), `/visit N|credit code|company`, `/visit done`,
-    `/visit fix N date|met|situation TEXT`."""
+    `/visit fix N date|met|situation TEXT`, `/visit add N` (more items for a visit of today)."""
     lang = actor.lang
     if actor.officer_id is None:
         return [Reply(t(lang, "campaign.officers_only"))]
@@ -81,6 +81,8 @@ async def command(actor: Actor, deps: Deps, args: str) -> list[Reply]:
         return await done(actor, deps, "")
     if head.lower() in ("fix", "更正", "修改"):
         return await correct(actor, deps, rest)
+    if head.lower() in ("add", "补充"):
+        return await reopen(actor, deps, rest)
     today = local_day(deps)
     remaining = await remaining_for(deps, actor.officer_id, today)
     if not words:
@@ -259,6 +261,29 @@ async def correct(actor: Actor, deps: Deps, args: str) -> list[Reply]:
             )
             await uow.commit()
     return [Reply(t(lang, "visit.fixed", ref=visit.ref))]
+
+
+async def reopen(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+    """`/visit add N`: its author takes up a visit recorded today again, to add what was forgotten."""
+    lang = actor.lang
+    number = small_number(args.strip().lstrip("Vv#"))
+    if number is None:
+        return [Reply(t(lang, "visit.fix_usage"))]
+    async with deps.storage() as uow:
+        visit = await uow.campaigns.visit(number)
+    if visit is None:
+        return [Reply(t(lang, "visit.not_found", ref=f"V{number}"))]
+    if not may_correct(actor, visit, local_day(deps, visit.created_at), local_day(deps)):
+        return [Reply(t(lang, "visit.fix_refused", ref=visit.ref))]
+    open_visit = await _being_recorded(actor, deps)
+    if open_visit is not None and open_visit.id != visit.id:
+        name = await _name(deps, open_visit.enterprise_id)
+        return [
+            Reply(t(lang, "visit.still_open", ref=open_visit.ref, company=name)),
+            question(open_visit, lang),
+        ]
+    visit = await _save(deps, replace(visit, step=VisitStep.ITEMS if visit.recorded else VisitStep.SITUATION))
+    return [Reply(t(lang, "visit.reopened", ref=visit.ref)), question(visit, lang)]
 
 
 async def keep_file(actor: Actor, deps: Deps, kind: str, ref: str) -> list[Reply] | None:

@@ -191,6 +191,10 @@ async def test_only_the_author_corrects_a_visit_and_only_that_day(settings: Sett
     await _record_visit(w)
     await w.say(WANG, "/done")
     assert "已更正" in own(await w.say(WANG, "/visit fix V1 met 陈总（董事长）"))
+    assert "逐条发送" in own(await w.say(WANG, "/visit add V1"))  # a forgotten item, added the same day
+    assert "已记录项目计划" in own(await w.say(WANG, "项目：计划明年上市"))
+    assert "诉求 1 条，意见建议 0 条，项目计划 1 条" in own(await w.say(WANG, "/done"))
+    assert "只能由记录人在记录当天更正" in own(await w.say(WU, "/visit add V1"))
     assert "只能由记录人在记录当天更正" in own(await w.say(WU, "/visit fix V1 met 别人"))
     clock.now += timedelta(days=1)
     assert "只能由记录人在记录当天更正" in own(await w.say(WANG, "/visit fix V1 met 又改"))
