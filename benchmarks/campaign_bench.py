@@ -235,7 +235,7 @@ class _NoNlu:
 async def measure(engine: AsyncEngine, name: str, args: Options) -> None:
     settings = load_settings(ROOT / "config.yaml")
     storage = SqlStorage(engine)
-    deps = Deps(storage=storage, directory=settings.directory(), nlu=_NoNlu(), clock=lambda: NOW)
+    deps = Deps(storage=storage, directory=settings.bootstrap_directory(), nlu=_NoNlu(), clock=lambda: NOW)
     async with storage() as uow:
         campaign = await uow.campaigns.get(1)
     assert campaign is not None

@@ -99,12 +99,6 @@ def create(
 
     settings = settings_of(ctx)
     starts, ends = _day("--from", from_), _day("--to", to)
-    directory = settings.directory()
-    officer = directory.officers.get(lead)
-    if officer is None or not may_lead(
-        Actor(officer.role, officer.name, officer.lang, officer_id=officer.id)
-    ):
-        fail([f"xiaoer: --lead {lead!r} is not a head or an admin of the configured organisation"])
     codes: list[str] = []
     if list_file is not None:
         try:
@@ -130,6 +124,11 @@ def create(
 
         app = await _app(settings, database)
         try:
+            officer = app.deps.directory.officers.get(lead)  # the organisation as the database has it
+            if officer is None or not may_lead(
+                Actor(officer.role, officer.name, officer.lang, officer_id=officer.id)
+            ):
+                fail([f"xiaoer: --lead {lead!r} is not a head or an admin of the organisation"])
             created = await create_campaign(
                 app.deps,
                 name=name,

@@ -50,7 +50,7 @@ def test_a_campaign_from_an_imported_list_a_visit_in_the_shell_the_report_and_th
     )
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
-        "xiaoer: --lead 'wang_lei' is not a head or an admin of the configured organisation"
+        "xiaoer: --lead 'wang_lei' is not a head or an admin of the organisation"
     ]
     created = xiaoer(
         "campaign", "create", "敲门行动", *period, "--lead", "chen_jing", "--list", str(listing),

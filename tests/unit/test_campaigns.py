@@ -35,7 +35,7 @@ def test_targets_match_every_restricted_dimension_or_the_imported_list(settings:
 
 
 def test_liaison_officers_first_then_spread_over_the_named_departments(settings: Settings) -> None:
-    directory = settings.directory()
+    directory = settings.bootstrap_directory()
     enterprises = [*settings.demo_enterprises(), Enterprise("zz", "Z", liaison_officer_id="gone")]
     spread = {
         a.enterprise_id: (a.officer_id, a.department_id)
