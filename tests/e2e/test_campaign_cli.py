@@ -127,7 +127,7 @@ def test_the_bulletin_is_queued_for_the_leadership_with_send(tmp_path: Path) -> 
     )  # never called
     for officer in document["officers"]:
         if officer["id"] == "chen_jing":
-            officer["telegram_id"] = 9101
+            officer["identities"] = {"telegram": 9101}
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
