@@ -22,6 +22,9 @@ from handlers import (
     reports,
     survey,
 )
+from handlers.campaigns import chat as campaign_chat
+from handlers.campaigns import coverage as campaign_coverage
+from handlers.campaigns import visit_record
 from handlers.deps import Deps
 from handlers.guides import guide
 from handlers.help import help_text
@@ -203,6 +206,11 @@ COMMANDS: dict[str, Command] = {
     "withdraw": Command(_optional_number_text("withdraw", follow_up.take_back), "enterprise"),
     "publish": Command(policy_drafting.start, "staff"),
     "guide": Command(guide, "staff"),  # the next-step buttons under a ticket's group post
+    # door-knocking campaigns (handlers/campaigns): heads and admins run them, officers visit
+    "campaign": Command(campaign_chat.campaign_command, "staff"),
+    "visit": Command(visit_record.command, "staff"),
+    "visits": Command(campaign_coverage.my_visits, "staff"),
+    "done": Command(visit_record.done, "staff"),
 }
 
 

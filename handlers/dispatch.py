@@ -11,6 +11,7 @@ from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.text import storable
 from bot.i18n import t
 from handlers import binding, follow_up, officer, policy_answers, policy_buttons, policy_drafting, render
+from handlers.campaigns import visit_record
 from handlers.commands import (
     COMMANDS,
     STAFF_BUTTONS,
@@ -99,8 +100,12 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
             return await policy_buttons.press(inbound, actor, deps, args)
         if name == "polq" and not actor.is_staff:  # none of the policies found answers the question
             return await policy_answers.to_person(inbound, actor, deps, args)
+        if name == "visit" and actor.is_staff:  # the questions of a visit being recorded
+            return await visit_record.press(actor, deps, args)
         if name == "media":  # a picture, a voice message, a file: what the channel cannot pass on
-            return [Reply(t(actor.lang, "error.text_only"))]
+            kind, _, ref = args.partition(":")
+            kept = await visit_record.keep_file(actor, deps, kind, ref) if actor.is_staff else None
+            return kept if kept is not None else [Reply(t(actor.lang, "error.text_only"))]
         if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
             command, _, command_args = args.partition(":")
             if command in STAFF_BUTTONS:
@@ -110,6 +115,7 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
     if text.startswith("/"):
         name, args = split_command(text)
         replies = await _run_command(name, args, actor, deps)
+        replies += await visit_record.still_waiting(actor, deps, name)  # a visit being recorded
         return await then_ask_again(actor, deps, replies)  # a question Xiaoer still waits on
     if not text:
         return [Reply(t(actor.lang, "error.empty_text"))]
@@ -121,6 +127,9 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
                 return await officer.reply_to_enterprise(actor, deps, number, text)
             return await follow_up.add_information(actor, deps, number, text)
     if actor.is_staff:
+        visiting = await visit_record.answer(actor, deps, text)  # a visit being recorded in chat
+        if visiting is not None:
+            return visiting
         drafting = await policy_drafting.answer(actor, deps, text)  # a policy being written in chat
         return drafting if drafting is not None else [staff_free_text(actor)]
     return await understand(inbound, actor, deps, log_entry)

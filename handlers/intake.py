@@ -10,7 +10,7 @@ from datetime import timedelta
 from bot.domain.enterprise import Enterprise
 from bot.domain.lifecycle import dispatch, open_ticket
 from bot.domain.messages import SYSTEM_ACTOR, Actor, Button, Inbound, Reply, Role, ToDepartment, ToOfficer
-from bot.domain.routing import route_demand
+from bot.domain.routing import Routing, route_demand
 from bot.domain.sla import deadlines_for
 from bot.domain.tickets import Ticket, TicketEvent
 from bot.i18n import t
@@ -105,7 +105,17 @@ async def open_demand(
     if not enterprise:
         acknowledgement += "\n" + t(lang, "intake.unverified")
     replies = [Reply(acknowledgement, ticket=ticket.number, buttons=_ticket_buttons(ticket, lang))]
+    replies += routed_notices(ticket, enterprise, routing, deps)
+    return replies + ([question] if question else []) + shared
 
+
+def routed_notices(
+    ticket: Ticket, enterprise: Enterprise | None, routing: Routing, deps: Deps
+) -> list[Reply]:
+    """A new ticket announced to whoever it was routed to: the liaison officer privately, the
+    department's group (or, without a liaison officer, the department). Also for the tickets a
+    visit opens on an enterprise's behalf (handlers/campaigns/visit_items.py)."""
+    replies: list[Reply] = []
     if routing.assignee_id is not None:
         officer = deps.directory.officers[routing.assignee_id]
         notice = _new_ticket_notice(ticket, enterprise, officer.lang, deps)
@@ -131,9 +141,9 @@ async def open_demand(
                 post=True,
             )
         )
-    if not reached:
+    if not _reaches_someone(routing.department_id, routing.assignee_id, deps):
         replies += _to_dispatchers(ticket, enterprise, routing.department_id, deps)
-    return replies + ([question] if question else []) + shared
+    return replies
 
 
 def _reaches_someone(department_id: str, assignee_id: str | None, deps: Deps) -> bool:

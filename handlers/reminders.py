@@ -26,6 +26,7 @@ from bot.domain.sla import LimitKind
 from bot.domain.tickets import Status, Ticket
 from bot.i18n import t
 from handlers import onboarding, render
+from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
@@ -258,6 +259,7 @@ async def daily_digest(deps: Deps, now: datetime | None = None, *, dry_run: bool
             await uow.commit()
         replies.append(Reply(text, to=ToOfficer(officer.id)))
     replies += await onboarding.unbound_reminders(deps, now, dry_run=dry_run)
+    replies += await campaign_reminders(deps, now, dry_run=dry_run)  # visits left near a campaign's end
     if not deps.directory.leaders:
         return replies
     async with deps.storage() as uow:

@@ -131,7 +131,7 @@ async def weekly_report(deps: Deps, now: datetime) -> list[Reply]:
     report = await load_report(deps, period.since, period.until, as_of=now)
     rendered: dict[str, tuple[str, str, Attachment]] = {}
     replies: list[Reply] = []
-    for to, lang in _leadership(deps):
+    for to, lang in leadership_recipients(deps):
         if lang not in rendered:
             rendered[lang] = await _rendered(report, lang, deps)
         text, caption, chart = rendered[lang]
@@ -153,7 +153,7 @@ async def weekly_report_once(deps: Deps, now: datetime) -> list[Reply]:
     return await weekly_report(deps, now)
 
 
-def _leadership(deps: Deps) -> list[tuple[Recipient, str]]:
+def leadership_recipients(deps: Deps) -> list[tuple[Recipient, str]]:
     directory = deps.directory
     recipients: list[tuple[Recipient, str]] = []
     if directory.leadership_department is not None:

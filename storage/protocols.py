@@ -27,6 +27,7 @@ from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatu
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage.api_protocols import ApiKeys, Webhooks
+from storage.campaign_protocols import CampaignStore
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
 
 
@@ -580,6 +581,8 @@ class UnitOfWork(Protocol):
     def api_keys(self) -> ApiKeys: ...
     @property
     def webhooks(self) -> Webhooks: ...
+    @property
+    def campaigns(self) -> CampaignStore: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -22,6 +22,7 @@ from bot.domain.errors import Conflict
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import rules_sql
 from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
+from storage.campaigns_sql import SqlCampaigns
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
@@ -592,6 +593,10 @@ class SqlUnitOfWork:
     @property
     def webhooks(self) -> SqlWebhooks:
         return SqlWebhooks(self._session)
+
+    @property
+    def campaigns(self) -> SqlCampaigns:  # door-knocking campaigns (storage/campaign_protocols.py)
+        return SqlCampaigns(self._session)
 
 
 class SqlStorage:

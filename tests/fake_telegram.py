@@ -130,6 +130,22 @@ class FakeBotApi(LoopbackServer):
             }
         return await self.deliver({"update_id": next(self._update_ids), "message": message})
 
+    async def user_sends_photo(self, user_id: int, file_id: str, *, name: str = "User") -> dict[str, Any]:
+        """A person sends a photo in their private chat (Telegram lists its sizes, largest last)."""
+        self.started.add(user_id)
+        sizes = [
+            {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 60},
+            {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 853},
+        ]
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": "zh-hans"},
+            "photo": sizes,
+        }
+        return await self.deliver({"update_id": next(self._update_ids), "message": message})
+
     async def user_shares_contact(
         self, user_id: int, phone: str, *, contact_user_id: int | None = None, name: str = "User"
     ) -> dict[str, Any]:

@@ -152,6 +152,18 @@ class FakeWecom(LoopbackServer):
             AgentID=str(self.agent_id),
         )
 
+    def image_xml(self, user_id: str, media_id: str) -> str:
+        return _xml(
+            ToUserName=self.corp_id,
+            FromUserName=user_id,
+            CreateTime=str(int(time.time())),
+            MsgType="image",
+            PicUrl=f"https://wework.qpic.cn/{media_id}",
+            MediaId=media_id,
+            MsgId=str(7_000_000_000_000_000_000 + next(self._ids)),
+            AgentID=str(self.agent_id),
+        )
+
     def click_xml(self, user_id: str, key: str) -> str:
         return _xml(
             ToUserName=self.corp_id,
@@ -172,6 +184,9 @@ class FakeWecom(LoopbackServer):
 
     async def member_sends(self, url: str, user_id: str, text: str) -> Answer:
         return await self.post(url, *self.callback(self.text_xml(user_id, text)))
+
+    async def member_sends_image(self, url: str, user_id: str, media_id: str) -> Answer:
+        return await self.post(url, *self.callback(self.image_xml(user_id, media_id)))
 
     async def member_clicks(self, url: str, user_id: str, key: str) -> Answer:
         return await self.post(url, *self.callback(self.click_xml(user_id, key)))

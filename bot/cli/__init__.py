@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "apikey",
     "webhook",
     "rasa_actions",
+    "campaign",
 )
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;

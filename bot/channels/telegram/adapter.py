@@ -199,6 +199,20 @@ class TelegramChannel:
             )
             return
         if message.text is None:
+            media = _media(message)
+            if media is not None and message.chat.type == "private":
+                # A photo or file: the handlers keep its reference (a visit being recorded), or
+                # say that only text is read; Telegram keeps the file under its id for the bot.
+                await self._keep(
+                    Inbound(
+                        sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
+                        chat_id=str(message.chat.id),
+                        text="",
+                        payload=f"media:{media}",
+                        received_at=self.clock(),
+                        delivery_id=str(event_update.update_id),
+                    )
+                )
             return
         thread = str(message.message_thread_id) if message.is_topic_message else None
         if (
@@ -348,3 +362,12 @@ class TelegramChannel:
 
     async def close(self) -> None:
         await self.bot.session.close()
+
+
+def _media(message: Message) -> str | None:
+    """`photo:FILE_ID` (the largest size) or `document:FILE_ID`, or None for anything else."""
+    if message.photo:
+        return f"photo:{message.photo[-1].file_id}"
+    if message.document is not None:
+        return f"document:{message.document.file_id}"
+    return None

@@ -167,7 +167,7 @@ class WecomChannel:
             return None  # entering the app, subscribing, location reports: nothing to answer
         text, payload = callback.content, None
         if callback.kind in MEDIA_KINDS:  # answered "text only", once per MsgId like any message
-            text, payload = "", f"media:{callback.kind}"
+            text, payload = "", f"media:{callback.kind}:{callback.content}"[:256]
         elif callback.kind == "click":  # a menu item: "/status" is typed text, anything else a button
             if not text.startswith("/"):
                 text, payload = "", text

@@ -33,7 +33,7 @@ class Callback:
 
     user_id: str
     kind: str  # "text", "click" (a menu item), or WeCom's MsgType / event name for anything else
-    content: str  # the text, or the menu item's EventKey
+    content: str  # the text, the menu item's EventKey, or a media message's MediaId
     key: str  # what identifies it across WeCom's retries (MsgId, or the event's own fields)
     agent_id: str
 
@@ -58,7 +58,8 @@ def read_message(xml: str) -> Callback:
         raise ValueError("FromUserName and MsgType are required")
     created = (root.findtext("CreateTime") or "").strip()
     agent = (root.findtext("AgentID") or "").strip()
-    content = root.findtext("Content") or ""
+    # a text's words, or a picture's, voice's or file's media id (what a visit keeps of it)
+    content = root.findtext("Content") or root.findtext("MediaId") or ""
     if kind == "event":
         event = (root.findtext("Event") or "").strip()
         key = root.findtext("EventKey") or ""

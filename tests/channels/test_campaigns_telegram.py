@@ -1,0 +1,102 @@
+"""Issue 15 over real HTTP against the fake Bot API: a lead creates a campaign, an officer records
+a visit from chat — one demand (a ticket opened and routed, the enterprise told) and one opinion,
+a photo kept — coverage shows the visit, and the bulletin that reaches the leadership lists both."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import build_app
+from bot.config import load_settings
+from handlers.campaigns.bulletin import build_bulletin, bulletin_replies
+from handlers.campaigns.coverage import local_day
+from tests.channels.telegram_runtime import invite_code, telegram_running
+from tests.channels.test_telegram import ENTREPRENEUR, Running, write_config
+from tests.fake_telegram import FakeBotApi
+
+LEAD = 9101  # chen_jing, head of the service centre, and the leadership (config: leadership.officers)
+OFFICER = 9002  # wang_lei, xinyuan's liaison officer
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    settings = load_settings(write_config(tmp_path, {"chen_jing": LEAD, "wang_lei": OFFICER}, {}))
+    api = FakeBotApi()
+    await api.start()
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'tg.db'}")
+    try:
+        async with telegram_running(app.deps, api, {}) as run:
+            yield Running(api, app, run)
+    finally:
+        await app.close()
+        await api.stop()
+
+
+async def test_a_campaign_a_visit_from_chat_coverage_and_the_bulletin(running: Running) -> None:
+    api, deps = running.api, running.app.deps
+    _, code = await invite_code(api, OFFICER, "xinyuan")
+    await api.user_sends(ENTREPRENEUR, f"/start {code}")
+    await api.wait_text(ENTREPRENEUR, "绑定成功")
+
+    await api.user_sends(OFFICER, "/campaign new 试试 2026-01-01..2026-01-02")
+    await api.wait_text(OFFICER, "部门负责人或管理员")
+    today = local_day(deps)
+    period = f"{today - timedelta(days=1)}..{today + timedelta(days=20)}"
+    await api.user_sends(LEAD, f"/campaign new 敲门行动 {period} 区域=湖里区 部门=industry_it")
+    await api.wait_text(LEAD, "已创建走访活动 C1「敲门行动」：目标企业 4 家，未分配 0 家")
+
+    await api.user_sends(OFFICER, "/visits")
+    listed = await api.wait_text(OFFICER, "家企业待走访")
+    number = re.search(r"(\d+)\. 厦门鑫源精密机械有限公司", listed.text)
+    assert number is not None, listed.text
+    await api.user_sends(OFFICER, f"/visit {number.group(1)}")
+    asked = await api.wait_text(OFFICER, "走访日期")
+    assert asked.buttons == [("今天", "visit:today")]
+    await api.user_presses(OFFICER, asked, "visit:today")
+    await api.wait_text(OFFICER, "见到了谁")
+    await api.user_sends(OFFICER, "陈总（总经理）")
+    await api.wait_text(OFFICER, "一句话")
+    await api.user_sends(OFFICER, "订单饱满，正在扩产，用工紧张")
+    await api.wait_text(OFFICER, "逐条发送")
+
+    await api.user_sends(OFFICER, "诉求：新厂房用电需要扩容，希望协调供电公司")
+    await api.wait_text(OFFICER, "已为企业建立工单 #1")
+    told = await api.wait_text(ENTREPRENEUR, "王磊 在走访中记录了贵企业的诉求，已为您建立工单 #1")
+    assert "新厂房用电需要扩容" in told.text
+    await api.user_sends_photo(OFFICER, "AgACAgUAAxkBAAIBfake")
+    await api.wait_text(OFFICER, "已保存到走访 V1")
+    await api.user_sends(OFFICER, "意见：希望多组织政策宣讲会")
+    await api.wait_text(OFFICER, "已记录意见建议（V1）")
+    await api.user_sends(OFFICER, "/done")
+    await api.wait_text(OFFICER, "诉求 1 条，意见建议 1 条，项目计划 0 条，附件 1 个")
+
+    async with deps.storage() as uow:
+        ticket = await uow.tickets.get(1)
+        files = await uow.campaigns.files(1)
+    assert ticket is not None
+    assert (ticket.enterprise_id, ticket.assignee_id, ticket.department_id) == (
+        "xinyuan",
+        "wang_lei",
+        "industry_it",
+    )
+    assert files == [("photo", "AgACAgUAAxkBAAIBfake")]
+
+    await api.user_sends(LEAD, "/campaign status 1")
+    status = await api.wait_text(LEAD, "合计 已走访 1/4，剩余 3，完成 25.0%")
+    assert "收集诉求 1 条（已办结 0 条），意见建议和项目计划 1 条" in status.text
+
+    async with deps.storage() as uow:
+        campaign = await uow.campaigns.get(1)
+    assert campaign is not None
+    bulletin = await build_bulletin(deps, campaign, "zh-CN")
+    await running.run.runtime.outgoing.say(await bulletin_replies(deps, bulletin))
+    sent = await api.wait_text(LEAD, "企业诉求动态 · C1「敲门行动」")
+    assert "#1 厦门鑫源精密机械有限公司: 新厂房用电需要扩容，希望协调供电公司" in sent.text
+    assert "厦门鑫源精密机械有限公司: 希望多组织政策宣讲会" in sent.text
+    assert "合计 已走访 1/4" in sent.text
+    await api.wait_until(lambda: any(s.file for s in api.to(LEAD)), "the bulletin's .xlsx", 30)
