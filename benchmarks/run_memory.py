@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from tests.channels.test_delivery_processes import private_config
 from tests.fake_telegram import FakeBotApi
+from tests.processes import environment, start
 
-XIAOER = str(Path(sys.executable).parent / "xiaoer")
 FIRST_USER = 500_000
 DEMANDS = [
     "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了",
@@ -61,6 +59,11 @@ def answered(api: FakeBotApi, seen: int, done: set[int]) -> int:
     return len(sent)
 
 
+async def drain(stream: asyncio.StreamReader) -> None:
+    while await stream.read(65536):
+        pass
+
+
 async def feed(api: FakeBotApi, demands: int) -> None:
     """The demands, as Telegram hands them out: at most a hundred waiting to be fetched."""
     for i in range(demands):
@@ -74,20 +77,15 @@ async def main(demands: int, settle: float) -> None:
     api = FakeBotApi()
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_") or k == "XIAOER_NLU_CACHE"}
-        env.update(
-            XIAOER_CONFIG=str(private_config(Path(tmp))),
-            XIAOER_CHANNELS__TELEGRAM__TOKEN=api.token,
-            XIAOER_CHANNELS__TELEGRAM__API_BASE=api.base,
-        )
+        env = environment(api, private_config(Path(tmp)))
         database = f"sqlite+aiosqlite:///{tmp}/memory.db"
-        start = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            XIAOER, "run", "--database", database, env=env, stdout=asyncio.subprocess.DEVNULL
-        )
+        began_at = time.perf_counter()
+        process = await start(env, database)
+        assert process.stderr is not None
+        draining = asyncio.create_task(drain(process.stderr))  # its log: a full pipe would stall it
         try:
             await api.wait_until(lambda: "getupdates" in api.calls, "xiaoer run polling", 300)
-            print(f"xiaoer run (pid {process.pid}) polling after {time.perf_counter() - start:.1f} s")
+            print(f"xiaoer run (pid {process.pid}) polling after {time.perf_counter() - began_at:.1f} s")
             await asyncio.sleep(settle)
             idle = status(process.pid)
             print(f"idle, model loaded:            VmRSS {mib(idle['VmRSS'])}")
@@ -119,6 +117,7 @@ async def main(demands: int, settle: float) -> None:
             if process.returncode is None:
                 process.terminate()
                 await process.wait()
+            await draining
             await api.stop()
 
 
