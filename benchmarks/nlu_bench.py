@@ -4,6 +4,11 @@ the same length, throughput, model load and training time, process RSS. Messages
 evaluation and dev sets' texts; the 4,096-character ones are dev texts joined until that length.
 
     python -m benchmarks.nlu_bench [--rounds 5]
+    python -m benchmarks.nlu_bench --quality   # issue 17's figures on every dev set instead
+
+`--quality` trains a model from nlu/data and prints intent accuracy, category macro-F1 and urgency
+accuracy on the held-out set and each dev set, and the share of CLINC150's `oos_test` queries read
+as a demand or a policy question (from ../shared/datasets/clinc150/data_full.json, when there).
 """
 
 from __future__ import annotations
@@ -19,9 +24,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nlu.builtin import BuiltinNlu, build_model
+from nlu.evaluate import evaluate, read_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 LONGEST = 4096
+CLINC = ROOT.parent / "shared" / "datasets" / "clinc150" / "data_full.json"
+# Issue 17's goals on every kind of message
+GOALS = {"intent": 0.95, "category macro-F1": 0.90, "urgency": 0.95}
 
 
 def texts() -> list[str]:
@@ -74,7 +83,33 @@ def p(ordered: Sequence[float], quantile: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * quantile))]
 
 
-def main(rounds: int) -> None:
+def quality(nlu: BuiltinNlu) -> None:
+    print(f"{'data':<28} {'n':>4} {'intent':>7} {'cat F1':>7} {'urgency':>8}")
+    for path in sorted((ROOT / "tests" / "data").glob("nlu_*.jsonl")):
+        rows = read_jsonl(path.read_text(encoding="utf-8").splitlines())
+        if "intent" not in rows[0]:
+            continue  # the amounts set: entities only
+        report = evaluate(nlu.parse_now, rows)
+        print(
+            f"{path.name:<28} {report.total:>4} {report.intent_accuracy:>7.4f}"
+            f" {report.category_macro_f1:>7.4f} {report.urgent_accuracy:>8.4f}"
+        )
+    print(
+        "goals on every set but nlu_eval.jsonl (held out: must not drop): "
+        + ", ".join(f"{name} >= {goal}" for name, goal in GOALS.items())
+    )
+    if CLINC.exists():
+        queries = [text for text, _ in json.loads(CLINC.read_text(encoding="utf-8"))["oos_test"]]
+        wrong = sum(nlu.parse_now(q).intent in ("report_demand", "policy_inquiry") for q in queries)
+        print(
+            f"CLINC150 oos_test read as a demand or policy question: {wrong}/{len(queries)}"
+            f" = {wrong / len(queries):.2%} (goal <= 2%)"
+        )
+    else:
+        print(f"CLINC150 share not measured: {CLINC} is not on this machine")
+
+
+def main(rounds: int, only_quality: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.npz"
         start = time.perf_counter()
@@ -83,6 +118,9 @@ def main(rounds: int) -> None:
         start = time.perf_counter()
         nlu = BuiltinNlu.load(path)
         loaded = time.perf_counter() - start
+    if only_quality:
+        quality(nlu)
+        return
     messages = texts()
     for text in messages[:50]:
         nlu.parse_now(text)  # warm-up
@@ -90,6 +128,7 @@ def main(rounds: int) -> None:
     en = [t for t in messages if t.isascii()]
     groups = {
         "<= 20 chars": [t for t in messages if len(t) <= 20],
+        "<= 300 chars": [t for t in messages if len(t) <= 300],
         "21-300 chars": [t for t in messages if 20 < len(t) <= 300],
         "4,096 chars": [joined(zh, LONGEST, i * 31) for i in range(10)]
         + [joined(en, LONGEST, i * 17) for i in range(10)],
@@ -120,4 +159,6 @@ def main(rounds: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
-    main(parser.parse_args().rounds)
+    parser.add_argument("--quality", action="store_true", help="quality on every dev set, not speed")
+    arguments = parser.parse_args()
+    main(arguments.rounds, arguments.quality)
