@@ -11,6 +11,8 @@ from pathlib import Path
 from bot.bootstrap import build_app
 from bot.config import load_settings
 from tests.channels.test_telegram import write_config
+from tests.conftest import ROOT
+from tests.e2e.test_shell import xiaoer
 from tests.fake_telegram import FakeBotApi
 from tests.processes import XIAOER, environment, free_port
 
@@ -140,7 +142,7 @@ async def test_a_console_contact_left_without_its_enterprise_does_not_stop_the_s
     await api.start()
     try:
         said = await started_and_stopped(
-            environment(api, config), "--database", f"sqlite+aiosqlite:///{database}"
+            environment(api, config), "--allow-unreachable", "--database", f"sqlite+aiosqlite:///{database}"
         )
     finally:
         await api.stop()
@@ -150,3 +152,28 @@ async def test_a_console_contact_left_without_its_enterprise_does_not_stop_the_s
         bound = connection.execute("SELECT external_id, enterprise_id FROM contacts ORDER BY id").fetchall()
     assert ("enterprise:xinyuan", "xinyuan") in bound
     assert len(bound) == len({external for external, _ in bound})  # no second contact
+
+
+async def test_a_department_no_one_can_be_reached_in(tmp_path: Path) -> None:
+    """The shipped config has no officer and no group on Telegram: no department would hear of its
+    tickets there (issue 14 item 6); `--allow-unreachable` starts anyway (tests/channels/test_telegram)."""
+    api = FakeBotApi()
+    await api.start()
+    try:
+        env = environment(api, ROOT / "config.yaml")
+        line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    finally:
+        await api.stop()
+    assert line.startswith(
+        "xiaoer: no one can be reached on telegram in department(s) approval_bureau (区行政审批局),"
+    )
+    assert "service_center (区企业服务中心)" in line
+    assert "justice (区司法局)" in line
+    assert "--allow-unreachable" in line
+
+
+def test_no_channel_in_use(tmp_path: Path) -> None:
+    ran = xiaoer("run", "-d", f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", cwd=tmp_path)
+    assert ran.returncode == 2
+    [line] = ran.stderr.strip().splitlines()
+    assert line.startswith("xiaoer: no channel to run: set one up (channels.telegram, channels.wecom")
