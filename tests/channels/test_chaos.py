@@ -43,7 +43,7 @@ PROCESSES = 3
 CONVERSATIONS = 100
 FIRST_USER = 910_000
 AT_ONCE = 25  # conversations writing at the same moment
-KILL_EVERY = (3.0, 6.0)  # seconds between kills of a process that is serving, drawn at random
+KILL_EVERY = (2.0, 5.0)  # seconds between kills, drawn at random
 USCC = "91350206MA2Y3K8P13"
 # what each person is told, in this order: the ticket, the two questions, the thanks
 ANSWERS = ("工单号", "贵公司的全称", "统一社会信用代码是", "谢谢，已记录")
@@ -79,10 +79,12 @@ class Fleet:
                 return
             except TimeoutError:
                 pass
+            # any process, starting or serving, except the last one serving: one always serves
             serving = [port for port in sorted(self.running) if await serves(port)]
-            if len(serving) < 2:  # one always serves: wait for a restart before the next kill
+            candidates = [port for port in sorted(self.running) if serving and serving != [port]]
+            if not candidates:
                 continue
-            port = chance.choice(serving)
+            port = chance.choice(candidates)
             process = self.running[port]
             if process.returncode is None:
                 process.send_signal(signal.SIGKILL)
