@@ -116,8 +116,8 @@ async def test_three_runs_started_at_once_all_serve(tmp_path: Path, postgres_url
             finally:
                 for process in running:
                     process.send_signal(signal.SIGINT)
-                logged = [await ended(process) for process in running]
-            for process, err in zip(running, logged, strict=True):
-                assert process.returncode == 0, err[-2000:]
+                logs = [await ended(process) for process in running]
+            for process, log in zip(running, logs, strict=True):
+                assert process.returncode == 0, log[-2000:]
     finally:
         await api.stop()
