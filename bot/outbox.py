@@ -177,8 +177,8 @@ class OutboxSender:
         """Send until `stop` is set (or, `until_idle`, until nothing is pending on our channels).
         A stop lets the message being sent finish; the rest of its batch is put back untried."""
         self._stop = stop
-        await self.beat()
-        await self.take_back()
+        if not await self._register(stop):
+            return self.stats
         # The heartbeat has its own task: a long send (a 429, a slow network) must not make this
         # sender look dead to the others.
         heart = asyncio.create_task(self._heartbeat())
@@ -194,6 +194,7 @@ class OutboxSender:
                         raise
                     log.exception("outbox sender %s: a round failed; trying again", self.id)
                     await self._idle(self.poll_seconds * 5, stop)
+                    await self._after_failed_round()
                     continue
                 if due is None and until_idle:
                     break
@@ -207,6 +208,42 @@ class OutboxSender:
                 await heart
             await self.retire()
         return self.stats
+
+    async def _register(self, stop: asyncio.Event | None) -> bool:
+        """Beat for the first time and take back what dead senders left; while the database is
+        unreachable, tried again (a sender that gave up here would leave the process running
+        without delivering anything). False if stopped first."""
+        while True:
+            try:
+                await self.beat()
+                await self.take_back()
+                return True
+            except Exception:
+                log.exception("outbox sender %s could not register; trying again", self.id)
+            if stop is not None and stop.is_set():
+                return False
+            await self._idle(self.poll_seconds * 5, stop)
+
+    async def _after_failed_round(self) -> None:
+        """A round that failed half-way (the database went away) left outcomes unwritten and
+        messages claimed by this live sender, which no other sender takes back: the outcomes are
+        written now, and the claimed messages released (those handed to the platform meanwhile,
+        in doubt). If the database is still away, the next failed round tries again."""
+        try:
+            await self._write()
+            async with self.deps.storage() as uow:
+                returned, in_doubt = await uow.outbox.release_claims(self.id)
+                await uow.commit()
+        except Exception:
+            log.warning("outbox sender %s: the database is still unavailable", self.id)
+            return
+        if returned or in_doubt:
+            log.warning(
+                "outbox sender %s: released %s messages it had claimed (%s possibly delivered)",
+                self.id,
+                returned + in_doubt,
+                in_doubt,
+            )
 
     async def _idle(self, seconds: float, stop: asyncio.Event | None) -> None:
         self.wake.clear()
@@ -421,11 +458,17 @@ class OutboxSender:
         """Write the outcomes not yet written, and `then`, in one transaction; `then`'s answer."""
         unwritten, self._unwritten = self._unwritten, []
         answer = True
-        async with self.deps.storage() as uow:
-            recorded = [await write(uow) for _, _, write in unwritten]
-            if then is not None:
-                answer = await then(uow)
-            await uow.commit()
+        try:
+            async with self.deps.storage() as uow:
+                recorded = [await write(uow) for _, _, write in unwritten]
+                if then is not None:
+                    answer = await then(uow)
+                await uow.commit()
+        except BaseException:
+            # Not written: kept for the next transaction that works. A sent message whose outcome
+            # were dropped here would stay claimed and be taken for in doubt, then sent again.
+            self._unwritten = unwritten + self._unwritten
+            raise
         for (message, what, _), mine in zip(unwritten, recorded, strict=True):
             if not mine:  # taken back from us meanwhile (we looked dead): it will go again
                 log.warning("outbox message %s was no longer this sender's when it was %s", message.id, what)

@@ -369,10 +369,15 @@ class SqlOutbox:
 
     async def release_abandoned(self, alive_since: datetime) -> tuple[int, int]:
         alive = select(col(OutboxSenderRow.id)).where(col(OutboxSenderRow.heartbeat_at) >= alive_since)
-        abandoned = and_(
-            OUTBOX.c.status == _SENDING,
-            or_(OUTBOX.c.claimed_by.is_(None), OUTBOX.c.claimed_by.not_in(alive)),
-        )
+        return await self._release(or_(OUTBOX.c.claimed_by.is_(None), OUTBOX.c.claimed_by.not_in(alive)))
+
+    async def release_claims(self, sender_id: str) -> tuple[int, int]:
+        return await self._release(OUTBOX.c.claimed_by == sender_id)
+
+    async def _release(self, claimed: Any) -> tuple[int, int]:
+        """Messages being sent under `claimed` back to pending: untried ones as they were, those
+        handed to the platform in doubt."""
+        abandoned = and_(OUTBOX.c.status == _SENDING, claimed)
         released = update(OUTBOX).where(abandoned, OUTBOX.c.attempted_at.is_(None))
         returned = _rowcount(
             await self._s.execute(

@@ -496,6 +496,11 @@ class Outbox(Protocol):
         may have taken it). Atomic against senders registering meanwhile. Returns both counts."""
         ...
 
+    async def release_claims(self, sender_id: str) -> tuple[int, int]:
+        """Give back what this sender has claimed and not finished (after a round that failed
+        half-way: the database went away), as `release_abandoned` does. Returns both counts."""
+        ...
+
 
 class PolicyResponses(Protocol):
     async def record(self, response: PolicyResponse) -> bool:

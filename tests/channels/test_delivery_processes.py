@@ -20,14 +20,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.bootstrap import build_app
 from bot.config import load_settings
 from tests.channels.test_telegram import DEMAND, write_config
-from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi
 from tests.processes import (
     XIAOER,
@@ -36,6 +34,7 @@ from tests.processes import (
     free_port,
     healthy,
     post,
+    private_config,
     said,
     start,
     start_webhook,
@@ -59,19 +58,6 @@ def running_and(process: asyncio.subprocess.Process, condition: Callable[..., bo
     if process.returncode is not None:
         raise AssertionError(f"xiaoer run exited early with status {process.returncode}")
     return condition(*args)
-
-
-def private_config(tmp_path: Path) -> Path:
-    """The shipped config with no officer group and no officer on Telegram: the test counts what
-    the entrepreneurs are promised (group posts run at 20 a minute, too slow for two hundred)."""
-    document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    for officer in document["officers"]:
-        officer.pop("identities", None)
-    for department in document["departments"]:
-        department.pop("chats", None)
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    return config
 
 
 async def test_killed_at_random_moments_nothing_promised_is_lost_or_repeated(tmp_path: Path) -> None:

@@ -4,9 +4,12 @@ never a traceback: the real command in a subprocess, as an operator meets it."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import sqlite3
 from pathlib import Path
 
+from bot.bootstrap import build_app
+from bot.config import load_settings
 from tests.channels.test_telegram import write_config
 from tests.conftest import ROOT
 from tests.e2e.test_shell import xiaoer
@@ -98,6 +101,57 @@ async def test_an_empty_database_option_is_not_a_silent_default(tmp_path: Path) 
     line = await refused(env, "--database", "", cwd=tmp_path)
     assert "--database was given an empty URL" in line
     assert not (tmp_path / "xiaoer.db").exists()  # no fallback to the default file here
+
+
+async def started_and_stopped(env: dict[str, str], *args: str) -> str:
+    """Run `xiaoer run ARGS` until it says it is ready, stop it with SIGINT; assert status 0 and
+    no traceback; everything it logged."""
+    process = await asyncio.create_subprocess_exec(
+        XIAOER, "run", *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(120):
+            while not any(" ready: " in line for line in lines):
+                line = (await process.stdout.readline()).decode()
+                assert line, "".join(lines)  # it ended before it was ready
+                lines.append(line)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    text = "".join(lines) + out.decode()
+    assert process.returncode == 0, text
+    assert "Traceback" not in text
+    return text
+
+
+async def test_a_console_contact_left_without_its_enterprise_does_not_stop_the_start(tmp_path: Path) -> None:
+    """The demo enterprises deleted by hand (their contacts outlive them): the next start seeds
+    them again and used to stop on the left-over console contact's identity, every time. Now it
+    binds the contact again and says so."""
+    database = tmp_path / "left.db"
+    config = write_config(tmp_path)
+    app = await build_app(load_settings(config), f"sqlite+aiosqlite:///{database}", load_nlu=False)
+    await app.close()
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE contacts SET enterprise_id = NULL")
+        connection.execute("DELETE FROM enterprises")
+    api = FakeBotApi()
+    await api.start()
+    try:
+        said = await started_and_stopped(
+            environment(api, config), "--allow-unreachable", "--database", f"sqlite+aiosqlite:///{database}"
+        )
+    finally:
+        await api.stop()
+    assert "contact console:enterprise:xinyuan" in said
+    assert "bound again to the demo enterprise xinyuan" in said
+    with sqlite3.connect(database) as connection:
+        bound = connection.execute("SELECT external_id, enterprise_id FROM contacts ORDER BY id").fetchall()
+    assert ("enterprise:xinyuan", "xinyuan") in bound
+    assert len(bound) == len({external for external, _ in bound})  # no second contact
 
 
 async def test_a_department_no_one_can_be_reached_in(tmp_path: Path) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+
+import pytest
 
 from bot.config import Settings
 from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import Policy, PolicyStatus
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 from handlers.policy_status import policy_report
+from storage.protocols import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import Clock
 from tests.policy_world import RecordingTransport, outbox, policy_world, sender
 from tests.world import World
@@ -179,3 +183,47 @@ async def test_a_message_withdrawn_after_its_claim_is_not_sent(settings: Setting
     await s._deliver(message)
     assert transport.given == []
     assert await outbox(w, 1) == {"enterprise:xinyuan": DeliveryStatus.CANCELLED}
+
+
+class StorageGoingAway:
+    """The world's storage, except that the units of work numbered in `failing` (counted from 1)
+    cannot be opened: the database went away then."""
+
+    def __init__(self, real: UnitOfWorkFactory, failing: set[int]) -> None:
+        self.real = real
+        self.failing = failing
+        self.opened = 0
+
+    def __call__(self) -> UnitOfWork:
+        self.opened += 1
+        if self.opened in self.failing:
+            raise ConnectionError("the database went away")
+        return self.real()
+
+
+async def test_a_round_cut_short_by_the_database_repeats_and_strands_nothing(
+    settings: Settings, clock: Clock
+) -> None:
+    """The first message is delivered, then the database goes away before its outcome is written
+    (with the second's attempt) and after: the outcome is kept and written once the database is
+    back, the second message, claimed by this live sender, is released and sent; nothing twice."""
+    w = await policy_world(settings, clock)
+    await queue(w, "enterprise:xinyuan", "enterprise:haiyue")
+    transport = RecordingTransport()
+    s = sender(w, transport)
+    await s.beat()
+    # opened by the round: 1 the claim, 2 the first attempt, 3 the second attempt, 4 the last write
+    storage = StorageGoingAway(w.deps.storage, failing={3, 4})
+    s.deps = replace(s.deps, storage=storage)
+    with pytest.raises(ConnectionError):
+        await s.step()
+    assert [m.chat_id for m in transport.given] == ["enterprise:xinyuan"]
+    await s._after_failed_round()  # what run() does after a failed round, the database back
+    assert await s.step() == 1
+    assert [m.chat_id for m in transport.given] == ["enterprise:xinyuan", "enterprise:haiyue"]
+    async with w.storage() as uow:
+        stored = {m.chat_id: m for m in await uow.outbox.for_policy(1, MessageKind.NOTICE)}
+    assert {chat: (m.status, m.attempts, m.in_doubt) for chat, m in stored.items()} == {
+        "enterprise:xinyuan": (DeliveryStatus.SENT, 1, False),
+        "enterprise:haiyue": (DeliveryStatus.SENT, 1, False),
+    }
