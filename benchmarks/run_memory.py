@@ -19,9 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.channels.test_delivery_processes import private_config
 from tests.fake_telegram import FakeBotApi
-from tests.processes import environment, start
+from tests.processes import environment, private_config, start
 
 FIRST_USER = 500_000
 DEMANDS = [
