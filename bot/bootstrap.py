@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.domain.start_links import StartLinks
+from bot.domain.web_console import ConsoleAccess
 from bot.seed import seed
 from handlers.deps import Deps
 from nlu.types import NluBackend, NluUnavailable, Parse
@@ -69,6 +70,13 @@ class NluNotLoaded:
         raise NluUnavailable("this command does not load the NLU model")
 
 
+def console_access(settings: Settings) -> ConsoleAccess | None:
+    web = settings.web
+    if not web.enabled or web.url is None:
+        return None
+    return ConsoleAccess(web.url, web.link_minutes, web.session_hours)
+
+
 async def build_app(
     settings: Settings,
     database_url: str | None = None,
@@ -101,6 +109,7 @@ async def build_app(
         timezone=ZoneInfo(settings.timezone),
         policies=settings.policy_options(),
         robot_group_channels=settings.robot_group_channels(),
+        console=console_access(settings),
         start_links=StartLinks(
             {"telegram": settings.channels.telegram.username} if settings.channels.telegram.username else None
         ),

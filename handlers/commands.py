@@ -21,6 +21,7 @@ from handlers import (
     policy_drafting,
     reports,
     survey,
+    web_signin,
 )
 from handlers.deps import Deps
 from handlers.guides import guide
@@ -199,6 +200,7 @@ COMMANDS: dict[str, Command] = {
     "withdraw": Command(_optional_number_text("withdraw", follow_up.take_back), "enterprise"),
     "publish": Command(policy_drafting.start, "staff"),
     "guide": Command(guide, "staff"),  # the next-step buttons under a ticket's group post
+    "web": Command(web_signin.web, "staff"),  # a sign-in link for the web console
 }
 
 

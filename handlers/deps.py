@@ -12,6 +12,7 @@ from bot.domain.org import Directory
 from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaPolicy
 from bot.domain.start_links import StartLinks
+from bot.domain.web_console import ConsoleAccess
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
 
@@ -36,3 +37,5 @@ class Deps:
     start_links: StartLinks = field(default_factory=StartLinks)
     # channels whose member-unit groups are reached through a robot: notices there carry no buttons
     robot_group_channels: frozenset[str] = frozenset()
+    # the web console, when it is enabled with a public address (`/web` sends its sign-in links)
+    console: ConsoleAccess | None = None

@@ -27,6 +27,7 @@ from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatu
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
+from storage.web_protocols import ConsoleQueries, WebAccess
 
 
 class TicketRepository(Protocol):
@@ -210,8 +211,17 @@ class Invites(Protocol):
 
 
 class KpiQueries(Protocol):
-    async def counts(self, since: datetime, until: datetime, as_of: datetime) -> KpiCounts:
-        """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)."""
+    async def counts(
+        self,
+        since: datetime,
+        until: datetime,
+        as_of: datetime,
+        *,
+        department_id: str | None = None,
+        category: str | None = None,
+    ) -> KpiCounts:
+        """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)
+        (of one department, of one category, when given)."""
         ...
 
 
@@ -516,6 +526,10 @@ class UnitOfWork(Protocol):
     def ticket_export(self) -> TicketExport: ...
     @property
     def ops(self) -> OpsQueries: ...
+    @property
+    def web(self) -> WebAccess: ...
+    @property
+    def console(self) -> ConsoleQueries: ...
 
     async def __aenter__(self) -> Self: ...
 

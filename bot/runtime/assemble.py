@@ -16,13 +16,17 @@ from bot.runtime.web import serve, web_app
 from handlers.deps import Deps
 
 if TYPE_CHECKING:
-    from bot.channels.plugin import Plugged
+    from bot.channels.plugin import Plugged, Routes
 
 
 @dataclass
 class Assembled:
     runtime: Runtime
     channels: list[Plugged] = field(default_factory=list)
+    # the web console's routes (when `web.enabled`) and where it wants the web server without a
+    # channel's webhook
+    console: list[Routes] = field(default_factory=list)
+    console_listen: tuple[str, int] | None = None
 
     async def close(self) -> None:
         await self.runtime.close()
@@ -32,7 +36,16 @@ class Assembled:
 
 def assemble(settings: Settings, deps: Deps) -> Assembled:
     runtime = Runtime.build(deps)
-    return Assembled(runtime, plug_channels(runtime, settings))
+    assembled = Assembled(runtime, plug_channels(runtime, settings))
+    if settings.web.enabled:
+        from bot.webconsole.app import console_routes
+        from bot.webconsole.console import Console, ConsoleOptions
+
+        web = settings.web
+        options = ConsoleOptions(web.secure_cookies, web.session_hours, web.refresh_seconds)
+        assembled.console.append(console_routes(Console(runtime.deps, runtime.outgoing, options)))
+        assembled.console_listen = (web.host, web.port)
+    return assembled
 
 
 async def run(
@@ -58,13 +71,14 @@ async def run(
         await assembled.close()
         raise
     # one web server for every channel's routes, where the first channel with webhooks wants it
-    address = next((c.listen for c in channels if c.listen is not None), None)
+    address = next((c.listen for c in channels if c.listen is not None), assembled.console_listen)
     stop = stop or asyncio.Event()
     scheduler = build_scheduler(
         runtime.deps, settings.reminders, runtime.outgoing, runtime.metrics.sweep_done
     )
     scheduler.start()
-    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics)" if address else "none (polling only)"
+    served = "/healthz, /metrics" + (", /console" if assembled.console else "")
+    web = f"http://{address[0]}:{address[1]} ({served})" if address else "none (polling only)"
     echo(
         f"xiaoer: ready: channels {', '.join(line for c in channels for line in c.ready)}; "
         f"mode {'webhook' if address else 'polling'}; database {database or '?'}; web {web}; "
@@ -74,7 +88,7 @@ async def run(
         async with asyncio.TaskGroup() as group:
             group.create_task(runtime.run(stop))
             if address is not None:
-                routes = [r for c in channels for r in c.routes]
+                routes = [r for c in channels for r in c.routes] + assembled.console
                 group.create_task(serve(web_app(routes, runtime.metrics), *address, stop))
             for channel in channels:
                 for task in channel.tasks:

@@ -1,0 +1,60 @@
+"""The console's routes, mounted under /console on the runtime's one web server."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.webconsole import board, enterprise_page, figures, signin, ticket_actions, ticket_page
+from bot.webconsole.access import SignInNeeded, lang_of, secure_headers
+from bot.webconsole.console import CONSOLE, Console
+
+PREFIX = "/console"
+STATIC = Path(__file__).parent / "static"
+MAX_FORM = 64 * 1024  # a reason or a result; nothing bigger is typed into these forms
+
+
+@web.middleware
+async def signed_in(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A page asked for without a session in force: say how to get one (`/web`)."""
+    try:
+        return await handler(request)
+    except SignInNeeded:
+        console = request.app[CONSOLE]
+        lang = lang_of(request, console.deps.default_lang)
+        return console.page(
+            "message.html", lang, 401, viewer=None, message_key="console.sign_in_needed", params={}
+        )
+
+
+def console_app(console: Console) -> web.Application:
+    app = web.Application(middlewares=[signed_in], client_max_size=MAX_FORM)
+    app[CONSOLE] = console
+    app.on_response_prepare.append(secure_headers)
+    app.router.add_get("/", board.board)
+    app.router.add_get("/board.json", board.board_version)
+    app.router.add_get("/signin", signin.sign_in_page)
+    app.router.add_post("/signin", signin.sign_in)
+    app.router.add_post("/logout", signin.sign_out)
+    app.router.add_get("/lang/{lang}", signin.choose_language)
+    app.router.add_get(r"/tickets/{number:\d{1,12}}", ticket_page.ticket_page)
+    app.router.add_post(r"/tickets/{number:\d{1,12}}/{action:[a-z]+}", ticket_actions.ticket_action)
+    app.router.add_get("/figures", figures.figures)
+    app.router.add_get("/figures.svg", figures.figures_chart)
+    app.router.add_get("/figures.xlsx", figures.figures_xlsx)
+    app.router.add_get("/enterprises/{enterprise}", enterprise_page.enterprise_page)
+    app.router.add_static("/static", STATIC)
+    return app
+
+
+def console_routes(console: Console) -> Callable[[web.Application], None]:
+    """Routes for the runtime's web server (bot/runtime/web.py)."""
+
+    def add(root: web.Application) -> None:
+        root.add_subapp(PREFIX, console_app(console))
+
+    return add

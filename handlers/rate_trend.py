@@ -1,0 +1,82 @@
+"""The KPI rates week by week, for the whole centre or one department or category: the counts
+`xiaoer report` reads (storage/kpi_sql.py, one query per week), divided by bot.domain.kpi, and
+drawn as an SVG line chart (matplotlib, in Chinese when a font can draw it, else in English)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.domain.kpi import RATE_NAMES, KpiCounts, KpiRates, rates
+from bot.domain.periods import Period, today
+from bot.i18n import t
+from handlers.chart_font import FontLookup, cjk_font
+from handlers.deps import Deps
+
+LONGEST = 26  # weeks: half a year
+
+
+@dataclass(frozen=True)
+class WeekRates:
+    period: Period
+    counts: KpiCounts
+    rates: KpiRates
+
+
+async def weekly_rates(
+    deps: Deps, weeks: int, department_id: str | None = None, category: str | None = None
+) -> list[WeekRates]:
+    """The last `weeks` weeks, Monday to Sunday, the current one (so far) last. One transaction,
+    so the weeks agree with each other."""
+    now = deps.clock()
+    monday = today(now, deps.timezone) - timedelta(days=today(now, deps.timezone).weekday())
+    periods = [
+        Period(monday - timedelta(days=7 * back), monday - timedelta(days=7 * back - 7), deps.timezone)
+        for back in range(max(1, min(weeks, LONGEST)) - 1, -1, -1)
+    ]
+    found = []
+    async with deps.storage() as uow:
+        for period in periods:
+            counts = await uow.kpi.counts(
+                period.since, period.until, now, department_id=department_id, category=category
+            )
+            found.append(WeekRates(period, counts, rates(counts)))
+    return found
+
+
+def trend_svg(weeks: list[WeekRates], lang: str, title: str, find_font: FontLookup | None = None) -> bytes:
+    """The four headline rates (and the reopen rate) in percent, one line each, a gap where a
+    week has no data for a rate."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    names = {name: t(lang, f"report.{name}") for name in RATE_NAMES}
+    font_path = None
+    if not lang.startswith("en"):
+        font_path = (find_font or cjk_font)(title + "".join(names.values()))
+        if font_path is None:  # no font draws these: label in English
+            lang = "en"
+            names = {name: t(lang, f"report.{name}") for name in RATE_NAMES}
+    font = FontProperties(fname=font_path) if font_path else FontProperties()
+    figure = Figure(figsize=(9, 4.2), dpi=96, layout="constrained")
+    FigureCanvasSVG(figure)
+    axes = figure.subplots()
+    labels = [w.period.first_day.strftime("%m-%d") for w in weeks]
+    for name in RATE_NAMES:
+        values = [getattr(w.rates, name) for w in weeks]
+        axes.plot(
+            labels,
+            [v * 100 if v is not None else float("nan") for v in values],
+            marker="o",
+            label=names[name],
+        )
+    axes.set_ylim(0, 105)
+    axes.set_ylabel("%")
+    axes.set_title(title, fontproperties=font)
+    axes.grid(alpha=0.3)
+    axes.legend(prop=font, loc="lower left", fontsize=8)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg")
+    return buffer.getvalue()
