@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.domain.messages import Actor
-from bot.domain.permissions import may_view
 from bot.domain.tickets import Status
 from bot.i18n import t
 from bot.webconsole.access import Viewer, required
 from bot.webconsole.console import CONSOLE, Console
 from bot.webconsole.rows import TicketListRow, list_row
+from bot.webconsole.ticket_page import may_open
 from handlers import render
 from handlers.centre_view import scope_of, search_terms
 from handlers.deps import Deps
@@ -92,7 +92,7 @@ async def board(request: web.Request) -> web.Response:
                 own = [
                     ticket
                     for ticket in await uow.tickets.for_enterprise(enterprise.id, TICKETS_PER_ENTERPRISE)
-                    if may_view(actor, ticket)
+                    if may_open(actor, ticket, deps)
                 ]
                 rows = [list_row(ticket, actor.lang, deps, names) for ticket in own]
                 found_enterprises.append((enterprise.id, enterprise.name, rows))

@@ -7,11 +7,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.domain.periods import today
-from bot.domain.permissions import may_view
 from bot.domain.policies import PolicyStatus, enterprise_qualifies
 from bot.webconsole.access import audit, page_error, required
 from bot.webconsole.console import CONSOLE
 from bot.webconsole.rows import list_row
+from bot.webconsole.ticket_page import may_open
 from handlers import render
 
 TICKETS_LISTED = 100
@@ -31,7 +31,7 @@ async def enterprise_page(request: web.Request) -> web.Response:
         contacts = await uow.console.contacts_of(enterprise.id)
         published = await uow.policies.listing(PolicyStatus.PUBLISHED)
     await audit(console, actor.officer_id, "view_enterprise", None, enterprise.id)
-    visible = [ticket for ticket in tickets if may_view(actor, ticket)]
+    visible = [ticket for ticket in tickets if may_open(actor, ticket, deps)]
     day = today(deps.clock(), deps.timezone)
     policies = [p for p in published if enterprise_qualifies(p.eligibility, enterprise) and p.open_on(day)]
     names = {enterprise.id: enterprise.name}

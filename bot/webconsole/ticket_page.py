@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.domain.messages import Actor, Role
-from bot.domain.permissions import may_dispatch, may_handle, may_manage, may_take, may_view
+from bot.domain.permissions import (
+    may_dispatch,
+    may_handle,
+    may_manage,
+    may_take,
+    may_view,
+    sees_every_department,
+)
 from bot.domain.tickets import Action, Status, Ticket
 from bot.i18n import t
 from bot.webconsole.access import Viewer, audit, required
@@ -52,6 +59,14 @@ def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
     return actions
 
 
+def may_open(actor: Actor, ticket: Ticket, deps: Deps) -> bool:
+    """Who may see it in chat, and those who see every department's board (dispatchers, heads,
+    the leadership) its tickets that are not confidential: the board lists them, so they open."""
+    if may_view(actor, ticket):
+        return True
+    return not ticket.confidential and sees_every_department(actor, deps.directory.leaders)
+
+
 def shows_numbers(actor: Actor, ticket: Ticket) -> bool:
     """Only the assignee sees phone, ID and bank numbers whole (as in chat)."""
     return ticket.assignee_id is not None and actor.officer_id == ticket.assignee_id
@@ -73,7 +88,7 @@ async def viewable_ticket(request: web.Request, viewer: Viewer) -> Ticket:
             ),
             content_type="text/html",
         )
-    if not may_view(actor, ticket):
+    if not may_open(actor, ticket, console.deps):
         detail = "confidential" if ticket.confidential else f"department {ticket.department_id}"
         await audit(console, actor.officer_id, "view_refused", ticket.number, detail)
         raise web.HTTPForbidden(

@@ -16,8 +16,12 @@ from sqlalchemy import update
 
 from bot.webconsole.access import SESSION_COOKIE
 from storage.tables import WEB_TOKENS
+from tests.channels.telegram_runtime import invite_code
 from tests.webconsole.console_run import (
+    DISPATCHER,
+    ENTREPRENEUR,
     HEAD,
+    HR_OFFICER,
     OFFICER,
     ConsoleRun,
     console_running,
@@ -96,3 +100,95 @@ async def test_an_expired_link_is_refused_and_audited(console: ConsoleRun) -> No
         assert answer.status == 403
         assert "已过期" in await answer.text()
     assert ("wu_bin", "sign_in_refused", None, "expired") in await audit_actions(console)
+
+
+async def form_token(http: aiohttp.ClientSession, url: str, session: str) -> str:
+    async with http.get(url, headers=with_session(session)) as page:
+        match = CSRF.search(await page.text())
+    assert match is not None
+    return match.group(1)
+
+
+async def test_a_session_replayed_after_logout_is_refused_and_audited(console: ConsoleRun) -> None:
+    async with aiohttp.ClientSession() as http:
+        stolen = await sign_in(http, await console.link(OFFICER))
+        async with http.get(f"{console.base}/console/", headers=with_session(stolen)) as board:
+            assert board.status == 200
+        await console.api.user_sends(OFFICER, "/web logout")
+        await console.api.wait_text(OFFICER, "已退出网页控制台")
+        async with http.get(f"{console.base}/console/", headers=with_session(stolen)) as replayed:
+            assert replayed.status == 401
+            assert "/web" in await replayed.text()
+    assert ("wu_bin", "session_refused", None, "revoked") in await audit_actions(console)
+
+
+async def test_a_forged_form_token_is_refused_and_audited(console: ConsoleRun) -> None:
+    await console.demand()
+    async with aiohttp.ClientSession() as http:
+        session = await sign_in(http, await console.link(HEAD))
+        genuine = await form_token(http, f"{console.base}/console/tickets/1", session)
+        forged = "0" * 64
+        url = f"{console.base}/console/tickets/1/assign"
+        async with http.post(
+            url, data={"csrf": forged, "officer": "wu_bin"}, headers=with_session(session)
+        ) as answer:
+            assert answer.status == 403
+        async with http.post(url, data={"officer": "wu_bin"}, headers=with_session(session)) as answer:
+            assert answer.status == 403
+    async with console.app.storage() as uow:
+        ticket = await uow.tickets.get(1)
+    assert ticket is not None
+    assert ticket.assignee_id is None  # nothing was done
+    assert genuine != forged
+    refusals = [a for a in await audit_actions(console) if a[1] == "csrf_refused"]
+    assert len(refusals) == 2
+
+
+async def test_another_departments_confidential_ticket_is_refused_and_audited(console: ConsoleRun) -> None:
+    await console.demand()
+    await console.api.user_sends(HEAD, "/confidential 1 on")
+    await console.api.wait_text(HEAD, "#1")
+    async with aiohttp.ClientSession() as http:
+        outsider = await sign_in(http, await console.link(HR_OFFICER))
+        async with http.get(f"{console.base}/console/tickets/1", headers=with_session(outsider)) as page:
+            assert page.status == 403
+            text = await page.text()
+        assert "may not see it" in text  # fang_yi reads English
+        assert "流动资金" not in text
+        async with http.get(f"{console.base}/console/?q=海悦", headers=with_session(outsider)) as found:
+            assert "流动资金" not in await found.text()  # the search does not show it either
+        colleague = await sign_in(http, await console.link(OFFICER))  # same department, not assignee
+        async with http.get(f"{console.base}/console/tickets/1", headers=with_session(colleague)) as page:
+            assert page.status == 403
+    actions = await audit_actions(console)
+    assert ("fang_yi", "view_refused", 1, "confidential") in actions
+    assert ("wu_bin", "view_refused", 1, "confidential") in actions
+
+
+async def test_html_in_what_people_wrote_is_escaped_on_every_page(console: ConsoleRun) -> None:
+    _, code = await invite_code(console.api, HEAD, "haiyue")
+    await console.api.user_sends(ENTREPRENEUR, f"/start {code}")
+    await console.api.wait_text(ENTREPRENEUR, "绑定成功")
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> 贷款困难，急需流动资金周转'
+    await console.api.user_sends(ENTREPRENEUR, hostile)
+    await console.api.wait_text(ENTREPRENEUR, "#1")
+    await console.api.user_sends(HEAD, "/note 1 <b>内部</b> & <i>备注</i>")
+    await console.api.wait_text(HEAD, "#1")
+    async with aiohttp.ClientSession() as http:
+        session = await sign_in(http, await console.link(DISPATCHER))
+        bodies = {}
+        for path in (
+            "/console/",
+            "/console/?q=流动资金",
+            "/console/tickets/1",
+            "/console/enterprises/haiyue",
+        ):
+            async with http.get(f"{console.base}{path}", headers=with_session(session)) as page:
+                assert page.status == 200, path
+                body = bodies[path] = await page.text()
+            assert "<script>alert" not in body, path
+            assert "<img src=x" not in body, path
+            assert "&lt;script&gt;" in body or "&lt;img" in body, path
+    assert (
+        "&lt;b&gt;内部&lt;/b&gt; &amp; &lt;i&gt;备注&lt;/i&gt;" in bodies["/console/tickets/1"]
+    )  # the trail
