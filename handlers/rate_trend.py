@@ -5,6 +5,7 @@ drawn as an SVG line chart (matplotlib, in Chinese when a font can draw it, else
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -45,9 +46,13 @@ async def weekly_rates(
     return found
 
 
-def trend_svg(weeks: list[WeekRates], lang: str, title: str, find_font: FontLookup | None = None) -> bytes:
+def trend_svg(
+    weeks: list[WeekRates], lang: str, title_in: Callable[[str], str], find_font: FontLookup | None = None
+) -> bytes:
     """The four headline rates (and the reopen rate) in percent, one line each, a gap where a
-    week has no data for a rate."""
+    week has no data for a rate. `title_in(lang)`: the title, in English when no font can draw
+    Chinese."""
+    title = title_in(lang)
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
@@ -59,6 +64,7 @@ def trend_svg(weeks: list[WeekRates], lang: str, title: str, find_font: FontLook
         if font_path is None:  # no font draws these: label in English
             lang = "en"
             names = {name: t(lang, f"report.{name}") for name in RATE_NAMES}
+            title = title_in(lang)
     font = FontProperties(fname=font_path) if font_path else FontProperties()
     figure = Figure(figsize=(9, 4.2), dpi=96, layout="constrained")
     FigureCanvasSVG(figure)

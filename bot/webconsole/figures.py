@@ -108,7 +108,7 @@ async def figures_chart(request: web.Request) -> web.Response:
         console.deps, wanted.weeks, wanted.department_id, wanted.category
     )
     svg = await asyncio.to_thread(
-        trend_svg, weeks, lang, _title(wanted, lang, console)
+        trend_svg, weeks, lang, lambda chosen: _title(wanted, chosen, console)
     )  # drawing takes a while
     return web.Response(body=svg, content_type="image/svg+xml")
 
