@@ -19,6 +19,7 @@ from tests.conftest import in_ci
 from tests.webconsole.console_run import ENTREPRENEUR, HEAD, OFFICER, ConsoleRun, console_running
 
 CHROMIUM = os.environ.get("XIAOER_CHROMIUM", "/usr/bin/chromium")
+INSTALLED = Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 if TYPE_CHECKING := False:
@@ -27,7 +28,7 @@ if TYPE_CHECKING := False:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+    if not INSTALLED:
         reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
         if in_ci():
             pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
