@@ -8,10 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.domain.start_links import StartLinks
 from bot.domain.web_console import ConsoleAccess
 from bot.seed import seed
 from handlers.deps import Deps
+from handlers.start_links import StartLinks
 from nlu.types import NluBackend, NluUnavailable, Parse
 from storage.engine import (
     DatabaseUnavailable,
@@ -111,7 +111,11 @@ async def build_app(
         robot_group_channels=settings.robot_group_channels(),
         console=console_access(settings),
         start_links=StartLinks(
-            {"telegram": settings.channels.telegram.username} if settings.channels.telegram.username else None
+            {
+                name: make
+                for name, section in settings.channel_sections().items()
+                if (make := section.start_link_maker()) is not None
+            }
         ),
     )
     return App(settings=settings, engine=engine, storage=storage, deps=deps)

@@ -336,7 +336,7 @@ class GroupConfig(Section):
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=1)
-    channel: Literal["telegram", "wecom", "dingtalk"] = "telegram"
+    channel: str = "telegram"  # the name of a section under channels:
     chat_id: int | str
     lang: Literal["zh-CN", "en"] | None = None  # default: `language`
     tags: GroupTagsConfig = GroupTagsConfig()
@@ -345,7 +345,7 @@ class GroupConfig(Section):
 class PoliciesConfig(Section):
     remind_days_before: int = Field(default=7, ge=0, le=90)  # deadline reminders start this many days ahead
     # Channels on which enterprises' people get notices and reminders in their private chats.
-    channels: tuple[Literal["telegram", "wecom"], ...] = ("telegram",)
+    channels: tuple[str, ...] = ("telegram",)  # names of sections under channels:
     excerpt_chars: int = Field(default=1500, ge=200, le=3500)  # how much of a policy's body a notice carries
 
 
@@ -483,13 +483,18 @@ class Settings(BaseSettings):
     def ladder(self, calendar: WorkingCalendar) -> Ladder:
         return self.reminders.ladder(calendar.day_length)
 
+    def channel_sections(self) -> dict[str, ChannelSection]:
+        """Each channel's section under `channels:`, by the channel's name."""
+        return {
+            name: section
+            for name in type(self.channels).model_fields
+            if isinstance(section := getattr(self.channels, name), ChannelSection)
+        }
+
     def robot_group_channels(self) -> frozenset[str]:
         """Channels whose member-unit groups are reached through a robot: no buttons there."""
         return frozenset(
-            name
-            for name in type(self.channels).model_fields
-            if isinstance(section := getattr(self.channels, name), ChannelSection)
-            and not section.group_buttons
+            name for name, section in self.channel_sections().items() if not section.group_buttons
         )
 
     def member_groups(self) -> list[MemberGroup]:
@@ -655,10 +660,9 @@ def cross_check(settings: Settings) -> list[str]:
     missing = [c for c in CATEGORIES if c not in settings.categories]
     if missing:
         problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
-    for name in type(settings.channels).model_fields:  # each channel checks its own section
-        section = getattr(settings.channels, name)
-        if isinstance(section, ChannelSection):
-            problems += section.problems()
+    sections = settings.channel_sections()
+    for section in sections.values():  # each channel checks its own section
+        problems += section.problems()
     _unique(
         "departments[].wecom_chat_id",
         [d.wecom_chat_id for d in settings.departments if d.wecom_chat_id],
@@ -696,18 +700,16 @@ def cross_check(settings: Settings) -> list[str]:
         problems.append(f"leadership.department: unknown department '{department}'")
     _unique("groups", [g.id for g in settings.groups], problems)
     _unique("groups[].chat_id", [f"{g.channel}:{g.chat_id}" for g in settings.groups], problems)
-    robots = {robot.name for robot in settings.channels.wecom.robots}
+    names = ", ".join(sections)
     for i, g in enumerate(settings.groups):
-        if g.channel == "wecom" and str(g.chat_id) not in robots:
-            problems.append(
-                f"groups[{i}].chat_id: a WeCom group is reached through its robot: name one of "
-                f"channels.wecom.robots ({', '.join(sorted(robots)) or 'none configured'}), not {g.chat_id!r}"
-            )
-        if g.channel == "telegram" and not str(g.chat_id).strip().lstrip("-").isdecimal():
-            problems.append(
-                f"groups[{i}].chat_id: a Telegram chat id is a number (a group's is negative, "
-                f"such as -1001234567890), not {g.chat_id!r}"
-            )
+        group_section = sections.get(g.channel)
+        if group_section is None:
+            problems.append(f"groups[{i}].channel: unknown channel {g.channel!r} (expected one of {names})")
+        elif (problem := group_section.member_group_problem(str(g.chat_id))) is not None:
+            problems.append(f"groups[{i}].chat_id: {problem}")
+    for i, name in enumerate(settings.policies.channels):
+        if name not in sections:
+            problems.append(f"policies.channels[{i}]: unknown channel {name!r} (expected one of {names})")
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
     _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):
@@ -743,13 +745,12 @@ def _replaced_keys(settings: Settings) -> list[str]:
 
 def config_warnings(settings: Settings) -> list[str]:
     """What is allowed but most likely not meant, each with its key path and what to do."""
-    named = {str(g.chat_id) for g in settings.groups if g.channel == "wecom"}
     return [
-        f"channels.wecom.robots[{i}] ({robot.name}): no groups[] entry with channel: wecom names it, "
-        f"so it receives no policy notices (its tags are not used for delivery): add a group with "
-        f"chat_id: {robot.name} and the group's tags"
-        for i, robot in enumerate(settings.channels.wecom.robots)
-        if robot.name not in named
+        warning
+        for name, section in settings.channel_sections().items()
+        for warning in section.member_group_warnings(
+            {str(g.chat_id) for g in settings.groups if g.channel == name}
+        )
     ]
 
 

@@ -11,8 +11,8 @@ from bot.domain.escalation import Ladder
 from bot.domain.org import Directory
 from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaPolicy
-from bot.domain.start_links import StartLinks
 from bot.domain.web_console import ConsoleAccess
+from handlers.start_links import StartLinks
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli_common import fail, run_work, settings_of
-from bot.domain.start_links import telegram_start_link
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -124,7 +123,9 @@ async def _make(
     from handlers.binding import new_code
     from storage.search_protocols import NewInvite
 
-    username = await _username(settings)
+    telegram = settings.channels.telegram
+    start_link = telegram.model_copy(update={"username": await _username(settings)}).start_link_maker()
+    assert start_link is not None  # a username makes links
     app = await build_app(settings, database, load_nlu=False)
     try:
         now = datetime.now(UTC)
@@ -138,7 +139,7 @@ async def _make(
             task = progress.add_task("invites", total=len(roster))
             for start in range(0, len(roster), CHUNK):
                 chunk = [
-                    MadeInvite(entry, code, telegram_start_link(username, code), _qr_name(entry, code))
+                    MadeInvite(entry, code, start_link(code), _qr_name(entry, code))
                     for entry in roster[start : start + CHUNK]
                     for code in [new_code()]
                 ]

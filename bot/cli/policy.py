@@ -350,14 +350,9 @@ def send(
 ) -> None:
     """Deliver the queued messages (notices, reminders, reports) until none is left."""
     settings = settings_of(ctx)
-    if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
-        fail(
-            [
-                "xiaoer: nothing to send with: set XIAOER_CHANNELS__TELEGRAM__TOKEN"
-                " (or channels.telegram.token in the config),",
-                "  or enable channels.wecom (see README, WeCom)",
-            ]
-        )
+    if not any(section.in_use for section in settings.channel_sections().values()):
+        sections = ", ".join(f"channels.{name}" for name in settings.channel_sections())
+        fail([f"xiaoer: nothing to send with: no channel is in use; set one up ({sections}: see README)"])
 
     async def act() -> None:
         from bot.outbox import OutboxSender

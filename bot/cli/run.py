@@ -27,13 +27,11 @@ def run(
     if log_level is not None and log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail([f"xiaoer: --log-level {log_level!r} is not known: use DEBUG, INFO, WARNING or ERROR"])
     if not channels_in_use(settings):
+        sections = ", ".join(f"channels.{name}" for name in settings.channel_sections())
         fail(
             [
-                "xiaoer: no channel to run: Telegram needs a bot token, or WeCom (or another channel under"
-                " channels:) must be enabled.",
-                "  Set XIAOER_CHANNELS__TELEGRAM__TOKEN=<token from @BotFather>"
-                " (or channels.telegram.token in the config),",
-                "  or channels.wecom.enabled: true with the app's credentials (see README, WeCom).",
+                f"xiaoer: no channel to run: set one up ({sections}; Telegram needs only"
+                " XIAOER_CHANNELS__TELEGRAM__TOKEN=<token from @BotFather>; see README)"
             ]
         )
     start_logging(settings, log_level)

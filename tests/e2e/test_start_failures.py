@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.channels.test_delivery_processes import XIAOER, environment, free_port
 from tests.channels.test_telegram import write_config
+from tests.e2e.test_shell import xiaoer
 from tests.fake_telegram import FakeBotApi
 
 
@@ -96,3 +97,10 @@ async def test_an_empty_database_option_is_not_a_silent_default(tmp_path: Path) 
     line = await refused(env, "--database", "", cwd=tmp_path)
     assert "--database was given an empty URL" in line
     assert not (tmp_path / "xiaoer.db").exists()  # no fallback to the default file here
+
+
+def test_no_channel_in_use(tmp_path: Path) -> None:
+    ran = xiaoer("run", "-d", f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", cwd=tmp_path)
+    assert ran.returncode == 2
+    [line] = ran.stderr.strip().splitlines()
+    assert line.startswith("xiaoer: no channel to run: set one up (channels.telegram, channels.wecom")

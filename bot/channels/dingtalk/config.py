@@ -8,27 +8,29 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.config_section import ChannelSection, Section
+from bot.config_section import RobotGroupsSection, RobotSection
 
 _REQUIRED = ("app_key", "app_secret", "robot_code")
 
 
-class DingtalkRobotConfig(Section):
+class DingtalkRobotConfig(RobotSection):
     """A member-unit group's custom robot (自定义机器人): the access_token of its webhook
     (https://oapi.dingtalk.com/robot/send?access_token=…), the signing secret (加签, "SEC…") if its
     security setting is signing, the keyword if it is a custom keyword, and the group's tags."""
 
-    name: str = Field(min_length=1)
     access_token: str = Field(min_length=1)
     secret: str | None = None
     keyword: str | None = None
-    tags: tuple[str, ...] = ()
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("access_token", "secret")
 
 
-class DingtalkConfig(ChannelSection):
+class DingtalkConfig(RobotGroupsSection):
     """The enterprise-internal app (企业内部应用) with its robot, and the member-unit group robots."""
 
-    group_buttons: ClassVar[bool] = False  # member-unit groups are reached through robots
+    platform: ClassVar[str] = "DingTalk"
+    path: ClassVar[str] = "channels.dingtalk"
+    secret_fields: ClassVar[tuple[str, ...]] = ("app_secret",)
 
     enabled: bool = False
     app_key: str | None = None  # the app's AppKey (Client ID)

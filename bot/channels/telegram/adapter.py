@@ -7,6 +7,7 @@ outbox (bot.channels.telegram.transport); `TelegramAddressing` says which chats 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -30,6 +31,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from bot.channels.telegram.config import start_link
 from bot.channels.unusable import CHECK_SECONDS, ChannelUnusable
 from bot.domain.messages import (
     SHARE_PHONE,
@@ -42,8 +44,8 @@ from bot.domain.messages import (
 )
 from bot.domain.org import Directory
 from bot.domain.outbox import Address, Origin, personal_addresses
-from bot.domain.start_links import StartLinks
 from bot.i18n import t
+from handlers.start_links import StartLinks
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -283,7 +285,7 @@ class TelegramChannel:
 
     async def learn_username(self) -> None:
         """Invites link to the bot by its username: asked of Telegram unless configured."""
-        if self.start_links.username(CHANNEL) is not None:
+        if self.start_links.has(CHANNEL):  # configured
             return
         try:
             me = await self.bot.me()
@@ -291,7 +293,7 @@ class TelegramChannel:
             log.warning("could not ask Telegram for the bot's username: %s", error)
             return
         if me.username:
-            self.start_links.learn(CHANNEL, me.username)
+            self.start_links.offer(CHANNEL, functools.partial(start_link, me.username))
 
     async def check(self) -> str:
         """The bot's username, once Telegram has accepted the token; else ChannelUnusable."""

@@ -28,6 +28,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from bot.channels.send_limits import SendLimits
+from bot.channels.text_buttons import TextButtons
 from bot.channels.wecom.api import (
     CHAT_MISSING,
     FILE_LIMIT,
@@ -37,7 +38,6 @@ from bot.channels.wecom.api import (
     WecomApi,
     split_utf8,
 )
-from bot.channels.wecom.buttons import TextButtons
 from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.crypto import WecomCrypto
