@@ -64,12 +64,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def console_config(directory: Path, port: int, **web_settings: object) -> Path:
+def console_config(directory: Path, url_port: int, **web_settings: object) -> Path:
     config = write_config(directory, OFFICERS, {"finance_office": GROUP})
     document = yaml.safe_load(config.read_text(encoding="utf-8"))
     document["web"] = {
         "enabled": True,
-        "url": f"http://127.0.0.1:{port}",
+        "url": f"http://127.0.0.1:{url_port}",
         "refresh_seconds": 2,
         **web_settings,
     }

@@ -115,10 +115,30 @@ async def test_sign_in_find_assign_and_decide_extensions(console: ConsoleRun, br
     # the figures, as the head sees them
     await page.goto(f"{console.base}/console/figures")
     await page.wait_for_selector("figure.chart img")
-    await page.wait_for_function("document.querySelector('figure.chart img').naturalWidth > 0")
+    assert await page.locator("figure.chart img").evaluate("image => image.naturalWidth") > 0
     await page.screenshot(path=str(ARTIFACTS / "figures.png"), full_page=True)
     export = await page.request.get(f"{console.base}/console/figures.xlsx")
     assert export.ok
     assert (await export.body())[:2] == b"PK"  # a zip: an .xlsx
     await officer.close()
     await head.close()
+
+
+async def test_the_board_refreshes_itself_when_a_ticket_changes(
+    console: ConsoleRun, browser: Browser
+) -> None:
+    await console.demand()
+    context = await browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    page = await context.new_page()
+    await page.goto(await console.link(HEAD))
+    await page.click("#sign-in")
+    await page.wait_for_url(f"{console.base}/console/")
+    assert "在办工单 1 件" in await page.inner_text("main")
+    await console.api.user_sends(ENTREPRENEUR, "招工难，我们急需30名熟练技术工人，新生产线下月投产")
+    await console.api.wait_text(ENTREPRENEUR, "#2")
+    # nobody touches the page: it polls /console/board.json (every 2 s here) and reloads
+    # (a selector, not a script: the page's Content-Security-Policy forbids evaluating strings)
+    await page.wait_for_selector("a[href='/console/tickets/2']", timeout=15_000)
+    assert "在办工单 2 件" in await page.inner_text("main")
+    await page.screenshot(path=str(ARTIFACTS / "board-phone.png"), full_page=True)
+    await context.close()
