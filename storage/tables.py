@@ -118,6 +118,15 @@ class TicketRow(SQLModel, table=True):
             postgresql_where=_OPEN_TICKETS,
             sqlite_where=_OPEN_TICKETS,
         ),
+        # The web console's board: open tickets by resolve deadline, the overdue first. A page is
+        # the first rows of this walk; the counts read the open tickets alone, not the closed many.
+        Index(
+            "ix_tickets_open_deadline",
+            "resolve_by",
+            "id",
+            postgresql_where=_OPEN_TICKETS,
+            sqlite_where=_OPEN_TICKETS,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,4 +1,5 @@
-"""web console: sign-in links and sessions (hashed), and the console's audit of views and refusals
+"""web console: sign-in links and sessions (hashed), the console's audit of views and refusals,
+and an index of open tickets by resolve deadline (the board)
 
 Revision ID: 0018
 Revises: 0014
@@ -17,6 +18,8 @@ revision = "0018"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
+
+_OPEN_TICKETS = sa.text("status <> 'closed'")  # as storage/tables.py writes it (rules_sql.OPEN)
 
 
 def upgrade() -> None:
@@ -44,9 +47,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_web_audit_ticket_id", "web_audit", ["ticket_id"])
+    op.create_index(
+        "ix_tickets_open_deadline",
+        "tickets",
+        ["resolve_by", "id"],
+        postgresql_where=_OPEN_TICKETS,
+        sqlite_where=_OPEN_TICKETS,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_open_deadline", table_name="tickets")
     op.drop_index("ix_web_audit_ticket_id", table_name="web_audit")
     op.drop_table("web_audit")
     op.drop_index("ix_web_tokens_officer_id", table_name="web_tokens")
