@@ -69,6 +69,12 @@ class SearchQueries(Protocol):
         resolve deadline alone, the overdue first) and how many match."""
         ...
 
+    async def open_page(
+        self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
+    ) -> list[Ticket]:
+        """The page alone (the web board counts by department and state instead)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Selection:

@@ -176,9 +176,15 @@ class SqlSearch:
         total = (
             await self._s.execute(select(func.count()).select_from(TICKETS).where(*conditions))
         ).scalar_one()
+        return await self.open_page(wanted, scope, as_of, offset, limit), int(total)
+
+    async def open_page(
+        self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
+    ) -> list[Ticket]:
         order = (_t.resolve_by, _t.id) if wanted.by_deadline else (_t.urgent.desc(), _t.resolve_by, _t.id)
+        conditions = open_conditions(wanted, scope, as_of)
         page = select(TICKETS).where(*conditions).order_by(*order).offset(offset).limit(limit)
-        return [ticket_from_row(row) for row in await self._all(page)], int(total)
+        return [ticket_from_row(row) for row in await self._all(page)]
 
     async def _all(self, statement: Select[Any]) -> list[Any]:
         return list((await self._s.execute(statement)).all())

@@ -82,8 +82,9 @@ async def board(request: web.Request) -> web.Response:
     found_enterprises: list[tuple[str, str, list[TicketListRow]]] = []
     found_tickets: list[TicketListRow] = []
     async with deps.storage() as uow:
-        tickets, total = await uow.search.open_tickets(wanted, scope, now, (page - 1) * PAGE, PAGE)
         counts = await uow.console.open_counts(wanted, scope, now)
+        total = sum(count.tickets for count in counts)  # the same filter as the page
+        tickets = await uow.search.open_page(wanted, scope, now, (page - 1) * PAGE, PAGE)
         version = await uow.console.last_change()
         if query:
             found = await uow.search.find(search_terms(query), scope, FOUND)

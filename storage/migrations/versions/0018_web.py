@@ -1,5 +1,5 @@
 """web console: sign-in links and sessions (hashed), the console's audit of views and refusals,
-and an index of open tickets by resolve deadline (the board)
+and two indexes of open tickets for the board (by resolve deadline; its counts)
 
 Revision ID: 0018
 Revises: 0014
@@ -54,9 +54,26 @@ def upgrade() -> None:
         postgresql_where=_OPEN_TICKETS,
         sqlite_where=_OPEN_TICKETS,
     )
+    op.create_index(
+        "ix_tickets_open_board",
+        "tickets",
+        [
+            "department_id",
+            "status",
+            "confidential",
+            "assignee_id",
+            "urgent",
+            "category",
+            "resolve_by",
+            "paused_at",
+        ],
+        postgresql_where=_OPEN_TICKETS,
+        sqlite_where=_OPEN_TICKETS,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_open_board", table_name="tickets")
     op.drop_index("ix_tickets_open_deadline", table_name="tickets")
     op.drop_index("ix_web_audit_ticket_id", table_name="web_audit")
     op.drop_table("web_audit")
