@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot.domain import lifecycle
 from bot.domain.messages import Actor, Role
 from bot.domain.permissions import (
     may_dispatch,
@@ -18,7 +19,7 @@ from bot.domain.permissions import (
     may_view,
     sees_every_department,
 )
-from bot.domain.tickets import Action, Status, Ticket
+from bot.domain.tickets import Action, Ticket
 from bot.i18n import t
 from bot.webconsole.access import Viewer, audit, required
 from bot.webconsole.console import CONSOLE, Console
@@ -41,22 +42,35 @@ class Said:
     text: str
 
 
+# each form, the lifecycle's move it makes (whose table says from which states it may)
+_MOVE_OF = {
+    "take": Action.TAKE,
+    "assign": Action.ASSIGN,
+    "transfer": Action.TRANSFER,
+    "return": Action.RETURN,
+    "resolve": Action.RESOLVE,
+    "approve": Action.APPROVE_EXTENSION,
+    "rejectext": Action.REJECT_EXTENSION,
+    "dispatch": Action.DISPATCH,
+}
+
+
 def allowed_actions(actor: Actor, ticket: Ticket) -> list[str]:
-    """The forms the page shows; the handlers decide again when one is sent."""
-    if not ticket.status.is_open:
-        return []
-    actions = []
-    if may_take(actor, ticket) and ticket.status in (Status.DISPATCHED, Status.REOPENED):
-        actions.append("take")
-    if may_manage(actor, ticket):
-        actions.append("assign")
-    if may_handle(actor, ticket):
-        actions += ["transfer", "return", "resolve"]
-    if ticket.status is Status.EXTENSION and may_manage(actor, ticket):
-        actions += ["approve", "rejectext"]
-    if ticket.status is Status.RETURNED and may_dispatch(actor, ticket):
-        actions.append("dispatch")
-    return actions
+    """The forms the page shows: those the viewer's role allows, of the moves the ticket's state
+    allows; the handlers decide again when one is sent."""
+    allowed = {
+        "take": may_take(actor, ticket),
+        "assign": may_manage(actor, ticket),
+        "transfer": may_handle(actor, ticket),
+        "return": may_take(actor, ticket) or may_handle(actor, ticket),
+        "resolve": may_handle(actor, ticket),
+        "approve": may_manage(actor, ticket),
+        "rejectext": may_manage(actor, ticket),
+        "dispatch": may_dispatch(actor, ticket),
+    }
+    return [
+        form for form, move in _MOVE_OF.items() if allowed[form] and ticket.status in lifecycle.MOVES[move][0]
+    ]
 
 
 def may_open(actor: Actor, ticket: Ticket, deps: Deps) -> bool:
@@ -172,9 +186,10 @@ async def render_ticket(
         numbers_whole=whole,
         actions=allowed_actions(actor, ticket),
         outcome=outcome,
+        # a ticket is assigned within its department (lifecycle.assign refuses others)
         colleagues=sorted(
-            (o for o in directory.officers.values() if o.role is not Role.ADMIN),
-            key=lambda o: (o.department_id != actor.department_id, o.department_id, o.id),
+            (o for o in directory.officers.values() if o.department_id == ticket.department_id),
+            key=lambda o: o.id,
         ),
         departments=[(d, render.department_name(d, lang, directory)) for d in sorted(directory.departments)],
     )

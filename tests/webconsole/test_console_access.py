@@ -19,8 +19,16 @@ from bot.runtime.web import web_app
 from handlers.rate_trend import weekly_rates
 from handlers.reports import load_report
 from storage.tables import WEB_TOKENS
-from tests.webconsole.console_run import GROUP, HEAD, OFFICER, ConsoleRun, console_config, console_running
-from tests.webconsole.test_console_http import audit_actions, sign_in, with_session
+from tests.webconsole.console_run import (
+    ENTREPRENEUR,
+    GROUP,
+    HEAD,
+    OFFICER,
+    ConsoleRun,
+    console_config,
+    console_running,
+)
+from tests.webconsole.test_console_http import audit_actions, form_token, sign_in, with_session
 
 
 @pytest.fixture
@@ -102,3 +110,46 @@ async def test_figures_are_the_reports_numbers_and_refused_to_officers(console: 
     assert last_row.startswith(
         f"{weeks[-1].period.first_day.isoformat()} – {weeks[-1].period.last_day.isoformat()}</td><td>1</td>"
     )
+
+
+async def test_resolve_and_transfer_from_the_console_say_what_chat_says(console: ConsoleRun) -> None:
+    await console.demand()
+    api = console.api
+    async with aiohttp.ClientSession() as http:
+        head = await sign_in(http, await console.link(HEAD))
+        url = f"{console.base}/console/tickets/1"
+        csrf = await form_token(http, url, head)
+        async with http.get(url, headers=with_session(head)) as answer:  # not signed for yet
+            assert 'id="action-resolve"' not in await answer.text()
+        async with http.post(f"{url}/take", data={"csrf": csrf}, headers=with_session(head)) as answer:
+            assert 'id="action-resolve"' in await answer.text()
+        async with http.post(
+            f"{url}/resolve",
+            data={"csrf": csrf, "outcome": "resolved", "result": "已对接建设银行，<b>本周</b>放款"},
+            headers=with_session(head),
+        ) as answer:
+            page = await answer.text()
+        assert "等待企业确认" in page  # what /resolve answers in chat
+        told = await api.wait_text(ENTREPRENEUR, "办理结果")
+        # as /resolve would say it: escaped by the channel for Telegram's HTML, shown as typed
+        assert "已对接建设银行，&lt;b&gt;本周&lt;/b&gt;放款" in told.text
+        assert [label for label, _ in told.buttons] == ["已解决", "部分解决", "未解决"]
+        assert "&lt;b&gt;本周&lt;/b&gt;" in page  # and escaped on the page
+        await api.user_sends(ENTREPRENEUR, "/notresolved 1 还没放款")
+        await api.wait_text(HEAD, "#1")
+        csrf = await form_token(http, url, head)
+        async with http.post(
+            f"{url}/transfer",
+            data={"csrf": csrf, "department": "tax_bureau", "reason": "涉及出口退税"},
+            headers=with_session(head),
+        ) as answer:
+            assert answer.status == 200
+            assert "区税务局" in await answer.text()
+    async with console.app.storage() as uow:
+        ticket = await uow.tickets.get(1)
+        events = await uow.events.for_ticket(1)
+    assert ticket is not None
+    assert ticket.department_id == "tax_bureau"
+    assert [e.action.value for e in events][-1] == "transfer"
+    actions = await audit_actions(console)
+    assert ("lin_hui", "action:resolve", 1, "resolved 已对接建设银行，<b>本周</b>放款") in actions
