@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain.kpi import RATE_NAMES, KpiCounts, KpiRates, rates
 from bot.domain.periods import Period, today
@@ -31,11 +32,7 @@ async def weekly_rates(
     """The last `weeks` weeks, Monday to Sunday, the current one (so far) last. One transaction,
     so the weeks agree with each other."""
     now = deps.clock()
-    monday = today(now, deps.timezone) - timedelta(days=today(now, deps.timezone).weekday())
-    periods = [
-        Period(monday - timedelta(days=7 * back), monday - timedelta(days=7 * back - 7), deps.timezone)
-        for back in range(max(1, min(weeks, LONGEST)) - 1, -1, -1)
-    ]
+    periods = recent_weeks(now, deps.timezone, weeks)
     found = []
     async with deps.storage() as uow:
         for period in periods:
@@ -44,6 +41,15 @@ async def weekly_rates(
             )
             found.append(WeekRates(period, counts, rates(counts)))
     return found
+
+
+def recent_weeks(now: datetime, timezone: ZoneInfo, weeks: int) -> list[Period]:
+    """The last `weeks` weeks (at most LONGEST), Monday to Sunday, the current one last."""
+    monday = today(now, timezone) - timedelta(days=today(now, timezone).weekday())
+    return [
+        Period(monday - timedelta(days=7 * back), monday - timedelta(days=7 * back - 7), timezone)
+        for back in range(max(1, min(weeks, LONGEST)) - 1, -1, -1)
+    ]
 
 
 def trend_svg(

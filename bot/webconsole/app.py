@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.webconsole import board, enterprise_page, figures, signin, ticket_actions, ticket_page
-from bot.webconsole.access import SignInNeeded, lang_of, secure_headers
+from bot.webconsole.access import SignInNeeded, audit, lang_of, secure_headers
 from bot.webconsole.console import CONSOLE, Console
 
 PREFIX = "/console"
@@ -31,8 +32,25 @@ async def signed_in(
         )
 
 
+@web.middleware
+async def same_origin(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A form sent from another site is refused before anything reads it (besides the form token:
+    the sign-in form has none, and another site must not sign a browser in as someone else)."""
+    origin = request.headers.get("Origin")
+    if request.method == "POST" and origin is not None and urlsplit(origin).netloc != request.host:
+        console = request.app[CONSOLE]
+        await audit(console, None, "origin_refused", None, f"{origin[:80]} -> {request.path[:80]}")
+        lang = lang_of(request, console.deps.default_lang)
+        return console.page(
+            "message.html", lang, 403, viewer=None, message_key="console.csrf_refused", params={}
+        )
+    return await handler(request)
+
+
 def console_app(console: Console) -> web.Application:
-    app = web.Application(middlewares=[signed_in], client_max_size=MAX_FORM)
+    app = web.Application(middlewares=[same_origin, signed_in], client_max_size=MAX_FORM)
     app[CONSOLE] = console
     app.on_response_prepare.append(secure_headers)
     app.router.add_get("/", board.board)

@@ -17,7 +17,7 @@ from bot.webconsole.access import Viewer, audit, required
 from bot.webconsole.board import Choice
 from bot.webconsole.console import CONSOLE, Console
 from handlers import render
-from handlers.rate_trend import WeekRates, trend_svg, weekly_rates
+from handlers.rate_trend import WeekRates, recent_weeks, trend_svg, weekly_rates
 from handlers.report_files import to_xlsx
 from handlers.reports import load_report, words_for
 
@@ -117,12 +117,10 @@ async def figures_xlsx(request: web.Request) -> web.Response:
     """The report over the weeks shown, for the whole centre: `xiaoer report`'s own file."""
     console, viewer, wanted = await _allowed(request)
     deps = console.deps
-    weeks = await weekly_rates(deps, wanted.weeks)
-    report = await load_report(deps, weeks[0].period.since, weeks[-1].period.until)
+    weeks = recent_weeks(deps.clock(), deps.timezone, wanted.weeks)
+    report = await load_report(deps, weeks[0].since, weeks[-1].until)
     data = await asyncio.to_thread(to_xlsx, words_for(report, viewer.actor.lang, deps))
-    name = (
-        f"xiaoer-report-{weeks[0].period.first_day.isoformat()}-{weeks[-1].period.last_day.isoformat()}.xlsx"
-    )
+    name = f"xiaoer-report-{weeks[0].first_day.isoformat()}-{weeks[-1].last_day.isoformat()}.xlsx"
     return web.Response(
         body=data,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -14,7 +14,7 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Reply, ToSender
 from bot.webconsole.access import audit, checked_form, required
 from bot.webconsole.console import CONSOLE
-from bot.webconsole.ticket_page import render_ticket, viewable_ticket
+from bot.webconsole.ticket_page import may_open, render_ticket, viewable_ticket
 from handlers.commands import COMMANDS
 from handlers.deps import Deps
 from handlers.dispatch import protect
@@ -72,4 +72,12 @@ async def ticket_action(request: web.Request) -> web.Response:
         assert ticket.number is not None
         now = await uow.tickets.get(ticket.number)
     assert now is not None
+    if not may_open(viewer.actor, now, console.deps):  # transferred away, say: the outcome alone
+        return console.page(
+            "message.html",
+            viewer.actor.lang,
+            viewer=viewer,
+            message_key="console.action_done",
+            params={"outcome": said},
+        )
     return await render_ticket(console, viewer, now, outcome=said)

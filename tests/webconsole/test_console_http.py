@@ -192,3 +192,20 @@ async def test_html_in_what_people_wrote_is_escaped_on_every_page(console: Conso
     assert (
         "&lt;b&gt;内部&lt;/b&gt; &amp; &lt;i&gt;备注&lt;/i&gt;" in bodies["/console/tickets/1"]
     )  # the trail
+
+
+async def test_a_form_from_another_site_is_refused_before_it_is_read(console: ConsoleRun) -> None:
+    link = await console.link(OFFICER)
+    token = link.split("token=")[1]
+    async with aiohttp.ClientSession() as http:
+        # another site posting someone's link would sign this browser in as them
+        async with http.post(
+            link.split("?")[0], data={"token": token}, headers={"Origin": "https://evil.example"}
+        ) as answer:
+            assert answer.status == 403
+        session = await sign_in(http, link)  # the link was not used up by the refused post
+        async with http.get(f"{console.base}/console/", headers=with_session(session)) as board:
+            assert board.status == 200
+    assert (None, "origin_refused", None, "https://evil.example -> /console/signin") in await audit_actions(
+        console
+    )
