@@ -39,7 +39,12 @@ async def same_origin(
     """A form sent from another site is refused before anything reads it (besides the form token:
     the sign-in form has none, and another site must not sign a browser in as someone else)."""
     origin = request.headers.get("Origin")
-    if request.method == "POST" and origin is not None and urlsplit(origin).netloc != request.host:
+    # host names compared, not ports: a proxy passes `Host: $host`, which drops a port the browser saw
+    if (
+        request.method == "POST"
+        and origin is not None
+        and urlsplit(origin).hostname != _hostname(request.host)
+    ):
         console = request.app[CONSOLE]
         await audit(console, None, "origin_refused", None, f"{origin[:80]} -> {request.path[:80]}")
         lang = lang_of(request, console.deps.default_lang)
@@ -47,6 +52,10 @@ async def same_origin(
             "message.html", lang, 403, viewer=None, message_key="console.csrf_refused", params={}
         )
     return await handler(request)
+
+
+def _hostname(host: str) -> str:
+    return urlsplit(f"//{host}").hostname or ""
 
 
 def console_app(console: Console) -> web.Application:

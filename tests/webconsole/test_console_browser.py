@@ -96,6 +96,7 @@ async def test_sign_in_find_assign_and_decide_extensions(console: ConsoleRun, br
     await page.click("#action-approve button")
     await page.wait_for_selector(".outcome")
     await api.wait_text(ENTREPRENEUR, "延长")
+    await page.screenshot(path=str(ARTIFACTS / "ticket.png"), full_page=True)
 
     # asked again: the officer has no such form, and the same decision sent from their page is refused
     await api.user_sends(OFFICER, "/extend 1 2 仍需等待")
