@@ -24,6 +24,7 @@ from storage.engine import (
 from storage.schema import prepare_schema
 from storage.schema import upgrade_database as upgrade_database  # `xiaoer db upgrade` finds it here
 from storage.sql import SqlStorage
+from storage.start_turns import preparing_alone
 
 
 @dataclass
@@ -94,9 +95,10 @@ async def build_app(
     engine = create_engine(url, echo=settings.database.echo)
     async with disposed_on_failure(engine):
         await ensure_usable(engine)
-        await prepare_schema(engine)
         storage = SqlStorage(engine)
-        await seed(storage, settings)
+        async with preparing_alone(engine):  # processes starting together take turns
+            await prepare_schema(engine)
+            await seed(storage, settings)
     sla = settings.sla_policy()
     deps = Deps(
         storage=storage,

@@ -7,10 +7,10 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from tests.channels.test_delivery_processes import XIAOER, environment, free_port
 from tests.channels.test_telegram import write_config
 from tests.e2e.test_shell import xiaoer
 from tests.fake_telegram import FakeBotApi
+from tests.processes import XIAOER, environment, free_port
 
 
 async def refused(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
