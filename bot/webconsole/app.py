@@ -9,7 +9,14 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.webconsole import board, enterprise_page, figures, signin, ticket_actions, ticket_page
-from bot.webconsole.access import SignInNeeded, audit, lang_of, secure_headers
+from bot.webconsole.access import (
+    COOKIE_PATH,
+    SESSION_COOKIE,
+    SignInNeeded,
+    audit,
+    lang_of,
+    secure_headers,
+)
 from bot.webconsole.console import CONSOLE, Console
 
 PREFIX = "/console"
@@ -27,9 +34,12 @@ async def signed_in(
     except SignInNeeded:
         console = request.app[CONSOLE]
         lang = lang_of(request, console.deps.default_lang)
-        return console.page(
+        refused = console.page(
             "message.html", lang, 401, viewer=None, message_key="console.sign_in_needed", params={}
         )
+        if SESSION_COOKIE in request.cookies:  # ended: the browser stops sending it (and the board's
+            refused.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)  # polls stop filling the audit)
+        return refused
 
 
 @web.middleware

@@ -119,6 +119,7 @@ async def test_a_session_replayed_after_logout_is_refused_and_audited(console: C
         async with http.get(f"{console.base}/console/", headers=with_session(stolen)) as replayed:
             assert replayed.status == 401
             assert "/web" in await replayed.text()
+            assert replayed.cookies[SESSION_COOKIE].value == ""  # told to forget it
     assert ("wu_bin", "session_refused", None, "revoked") in await audit_actions(console)
 
 
