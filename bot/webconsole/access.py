@@ -24,8 +24,10 @@ SECURITY_HEADERS = {
     "Pragma": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    # the sign-in page's address holds the link's secret: never sent on to another site
-    "Referrer-Policy": "no-referrer",
+    # the sign-in page's address holds the link's secret: never sent on to another site. (Not
+    # no-referrer: under it a browser sends `Origin: null` with the console's own forms, which the
+    # same-origin check must refuse, since any site can make its forms send that.)
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

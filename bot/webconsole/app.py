@@ -47,7 +47,8 @@ async def same_origin(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """A form sent from another site is refused before anything reads it (besides the form token:
-    the sign-in form has none, and another site must not sign a browser in as someone else)."""
+    the sign-in form has none, and another site must not sign a browser in as someone else). An
+    opaque `Origin: null` is refused too: any page can make its forms send it."""
     origin = request.headers.get("Origin")
     # host names compared, not ports: a proxy passes `Host: $host`, which drops a port the browser saw
     if (

@@ -71,6 +71,7 @@ async def test_a_link_signs_in_once_and_the_board_shows_the_ticket(console: Cons
         async with http.get(f"{console.base}/console/", headers=with_session(session)) as board:
             assert board.status == 200
             assert board.headers["Cache-Control"] == "no-store"
+            assert board.headers["Referrer-Policy"] == "same-origin"
             assert "frame-ancestors 'none'" in board.headers["Content-Security-Policy"]
             page = await board.text()
         assert "#1" in page
@@ -204,7 +205,9 @@ async def test_a_form_from_another_site_is_refused_before_it_is_read(console: Co
             link.split("?")[0], data={"token": token}, headers={"Origin": "https://evil.example"}
         ) as answer:
             assert answer.status == 403
-        session = await sign_in(http, link)  # the link was not used up by the refused post
+        async with http.post(link.split("?")[0], data={"token": token}, headers={"Origin": "null"}) as answer:
+            assert answer.status == 403  # what a page with no referrer makes its forms send
+        session = await sign_in(http, link)  # the link was not used up by the refused posts
         async with http.get(f"{console.base}/console/", headers=with_session(session)) as board:
             assert board.status == 200
     assert (None, "origin_refused", None, "https://evil.example -> /console/signin") in await audit_actions(
