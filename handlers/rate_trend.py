@@ -76,14 +76,18 @@ def trend_svg(
     FigureCanvasSVG(figure)
     axes = figure.subplots()
     labels = [w.period.first_day.strftime("%m-%d") for w in weeks]
+    # numeric positions with the weeks as tick labels: a week where no rate has data keeps its place
+    positions = list(range(len(weeks)))
     for name in RATE_NAMES:
         values = [getattr(w.rates, name) for w in weeks]
         axes.plot(
-            labels,
+            positions,
             [v * 100 if v is not None else float("nan") for v in values],
             marker="o",
             label=names[name],
         )
+    axes.set_xticks(positions, labels)
+    axes.set_xlim(-0.5, len(weeks) - 0.5)
     axes.set_ylim(0, 105)
     axes.set_ylabel("%")
     axes.set_title(title, fontproperties=font)
