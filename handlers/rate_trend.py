@@ -52,6 +52,14 @@ def recent_weeks(now: datetime, timezone: ZoneInfo, weeks: int) -> list[Period]:
     ]
 
 
+def percent_series(weeks: list[WeekRates]) -> dict[str, list[float | None]]:
+    """Each rate in percent, week by week; None where a week has nothing to divide by."""
+    return {
+        name: [None if (rate := getattr(w.rates, name)) is None else rate * 100 for w in weeks]
+        for name in RATE_NAMES
+    }
+
+
 def trend_svg(
     weeks: list[WeekRates], lang: str, title_in: Callable[[str], str], find_font: FontLookup | None = None
 ) -> bytes:
@@ -78,13 +86,9 @@ def trend_svg(
     labels = [w.period.first_day.strftime("%m-%d") for w in weeks]
     # numeric positions with the weeks as tick labels: a week where no rate has data keeps its place
     positions = list(range(len(weeks)))
-    for name in RATE_NAMES:
-        values = [getattr(w.rates, name) for w in weeks]
+    for name, values in percent_series(weeks).items():
         axes.plot(
-            positions,
-            [v * 100 if v is not None else float("nan") for v in values],
-            marker="o",
-            label=names[name],
+            positions, [float("nan") if v is None else v for v in values], marker="o", label=names[name]
         )
     axes.set_xticks(positions, labels)
     axes.set_xlim(-0.5, len(weeks) - 0.5)

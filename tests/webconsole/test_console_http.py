@@ -191,9 +191,10 @@ async def test_html_in_what_people_wrote_is_escaped_on_every_page(console: Conso
             assert "<script>alert" not in body, path
             assert "<img src=x" not in body, path
             assert "&lt;script&gt;" in body or "&lt;img" in body, path
-    assert (
-        "&lt;b&gt;内部&lt;/b&gt; &amp; &lt;i&gt;备注&lt;/i&gt;" in bodies["/console/tickets/1"]
-    )  # the trail
+    assert "&lt;b&gt;内部&lt;/b&gt; &amp; &lt;i&gt;备注&lt;/i&gt;" in bodies["/console/tickets/1"]
+    actions = await audit_actions(console)
+    assert ("li_na", "view", 1, "") in actions  # every view of a ticket is audited
+    assert ("li_na", "view_enterprise", None, "haiyue") in actions  # the trail
 
 
 async def test_a_form_from_another_site_is_refused_before_it_is_read(console: ConsoleRun) -> None:
