@@ -91,7 +91,7 @@ async def measure(engine: AsyncEngine, name: str, runs: int) -> None:
     storage = SqlStorage(engine)
     deps = Deps(
         storage=storage,
-        directory=settings.directory(),
+        directory=settings.bootstrap_directory(),
         nlu=NluNotLoaded(),
         sla=settings.sla_policy(),
         clock=lambda: NOW,

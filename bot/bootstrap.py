@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.domain.web_console import ConsoleAccess
 from bot.seed import seed
 from handlers.deps import Deps
+from handlers.roster.directory import read_directory
 from handlers.start_links import StartLinks
 from nlu.types import NluBackend, NluUnavailable, Parse
 from storage.engine import (
@@ -99,10 +100,16 @@ async def build_app(
         async with preparing_alone(engine):  # processes starting together take turns
             await prepare_schema(engine)
             await seed(storage, settings)
+        directory = await read_directory(
+            storage,
+            settings.category_leads(),
+            leadership_department=settings.leadership.department,
+            leaders=settings.leaders(),
+        )
     sla = settings.sla_policy()
     deps = Deps(
         storage=storage,
-        directory=settings.directory(),
+        directory=directory,
         nlu=build_nlu(settings, on_nlu_build) if load_nlu else NluNotLoaded(),
         sla=sla,
         ladder=settings.ladder(sla.calendar),

@@ -37,5 +37,8 @@ class Deps:
     start_links: StartLinks = field(default_factory=StartLinks)
     # channels whose member-unit groups are reached through a robot: notices there carry no buttons
     robot_group_channels: frozenset[str] = frozenset()
+    # The channels messages can go out on (`xiaoer run`: those in use), to tell whether a notice
+    # reaches anyone; None: every officer is reachable (the console shell, tests).
+    reach_channels: frozenset[str] | None = None
     # the web console, when it is enabled with a public address (`/web` sends its sign-in links)
     console: ConsoleAccess | None = None

@@ -51,6 +51,7 @@ async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Proces
     return await asyncio.create_subprocess_exec(
         XIAOER,
         "run",
+        "--allow-unreachable",  # the configs here reach only some departments on Telegram
         "--database",
         database,
         env=env,

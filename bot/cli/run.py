@@ -17,6 +17,12 @@ def run(
     log_level: str | None = typer.Option(
         None, "--log-level", metavar="DEBUG|INFO|WARNING|ERROR", help="Log level (default: logging.level)."
     ),
+    allow_unreachable: bool = typer.Option(
+        False,
+        "--allow-unreachable",
+        help="Start even if some department has no group chat and no officer on the channels in use "
+        "(its tickets go to the dispatchers).",
+    ),
 ) -> None:
     """Run the bot on the channels enabled in the config (Telegram: long polling or webhook; WeCom:
     its callback) until SIGTERM or Ctrl-C, which finish the work in hand first."""
@@ -35,4 +41,4 @@ def run(
             ]
         )
     start_logging(settings, log_level)
-    run_work(serve(settings, database, training_shown))
+    run_work(serve(settings, database, training_shown, allow_unreachable=allow_unreachable))

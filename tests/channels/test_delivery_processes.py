@@ -42,9 +42,9 @@ def private_config(tmp_path: Path) -> Path:
     the entrepreneurs are promised (group posts run at 20 a minute, too slow for two hundred)."""
     document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     for officer in document["officers"]:
-        officer.pop("telegram_id", None)
+        officer.pop("identities", None)
     for department in document["departments"]:
-        department.pop("telegram_chat_id", None)
+        department.pop("chats", None)
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return config

@@ -32,9 +32,10 @@ def dingtalk_document(api_base: str, **extra: Any) -> dict[str, Any]:
     for officer in document["officers"]:
         if officer["id"] in ids:
             officer["identities"] = {"dingtalk": ids[officer["id"]]}
-    document["channels"]["dingtalk"] = channel_section(
-        api_base, department_groups={"finance_office": FINANCE_GROUP}, **extra
-    )
+    for department in document["departments"]:
+        if department["id"] == "finance_office":
+            department["chats"] = {"dingtalk": FINANCE_GROUP}
+    document["channels"]["dingtalk"] = channel_section(api_base, **extra)
     return document
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.bootstrap import build_app
-from bot.channels.wecom.adapter import WecomChannel, department_chats
+from bot.channels.wecom.adapter import WecomChannel
 from bot.channels.wecom.api import ATTEMPTS
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.plugin import plug_app as plug_wecom
@@ -75,9 +75,7 @@ async def test_a_notice_reaches_the_matching_robot_groups_once_through_the_outbo
     await api.start()
     settings = load_settings(write_config(tmp_path, api.base, GROUPS))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wecom-policies.db'}")
-    channel, transport = wecom_parts(
-        app.deps, settings.channels.wecom, department_chats(settings.departments)
-    )
+    channel, transport = wecom_parts(app.deps, settings.channels.wecom)
     sender = OutboxSender(app.deps, {"wecom": transport})
     try:
         deps = app.deps

@@ -113,9 +113,9 @@ class DingtalkAddressing:
     """The DingTalk chats a reply is for: people by staff id, a department's group conversation
     where one is configured (its officers privately where not)."""
 
-    def __init__(self, directory: Directory, department_groups: Mapping[str, str]) -> None:
+    def __init__(self, directory: Directory, department_groups: Mapping[str, str] | None = None) -> None:
         self.directory = directory
-        self.department_groups = dict(department_groups)
+        self.department_groups = dict(department_groups or {})  # given (tests), else the directory's
 
     @property
     def channel(self) -> str:
@@ -123,7 +123,10 @@ class DingtalkAddressing:
 
     def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
         if isinstance(to, ToDepartment):
-            group = self.department_groups.get(to.department_id)
+            department = self.directory.departments.get(to.department_id)
+            group = self.department_groups.get(to.department_id) or (
+                department.chat(CHANNEL) if department is not None else None
+            )
             if group is not None:
                 return [Address(f"{GROUP_PREFIX}{group}")]
             return [

@@ -41,8 +41,8 @@ class DingtalkConfig(RobotGroupsSection):
     callback_path: str = Field(default="/dingtalk/callback", pattern=r"^/\S*$")
     host: str = "127.0.0.1"  # where the callback server listens (behind a reverse proxy)
     port: int = Field(default=8082, ge=0, le=65535)
-    # department id -> the openConversationId of its officers' group chat, which the app robot
-    # has been added to (the conversationId of any message the robot receives there)
+    # Moved to departments[].chats.dingtalk (the openConversationId of the officers' group chat,
+    # which the app robot has been added to): refused with what to write instead.
     department_groups: dict[str, str] = Field(default_factory=dict)
     robots: tuple[DingtalkRobotConfig, ...] = ()
 
@@ -52,7 +52,15 @@ class DingtalkConfig(RobotGroupsSection):
 
     def problems(self) -> list[str]:
         """An enabled DingTalk channel needs its app's credentials; each problem is one line."""
-        problems = [
+        problems = (
+            [
+                f"channels.dingtalk.department_groups: moved to departments: give each department "
+                f"chats: {{dingtalk: <openConversationId>}} ({', '.join(sorted(self.department_groups))})"
+            ]
+            if self.department_groups
+            else []
+        )
+        problems += [
             f"channels.dingtalk.robots[].{field}: '{value}' appears more than once"
             for field in ("name", "access_token")
             for value, count in Counter(getattr(r, field) for r in self.robots).items()

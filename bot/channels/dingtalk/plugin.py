@@ -42,7 +42,7 @@ def plug_app(
     transport = DingtalkTransport(
         channel, api or DingtalkApi(config, now_ms=now_ms(deps.clock)), config.robots, lang_of
     )
-    host.plug(DingtalkAddressing(deps.directory, config.department_groups), transport)
+    host.plug(DingtalkAddressing(deps.directory), transport)
     return channel, transport
 
 

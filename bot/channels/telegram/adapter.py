@@ -116,6 +116,7 @@ class TelegramAddressing:
         topic_chats: Collection[int] = (),
     ) -> None:
         self.directory = directory
+        # given here (tests), else each department's Telegram chat as the directory has it now
         self.department_chats = dict(department_chats or {})
         self.topic_chats = set(topic_chats)  # forum groups: each ticket gets a topic of its own
 
@@ -126,15 +127,22 @@ class TelegramAddressing:
     def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
         match to:
             case ToDepartment(department_id=department_id):
-                if department_id in self.department_chats:
-                    chat = self.department_chats[department_id]
-                    return [Address(str(chat), topics=chat in self.topic_chats)]
+                chat = self._chat(department_id)
+                if chat is not None:
+                    topics = chat in self.topic_chats or str(chat) in self.directory.topic_chats(CHANNEL)
+                    return [Address(str(chat), topics=topics)]
                 return [  # no group configured: each officer of the department, privately
                     Address(str(o.identities[CHANNEL]))
                     for o in self.directory.members(department_id)
                     if CHANNEL in o.identities
                 ]
         return personal_addresses(CHANNEL, to, origin, self.directory)
+
+    def _chat(self, department_id: str) -> int | str | None:
+        if department_id in self.department_chats:
+            return self.department_chats[department_id]
+        department = self.directory.departments.get(department_id)
+        return department.chat(CHANNEL) if department is not None else None
 
 
 class TelegramChannel:
@@ -217,9 +225,8 @@ class TelegramChannel:
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         chat = query.message.chat.id if query.message is not None else query.from_user.id
         if (
-            chat in self.officer_groups
-            and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None
-        ):
+            chat in self.officer_groups or str(chat) in self.directory.department_chats(CHANNEL).values()
+        ) and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None:
             # An officer group's buttons are for its officers, as its commands are: the presser alone
             # is told so, and nothing is recorded of someone who is nobody here.
             notice = t(self.default_lang, "telegram.group_buttons_officers_only")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.channels.plugin import Host, Plugged
-from bot.channels.wecom.adapter import CHANNEL, WecomAddressing, WecomChannel, department_chats
+from bot.channels.wecom.adapter import CHANNEL, WecomAddressing, WecomChannel
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.transport import WecomTransport
 from handlers.identity import language_of
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def plug(host: Host, settings: Settings) -> Plugged:
     config = settings.channels.wecom
-    channel = plug_app(host, config, department_chats(settings.departments))
+    channel = plug_app(host, config)  # the departments' chats: from the directory, as it is now
     return Plugged(
         CHANNEL,
         channel.close,

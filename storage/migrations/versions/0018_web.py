@@ -2,7 +2,7 @@
 and two indexes of open tickets for the board (by resolve deadline; its counts)
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-05
 
 Numbered 0018 to leave room for the migrations of issues 14 to 17 being written beside it; the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
