@@ -64,6 +64,7 @@ class FakeBotApi(LoopbackServer):
         self.down_until = 0.0  # until then (monotonic time) every send is answered 502 Bad Gateway
         self.missing: set[int] = set()  # chats that do not exist (400 chat not found)
         self.limits: dict[object, list[float]] | None = None  # bucket key -> [tokens, stamp], once enforced
+        self.overall_limit: tuple[float, float] = (30, 30.0)
         self.limited = 0  # sends refused with 429 by the enforced limits
         self.refused_while_down = 0
         self.on_send: Callable[[int], bool] | None = None  # False: the request is dropped, not sent
@@ -185,15 +186,18 @@ class FakeBotApi(LoopbackServer):
         that come back before the retry_after it was given (a bot that does not wait)."""
         self.storm_until = time.monotonic() + seconds
 
-    def enforce_limits(self) -> None:
-        """From now on, refuse sends beyond Telegram's limits with 429 and the wait left."""
+    def enforce_limits(self, overall: tuple[float, float] = (30, 30.0)) -> None:
+        """From now on, refuse sends beyond Telegram's limits with 429 and the wait left: `overall`
+        is the bot's bucket (burst, per second; Telegram's thirty a second unless a test narrows
+        it so that a sender on a loaded machine still outruns it)."""
         self.limits = {}
+        self.overall_limit = overall
 
     def _within_limits(self, chat_id: int) -> float:
         """0 if the send is within every limit (and counts it), else the seconds to wait."""
         assert self.limits is not None
         now = time.monotonic()
-        buckets: list[tuple[object, float, float]] = [("all", 30, 30.0), (chat_id, 3, 1.0)]
+        buckets: list[tuple[object, float, float]] = [("all", *self.overall_limit), (chat_id, 3, 1.0)]
         if chat_id < 0:
             buckets.append((("group", chat_id), 20, 20 / 60))
         waits = []
