@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.domain.web_console import ConsoleAccess
 from bot.seed import seed
 from handlers.deps import Deps
 from handlers.roster.directory import read_directory
@@ -71,6 +72,13 @@ class NluNotLoaded:
         raise NluUnavailable("this command does not load the NLU model")
 
 
+def console_access(settings: Settings) -> ConsoleAccess | None:
+    web = settings.web
+    if not web.enabled or web.url is None:
+        return None
+    return ConsoleAccess(web.url, web.link_minutes, web.session_hours)
+
+
 async def build_app(
     settings: Settings,
     database_url: str | None = None,
@@ -110,6 +118,7 @@ async def build_app(
         timezone=ZoneInfo(settings.timezone),
         policies=settings.policy_options(),
         robot_group_channels=settings.robot_group_channels(),
+        console=console_access(settings),
         start_links=StartLinks(
             {
                 name: make

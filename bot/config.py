@@ -388,6 +388,24 @@ class ApiConfig(Section):
     rasa_actions_port: int = Field(default=5055, ge=0, le=65535)
 
 
+class WebConsoleConfig(Section):
+    """The web console (`/console` on the runtime's web server): who oversees the closed loop
+    from a desk signs in with a link sent by `/web` in their private chat."""
+
+    enabled: bool = False
+    # the address people open, as their browser sees it (your reverse proxy's https://…); the
+    # sign-in links point at it
+    url: str | None = Field(default=None, pattern=r"^https?://[^/\s]+(/[^\s]*)?$")
+    host: str = "127.0.0.1"  # where the web server listens when no channel's webhook sets it
+    port: int = Field(default=8083, ge=1, le=65535)
+    link_minutes: int = Field(default=10, ge=1, le=60)  # a sign-in link expires after this
+    session_hours: float = Field(default=9, gt=0, le=24)  # a working day at the desk
+    # Keep on: browsers accept Secure cookies on http://127.0.0.1 and localhost too, so only a
+    # plain-HTTP address other than those (never in production) needs it off.
+    secure_cookies: bool = True
+    refresh_seconds: int = Field(default=10, ge=2, le=600)  # how often the board asks for changes
+
+
 class ChannelsConfig(Section):
     """Each channel's own section: its credentials, endpoints and switches."""
 
@@ -439,6 +457,7 @@ class Settings(BaseSettings):
     policies: PoliciesConfig = PoliciesConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     api: ApiConfig = ApiConfig()
+    web: WebConsoleConfig = WebConsoleConfig()
 
     @field_validator("timezone")
     @classmethod

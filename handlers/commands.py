@@ -21,6 +21,7 @@ from handlers import (
     policy_drafting,
     reports,
     survey,
+    web_signin,
 )
 from handlers.campaigns import chat as campaign_chat
 from handlers.campaigns import coverage as campaign_coverage
@@ -211,6 +212,7 @@ COMMANDS: dict[str, Command] = {
     "visit": Command(visit_record.command, "staff"),
     "visits": Command(campaign_coverage.my_visits, "staff"),
     "done": Command(visit_record.done, "staff"),
+    "web": Command(web_signin.web, "staff"),  # a sign-in link for the web console
 }
 
 

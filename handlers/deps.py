@@ -11,6 +11,7 @@ from bot.domain.escalation import Ladder
 from bot.domain.org import Directory
 from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaPolicy
+from bot.domain.web_console import ConsoleAccess
 from handlers.start_links import StartLinks
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
@@ -39,3 +40,5 @@ class Deps:
     # The channels messages can go out on (`xiaoer run`: those in use), to tell whether a notice
     # reaches anyone; None: every officer is reachable (the console shell, tests).
     reach_channels: frozenset[str] | None = None
+    # the web console, when it is enabled with a public address (`/web` sends its sign-in links)
+    console: ConsoleAccess | None = None

@@ -44,9 +44,21 @@ class SqlKpi:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def counts(self, since: datetime, until: datetime, as_of: datetime) -> KpiCounts:
+    async def counts(
+        self,
+        since: datetime,
+        until: datetime,
+        as_of: datetime,
+        *,
+        department_id: str | None = None,
+        category: str | None = None,
+    ) -> KpiCounts:
         t = TicketRow
         in_period = rules_sql.opened_between(since, until)
+        if department_id is not None:  # one department's or category's share (the web console)
+            in_period = and_(in_period, col(t.department_id) == department_id)
+        if category is not None:
+            in_period = and_(in_period, col(t.category) == category)
         closed = rules_sql.CLOSED_BY_HANDLING
         e = TicketEventRow
         # when the officers gave their (last) answer; a ticket closed without one, when it closed

@@ -29,6 +29,7 @@ from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage.api_protocols import ApiKeys, Webhooks
 from storage.campaign_protocols import CampaignStore
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
+from storage.web_protocols import ConsoleQueries, WebAccess
 
 
 class TicketRepository(Protocol):
@@ -269,8 +270,17 @@ class Invites(Protocol):
 
 
 class KpiQueries(Protocol):
-    async def counts(self, since: datetime, until: datetime, as_of: datetime) -> KpiCounts:
-        """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)."""
+    async def counts(
+        self,
+        since: datetime,
+        until: datetime,
+        as_of: datetime,
+        *,
+        department_id: str | None = None,
+        category: str | None = None,
+    ) -> KpiCounts:
+        """The counts behind bot.domain.kpi's rates, over tickets opened in [since, until)
+        (of one department, of one category, when given)."""
         ...
 
 
@@ -588,6 +598,10 @@ class UnitOfWork(Protocol):
     def webhooks(self) -> Webhooks: ...
     @property
     def campaigns(self) -> CampaignStore: ...
+    @property
+    def web(self) -> WebAccess: ...
+    @property
+    def console(self) -> ConsoleQueries: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -50,6 +50,7 @@ class OpenFilter:
     overdue: bool = False  # past the resolve deadline, not answered, clock running
     urgent: bool = False
     liaison_officer_id: str | None = None  # tickets of the enterprises this officer looks after
+    by_deadline: bool = False  # the nearest resolve deadline first (the web board), not urgent first
 
 
 class SearchQueries(Protocol):
@@ -64,7 +65,14 @@ class SearchQueries(Protocol):
     async def open_tickets(
         self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
     ) -> tuple[list[Ticket], int]:
-        """A page of open tickets (urgent first, then by resolve deadline) and how many match."""
+        """A page of open tickets (urgent first, then by resolve deadline; `by_deadline`: by
+        resolve deadline alone, the overdue first) and how many match."""
+        ...
+
+    async def open_page(
+        self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
+    ) -> list[Ticket]:
+        """The page alone (the web board counts by department and state instead)."""
         ...
 
 

@@ -65,6 +65,24 @@ def visible(scope: TicketScope) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def open_conditions(wanted: OpenFilter, scope: TicketScope, as_of: datetime) -> list[ColumnElement[bool]]:
+    """Open tickets the scope may see, as `wanted` filters them (/open and the web console's board)."""
+    conditions = [rules_sql.OPEN, *visible(scope)]
+    if wanted.department_id is not None:
+        conditions.append(_t.department_id == wanted.department_id)
+    if wanted.category is not None:
+        conditions.append(_t.category == wanted.category)
+    if wanted.urgent:
+        conditions.append(_t.urgent.is_(True))
+    if wanted.overdue:  # answered tickets wait for the enterprise; a paused clock stands still
+        conditions += [rules_sql.UNANSWERED, _t.paused_at.is_(None), _t.resolve_by < as_of]
+    if wanted.liaison_officer_id is not None:
+        conditions.append(
+            _t.enterprise_id.in_(select(_e.id).where(_e.liaison_officer_id == wanted.liaison_officer_id))
+        )
+    return conditions
+
+
 class SqlSearch:
     """Exact keys (an enterprise's id, a credit code, a phone, a ticket number) are looked up by
     their own btree indexes first, apart from the words, whose text search could never be as
@@ -154,30 +172,19 @@ class SqlSearch:
     async def open_tickets(
         self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
     ) -> tuple[list[Ticket], int]:
-        conditions = [rules_sql.OPEN, *visible(scope)]
-        if wanted.department_id is not None:
-            conditions.append(_t.department_id == wanted.department_id)
-        if wanted.category is not None:
-            conditions.append(_t.category == wanted.category)
-        if wanted.urgent:
-            conditions.append(_t.urgent.is_(True))
-        if wanted.overdue:  # answered tickets wait for the enterprise; a paused clock stands still
-            conditions += [rules_sql.UNANSWERED, _t.paused_at.is_(None), _t.resolve_by < as_of]
-        if wanted.liaison_officer_id is not None:
-            conditions.append(
-                _t.enterprise_id.in_(select(_e.id).where(_e.liaison_officer_id == wanted.liaison_officer_id))
-            )
+        conditions = open_conditions(wanted, scope, as_of)
         total = (
             await self._s.execute(select(func.count()).select_from(TICKETS).where(*conditions))
         ).scalar_one()
-        page = (
-            select(TICKETS)
-            .where(*conditions)
-            .order_by(_t.urgent.desc(), _t.resolve_by, _t.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return [ticket_from_row(row) for row in await self._all(page)], int(total)
+        return await self.open_page(wanted, scope, as_of, offset, limit), int(total)
+
+    async def open_page(
+        self, wanted: OpenFilter, scope: TicketScope, as_of: datetime, offset: int = 0, limit: int = 20
+    ) -> list[Ticket]:
+        order = (_t.resolve_by, _t.id) if wanted.by_deadline else (_t.urgent.desc(), _t.resolve_by, _t.id)
+        conditions = open_conditions(wanted, scope, as_of)
+        page = select(TICKETS).where(*conditions).order_by(*order).offset(offset).limit(limit)
+        return [ticket_from_row(row) for row in await self._all(page)]
 
     async def _all(self, statement: Select[Any]) -> list[Any]:
         return list((await self._s.execute(statement)).all())

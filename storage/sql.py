@@ -59,6 +59,7 @@ from storage.tables import (
     MessageLogRow,
     SentMessageRow,
 )
+from storage.web_sql import SqlConsoleQueries, SqlWebAccess
 
 # The hot paths (every message, every new demand) read and write through SQLAlchemy Core on the
 # tables: no ORM identity map, unit-of-work flush or row objects, a fraction of the CPU per
@@ -597,6 +598,15 @@ class SqlUnitOfWork:
     @property
     def campaigns(self) -> SqlCampaigns:  # door-knocking campaigns (storage/campaign_protocols.py)
         return SqlCampaigns(self._session)
+
+    # The web console (storage/web_protocols.py).
+    @property
+    def web(self) -> SqlWebAccess:
+        return SqlWebAccess(self._session)
+
+    @property
+    def console(self) -> SqlConsoleQueries:
+        return SqlConsoleQueries(self._session)
 
 
 class SqlStorage:

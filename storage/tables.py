@@ -118,6 +118,16 @@ class ContactRow(SQLModel, table=True):
 
 
 _OPEN_TICKETS = text("status <> 'closed'")
+_BOARD_COLUMNS = (
+    "department_id",
+    "status",
+    "confidential",
+    "assignee_id",
+    "urgent",
+    "category",
+    "resolve_by",
+    "paused_at",
+)
 
 
 class TicketRow(SQLModel, table=True):
@@ -131,6 +141,23 @@ class TicketRow(SQLModel, table=True):
             "ix_tickets_next_check",
             "next_check_at",
             "id",
+            postgresql_where=_OPEN_TICKETS,
+            sqlite_where=_OPEN_TICKETS,
+        ),
+        # The web console's board: open tickets by resolve deadline, the overdue first. A page is
+        # the first rows of this walk; the counts read the open tickets alone, not the closed many.
+        Index(
+            "ix_tickets_open_deadline",
+            "resolve_by",
+            "id",
+            postgresql_where=_OPEN_TICKETS,
+            sqlite_where=_OPEN_TICKETS,
+        ),
+        # ... and its counts by department and state, read from this index alone (it holds every
+        # column the board's filters and a viewer's scope look at, but the liaison officer's)
+        Index(
+            "ix_tickets_open_board",
+            *_BOARD_COLUMNS,
             postgresql_where=_OPEN_TICKETS,
             sqlite_where=_OPEN_TICKETS,
         ),
@@ -502,3 +529,38 @@ WEBHOOKS: Table = WebhookSubscriptionRow.__table__  # type: ignore[attr-defined]
 DEPARTMENTS: Table = DepartmentRow.__table__  # type: ignore[attr-defined]
 ORG_CHANGES: Table = OrgChangeRow.__table__  # type: ignore[attr-defined]
 MEMBER_GROUPS: Table = MemberGroupRow.__table__  # type: ignore[attr-defined]
+
+
+class WebTokenRow(SQLModel, table=True):
+    """The web console's secrets, stored as SHA-256 hashes only (a copy of the database signs no
+    one in): single-use sign-in links (`kind` link) and the sessions they open (`kind` session),
+    each tied to the officer and the role they had when it was made."""
+
+    __tablename__ = "web_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=10)
+    officer_id: str = Field(max_length=64, index=True)
+    role: str = Field(max_length=20)
+    created_at: datetime = _at()
+    expires_at: datetime = _at()
+    used_at: datetime | None = _at(nullable=True)  # a link, when it was redeemed
+    revoked_at: datetime | None = _at(nullable=True)  # `/web logout`
+
+
+class WebAuditRow(SQLModel, table=True):
+    """What was done and refused in the web console: sign-ins, every view of a ticket, every
+    refusal (an expired or reused link, a revoked session, a forged form, a ticket not theirs)."""
+
+    __tablename__ = "web_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _at()
+    officer_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=40)
+    ticket_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="", max_length=200)
+
+
+WEB_TOKENS: Table = WebTokenRow.__table__  # type: ignore[attr-defined]
+WEB_AUDIT: Table = WebAuditRow.__table__  # type: ignore[attr-defined]

@@ -20,13 +20,17 @@ from bot.runtime.web import serve, web_app
 from handlers.deps import Deps
 
 if TYPE_CHECKING:
-    from bot.channels.plugin import Plugged
+    from bot.channels.plugin import Plugged, Routes
 
 
 @dataclass
 class Assembled:
     runtime: Runtime
     channels: list[Plugged] = field(default_factory=list)
+    # the web console's routes (when `web.enabled`) and where it wants the web server without a
+    # channel's webhook
+    console: list[Routes] = field(default_factory=list)
+    console_listen: tuple[str, int] | None = None
 
     async def close(self) -> None:
         await self.runtime.close()
@@ -39,7 +43,16 @@ log = logging.getLogger("xiaoer")
 
 def assemble(settings: Settings, deps: Deps) -> Assembled:
     runtime = Runtime.build(replace(deps, reach_channels=frozenset(channels_in_use(settings))))
-    return Assembled(runtime, plug_channels(runtime, settings))
+    assembled = Assembled(runtime, plug_channels(runtime, settings))
+    if settings.web.enabled:
+        from bot.webconsole.app import console_routes
+        from bot.webconsole.console import Console, ConsoleOptions
+
+        web = settings.web
+        options = ConsoleOptions(web.secure_cookies, web.session_hours, web.refresh_seconds)
+        assembled.console.append(console_routes(Console(runtime.deps, runtime.outgoing, options)))
+        assembled.console_listen = (web.host, web.port)
+    return assembled
 
 
 def check_reach(assembled: Assembled, echo: Callable[[str], None], *, allow_unreachable: bool) -> None:
@@ -95,9 +108,9 @@ async def run(
     # `xiaoer policy send`, deliver the chat channels' messages only)
     plug_webhooks(runtime, settings.api)
     # one web server for every channel's routes, where the first channel with webhooks wants it
-    # (else where the API is configured to listen, when it is enabled)
-    address = next((c.listen for c in channels if c.listen is not None), None)
-    routes = [r for c in channels for r in c.routes]
+    # (else where the web console or the API is configured to listen, when enabled)
+    address = next((c.listen for c in channels if c.listen is not None), assembled.console_listen)
+    routes = [r for c in channels for r in c.routes] + assembled.console
     if settings.api.enabled:
         address = address or (settings.api.host, settings.api.port)
         routes.append(api_routes(runtime.deps, runtime.outgoing, [c.name for c in channels]))
@@ -106,8 +119,12 @@ async def run(
         runtime.deps, settings.reminders, runtime.outgoing, runtime.metrics.sweep_done
     )
     scheduler.start()
-    api = ", /api/v1" if settings.api.enabled else ""
-    web = f"http://{address[0]}:{address[1]} (/healthz, /metrics{api})" if address else "none (polling only)"
+    served = (
+        "/healthz, /metrics"
+        + (", /console" if assembled.console else "")
+        + (", /api/v1" if settings.api.enabled else "")
+    )
+    web = f"http://{address[0]}:{address[1]} ({served})" if address else "none (polling only)"
     echo(
         f"xiaoer: ready: channels {', '.join(line for c in channels for line in c.ready)}; "
         f"mode {'webhook' if address else 'polling'}; database {database or '?'}; web {web}; "

@@ -208,14 +208,16 @@ async def test_nginx_terminates_tls_in_front_of_two_processes(tmp_path: Path, po
     telegram, wecom = FakeBotApi(), FakeWecom()
     await telegram.start()
     await wecom.start()
+    https, http, upstreams = free_port(), free_port(), [free_port(), free_port()]
+    base = f"https://127.0.0.1:{https}"
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(wecom_document(wecom.base), allow_unicode=True), encoding="utf-8")
+    document = wecom_document(wecom.base)
+    document["web"] = {"enabled": True, "url": base}  # the web console, on the webhooks' server
+    config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     upgrade = await asyncio.create_subprocess_exec(
         XIAOER, "db", "upgrade", "--database", postgres_database, env=environment(telegram, config)
     )
     assert await upgrade.wait() == 0
-    https, http, upstreams = free_port(), free_port(), [free_port(), free_port()]
-    base = f"https://127.0.0.1:{https}"
     cert, key = self_signed(tmp_path)
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -271,6 +273,11 @@ async def test_nginx_terminates_tls_in_front_of_two_processes(tmp_path: Path, po
                     assert answer.status == 403
                 async with session.get(f"{base}/") as answer:
                     assert answer.status == 404
+                # the web console: passed on, and asks for a sign-in (a link from /web)
+                async with session.get(f"{base}/console/") as answer:
+                    assert answer.status == 401
+                    assert "/web" in await answer.text()
+                    assert answer.headers["Cache-Control"] == "no-store"
             async with client(cert, local=MONITOR) as monitor, monitor.get(f"{base}/healthz") as answer:
                 assert (answer.status, await answer.text()) == (200, "ok")
             async with (

@@ -2,7 +2,7 @@
 (demands that became tickets, opinions, project plans) and files, and the campaigns' audit
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-05
 
 Numbered 0019 to leave room for the revisions being written beside it (0015 …); whoever merges
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

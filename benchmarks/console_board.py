@@ -1,0 +1,210 @@
+"""The web console's board at a district centre's scale: 50,000 enterprises and 200,000 tickets
+(10% open, as in benchmarks/find_bench.py, whose data this reuses), the page rendered and served
+over HTTP by the console itself (aiohttp, the session checked, the counts by state and department,
+a page of 50 tickets with their deadlines, the enterprise names), on the embedded SQLite file and
+on PostgreSQL (a schema of its own).
+
+    python -m benchmarks.console_board [--enterprises 50000] [--tickets 200000] [--runs 60] [--sqlite-only]
+
+Prints p50/p95 per kind of page and, as baselines measured in the same run against the same
+server: GET /healthz (the web server alone) and the bare SELECT of the same page of rows through a
+unit of work (the database alone). Goal (issue 18): p95 ≤ 150 ms on both databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from benchmarks.find_bench import NOW, PG_URL, load
+from bot.bootstrap import NluNotLoaded
+from bot.config import load_settings
+from bot.domain.web_console import token_hash
+from bot.runtime.web import web_app
+from bot.webconsole.access import SESSION_COOKIE
+from bot.webconsole.app import console_routes
+from bot.webconsole.console import Console
+from handlers.deps import Deps
+from handlers.outgoing import Outgoing
+from storage import migrate
+from storage.engine import create_engine
+from storage.search_protocols import OpenFilter, TicketScope
+from storage.sql import SqlStorage
+from storage.web_protocols import TokenKind
+
+SCHEMA = "xiaoer_bench_console"
+ROOT = Path(__file__).resolve().parent.parent
+VIEWERS = {"dispatcher": "li_na", "officer": "wu_bin"}  # every department; the finance office
+
+
+def pages() -> dict[str, tuple[str, str]]:
+    """Each kind of board asked for: (who, the address)."""
+    return {
+        "board, every dept": ("dispatcher", "/console/"),
+        "board, overdue": ("dispatcher", "/console/?overdue=1"),
+        "board, one dept": ("dispatcher", "/console/?dept=tax_bureau"),
+        "board, page 40": ("dispatcher", "/console/?page=40"),
+        "board, urgent": ("dispatcher", "/console/?urgent=1&dept=hr_social"),
+        "board, officer": ("officer", "/console/"),
+        "board, search": ("dispatcher", "/console/?q=流动资金贷款"),
+        "board.json": ("dispatcher", "/console/board.json"),
+    }
+
+
+async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]:
+    for _ in range(3):
+        await call()  # warm the caches and the statement cache
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - start) * 1000)
+    return sorted(times)
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    return statistics.median(times), times[math.ceil(len(times) * 0.95) - 1]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def measure(engine: AsyncEngine, name: str, runs: int) -> None:
+    settings = load_settings(ROOT / "config.yaml")
+    storage = SqlStorage(engine)
+    deps = Deps(
+        storage=storage,
+        directory=settings.bootstrap_directory(),
+        nlu=NluNotLoaded(),
+        sla=settings.sla_policy(),
+        clock=lambda: NOW,
+    )
+    sessions = {}
+    async with storage() as uow:
+        for who, officer in VIEWERS.items():
+            secret = f"bench-session-{who}"
+            role = deps.directory.officers[officer].role.value
+            await uow.web.add_token(
+                token_hash(secret), TokenKind.SESSION, officer, role, NOW, NOW + timedelta(days=1)
+            )
+            sessions[who] = secret
+        await uow.commit()
+    port = _free_port()
+    runner = web.AppRunner(web_app([console_routes(Console(deps, Outgoing(deps, [])))]), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def health() -> object:
+                async with http.get(f"{base}/healthz") as answer:
+                    return await answer.read()
+
+            async def bare_page() -> object:
+                async with storage() as uow:
+                    return await uow.search.open_tickets(
+                        OpenFilter(by_deadline=True), TicketScope(confidential=False), NOW, 0, 50
+                    )
+
+            health_p50, health_p95 = percentiles(await timed(health, runs))
+            rows_p50, rows_p95 = percentiles(await timed(bare_page, runs))
+            print(f"\n{name}")
+            print(f"{'baseline':<22}{'p50 ms':>9}{'p95 ms':>9}")
+            print(f"{'GET /healthz':<22}{health_p50:9.2f}{health_p95:9.2f}")
+            print(f"{'SELECT page of 50':<22}{rows_p50:9.2f}{rows_p95:9.2f}")
+            print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'p95/SELECT':>11}  bytes")
+            for kind, (who, path) in pages().items():
+                cookie = {"Cookie": f"{SESSION_COOKIE}={sessions[who]}"}
+                size = [0]
+
+                async def get(
+                    path: str = path, cookie: dict[str, str] = cookie, size: list[int] = size
+                ) -> object:
+                    async with http.get(f"{base}{path}", headers=cookie) as answer:
+                        body = await answer.read()
+                        assert answer.status == 200, (path, answer.status)
+                    size[0] = len(body)
+                    return body
+
+                p50, p95 = percentiles(await timed(get, runs))
+                print(f"{kind:<22}{p50:9.2f}{p95:9.2f}{p95 / rows_p95:11.1f}  {size[0]}")
+    finally:
+        await runner.cleanup()
+
+
+async def on_sqlite(args: Options) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/console.db")
+        try:
+            await migrate.upgrade(engine)
+            seconds = await load(engine, args.enterprises, args.tickets)
+            print(
+                f"sqlite: loaded {args.enterprises} enterprises and {args.tickets} tickets in {seconds:.1f} s"
+            )
+            await measure(engine, "sqlite", args.runs)
+        finally:
+            await engine.dispose()
+
+
+async def on_postgres(args: Options) -> None:
+    admin = create_async_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
+    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": SCHEMA}})
+    try:
+        await migrate.upgrade(engine)
+        seconds = await load(engine, args.enterprises, args.tickets)
+        print(
+            f"postgres: loaded {args.enterprises} enterprises and {args.tickets} tickets in {seconds:.1f} s"
+        )
+        await measure(engine, "postgresql", args.runs)
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        await admin.dispose()
+
+
+async def main(args: Options) -> None:
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    await on_sqlite(args)
+    if not args.sqlite_only:
+        await on_postgres(args)
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+class Options(argparse.Namespace):
+    enterprises: int
+    tickets: int
+    runs: int
+    sqlite_only: bool
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--enterprises", type=int, default=50_000)
+    parser.add_argument("--tickets", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--sqlite-only", action="store_true")
+    asyncio.run(main(parser.parse_args(namespace=Options())))

@@ -1,0 +1,151 @@
+"""The web console's storage on SQLite and PostgreSQL: sign-in links redeemed once (of two at
+once, one), sessions and what became of them, revocation, the audit, the board's counts and its
+deadline order, an enterprise's contacts and names, the change counter, and the KPI counts of one
+department or category."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.domain.messages import Role
+from bot.domain.tickets import Action, Status, TicketEvent
+from bot.domain.web_console import token_hash
+from storage.protocols import UnitOfWorkFactory
+from storage.search_protocols import OpenFilter, TicketScope
+from storage.web_protocols import BoardCount, TokenKind, TokenState
+from tests import builders
+from tests.conftest import NOW
+from tests.contract.test_search import _world
+
+LATER = NOW + timedelta(minutes=10)
+
+
+async def _token(storage: UnitOfWorkFactory, secret: str, kind: TokenKind, officer: str = "wu_bin") -> None:
+    async with storage() as uow:
+        await uow.web.add_token(token_hash(secret), kind, officer, "officer", NOW, LATER)
+        await uow.commit()
+
+
+async def _redeem(storage: UnitOfWorkFactory, secret: str, at: object = NOW) -> TokenState:
+    async with storage() as uow:
+        state, _ = await uow.web.redeem_link(token_hash(secret), NOW if at is NOW else LATER)
+        await uow.commit()
+    return state
+
+
+async def test_a_link_is_redeemed_once_and_expires(storage: UnitOfWorkFactory) -> None:
+    await _token(storage, "link-1", TokenKind.LINK)
+    await _token(storage, "link-2", TokenKind.LINK)
+    await _token(storage, "session-1", TokenKind.SESSION)
+    async with storage() as uow:
+        state, who = await uow.web.redeem_link(token_hash("link-1"), NOW)
+        await uow.commit()
+    assert state is TokenState.VALID
+    assert who is not None
+    assert (who.officer_id, who.role, who.expires_at) == ("wu_bin", "officer", LATER)
+    assert await _redeem(storage, "link-1") is TokenState.USED
+    assert await _redeem(storage, "link-2", at=LATER) is TokenState.EXPIRED  # expires_at is not inside
+    assert await _redeem(storage, "nothing") is TokenState.UNKNOWN
+    assert await _redeem(storage, "session-1") is TokenState.UNKNOWN  # a session is no link
+
+
+async def test_of_two_redeeming_one_link_at_once_one_wins(storage: UnitOfWorkFactory) -> None:
+    await _token(storage, "contested", TokenKind.LINK)
+    states = await asyncio.gather(*(_redeem(storage, "contested") for _ in range(4)))
+    assert sorted(states) == sorted([TokenState.VALID] + [TokenState.USED] * 3)
+
+
+async def test_sessions_end_when_they_expire_or_are_revoked(storage: UnitOfWorkFactory) -> None:
+    await _token(storage, "mine", TokenKind.SESSION)
+    await _token(storage, "unused link", TokenKind.LINK)
+    await _token(storage, "theirs", TokenKind.SESSION, officer="lin_hui")
+    async with storage() as uow:
+        assert (await uow.web.session(token_hash("mine"), NOW))[0] is TokenState.VALID
+        assert (await uow.web.session(token_hash("mine"), LATER))[0] is TokenState.EXPIRED
+        assert (await uow.web.session(token_hash("unused link"), NOW))[0] is TokenState.UNKNOWN
+        assert await uow.web.revoke("wu_bin", NOW) == 2  # the session and the unused link
+        await uow.commit()
+    async with storage() as uow:
+        state, whose = await uow.web.session(token_hash("mine"), NOW)
+        assert state is TokenState.REVOKED
+        assert whose is not None
+        assert whose.officer_id == "wu_bin"
+        assert (await uow.web.session(token_hash("theirs"), NOW))[0] is TokenState.VALID
+        assert (await uow.web.redeem_link(token_hash("unused link"), NOW))[0] is TokenState.REVOKED
+
+
+async def test_the_audit_keeps_the_newest_first(storage: UnitOfWorkFactory) -> None:
+    async with storage() as uow:
+        await uow.web.audit(NOW, "wu_bin", "view", 3, "")
+        await uow.web.audit(LATER, None, "session_refused", None, "x" * 500)
+        await uow.commit()
+    async with storage() as uow:
+        trail = await uow.web.audit_trail()
+    assert [(e.officer_id, e.action, e.ticket) for e in trail] == [
+        (None, "session_refused", None),
+        ("wu_bin", "view", 3),
+    ]
+    assert len(trail[0].detail) == 200
+
+
+async def test_the_board_counts_by_state_and_department_and_orders_by_deadline(
+    storage: UnitOfWorkFactory,
+) -> None:
+    n = await _world(storage)
+    everyone = TicketScope(confidential=True)
+    async with storage() as uow:  # urgent, but with a month to go
+        late = await uow.tickets.add(
+            builders.ticket(
+                1, "xinyuan", urgent=True, department_id="tax", resolve_by=NOW + timedelta(days=30)
+            )
+        )
+        await uow.commit()
+    async with storage() as uow:
+        counts = await uow.console.open_counts(OpenFilter(), everyone, NOW)
+        officer = await uow.console.open_counts(
+            OpenFilter(), TicketScope(viewer_id="x", department_id="tax"), NOW
+        )
+        overdue = await uow.console.open_counts(OpenFilter(overdue=True), everyone, NOW)
+        by_deadline, _ = await uow.search.open_tickets(OpenFilter(by_deadline=True), everyone, NOW)
+        urgent_first, _ = await uow.search.open_tickets(OpenFilter(), everyone, NOW)
+        names = await uow.console.enterprise_names(["xinyuan", "meishi", "nowhere"])
+        contacts = await uow.console.contacts_of("xinyuan")
+        version = await uow.console.last_change()
+    assert sorted(counts, key=lambda c: (c.department_id or "", c.status)) == [
+        BoardCount(Status.ACCEPTED.value, "industry_it", 1),
+        BoardCount(Status.ACCEPTED.value, "tax", 3),
+    ]
+    assert officer == [BoardCount(Status.ACCEPTED.value, "tax", 2)]  # not the confidential one
+    assert overdue == [BoardCount(Status.ACCEPTED.value, "tax", 1)]
+    assert [t.number for t in by_deadline] == [n["second"], n["first"], n["secret"], late.number]
+    assert [t.number for t in urgent_first] == [n["second"], late.number, n["first"], n["secret"]]
+    assert names == {"xinyuan": "厦门鑫源机械制造有限公司", "meishi": "美食坊餐饮店"}
+    assert [c.external_id for c in contacts] == ["u1"]
+    async with storage() as uow:
+        ticket = await uow.tickets.get(n["first"])
+        assert ticket is not None
+        await uow.events.append(
+            TicketEvent(
+                ticket.number, NOW, "wu_bin", Role.OFFICER, Action.NOTE, None, Status.ACCEPTED, "看过"
+            )
+        )
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.console.last_change() > version
+
+
+async def test_kpi_counts_of_one_department_or_category(storage: UnitOfWorkFactory) -> None:
+    await _world(storage)
+    since, until = NOW - timedelta(days=1), NOW + timedelta(days=1)
+    async with storage() as uow:
+        everyone = await uow.kpi.counts(since, until, NOW)
+        tax = await uow.kpi.counts(since, until, NOW, department_id="tax")
+        industry = await uow.kpi.counts(since, until, NOW, department_id="industry_it")
+        finance = await uow.kpi.counts(since, until, NOW, category="finance")
+        nothing = await uow.kpi.counts(since, until, NOW, department_id="tax", category="talent")
+    assert everyone.dispatched == 4
+    assert tax.dispatched == 3
+    assert industry.dispatched == 1
+    assert finance == everyone
+    assert nothing.dispatched == 0
