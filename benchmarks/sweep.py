@@ -248,7 +248,8 @@ async def reset(engine: AsyncEngine, total: int, due: int) -> None:
         await conn.execute(text("TRUNCATE nudges"))
         await conn.execute(
             text(
-                "UPDATE tickets SET next_check_at = CAST(:now AS timestamptz) - make_interval(mins => id % 600)"
+                "UPDATE tickets SET next_check_at = CAST(:now AS timestamptz)"
+                " - make_interval(mins => id % 600)"
                 " WHERE status <> 'closed' AND id % :step = 0 AND id <= :last"
             ),
             {"now": NOW, "step": step, "last": step * due},
