@@ -8,7 +8,9 @@ full durability, per private message one INSERT transaction, then a reply and a 
 
 Each round prints full/peer and full/sends-alone (ratios of rates, taken within the round), and
 the units of work the full pipeline ran per update (BEGIN, COMMIT, commits that wrote, ROLLBACK,
-statements: counted on the engine's connections); the last lines are the medians over the rounds.
+statements: counted on the engine's connections) and the bot process's CPU per update in each
+mode (less disturbed by other work on the machine than wall time; the fake Bot API runs in a
+child process and is not counted); the last line is the medians over the rounds.
 
 The fake Bot API runs in a child process of its own (real Telegram is another machine, so its
 work should not take the bot's CPU), for both the full run and the no-op baseline; `--in-process`
@@ -278,7 +280,9 @@ async def run_full(count: int, in_process: bool) -> tuple[float, UnitsOfWork]:
             assert isinstance(transport, TelegramTransport)
             transport.pacer = _wide_open()
             with counting(app.engine) as units:
+                cpu = time.process_time()
                 full = await run_runtime(runtime, channel, api)
+                units.cpu_seconds = time.process_time() - cpu
             await channel.close()
             await app.close()
     finally:
@@ -297,9 +301,13 @@ async def main(count: int, rounds: int, in_process: bool) -> None:
     to_sends: list[float] = []
     for number in range(1, rounds + 1):
         noop = await run_noop(count, in_process)
+        cpu = time.process_time()
         sends = await run_noop(count, in_process, replies=True)
+        cpu_sends, cpu = time.process_time() - cpu, time.process_time()
         peer = await run_peer(count, in_process)
+        cpu_peer = time.process_time() - cpu
         full, units = await run_full(count, in_process)
+        cpu_full = units.cpu_seconds
         to_peer.append(peer / full)
         to_sends.append(sends / full)
         print(
@@ -308,6 +316,10 @@ async def main(count: int, rounds: int, in_process: bool) -> None:
             f"full/peer {peer / full:.2f}  full/sends-alone {sends / full:.2f}"
         )
         print(f"  full pipeline {units.line(count)}")
+        print(
+            f"  this process's CPU per update: sends alone {cpu_sends / count * 1000:.1f} ms, peer "
+            f"{cpu_peer / count * 1000:.1f} ms (both set-up included), full {cpu_full / count * 1000:.1f} ms"
+        )
     print(
         f"median of {rounds}: full/peer {statistics.median(to_peer):.2f}, "
         f"full/sends-alone {statistics.median(to_sends):.2f}"

@@ -29,6 +29,7 @@ class UnitsOfWork:
     written_commits: int = 0
     rollbacks: int = 0
     statements: int = 0
+    cpu_seconds: float = 0.0  # the process's CPU while counting, when the caller measures it
 
     def line(self, per: int) -> str:
         def each(n: int) -> str:
