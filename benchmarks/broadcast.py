@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 import tempfile
@@ -46,8 +45,8 @@ from bot.domain.policies import MemberGroup, Policy
 from bot.outbox import OutboxSender
 from handlers.policy_publish import add_policy, publish
 from storage.migrate import upgrade
-from tests.channels.test_delivery_processes import free_port, healthy
 from tests.fake_telegram import FakeBotApi
+from tests.processes import free_port, healthy, webhook_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED_PER_SECOND = 30.0  # Telegram's overall limit: the one a broadcast to distinct chats meets
@@ -165,16 +164,8 @@ async def _xiaoer_run(
     api: FakeBotApi, database: str, processes: int
 ) -> tuple[asyncio.subprocess.Process, int]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_") or k == "XIAOER_NLU_CACHE"}
-    env.update(
-        XIAOER_CONFIG=str(ROOT / "config.yaml"),
-        XIAOER_CHANNELS__TELEGRAM__TOKEN=api.token,
-        XIAOER_CHANNELS__TELEGRAM__API_BASE=api.base,
-        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
-        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
-        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET="bench-secret",
-        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
-        XIAOER_CHANNELS__TELEGRAM__SENDERS=str(processes),
+    env = webhook_environment(
+        api, ROOT / "config.yaml", port, XIAOER_CHANNELS__TELEGRAM__SENDERS=str(processes)
     )
     xiaoer = str(Path(sys.executable).parent / "xiaoer")
     process = await asyncio.create_subprocess_exec(

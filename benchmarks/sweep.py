@@ -291,7 +291,7 @@ async def main(url: str, total: int, due: int, reuse: bool) -> None:
         sla = settings.sla_policy()
         deps = Deps(
             storage=SqlStorage(engine),
-            directory=settings.directory(),
+            directory=settings.bootstrap_directory(),
             nlu=FakeNlu(),
             sla=sla,
             ladder=settings.ladder(sla.calendar),

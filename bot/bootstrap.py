@@ -8,9 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.domain.start_links import StartLinks
 from bot.seed import seed
 from handlers.deps import Deps
+from handlers.roster.directory import read_directory
+from handlers.start_links import StartLinks
 from nlu.types import NluBackend, NluUnavailable, Parse
 from storage.engine import (
     DatabaseUnavailable,
@@ -23,6 +24,7 @@ from storage.engine import (
 from storage.schema import prepare_schema
 from storage.schema import upgrade_database as upgrade_database  # `xiaoer db upgrade` finds it here
 from storage.sql import SqlStorage
+from storage.start_turns import preparing_alone
 
 
 @dataclass
@@ -86,13 +88,20 @@ async def build_app(
     engine = create_engine(url, echo=settings.database.echo)
     async with disposed_on_failure(engine):
         await ensure_usable(engine)
-        await prepare_schema(engine)
         storage = SqlStorage(engine)
-        await seed(storage, settings)
+        async with preparing_alone(engine):  # processes starting together take turns
+            await prepare_schema(engine)
+            await seed(storage, settings)
+        directory = await read_directory(
+            storage,
+            settings.category_leads(),
+            leadership_department=settings.leadership.department,
+            leaders=settings.leaders(),
+        )
     sla = settings.sla_policy()
     deps = Deps(
         storage=storage,
-        directory=settings.directory(),
+        directory=directory,
         nlu=build_nlu(settings, on_nlu_build) if load_nlu else NluNotLoaded(),
         sla=sla,
         ladder=settings.ladder(sla.calendar),
@@ -102,7 +111,11 @@ async def build_app(
         policies=settings.policy_options(),
         robot_group_channels=settings.robot_group_channels(),
         start_links=StartLinks(
-            {"telegram": settings.channels.telegram.username} if settings.channels.telegram.username else None
+            {
+                name: make
+                for name, section in settings.channel_sections().items()
+                if (make := section.start_link_maker()) is not None
+            }
         ),
     )
     return App(settings=settings, engine=engine, storage=storage, deps=deps)

@@ -101,3 +101,18 @@ def training_shown() -> Iterator[Callable[[Path], None]]:
             progress.stop()
     if started:  # and the block did not fail
         typer.echo(f"xiaoer: the model is ready ({time.monotonic() - started[0]:.1f} s)", err=True)
+
+
+def progress_bar(*, transient: bool = False) -> Progress:
+    """A progress bar on stderr for long work (bulk invites, imports): what, how far, how long."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=transient,
+    )

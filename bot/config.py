@@ -55,11 +55,26 @@ class DepartmentConfig(Section):
     name_en: str = Field(min_length=1)
     head: str | None = None
     lang: Literal["zh-CN", "en"] | None = None  # the officer group's language (default: `language`)
-    telegram_chat_id: int | None = None
-    # The group is a forum: each ticket gets its own topic there (plain posts if that fails).
-    telegram_topics: bool = False
-    # WeCom app group chat of the department's officers (appchat chatid: 1-32 letters or digits)
-    wecom_chat_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{1,32}$")
+    # The department's officer group chat on each channel, by the channel's name:
+    # {telegram: -1001234567890, wecom: hrgroup, dingtalk: cid…}
+    chats: dict[str, int | str] = Field(default_factory=dict)
+    # Channels whose group is a forum: each ticket gets a topic of its own there (Telegram).
+    topics: tuple[str, ...] = ()
+    # Replaced by chats/topics: refused with what to write instead.
+    telegram_chat_id: int | str | None = None
+    telegram_topics: bool | None = None
+    wecom_chat_id: str | None = None
+
+    @field_validator("chats")
+    @classmethod
+    def _chat_ids(cls, chats: dict[str, int | str]) -> dict[str, int | str]:
+        wecom = chats.get("wecom")
+        if wecom is not None and not re.fullmatch(r"[0-9A-Za-z]{1,32}", str(wecom)):
+            raise ValueError(f"wecom: a WeCom app group chat id is 1-32 letters or digits, not {wecom!r}")
+        telegram = chats.get("telegram")
+        if telegram is not None and not str(telegram).strip().lstrip("-").isdecimal():
+            raise ValueError(f"telegram: a Telegram chat id is a number, not {telegram!r}")
+        return chats
 
 
 class OfficerConfig(Section):
@@ -68,18 +83,21 @@ class OfficerConfig(Section):
     department: str
     role: Literal["officer", "head", "dispatcher", "admin"] = "officer"
     lang: Literal["zh-CN", "en"] = "zh-CN"
-    telegram_id: int | None = None
+    # The officer's identity on each channel, by the channel's name:
+    # {telegram: 123456789, wecom: zhangsan, dingtalk: manager4220}
+    identities: dict[str, int | str] = Field(default_factory=dict)
+    # Replaced by identities: refused with what to write instead.
+    telegram_id: int | str | None = None
     wecom_user_id: str | None = None
-    # Identities on any other channel, by the channel's name: a new channel's officers need no
-    # field of their own here (Telegram's and WeCom's keep theirs above).
-    identities: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("identities")
     @classmethod
-    def _own_keys_only(cls, identities: dict[str, str]) -> dict[str, str]:
-        reserved = sorted(set(identities) & {"console", "telegram", "wecom"})
-        if reserved:
-            raise ValueError(f"{', '.join(reserved)}: set with console/telegram_id/wecom_user_id instead")
+    def _own_keys_only(cls, identities: dict[str, int | str]) -> dict[str, int | str]:
+        if "console" in identities:
+            raise ValueError("console: the console addresses every officer as officer:<id> by itself")
+        telegram = identities.get("telegram")
+        if telegram is not None and not str(telegram).strip().isdecimal():
+            raise ValueError(f"telegram: a Telegram user id is a number, not {telegram!r}")
         return identities
 
 
@@ -336,7 +354,7 @@ class GroupConfig(Section):
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=1)
-    channel: Literal["telegram", "wecom", "dingtalk"] = "telegram"
+    channel: str = "telegram"  # the name of a section under channels:
     chat_id: int | str
     lang: Literal["zh-CN", "en"] | None = None  # default: `language`
     tags: GroupTagsConfig = GroupTagsConfig()
@@ -345,7 +363,7 @@ class GroupConfig(Section):
 class PoliciesConfig(Section):
     remind_days_before: int = Field(default=7, ge=0, le=90)  # deadline reminders start this many days ahead
     # Channels on which enterprises' people get notices and reminders in their private chats.
-    channels: tuple[Literal["telegram", "wecom"], ...] = ("telegram",)
+    channels: tuple[str, ...] = ("telegram",)  # names of sections under channels:
     excerpt_chars: int = Field(default=1500, ge=200, le=3500)  # how much of a policy's body a notice carries
 
 
@@ -386,8 +404,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     database: DatabaseConfig = DatabaseConfig()
     logging: LoggingConfig = LoggingConfig()
-    departments: tuple[DepartmentConfig, ...] = Field(min_length=1)
-    officers: tuple[OfficerConfig, ...] = Field(min_length=1)
+    # The organisation's bootstrap: loaded into a database that has none (then the database is its
+    # source: `xiaoer import`, `xiaoer export`, admins in chat).
+    departments: tuple[DepartmentConfig, ...] = ()
+    officers: tuple[OfficerConfig, ...] = ()
     categories: dict[str, CategoryConfig]
     demo: DemoConfig = DemoConfig()
     calendar: CalendarConfig = CalendarConfig()
@@ -428,7 +448,9 @@ class Settings(BaseSettings):
 
     # --- derived views -------------------------------------------------------------------------
 
-    def directory(self) -> Directory:
+    def bootstrap_directory(self) -> Directory:
+        """The organisation as this file's bootstrap section describes it (what an empty database
+        is filled with); the running organisation is read from the database (bot.bootstrap)."""
         return Directory.build(
             departments=(
                 Department(
@@ -437,15 +459,22 @@ class Settings(BaseSettings):
                     name_en=d.name_en,
                     head_officer_id=d.head,
                     lang=d.lang or self.language,
-                    has_officer_group=d.telegram_chat_id is not None or d.wecom_chat_id is not None,
+                    chats={channel: str(chat).strip() for channel, chat in d.chats.items()},
+                    topics=frozenset(d.topics),
                 )
                 for d in self.departments
             ),
             officers=(_officer(o) for o in self.officers),
-            category_leads={name: c.lead for name, c in self.categories.items()},
+            category_leads=self.category_leads(),
             leadership_department=self.leadership.department,
-            leaders=tuple(dict.fromkeys(self.leadership.officers)),
+            leaders=self.leaders(),
         )
+
+    def category_leads(self) -> dict[str, str]:
+        return {name: c.lead for name, c in self.categories.items()}
+
+    def leaders(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.leadership.officers))
 
     def working_calendar(self) -> WorkingCalendar:
         c = self.calendar
@@ -464,13 +493,18 @@ class Settings(BaseSettings):
     def ladder(self, calendar: WorkingCalendar) -> Ladder:
         return self.reminders.ladder(calendar.day_length)
 
+    def channel_sections(self) -> dict[str, ChannelSection]:
+        """Each channel's section under `channels:`, by the channel's name."""
+        return {
+            name: section
+            for name in type(self.channels).model_fields
+            if isinstance(section := getattr(self.channels, name), ChannelSection)
+        }
+
     def robot_group_channels(self) -> frozenset[str]:
         """Channels whose member-unit groups are reached through a robot: no buttons there."""
         return frozenset(
-            name
-            for name in type(self.channels).model_fields
-            if isinstance(section := getattr(self.channels, name), ChannelSection)
-            and not section.group_buttons
+            name for name, section in self.channel_sections().items() if not section.group_buttons
         )
 
     def member_groups(self) -> list[MemberGroup]:
@@ -510,18 +544,17 @@ class Settings(BaseSettings):
 
 
 def _officer(o: OfficerConfig) -> Officer:
-    identities = {**o.identities, "console": f"officer:{o.id}"}
-    if o.telegram_id is not None:
-        identities["telegram"] = str(o.telegram_id)
-    if o.wecom_user_id is not None:
-        identities["wecom"] = o.wecom_user_id
     return Officer(
         id=o.id,
         name=o.name,
         department_id=o.department,
         role=Role(o.role),
         lang=o.lang,
-        identities=identities,
+        # the console addresses every officer as officer:<id> (storage adds it to what it reads)
+        identities={
+            **{channel: str(value).strip() for channel, value in o.identities.items()},
+            "console": f"officer:{o.id}",
+        },
     )
 
 
@@ -621,30 +654,23 @@ def cross_check(settings: Settings) -> list[str]:
     for i, o in enumerate(settings.officers):
         if o.department not in dept_ids:
             problems.append(f"officers[{i}].department: unknown department '{o.department}'")
-    _unique("officers[].telegram_id", [o.telegram_id for o in settings.officers if o.telegram_id], problems)
-    _unique(
-        "officers[].wecom_user_id", [o.wecom_user_id for o in settings.officers if o.wecom_user_id], problems
-    )
     for channel in sorted({channel for o in settings.officers for channel in o.identities}):
-        ids = [o.identities[channel] for o in settings.officers if channel in o.identities]
+        ids = [str(o.identities[channel]) for o in settings.officers if channel in o.identities]
         _unique(f"officers[].identities.{channel}", ids, problems)
+    for channel in sorted({channel for d in settings.departments for channel in d.chats}):
+        chats = [str(d.chats[channel]) for d in settings.departments if channel in d.chats]
+        _unique(f"departments[].chats.{channel}", chats, problems)
     for name, category in settings.categories.items():
         if name not in CATEGORIES:
             problems.append(f"categories.{name}: unknown category (expected one of {', '.join(CATEGORIES)})")
-        if category.lead not in dept_ids:
+        if dept_ids and category.lead not in dept_ids:
             problems.append(f"categories.{name}.lead: unknown department '{category.lead}'")
     missing = [c for c in CATEGORIES if c not in settings.categories]
     if missing:
         problems.append(f"categories: missing {', '.join(missing)} (every category needs a lead department)")
-    for name in type(settings.channels).model_fields:  # each channel checks its own section
-        section = getattr(settings.channels, name)
-        if isinstance(section, ChannelSection):
-            problems += section.problems()
-    _unique(
-        "departments[].wecom_chat_id",
-        [d.wecom_chat_id for d in settings.departments if d.wecom_chat_id],
-        problems,
-    )
+    sections = settings.channel_sections()
+    for section in sections.values():  # each channel checks its own section
+        problems += section.problems()
     if "system" in officer_ids:
         problems.append("officers: the id 'system' is reserved for Xiaoer itself in the audit log")
     for name in settings.sla.categories:
@@ -667,32 +693,30 @@ def cross_check(settings: Settings) -> list[str]:
     except ValueError as exc:
         problems.append(f"calendar: {exc}")
     for i, leader in enumerate(settings.leadership.officers):
-        if leader not in officer_ids:
+        if officer_ids and leader not in officer_ids:
             problems.append(f"leadership.officers[{i}]: unknown officer '{leader}'")
     problems += _replaced_keys(settings)
     for day in sorted(set(settings.calendar.extra_holidays) & set(settings.calendar.extra_workdays)):
         problems.append(f"calendar: {day} is in both extra_holidays and extra_workdays (keep one)")
     department = settings.leadership.department
-    if department is not None and department not in dept_ids:
+    if department is not None and dept_ids and department not in dept_ids:
         problems.append(f"leadership.department: unknown department '{department}'")
     _unique("groups", [g.id for g in settings.groups], problems)
     _unique("groups[].chat_id", [f"{g.channel}:{g.chat_id}" for g in settings.groups], problems)
-    robots = {robot.name for robot in settings.channels.wecom.robots}
+    names = ", ".join(sections)
     for i, g in enumerate(settings.groups):
-        if g.channel == "wecom" and str(g.chat_id) not in robots:
-            problems.append(
-                f"groups[{i}].chat_id: a WeCom group is reached through its robot: name one of "
-                f"channels.wecom.robots ({', '.join(sorted(robots)) or 'none configured'}), not {g.chat_id!r}"
-            )
-        if g.channel == "telegram" and not str(g.chat_id).strip().lstrip("-").isdecimal():
-            problems.append(
-                f"groups[{i}].chat_id: a Telegram chat id is a number (a group's is negative, "
-                f"such as -1001234567890), not {g.chat_id!r}"
-            )
+        group_section = sections.get(g.channel)
+        if group_section is None:
+            problems.append(f"groups[{i}].channel: unknown channel {g.channel!r} (expected one of {names})")
+        elif (problem := group_section.member_group_problem(str(g.chat_id))) is not None:
+            problems.append(f"groups[{i}].chat_id: {problem}")
+    for i, name in enumerate(settings.policies.channels):
+        if name not in sections:
+            problems.append(f"policies.channels[{i}]: unknown channel {name!r} (expected one of {names})")
     _unique("demo.enterprises", [e.id for e in settings.demo.enterprises], problems)
     _unique("demo.enterprises[].uscc", [e.uscc for e in settings.demo.enterprises if e.uscc], problems)
     for i, e in enumerate(settings.demo.enterprises):
-        if e.liaison is not None and e.liaison not in officer_ids:
+        if e.liaison is not None and officer_ids and e.liaison not in officer_ids:
             problems.append(f"demo.enterprises[{i}].liaison: unknown officer '{e.liaison}'")
     return problems
 
@@ -707,6 +731,7 @@ def _replaced_keys(settings: Settings) -> list[str]:
             "telegram: moved to channels.telegram (every channel has its section under channels:); "
             "move the section there, and XIAOER_TELEGRAM__* variables to XIAOER_CHANNELS__TELEGRAM__*"
         )
+    found += _moved_org_keys(settings)
     if settings.reminders.leaders:
         found.append(
             "reminders.leaders: replaced by leadership.officers, who get the list of long-overdue "
@@ -722,15 +747,37 @@ def _replaced_keys(settings: Settings) -> list[str]:
     return found
 
 
+def _moved_org_keys(settings: Settings) -> list[str]:
+    """The per-channel keys of departments and officers became maps by channel name."""
+    moved = [
+        (f"departments[{i}].{key}", new)
+        for i, d in enumerate(settings.departments)
+        for key, value, new in (
+            ("telegram_chat_id", d.telegram_chat_id, f"chats: {{telegram: {d.telegram_chat_id}}}"),
+            ("wecom_chat_id", d.wecom_chat_id, f"chats: {{wecom: {d.wecom_chat_id}}}"),
+            ("telegram_topics", d.telegram_topics, "topics: [telegram]"),
+        )
+        if value is not None
+    ] + [
+        (f"officers[{i}].{key}", new)
+        for i, o in enumerate(settings.officers)
+        for key, value, new in (
+            ("telegram_id", o.telegram_id, f"identities: {{telegram: {o.telegram_id}}}"),
+            ("wecom_user_id", o.wecom_user_id, f"identities: {{wecom: {o.wecom_user_id}}}"),
+        )
+        if value is not None
+    ]
+    return [f"{where}: replaced by a map by channel name: write {new} instead" for where, new in moved]
+
+
 def config_warnings(settings: Settings) -> list[str]:
     """What is allowed but most likely not meant, each with its key path and what to do."""
-    named = {str(g.chat_id) for g in settings.groups if g.channel == "wecom"}
     return [
-        f"channels.wecom.robots[{i}] ({robot.name}): no groups[] entry with channel: wecom names it, "
-        f"so it receives no policy notices (its tags are not used for delivery): add a group with "
-        f"chat_id: {robot.name} and the group's tags"
-        for i, robot in enumerate(settings.channels.wecom.robots)
-        if robot.name not in named
+        warning
+        for name, section in settings.channel_sections().items()
+        for warning in section.member_group_warnings(
+            {str(g.chat_id) for g in settings.groups if g.channel == name}
+        )
     ]
 
 

@@ -23,9 +23,10 @@ def new_code() -> str:
 
 
 def invite_text(lang: str, company: str, code: str, deps: Deps) -> str:
-    """How to redeem: the Telegram link where the bot's username is known, and the code to send."""
+    """How to redeem: a link where a channel has one (Telegram's, once the bot's username is known),
+    and the code to send."""
     days = INVITE_VALID_FOR.days
-    link = deps.start_links.telegram(code)
+    link = deps.start_links.link(code)
     if link is None:
         return t(lang, "binding.invited_code", company=company, code=code, days=days)
     return t(lang, "binding.invited", company=company, code=code, days=days, link=link)

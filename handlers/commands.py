@@ -26,6 +26,7 @@ from handlers.deps import Deps
 from handlers.guides import guide
 from handlers.help import help_text
 from handlers.numbers import small_number
+from handlers.roster import admin
 from handlers.whoami import whoami
 
 Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
@@ -169,6 +170,9 @@ COMMANDS: dict[str, Command] = {
     "open": Command(centre_view.open_tickets, "staff"),  # the centre-wide view
     "find": Command(centre_view.find, "staff"),
     "invites": Command(onboarding.report_command, "staff"),  # how far binding has come
+    "officer": Command(admin.officer_command, "staff"),  # the organisation, for admins and heads
+    "liaison": Command(admin.liaison_command, "staff"),
+    "company": Command(admin.company_command, "staff"),
     "take": Command(_numbered("take", officer.take_ticket), "staff"),
     "reply": Command(_numbered_text("reply", officer.reply_to_enterprise), "staff"),
     "resolve": Command(_numbered_text("resolve", officer.resolve_ticket), "staff"),

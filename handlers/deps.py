@@ -11,7 +11,7 @@ from bot.domain.escalation import Ladder
 from bot.domain.org import Directory
 from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaPolicy
-from bot.domain.start_links import StartLinks
+from handlers.start_links import StartLinks
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
 
@@ -36,3 +36,6 @@ class Deps:
     start_links: StartLinks = field(default_factory=StartLinks)
     # channels whose member-unit groups are reached through a robot: notices there carry no buttons
     robot_group_channels: frozenset[str] = frozenset()
+    # The channels messages can go out on (`xiaoer run`: those in use), to tell whether a notice
+    # reaches anyone; None: every officer is reachable (the console shell, tests).
+    reach_channels: frozenset[str] | None = None

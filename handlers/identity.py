@@ -66,3 +66,14 @@ async def follow_language(actor: Actor, deps: Deps, text: str) -> Actor:
         await uow.contacts.set_lang(actor.contact_id, lang)
         await uow.commit()
     return replace(actor, lang=lang)
+
+
+async def language_of(deps: Deps, channel: str, user_id: str) -> str:
+    """The language to write to someone on `channel` in: an officer's from the directory, an
+    enterprise contact's as stored, else the default (for a channel that renders choices in words)."""
+    officer = deps.directory.officer_by_identity(channel, user_id)
+    if officer is not None:
+        return officer.lang
+    async with deps.storage() as uow:
+        contact = await uow.contacts.by_identity(channel, user_id)
+    return contact.lang if contact is not None else deps.default_lang

@@ -3,12 +3,13 @@ and tell the officer or department that it is theirs."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.enterprise import Enterprise
 from bot.domain.lifecycle import dispatch, open_ticket
-from bot.domain.messages import SYSTEM_ACTOR, Actor, Button, Inbound, Reply, ToDepartment, ToOfficer
+from bot.domain.messages import SYSTEM_ACTOR, Actor, Button, Inbound, Reply, Role, ToDepartment, ToOfficer
 from bot.domain.routing import route_demand
 from bot.domain.sla import deadlines_for
 from bot.domain.tickets import Ticket, TicketEvent
@@ -18,6 +19,8 @@ from handlers.deps import Deps
 from handlers.follow_up import add_information, own_tickets
 from handlers.posts import post_for
 from nlu.types import Parse
+
+log = logging.getLogger(__name__)
 
 # Sent this soon after a demand while Xiaoer asks who the company is, a demand of the same kind
 # is more about that one (people write in several short messages).
@@ -73,7 +76,10 @@ async def open_demand(
         await uow.commit()
 
     lang = actor.lang
-    if routing.assignee_id is not None:
+    reached = _reaches_someone(routing.department_id, routing.assignee_id, deps)
+    if not reached:
+        handler = t(lang, "intake.to_dispatch")
+    elif routing.assignee_id is not None:
         handler = t(
             lang,
             "intake.to_liaison",
@@ -124,7 +130,48 @@ async def open_demand(
                 post=True,
             )
         )
+    if not reached:
+        replies += _to_dispatchers(ticket, enterprise, routing.department_id, deps)
     return replies + ([question] if question else []) + shared
+
+
+def _reaches_someone(department_id: str, assignee_id: str | None, deps: Deps) -> bool:
+    """The new ticket's notice reaches someone on the channels in use: its assignee, or its
+    department (a group chat, or an officer there)."""
+    channels = deps.reach_channels
+    if channels is None:
+        return True
+    if assignee_id is not None and deps.directory.officer_reachable(assignee_id, channels):
+        return True
+    return deps.directory.reachable(department_id, channels)
+
+
+def _to_dispatchers(
+    ticket: Ticket, enterprise: Enterprise | None, department_id: str, deps: Deps
+) -> list[Reply]:
+    """A ticket that reached no one goes to the dispatchers (else the admins), and to the log."""
+    log.warning(
+        "ticket %s: no one in department %s can be reached: sent to the dispatchers",
+        ticket.ref,
+        department_id,
+    )
+    directory = deps.directory
+    people = directory.dispatchers() or [o for o in directory.officers.values() if o.role is Role.ADMIN]
+    return [
+        Reply(
+            t(
+                o.lang,
+                "intake.unreachable_notice",
+                ref=ticket.ref,
+                department=render.department_name(department_id, o.lang, directory),
+            )
+            + "\n\n"
+            + _new_ticket_notice(ticket, enterprise, o.lang, deps),
+            to=ToOfficer(o.id),
+            ticket=ticket.number,
+        )
+        for o in people
+    ]
 
 
 async def continues_intake(

@@ -138,6 +138,7 @@ def enterprise_from_row(row: EnterpriseRow | Row[Any]) -> Enterprise:
         size_class=row.size_class,
         tags=tuple(row.tags),
         liaison_officer_id=row.liaison_officer_id,
+        key_support=bool(row.key_support),
     )
 
 
@@ -151,6 +152,7 @@ def enterprise_row(enterprise: Enterprise) -> EnterpriseRow:
         size_class=enterprise.size_class,
         tags=list(enterprise.tags),
         liaison_officer_id=enterprise.liaison_officer_id,
+        key_support=enterprise.key_support,
     )
 
 

@@ -13,14 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.enterprise import Enterprise
 from storage.mapping import enterprise_from_row
 from storage.search_protocols import Coverage, NewInvite, RosterEntry, Selection
-from storage.tables import CONTACTS, ENTERPRISES, INVITES
+from storage.tables import CONTACTS, ENTERPRISES, INVITES, ROSTER
 
 _e = ENTERPRISES.c
 _c = CONTACTS.c
 _i = INVITES.c
 
-# An enterprise is bound when a chat speaks for it: a contact bound to it with a chat identity.
-_BOUND = exists().where(_c.enterprise_id == _e.id)
+# An enterprise is bound when a chat speaks for it: a contact bound to it with a chat identity
+# (a roster's contact, known by name and phone from an import, is no chat).
+_BOUND = exists().where(_c.enterprise_id == _e.id, _c.channel != ROSTER)
 
 
 class SqlOnboarding:
@@ -47,8 +48,11 @@ class SqlOnboarding:
                 .where(_c.phone.is_not(None), _c.enterprise_id.is_not(None))
                 .order_by(_c.enterprise_id, _c.id)
             )
+            seen: set[tuple[str, str]] = set()
             for enterprise_id, name, phone in (await self._s.execute(statement)).all():
-                people.setdefault(enterprise_id, []).append((name, phone))
+                if (enterprise_id, phone) not in seen:  # on the roster and bound with that number too
+                    seen.add((enterprise_id, phone))
+                    people.setdefault(enterprise_id, []).append((name, phone))
         entries: list[RosterEntry] = []
         for enterprise in enterprises:
             known = people.get(enterprise.id)

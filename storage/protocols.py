@@ -14,14 +14,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey
 from bot.domain.inbox import InboxEntry
 from bot.domain.kpi import KpiCounts
 from bot.domain.messages import Inbound
-from bot.domain.org import Directory
+from bot.domain.org import Department, Directory, Officer, OrgChange
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
@@ -117,12 +117,69 @@ class ContactRepository(Protocol):
 
 
 class OrgRepository(Protocol):
-    async def sync(self, directory: Directory) -> None:
-        """Mirror the configured departments and officers; officers no longer configured are kept
-        but marked inactive, so the audit log can still name them."""
+    """The organisation (storage/org_sql.py). Every change is recorded in org_changes; its newest
+    id is the organisation's version."""
+
+    async def bootstrap(self, directory: Directory, actor: str, at: datetime) -> bool:
+        """Fill an empty organisation from the configuration's bootstrap; else do nothing."""
         ...
 
+    async def departments(self) -> list[Department]:
+        """The active departments."""
+        ...
+
+    async def officers(self, *, inactive: bool = False) -> list[Officer]:
+        """The active officers (and the deactivated ones too with `inactive`)."""
+        ...
+
+    async def officer(self, officer_id: str) -> Officer | None: ...
+
+    async def version(self) -> int: ...
+
     async def active_officer_ids(self) -> list[str]: ...
+
+    async def save_officer(self, officer: Officer, actor: str, at: datetime) -> OrgChange | None:
+        """Add or change an officer (deactivate with active=False); None when nothing changed."""
+        ...
+
+    async def set_liaison(
+        self, enterprise_id: str, officer_id: str | None, actor: str, at: datetime
+    ) -> OrgChange | None: ...
+
+    async def record(self, changes: Sequence[OrgChange], at: datetime) -> None: ...
+
+    async def changes(self, kind: str | None = None, key: str | None = None) -> list[OrgChange]: ...
+
+
+class OrgSheets(Protocol):
+    """The organisation in bulk (storage/org_sheets_sql.py): records are dicts of column names,
+    keyed as the sheets match them (credit code, roster phone, id)."""
+
+    async def existing(self, kind: str) -> dict[str, dict[str, Any]]: ...
+
+    async def enterprise_ids(self) -> dict[str, str]:
+        """Credit code -> enterprise id."""
+        ...
+
+    async def write(
+        self,
+        kind: str,
+        added: Sequence[dict[str, Any]],
+        changed: Sequence[dict[str, Any]],
+        changes: Sequence[OrgChange],
+        at: datetime,
+        advance: Callable[[int], None] = ...,
+    ) -> None: ...
+
+    async def export(self, kind: str) -> list[dict[str, Any]]: ...
+
+    async def enterprises_named(self, text: str, limit: int = 6) -> list[Enterprise]:
+        """By id or credit code, else by a part of the name."""
+        ...
+
+    async def contacts_of(self, enterprise_id: str) -> list[dict[str, Any]]:
+        """display_name, phone, channel (roster: not a chat), external_id."""
+        ...
 
 
 class Duplicate(Exception):
@@ -519,6 +576,8 @@ class UnitOfWork(Protocol):
     def search(self) -> SearchQueries: ...
     @property
     def onboarding(self) -> OnboardingQueries: ...
+    @property
+    def org_sheets(self) -> OrgSheets: ...
     @property
     def retention(self) -> Retention: ...
     @property

@@ -16,6 +16,7 @@ from storage.engine import (
     is_sqlite,
     mask_url,
 )
+from storage.start_turns import preparing_alone
 
 
 async def upgrade_database(url: str, *, echo: bool = False) -> str:
@@ -23,7 +24,8 @@ async def upgrade_database(url: str, *, echo: bool = False) -> str:
     engine = create_engine(url, echo=echo)
     try:
         await ensure_usable(engine)
-        await _upgrade(engine)
+        async with preparing_alone(engine):  # two upgrades at once: the second finds it done
+            await _upgrade(engine)
         return migrate.head_revision()
     finally:
         await engine.dispose()

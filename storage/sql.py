@@ -19,7 +19,6 @@ from sqlmodel import col
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
-from bot.domain.org import Directory
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import rules_sql
 from storage.export_sql import SqlTicketExport
@@ -37,6 +36,8 @@ from storage.mapping import (
 )
 from storage.onboarding_sql import SqlOnboarding
 from storage.ops_sql import SqlOpsQueries
+from storage.org_sheets_sql import SqlOrgSheets
+from storage.org_sql import SqlOrg
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
 from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 from storage.reminders_sql import SqlReminders
@@ -50,12 +51,10 @@ from storage.tables import (
     SENT_MESSAGES,
     TICKETS,
     ContactRow,
-    DepartmentRow,
     EnterpriseRow,
     ForumTopicRow,
     InviteRow,
     MessageLogRow,
-    OfficerRow,
     SentMessageRow,
 )
 
@@ -294,45 +293,6 @@ class SqlContacts:
         )
 
 
-class SqlOrg:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def sync(self, directory: Directory) -> None:
-        if self._s.get_bind().dialect.name == "postgresql":
-            # Instances starting together each mirror the organisation: they take turns (for the
-            # rest of this transaction), or two would insert the same department at once.
-            await self._s.execute(select(func.pg_advisory_xact_lock(_SYNC_LOCK)))
-        for d in directory.departments.values():
-            await self._s.merge(
-                DepartmentRow(
-                    id=d.id, name_zh=d.name_zh, name_en=d.name_en, head_officer_id=d.head_officer_id
-                )
-            )
-        for o in directory.officers.values():
-            await self._s.merge(
-                OfficerRow(
-                    id=o.id,
-                    name=o.name,
-                    department_id=o.department_id,
-                    role=o.role.value,
-                    lang=o.lang,
-                    active=True,
-                )
-            )
-        await self._s.execute(
-            update(OfficerRow)
-            .where(col(OfficerRow.id).not_in(list(directory.officers)))
-            .values(active=False)
-            .execution_options(synchronize_session=False)
-        )
-        await self._s.flush()
-
-    async def active_officer_ids(self) -> list[str]:
-        statement = select(col(OfficerRow.id)).where(col(OfficerRow.active)).order_by(col(OfficerRow.id))
-        return list((await self._s.execute(statement)).scalars())
-
-
 class SqlMessageLog:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -485,7 +445,6 @@ def _log_change(event: TicketEvent) -> None:
     )
 
 
-_SYNC_LOCK = 0x58_69_61_6F_00_01  # the advisory lock instances take turns on to mirror the organisation
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
 # The unit of work that units of work opened in this task join (see `SqlUnitOfWork.shared`).
 _ambient: ContextVar[SqlUnitOfWork | None] = ContextVar("_ambient_unit_of_work", default=None)
@@ -605,6 +564,10 @@ class SqlUnitOfWork:
     @property
     def onboarding(self) -> SqlOnboarding:
         return SqlOnboarding(self._session)
+
+    @property
+    def org_sheets(self) -> SqlOrgSheets:
+        return SqlOrgSheets(self._session)
 
     @property
     def retention(self) -> SqlRetention:

@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from bot.domain.enterprise import ROSTER as ROSTER  # the roster's contacts are stored as chats of this name
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
@@ -56,6 +58,15 @@ class DepartmentRow(SQLModel, table=True):
     name_zh: str = Field(max_length=200)
     name_en: str = Field(max_length=200)
     head_officer_id: str | None = Field(default=None, max_length=64)
+    lang: str = Field(default="zh-CN", max_length=10)
+    # channel -> the department's officer group chat there; channels whose group makes a topic per ticket
+    chats: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    topics: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
 
 
 class OfficerRow(SQLModel, table=True):
@@ -67,6 +78,10 @@ class OfficerRow(SQLModel, table=True):
     role: str = Field(max_length=20)
     lang: str = Field(max_length=10)
     active: bool = True
+    # channel -> the officer's identity there ({"telegram": "123456", "wecom": "zhangsan"})
+    identities: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class EnterpriseRow(SQLModel, table=True):
@@ -79,7 +94,8 @@ class EnterpriseRow(SQLModel, table=True):
     district: str | None = Field(default=None, max_length=100)
     size_class: str | None = Field(default=None, max_length=50)
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    liaison_officer_id: str | None = Field(default=None, max_length=64)
+    liaison_officer_id: str | None = Field(default=None, max_length=64, index=True)
+    key_support: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 class ContactRow(SQLModel, table=True):
@@ -267,6 +283,23 @@ class NudgeRow(SQLModel, table=True):
     claimed_at: datetime = _at()
 
 
+class OrgChangeRow(SQLModel, table=True):
+    """The organisation's audit log: every change to a department, officer, enterprise, contact or
+    group, by whom and when, with what it was and became. Its newest id is the organisation's
+    version, which running processes poll to pick up changes made elsewhere."""
+
+    __tablename__ = "org_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _at()
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=20)  # department | officer | enterprise | contact | group
+    key: str = Field(max_length=128)
+    action: str = Field(max_length=20)  # add | change | deactivate
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
 class PolicyRow(SQLModel, table=True):
     """A policy in the registry (draft, published or withdrawn)."""
 
@@ -414,3 +447,6 @@ NUDGES: Table = NudgeRow.__table__  # type: ignore[attr-defined]
 ENTERPRISES: Table = EnterpriseRow.__table__  # type: ignore[attr-defined]
 INVITES: Table = InviteRow.__table__  # type: ignore[attr-defined]
 OFFICERS: Table = OfficerRow.__table__  # type: ignore[attr-defined]
+DEPARTMENTS: Table = DepartmentRow.__table__  # type: ignore[attr-defined]
+ORG_CHANGES: Table = OrgChangeRow.__table__  # type: ignore[attr-defined]
+MEMBER_GROUPS: Table = MemberGroupRow.__table__  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -100,10 +101,9 @@ def postgres_schema(postgres_url: str) -> Iterator[str]:
     run_in_thread(run(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-@pytest.fixture
-async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
-    """A database of its own on the test server, for processes that cannot be given a schema
-    (`xiaoer run`, pg_dump and pg_restore)."""
+@asynccontextmanager
+async def created_database(postgres_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the test server (a unique name), dropped when the block ends."""
     name = f"xiaoer_mp_{uuid.uuid4().hex[:10]}"
     admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
@@ -114,6 +114,14 @@ async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+@pytest.fixture
+async def postgres_database(postgres_url: str) -> AsyncIterator[str]:
+    """A database of its own on the test server, for processes that cannot be given a schema
+    (`xiaoer run`, pg_dump and pg_restore)."""
+    async with created_database(postgres_url) as url:
+        yield url
 
 
 def postgres_engine(url: str, schema: str) -> AsyncEngine:

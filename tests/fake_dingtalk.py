@@ -14,6 +14,10 @@ required when it has one (310000 "keywords not in content"), 20000 bytes at most
 a minute counted over a sliding window on the clock it is given (130101 "send too fast, exceed 20
 times per minute").
 
+Files: `POST /media/upload?access_token=…&type=image|file` (multipart, the file in `media`; errcode
+40014 for a token it never issued) answers a media id, which an app robot's sampleImageMsg
+(photoURL) or sampleFile (mediaId) message must name, with the type it was uploaded as.
+
 It also plays DingTalk's side of the robot's callback: a person's message, as the documented
 JSON with `timestamp` and `sign` headers signed with the app's secret, POSTed to the bot.
 """
@@ -33,7 +37,7 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from tests.loopback import serve, wait_for_sent
+from tests.loopback import LoopbackServer, wait_for_sent
 
 APP_KEY = "dingxiaoer2026app"
 APP_SECRET = "app-secret-for-dingtalk-tests"
@@ -75,7 +79,7 @@ class Answer:
     text: str
 
 
-class FakeDingtalk:
+class FakeDingtalk(LoopbackServer):
     def __init__(
         self,
         clock: Callable[[], float] = time.monotonic,
@@ -83,12 +87,14 @@ class FakeDingtalk:
         groups: set[str] | None = None,
         robots: dict[str, Robot] | None = None,
     ) -> None:
+        super().__init__()
         self.clock = clock  # the robots' per-minute window and the API's per-second one
         self.members = members if members is not None else set()  # staff ids in the organisation
         self.groups = groups if groups is not None else set()  # conversations the app robot is in
         self.robots = robots if robots is not None else {}  # access token -> custom robot
         self.qps_limit = QPS_LIMIT
         self.sent: list[Sent] = []
+        self.media: dict[str, tuple[str, str, bytes]] = {}  # media id -> (type, file name, bytes)
         self.refused: list[tuple[str, str]] = []  # (what, code or errcode) of every refused call
         self.calls: list[str] = []
         self.token_requests = 0
@@ -97,22 +103,14 @@ class FakeDingtalk:
         self._failures: dict[str, list[int]] = defaultdict(list)  # path -> HTTP statuses to answer
         self._stamps: dict[str, list[float]] = defaultdict(list)
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base = ""
 
-    async def start(self) -> str:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1.0/oauth2/accessToken", self._access_token)
         app.router.add_post("/v1.0/robot/oToMessages/batchSend", self._batch_send)
         app.router.add_post("/v1.0/robot/groupMessages/send", self._group_send)
         app.router.add_post("/robot/sendBySession", self._session_send)
         app.router.add_post("/robot/send", self._robot_send)
-        self._runner, self.base = await serve(app)
-        return self.base
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        app.router.add_post("/media/upload", self._upload)
 
     # --- steering ------------------------------------------------------------------------------
 
@@ -230,12 +228,21 @@ class FakeDingtalk:
         body = await request.json()
         if body.get("robotCode") != ROBOT_CODE:
             return self._api_error(path, 400, "invalidParameter.robotCode", "robotCode 不存在")
-        if body.get("msgKey") not in ("sampleText", "sampleMarkdown"):
+        if body.get("msgKey") not in ("sampleText", "sampleMarkdown", "sampleImageMsg", "sampleFile"):
             return self._api_error(path, 400, "invalidParameter.msgKey", "不支持的msgKey")
         param = json.loads(body.get("msgParam", "null"))
         content = param.get("content") if isinstance(param, dict) else None
         if body["msgKey"] == "sampleMarkdown" and isinstance(param, dict):
             content = param.get("text")
+        if body["msgKey"] in ("sampleImageMsg", "sampleFile") and isinstance(param, dict):
+            # the message names a file uploaded as its kind: its content here is "kind:file name"
+            kind, media_id = (
+                ("image", param.get("photoURL"))
+                if body["msgKey"] == "sampleImageMsg"
+                else ("file", param.get("mediaId"))
+            )
+            uploaded = self.media.get(str(media_id))
+            content = f"{kind}:{uploaded[1]}" if uploaded is not None and uploaded[0] == kind else None
         if not isinstance(content, str) or not content:
             return self._api_error(path, 400, "invalidParameter.msgParam", "msgParam 不合法")
         return {"msgKey": body["msgKey"], "content": content, **body}
@@ -268,6 +275,23 @@ class FakeDingtalk:
             return self._api_error("groupMessages", 400, "resource.not.found", "机器人不在该群或群不存在")
         self.sent.append(Sent("group", conversation, call["content"], call["msgKey"]))
         return web.json_response({"processQueryKey": f"query{next(self._ids)}"})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.calls.append("upload")
+        if request.query.get("access_token") not in self._tokens:
+            return self._errcode("upload", 40014, "不合法的access_token")
+        kind = request.query.get("type", "")
+        if kind not in ("image", "file", "voice", "video"):
+            return self._errcode("upload", 40004, "不合法的媒体文件类型")
+        fields = await request.post()
+        media = fields.get("media")
+        if not isinstance(media, web.FileField):
+            return self._errcode("upload", 40006, "缺少参数 media")
+        media_id = f"@media{next(self._ids)}"
+        self.media[media_id] = (kind, media.filename, media.file.read())
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "type": kind, "media_id": media_id, "created_at": wall_ms()}
+        )
 
     def _api_error(self, what: str, status: int, code: str, message: str) -> web.Response:
         self.refused.append((what, code))

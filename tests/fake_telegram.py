@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.loopback import serve
+from tests.loopback import LoopbackServer
 
 BOT_USER = {"id": 777000, "is_bot": True, "first_name": "Xiaoer", "username": "xiaoer_bot"}
 
@@ -41,8 +41,9 @@ class Sent:
     keyboard: list[tuple[str, bool]] = field(default_factory=list)
 
 
-class FakeBotApi:
+class FakeBotApi(LoopbackServer):
     def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+        super().__init__()
         self.token = token
         self.pending: list[dict[str, Any]] = []
         self.sent: list[Sent] = []
@@ -70,20 +71,11 @@ class FakeBotApi:
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._arrived = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.base = ""
 
     # --- running ---------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
-        self._runner, self.base = await serve(app)
-        return self.base
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # --- acting as people ------------------------------------------------------------------
 

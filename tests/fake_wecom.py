@@ -25,7 +25,7 @@ import xmltodict
 from aiohttp import ClientSession, web
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from tests.loopback import serve, wait_for_sent
+from tests.loopback import LoopbackServer, wait_for_sent
 
 CORP_ID = "ww8a0c3d5e7f901234"
 AGENT_ID = 1000002
@@ -69,7 +69,7 @@ class Answer:
     text: str
 
 
-class FakeWecom:
+class FakeWecom(LoopbackServer):
     def __init__(
         self,
         clock: Callable[[], float] = time.monotonic,
@@ -78,6 +78,7 @@ class FakeWecom:
         secret: str = SECRET,
         agent_id: int = AGENT_ID,
     ) -> None:
+        super().__init__()
         self.clock = clock
         self.robot_limit = robot_limit
         self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
@@ -93,21 +94,12 @@ class FakeWecom:
         self._failures: dict[str, list[int | None]] = defaultdict(list)
         self._robot_stamps: dict[str, list[float]] = defaultdict(list)
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base = ""
 
     # --- running -------------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)
         app.router.add_post("/cgi-bin/{path:.+}", self._dispatch)
-        self._runner, self.base = await serve(app)
-        return self.base
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # --- steering ------------------------------------------------------------------------------
 

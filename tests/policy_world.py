@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 
 from bot.config import Settings
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
-from bot.domain.policies import MemberGroup, PolicyOptions, Tags
+from bot.domain.policies import MemberGroup, Policy, PolicyOptions, Tags
 from bot.outbox import OutboxSender, Outcome, Sent
+from handlers.deps import Deps
+from handlers.policy_publish import Published, add_policy, publish
 from tests.conftest import Clock
 from tests.world import World, make_world
 
@@ -79,3 +81,20 @@ async def outbox(
 ) -> dict[str, DeliveryStatus]:
     async with world.storage() as uow:
         return {m.chat_id: m.status for m in await uow.outbox.for_policy(policy_id, kind)}
+
+
+async def publish_to_manufacturers(deps: Deps) -> Published:
+    """Add and publish a subsidy for manufacturing enterprises (the demo's xinyuan is one)."""
+    draft = await add_policy(
+        deps,
+        Policy(
+            None,
+            "智能制造技改补贴",
+            "对规上工业企业技改投入给予补贴。",
+            "industry_it",
+            "cli",
+            deps.clock(),
+            eligibility=Tags.of({"industry": ["manufacturing"]}),
+        ),
+    )
+    return await publish(deps, draft.id or 0, via=None)

@@ -63,7 +63,7 @@ async def make_world(settings: Settings, clock: Clock) -> World:
     sla = settings.sla_policy()
     deps = Deps(
         storage=storage,
-        directory=settings.directory(),
+        directory=settings.bootstrap_directory(),
         nlu=nlu,
         clock=clock,
         sla=sla,

@@ -22,6 +22,7 @@ SUBCOMMANDS = (
     "db",
     "nlu",
     "policy",
+    "org",
     "invites",
     "tickets",
     "purge",

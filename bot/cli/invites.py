@@ -12,14 +12,12 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli_common import fail, run_work, settings_of
-from bot.domain.start_links import telegram_start_link
+from bot.cli_common import fail, progress_bar, run_work, settings_of
 from bot.i18n import t
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from bot.config import Settings
+    from bot.domain.org import Directory
     from storage.search_protocols import RosterEntry, Selection
 
 invites_app = typer.Typer(
@@ -85,8 +83,6 @@ def invites(
     from storage.search_protocols import Selection
 
     settings = settings_of(ctx)
-    if liaison is not None and liaison not in settings.directory().officers:
-        fail([f"xiaoer: --liaison {liaison}: no such officer in the configuration"])
     del every  # selecting nothing selects all; the flag says so explicitly
     selection = Selection(
         tags=tuple(tag), district=district, liaison_officer_id=liaison, unbound_only=unbound
@@ -124,9 +120,14 @@ async def _make(
     from handlers.binding import new_code
     from storage.search_protocols import NewInvite
 
-    username = await _username(settings)
+    telegram = settings.channels.telegram
+    start_link = telegram.model_copy(update={"username": await _username(settings)}).start_link_maker()
+    assert start_link is not None  # a username makes links
     app = await build_app(settings, database, load_nlu=False)
     try:
+        liaison = selection.liaison_officer_id
+        if liaison is not None and liaison not in app.deps.directory.officers:
+            fail([f"xiaoer: --liaison {liaison}: no such officer in the organisation"])
         now = datetime.now(UTC)
         async with app.storage() as uow:
             roster = await uow.onboarding.roster(selection)
@@ -134,11 +135,11 @@ async def _make(
             fail(["xiaoer: no enterprise matches the selection; nothing was made"])
         (out / "qr").mkdir(parents=True, exist_ok=True)
         made: list[MadeInvite] = []
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("invites", total=len(roster))
             for start in range(0, len(roster), CHUNK):
                 chunk = [
-                    MadeInvite(entry, code, telegram_start_link(username, code), _qr_name(entry, code))
+                    MadeInvite(entry, code, start_link(code), _qr_name(entry, code))
                     for entry in roster[start : start + CHUNK]
                     for code in [new_code()]
                 ]
@@ -157,7 +158,7 @@ async def _make(
                     _write_qr(invite.link, out / "qr" / invite.qr_file)
                     progress.advance(task)
                 made += chunk
-        _write_sheet(out / "invites.xlsx", made, settings, now + valid)
+        _write_sheet(out / "invites.xlsx", made, settings, app.deps.directory, now + valid)
         return len(made)
     finally:
         await app.close()
@@ -174,11 +175,12 @@ def _write_qr(link: str, path: Path) -> None:
     segno.make(link, error="m").save(str(path), scale=6, border=2)
 
 
-def _write_sheet(path: Path, made: list[MadeInvite], settings: Settings, expires: datetime) -> None:
+def _write_sheet(
+    path: Path, made: list[MadeInvite], settings: Settings, directory: Directory, expires: datetime
+) -> None:
     from openpyxl import Workbook
 
     lang = settings.language
-    directory = settings.directory()
     expires_text = expires.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(t(lang, "invites_sheet.title"))
@@ -203,19 +205,6 @@ def _write_sheet(path: Path, made: list[MadeInvite], settings: Settings, expires
             ]
         )
     book.save(path)
-
-
-def _progress() -> Progress:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    )
 
 
 @invites_app.command("report")

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from bot.bootstrap import App
     from bot.config import Settings
-    from bot.domain.policies import Policy
     from bot.outbox import OutboxSender, SenderStats
     from bot.runtime.assemble import Assembled
     from handlers.deps import Deps
@@ -80,29 +79,28 @@ def publish(
 
     FILE.md: a Markdown file with YAML front matter (title, department, ...); examples/policy.md
     is one to start from."""
-    from bot.policy_file import PolicyFileError, read_policy
-
     settings = settings_of(ctx)
-    now, today = _today(settings)
-    try:
-        policy = read_policy(file, settings.directory(), today, now)
-    except PolicyFileError as error:
-        fail(
-            [f"xiaoer: {error.path} cannot be published; fix these and run again:"]
-            + [f"  {p}" for p in error.problems]
-        )
-    _run(_publish(settings, database, policy, yes=yes, queue_only=queue_only))
+    _run(_publish(settings, database, file, yes=yes, queue_only=queue_only))
 
 
 async def _publish(
-    settings: Settings, database: str | None, policy: Policy, *, yes: bool, queue_only: bool
+    settings: Settings, database: str | None, file: Path, *, yes: bool, queue_only: bool
 ) -> None:
+    from bot.policy_file import PolicyFileError, read_policy
     from handlers.policy_audience import known_values, unknown_values
     from handlers.policy_publish import add_policy, preview
     from handlers.policy_publish import publish as publish_policy
 
     app = await _app(settings, database)
     try:
+        now, today = _today(settings)
+        try:  # the departments it may name are the database's
+            policy = read_policy(file, app.deps.directory, today, now)
+        except PolicyFileError as error:
+            fail(
+                [f"xiaoer: {error.path} cannot be published; fix these and run again:"]
+                + [f"  {p}" for p in error.problems]
+            )
         lang = settings.language
         reach = await preview(app.deps, policy)
         typer.echo(
@@ -350,14 +348,9 @@ def send(
 ) -> None:
     """Deliver the queued messages (notices, reminders, reports) until none is left."""
     settings = settings_of(ctx)
-    if not settings.channels.telegram.token and not settings.channels.wecom.enabled:
-        fail(
-            [
-                "xiaoer: nothing to send with: set XIAOER_CHANNELS__TELEGRAM__TOKEN"
-                " (or channels.telegram.token in the config),",
-                "  or enable channels.wecom (see README, WeCom)",
-            ]
-        )
+    if not any(section.in_use for section in settings.channel_sections().values()):
+        sections = ", ".join(f"channels.{name}" for name in settings.channel_sections())
+        fail([f"xiaoer: nothing to send with: no channel is in use; set one up ({sections}: see README)"])
 
     async def act() -> None:
         from bot.outbox import OutboxSender

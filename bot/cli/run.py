@@ -17,6 +17,12 @@ def run(
     log_level: str | None = typer.Option(
         None, "--log-level", metavar="DEBUG|INFO|WARNING|ERROR", help="Log level (default: logging.level)."
     ),
+    allow_unreachable: bool = typer.Option(
+        False,
+        "--allow-unreachable",
+        help="Start even if some department has no group chat and no officer on the channels in use "
+        "(its tickets go to the dispatchers).",
+    ),
 ) -> None:
     """Run the bot on the channels enabled in the config (Telegram: long polling or webhook; WeCom:
     its callback) until SIGTERM or Ctrl-C, which finish the work in hand first."""
@@ -27,14 +33,12 @@ def run(
     if log_level is not None and log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail([f"xiaoer: --log-level {log_level!r} is not known: use DEBUG, INFO, WARNING or ERROR"])
     if not channels_in_use(settings):
+        sections = ", ".join(f"channels.{name}" for name in settings.channel_sections())
         fail(
             [
-                "xiaoer: no channel to run: Telegram needs a bot token, or WeCom (or another channel under"
-                " channels:) must be enabled.",
-                "  Set XIAOER_CHANNELS__TELEGRAM__TOKEN=<token from @BotFather>"
-                " (or channels.telegram.token in the config),",
-                "  or channels.wecom.enabled: true with the app's credentials (see README, WeCom).",
+                f"xiaoer: no channel to run: set one up ({sections}; Telegram needs only"
+                " XIAOER_CHANNELS__TELEGRAM__TOKEN=<token from @BotFather>; see README)"
             ]
         )
     start_logging(settings, log_level)
-    run_work(serve(settings, database, training_shown))
+    run_work(serve(settings, database, training_shown, allow_unreachable=allow_unreachable))

@@ -16,6 +16,12 @@ class Enterprise:
     size_class: str | None = None  # e.g. 规上 (above designated size), 小微 (small and micro)
     tags: tuple[str, ...] = ()
     liaison_officer_id: str | None = None  # 包联干部: first owner of the company's demands
+    key_support: bool = False  # 重点帮扶: on the centre's list of key-support enterprises
+
+
+# The channel of a contact known from a roster (`xiaoer import contacts`: a name and a phone under
+# an enterprise), not a chat: binding makes a contact of the chat that redeems its invite.
+ROSTER = "roster"
 
 
 @dataclass(frozen=True, slots=True)

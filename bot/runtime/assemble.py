@@ -5,12 +5,15 @@ background tasks, the scheduler)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from bot.channels.unusable import ChannelUnusable
 from bot.config import Settings
-from bot.runtime.channels import plug_channels
+from bot.runtime.channels import channels_in_use, plug_channels
+from bot.runtime.org_watch import watch_organisation
 from bot.runtime.runtime import Runtime
 from bot.runtime.web import serve, web_app
 from handlers.deps import Deps
@@ -30,9 +33,36 @@ class Assembled:
             await channel.close()
 
 
+log = logging.getLogger("xiaoer")
+
+
 def assemble(settings: Settings, deps: Deps) -> Assembled:
-    runtime = Runtime.build(deps)
+    runtime = Runtime.build(replace(deps, reach_channels=frozenset(channels_in_use(settings))))
     return Assembled(runtime, plug_channels(runtime, settings))
+
+
+def check_reach(assembled: Assembled, echo: Callable[[str], None], *, allow_unreachable: bool) -> None:
+    """Every department must be reachable on a channel in use (its group chat there, or an officer
+    with an identity there), or its tickets would reach no one: refused, or with
+    `--allow-unreachable` said as a warning (its tickets then go to the dispatchers)."""
+    channels = [c.name for c in assembled.channels]
+    directory = assembled.runtime.deps.directory
+    unreachable = directory.unreachable_departments(channels)
+    if not unreachable:
+        return
+    names = ", ".join(f"{d.id} ({d.name_zh})" for d in unreachable)
+    where = "/".join(channels)
+    if allow_unreachable:
+        echo(
+            f"xiaoer: warning: no one can be reached on {where} in department(s) {names}: "
+            "their tickets go to the dispatchers"
+        )
+        return
+    raise ChannelUnusable(
+        f"xiaoer: no one can be reached on {where} in department(s) {names}: give each a group chat "
+        f"(chats: {{{channels[0] if channels else 'telegram'}: …}}) or an officer an identity there "
+        "(config bootstrap or `xiaoer import departments|officers`), or start with --allow-unreachable"
+    )
 
 
 async def run(
@@ -41,6 +71,8 @@ async def run(
     echo: Callable[[str], None],
     database: str = "",
     stop: asyncio.Event | None = None,
+    *,
+    allow_unreachable: bool = True,
 ) -> None:
     """`xiaoer run`: check the channels, serve them, handle, deliver and remind until `stop` (set
     on SIGTERM or SIGINT); then drain: take no more updates, finish those in hand, let the sender
@@ -54,6 +86,7 @@ async def run(
         for channel in channels:
             if channel.check is not None:
                 await channel.check()
+        check_reach(assembled, echo, allow_unreachable=allow_unreachable)
     except BaseException:
         await assembled.close()
         raise
@@ -73,6 +106,7 @@ async def run(
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(runtime.run(stop))
+            group.create_task(watch_organisation(runtime.deps, stop))
             if address is not None:
                 routes = [r for c in channels for r in c.routes]
                 group.create_task(serve(web_app(routes, runtime.metrics), *address, stop))

@@ -8,19 +8,13 @@ import importlib
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.config_section import ChannelSection
 
 if TYPE_CHECKING:
     from bot.channels.plugin import Host, Plugged
 
 
 def channels_in_use(settings: Settings) -> list[str]:
-    sections = settings.channels
-    return [
-        name
-        for name in type(sections).model_fields
-        if isinstance(section := getattr(sections, name), ChannelSection) and section.in_use
-    ]
+    return [name for name, section in settings.channel_sections().items() if section.in_use]
 
 
 def plug_channels(host: Host, settings: Settings) -> list[Plugged]:

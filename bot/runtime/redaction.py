@@ -64,16 +64,11 @@ class Redactor:
 
 def configured_secrets(settings: Settings) -> list[str]:
     """Every credential the configuration holds: masked wherever it turns up."""
-    telegram, wecom, nlu = settings.channels.telegram, settings.channels.wecom, settings.nlu
+    nlu = settings.nlu
     found = [
-        telegram.token,
-        telegram.webhook_secret,
-        wecom.secret,
-        wecom.token,
-        wecom.encoding_aes_key,
         nlu.rasa.token,
         nlu.llm.api_key,
-        *(robot.key for robot in wecom.robots),
+        *(secret for section in settings.channel_sections().values() for secret in section.secrets()),
     ]
     password = _URL_PASSWORD.search(settings.database.url)
     if password is not None:

@@ -35,6 +35,8 @@ async def serve(
     training: Callable[[], AbstractContextManager[Callable[[Path], None]]] = lambda: nullcontext(
         lambda _: None
     ),
+    *,
+    allow_unreachable: bool = False,
 ) -> None:
     """`training()` shows the model being trained on a cold cache while the application is built."""
     from bot.bootstrap import build_app
@@ -50,7 +52,14 @@ async def serve(
             app = await build_app(settings, database, on_nlu_build=on_nlu_build)
         try:
             if not stop.is_set():
-                await run(settings, assemble(settings, app.deps), say, mask_url(app.engine.url), stop)
+                await run(
+                    settings,
+                    assemble(settings, app.deps),
+                    say,
+                    mask_url(app.engine.url),
+                    stop,
+                    allow_unreachable=allow_unreachable,
+                )
         finally:
             await app.close()  # the database, last: the drain above may still have written to it
     finally:

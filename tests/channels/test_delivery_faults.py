@@ -47,7 +47,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     api = FakeBotApi()
     await api.start()
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'faults.db'}")
-    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id}
+    groups = {d.id: int(d.chats["telegram"]) for d in settings.departments if "telegram" in d.chats}
     try:
         async with telegram_running(app.deps, api, groups) as run:
             run.runtime.sender.backoff = quick_backoff

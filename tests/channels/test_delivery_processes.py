@@ -11,14 +11,10 @@ messages are handled and answered in the order they were sent.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import socket
-import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -31,61 +27,10 @@ from bot.config import load_settings
 from tests.channels.test_telegram import DEMAND, write_config
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi
+from tests.processes import XIAOER, environment, free_port, healthy, post, said, start, start_webhook
 
-XIAOER = str(Path(sys.executable).parent / "xiaoer")
-SECRET = "s3cret-token"
 DEMANDS = 200
 FIRST_USER = 700_000
-
-
-def environment(api: FakeBotApi, config: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_") or k == "XIAOER_NLU_CACHE"}
-    env.update(
-        XIAOER_CONFIG=str(config),
-        XIAOER_CHANNELS__TELEGRAM__TOKEN=api.token,
-        XIAOER_CHANNELS__TELEGRAM__API_BASE=api.base,
-    )
-    env.update(extra)
-    return env
-
-
-def webhook_environment(
-    api: FakeBotApi, config: Path, port: int, url: str | None = None, **extra: str
-) -> dict[str, str]:
-    """`xiaoer run` taking Telegram's updates by webhook on `port` (and serving /metrics there),
-    told that Telegram posts to `url` (default: straight to that port)."""
-    return environment(
-        api,
-        config,
-        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
-        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=url or f"http://127.0.0.1:{port}/telegram/hook",
-        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
-        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
-        **extra,
-    )
-
-
-async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        XIAOER,
-        "run",
-        "--database",
-        database,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def start_webhook(
-    api: FakeBotApi, config: Path, database: str, port: int, url: str, **extra: str
-) -> asyncio.subprocess.Process:
-    """`xiaoer run` in webhook mode, listening on `port`, told that Telegram posts to `url`."""
-    return await start(webhook_environment(api, config, port, url, **extra), database)
-
-
-def said(api: FakeBotApi, chat: int, fragment: str) -> int:
-    return len([s for s in api.to(chat) if fragment in s.text])
 
 
 def progressed(api: FakeBotApi, target: int) -> bool:
@@ -97,9 +42,9 @@ def private_config(tmp_path: Path) -> Path:
     the entrepreneurs are promised (group posts run at 20 a minute, too slow for two hundred)."""
     document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     for officer in document["officers"]:
-        officer.pop("telegram_id", None)
+        officer.pop("identities", None)
     for department in document["departments"]:
-        department.pop("telegram_chat_id", None)
+        department.pop("chats", None)
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return config
@@ -166,25 +111,6 @@ async def test_killed_at_random_moments_nothing_promised_is_lost_or_repeated(tmp
     assert kills == 3
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def healthy(port: int) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"xiaoer run on port {port} never became healthy")
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("processes", [2, 3])
 async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
@@ -240,9 +166,3 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
     finally:
         await engine.dispose()
     assert (tickets, handled) == (len(people), 3 * len(people))
-
-
-async def post(http: aiohttp.ClientSession, port: int, update: dict[str, Any]) -> None:
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    async with http.post(f"http://127.0.0.1:{port}/telegram/hook", json=update, headers=headers) as answer:
-        assert answer.status == 200, await answer.text()

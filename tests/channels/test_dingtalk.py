@@ -32,9 +32,10 @@ def dingtalk_document(api_base: str, **extra: Any) -> dict[str, Any]:
     for officer in document["officers"]:
         if officer["id"] in ids:
             officer["identities"] = {"dingtalk": ids[officer["id"]]}
-    document["channels"]["dingtalk"] = channel_section(
-        api_base, department_groups={"finance_office": FINANCE_GROUP}, **extra
-    )
+    for department in document["departments"]:
+        if department["id"] == "finance_office":
+            department["chats"] = {"dingtalk": FINANCE_GROUP}
+    document["channels"]["dingtalk"] = channel_section(api_base, **extra)
     return document
 
 
@@ -172,3 +173,35 @@ async def test_a_picture_is_answered_text_only(running: Running) -> None:
     [answer] = await _until(api, ENTREPRENEUR, 1)
     assert answer.content
     assert await ticket_numbers(running) == []
+
+
+async def test_a_report_comes_with_its_chart_as_an_image_message(running: Running) -> None:
+    """The chart follows the report's text as an image: uploaded to DingTalk first, then sent by
+    the app robot (a session webhook cannot carry a file)."""
+    api = running.api
+    await running.says(HEAD, "/report")
+    await api.wait_text(HEAD, "工单")  # the report's text, through the session webhook
+    chart = await api.wait_text(HEAD, "image:")
+    assert chart.via == "user"
+    assert chart.msg_key == "sampleImageMsg"
+    [(kind, name, data)] = api.media.values()
+    assert kind == "image"
+    assert chart.content == f"image:{name}"
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert api.refused == []
+
+
+async def test_a_refused_token_on_upload_is_fetched_again_once(running: Running) -> None:
+    api = running.api
+    await running.says(HEAD, "/report")
+    await api.wait_text(HEAD, "工单")
+    await api.wait_text(HEAD, "image:")
+    api.expire_tokens()  # DingTalk forgets the token the bot holds
+    await running.says(HEAD, "/report")
+    await wait_for_sent(
+        lambda: [s for s in api.to(HEAD) if s.msg_key == "sampleImageMsg"][1:],
+        lambda: f"no second chart; sent {api.to(HEAD)}, refused {api.refused}",
+        15.0,
+    )
+    assert ("upload", "40014") in api.refused
+    assert api.token_requests == 2

@@ -118,7 +118,7 @@ async def test_buttons_become_numbered_choices_privately_and_commands_in_a_group
     assert "回复数字即可选择：\n1. 已解决" in private.content
     assert "签收：发送 /take 7" in group.content
     assert "已解决" not in group.content  # nobody's number would come back to us from a group
-    assert parts.transport.dingtalk.choices.pick(PERSON, "1") == "survey:7:resolved"
+    assert parts.transport.dingtalk.buttons.pick(PERSON, "1") == "survey:7:resolved"
 
 
 def test_pieces_fit_the_limit_and_cut_at_line_ends() -> None:

@@ -8,18 +8,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 import yaml
 
 from bot.bootstrap import build_app
 from bot.channels.dingtalk.api import ROBOT_THROTTLE_WAIT, DingtalkApi
-from bot.channels.dingtalk.plugin import config_problems, plug, plug_app
+from bot.channels.dingtalk.plugin import plug, plug_app
 from bot.channels.dingtalk.transport import DingtalkTransport
-from bot.channels.plugin import Host
 from bot.channels.send_limits import SendLimits
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
+from bot.domain.enterprise import Contact
 from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.domain.policies import Policy, Tags
 from bot.outbox import OutboxSender, RetryAfter, Sent
@@ -29,6 +29,7 @@ from handlers.policy_publish import add_policy, publish
 from tests.conftest import ROOT
 from tests.fake_dingtalk import FakeDingtalk, Robot, channel_section
 from tests.fake_wecom import FakeTime
+from tests.policy_world import publish_to_manufacturers
 
 MAKERS_TOKEN = "a1b2c3makers"
 TRADERS_TOKEN = "d4e5f6traders"
@@ -36,7 +37,9 @@ MAKERS_SECRET = "SECmakers0123456789abcdef"
 KEYWORD = "政策"
 
 
-def write_config(directory: Path, base: str, groups: list[dict[str, Any]]) -> Path:
+def write_config(
+    directory: Path, base: str, groups: list[dict[str, Any]], private: tuple[str, ...] = ()
+) -> Path:
     document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     document["channels"]["dingtalk"] = channel_section(
         base,
@@ -52,7 +55,7 @@ def write_config(directory: Path, base: str, groups: list[dict[str, Any]]) -> Pa
         ],
     )
     document["groups"] = groups
-    document["policies"] = {"channels": []}  # groups only: no private notices in this test
+    document["policies"] = {"channels": list(private)}  # groups only, unless a test says otherwise
     config = directory / "config.yaml"
     config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return config
@@ -84,12 +87,14 @@ def fake_robots() -> dict[str, Robot]:
 
 
 @asynccontextmanager
-async def publishing(tmp_path: Path) -> AsyncIterator[tuple[FakeDingtalk, Deps, OutboxSender]]:
+async def publishing(
+    tmp_path: Path, private: tuple[str, ...] = ()
+) -> AsyncIterator[tuple[FakeDingtalk, Deps, OutboxSender]]:
     """The fake with its robots, and the app's outbox sender with the DingTalk channel plugged in
     from its config section."""
-    api = FakeDingtalk(robots=fake_robots())
+    api = FakeDingtalk(robots=fake_robots(), members={"staff_chen"})
     await api.start()
-    settings = load_settings(write_config(tmp_path, api.base, GROUPS))
+    settings = load_settings(write_config(tmp_path, api.base, GROUPS, private))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'dingtalk-policies.db'}")
     runtime = Runtime.build(app.deps)
     plugged = plug(runtime, settings)
@@ -106,19 +111,7 @@ async def test_a_notice_reaches_the_matching_robot_group_once_signed_and_with_it
     tmp_path: Path,
 ) -> None:
     async with publishing(tmp_path) as (api, deps, sender):
-        draft = await add_policy(
-            deps,
-            Policy(
-                None,
-                "智能制造技改补贴",
-                "对规上工业企业技改投入给予补贴。",
-                "industry_it",
-                "cli",
-                deps.clock(),
-                eligibility=Tags.of({"industry": ["manufacturing"]}),
-            ),
-        )
-        published = await publish(deps, draft.id or 0, via=None)
+        published = await publish_to_manufacturers(deps)
         assert published.queued == 1  # the manufacturers' group alone
         await sender.run(until_idle=True)
         await sender.run(until_idle=True)  # a second pass (a restart) sends nothing again
@@ -132,13 +125,39 @@ async def test_a_notice_reaches_the_matching_robot_group_once_signed_and_with_it
 
 def test_a_dingtalk_group_must_name_a_configured_robot(tmp_path: Path) -> None:
     wrong = [{**GROUPS[0], "chat_id": "no_such_robot"}]
-    settings = load_settings(write_config(tmp_path, "http://127.0.0.1:9", wrong))
-    [problem] = config_problems(settings)
-    assert problem.startswith(
-        "groups[0].chat_id: a DingTalk member-unit group is reached through its custom robot"
-    )
-    with pytest.raises(ValueError, match=r"groups\[0\]\.chat_id"):
-        plug(cast(Host, None), settings)  # refused before anything is built on the host
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write_config(tmp_path, "http://127.0.0.1:9", wrong))
+    [problem] = refused.value.problems
+    assert problem.startswith("groups[0].chat_id: a DingTalk member-unit group is reached through its robot")
+    assert "channels.dingtalk.robots (makers_robot, traders_robot)" in problem
+
+
+async def test_a_bound_contact_gets_the_notice_privately_when_policies_go_to_dingtalk(
+    tmp_path: Path,
+) -> None:
+    """`policies.channels` names any channel's section: with dingtalk there, a contact bound on
+    DingTalk gets the notice from the app robot in a private chat, its buttons as numbered choices."""
+    async with publishing(tmp_path, private=("dingtalk",)) as (api, deps, sender):
+        async with deps.storage() as uow:
+            contact = await uow.contacts.add(Contact(None, "dingtalk", "staff_chen", "陈总", "zh-CN"))
+            await uow.contacts.bind(contact.id or 0, "xinyuan")
+            await uow.commit()
+        await publish_to_manufacturers(deps)
+        await sender.run(until_idle=True)
+    [private] = api.to("staff_chen")
+    assert private.via == "user"
+    assert "智能制造技改补贴" in private.content
+    assert "1. 确认收到" in private.content  # the notice's buttons, as choices to answer with a number
+
+
+def test_policies_and_groups_name_known_channels_only(tmp_path: Path) -> None:
+    wrong = [{**GROUPS[0], "channel": "dingding"}]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write_config(tmp_path, "http://127.0.0.1:9", wrong, private=("telegram", "feishu")))
+    assert refused.value.problems == [
+        "groups[0].channel: unknown channel 'dingding' (expected one of telegram, wecom, dingtalk)",
+        "policies.channels[1]: unknown channel 'feishu' (expected one of telegram, wecom, dingtalk)",
+    ]
 
 
 def notice(number: int, chat_id: str) -> OutboxMessage:

@@ -61,10 +61,10 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     document = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     for officer in document["officers"]:
         if officer["id"] == "zheng_yu":
-            officer["telegram_id"] = ZHENG
+            officer["identities"] = {"telegram": ZHENG}
     for department in document["departments"]:
         if department["id"] == "industry_it":
-            department["telegram_chat_id"] = OFFICERS
+            department["chats"] = {"telegram": OFFICERS}
     document["groups"] = [
         {"id": "makers", "name": "制造业企业群", "chat_id": MAKERS, "tags": {"industry": ["manufacturing"]}},
         {
@@ -88,7 +88,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     ):
         await bind(app, user, enterprise)
     api.blocked.add(XINYUAN_BLOCKED)
-    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id}
+    groups = {d.id: int(d.chats["telegram"]) for d in settings.departments if "telegram" in d.chats}
     try:
         async with telegram_running(app.deps, api, groups) as run:
             run.runtime.sender.poll_seconds = 0.05

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.bootstrap import build_app
-from bot.channels.wecom.adapter import WecomChannel, department_chats
+from bot.channels.wecom.adapter import WecomChannel
 from bot.channels.wecom.api import ATTEMPTS
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.plugin import plug_app as plug_wecom
@@ -24,6 +24,7 @@ from handlers.deps import Deps
 from handlers.policy_publish import add_policy, publish
 from tests.conftest import ROOT
 from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom
+from tests.policy_world import publish_to_manufacturers
 
 MAKERS_KEY = "robot-key-makers"
 TRADERS_KEY = "robot-key-traders"
@@ -74,25 +75,11 @@ async def test_a_notice_reaches_the_matching_robot_groups_once_through_the_outbo
     await api.start()
     settings = load_settings(write_config(tmp_path, api.base, GROUPS))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'wecom-policies.db'}")
-    channel, transport = wecom_parts(
-        app.deps, settings.channels.wecom, department_chats(settings.departments)
-    )
+    channel, transport = wecom_parts(app.deps, settings.channels.wecom)
     sender = OutboxSender(app.deps, {"wecom": transport})
     try:
         deps = app.deps
-        draft = await add_policy(
-            deps,
-            Policy(
-                None,
-                "智能制造技改补贴",
-                "对规上工业企业技改投入给予补贴。",
-                "industry_it",
-                "cli",
-                deps.clock(),
-                eligibility=Tags.of({"industry": ["manufacturing"]}),
-            ),
-        )
-        published = await publish(deps, draft.id or 0, via=None)
+        published = await publish_to_manufacturers(deps)
         assert published.queued == 1  # the manufacturers' group alone
         await sender.run(until_idle=True)
         await sender.run(until_idle=True)  # a second pass (a restart) sends nothing again
@@ -110,7 +97,7 @@ async def test_a_notice_reaches_the_matching_robot_groups_once_through_the_outbo
 def test_a_wecom_group_must_name_a_configured_robot(tmp_path: Path) -> None:
     wrong = [{**GROUPS[0], "chat_id": "no_such_robot"}]
     with pytest.raises(
-        ConfigError, match=r"groups\[0\]\.chat_id: a WeCom group is reached through its robot"
+        ConfigError, match=r"groups\[0\]\.chat_id: a WeCom member-unit group is reached through its robot"
     ):
         load_settings(write_config(tmp_path, "http://127.0.0.1:9", wrong))
 

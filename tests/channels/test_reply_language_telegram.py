@@ -46,7 +46,7 @@ def english_liaison(monkeypatch: pytest.MonkeyPatch) -> None:
         document = yaml.safe_load(config.read_text(encoding="utf-8"))
         for officer in document["officers"]:
             if officer["id"] == "wang_lei":
-                officer.update(telegram_id=LIAISON, lang="en")
+                officer.update(identities={"telegram": LIAISON}, lang="en")
         config.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
         return config
 

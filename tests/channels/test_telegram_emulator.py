@@ -110,7 +110,7 @@ async def emulator(tmp_path: Path) -> AsyncIterator[tuple[Emulator, TelegramRun]
     assert b"listening" in line, line
     settings = load_settings(write_config(tmp_path))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'emulated.db'}")
-    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id}
+    groups = {d.id: int(d.chats["telegram"]) for d in settings.departments if "telegram" in d.chats}
     api = Emulator(f"http://127.0.0.1:{port}")
     try:
         async with telegram_running(app.deps, Endpoint(TOKEN, api.base), groups) as run:

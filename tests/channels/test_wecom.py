@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,9 @@ import yaml
 from aiohttp.test_utils import TestServer
 
 from bot.bootstrap import App, build_app
-from bot.channels.wecom.adapter import department_chats
 from bot.config import Settings, load_settings
 from bot.domain.messages import Attachment, Reply, ToDepartment, ToSender
+from bot.domain.org import Directory
 from tests.channels.wecom_runtime import WecomRun, wecom_running
 from tests.conftest import ROOT
 from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom, Sent
@@ -35,10 +35,10 @@ def wecom_document(api_base: str, **extra: Any) -> dict[str, Any]:
     ids = {"lin_hui": HEAD, "wu_bin": OFFICER}
     for officer in document["officers"]:
         if officer["id"] in ids:
-            officer["wecom_user_id"] = ids[officer["id"]]
+            officer["identities"] = {"wecom": ids[officer["id"]]}
     for department in document["departments"]:
         if department["id"] == "finance_office":
-            department["wecom_chat_id"] = GROUP
+            department["chats"] = {"wecom": GROUP}
     document["channels"]["wecom"] = {
         "enabled": True,
         "corp_id": CORP_ID,
@@ -78,9 +78,7 @@ async def app_on_wecom(settings: Settings, database_url: str, api: FakeWecom) ->
     """The app on that database, its WeCom channel talking to the fake, until the block ends."""
     app = await build_app(settings, database_url)
     try:
-        async with wecom_running(
-            app.deps, settings.channels.wecom, department_chats(settings.departments)
-        ) as run:
+        async with wecom_running(app.deps, settings.channels.wecom) as run:
             yield Running(api, app, run)
     finally:
         await app.close()
@@ -158,7 +156,8 @@ async def test_officers_without_a_group_chat_are_told_privately(tmp_path: Path) 
     settings = wecom_settings(tmp_path, api.base)
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'private.db'}")
     try:
-        async with wecom_running(app.deps, settings.channels.wecom) as run:  # no department chats
+        without_group_chats(app.deps.directory)
+        async with wecom_running(app.deps, settings.channels.wecom) as run:
             await api.member_sends(run.url, ENTREPRENEUR, DEMAND)
             await api.wait_text(HEAD, "新工单 #1")
             await api.wait_text(OFFICER, "新工单 #1")
@@ -166,6 +165,11 @@ async def test_officers_without_a_group_chat_are_told_privately(tmp_path: Path) 
     finally:
         await app.close()
         await api.stop()
+
+
+def without_group_chats(directory: Directory) -> None:
+    """The departments as if none had a group chat (they come from the config's bootstrap)."""
+    directory.departments = {key: replace(d, chats={}) for key, d in directory.departments.items()}
 
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -205,7 +209,7 @@ async def test_an_attachment_is_uploaded_once_for_all_its_recipients(running: Ru
     [in_group] = await wait_media(api, GROUP)
     assert (in_group.msgtype, in_group.media) == ("image", PNG + b"picture")
 
-    running.run.addressing.department_chats.clear()  # now without a group chat: each officer privately
+    without_group_chats(running.app.deps.directory)  # now without a group chat: each officer privately
     sheet = Attachment("report.xlsx", b"PK\x03\x04 workbook", kind="document")
     await running.run.say([Reply("报表", to=ToDepartment("finance_office"), attachment=sheet)])
     for officer in (HEAD, OFFICER):

@@ -193,7 +193,7 @@ async def robot_channel(tmp_path: Path, fake: FakeWecom, clock: FakeTime, count:
     settings = wecom_settings(tmp_path, fake.base, robots=robots(count))
     return WecomChannel(
         settings.channels.wecom,
-        settings.directory(),
+        settings.bootstrap_directory(),
         _no_inbox,
         now=NOW_CLOCK,
         clock=clock,

@@ -48,7 +48,7 @@ def _instance(storage: SqlStorage, settings: Settings) -> Deps:
     sla = settings.sla_policy()
     return Deps(
         storage=storage,
-        directory=settings.directory(),
+        directory=settings.bootstrap_directory(),
         nlu=FakeNlu(),
         sla=sla,
         ladder=settings.ladder(sla.calendar),

@@ -274,7 +274,7 @@ async def seed_month(storage: UnitOfWorkFactory) -> dict[int, int]:
 
 async def the_report(storage: UnitOfWorkFactory, settings: Settings) -> tuple[Report, dict[int, int], Deps]:
     numbers = await seed_month(storage)
-    deps = Deps(storage=storage, directory=settings.directory(), nlu=FakeNlu(), clock=Clock(AS_OF))
+    deps = Deps(storage=storage, directory=settings.bootstrap_directory(), nlu=FakeNlu(), clock=Clock(AS_OF))
     return await load_report(deps, NOVEMBER.since, NOVEMBER.until), numbers, deps
 
 

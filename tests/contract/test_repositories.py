@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -177,23 +177,52 @@ async def test_contacts_are_found_by_identity(storage: UnitOfWorkFactory) -> Non
     assert acme.uscc == "91350206MA2Y3K8P13"
 
 
-async def test_org_sync_keeps_departed_officers_inactive(storage: UnitOfWorkFactory) -> None:
-    department = Department(id="tax", name_zh="税务局", name_en="Tax")
-    before = Directory.build(
-        [department],
-        [Officer("a", "甲", "tax", Role.HEAD), Officer("b", "乙", "tax", Role.OFFICER)],
-        {"other": "tax"},
+async def test_org_bootstrap_fills_only_an_empty_database_and_every_change_is_audited(
+    storage: UnitOfWorkFactory,
+) -> None:
+    department = Department(
+        id="tax",
+        name_zh="税务局",
+        name_en="Tax",
+        chats={"telegram": "-100", "dingtalk": "cid=="},
+        topics=frozenset({"telegram"}),
     )
-    after = Directory.build([department], [Officer("a", "甲", "tax", Role.HEAD)], {"other": "tax"})
+    officers = [
+        Officer("a", "甲", "tax", Role.HEAD, identities={"telegram": "7", "wecom": "jia"}),
+        Officer("b", "乙", "tax", Role.OFFICER),
+    ]
+    config = Directory.build([department], officers, {"other": "tax"})
+    at = datetime(2026, 12, 1, tzinfo=UTC)
     async with storage() as uow:
-        await uow.org.sync(before)
+        assert await uow.org.version() == 0
+        assert await uow.org.bootstrap(config, "config", at)
         await uow.commit()
-    async with storage() as uow:
-        assert await uow.org.active_officer_ids() == ["a", "b"]
-        await uow.org.sync(after)
+    async with storage() as uow:  # a second start (or a second process) leaves it alone
+        assert not await uow.org.bootstrap(Directory.build([], [], {}), "config", at)
+        [stored] = await uow.org.departments()
+        assert (stored.chats, stored.topics, stored.has_officer_group) == (
+            department.chats,
+            department.topics,
+            True,
+        )
+        a = await uow.org.officer("a")
+        assert a is not None
+        assert a.identities == {"telegram": "7", "wecom": "jia", "console": "officer:a"}
+        version = await uow.org.version()
+        assert version > 0
+        change = await uow.org.save_officer(replace(officers[1], active=False), "admin", at)
+        assert change is not None
+        assert change.action == "deactivate"
+        assert await uow.org.save_officer(replace(officers[1], active=False), "admin", at) is None
         await uow.commit()
     async with storage() as uow:
         assert await uow.org.active_officer_ids() == ["a"]
+        assert [o.id for o in await uow.org.officers(inactive=True)] == ["a", "b"]
+        assert await uow.org.version() > version
+        history = await uow.org.changes("officer", "b")
+        assert [(c.actor, c.action) for c in history] == [("config", "add"), ("admin", "deactivate")]
+        assert history[-1].before == {"active": True}
+        assert history[-1].after == {"active": False}
 
 
 async def test_message_log_keeps_text_and_links_ticket(storage: UnitOfWorkFactory) -> None:

@@ -35,7 +35,11 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.channels.test_delivery_processes import (
+from tests.channels.test_wecom import DEMAND, wecom_document
+from tests.conftest import ROOT, in_ci
+from tests.fake_telegram import FakeBotApi
+from tests.fake_wecom import FakeWecom
+from tests.processes import (
     SECRET,
     XIAOER,
     environment,
@@ -44,10 +48,6 @@ from tests.channels.test_delivery_processes import (
     said,
     start_webhook,
 )
-from tests.channels.test_wecom import DEMAND, wecom_document
-from tests.conftest import ROOT, in_ci
-from tests.fake_telegram import FakeBotApi
-from tests.fake_wecom import FakeWecom
 
 SITE = ROOT / "deploy" / "nginx" / "xiaoer.conf"
 HIRING = "我们公司招工难，缺50个普工，能不能帮忙对接人社局的招聘会"

@@ -92,3 +92,12 @@ def test_an_impossible_deadline_is_reported_not_a_traceback(tmp_path: Path) -> N
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "deadline: '2026-13-01' is not a date" in result.stderr
+
+
+def test_send_without_any_channel_in_use_says_which_sections_to_set_up(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+    sent = xiaoer("policy", "send", "-d", url, cwd=tmp_path)
+    assert sent.returncode == 2
+    [line] = sent.stderr.strip().splitlines()
+    assert line.startswith("xiaoer: nothing to send with: no channel is in use")
+    assert "channels.telegram, channels.wecom, channels.dingtalk" in line

@@ -12,7 +12,9 @@ from pathlib import Path
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.channels.test_delivery_processes import (
+from tests.channels.test_telegram import write_config
+from tests.fake_telegram import FakeBotApi
+from tests.processes import (
     SECRET,
     free_port,
     healthy,
@@ -20,8 +22,6 @@ from tests.channels.test_delivery_processes import (
     start,
     webhook_environment,
 )
-from tests.channels.test_telegram import write_config
-from tests.fake_telegram import FakeBotApi
 
 PHONE = "13812345678"
 DEMAND_WITH_PHONE = f"我们公司急需一笔200万的流动资金贷款，下月发工资都困难了，电话{PHONE}"

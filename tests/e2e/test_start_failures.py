@@ -7,9 +7,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from tests.channels.test_delivery_processes import XIAOER, environment, free_port
 from tests.channels.test_telegram import write_config
+from tests.conftest import ROOT
+from tests.e2e.test_shell import xiaoer
 from tests.fake_telegram import FakeBotApi
+from tests.processes import XIAOER, environment, free_port
 
 
 async def refused(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
@@ -96,3 +98,28 @@ async def test_an_empty_database_option_is_not_a_silent_default(tmp_path: Path) 
     line = await refused(env, "--database", "", cwd=tmp_path)
     assert "--database was given an empty URL" in line
     assert not (tmp_path / "xiaoer.db").exists()  # no fallback to the default file here
+
+
+async def test_a_department_no_one_can_be_reached_in(tmp_path: Path) -> None:
+    """The shipped config has no officer and no group on Telegram: no department would hear of its
+    tickets there (issue 14 item 6); `--allow-unreachable` starts anyway (tests/channels/test_telegram)."""
+    api = FakeBotApi()
+    await api.start()
+    try:
+        env = environment(api, ROOT / "config.yaml")
+        line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    finally:
+        await api.stop()
+    assert line.startswith(
+        "xiaoer: no one can be reached on telegram in department(s) approval_bureau (区行政审批局),"
+    )
+    assert "service_center (区企业服务中心)" in line
+    assert "justice (区司法局)" in line
+    assert "--allow-unreachable" in line
+
+
+def test_no_channel_in_use(tmp_path: Path) -> None:
+    ran = xiaoer("run", "-d", f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", cwd=tmp_path)
+    assert ran.returncode == 2
+    [line] = ran.stderr.strip().splitlines()
+    assert line.startswith("xiaoer: no channel to run: set one up (channels.telegram, channels.wecom")

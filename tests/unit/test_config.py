@@ -87,11 +87,11 @@ def test_wrong_types_and_unknown_keys_are_named(tmp_path: Path) -> None:
     officers = document["officers"]
     assert isinstance(officers, list)
     officers[0]["role"] = "emperor"
-    officers[1]["telegram_id"] = "not a number"
+    officers[1]["identities"] = {"telegram": "not a number"}
     document["databse"] = {"url": "typo"}
     problems = problems_of(write(tmp_path, document))
     assert any(p.startswith("officers[0].role:") for p in problems)
-    assert any(p.startswith("officers[1].telegram_id:") for p in problems)
+    assert any(p.startswith("officers[1].identities: Value error, telegram:") for p in problems)
     assert "databse: unknown key (check its spelling and indentation)" in problems
 
 
@@ -153,15 +153,32 @@ def test_a_new_channels_identities_need_no_field_of_their_own(tmp_path: Path) ->
     assert isinstance(officers, list)
     officers[0]["identities"] = {"dingtalk": "manager4711"}
     settings = load_settings(write(tmp_path, document))
-    officer = settings.directory().officers[officers[0]["id"]]
+    officer = settings.bootstrap_directory().officers[officers[0]["id"]]
     assert officer.identities["dingtalk"] == "manager4711"
     assert officer.identities["console"] == f"officer:{officer.id}"
-    officers[1]["identities"] = {"dingtalk": "manager4711", "telegram": "5"}
-    problems = problems_of(write(tmp_path, document))
-    assert any("telegram: set with" in p for p in problems)  # the channels with keys of their own
-    del officers[1]["identities"]["telegram"]
+    officers[1]["identities"] = {"dingtalk": "manager4711", "telegram": 5}
     problems = problems_of(write(tmp_path, document))
     assert any("officers[].identities.dingtalk" in p and "manager4711" in p for p in problems)
+
+
+def test_the_old_per_channel_keys_say_what_to_write_instead(tmp_path: Path) -> None:
+    document = shipped()
+    officers, departments = document["officers"], document["departments"]
+    assert isinstance(officers, list)
+    assert isinstance(departments, list)
+    officers[0]["telegram_id"] = 12345
+    officers[1]["wecom_user_id"] = "lina"
+    departments[0]["telegram_chat_id"] = -100123
+    departments[0]["telegram_topics"] = True
+    departments[1]["wecom_chat_id"] = "fin"
+    instead = "replaced by a map by channel name: write"
+    assert problems_of(write(tmp_path, document)) == [
+        f"departments[0].telegram_chat_id: {instead} chats: {{telegram: -100123}} instead",
+        f"departments[0].telegram_topics: {instead} topics: [telegram] instead",
+        f"departments[1].wecom_chat_id: {instead} chats: {{wecom: fin}} instead",
+        f"officers[0].telegram_id: {instead} identities: {{telegram: 12345}} instead",
+        f"officers[1].wecom_user_id: {instead} identities: {{wecom: lina}} instead",
+    ]
 
 
 def test_the_old_telegram_section_says_where_it_moved(

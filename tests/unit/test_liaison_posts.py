@@ -16,7 +16,7 @@ from tests.world import DEMAND, WANG, XINYUAN, World, make_world
 async def _with_group(settings: Settings, clock: Clock, department: str = "industry_it") -> World:
     w = await make_world(settings, clock)
     directory = w.deps.directory
-    grouped = replace(directory.departments[department], has_officer_group=True)
+    grouped = replace(directory.departments[department], chats={"telegram": "-100"})
     w.deps = replace(
         w.deps, directory=replace(directory, departments={**directory.departments, department: grouped})
     )
@@ -52,12 +52,13 @@ async def test_without_an_officer_group_the_liaison_alone_is_told(settings: Sett
 
 def test_a_department_with_a_telegram_or_wecom_chat_has_an_officer_group(settings: Settings) -> None:
     departments = [
-        d.model_copy(update={"telegram_chat_id": -100}) if d.id == "tax_bureau" else d
+        d.model_copy(update={"chats": {"telegram": -100}}) if d.id == "tax_bureau" else d
         for d in settings.departments
     ]
     departments = [
-        d.model_copy(update={"wecom_chat_id": "commerce"}) if d.id == "commerce" else d for d in departments
+        d.model_copy(update={"chats": {"wecom": "commerce"}}) if d.id == "commerce" else d
+        for d in departments
     ]
-    directory = settings.model_copy(update={"departments": departments}).directory()
+    directory = settings.model_copy(update={"departments": departments}).bootstrap_directory()
     grouped = {d.id for d in directory.departments.values() if d.has_officer_group}
     assert grouped == {"tax_bureau", "commerce"}

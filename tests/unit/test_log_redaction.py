@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 
+from bot.config import load_settings
 from bot.runtime.logs import configure_logging
+from bot.runtime.redaction import configured_secrets
+from tests.unit.test_config import shipped, write
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 CORPSECRET = "s3cr3t-corp-app-secret-value"
@@ -54,3 +58,26 @@ def test_tokens_secrets_and_phone_numbers_are_masked() -> None:
     assert "*** **** 5678" in text  # the last four digits stay
     assert "****-***1234" in text  # a landline: its area code goes too
     assert "Traceback" in text  # the exception is kept, masked
+
+
+def test_every_channel_section_names_its_credentials(tmp_path: Path) -> None:
+    """Each channel's section lists its own secrets (a new channel's too): none is left out of
+    what the logs mask because the redaction knew only the first two platforms."""
+    document = shipped()
+    channels = document["channels"]
+    assert isinstance(channels, dict)
+    channels["telegram"] = {"token": TOKEN, "webhook_secret": "telegram-webhook-secret"}
+    channels["wecom"]["robots"] = [{"key": "wecom-robot-key-1", "name": "huli_park"}]
+    channels["dingtalk"] = {
+        "app_secret": "dingtalk-app-secret",
+        "robots": [{"name": "makers", "access_token": "ding-robot-token", "secret": "SECding-robot"}],
+    }
+    found = configured_secrets(load_settings(write(tmp_path, document)))
+    assert set(found) >= {
+        TOKEN,
+        "telegram-webhook-secret",
+        "wecom-robot-key-1",
+        "dingtalk-app-secret",
+        "ding-robot-token",
+        "SECding-robot",
+    }

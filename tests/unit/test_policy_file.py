@@ -24,13 +24,13 @@ def test_an_impossible_date_is_a_problem_to_fix(tmp_path: Path, settings: Settin
         encoding="utf-8",
     )
     with pytest.raises(PolicyFileError) as refused:
-        read_policy(path, settings.directory(), TODAY, NOW)
+        read_policy(path, settings.bootstrap_directory(), TODAY, NOW)
     assert f"deadline: '{value}' is not a date" in str(refused.value)
     assert f"effective_from: '{value}' is not a date" in str(refused.value)
 
 
 def test_the_example_policy_file_reads_without_problems(settings: Settings) -> None:
-    policy = read_policy(ROOT / "examples" / "policy.md", settings.directory(), TODAY, NOW)
+    policy = read_policy(ROOT / "examples" / "policy.md", settings.bootstrap_directory(), TODAY, NOW)
     assert policy.title
-    assert policy.department_id in settings.directory().departments
+    assert policy.department_id in settings.bootstrap_directory().departments
     assert policy.deadline is not None

@@ -122,7 +122,7 @@ def test_a_policy_file_reads_into_a_policy(tmp_path: Path, settings: Settings) -
         "**正文**\n",
         encoding="utf-8",
     )
-    policy = read_policy(path, settings.directory(), date(2026, 11, 23), NOW)
+    policy = read_policy(path, settings.bootstrap_directory(), date(2026, 11, 23), NOW)
     assert (policy.title, policy.department_id, policy.category) == (
         "专精特新奖励",
         "industry_it",
@@ -143,7 +143,7 @@ def test_a_bad_policy_file_names_every_problem(tmp_path: Path, settings: Setting
         encoding="utf-8",
     )
     with pytest.raises(PolicyFileError) as raised:
-        read_policy(path, settings.directory(), date(2026, 11, 23), NOW)
+        read_policy(path, settings.bootstrap_directory(), date(2026, 11, 23), NOW)
     problems = "\n".join(raised.value.problems)
     for fragment in (
         "unknown key 'colour'",
@@ -159,7 +159,7 @@ def test_a_bad_policy_file_names_every_problem(tmp_path: Path, settings: Setting
     no_front = tmp_path / "plain.md"
     no_front.write_text("just text", encoding="utf-8")
     with pytest.raises(PolicyFileError, match="must start with a line '---'"):
-        read_policy(no_front, settings.directory(), date(2026, 11, 23), NOW)
+        read_policy(no_front, settings.bootstrap_directory(), date(2026, 11, 23), NOW)
 
 
 def test_an_outage_of_less_than_a_day_loses_no_message() -> None:

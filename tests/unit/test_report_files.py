@@ -31,7 +31,7 @@ def tiny_report(lang: str = "zh-CN") -> ReportWords:
         resolve_times=ResolveTimes(closed=1, total_seconds=0.137),
         most_overdue=[OverdueTicket(7, "tax", "tax_bureau", None, Status.SIGNED, NOW, 0.137)],
     )
-    return ReportWords(report, lang, load_settings(ROOT / "config.yaml").directory(), XIAMEN)
+    return ReportWords(report, lang, load_settings(ROOT / "config.yaml").bootstrap_directory(), XIAMEN)
 
 
 def test_csv_numbers_are_plain_decimals() -> None:

@@ -89,7 +89,7 @@ def a_report(**kw: object) -> ReportWords:
         resolve_times=ResolveTimes(closed=2, total_seconds=3 * 3600),
         most_overdue=[overdue(4, 1), overdue(2, 30), replace(overdue(3, 30), confidential=True)],
     )
-    return ReportWords(report, "zh-CN", load_settings(ROOT / "config.yaml").directory(), XIAMEN)
+    return ReportWords(report, "zh-CN", load_settings(ROOT / "config.yaml").bootstrap_directory(), XIAMEN)
 
 
 def test_build_report_groups_ranks_and_orders() -> None:

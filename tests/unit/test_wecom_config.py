@@ -77,9 +77,9 @@ def test_a_mistyped_key_or_token_says_what_it_should_look_like(tmp_path: Path) -
 
 def test_robot_shapes_and_group_chat_ids_are_checked(tmp_path: Path) -> None:
     robots = [{"key": "k", "name": "一群"}, {"key": "k2", "name": ""}]
-    problems = problems_of(with_wecom(tmp_path, {"robots": robots}, wecom_chat_id="not-allowed-chars"))
+    problems = problems_of(with_wecom(tmp_path, {"robots": robots}, chats={"wecom": "not-allowed-chars"}))
     assert any(p.startswith("channels.wecom.robots[1].name:") for p in problems)
-    assert any(p.startswith("departments[0].wecom_chat_id:") for p in problems)
+    assert any(p.startswith("departments[0].chats: Value error, wecom:") for p in problems)
 
 
 def test_robots_are_not_configured_twice(tmp_path: Path) -> None:

@@ -20,10 +20,10 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.channels.dingtalk.callback import Message, read_message
-from bot.channels.dingtalk.choices import NumberedChoices
 from bot.channels.dingtalk.config import DingtalkConfig
 from bot.channels.dingtalk.sessions import SessionWebhooks
 from bot.channels.dingtalk.signing import CallbackCheck, Rejected
+from bot.channels.text_buttons import TextButtons
 from bot.domain.messages import Capabilities, Inbound, Recipient, Sender, ToDepartment
 from bot.domain.org import Directory
 from bot.domain.outbox import Address, Origin, personal_addresses
@@ -55,7 +55,7 @@ class DingtalkChannel:
         self.now = now
         self.check = CallbackCheck(config.app_secret, now_ms(now))
         self.sessions = SessionWebhooks(now_ms(now))
-        self.choices = NumberedChoices()
+        self.buttons = TextButtons()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(self.config.callback_path, self._receive)
@@ -95,7 +95,7 @@ class DingtalkChannel:
         if message.kind in MEDIA_KINDS:  # answered "text only", once per msgId like any message
             text, payload = "", f"media:{message.kind}"
         elif not message.group:
-            payload = self.choices.pick(message.sender_id, text)
+            payload = self.buttons.pick(message.sender_id, text)
             if payload is not None:
                 text = ""
         return Inbound(
@@ -113,9 +113,9 @@ class DingtalkAddressing:
     """The DingTalk chats a reply is for: people by staff id, a department's group conversation
     where one is configured (its officers privately where not)."""
 
-    def __init__(self, directory: Directory, department_groups: Mapping[str, str]) -> None:
+    def __init__(self, directory: Directory, department_groups: Mapping[str, str] | None = None) -> None:
         self.directory = directory
-        self.department_groups = dict(department_groups)
+        self.department_groups = dict(department_groups or {})  # given (tests), else the directory's
 
     @property
     def channel(self) -> str:
@@ -123,7 +123,10 @@ class DingtalkAddressing:
 
     def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
         if isinstance(to, ToDepartment):
-            group = self.department_groups.get(to.department_id)
+            department = self.directory.departments.get(to.department_id)
+            group = self.department_groups.get(to.department_id) or (
+                department.chat(CHANNEL) if department is not None else None
+            )
             if group is not None:
                 return [Address(f"{GROUP_PREFIX}{group}")]
             return [

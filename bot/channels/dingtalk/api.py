@@ -5,7 +5,10 @@ The app robot speaks the new server API (api.dingtalk.com): an access token from
 fetched again once when DingTalk calls it invalid (HTTP 401); private messages through
 `POST /v1.0/robot/oToMessages/batchSend`, group messages through `POST /v1.0/robot/groupMessages/send`,
 both with the token in the `x-acs-dingtalk-access-token` header and the message as a msgKey
-(sampleText) and its msgParam (a JSON string). A message's session webhook and the custom robots'
+(sampleText, sampleImageMsg, sampleFile) and its msgParam (a JSON string). A file (a report's
+chart) is uploaded first through `POST oapi.dingtalk.com/media/upload?access_token=…&type=image|file`
+(multipart, the file in `media`; the same access token serves the old server API), and the
+message names the media id it answers. A message's session webhook and the custom robots'
 webhooks (oapi.dingtalk.com/robot/send) take the robot message JSON and answer errcode/errmsg.
 
 How answers map (https://open.dingtalk.com/document/development/how-to-process-api-throttling-on-the-dingtalk-server):
@@ -24,7 +27,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
@@ -43,6 +46,7 @@ ORG_QUOTA_WAIT = 3600.0  # the organisation's monthly call quota is spent: look 
 IP_BAN_WAIT = 300.0  # too many calls from our address: DingTalk bans it for five minutes
 ROBOT_THROTTLE_WAIT = 600.0  # a custom robot past 20 a minute is throttled for ten minutes
 ROBOT_THROTTLED = frozenset({130101, 410100})  # "send too fast, exceed 20 times per minute"
+TOKEN_REFUSED = frozenset({40014, 42001})  # the old server API's "invalid / expired access_token"
 BUSY = -1
 TEXT_LIMIT = 20_000  # bytes: "message too long, exceed 20000 bytes"
 APP_TEXT_LIMIT = 4_000  # bytes: the app robot's sampleText states no limit; kept well under the robots'
@@ -53,6 +57,15 @@ APP_TEXT_LIMIT = 4_000  # bytes: the app robot's sampleText states no limit; kep
 API = (Window(20, 1.0),)
 ROBOT = (Window(20, 60.0),)
 GROUP_CHAT = (Window(20, 60.0),)
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file DingTalk holds (uploaded by `upload`): what an image or file message names."""
+
+    media_id: str
+    name: str
+    kind: Literal["image", "file"]
 
 
 @dataclass(frozen=True)
@@ -88,9 +101,9 @@ class DingtalkApi:
 
     # --- the app robot ----------------------------------------------------------------------------
 
-    async def send_to_user(self, user_id: str, text: str) -> Outcome:
+    async def send_to_user(self, user_id: str, content: str | Media) -> Outcome:
         """A private message from the app robot (oToMessages/batchSend, one user)."""
-        body = {**self._message(text), "userIds": [user_id]}
+        body = {**self._message(content), "userIds": [user_id]}
         outcome, answer = await self._app_call(
             "/v1.0/robot/oToMessages/batchSend", body, [("batchSend", API)]
         )
@@ -103,9 +116,9 @@ class DingtalkApi:
             return RetryAfter(60.0, f"DingTalk: {user_id} has had too many messages for now")
         return outcome
 
-    async def send_to_group(self, conversation_id: str, text: str) -> Outcome:
+    async def send_to_group(self, conversation_id: str, content: str | Media) -> Outcome:
         """A message from the app robot into a group conversation it is in (groupMessages/send)."""
-        body = {**self._message(text), "openConversationId": conversation_id}
+        body = {**self._message(content), "openConversationId": conversation_id}
         limits = [(("chat", conversation_id), GROUP_CHAT), ("groupMessages", API)]
         outcome, _ = await self._app_call("/v1.0/robot/groupMessages/send", body, limits)
         return outcome
@@ -115,9 +128,46 @@ class DingtalkApi:
         await self.limits.wait(*limits)
         return await self._webhook(webhook, text)
 
-    def _message(self, text: str) -> dict[str, Any]:
-        param = json.dumps({"content": text}, ensure_ascii=False)
-        return {"robotCode": self.robot_code, "msgKey": "sampleText", "msgParam": param}
+    def _message(self, content: str | Media) -> dict[str, Any]:
+        if isinstance(content, str):
+            key, param = "sampleText", {"content": content}
+        elif content.kind == "image":  # photoURL takes a media id as well as a URL
+            key, param = "sampleImageMsg", {"photoURL": content.media_id}
+        else:
+            extension = content.name.rsplit(".", 1)[-1] if "." in content.name else "file"
+            key = "sampleFile"
+            param = {"mediaId": content.media_id, "fileName": content.name, "fileType": extension}
+        message = json.dumps(param, ensure_ascii=False)
+        return {"robotCode": self.robot_code, "msgKey": key, "msgParam": message}
+
+    async def upload(self, name: str, data: bytes, kind: Literal["image", "file"]) -> Media | Outcome:
+        """Upload a file for an image or file message; an outcome when DingTalk does not take it."""
+        refreshed = False
+        while True:
+            token = await self.token()
+            if isinstance(token, Transient):
+                return token
+            await self.limits.wait(("upload", API))
+            form = aiohttp.FormData()
+            form.add_field("media", data, filename=name, content_type="application/octet-stream")
+            url = f"{self.oapi_base}/media/upload?access_token={token}&type={kind}"
+            answer = await self._post(url, form)
+            if isinstance(answer, Failure):
+                return _http_failure("media/upload", answer)
+            if not isinstance(answer, dict):
+                return answer
+            errcode = answer.get("errcode", 0)
+            if errcode in TOKEN_REFUSED and not refreshed:
+                refreshed = True
+                self.forget_token()
+                continue
+            if errcode == 0 and isinstance(answer.get("media_id"), str):
+                return Media(answer["media_id"], name, kind)
+            if errcode == BUSY:
+                return Transient("DingTalk media/upload: DingTalk is busy")
+            what = f"DingTalk media/upload: errcode {errcode} {answer.get('errmsg', '')}"
+            log.warning("%s; %s not sent", what, name)
+            return Refused(DeliveryStatus.FAILED, what)
 
     async def _app_call(
         self, path: str, body: dict[str, Any], limits: Sequence[Limit]
@@ -204,11 +254,14 @@ class DingtalkApi:
         return self._session
 
     async def _post(
-        self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None
+        self, url: str, body: dict[str, Any] | aiohttp.FormData, headers: dict[str, str] | None = None
     ) -> dict[str, Any] | Failure | Transient | RetryAfter:
-        """The JSON answer of a 2xx; a `Failure` for a 4xx/5xx; an outcome when there is no answer."""
+        """The JSON answer of a 2xx; a `Failure` for a 4xx/5xx; an outcome when there is no answer.
+        A JSON body, or a form (a file upload)."""
+        form = body if isinstance(body, aiohttp.FormData) else None
+        json_body = None if form is not None else body
         try:
-            async with self.session().post(url, json=body, headers=headers) as response:
+            async with self.session().post(url, json=json_body, data=form, headers=headers) as response:
                 text = await response.text()
                 status = response.status
         except aiohttp.ClientConnectorError as error:  # never connected: nothing was sent

@@ -8,27 +8,29 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.config_section import ChannelSection, Section
+from bot.config_section import RobotGroupsSection, RobotSection
 
 _REQUIRED = ("app_key", "app_secret", "robot_code")
 
 
-class DingtalkRobotConfig(Section):
+class DingtalkRobotConfig(RobotSection):
     """A member-unit group's custom robot (自定义机器人): the access_token of its webhook
     (https://oapi.dingtalk.com/robot/send?access_token=…), the signing secret (加签, "SEC…") if its
     security setting is signing, the keyword if it is a custom keyword, and the group's tags."""
 
-    name: str = Field(min_length=1)
     access_token: str = Field(min_length=1)
     secret: str | None = None
     keyword: str | None = None
-    tags: tuple[str, ...] = ()
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("access_token", "secret")
 
 
-class DingtalkConfig(ChannelSection):
+class DingtalkConfig(RobotGroupsSection):
     """The enterprise-internal app (企业内部应用) with its robot, and the member-unit group robots."""
 
-    group_buttons: ClassVar[bool] = False  # member-unit groups are reached through robots
+    platform: ClassVar[str] = "DingTalk"
+    path: ClassVar[str] = "channels.dingtalk"
+    secret_fields: ClassVar[tuple[str, ...]] = ("app_secret",)
 
     enabled: bool = False
     app_key: str | None = None  # the app's AppKey (Client ID)
@@ -39,8 +41,8 @@ class DingtalkConfig(ChannelSection):
     callback_path: str = Field(default="/dingtalk/callback", pattern=r"^/\S*$")
     host: str = "127.0.0.1"  # where the callback server listens (behind a reverse proxy)
     port: int = Field(default=8082, ge=0, le=65535)
-    # department id -> the openConversationId of its officers' group chat, which the app robot
-    # has been added to (the conversationId of any message the robot receives there)
+    # Moved to departments[].chats.dingtalk (the openConversationId of the officers' group chat,
+    # which the app robot has been added to): refused with what to write instead.
     department_groups: dict[str, str] = Field(default_factory=dict)
     robots: tuple[DingtalkRobotConfig, ...] = ()
 
@@ -50,7 +52,15 @@ class DingtalkConfig(ChannelSection):
 
     def problems(self) -> list[str]:
         """An enabled DingTalk channel needs its app's credentials; each problem is one line."""
-        problems = [
+        problems = (
+            [
+                f"channels.dingtalk.department_groups: moved to departments: give each department "
+                f"chats: {{dingtalk: <openConversationId>}} ({', '.join(sorted(self.department_groups))})"
+            ]
+            if self.department_groups
+            else []
+        )
+        problems += [
             f"channels.dingtalk.robots[].{field}: '{value}' appears more than once"
             for field in ("name", "access_token")
             for value, count in Counter(getattr(r, field) for r in self.robots).items()

@@ -4,6 +4,7 @@ robot and the member-unit groups' custom robots."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from bot.channels.dingtalk.adapter import CHANNEL, DingtalkAddressing, DingtalkChannel, now_ms
@@ -11,6 +12,7 @@ from bot.channels.dingtalk.api import DingtalkApi
 from bot.channels.dingtalk.config import DingtalkConfig
 from bot.channels.dingtalk.transport import DingtalkTransport
 from bot.channels.plugin import Host, Plugged
+from handlers.identity import language_of
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -18,9 +20,6 @@ if TYPE_CHECKING:
 
 def plug(host: Host, settings: Settings) -> Plugged:
     config = settings.channels.dingtalk
-    problems = config_problems(settings)
-    if problems:
-        raise ValueError("the DingTalk channel cannot run:\n" + "\n".join(problems))
     channel, _ = plug_app(host, config)
     return Plugged(
         CHANNEL,
@@ -37,33 +36,14 @@ def plug_app(
     """The robot's callback adapter on `host`, its addressing and transport plugged in."""
     deps = host.deps
 
-    async def lang_of(user_id: str) -> str:
-        """A person's language: an officer's from the directory, an enterprise contact's as stored."""
-        officer = deps.directory.officer_by_identity(CHANNEL, user_id)
-        if officer is not None:
-            return officer.lang
-        async with deps.storage() as uow:
-            contact = await uow.contacts.by_identity(CHANNEL, user_id)
-        return contact.lang if contact is not None else deps.default_lang
+    lang_of = functools.partial(language_of, deps, CHANNEL)
 
     channel = DingtalkChannel(config, host.accept, now=deps.clock)
     transport = DingtalkTransport(
         channel, api or DingtalkApi(config, now_ms=now_ms(deps.clock)), config.robots, lang_of
     )
-    host.plug(DingtalkAddressing(deps.directory, config.department_groups), transport)
+    host.plug(DingtalkAddressing(deps.directory), transport)
     return channel, transport
-
-
-def config_problems(settings: Settings) -> list[str]:
-    """The section's own problems, and member-unit groups that name no robot of it. (The settings'
-    cross-check calls only the sections it names, so a new channel checks itself here too.)"""
-    robots = {robot.name for robot in settings.channels.dingtalk.robots}
-    return settings.channels.dingtalk.problems() + [
-        f"groups[{i}].chat_id: a DingTalk member-unit group is reached through its custom robot: name one "
-        f"of channels.dingtalk.robots ({', '.join(sorted(robots)) or 'none configured'}), not {g.chat_id!r}"
-        for i, g in enumerate(settings.groups)
-        if g.channel == CHANNEL and str(g.chat_id) not in robots
-    ]
 
 
 async def _nothing_to_close() -> None:

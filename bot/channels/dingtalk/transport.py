@@ -7,17 +7,21 @@ a robot's name in `channels.dingtalk.robots`, as `groups[]` entries with `channe
 them) gets its notices through its custom robot: signed when the robot has a secret, its keyword
 added when the text lacks it, 20 a minute at most.
 
-Buttons become text (bot.channels.dingtalk.choices). Attachments (a report's chart) are not sent
-yet: the text goes without them, and the log says so. DingTalk cannot rewrite a sent message, so
-an edit is taken as done. A long message goes in pieces; when one fails, the outbox tries the
-message again later and the pieces already sent are not sent again (remembered in memory: after a
-restart, a message in doubt is sent whole, as any message in doubt is).
+Buttons become text (bot.channels.text_buttons). An attachment (a report's chart) follows the
+text as an image or file message from the app robot (uploaded first; a session webhook cannot
+carry one); a custom robot cannot send files, so a member-unit group gets the text alone, and the
+log says so. DingTalk cannot rewrite a sent message, so an edit is taken as done. A long message
+goes in pieces; when one fails, the outbox tries the message again later and the pieces already
+sent are not sent again (remembered in memory: after a restart, a message in doubt is sent whole,
+as any message in doubt is).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import Literal
 
 from bot.channels.dingtalk.adapter import CHANNEL, GROUP_PREFIX, DingtalkChannel
 from bot.channels.dingtalk.api import (
@@ -27,10 +31,12 @@ from bot.channels.dingtalk.api import (
     ROBOT,
     TEXT_LIMIT,
     DingtalkApi,
+    Media,
     split_utf8,
 )
 from bot.channels.dingtalk.config import DingtalkRobotConfig
 from bot.channels.send_limits import Window
+from bot.domain.messages import Attachment
 from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.outbox import Outcome, RetryAfter, Sent, Transient
 
@@ -75,26 +81,32 @@ class DingtalkTransport:
     async def send(self, message: OutboxMessage) -> Outcome:
         if message.kind is MessageKind.EDIT:
             return Sent(message.edit_of or "", trackable=False)
-        if message.attachment is not None and message.id not in self._progress:
-            # sending files needs DingTalk's media upload, not built yet: the text goes alone
-            log.warning(
-                "DingTalk: %s not sent with message %s (files are not sent yet)",
-                message.attachment.name,
-                message.id,
-            )
         robot = self.robots.get(message.chat_id)
         if robot is not None:
+            if message.attachment is not None and message.id not in self._progress:
+                log.warning(
+                    "DingTalk: %s not sent with message %s (a custom robot cannot send files)",
+                    message.attachment.name,
+                    message.id,
+                )
             keyword = robot.keyword or ""
             # the robot refuses a message without its security keyword: each piece carries it
             pieces = [
                 piece if keyword in piece else f"{keyword}\n{piece}"
                 for piece in split_utf8(message.text, TEXT_LIMIT - len(keyword.encode()) - 1)
             ]
-            return await self._pieces(message, pieces, lambda piece: self.api.send_robot(robot, piece))
+            return await self._pieces(
+                message, [functools.partial(self.api.send_robot, robot, piece) for piece in pieces]
+            )
         chat_id = message.chat_id
         group = chat_id.removeprefix(GROUP_PREFIX) if chat_id.startswith(GROUP_PREFIX) else None
         lang = await self.lang_of(chat_id) if message.buttons and group is None else message.lang
-        text = self.dingtalk.choices.render(None if group else chat_id, message.text, message.buttons, lang)
+        buttons = self.dingtalk.buttons
+        text = (
+            buttons.for_group(message.text, message.buttons, lang)
+            if group
+            else buttons.for_member(chat_id, message.text, message.buttons, lang)
+        )
 
         async def say(piece: str) -> Outcome:
             webhook = self.dingtalk.sessions.valid(chat_id)
@@ -105,21 +117,37 @@ class DingtalkTransport:
                 if isinstance(outcome, Sent) or (isinstance(outcome, Transient) and outcome.maybe_delivered):
                     return outcome
                 self.dingtalk.sessions.forget(chat_id, webhook)  # refused, nothing arrived: the API
-            if group is not None:
-                return await self.api.send_to_group(group, piece)
-            return await self.api.send_to_user(chat_id, piece)
+            return await self._by_api(chat_id, group, piece)
 
-        return await self._pieces(message, split_utf8(text, APP_TEXT_LIMIT), say)
+        sends: list[Callable[[], Awaitable[Outcome]]] = [
+            functools.partial(say, piece) for piece in split_utf8(text, APP_TEXT_LIMIT)
+        ]
+        if message.attachment is not None:
+            sends.append(functools.partial(self._attach, chat_id, group, message.attachment))
+        return await self._pieces(message, sends)
+
+    async def _by_api(self, chat_id: str, group: str | None, content: str | Media) -> Outcome:
+        if group is not None:
+            return await self.api.send_to_group(group, content)
+        return await self.api.send_to_user(chat_id, content)
+
+    async def _attach(self, chat_id: str, group: str | None, attachment: Attachment) -> Outcome:
+        """The file as a message of its own, after the text: uploaded, then sent by the app robot."""
+        kind: Literal["image", "file"] = "image" if attachment.kind == "photo" else "file"
+        media = await self.api.upload(attachment.name, attachment.data, kind)
+        if not isinstance(media, Media):
+            return media
+        return await self._by_api(chat_id, group, media)
 
     async def _pieces(
-        self, message: OutboxMessage, pieces: list[str], send: Callable[[str], Awaitable[Outcome]]
+        self, message: OutboxMessage, pieces: list[Callable[[], Awaitable[Outcome]]]
     ) -> Outcome:
         """Send the pieces not sent yet, in order: the first that fails stops them and is the
         message's outcome (the pieces before it are remembered as sent)."""
         key = message.id
         sent: list[Sent] = []
         for index in range(self._progress.get(key, 0) if key is not None else 0, len(pieces)):
-            outcome = await send(pieces[index])
+            outcome = await pieces[index]()
             if not isinstance(outcome, Sent):
                 if key is not None and not isinstance(outcome, RetryAfter | Transient):
                     self._progress.pop(key, None)  # refused for good: it will not be tried again

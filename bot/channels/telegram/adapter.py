@@ -7,6 +7,7 @@ outbox (bot.channels.telegram.transport); `TelegramAddressing` says which chats 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -30,6 +31,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
+from bot.channels.telegram.config import start_link
 from bot.channels.unusable import CHECK_SECONDS, ChannelUnusable
 from bot.domain.messages import (
     SHARE_PHONE,
@@ -42,8 +44,8 @@ from bot.domain.messages import (
 )
 from bot.domain.org import Directory
 from bot.domain.outbox import Address, Origin, personal_addresses
-from bot.domain.start_links import StartLinks
 from bot.i18n import t
+from handlers.start_links import StartLinks
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -114,6 +116,7 @@ class TelegramAddressing:
         topic_chats: Collection[int] = (),
     ) -> None:
         self.directory = directory
+        # given here (tests), else each department's Telegram chat as the directory has it now
         self.department_chats = dict(department_chats or {})
         self.topic_chats = set(topic_chats)  # forum groups: each ticket gets a topic of its own
 
@@ -124,15 +127,22 @@ class TelegramAddressing:
     def addresses(self, to: Recipient, origin: Origin | None) -> list[Address]:
         match to:
             case ToDepartment(department_id=department_id):
-                if department_id in self.department_chats:
-                    chat = self.department_chats[department_id]
-                    return [Address(str(chat), topics=chat in self.topic_chats)]
+                chat = self._chat(department_id)
+                if chat is not None:
+                    topics = chat in self.topic_chats or str(chat) in self.directory.topic_chats(CHANNEL)
+                    return [Address(str(chat), topics=topics)]
                 return [  # no group configured: each officer of the department, privately
                     Address(str(o.identities[CHANNEL]))
                     for o in self.directory.members(department_id)
                     if CHANNEL in o.identities
                 ]
         return personal_addresses(CHANNEL, to, origin, self.directory)
+
+    def _chat(self, department_id: str) -> int | str | None:
+        if department_id in self.department_chats:
+            return self.department_chats[department_id]
+        department = self.directory.departments.get(department_id)
+        return department.chat(CHANNEL) if department is not None else None
 
 
 class TelegramChannel:
@@ -215,9 +225,8 @@ class TelegramChannel:
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         chat = query.message.chat.id if query.message is not None else query.from_user.id
         if (
-            chat in self.officer_groups
-            and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None
-        ):
+            chat in self.officer_groups or str(chat) in self.directory.department_chats(CHANNEL).values()
+        ) and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None:
             # An officer group's buttons are for its officers, as its commands are: the presser alone
             # is told so, and nothing is recorded of someone who is nobody here.
             notice = t(self.default_lang, "telegram.group_buttons_officers_only")
@@ -283,7 +292,7 @@ class TelegramChannel:
 
     async def learn_username(self) -> None:
         """Invites link to the bot by its username: asked of Telegram unless configured."""
-        if self.start_links.username(CHANNEL) is not None:
+        if self.start_links.has(CHANNEL):  # configured
             return
         try:
             me = await self.bot.me()
@@ -291,7 +300,7 @@ class TelegramChannel:
             log.warning("could not ask Telegram for the bot's username: %s", error)
             return
         if me.username:
-            self.start_links.learn(CHANNEL, me.username)
+            self.start_links.offer(CHANNEL, functools.partial(start_link, me.username))
 
     async def check(self) -> str:
         """The bot's username, once Telegram has accepted the token; else ChannelUnusable."""

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+from collections.abc import Callable
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from bot.config_section import ChannelSection
 
 
+def start_link(username: str, code: str) -> str:
+    """Telegram's deep link: pressing Start sends `/start <code>`. Usernames are letters, digits
+    and _, codes URL-safe base64 (handlers/binding.new_code): nothing to quote."""
+    return f"https://t.me/{username.lstrip('@')}?start={code}"
+
+
 class TelegramConfig(ChannelSection):
+    secret_fields: ClassVar[tuple[str, ...]] = ("token", "webhook_secret")
+
     token: str | None = None
     # The bot's username, for invite links (t.me/<username>?start=…); learnt from getMe when unset.
     username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -40,3 +50,13 @@ class TelegramConfig(ChannelSection):
                 "(XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL, XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET)"
             ]
         return []
+
+    def start_link_maker(self) -> Callable[[str], str] | None:
+        return functools.partial(start_link, self.username) if self.username else None
+
+    def member_group_problem(self, chat_id: str) -> str | None:
+        if chat_id.strip().lstrip("-").isdecimal():
+            return None
+        return (
+            f"a Telegram chat id is a number (a group's is negative, such as -1001234567890), not {chat_id!r}"
+        )

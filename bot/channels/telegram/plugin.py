@@ -22,9 +22,8 @@ if TYPE_CHECKING:
 
 def plug(host: Host, settings: Settings) -> Plugged:
     config = settings.channels.telegram
-    groups = {d.id: d.telegram_chat_id for d in settings.departments if d.telegram_chat_id is not None}
-    topics = {d.telegram_chat_id for d in settings.departments if d.telegram_topics and d.telegram_chat_id}
-    channel = plug_bot(host, config.token or "", config.api_base, groups, topics, senders=config.senders)
+    # the departments' groups (and which are forums) are read from the directory as it is now
+    channel = plug_bot(host, config.token or "", config.api_base, senders=config.senders)
     plugged = Plugged(CHANNEL, channel.close, check=channel.check)
     if config.webhook:
         url, secret = config.webhook_url or "", config.webhook_secret or ""
@@ -71,7 +70,7 @@ def plug_bot(
     deps = host.deps
     host.plug(
         TelegramAddressing(deps.directory, department_chats, topic_chats),
-        TelegramTransport(bot, Pacer.shared_by(senders), topic_chats=topic_chats),
+        TelegramTransport(bot, Pacer.shared_by(senders), topic_chats=topic_chats, directory=deps.directory),
     )
     return TelegramChannel(
         bot,

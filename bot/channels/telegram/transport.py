@@ -33,6 +33,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, Repl
 
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.adapter import CHANNEL, keyboard, make_bot, reply_markup, split_text
+from bot.domain.org import Directory
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
 
@@ -53,17 +54,29 @@ class _Progress:
 
 class TelegramTransport:
     def __init__(
-        self, bot: Bot, pacer: Pacer, *, topic_chats: Collection[int] = (), owns_bot: bool = False
+        self,
+        bot: Bot,
+        pacer: Pacer,
+        *,
+        topic_chats: Collection[int] = (),
+        owns_bot: bool = False,
+        directory: Directory | None = None,
     ) -> None:
         self.bot = bot
         self.pacer = pacer
         self.topic_chats = set(topic_chats)
+        self.directory = directory  # the forums among the departments' groups, as they are now
         self.owns_bot = owns_bot  # False: the chat channel's bot, closed by the channel
         self._progress: dict[int, _Progress] = {}
 
     @property
     def channel(self) -> str:
         return CHANNEL
+
+    def _is_forum(self, chat: int) -> bool:
+        if chat in self.topic_chats:
+            return True
+        return self.directory is not None and str(chat) in self.directory.topic_chats(CHANNEL)
 
     def ready_in(self, chat_id: str) -> float:
         chat = int(chat_id)
@@ -127,7 +140,7 @@ class TelegramTransport:
         if len(self._progress) > PROGRESS_KEPT:  # messages another sender took over
             del self._progress[next(iter(self._progress))]
         thread = message.thread_id or progress.thread
-        if thread is None and message.post and chat in self.topic_chats and message.ticket is not None:
+        if thread is None and message.post and self._is_forum(chat) and message.ticket is not None:
             thread = await self._open_topic(chat, message, progress)
         calls = self._calls(chat, message, thread)
         for index in range(len(progress.ids), len(calls)):

@@ -28,6 +28,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from bot.channels.send_limits import SendLimits
+from bot.channels.text_buttons import TextButtons
 from bot.channels.wecom.api import (
     CHAT_MISSING,
     FILE_LIMIT,
@@ -37,12 +38,10 @@ from bot.channels.wecom.api import (
     WecomApi,
     split_utf8,
 )
-from bot.channels.wecom.buttons import TextButtons
 from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.crypto import WecomCrypto
 from bot.channels.wecom.robots import RobotGroups
-from bot.config import DepartmentConfig
 from bot.domain.messages import (
     Attachment,
     Button,
@@ -293,7 +292,7 @@ class WecomAddressing:
 
     def __init__(self, directory: Directory, department_chats: Mapping[str, str] | None = None) -> None:
         self.directory = directory
-        self.department_chats = dict(department_chats or {})
+        self.department_chats = dict(department_chats or {})  # given (tests), else the directory's
 
     @property
     def channel(self) -> str:
@@ -303,7 +302,7 @@ class WecomAddressing:
         match to:
             case ToDepartment(department_id=department_id):
                 users = members(self.directory, department_id)
-                if department_id in self.department_chats and len(users) >= 2:
+                if department_chat(self.directory, department_id, self.department_chats) and len(users) >= 2:
                     return [Address(f"{DEPARTMENT_PREFIX}{department_id}")]
                 return [Address(user) for user in users]  # no group: privately
         return personal_addresses(CHANNEL, to, origin, self.directory)
@@ -320,9 +319,14 @@ def _required(value: T | None, key: str) -> T:
     return value
 
 
-def department_chats(departments: Iterable[DepartmentConfig]) -> dict[str, str]:
-    """Department id -> its configured WeCom group chat id."""
-    return {d.id: d.wecom_chat_id for d in departments if d.wecom_chat_id}
+def department_chat(
+    directory: Directory, department_id: str, given: Mapping[str, str] | None = None
+) -> str | None:
+    """The department's WeCom app group chat: as given, else as the directory has it now."""
+    if given and department_id in given:
+        return given[department_id]
+    department = directory.departments.get(department_id)
+    return department.chat(CHANNEL) if department is not None else None
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes | None:

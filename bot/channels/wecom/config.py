@@ -10,23 +10,25 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from bot.config_section import ChannelSection, Section
+from bot.config_section import RobotGroupsSection, RobotSection
 
 _REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 
 
-class WecomRobotConfig(Section):
-    """A member-unit group's robot (群机器人): its webhook key, a name for logs, the group's tags."""
+class WecomRobotConfig(RobotSection):
+    """A member-unit group's robot (群机器人): its webhook key, besides its name and the group's tags."""
 
     key: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    tags: tuple[str, ...] = ()
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("key",)
 
 
-class WecomConfig(ChannelSection):
+class WecomConfig(RobotGroupsSection):
     """The WeCom (企业微信 / 政务微信) self-built app and the member-unit group robots."""
 
-    group_buttons: ClassVar[bool] = False  # member-unit groups are reached through robots
+    platform: ClassVar[str] = "WeCom"
+    path: ClassVar[str] = "channels.wecom"
+    secret_fields: ClassVar[tuple[str, ...]] = ("secret", "token", "encoding_aes_key")
 
     enabled: bool = False
     corp_id: str | None = None  # 企业ID; also the receive id every callback must carry

@@ -3,13 +3,15 @@ group chat, else its members privately) and the transport for app messages and g
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.channels.plugin import Host, Plugged
-from bot.channels.wecom.adapter import CHANNEL, WecomAddressing, WecomChannel, department_chats
+from bot.channels.wecom.adapter import CHANNEL, WecomAddressing, WecomChannel
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.transport import WecomTransport
+from handlers.identity import language_of
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
 def plug(host: Host, settings: Settings) -> Plugged:
     config = settings.channels.wecom
-    channel = plug_app(host, config, department_chats(settings.departments))
+    channel = plug_app(host, config)  # the departments' chats: from the directory, as it is now
     return Plugged(
         CHANNEL,
         channel.close,
@@ -34,14 +36,7 @@ def plug_app(
     """The app's callback adapter on `host`, its addressing and transport plugged in."""
     deps = host.deps
 
-    async def lang_of(user_id: str) -> str:
-        """A member's language: an officer's from the directory, an enterprise contact's as stored."""
-        officer = deps.directory.officer_by_identity(CHANNEL, user_id)
-        if officer is not None:
-            return officer.lang
-        async with deps.storage() as uow:
-            contact = await uow.contacts.by_identity(CHANNEL, user_id)
-        return contact.lang if contact is not None else deps.default_lang
+    lang_of = functools.partial(language_of, deps, CHANNEL)
 
     channel = WecomChannel(
         config,

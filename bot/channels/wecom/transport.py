@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from bot.channels.send_limits import Window
-from bot.channels.wecom.adapter import DEPARTMENT_PREFIX, Upload, WecomChannel
+from bot.channels.wecom.adapter import DEPARTMENT_PREFIX, Upload, WecomChannel, department_chat
 from bot.channels.wecom.api import APP, MARKDOWN_LIMIT, MEMBER, RATE_LIMITED, ROBOT, split_utf8
 from bot.channels.wecom.api import Outcome as ApiOutcome
 from bot.channels.wecom.config import WecomRobotConfig
@@ -103,7 +103,7 @@ class WecomTransport:
 
     async def _to_department(self, message: OutboxMessage) -> Outcome:
         department_id = message.chat_id.removeprefix(DEPARTMENT_PREFIX)
-        chat_id = self.wecom.department_chats.get(department_id)
+        chat_id = department_chat(self.wecom.directory, department_id, self.wecom.department_chats)
         if chat_id is None or department_id not in self.wecom.directory.departments:
             return Refused(DeliveryStatus.FAILED, f"no WeCom group chat for department {department_id}")
         delivered = await self.wecom.send_department(department_id, chat_id, message.text, message.buttons)

@@ -1,9 +1,10 @@
-"""Buttons for a chat that has none: WeCom app messages are text.
+"""Buttons for a chat that has none that call back (WeCom app messages, DingTalk robot messages).
 
 A staff button (`cmd:take:12`) does what typing its command does, so it is shown as that command
 ("签收：发送 /take 12"), which works anywhere, group chats included. Any other button becomes a
 numbered choice under the message ("回复数字即可选择：1. 补充信息 …"), only in a member's private
-chat, where the number comes back to us: the member's next bare number picks it.
+chat, where the number comes back to us: the member's next bare number picks it. A button asking
+for the person's phone number has no text form (such a platform cannot ask): codes bind instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ def typed_command(payload: str) -> str:
     return f"/{name} {args.replace(':', ' ')}".rstrip()
 
 
+KEPT = 10_000  # members whose last choices are remembered; the oldest are forgotten first
+
+
 class TextButtons:
     def __init__(self) -> None:
         self._choices: dict[str, tuple[Button, ...]] = {}  # the numbered choices last shown to a member
@@ -27,10 +31,12 @@ class TextButtons:
     def for_member(self, user_id: str, text: str, buttons: Sequence[Button], lang: str) -> str:
         """The text with its buttons written out; its choices are remembered for that member."""
         rendered, choices = _render(text, buttons, lang, numbered=True)
+        # a later message without choices: a number now answers it, not an old menu
+        self._choices.pop(user_id, None)
         if choices:
             self._choices[user_id] = choices
-        else:  # a later message without choices: a number now answers it, not an old menu
-            self._choices.pop(user_id, None)
+            if len(self._choices) > KEPT:
+                del self._choices[next(iter(self._choices))]
         return rendered
 
     def for_group(self, text: str, buttons: Sequence[Button], lang: str) -> str:
@@ -55,14 +61,14 @@ def _render(
     lines, choices = [], []
     for button in buttons:
         if button.payload == SHARE_PHONE:
-            continue  # a WeCom app cannot ask for the member's number; the code binds instead
+            continue  # the platform cannot ask for the member's number; the code binds instead
         if button.payload.startswith("cmd:"):
             command = typed_command(button.payload)
             if command not in text:  # a notice that already says "send /take 12" says enough
-                lines.append(t(lang, "wecom.command", label=button.label, command=command))
+                lines.append(t(lang, "text_buttons.command", label=button.label, command=command))
         elif numbered:
             choices.append(button)
     if choices:
         listed = "\n".join(f"{i}. {b.label}" for i, b in enumerate(choices, start=1))
-        lines.append(t(lang, "wecom.choose", choices=listed))
+        lines.append(t(lang, "text_buttons.choose", choices=listed))
     return "\n\n".join([text, *lines]) if lines else text, tuple(choices)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.wecom.buttons import TextButtons, typed_command
+from bot.channels.text_buttons import TextButtons, typed_command
 from bot.domain.messages import Button
 
 SURVEY = (Button("已解决", "survey:7:r:resolved"), Button("未解决", "survey:7:r:not_resolved"))

@@ -1,0 +1,105 @@
+"""Spreadsheets of the organisation as files: .xlsx (openpyxl in read-only / write-only mode, which
+streams rows instead of holding the workbook) and .csv (UTF-8 with or without a BOM, or GB18030 as
+Excel saves it on a Chinese Windows). Rows come numbered as the spreadsheet numbers them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIXES = (".xlsx", ".csv")
+
+
+class SheetError(Exception):
+    """The file cannot be read as a sheet; the message says why."""
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    rows: Iterator[tuple[int, list[object]]]  # (row number, cells), after the header row
+    size: int  # data rows, for the progress bar (an estimate for .xlsx: the sheet's dimension)
+
+
+def read_sheet(path: Path) -> Sheet:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise SheetError(f"{path.name}: not a .xlsx or .csv file")
+    if not path.is_file():
+        raise SheetError(f"{path}: no such file")
+    return _read_xlsx(path) if suffix == ".xlsx" else _read_csv(path)
+
+
+def _read_xlsx(path: Path) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # a zip that is not a workbook, a damaged file
+        raise SheetError(f"{path.name}: not a readable .xlsx workbook ({error})") from None
+    sheet = book.worksheets[0]
+    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+    for number, cells in rows:
+        if any(cell is not None and str(cell).strip() for cell in cells):
+            headers = ["" if cell is None else str(cell).strip() for cell in cells]
+            size = max((sheet.max_row or number) - number, 0)
+            return Sheet(headers, ((n, list(c)) for n, c in rows), size)
+    raise SheetError(f"{path.name}: the sheet is empty (the first row must name the columns)")
+
+
+def _read_csv(path: Path) -> Sheet:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SheetError(f"{path.name}: neither UTF-8 nor GB18030 text: save it as CSV UTF-8")
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    for index, cells in enumerate(lines):
+        if any(cell.strip() for cell in cells):
+            headers = [cell.strip() for cell in cells]
+            body = lines[index + 1 :]
+            numbered = ((index + 2 + i, list[object](cells)) for i, cells in enumerate(body))
+            return Sheet(headers, numbered, len(body))
+    raise SheetError(f"{path.name}: the file is empty (the first row must name the columns)")
+
+
+def write_sheet(
+    path: Path,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    notes: Sequence[str] | None = None,
+) -> None:
+    """Write a sheet; `notes` (one per header) become the header cells' comments in .xlsx."""
+    if path.suffix.lower() == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as out:  # the BOM: Excel reads it as UTF-8
+            writer = csv.writer(out)
+            writer.writerow(headers)
+            writer.writerows(rows)
+        return
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.comments import Comment
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    if notes is None:
+        sheet.append(list(headers))
+    else:
+        cells = []
+        for header, note in zip(headers, notes, strict=True):
+            cell = WriteOnlyCell(sheet, value=header)
+            if note:
+                cell.comment = Comment(note, "xiaoer")
+            cells.append(cell)
+        sheet.append(cells)
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)

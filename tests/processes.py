@@ -1,0 +1,96 @@
+"""`xiaoer run` and its siblings as processes, run as an operator runs them: the environment
+that points them at a fake Bot API, starting them (polling or webhook), waiting for them to be
+healthy and posting webhook updates to them. Shared by the multi-process, deployment, start-up
+and chaos tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.fake_telegram import FakeBotApi
+
+XIAOER = str(Path(sys.executable).parent / "xiaoer")
+SECRET = "s3cret-token"
+
+
+def environment(api: FakeBotApi, config: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XIAOER_") or k == "XIAOER_NLU_CACHE"}
+    env.update(
+        XIAOER_CONFIG=str(config),
+        XIAOER_CHANNELS__TELEGRAM__TOKEN=api.token,
+        XIAOER_CHANNELS__TELEGRAM__API_BASE=api.base,
+    )
+    env.update(extra)
+    return env
+
+
+def webhook_environment(
+    api: FakeBotApi, config: Path, port: int, url: str | None = None, **extra: str
+) -> dict[str, str]:
+    """`xiaoer run` taking Telegram's updates by webhook on `port` (and serving /metrics there),
+    told that Telegram posts to `url` (default: straight to that port)."""
+    return environment(
+        api,
+        config,
+        XIAOER_CHANNELS__TELEGRAM__MODE="webhook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_URL=url or f"http://127.0.0.1:{port}/telegram/hook",
+        XIAOER_CHANNELS__TELEGRAM__WEBHOOK_SECRET=SECRET,
+        XIAOER_CHANNELS__TELEGRAM__PORT=str(port),
+        **extra,
+    )
+
+
+async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        XIAOER,
+        "run",
+        "--allow-unreachable",  # the configs here reach only some departments on Telegram
+        "--database",
+        database,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def start_webhook(
+    api: FakeBotApi, config: Path, database: str, port: int, url: str, **extra: str
+) -> asyncio.subprocess.Process:
+    """`xiaoer run` in webhook mode, listening on `port`, told that Telegram posts to `url`."""
+    return await start(webhook_environment(api, config, port, url, **extra), database)
+
+
+def said(api: FakeBotApi, chat: int, fragment: str) -> int:
+    return len([s for s in api.to(chat) if fragment in s.text])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def healthy(port: int) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"xiaoer run on port {port} never became healthy")
+
+
+async def post(http: aiohttp.ClientSession, port: int, update: dict[str, Any]) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with http.post(f"http://127.0.0.1:{port}/telegram/hook", json=update, headers=headers) as answer:
+        assert answer.status == 200, await answer.text()
