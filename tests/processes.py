@@ -47,8 +47,15 @@ def webhook_environment(
     )
 
 
+# what each started process has written to stderr, read all along: a pipe nobody reads fills at
+# 64 KiB and blocks a chatty process (logs at INFO), and asyncio's wait() then never returns, since
+# it waits for the pipe to close as well as for the process (the hang of a run with many tickets)
+_stderr: dict[asyncio.subprocess.Process, asyncio.Task[bytes]] = {}
+
+
 async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
+    """`xiaoer run` in the background; `ended` waits for it and gives what it logged."""
+    process = await asyncio.create_subprocess_exec(
         XIAOER,
         "run",
         "--allow-unreachable",  # the configs here reach only some departments on Telegram
@@ -58,6 +65,15 @@ async def start(env: dict[str, str], database: str) -> asyncio.subprocess.Proces
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert process.stderr is not None
+    _stderr[process] = asyncio.create_task(process.stderr.read())
+    return process
+
+
+async def ended(process: asyncio.subprocess.Process, within: float = 60) -> str:
+    """Once a process from `start` has ended (signal it first): everything it wrote to stderr."""
+    await asyncio.wait_for(process.wait(), within)
+    return (await asyncio.wait_for(_stderr.pop(process), within)).decode(errors="replace")
 
 
 async def start_webhook(

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from handlers.roster.importing import Plan
 
 KINDS = ("enterprises", "contacts", "officers", "departments", "groups", "liaisons")
-_KIND_HELP = "enterprises | contacts | officers | departments | groups | liaisons"
 _ACTOR = "import"  # who the audit log says made an import's changes
 _SHOWN_PROBLEMS = 200  # bad rows listed; the rest counted
 
@@ -43,8 +42,8 @@ def _channels(settings: Settings) -> tuple[str, ...]:
 
 def import_sheet(
     ctx: typer.Context,
-    kind: str = typer.Argument(..., metavar="KIND", help=_KIND_HELP),
-    file: Path = typer.Argument(..., metavar="FILE", help="A .xlsx or .csv file."),
+    kind: str = typer.Argument(..., metavar="KIND", hidden=True),  # described in the docstring
+    file: Path = typer.Argument(..., metavar="FILE", hidden=True),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; write nothing."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Import the good rows even if some are bad."),
     template: bool = typer.Option(
@@ -55,7 +54,10 @@ def import_sheet(
     """Import enterprises, contacts, officers, departments, member-unit groups or liaison
     assignments from FILE (headers in Chinese or English). Rows are matched by credit code
     (enterprises, liaisons), phone (contacts) or id; a changed row is updated in place, the same
-    row again changes nothing. Nothing is written unless every row is valid (or --skip-bad)."""
+    row again changes nothing. Nothing is written unless every row is valid (or --skip-bad).
+
+    KIND: enterprises, contacts, officers, departments, groups or liaisons. FILE: a .xlsx or .csv
+    file (UTF-8, with or without BOM, or GB18030)."""
     settings = settings_of(ctx)
     _kind(kind)
     if template:
@@ -159,12 +161,15 @@ def _summary(lang: str, file: Path, plan: Plan, rows: int) -> str:
 
 def export_sheet(
     ctx: typer.Context,
-    kind: str = typer.Argument(..., metavar="KIND", help=_KIND_HELP),
-    file: Path = typer.Argument(..., metavar="FILE", help="A .xlsx or .csv file to write."),
+    kind: str = typer.Argument(..., metavar="KIND", hidden=True),  # described in the docstring
+    file: Path = typer.Argument(..., metavar="FILE", hidden=True),
     database: str | None = DATABASE,
 ) -> None:
     """Export enterprises, contacts, officers, departments, member-unit groups or liaison
-    assignments to FILE, in the columns `xiaoer import` reads (a round trip changes nothing)."""
+    assignments to FILE, in the columns `xiaoer import` reads (a round trip changes nothing).
+
+    KIND: enterprises, contacts, officers, departments, groups or liaisons. FILE: the .xlsx or
+    .csv file to write."""
     from bot.org_sheets import SUFFIXES
 
     settings = settings_of(ctx)

@@ -27,7 +27,17 @@ from bot.config import load_settings
 from tests.channels.test_telegram import DEMAND, write_config
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi
-from tests.processes import XIAOER, environment, free_port, healthy, post, said, start, start_webhook
+from tests.processes import (
+    XIAOER,
+    ended,
+    environment,
+    free_port,
+    healthy,
+    post,
+    said,
+    start,
+    start_webhook,
+)
 
 DEMANDS = 200
 FIRST_USER = 700_000
@@ -69,18 +79,18 @@ async def test_killed_at_random_moments_nothing_promised_is_lost_or_repeated(tmp
             await api.wait_until(partial(progressed, api, target), "progress before a kill", 120)
             await asyncio.sleep(chance.random() * 0.3)
             process.send_signal(signal.SIGKILL)
-            await process.wait()
+            await ended(process)
             kills += 1
             process = await start(env, database)
         for person in people:
             await api.wait_text(person, "贵公司的全称", within=120)
         process.send_signal(signal.SIGINT)
-        _, err = await asyncio.wait_for(process.communicate(), 60)
-        assert process.returncode == 0, err.decode()[-2000:]
+        err = await ended(process)
+        assert process.returncode == 0, err[-2000:]
     finally:
         if process.returncode is None:
             process.kill()
-            await process.wait()
+            await ended(process)
         await api.stop()
 
     app = await build_app(load_settings(config), database)
@@ -155,8 +165,8 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
         for process in running:
             process.send_signal(signal.SIGINT)
         for process in running:
-            _, err = await asyncio.wait_for(process.communicate(), 60)
-            assert process.returncode == 0, err.decode()[-2000:]
+            err = await ended(process)
+            assert process.returncode == 0, err[-2000:]
         await api.stop()
     engine = create_async_engine(postgres_database)
     try:

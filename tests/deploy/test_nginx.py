@@ -42,6 +42,7 @@ from tests.fake_wecom import FakeWecom
 from tests.processes import (
     SECRET,
     XIAOER,
+    ended,
     environment,
     free_port,
     healthy,
@@ -282,8 +283,8 @@ async def test_nginx_terminates_tls_in_front_of_two_processes(tmp_path: Path, po
         for process in running:
             process.send_signal(signal.SIGINT)
         for process in running:
-            _, err = await asyncio.wait_for(process.communicate(), 60)
-            assert process.returncode == 0, err.decode()[-2000:]
+            err = await ended(process)
+            assert process.returncode == 0, err[-2000:]
         await telegram.stop()
         await wecom.stop()
 

@@ -4,7 +4,6 @@ SIGTERM that drains and ends with status 0 and a "stopped" line."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 from pathlib import Path
@@ -16,6 +15,7 @@ from tests.channels.test_telegram import write_config
 from tests.fake_telegram import FakeBotApi
 from tests.processes import (
     SECRET,
+    ended,
     free_port,
     healthy,
     post,
@@ -57,13 +57,12 @@ async def test_json_logs_and_metrics_of_a_running_bot(tmp_path: Path) -> None:
             assert scraped.status == 200
             after = samples(await scraped.text())
         process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 60)
+        log = await ended(process)
     finally:
         if process.returncode is None:
             process.kill()
-            await process.wait()
+            await ended(process)
         await api.stop()
-    log = err.decode()
     assert process.returncode == 0, log[-3000:]
 
     handled = (("channel", "telegram"), ("outcome", "handled"))

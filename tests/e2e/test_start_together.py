@@ -22,7 +22,7 @@ from storage.migrate import head_revision
 from tests.channels.test_telegram import write_config
 from tests.conftest import created_database
 from tests.fake_telegram import FakeBotApi
-from tests.processes import XIAOER, environment, free_port, healthy, start_webhook
+from tests.processes import XIAOER, ended, environment, free_port, healthy, start_webhook
 
 pytestmark = pytest.mark.postgres
 
@@ -116,8 +116,8 @@ async def test_three_runs_started_at_once_all_serve(tmp_path: Path, postgres_url
             finally:
                 for process in running:
                     process.send_signal(signal.SIGINT)
-                ended = [await asyncio.wait_for(process.communicate(), 60) for process in running]
-            for process, (_, err) in zip(running, ended, strict=True):
-                assert process.returncode == 0, err.decode()[-2000:]
+                logs = [await ended(process) for process in running]
+            for process, log in zip(running, logs, strict=True):
+                assert process.returncode == 0, log[-2000:]
     finally:
         await api.stop()
