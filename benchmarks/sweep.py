@@ -7,7 +7,13 @@ other open ones with their next check in the future, and `--due` overdue ones wh
 has come. Then runs one sweep (reading the due tickets page by page, working out the nudges,
 claiming them in the ledger, moving each ticket's next check on) and prints its time, and the
 EXPLAIN (ANALYZE, BUFFERS) of the sweep's query, which should read the partial index on open
-tickets' check time: its cost follows the number due, not the size of the table.
+tickets' check time: its cost follows the number due, not the size of the table. "The database
+alone" is the sweep's own statements (each page's read, claim and reschedule, LIMITed as the
+sweep runs them), timed as it runs them; their EXPLAIN (ANALYZE, BUFFERS) follows, each run again
+with its first page's parameters on the state before the sweep, rolled back.
+
+`--reuse` keeps the schema at the end, and on the next run with the same `--tickets` resets it
+(nudges emptied, the due tickets' checks put back) instead of loading a million rows again.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ import asyncio
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.config import load_settings
@@ -171,54 +179,114 @@ async def read_due(deps: Deps) -> tuple[float, int]:
             after = (page[-1].check_at, page[-1].number)
 
 
-# The same work as one sweep, done by the database alone in three set-based statements (no
-# Python per ticket): the floor any sweep that records each nudge and moves each check pays.
-_FLOOR = (
-    (
-        "read the due tickets",
-        "CREATE TEMP TABLE due ON COMMIT DROP AS SELECT id, version, status, department_id, assignee_id,"
-        " created_at, sign_by, respond_by, resolve_by, signed_at, first_contact_at, paused_at,"
-        " next_check_at FROM tickets WHERE status <> 'closed' AND next_check_at <= :now"
-        " ORDER BY next_check_at, id",
-    ),
-    (
-        "claim two nudges each",
-        "INSERT INTO nudges (ticket_number, kind, due_at, level, repeat, recipient, claimed_at)"
-        " SELECT id, 'resolve', resolve_by, level, 0, '', :now FROM due,"
-        " unnest(ARRAY['remind', 'supervise']) AS level ORDER BY id ON CONFLICT DO NOTHING"
-        " RETURNING ticket_number",
-    ),
-    (
-        "move each check on",
-        "UPDATE tickets SET next_check_at = due.next_check_at + interval '2 hours' FROM due"
-        " WHERE tickets.id = due.id AND tickets.version = due.version",
-    ),
-)
+@dataclass
+class Statements:
+    """The sweep's own statements as it runs them: database time (the driver's execute, round
+    trip included) by kind, and the first of each kind with its parameters, to EXPLAIN."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    count: dict[str, int] = field(default_factory=dict)
+    first: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
 
 
-async def floor(engine: AsyncEngine) -> list[tuple[str, float]]:
-    """Each of `_FLOOR`'s statements timed, in a transaction rolled back at the end."""
-    times = []
+def _kind(sql: str) -> str:
+    words = " ".join(sql.split()).lower()
+    if words.startswith("select") and "from tickets" in words and "next_check_at <=" in words:
+        return "read due tickets (a page)"
+    if words.startswith("insert into nudges"):
+        return "claim nudges (a page)"
+    if words.startswith("update tickets set next_check_at"):
+        return "move checks on (a page)"
+    return "other"
+
+
+@contextmanager
+def timing_statements(engine: AsyncEngine) -> Iterator[Statements]:
+    found = Statements()
+    started: dict[int, float] = {}
+
+    def before(_conn: Any, cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        started[id(cursor)] = time.perf_counter()
+        found.first.setdefault(_kind(sql), (sql, parameters))
+
+    def after(_conn: Any, cursor: Any, sql: str, *_: Any) -> None:
+        kind = _kind(sql)
+        found.seconds[kind] = found.seconds.get(kind, 0.0) + time.perf_counter() - started.pop(id(cursor))
+        found.count[kind] = found.count.get(kind, 0) + 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+    try:
+        yield found
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+        event.remove(engine.sync_engine, "after_cursor_execute", after)
+
+
+async def explain_statements(engine: AsyncEngine, statements: Statements) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the first of each kind the sweep ran, with its own
+    parameters, on the state before the sweep (reset first), rolled back."""
     async with engine.connect() as conn:
         transaction = await conn.begin()
-        for name, statement in _FLOOR:
-            start = time.perf_counter()
-            await conn.execute(text(statement), {"now": NOW})
-            times.append((name, time.perf_counter() - start))
+        for kind, (sql, parameters) in statements.first.items():
+            if kind == "other":
+                continue
+            result = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", parameters)
+            print(f"-- {kind}:")
+            print("\n".join(row[0] for row in result))
         await transaction.rollback()
-    return times
 
 
-async def main(url: str, total: int, due: int) -> None:
+async def reset(engine: AsyncEngine, total: int, due: int) -> None:
+    """Back to the state `load` leaves: the due tickets' checks where they were, no nudges."""
+    step = max(total // due, 1) if due else total + 1
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE nudges"))
+        await conn.execute(
+            text(
+                "UPDATE tickets SET next_check_at = CAST(:now AS timestamptz)"
+                " - make_interval(mins => id % 600)"
+                " WHERE status <> 'closed' AND id % :step = 0 AND id <= :last"
+            ),
+            {"now": NOW, "step": step, "last": step * due},
+        )
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE tickets"))
+
+
+async def loaded(engine: AsyncEngine, total: int) -> bool:
+    async with engine.connect() as conn:
+        exists = (await conn.execute(text("SELECT to_regclass('tickets')"))).scalar_one()
+        return (
+            exists is not None
+            and (await conn.execute(text("SELECT count(*) FROM tickets"))).scalar_one() == total
+        )
+
+
+async def main(url: str, total: int, due: int, reuse: bool) -> None:
     admin = create_async_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
     engine = create_async_engine(url, connect_args={"server_settings": {"search_path": SCHEMA}})
-    try:
+    if reuse:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+    if reuse and await loaded(engine, total):
+        await migrate.upgrade(engine)
+        start = time.perf_counter()
+        await reset(engine, total, due)
+        print(f"reused {total:,} tickets, reset to {due:,} due in {time.perf_counter() - start:.1f} s")
+    else:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+            await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
         await migrate.upgrade(engine)
         seconds = await load(engine, total, due)
         print(f"loaded {total:,} tickets ({due:,} due) with COPY in {seconds:.1f} s")
+    try:
         settings = load_settings(ROOT / "config.yaml")
         sla = settings.sla_policy()
         deps = Deps(
@@ -236,16 +304,23 @@ async def main(url: str, total: int, due: int) -> None:
         print(f"dry run (cold process): {(time.perf_counter() - start) * 1000:.0f} ms, {dry.looked_at:,} due")
         seconds, count = await read_due(deps)
         print(f"the sweep's query alone, all pages: {seconds * 1000:.0f} ms for {count:,}")
-        times = await floor(engine)
-        spelled = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in times)
-        whole = sum(seconds for _, seconds in times) * 1000
-        print(f"the database alone, set-based (rolled back): {spelled}; total {whole:.0f} ms")
-        start = time.perf_counter()
-        result = await reminders.sweep(deps, NOW)
-        elapsed = time.perf_counter() - start
+        with timing_statements(engine) as statements:
+            start = time.perf_counter()
+            result = await reminders.sweep(deps, NOW)
+            elapsed = time.perf_counter() - start
+        per_ticket = elapsed / max(result.looked_at, 1) * 1e6
         print(
-            f"one sweep: {elapsed * 1000:.0f} ms for {result.looked_at:,} due tickets "
-            f"({len(result.replies):,} messages, pages of {reminders.PAGE})"
+            f"one sweep: {elapsed * 1000:.0f} ms for {result.looked_at:,} due tickets, "
+            f"{per_ticket:.0f} us each ({len(result.replies):,} messages, pages of {reminders.PAGE})"
+        )
+        spelled = ", ".join(
+            f"{kind} x{statements.count[kind]} {seconds * 1000:.0f} ms"
+            for kind, seconds in statements.seconds.items()
+        )
+        print(
+            f"the database alone (the sweep's own statements, timed as it ran them): {spelled}; "
+            f"total {statements.total * 1000:.0f} ms; whole sweep / its statements: "
+            f"{elapsed / statements.total:.2f}"
         )
         start = time.perf_counter()
         again = await reminders.sweep(deps, NOW)
@@ -256,10 +331,13 @@ async def main(url: str, total: int, due: int) -> None:
         async with engine.connect() as conn:
             nudges = (await conn.execute(text("SELECT count(*) FROM nudges"))).scalar_one()
         print(f"nudges in the ledger: {nudges:,}")
+        await reset(engine, total, due)
+        await explain_statements(engine, statements)
     finally:
         await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        if not reuse:
+            async with admin.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
         await admin.dispose()
 
 
@@ -268,5 +346,10 @@ if __name__ == "__main__":
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--database", default=DEFAULT_URL)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"keep the schema {SCHEMA} at the end, and reuse it (reset, not reloaded) if it holds --tickets",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.database, arguments.tickets, arguments.due))
+    asyncio.run(main(arguments.database, arguments.tickets, arguments.due, arguments.reuse))

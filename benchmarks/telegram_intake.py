@@ -1,7 +1,16 @@
 """Telegram intake throughput: updates through the full pipeline (fake Bot API on loopback,
-aiogram, NLU, SQLite, replies sent back) against the same harness with a no-op aiogram handler.
+aiogram, NLU, SQLite, replies sent back) against, on the same harness and in the same round:
+a no-op aiogram handler; the three sends alone (a handler that only sends what Xiaoer sends for a
+new demand); and the peer design, a minimal support bot (one aiosqlite connection in WAL mode with
+full durability, per private message one INSERT transaction, then a reply and a group post).
 
-    python -m benchmarks.telegram_intake [--updates 500] [--in-process]
+    python -m benchmarks.telegram_intake [--updates 500] [--rounds 3] [--in-process]
+
+Each round prints full/peer and full/sends-alone (ratios of rates, taken within the round), and
+the units of work the full pipeline ran per update (BEGIN, COMMIT, commits that wrote, ROLLBACK,
+statements: counted on the engine's connections) and the bot process's CPU per update in each
+mode (less disturbed by other work on the machine than wall time; the fake Bot API runs in a
+child process and is not counted); the last line is the medians over the rounds.
 
 The fake Bot API runs in a child process of its own (real Telegram is another machine, so its
 work should not take the bot's CPU), for both the full run and the no-op baseline; `--in-process`
@@ -19,16 +28,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import statistics
 import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from aiogram import Dispatcher, Router
+import aiosqlite
+from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Message
 
 from benchmarks.intake_bench import TEXTS
+from benchmarks.units_of_work import UnitsOfWork, counting
 from bot.bootstrap import build_app
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.adapter import TelegramChannel, make_bot
@@ -191,19 +203,67 @@ async def run_noop(count: int, in_process: bool, *, replies: bool = False) -> fl
 
         router.message()(noop)
         dispatcher.include_router(router)
-        start = time.perf_counter()
-        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
-        await all_seen.wait()
-        elapsed = time.perf_counter() - start
-        await dispatcher.stop_polling()
-        await polling
-        await bot.session.close()
+        elapsed = await _poll_until(dispatcher, bot, all_seen)
         await app.close()
     await api.stop()
     return elapsed
 
 
-async def run_full(count: int, in_process: bool) -> float:
+async def _poll_until(dispatcher: Dispatcher, bot: Bot, done: asyncio.Event) -> float:
+    """aiogram's long polling until `done`: the seconds it took; then the bot is closed."""
+    start = time.perf_counter()
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+    await done.wait()
+    elapsed = time.perf_counter() - start
+    await dispatcher.stop_polling()
+    await polling
+    await bot.session.close()
+    return elapsed
+
+
+async def run_peer(count: int, in_process: bool) -> float:
+    """The peer design: a minimal support bot on aiogram. One aiosqlite connection (WAL, full
+    durability); per private message one INSERT transaction, then a reply and a group post."""
+    api = FakeApi(count, in_process=in_process)
+    await api.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await aiosqlite.connect(f"{tmp}/peer.db")
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=FULL")
+        await db.execute(
+            "CREATE TABLE demands (id INTEGER PRIMARY KEY, user_id INTEGER, chat_id INTEGER,"
+            " message_id INTEGER, text TEXT, at TEXT)"
+        )
+        await db.commit()
+        bot = make_bot(api.token, api.base)
+        done = asyncio.Event()
+        handled = 0
+        router = Router()
+
+        async def support(message: Message, bot: Bot) -> None:
+            nonlocal handled
+            user = message.from_user.id if message.from_user else 0
+            await db.execute(
+                "INSERT INTO demands (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)",
+                (user, message.chat.id, message.message_id, message.text, message.date.isoformat()),
+            )
+            await db.commit()
+            await message.answer(_ACK)
+            await bot.send_message(-1_000_000, _POST)
+            handled += 1
+            if handled >= count:
+                done.set()
+
+        router.message()(support)
+        dispatcher = Dispatcher()
+        dispatcher.include_router(router)
+        elapsed = await _poll_until(dispatcher, bot, done)
+        await db.close()
+    await api.stop()
+    return elapsed
+
+
+async def run_full(count: int, in_process: bool) -> tuple[float, UnitsOfWork]:
     settings = load_settings(ROOT / "config.yaml")
     api = FakeApi(count, in_process=in_process)
     await api.start()
@@ -219,33 +279,57 @@ async def run_full(count: int, in_process: bool) -> float:
             transport = runtime.sender.transports["telegram"]
             assert isinstance(transport, TelegramTransport)
             transport.pacer = _wide_open()
-            full = await run_runtime(runtime, channel, api)
+            with counting(app.engine) as units:
+                cpu = time.process_time()
+                full = await run_runtime(runtime, channel, api)
+                units.cpu_seconds = time.process_time() - cpu
             await channel.close()
             await app.close()
     finally:
         await api.stop()
-    return full
+    return full, units
 
 
 def _wide_open() -> Pacer:
     return Pacer(per_chat=(10**6, 10**6), per_group=(10**6, 10**6), overall=(10**6, 10**6))
 
 
-async def main(count: int, in_process: bool) -> None:
-    noop = await run_noop(count, in_process)
-    sends = await run_noop(count, in_process, replies=True)
-    full = await run_full(count, in_process)
+async def main(count: int, rounds: int, in_process: bool) -> None:
     where = "in the bot's process" if in_process else "in a child process"
-    print(f"fake Bot API {where}")
-    print(f"no-op aiogram handler: {count / noop:8.0f} updates/s ({count} updates in {noop:.2f} s)")
-    print(f"the three sends alone: {count / sends:8.0f} updates/s ({count} updates in {sends:.2f} s)")
-    print(f"full pipeline (SQLite): {count / full:8.0f} updates/s ({count} updates in {full:.2f} s)")
-    print(f"full / no-op: {noop / full:.2f}; sends alone / no-op: {noop / sends:.2f}")
+    print(f"fake Bot API {where}; {count} updates a run, {rounds} rounds")
+    to_peer: list[float] = []
+    to_sends: list[float] = []
+    for number in range(1, rounds + 1):
+        noop = await run_noop(count, in_process)
+        cpu = time.process_time()
+        sends = await run_noop(count, in_process, replies=True)
+        cpu_sends, cpu = time.process_time() - cpu, time.process_time()
+        peer = await run_peer(count, in_process)
+        cpu_peer = time.process_time() - cpu
+        full, units = await run_full(count, in_process)
+        cpu_full = units.cpu_seconds
+        to_peer.append(peer / full)
+        to_sends.append(sends / full)
+        print(
+            f"round {number}: no-op {count / noop:6.0f}/s  sends alone {count / sends:5.0f}/s  "
+            f"peer {count / peer:5.0f}/s  full {count / full:5.0f}/s  "
+            f"full/peer {peer / full:.2f}  full/sends-alone {sends / full:.2f}"
+        )
+        print(f"  full pipeline {units.line(count)}")
+        print(
+            f"  this process's CPU per update: sends alone {cpu_sends / count * 1000:.1f} ms, peer "
+            f"{cpu_peer / count * 1000:.1f} ms (both set-up included), full {cpu_full / count * 1000:.1f} ms"
+        )
+    print(
+        f"median of {rounds}: full/peer {statistics.median(to_peer):.2f}, "
+        f"full/sends-alone {statistics.median(to_sends):.2f}"
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--in-process", action="store_true", help="serve the fake Bot API from this process")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.updates, arguments.in_process))
+    asyncio.run(main(arguments.updates, arguments.rounds, arguments.in_process))

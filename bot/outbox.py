@@ -1,21 +1,24 @@
 """The outbox sender: delivers queued messages (bot.domain.outbox) through one transport per
 platform, within each platform's limits, each message once.
 
-Each round claims a few due messages atomically (storage: `UPDATE … RETURNING`, `SKIP LOCKED` on
-PostgreSQL), then for each one: waits for the platform's turn (token buckets; a chat that will not
-be ready soon is put back with its due time rather than holding up the others), notes the
-attempt, calls the platform, and records the outcome at once in its own short transaction: sent
-with the platform's message id; a 429 back to pending after `retry_after`; a transient failure
-retried with doubling backoff for a day (MAX_ATTEMPTS); blocked or chat-not-found recorded for good.
+Each round claims a few due messages atomically, at most one per chat (storage: `UPDATE …
+RETURNING`, an advisory lock on PostgreSQL), in the transaction that records the previous round's
+outcomes. For each message it waits for the platform's turn (token buckets; a chat that will not
+be ready soon is put back with its due time rather than holding up the others), calls the
+platform, and records the outcome: sent with the platform's message id; a 429 back to pending
+after `retry_after`; a transient failure retried with doubling backoff for a day (MAX_ATTEMPTS);
+blocked or chat-not-found recorded for good. Answers (a conversation's messages) have their
+attempts noted in the claim and go side by side, one per chat; notices have each attempt noted
+before their call and go one at a time (a broadcast is paced at 30 a second anyway).
 
 Exactly once, and where that ends. A sender registers and beats every few seconds. Messages
 claimed by a sender that stopped beating, or whose process is gone (same host), are taken back:
 one that was never handed to the platform simply goes again. One that was being handed over when
 the sender died is the single case nobody can decide, because Telegram offers no way to ask
 whether a message arrived nor an idempotency key: it is sent again and marked `in_doubt`, and the
-delivery report says how many such chats may have it twice. A sender calls the platform for one
-message at a time, so a crash leaves at most one such message; a crash anywhere else (waiting
-for a turn, claiming, recording) loses and repeats nothing.
+delivery report says how many such chats may have it twice. A crash leaves at most one such
+message per chat (a chat has one message out at a time) and at most one notice of a broadcast;
+a crash anywhere else (waiting for a turn, claiming) loses and repeats nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar, overload
 
 from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxMessage, backoff
 from handlers import delivery
@@ -124,6 +127,7 @@ class SenderStats:
 
 
 Write = Callable[[UnitOfWork], Awaitable[bool]]
+T = TypeVar("T")
 
 
 def _waits(message: OutboxMessage, outcome: Outcome) -> bool:
@@ -206,6 +210,10 @@ class OutboxSender:
             heart.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heart
+            try:
+                await self.flush()
+            except Exception:  # unwritten, those messages are taken back in doubt: never lost
+                log.exception("outbox sender %s could not write its last outcomes", self.id)
             await self.retire()
         return self.stats
 
@@ -303,23 +311,33 @@ class OutboxSender:
         return returned, in_doubt
 
     async def step(self) -> int:
-        """Claim a batch and deliver it; returns how many messages were claimed.
+        """Claim a round and deliver it; returns how many messages were claimed.
+
+        One transaction writes the last round's outcomes and claims the next round (at most one
+        message per chat), noting the attempts of its answers: one commit a round. The answers
+        then go side by side, one per chat, so a crash leaves at most one of a conversation's
+        messages in doubt; their outcomes are written with the next round's claim (or when the
+        sender stops). Notices go one at a time, each attempt noted with the previous outcome
+        before the call, so a broadcast cut short has at most one notice in doubt.
 
         A chat's messages go in order: once one of them has to wait (a 429, a failure, the chat's
-        turn), the chat's later messages in the batch are put back to wait behind it."""
-        async with self.deps.storage() as uow:
-            claimed = await uow.outbox.claim(self.id, self.channels, self.deps.clock(), self.batch)
-            await uow.commit()
+        turn), the chat's later messages are not claimed until it has gone."""
+        claimed = await self._write(self._claim)
+        answers = [m for m in claimed if m.attempted_at is not None]
+        others = [m for m in claimed if m.attempted_at is None]
+        if answers:
+            await asyncio.gather(*(self._deliver(message, noted=True) for message in answers))
         waiting: set[tuple[str, str]] = set()
         try:
-            for message in claimed:
+            for message in others:
                 chat = (message.channel, message.chat_id)
                 if chat in waiting or (self._stop is not None and self._stop.is_set()):
                     self._put_back(message)
                 elif not await self._deliver(message):
                     waiting.add(chat)
         finally:
-            await self._write()
+            if others:
+                await self._write()
         notices = {m.policy_id for m in claimed if m.kind is MessageKind.NOTICE and m.policy_id is not None}
         if notices:
             try:
@@ -327,6 +345,16 @@ class OutboxSender:
             except Exception:  # a report must never stop the deliveries
                 log.exception("outbox sender %s: could not queue delivery reports", self.id)
         return len(claimed)
+
+    async def _claim(self, uow: UnitOfWork) -> list[OutboxMessage]:
+        return await uow.outbox.claim(
+            self.id, self.channels, self.deps.clock(), self.batch, attempt_answers=True
+        )
+
+    async def flush(self) -> None:
+        """Write the outcomes not yet written (a stopping sender, or one about to idle)."""
+        if self._unwritten:
+            await self._write()
 
     def _put_back(self, message: OutboxMessage) -> None:
         """Unclaimed again, untried, behind an earlier message of its chat that has to wait (the
@@ -340,9 +368,13 @@ class OutboxSender:
             ),
         )
 
-    async def _deliver(self, message: OutboxMessage) -> bool:
-        """Deliver one message; False if it has to wait (and its chat's later ones with it)."""
+    async def _deliver(self, message: OutboxMessage, *, noted: bool = False) -> bool:
+        """Deliver one message; False if it has to wait (and its chat's later ones with it).
+        `noted`: its attempt was noted when it was claimed."""
         assert message.id is not None
+        if noted and self._stop is not None and self._stop.is_set():
+            self._put_back(message)
+            return False
         transport = self.transports[message.channel]
         wait = transport.ready_in(message.chat_id)
         if wait > DEFER_AFTER:
@@ -359,13 +391,14 @@ class OutboxSender:
             )
             return False
         await transport.wait_turn(message.chat_id)
-        # The attempt is noted before the call (a crash during it leaves the message in doubt),
-        # in one transaction with what the previous message's outcome was: one commit a message.
-        mine = await self._write(
-            lambda uow: uow.outbox.begin_attempt(message.id or 0, self.id, self.deps.clock())
-        )
-        if not mine:  # withdrawn meanwhile, or taken back from us
-            return True
+        if not noted:
+            # The attempt is noted before the call (a crash during it leaves the message in doubt),
+            # in one transaction with what the previous message's outcome was: one commit a message.
+            mine = await self._write(
+                lambda uow: uow.outbox.begin_attempt(message.id or 0, self.id, self.deps.clock())
+            )
+            if not mine:  # withdrawn meanwhile, or taken back from us
+                return True
         try:
             outcome = await transport.send(message)
         except Exception as exc:  # the transport broke its promise: treat as maybe delivered
@@ -449,15 +482,24 @@ class OutboxSender:
             log.info("send rate limited", extra={"fields": fields})
 
     def _record(self, message: OutboxMessage, what: str, write: Write) -> None:
-        """What happened to a message, written with the next transaction the sender makes (the
-        next attempt's, or the batch's last): a crash before then leaves the message attempted,
-        so it is taken back in doubt, never lost."""
+        """What happened to a message (counted at once), written with the next transaction the
+        sender makes (the next attempt's or claim's, or the batch's last): a crash before then
+        leaves the message attempted, so it is taken back in doubt, never lost."""
+        if what:
+            setattr(self.stats, what, getattr(self.stats, what) + 1)
         self._unwritten.append((message, what, write))
 
-    async def _write(self, then: Write | None = None) -> bool:
-        """Write the outcomes not yet written, and `then`, in one transaction; `then`'s answer."""
+    @overload
+    async def _write(self) -> None: ...
+
+    @overload
+    async def _write(self, then: Callable[[UnitOfWork], Awaitable[T]]) -> T: ...
+
+    async def _write(self, then: Callable[[UnitOfWork], Awaitable[T]] | None = None) -> T | None:
+        """Write the outcomes not yet written, and `then`, in one transaction; `then`'s answer.
+        Outcomes that could not be written are kept for the next try."""
         unwritten, self._unwritten = self._unwritten, []
-        answer = True
+        answer: T | None = None
         try:
             async with self.deps.storage() as uow:
                 recorded = [await write(uow) for _, _, write in unwritten]
@@ -467,13 +509,11 @@ class OutboxSender:
         except BaseException:
             # Not written: kept for the next transaction that works. A sent message whose outcome
             # were dropped here would stay claimed and be taken for in doubt, then sent again.
-            self._unwritten = unwritten + self._unwritten
+            self._unwritten[:0] = unwritten
             raise
         for (message, what, _), mine in zip(unwritten, recorded, strict=True):
             if not mine:  # taken back from us meanwhile (we looked dead): it will go again
                 log.warning("outbox message %s was no longer this sender's when it was %s", message.id, what)
-            if what:
-                setattr(self.stats, what, getattr(self.stats, what) + 1)
         if unwritten and self.on_progress is not None:
             self.on_progress(self.stats)
         return answer

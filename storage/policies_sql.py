@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -146,9 +146,10 @@ class SqlAudience:
 _SENDING = DeliveryStatus.SENDING.value
 
 
-def _first_of_chat(at: datetime) -> Any:
-    """No earlier message of the same chat is still on its way (being sent, or waiting to be
-    tried again later than `at`)."""
+def _first_of_chat() -> Any:
+    """No earlier message of the same chat is still on its way (being sent, or waiting, due or
+    not): a chat's messages are handed out one at a time, so a sender may send different chats'
+    messages side by side and still never has two of one chat's messages in flight."""
     earlier = OUTBOX.alias("earlier")
     return ~(
         select(earlier.c.id)
@@ -156,10 +157,7 @@ def _first_of_chat(at: datetime) -> Any:
             earlier.c.channel == OUTBOX.c.channel,
             earlier.c.chat_id == OUTBOX.c.chat_id,
             earlier.c.id < OUTBOX.c.id,
-            or_(
-                earlier.c.status == _SENDING,
-                and_(earlier.c.status == DeliveryStatus.PENDING.value, earlier.c.next_attempt_at > at),
-            ),
+            earlier.c.status.in_([_SENDING, DeliveryStatus.PENDING.value]),
         )
         .exists()
     )
@@ -205,11 +203,18 @@ class SqlOutbox:
             await self._s.execute(insert(OUTBOX), rows)
 
     async def claim(
-        self, sender_id: str, channels: Collection[str], at: datetime, limit: int
+        self,
+        sender_id: str,
+        channels: Collection[str],
+        at: datetime,
+        limit: int,
+        *,
+        attempt_answers: bool = False,
     ) -> list[OutboxMessage]:
-        """Due messages, answers before broadcasts, oldest first; never a message whose chat has
-        an earlier one still on its way (being sent, or waiting to be tried again), so each chat
-        gets its messages in the order they were written, whichever sender sends them."""
+        """Due messages, answers before broadcasts, oldest first, at most one per chat; never a
+        message whose chat has an earlier one still on its way (being sent, or waiting to be
+        tried again), so each chat gets its messages in the order they were written, whichever
+        sender sends them. `attempt_answers`: the answers' attempts are noted in the claim."""
         if _dialect(self._s) == "postgresql":
             # senders take turns to claim, so two never both see a chat's head as free
             await self._s.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
@@ -219,7 +224,7 @@ class SqlOutbox:
                 OUTBOX.c.status == DeliveryStatus.PENDING.value,
                 OUTBOX.c.next_attempt_at <= at,
                 OUTBOX.c.channel.in_(list(channels)),
-                _first_of_chat(at),
+                _first_of_chat(),
             )
             .order_by(OUTBOX.c.priority, OUTBOX.c.id)
             .limit(limit)
@@ -227,7 +232,12 @@ class SqlOutbox:
         statement = (
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(due))
-            .values(status=_SENDING, claimed_by=sender_id, claimed_at=at, attempted_at=None)
+            .values(
+                status=_SENDING,
+                claimed_by=sender_id,
+                claimed_at=at,
+                attempted_at=case((OUTBOX.c.priority == 0, at), else_=None) if attempt_answers else None,
+            )
             .returning(*OUTBOX.c)
         )
         claimed = [outbox_from_values(row) for row in (await self._s.execute(statement)).mappings()]
@@ -341,7 +351,7 @@ class SqlOutbox:
         statement = select(func.min(OUTBOX.c.next_attempt_at)).where(
             OUTBOX.c.status == DeliveryStatus.PENDING.value,
             OUTBOX.c.channel.in_(list(channels)),
-            _first_of_chat(at),
+            _first_of_chat(),
         )
         found: datetime | None = (await self._s.execute(statement)).scalar_one_or_none()
         return found

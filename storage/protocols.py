@@ -435,10 +435,19 @@ class Outbox(Protocol):
         ...
 
     async def claim(
-        self, sender_id: str, channels: Collection[str], at: datetime, limit: int
+        self,
+        sender_id: str,
+        channels: Collection[str],
+        at: datetime,
+        limit: int,
+        *,
+        attempt_answers: bool = False,
     ) -> list[OutboxMessage]:
         """Atomically take up to `limit` due pending messages on those channels for this sender
-        (`sending`): two senders never claim the same message. Oldest due first."""
+        (`sending`), at most one per chat: two senders never claim the same message. Oldest due
+        first. With `attempt_answers`, the claim also notes the attempt of the answers it takes
+        (kinds of priority 0), which the sender then sends at once, side by side: a crash before
+        their outcomes are written leaves them in doubt, at most one per chat."""
         ...
 
     async def begin_attempt(self, message_id: int, sender_id: str, at: datetime) -> bool:

@@ -55,6 +55,15 @@ class Pacer:
     _prune_at: int = 2 * 1024
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    @classmethod
+    def shared_by(cls, senders: int) -> Pacer:
+        """The pacer of one of `senders` processes sending for one bot: the overall limit is the
+        bot's, so each takes its share. The per-chat and per-group buckets stay whole: the outbox
+        hands out a chat's messages one at a time, whichever process sends them, but two
+        processes may each send to one group within a minute; a 429 that follows is waited out."""
+        burst, rate = cls.overall
+        return cls(overall=(max(burst / senders, 1.0), rate / senders))
+
     async def wait(self, chat_id: int, is_group: bool) -> float:
         """Wait until a message to that chat may go; returns how long it waited."""
         async with self._lock:

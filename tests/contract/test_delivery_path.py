@@ -91,14 +91,13 @@ async def test_a_chat_gets_its_messages_in_order_whatever_happens_to_the_first(
     async with storage() as uow:
         claimed = await uow.outbox.claim("a", ["telegram"], NOW, 10)
         await uow.commit()
-    assert [m.text for m in claimed] == ["一", "二", "甲"]  # all due, in the order written
-    one, two, other = claimed
+    # one message per chat at a time: "二" waits for "一" even though both are due
+    assert [m.text for m in claimed] == ["一", "甲"]
+    one, other = claimed
     async with storage() as uow:
-        # the first of chat 1 must wait; the second is put back behind it
         assert await uow.outbox.retry_later(
             one.id or 0, "a", NOW + timedelta(seconds=60), "502", attempted=True
         )
-        assert await uow.outbox.retry_later(two.id or 0, "a", NOW, "behind", attempted=False)
         assert await uow.outbox.mark_sent(other.id or 0, "a", "m1", NOW, ("m2",))
         await uow.commit()
     async with storage() as uow:
@@ -106,7 +105,29 @@ async def test_a_chat_gets_its_messages_in_order_whatever_happens_to_the_first(
         assert await uow.outbox.next_due(["telegram"], NOW) == NOW + timedelta(seconds=60)
         again = await uow.outbox.claim("b", ["telegram"], NOW + timedelta(seconds=61), 10)
         await uow.commit()
-    assert [m.text for m in again] == ["一", "二"]
+    assert [m.text for m in again] == ["一"]
+    async with storage() as uow:
+        assert await uow.outbox.mark_sent(again[0].id or 0, "b", "m3", NOW)
+        assert [m.text for m in await uow.outbox.claim("b", ["telegram"], NOW, 10)] == ["二"]
+        await uow.commit()
+
+
+async def test_a_claim_notes_the_attempt_of_answers_only_when_asked(storage: UnitOfWorkFactory) -> None:
+    """The sender sends a round's answers at once, side by side, so their attempts are noted in
+    the claim (one commit a round); notices go one at a time, each attempt noted before its call."""
+    async with storage() as uow:
+        await uow.outbox.add(
+            [reply("1", "一"), reply("2", "甲"), reply("3", "通知", MessageKind.NOTICE)], NOW
+        )
+        await uow.commit()
+    async with storage() as uow:
+        plain = await uow.outbox.claim("a", ["telegram"], NOW, 1)
+        await uow.commit()
+    assert [(m.text, m.attempted_at) for m in plain] == [("一", None)]
+    async with storage() as uow:
+        noted = await uow.outbox.claim("b", ["telegram"], NOW, 10, attempt_answers=True)
+        await uow.commit()
+    assert [(m.text, m.attempted_at is not None) for m in noted] == [("甲", True), ("通知", False)]
 
 
 async def test_a_message_being_sent_holds_back_its_chat_only(storage: UnitOfWorkFactory) -> None:

@@ -36,3 +36,17 @@ def test_a_chat_told_to_wait_holds_its_next_sends_that_long() -> None:
 def test_sends_queued_behind_a_burst_keep_waiting_their_turn() -> None:
     bucket = Bucket(capacity=2, per_second=1.0)
     assert [bucket.delay(0.0) for _ in range(5)] == [0.0, 0.0, 1.0, 2.0, 3.0]
+
+
+def test_processes_sending_for_one_bot_share_its_overall_limit() -> None:
+    """`channels.telegram.senders: 3`: each of three processes keeps to a third of 30 a second,
+    so together they stay within the bot's limit; a chat's and a group's own buckets stay whole."""
+    shared = Pacer.shared_by(3)
+    assert shared.overall == (10.0, 10.0)
+    assert (shared.per_chat, shared.per_group) == (Pacer().per_chat, Pacer().per_group)
+    now = [0.0]
+    shared.clock = lambda: now[0]
+    waits = [shared._bucket("all", shared.overall).delay(now[0]) for _ in range(11)]
+    assert waits[:10] == [0.0] * 10
+    assert round(waits[10], 2) == 0.1  # the eleventh in a second waits for this process's share
+    assert Pacer.shared_by(1).overall == Pacer().overall

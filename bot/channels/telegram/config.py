@@ -29,6 +29,9 @@ class TelegramConfig(ChannelSection):
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
     port: int = Field(default=8080, ge=0, le=65535)
+    # How many `xiaoer run` processes send for this bot (sharing one PostgreSQL outbox): Telegram's
+    # overall limit, 30 messages a second, is the bot's, so each process keeps to its share.
+    senders: int = Field(default=1, ge=1, le=30)
 
     @property
     def in_use(self) -> bool:

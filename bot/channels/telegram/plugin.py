@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def plug(host: Host, settings: Settings) -> Plugged:
     config = settings.channels.telegram
     # the departments' groups (and which are forums) are read from the directory as it is now
-    channel = plug_bot(host, config.token or "", config.api_base)
+    channel = plug_bot(host, config.token or "", config.api_base, senders=config.senders)
     plugged = Plugged(CHANNEL, channel.close, check=channel.check)
     if config.webhook:
         url, secret = config.webhook_url or "", config.webhook_secret or ""
@@ -62,13 +62,15 @@ def plug_bot(
     topic_chats: Collection[int] = (),
     *,
     polling_timeout: int = 10,
+    senders: int = 1,
 ) -> TelegramChannel:
-    """The bot's adapter on `host`, its addressing and transport plugged in."""
+    """The bot's adapter on `host`, its addressing and transport plugged in; `senders`: how many
+    processes send for this bot, each keeping to its share of the bot's overall limit."""
     bot = make_bot(token, api_base)
     deps = host.deps
     host.plug(
         TelegramAddressing(deps.directory, department_chats, topic_chats),
-        TelegramTransport(bot, Pacer(), topic_chats=topic_chats, directory=deps.directory),
+        TelegramTransport(bot, Pacer.shared_by(senders), topic_chats=topic_chats, directory=deps.directory),
     )
     return TelegramChannel(
         bot,

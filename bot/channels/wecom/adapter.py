@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -70,6 +70,8 @@ class Upload:
     attachment: Attachment
     tried: bool = False
     media_id: str | None = None
+    # the outbox sends different chats' messages side by side: the second waits for the first upload
+    uploading: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def kind(self) -> MediaKind:
@@ -205,16 +207,19 @@ class WecomChannel:
         return delivered
 
     async def _media_id(self, upload: Upload) -> str | None:
-        if not upload.tried:
-            upload.tried = True
-            attachment = upload.attachment
-            if len(attachment.data) > FILE_LIMIT:
-                log.warning("%s is over WeCom's %s-byte file limit: not sent", attachment.name, FILE_LIMIT)
-                return None
-            upload.media_id = await self.api.upload(upload.kind, attachment.name, attachment.data)
-            if upload.media_id is None:
-                log.warning("WeCom would not take %s: its text went without it", attachment.name)
-        return upload.media_id
+        async with upload.uploading:
+            if not upload.tried:
+                upload.tried = True
+                attachment = upload.attachment
+                if len(attachment.data) > FILE_LIMIT:
+                    log.warning(
+                        "%s is over WeCom's %s-byte file limit: not sent", attachment.name, FILE_LIMIT
+                    )
+                    return None
+                upload.media_id = await self.api.upload(upload.kind, attachment.name, attachment.data)
+                if upload.media_id is None:
+                    log.warning("WeCom would not take %s: its text went without it", attachment.name)
+            return upload.media_id
 
     def _members(self, department_id: str) -> list[str]:
         return members(self.directory, department_id)
