@@ -95,8 +95,9 @@ async def test_a_campaign_a_visit_from_chat_coverage_and_the_bulletin(running: R
     assert campaign is not None
     bulletin = await build_bulletin(deps, campaign, "zh-CN")
     await running.run.runtime.outgoing.say(await bulletin_replies(deps, bulletin))
-    sent = await api.wait_text(LEAD, "企业诉求动态 · C1「敲门行动」")
-    assert "#1 厦门鑫源精密机械有限公司: 新厂房用电需要扩容，希望协调供电公司" in sent.text
+    # the bulletin's text (its .xlsx follows, captioned with the title alone)
+    sent = await api.wait_text(LEAD, "#1 厦门鑫源精密机械有限公司: 新厂房用电需要扩容，希望协调供电公司")
+    assert "企业诉求动态 · C1「敲门行动」" in sent.text
     assert "厦门鑫源精密机械有限公司: 希望多组织政策宣讲会" in sent.text
     assert "合计 已走访 1/4" in sent.text
     await api.wait_until(lambda: any(s.file for s in api.to(LEAD)), "the bulletin's .xlsx", 30)
