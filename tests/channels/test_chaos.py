@@ -44,6 +44,9 @@ CONVERSATIONS = 100
 FIRST_USER = 910_000
 AT_ONCE = 25  # conversations writing at the same moment
 KILL_EVERY = (2.0, 5.0)  # seconds between kills, drawn at random
+# one conversation begins this long after the one before: the updates keep arriving for about
+# half a minute however fast the machine answers, so several kills fall among them
+START_SPREAD = 0.3
 USCC = "91350206MA2Y3K8P13"
 # what each person is told, in this order: the ticket, the two questions, the thanks
 ANSWERS = ("工单号", "贵公司的全称", "统一社会信用代码是", "谢谢，已记录")
@@ -189,8 +192,9 @@ async def test_processes_killed_at_random_handle_every_update_once(
     people = [FIRST_USER + i for i in range(CONVERSATIONS)]
     at_once = asyncio.Semaphore(AT_ONCE)
 
-    async def converse(person: int) -> None:
+    async def converse(index: int, person: int) -> None:
         """One person's messages in turn: each once Telegram has its predecessor acknowledged."""
+        await asyncio.sleep(index * START_SPREAD)
         async with at_once:
             for message in messages(person):
                 await sender.deliver(await api.user_sends(person, message))
@@ -203,7 +207,8 @@ async def test_processes_killed_at_random_handle_every_update_once(
         for port in ports:
             await healthy(port)
         killer = asyncio.create_task(fleet.kill_at_random(chance, stop_killing))
-        await asyncio.wait_for(asyncio.gather(*(converse(person) for person in people)), 420)
+        conversations = (converse(index, person) for index, person in enumerate(people))
+        await asyncio.wait_for(asyncio.gather(*conversations), 420)
         stop_killing.set()
         await killer
         for person in people:
