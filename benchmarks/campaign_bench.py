@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import random
 import statistics
 import tempfile
@@ -28,9 +27,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from benchmarks.find_bench import PG_URL, timed
+from benchmarks.find_bench import timed
+from benchmarks.pg_schema import migrated_schema, with_load_average
 from bot.config import load_settings
 from bot.domain.campaigns import CampaignStatus
 from handlers.campaigns.bulletin import build_bulletin, to_markdown, to_xlsx
@@ -291,28 +291,18 @@ async def on_sqlite(args: Options) -> None:
 
 
 async def on_postgres(args: Options) -> None:
-    admin = create_async_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": SCHEMA}})
-    try:
-        await migrate.upgrade(engine)
+    async with migrated_schema(SCHEMA) as engine:
         print(f"postgres: loaded in {await load(engine, args):.1f} s")
         await measure(engine, "postgresql", args)
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        await admin.dispose()
 
 
 async def main(args: Options) -> None:
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    await on_sqlite(args)
-    if not args.sqlite_only:
-        await on_postgres(args)
-    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    async def both() -> None:
+        await on_sqlite(args)
+        if not args.sqlite_only:
+            await on_postgres(args)
+
+    await with_load_average(both)
 
 
 class Options(argparse.Namespace):

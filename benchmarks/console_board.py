@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import socket
 import statistics
 import tempfile
@@ -27,10 +26,10 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from benchmarks.find_bench import NOW, PG_URL, load
+from benchmarks.find_bench import NOW, load
+from benchmarks.pg_schema import migrated_schema, with_load_average
 from bot.bootstrap import NluNotLoaded
 from bot.config import load_settings
 from bot.domain.web_console import token_hash
@@ -165,31 +164,21 @@ async def on_sqlite(args: Options) -> None:
 
 
 async def on_postgres(args: Options) -> None:
-    admin = create_async_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": SCHEMA}})
-    try:
-        await migrate.upgrade(engine)
+    async with migrated_schema(SCHEMA) as engine:
         seconds = await load(engine, args.enterprises, args.tickets)
         print(
             f"postgres: loaded {args.enterprises} enterprises and {args.tickets} tickets in {seconds:.1f} s"
         )
         await measure(engine, "postgresql", args.runs)
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        await admin.dispose()
 
 
 async def main(args: Options) -> None:
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    await on_sqlite(args)
-    if not args.sqlite_only:
-        await on_postgres(args)
-    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    async def both() -> None:
+        await on_sqlite(args)
+        if not args.sqlite_only:
+            await on_postgres(args)
+
+    await with_load_average(both)
 
 
 class Options(argparse.Namespace):

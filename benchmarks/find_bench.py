@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import random
 import re
 import statistics
@@ -27,8 +26,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from benchmarks.pg_schema import migrated_schema, with_load_average
 from nlu.uscc import CHARSET, check_character
 from storage import migrate
 from storage.engine import create_engine
@@ -36,7 +36,6 @@ from storage.search_protocols import TicketScope
 from storage.sql import SqlStorage
 from storage.tables import CONTACTS, ENTERPRISES, TICKETS
 
-PG_URL = os.environ.get("XIAOER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SCHEMA = "xiaoer_bench_find"
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 CHUNK = 5_000
@@ -303,31 +302,21 @@ async def on_sqlite(args: Options) -> None:
 
 
 async def on_postgres(args: Options) -> None:
-    admin = create_async_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        await conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": SCHEMA}})
-    try:
-        await migrate.upgrade(engine)
+    async with migrated_schema(SCHEMA) as engine:
         seconds = await load(engine, args.enterprises, args.tickets)
         print(
             f"postgres: loaded {args.enterprises} enterprises and {args.tickets} tickets in {seconds:.1f} s"
         )
         await measure(engine, "postgresql (pg_trgm GIN)", args.enterprises, args.tickets, args)
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        await admin.dispose()
 
 
 async def main(args: Options) -> None:
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    await on_sqlite(args)
-    if not args.sqlite_only:
-        await on_postgres(args)
-    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    async def both() -> None:
+        await on_sqlite(args)
+        if not args.sqlite_only:
+            await on_postgres(args)
+
+    await with_load_average(both)
 
 
 class Options(argparse.Namespace):
