@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.inbox import InboxEntry
+from bot.domain.inbox import InboxEntry, UnreadableUpdate
 from bot.domain.messages import Capabilities, Inbound, Sender
 from storage.tables import InboxRow
 
@@ -29,6 +29,17 @@ _OLDEST_WAITING = (
     .where(INBOX.c.done.is_(False), INBOX.c.conversation == bindparam("conversation"))
     .order_by(INBOX.c.id)
     .limit(1)
+)
+_OLDEST_WAITING_ID = (
+    select(INBOX.c.id)
+    .where(INBOX.c.done.is_(False), INBOX.c.conversation == bindparam("conversation"))
+    .order_by(INBOX.c.id)
+    .limit(1)
+)
+_SET_ASIDE = (
+    update(INBOX)
+    .where(INBOX.c.id == bindparam("entry_id"))
+    .values(done=True, handled_at=bindparam("at"), retry_at=None, last_error=bindparam("reason"))
 )
 _DONE = (
     update(INBOX)
@@ -119,10 +130,19 @@ class SqlInbox:
         """The conversation's oldest update not yet handled, if it may be handled now; this
         transaction has the conversation to itself until it ends."""
         await self._lock(conversation)
-        row = (await self._s.execute(_OLDEST_WAITING, {"conversation": conversation})).first()
-        if row is None or (row.retry_at is not None and row.retry_at > at):
-            return None  # nothing, or the oldest waits to be tried again: the later ones wait too
-        return InboxEntry(row.id, row.conversation, inbound_from_values(row.inbound), row.attempts)
+        try:
+            row = (await self._s.execute(_OLDEST_WAITING, {"conversation": conversation})).first()
+            if row is None or (row.retry_at is not None and row.retry_at > at):
+                return None  # nothing, or the oldest waits to be tried again: the later ones wait too
+            return InboxEntry(row.id, row.conversation, inbound_from_values(row.inbound), row.attempts)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:  # bad JSON or a foreign shape
+            found = await self._s.execute(_OLDEST_WAITING_ID, {"conversation": conversation})
+            raise UnreadableUpdate(found.scalar_one(), f"{type(exc).__name__}: {exc}") from exc
+
+    async def set_aside(self, entry_id: int, reason: str, at: datetime) -> None:
+        await self._s.execute(
+            _SET_ASIDE, {"entry_id": entry_id, "at": at, "reason": f"unreadable: {reason}"[:300]}
+        )
 
     async def done(self, entry_id: int, at: datetime) -> None:
         await self._s.execute(_DONE, {"entry_id": entry_id, "at": at})

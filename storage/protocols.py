@@ -406,6 +406,11 @@ class Inbox(Protocol):
         the calling transaction has the conversation to itself until it ends."""
         ...
 
+    async def set_aside(self, entry_id: int, reason: str, at: datetime) -> None:
+        """Take an entry that cannot be read (`UnreadableUpdate`) out of its conversation's way,
+        keeping it and the reason for inspection."""
+        ...
+
     async def done(self, entry_id: int, at: datetime) -> None: ...
 
     async def failed(self, entry_id: int, error: str, retry_at: datetime) -> int:

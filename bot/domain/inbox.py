@@ -24,3 +24,14 @@ class InboxEntry:
     conversation: str
     inbound: Inbound
     attempts: int = 0  # handlings that failed (the database, a bug): retried with backoff
+
+
+class UnreadableUpdate(Exception):
+    """An inbox entry that cannot be read back (written by another version, or damaged): it is
+    set aside with the reason, kept for inspection, so that the conversation's later updates are
+    not held behind it for ever."""
+
+    def __init__(self, entry_id: int, reason: str) -> None:
+        super().__init__(f"inbox entry {entry_id} cannot be read: {reason}")
+        self.entry_id = entry_id
+        self.reason = reason

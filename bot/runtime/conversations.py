@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain.inbox import MAX_HANDLING_ATTEMPTS, InboxEntry, conversation_of
+from bot.domain.inbox import MAX_HANDLING_ATTEMPTS, InboxEntry, UnreadableUpdate, conversation_of
 from bot.domain.messages import Inbound, Reply
 from bot.domain.outbox import Origin
 from bot.domain.text import storable
@@ -187,6 +187,8 @@ class Conversations:
                     await self.outgoing.queue(uow, replies, origin_of(entry.inbound))
                     await uow.inbox.done(entry.id, self.deps.clock())
                 await uow.commit()
+        except UnreadableUpdate as unreadable:
+            return await self._set_aside(unreadable)
         except Exception as exc:
             if entry is None:
                 raise
@@ -196,6 +198,15 @@ class Conversations:
         self._observe(entry.inbound, conversation, "handled", started, notes.intent, replies)
         if replies:
             self.outgoing.on_queued()
+        return True
+
+    async def _set_aside(self, unreadable: UnreadableUpdate) -> bool:
+        """Nobody can be answered from an entry that cannot be read, and nobody to tell is known;
+        it is kept, marked, and logged, and the conversation goes on with its next update."""
+        log.error("%s; set aside, the conversation goes on", unreadable)
+        async with self.deps.storage() as uow:
+            await uow.inbox.set_aside(unreadable.entry_id, unreadable.reason, self.deps.clock())
+            await uow.commit()
         return True
 
     async def _failed(self, entry: InboxEntry, exc: Exception, started: float) -> None:

@@ -9,11 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
-from bot.domain.inbox import conversation_of
+from bot.domain.inbox import UnreadableUpdate, conversation_of
 from bot.domain.messages import Attachment, Button, Capabilities, Inbound, Sender
 from bot.domain.outbox import MessageKind, OutboxMessage
 from storage.protocols import UnitOfWorkFactory
+from storage.sql import SqlStorage
 from tests import builders
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -73,6 +75,34 @@ async def test_the_inbox_keeps_each_delivery_once_and_hands_out_the_oldest(
         later = await uow.inbox.next_for("telegram:7", NOW + timedelta(seconds=31))
         assert later is not None
         assert (later.inbound.text, later.attempts) == ("贷款", 1)
+
+
+async def test_an_unreadable_update_is_set_aside_and_its_conversation_goes_on(
+    storage: UnitOfWorkFactory,
+) -> None:
+    """An entry another version wrote (or damage) must not hold its conversation for ever."""
+    damaged, after = update("7", "你好", "u1"), update("7", "贷款", "u2")
+    async with storage() as uow:
+        assert await uow.inbox.accept(conversation_of(damaged), damaged)
+        assert await uow.inbox.accept(conversation_of(after), after)
+        await uow.commit()
+    assert isinstance(storage, SqlStorage)
+    async with storage.engine.begin() as conn:  # a shape this version cannot read
+        await conn.execute(text("""UPDATE inbox SET inbound = '{"sender": 1}' WHERE delivery_id = 'u1'"""))
+    async with storage() as uow:
+        with pytest.raises(UnreadableUpdate) as raised:
+            await uow.inbox.next_for("telegram:7", NOW)
+    async with storage() as uow:
+        await uow.inbox.set_aside(raised.value.entry_id, raised.value.reason, NOW)
+        await uow.commit()
+    async with storage() as uow:
+        entry = await uow.inbox.next_for("telegram:7", NOW)
+        assert entry is not None
+        assert entry.inbound.text == "贷款"
+    async with storage.engine.connect() as conn:
+        kept = (await conn.execute(text("SELECT done, last_error FROM inbox WHERE delivery_id = 'u1'"))).one()
+    assert kept.done
+    assert kept.last_error.startswith("unreadable: TypeError")
 
 
 async def test_updates_without_a_delivery_id_are_all_kept(storage: UnitOfWorkFactory) -> None:

@@ -142,6 +142,40 @@ async def test_a_second_delivery_of_the_same_message_changes_nothing(
     assert "您的诉求（1 件）" in own(await w.say(HAIYUE, "/status"))
 
 
+async def test_an_unreadable_update_does_not_hold_up_the_conversation(
+    settings: Settings, clock: Clock
+) -> None:
+    """An inbox entry that cannot be read back is set aside and logged; the later ones are handled."""
+    from sqlalchemy import text
+
+    from bot.domain.inbox import conversation_of
+    from bot.domain.messages import Inbound
+    from bot.runtime.conversations import Conversations
+    from handlers.outgoing import Outgoing
+    from storage.sql import SqlStorage
+
+    w = await make_world(settings, clock)
+    storage = w.deps.storage
+    assert isinstance(storage, SqlStorage)
+    conversations = Conversations(w.deps, Outgoing(w.deps, []))
+    first = Inbound(HAIYUE, HAIYUE.user_id, "你好", clock(), delivery_id="u-1")
+    async with storage() as uow:  # kept, as if by another process, before anyone handles it
+        await uow.inbox.accept(conversation_of(first), first)
+        await uow.commit()
+    async with storage.engine.begin() as conn:
+        await conn.execute(text("UPDATE inbox SET inbound = 'not json {' WHERE delivery_id = 'u-1'"))
+    assert await conversations.accept(Inbound(HAIYUE, HAIYUE.user_id, DEMAND, clock(), delivery_id="u-2"))
+    await conversations.drain()
+    assert conversations.handled == 1
+    assert "您的诉求（1 件）" in own(await w.say(HAIYUE, "/status"))
+    async with storage.engine.connect() as conn:
+        kept = (
+            await conn.execute(text("SELECT done, last_error FROM inbox WHERE delivery_id = 'u-1'"))
+        ).one()
+    assert kept.done
+    assert kept.last_error.startswith("unreadable: JSONDecodeError")
+
+
 async def test_a_transfer_while_waiting_for_the_enterprise_restarts_the_clock(
     settings: Settings, clock: Clock
 ) -> None:
