@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -77,18 +78,32 @@ def console_config(directory: Path, url_port: int, **web_settings: object) -> Pa
     return config
 
 
+@dataclass
+class DrivenClock:
+    """The runtime's clock, moved on by the test (`clock.now = …`)."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @asynccontextmanager
 async def console_running(
-    directory: Path, database: str | None = None, **web_settings: object
+    directory: Path,
+    database: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+    **web_settings: object,
 ) -> AsyncIterator[ConsoleRun]:
     port = _free_port()
     settings = load_settings(console_config(directory, port, **web_settings))
     api = FakeBotApi()
     await api.start()
     app = await build_app(settings, database or f"sqlite+aiosqlite:///{directory / 'console.db'}")
+    deps = app.deps if clock is None else replace(app.deps, clock=clock)
     runner = None
     try:
-        async with telegram_running(app.deps, api, {"finance_office": GROUP}) as run:
+        async with telegram_running(deps, api, {"finance_office": GROUP}) as run:
             # the console as `xiaoer run` mounts it (bot/runtime/assemble.py), on this runtime
             web_section = settings.web
             console = Console(
