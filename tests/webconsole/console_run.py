@@ -59,7 +59,7 @@ class ConsoleRun:
         await self.api.wait_text(ENTREPRENEUR, "#1")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -95,7 +95,7 @@ async def console_running(
     clock: Callable[[], datetime] | None = None,
     **web_settings: object,
 ) -> AsyncIterator[ConsoleRun]:
-    port = _free_port()
+    port = free_port()
     settings = load_settings(console_config(directory, port, **web_settings))
     api = FakeBotApi()
     await api.start()
