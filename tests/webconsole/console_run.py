@@ -3,6 +3,7 @@ own, as `xiaoer run` serves it with `web.enabled`; and the steps the console's t
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -42,12 +43,18 @@ class ConsoleRun:
     base: str  # http://127.0.0.1:PORT
 
     async def link(self, officer: int) -> str:
-        """`/web` in the officer's private chat; the link the fake Bot API received."""
+        """`/web` in the officer's private chat; the new link the fake Bot API received (not one
+        an earlier `/web` of theirs brought)."""
+        earlier = {m.group(1) for s in self.api.to(officer) if (m := LINK.search(s.text))}
         await self.api.user_sends(officer, "/web")
-        sent = await self.api.wait_text(officer, "/console/signin?token=")
-        match = LINK.search(sent.text)
-        assert match is not None, sent.text
-        return match.group(1)
+        for _ in range(200):
+            sent = await self.api.wait_text(officer, "/console/signin?token=")
+            match = LINK.search(sent.text)
+            assert match is not None, sent.text
+            if match.group(1) not in earlier:
+                return match.group(1)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no new sign-in link for {officer}")
 
     async def demand(self) -> None:
         """haiyue's contact binds with an invite and files a finance demand: ticket #1, for the
