@@ -1,5 +1,6 @@
 """The web console's board at a district centre's scale: 50,000 enterprises and 200,000 tickets
-(10% open, as in benchmarks/find_bench.py, whose data this reuses), the page rendered and served
+(10% open, as in benchmarks/find_bench.py, whose data this reuses) and two door-knocking campaigns
+whose visits (one enterprise in 20 each) brought back a demand ticket apiece, the page rendered and served
 over HTTP by the console itself (aiohttp, the session checked, the counts by state and department,
 a page of 50 tickets with their deadlines, the enterprise names), on the embedded SQLite file and
 on PostgreSQL (a schema of its own).
@@ -21,11 +22,13 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.find_bench import NOW, load
@@ -40,6 +43,7 @@ from bot.webconsole.console import Console
 from handlers.deps import Deps
 from handlers.outgoing import Outgoing
 from storage import migrate
+from storage.campaign_tables import CampaignRow, VisitItemRow, VisitRow
 from storage.engine import create_engine
 from storage.search_protocols import OpenFilter, TicketScope
 from storage.sql import SqlStorage
@@ -60,8 +64,79 @@ def pages() -> dict[str, tuple[str, str]]:
         "board, urgent": ("dispatcher", "/console/?urgent=1&dept=hr_social"),
         "board, officer": ("officer", "/console/"),
         "board, search": ("dispatcher", "/console/?q=流动资金贷款"),
+        "board, campaign": ("dispatcher", "/console/?campaign=1"),
         "board.json": ("dispatcher", "/console/board.json"),
     }
+
+
+CAMPAIGNS: Table = CampaignRow.__table__  # type: ignore[attr-defined]
+VISITS: Table = VisitRow.__table__  # type: ignore[attr-defined]
+ITEMS: Table = VisitItemRow.__table__  # type: ignore[attr-defined]
+VISITED_EVERY = 20  # one enterprise in 20 visited per campaign
+
+
+async def load_campaigns(engine: AsyncEngine, n_enterprises: int, n_tickets: int) -> int:
+    """Campaigns 1 and 2, each visiting one enterprise in 20 (different ones), each visit's demand
+    linked to a ticket spread over the table (so about 10% of them open, as of all tickets).
+    Returns how many visits campaign 1 made."""
+    day = NOW.date()
+    campaigns: list[dict[str, Any]] = [
+        {
+            "id": number,
+            "name": f"走访活动{number}",
+            "starts_on": day - timedelta(days=60),
+            "ends_on": day + timedelta(days=30),
+            "lead_id": "chen_jing",
+            "targeting": {},
+            "departments": [],
+            "status": "open",
+            "created_at": NOW,
+        }
+        for number in (1, 2)
+    ]
+    visits: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for number in range(n_enterprises // VISITED_EVERY * 2):
+        campaign = 1 + number % 2
+        visited: date = day - timedelta(days=number % 50)
+        visits.append(
+            {
+                "id": number + 1,
+                "campaign_id": campaign,
+                "enterprise_id": f"e{number * VISITED_EVERY // 2 + campaign - 1}",
+                "officer_id": "wu_bin",
+                "visited_on": visited,
+                "met": "张总",
+                "situation": "经营平稳",
+                "step": None,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+        items.append(
+            {
+                "id": number + 1,
+                "visit_id": number + 1,
+                "kind": "demand",
+                "text": "需要对接银行",
+                "ticket_id": (number * 7919) % n_tickets + 1,
+                "created_at": NOW,
+            }
+        )
+    async with engine.begin() as conn:
+        await conn.execute(insert(CAMPAIGNS), campaigns)
+        for table, rows in ((VISITS, visits), (ITEMS, items)):
+            for start in range(0, len(rows), 5_000):
+                await conn.execute(insert(table), rows[start : start + 5_000])
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE visits"))
+            await conn.execute(text("VACUUM ANALYZE visit_items"))
+        else:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+    return sum(1 for visit in visits if visit["campaign_id"] == 1)
 
 
 async def timed(call: Callable[[], Awaitable[object]], runs: int) -> list[float]:
@@ -158,6 +233,8 @@ async def on_sqlite(args: Options) -> None:
             print(
                 f"sqlite: loaded {args.enterprises} enterprises and {args.tickets} tickets in {seconds:.1f} s"
             )
+            visits = await load_campaigns(engine, args.enterprises, args.tickets)
+            print(f"campaign 1: {visits} visits, a demand ticket each")
             await measure(engine, "sqlite", args.runs)
         finally:
             await engine.dispose()
@@ -169,6 +246,8 @@ async def on_postgres(args: Options) -> None:
         print(
             f"postgres: loaded {args.enterprises} enterprises and {args.tickets} tickets in {seconds:.1f} s"
         )
+        visits = await load_campaigns(engine, args.enterprises, args.tickets)
+        print(f"campaign 1: {visits} visits, a demand ticket each")
         await measure(engine, "postgresql", args.runs)
 
 

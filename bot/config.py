@@ -399,7 +399,9 @@ class WebConsoleConfig(Section):
     host: str = "127.0.0.1"  # where the web server listens when no channel's webhook sets it
     port: int = Field(default=8083, ge=1, le=65535)
     link_minutes: int = Field(default=10, ge=1, le=60)  # a sign-in link expires after this
-    session_hours: float = Field(default=9, gt=0, le=24)  # a working day at the desk
+    # A session ends at the close of the working day it was opened in (the working calendar);
+    # one opened after the close or on a day off lasts this long (bot/domain/web_console.py)
+    session_hours: float = Field(default=9, gt=0, le=24)
     # Keep on: browsers accept Secure cookies on http://127.0.0.1 and localhost too, so only a
     # plain-HTTP address other than those (never in production) needs it off.
     secure_cookies: bool = True

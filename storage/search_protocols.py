@@ -50,6 +50,7 @@ class OpenFilter:
     overdue: bool = False  # past the resolve deadline, not answered, clock running
     urgent: bool = False
     liaison_officer_id: str | None = None  # tickets of the enterprises this officer looks after
+    campaign_id: int | None = None  # tickets opened from this campaign's visits (a demand's ticket)
     by_deadline: bool = False  # the nearest resolve deadline first (the web board), not urgent first
 
 

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, Table, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enterprise import Enterprise
 from bot.domain.tickets import Ticket
 from storage import rules_sql
+from storage.campaign_tables import VisitItemRow, VisitRow
 from storage.mapping import enterprise_from_row, ticket_from_row
 from storage.search_protocols import Found, OpenFilter, SearchTerms, TicketScope
 from storage.tables import CONTACTS, ENTERPRISES, TICKETS
@@ -31,6 +32,8 @@ _SEARCH_INDEXES = frozenset({"ix_enterprises_name_trgm", "ix_enterprises_uscc_tr
 _t = TICKETS.c
 _Found = TypeVar("_Found", Enterprise, Ticket)
 _e = ENTERPRISES.c
+_VISITS: Table = VisitRow.__table__  # type: ignore[attr-defined]
+_ITEMS: Table = VisitItemRow.__table__  # type: ignore[attr-defined]
 
 
 def outside_search(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -80,6 +83,13 @@ def open_conditions(wanted: OpenFilter, scope: TicketScope, as_of: datetime) -> 
         conditions.append(
             _t.enterprise_id.in_(select(_e.id).where(_e.liaison_officer_id == wanted.liaison_officer_id))
         )
+    if wanted.campaign_id is not None:  # a visit's demand keeps the ticket it opened (visit_items)
+        from_visits = (
+            select(_ITEMS.c.ticket_id)
+            .join(_VISITS, _VISITS.c.id == _ITEMS.c.visit_id)
+            .where(_VISITS.c.campaign_id == wanted.campaign_id, _ITEMS.c.ticket_id.is_not(None))
+        )
+        conditions.append(_t.id.in_(from_visits))
     return conditions
 
 

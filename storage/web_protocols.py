@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from bot.domain.campaigns import Visit, VisitItem
 from bot.domain.enterprise import Contact
 from storage.search_protocols import OpenFilter, TicketScope
 
@@ -53,6 +54,16 @@ class BoardCount:
     tickets: int
 
 
+@dataclass(frozen=True, slots=True)
+class EnterpriseVisit:
+    """A recorded visit to an enterprise, as its page lists it: the campaign it was made for (None:
+    a visit outside any campaign) and what it brought back, in the order it was told."""
+
+    visit: Visit
+    campaign_name: str | None
+    items: list[VisitItem]
+
+
 class WebAccess(Protocol):
     async def add_token(
         self, token_hash: str, kind: TokenKind, officer_id: str, role: str, at: datetime, expires_at: datetime
@@ -87,6 +98,10 @@ class ConsoleQueries(Protocol):
         ...
 
     async def contacts_of(self, enterprise_id: str) -> list[Contact]: ...
+
+    async def visits_of(self, enterprise_id: str, limit: int) -> list[EnterpriseVisit]:
+        """The enterprise's recorded visits (situation written down), the newest visit day first."""
+        ...
 
     async def enterprise_names(self, ids: Sequence[str]) -> dict[str, str]: ...
 

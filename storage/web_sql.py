@@ -5,17 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enterprise import Contact
+from storage.campaign_tables import CampaignRow, VisitRow
+from storage.campaigns_sql import SqlCampaigns
 from storage.mapping import contact_from_row
 from storage.search_protocols import OpenFilter, TicketScope
 from storage.search_sql import open_conditions
 from storage.tables import CONTACTS, ENTERPRISES, EVENTS, TICKETS, WEB_AUDIT, WEB_TOKENS
-from storage.web_protocols import AuditEntry, BoardCount, TokenKind, TokenState, WebSession
+from storage.web_protocols import (
+    AuditEntry,
+    BoardCount,
+    EnterpriseVisit,
+    TokenKind,
+    TokenState,
+    WebSession,
+)
 
 _TOKENS, _AUDIT = WEB_TOKENS, WEB_AUDIT
+# the enterprise page's one question of the campaign tables: which visits, of which campaign
+_CAMPAIGNS: Table = CampaignRow.__table__  # type: ignore[attr-defined]
+_VISITS: Table = VisitRow.__table__  # type: ignore[attr-defined]
 _k = _TOKENS.c
 
 
@@ -115,6 +127,26 @@ class SqlConsoleQueries:
             select(CONTACTS).where(CONTACTS.c.enterprise_id == enterprise_id).order_by(CONTACTS.c.id)
         )
         return [contact_from_row(row) for row in rows]
+
+    async def visits_of(self, enterprise_id: str, limit: int) -> list[EnterpriseVisit]:
+        v = _VISITS.c
+        rows = (
+            await self._s.execute(
+                select(v.id, _CAMPAIGNS.c.name)
+                .outerjoin(_CAMPAIGNS, _CAMPAIGNS.c.id == v.campaign_id)
+                .where(v.enterprise_id == enterprise_id, v.situation.is_not(None))
+                .order_by(v.visited_on.desc(), v.id.desc())
+                .limit(limit)
+            )
+        ).all()
+        # each read as the campaign store reads it: a few visits per enterprise, one mapping of them
+        campaigns = SqlCampaigns(self._s)
+        found = []
+        for visit_id, campaign_name in rows:
+            visit = await campaigns.visit(visit_id)
+            assert visit is not None
+            found.append(EnterpriseVisit(visit, campaign_name, await campaigns.items(visit_id)))
+        return found
 
     async def enterprise_names(self, ids: Sequence[str]) -> dict[str, str]:
         if not ids:

@@ -1,7 +1,7 @@
 """The board: open tickets the viewer may see, counted by state and department, the overdue and
 soon-due first, filtered as `/open` filters them (department, category, liaison officer, urgency,
-overdue) or searched as `/find` searches; and the small JSON answer the page polls to refresh
-itself when a ticket changes."""
+overdue) and by campaign (the tickets its visits' demands opened), or searched as `/find`
+searches; and the small JSON answer the page polls to refresh itself when a ticket changes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.domain.campaigns import Campaign
 from bot.domain.messages import Actor
 from bot.domain.tickets import Status
 from bot.i18n import t
@@ -35,19 +36,22 @@ class Choice:
     label: str
 
 
-def _filter(query: web.Request, deps: Deps) -> tuple[OpenFilter, int]:
-    """What the filter form asked for; a value the directory does not know is ignored."""
+def _filter(query: web.Request, deps: Deps, campaigns: list[Campaign]) -> tuple[OpenFilter, int]:
+    """What the filter form asked for; a value the directory (or the campaigns) do not know is
+    ignored."""
     q = query.query
     directory = deps.directory
     department = q.get("dept") or None
     category = q.get("cat") or None
     liaison = q.get("liaison") or None
+    campaign = q.get("campaign", "")
     page = q.get("page", "1")
     return (
         OpenFilter(
             department_id=department if department in directory.departments else None,
             category=category if category in directory.category_leads else None,
             liaison_officer_id=liaison if liaison in directory.officers else None,
+            campaign_id=int(campaign) if campaign in {str(c.id) for c in campaigns} else None,
             urgent=q.get("urgent") == "1",
             overdue=q.get("overdue") == "1",
             by_deadline=True,
@@ -56,7 +60,7 @@ def _filter(query: web.Request, deps: Deps) -> tuple[OpenFilter, int]:
     )
 
 
-def _choices(actor: Actor, deps: Deps) -> dict[str, list[Choice]]:
+def _choices(actor: Actor, deps: Deps, campaigns: list[Campaign]) -> dict[str, list[Choice]]:
     lang, directory = actor.lang, deps.directory
     return {
         "departments": [
@@ -67,6 +71,8 @@ def _choices(actor: Actor, deps: Deps) -> dict[str, list[Choice]]:
             Choice(o.id, f"{o.name} · {render.department_name(o.department_id, lang, directory)}")
             for o in sorted(directory.officers.values(), key=lambda o: (o.department_id, o.id))
         ],
+        # newest first, closed ones too: their demands' tickets may still be open
+        "campaigns": [Choice(str(c.id), f"{c.ref} · {c.name}") for c in campaigns],
     }
 
 
@@ -75,13 +81,14 @@ async def board(request: web.Request) -> web.Response:
     viewer = await required(request)
     deps = console.deps
     actor = viewer.actor
-    wanted, page = _filter(request, deps)
     scope = scope_of(actor, deps)
     now = deps.clock()
     query = request.query.get("q", "").strip()
     found_enterprises: list[tuple[str, str, list[TicketListRow]]] = []
     found_tickets: list[TicketListRow] = []
     async with deps.storage() as uow:
+        campaigns = await uow.campaigns.listing()
+        wanted, page = _filter(request, deps, campaigns)
         counts = await uow.console.open_counts(wanted, scope, now)
         total = sum(count.tickets for count in counts)  # the same filter as the page
         tickets = await uow.search.open_page(wanted, scope, now, (page - 1) * PAGE, PAGE)
@@ -119,7 +126,7 @@ async def board(request: web.Request) -> web.Response:
         searched=bool(query),
         found_enterprises=found_enterprises,
         found_tickets=found_tickets,
-        choices=_choices(actor, deps),
+        choices=_choices(actor, deps, campaigns),
         version=version,
         refresh_seconds=console.options.refresh_seconds,
         paging=_paging(request),

@@ -17,7 +17,7 @@ from handlers.outgoing import Outgoing
 @dataclass(frozen=True)
 class ConsoleOptions:
     secure_cookies: bool = True
-    session_hours: float = 9.0
+    session_hours: float = 9.0  # a session opened outside the working day (session_end)
     refresh_seconds: int = 10
 
 

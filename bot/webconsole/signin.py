@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot.domain.web_console import token_hash
+from bot.domain.web_console import session_end, token_hash
 from bot.i18n import LANGUAGES
 from bot.webconsole.access import (
     COOKIE_PATH,
@@ -51,7 +51,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
             and officer.role.value == link.role
         ):
             session = secrets.token_urlsafe(TOKEN_BYTES)
-            expires = now + timedelta(hours=console.options.session_hours)
+            expires = session_end(now, deps.sla.calendar, timedelta(hours=console.options.session_hours))
             await uow.web.add_token(
                 token_hash(session), TokenKind.SESSION, officer.id, link.role, now, expires
             )
@@ -65,7 +65,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
                 httponly=True,
                 secure=console.options.secure_cookies,
                 samesite="Lax",
-                max_age=int(console.options.session_hours * 3600),
+                max_age=int((expires - now).total_seconds()),
             )
             raise response
         reason = state.value if state is not TokenState.VALID else "role changed"

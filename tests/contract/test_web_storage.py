@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.domain.campaigns import Campaign, ItemKind, Visit, VisitItem
 from bot.domain.messages import Role
 from bot.domain.tickets import Action, Status, TicketEvent
 from bot.domain.web_console import token_hash
@@ -149,3 +150,112 @@ async def test_kpi_counts_of_one_department_or_category(storage: UnitOfWorkFacto
     assert industry.dispatched == 1
     assert finance == everyone
     assert nothing.dispatched == 0
+
+
+async def _campaign_world(storage: UnitOfWorkFactory) -> dict[str, int]:
+    """On top of the search world: campaign C1 whose visit to xinyuan brought back two demands
+    (tickets) and an opinion, an earlier visit of C1 to meishi with a demand since closed, a later
+    visit to xinyuan not yet recorded (no situation), and a demand of campaign C2 elsewhere."""
+    n = await _world(storage)
+    async with storage() as uow:
+        for number, name in ((1, "敲门行动"), (2, "稳岗走访")):
+            campaign = await uow.campaigns.add(
+                Campaign(None, name, NOW.date(), NOW.date() + timedelta(days=9), "chen_jing", created_at=NOW)
+            )
+            assert campaign.id == number
+        contact = await uow.contacts.add(builders.contact("meishi", external_id="u2"))
+        assert contact.id is not None
+        closed = await uow.tickets.add(
+            builders.ticket(contact.id, "meishi", status=Status.CLOSED, department_id="tax", closed_at=NOW)
+        )
+        elsewhere = await uow.tickets.add(builders.ticket(contact.id, "meishi", department_id="tax"))
+        visits = {}
+        for key, campaign_id, enterprise, day, situation in (
+            ("early", 1, "meishi", 1, "经营平稳"),
+            ("xinyuan", 1, "xinyuan", 3, "订单充足，用工紧张"),
+            ("unrecorded", 1, "xinyuan", 5, None),
+            ("other", 2, "meishi", 4, "缺少技工"),
+        ):
+            visit = await uow.campaigns.start_visit(
+                Visit(
+                    None,
+                    campaign_id,
+                    enterprise,
+                    "wang_lei",
+                    NOW.date() + timedelta(days=day),
+                    NOW,
+                    NOW,
+                    met="张总",
+                    situation=situation,
+                    step=None,
+                )
+            )
+            assert visit.id is not None
+            visits[key] = visit.id
+        for visit_key, kind, ticket in (
+            ("xinyuan", ItemKind.DEMAND, n["first"]),
+            ("xinyuan", ItemKind.OPINION, None),
+            ("xinyuan", ItemKind.DEMAND, n["secret"]),
+            ("early", ItemKind.DEMAND, closed.number),
+            ("other", ItemKind.DEMAND, elsewhere.number),
+        ):
+            await uow.campaigns.add_item(
+                VisitItem(None, visits[visit_key], kind, f"{kind} {ticket}", NOW, ticket)
+            )
+        await uow.commit()
+    assert elsewhere.number is not None
+    return {**n, "elsewhere": elsewhere.number}
+
+
+async def test_the_board_filters_by_the_campaign_whose_visits_opened_the_tickets(
+    storage: UnitOfWorkFactory,
+) -> None:
+    n = await _campaign_world(storage)
+    everyone = TicketScope(confidential=True)
+    async with storage() as uow:
+        first = await uow.console.open_counts(OpenFilter(campaign_id=1), everyone, NOW)
+        page = await uow.search.open_page(OpenFilter(campaign_id=1, by_deadline=True), everyone, NOW)
+        officer = await uow.search.open_page(
+            OpenFilter(campaign_id=1), TicketScope(viewer_id="x", department_id="tax"), NOW
+        )
+        second, total = await uow.search.open_tickets(OpenFilter(campaign_id=2), everyone, NOW)
+        none = await uow.console.open_counts(OpenFilter(campaign_id=3), everyone, NOW)
+        both = await uow.search.open_page(OpenFilter(campaign_id=1, department_id="tax"), everyone, NOW)
+    # C1's open demands: xinyuan's two (the closed one of meishi is not open); not C2's
+    assert sorted(first, key=lambda c: c.department_id or "") == [
+        BoardCount(Status.ACCEPTED.value, "industry_it", 1),
+        BoardCount(Status.ACCEPTED.value, "tax", 1),
+    ]
+    assert [t.number for t in page] == [n["first"], n["secret"]]
+    assert officer == []  # the tax officer's scope: C1's tax ticket is confidential
+    assert ([t.number for t in second], total) == ([n["elsewhere"]], 1)
+    assert none == []
+    assert [t.number for t in both] == [n["secret"]]  # with the other filters, as any filter
+
+
+async def test_an_enterprises_recorded_visits_newest_first_with_their_items(
+    storage: UnitOfWorkFactory,
+) -> None:
+    n = await _campaign_world(storage)
+    async with storage() as uow:
+        xinyuan = await uow.console.visits_of("xinyuan", 10)
+        meishi = await uow.console.visits_of("meishi", 10)
+        newest = await uow.console.visits_of("meishi", 1)
+        nobody = await uow.console.visits_of("haicang", 10)
+    [visit] = xinyuan  # the unrecorded one is not listed
+    assert (visit.campaign_name, visit.visit.situation, visit.visit.met) == (
+        "敲门行动",
+        "订单充足，用工紧张",
+        "张总",
+    )
+    assert [(i.kind, i.ticket_number) for i in visit.items] == [
+        (ItemKind.DEMAND, n["first"]),
+        (ItemKind.OPINION, None),
+        (ItemKind.DEMAND, n["secret"]),
+    ]
+    assert [(v.campaign_name, v.visit.visited_on) for v in meishi] == [
+        ("稳岗走访", NOW.date() + timedelta(days=4)),
+        ("敲门行动", NOW.date() + timedelta(days=1)),
+    ]
+    assert [v.campaign_name for v in newest] == ["稳岗走访"]
+    assert nobody == []

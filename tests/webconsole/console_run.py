@@ -3,11 +3,13 @@ own, as `xiaoer run` serves it with `web.enabled`; and the steps the console's t
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -41,12 +43,18 @@ class ConsoleRun:
     base: str  # http://127.0.0.1:PORT
 
     async def link(self, officer: int) -> str:
-        """`/web` in the officer's private chat; the link the fake Bot API received."""
+        """`/web` in the officer's private chat; the new link the fake Bot API received (not one
+        an earlier `/web` of theirs brought)."""
+        earlier = {m.group(1) for s in self.api.to(officer) if (m := LINK.search(s.text))}
         await self.api.user_sends(officer, "/web")
-        sent = await self.api.wait_text(officer, "/console/signin?token=")
-        match = LINK.search(sent.text)
-        assert match is not None, sent.text
-        return match.group(1)
+        for _ in range(200):
+            sent = await self.api.wait_text(officer, "/console/signin?token=")
+            match = LINK.search(sent.text)
+            assert match is not None, sent.text
+            if match.group(1) not in earlier:
+                return match.group(1)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no new sign-in link for {officer}")
 
     async def demand(self) -> None:
         """haiyue's contact binds with an invite and files a finance demand: ticket #1, for the
@@ -58,7 +66,7 @@ class ConsoleRun:
         await self.api.wait_text(ENTREPRENEUR, "#1")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -77,18 +85,32 @@ def console_config(directory: Path, url_port: int, **web_settings: object) -> Pa
     return config
 
 
+@dataclass
+class DrivenClock:
+    """The runtime's clock, moved on by the test (`clock.now = …`)."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @asynccontextmanager
 async def console_running(
-    directory: Path, database: str | None = None, **web_settings: object
+    directory: Path,
+    database: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+    **web_settings: object,
 ) -> AsyncIterator[ConsoleRun]:
-    port = _free_port()
+    port = free_port()
     settings = load_settings(console_config(directory, port, **web_settings))
     api = FakeBotApi()
     await api.start()
     app = await build_app(settings, database or f"sqlite+aiosqlite:///{directory / 'console.db'}")
+    deps = app.deps if clock is None else replace(app.deps, clock=clock)
     runner = None
     try:
-        async with telegram_running(app.deps, api, {"finance_office": GROUP}) as run:
+        async with telegram_running(deps, api, {"finance_office": GROUP}) as run:
             # the console as `xiaoer run` mounts it (bot/runtime/assemble.py), on this runtime
             web_section = settings.web
             console = Console(

@@ -2,8 +2,9 @@
 it) driven by Playwright's Python client with `executable_path`, never a downloaded browser.
 Sign in with the link the fake Bot API received, find a ticket by the company's name, assign it,
 the assignee signs for it and the enterprise hears of it in the fake Bot API; a head approves an
-extension, an officer's attempt at the same decision is refused. Screenshots of the board and the
-figures go to tests/artifacts/ (ignored by git)."""
+extension, an officer's attempt at the same decision is refused; the board filtered by a campaign
+and the enterprise's visits. Screenshots of the board (with the campaign filter), the figures and
+an enterprise go to tests/artifacts/ (ignored by git)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,22 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import in_ci
-from tests.webconsole.console_run import ENTREPRENEUR, HEAD, OFFICER, ConsoleRun, console_running
+from tests.webconsole.console_run import (
+    DISPATCHER,
+    ENTREPRENEUR,
+    HEAD,
+    OFFICER,
+    ConsoleRun,
+    console_running,
+)
+from tests.webconsole.test_console_campaigns import record_visit
 
 CHROMIUM = os.environ.get("XIAOER_CHROMIUM", "/usr/bin/chromium")
 INSTALLED = Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 if TYPE_CHECKING := False:
-    from playwright.async_api import Browser
+    from playwright.async_api import Browser, Page
 
 
 @pytest.fixture
@@ -47,6 +56,17 @@ async def browser() -> AsyncIterator[Browser]:
 async def console(tmp_path: Path) -> AsyncIterator[ConsoleRun]:
     async with console_running(tmp_path) as run:
         yield run
+
+
+async def signed_in(browser: Browser, console: ConsoleRun, officer: int, width: int = 1280) -> Page:
+    """A window of its own (the officer's browser) signed in through the link /web brought,
+    on the board."""
+    context = await browser.new_context(viewport={"width": width, "height": 900 if width > 640 else 844})
+    page = await context.new_page()
+    await page.goto(await console.link(officer))
+    await page.click("#sign-in")
+    await page.wait_for_url(f"{console.base}/console/")
+    return page
 
 
 async def test_sign_in_find_assign_and_decide_extensions(console: ConsoleRun, browser: Browser) -> None:
@@ -143,3 +163,40 @@ async def test_the_board_refreshes_itself_when_a_ticket_changes(
     assert "在办工单 2 件" in await page.inner_text("main")
     await page.screenshot(path=str(ARTIFACTS / "board-phone.png"), full_page=True)
     await context.close()
+
+
+async def test_the_board_filtered_by_campaign_and_the_enterprises_visits(
+    console: ConsoleRun, browser: Browser
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await console.demand()  # ticket #1, filed by haiyue itself
+    enterprise = await record_visit(console)  # ticket #2, from a visit of campaign C1
+    page = await signed_in(browser, console, DISPATCHER)
+    assert "在办工单 2 件" in await page.inner_text("main")
+
+    # the campaign chosen in the filter form, as a dispatcher would
+    await page.select_option(".filters select[name=campaign]", "1")
+    await page.click(".filters button[type=submit]")
+    await page.wait_for_url(re.compile(r".*campaign=1.*"))
+    assert "在办工单 1 件" in await page.inner_text("main")
+    assert await page.locator("a[href='/console/tickets/2']").count() > 0
+    assert await page.locator("a[href='/console/tickets/1']").count() == 0
+    await page.screenshot(path=str(ARTIFACTS / "board-campaign.png"), full_page=True)
+
+    # the visit's enterprise, from the ticket's row
+    await page.click(f"a[href='/console/enterprises/{enterprise}']")
+    await page.wait_for_selector("section.visits article.visit")
+    visit = await page.inner_text("section.visits")
+    assert "研发投入加大" in visit
+    assert "<b>张总</b>" in visit  # shown as typed, not as markup
+    await page.screenshot(path=str(ARTIFACTS / "enterprise.png"), full_page=True)
+
+    # the same on a phone
+    small = await signed_in(browser, console, DISPATCHER, width=390)
+    await small.goto(f"{console.base}/console/?campaign=1")
+    assert "在办工单 1 件" in await small.inner_text("main")
+    await small.screenshot(path=str(ARTIFACTS / "board-campaign-phone.png"), full_page=True)
+    await small.goto(f"{console.base}/console/enterprises/{enterprise}")
+    await small.screenshot(path=str(ARTIFACTS / "enterprise-phone.png"), full_page=True)
+    await small.context.close()
+    await page.context.close()
