@@ -7,11 +7,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp import ClientSession
 
+from bot.channels.plugin import Host
 from bot.channels.send_limits import SendLimits, Window
 from bot.channels.wecom.adapter import WecomChannel
 from bot.channels.wecom.api import (
@@ -22,6 +24,8 @@ from bot.channels.wecom.api import (
     WecomApi,
     split_utf8,
 )
+from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.mobiles import WecomMobiles
 from bot.domain.messages import Inbound
 from tests.channels.test_wecom import wecom_settings
 from tests.conftest import Clock
@@ -332,3 +336,23 @@ async def test_an_oauth_code_is_exchanged_once_and_for_five_minutes(
     base = await api.oauth_identity(await _consent_code(fake, "ChenZong", "snsapi_base"))
     assert base.ok
     assert "user_ticket" not in base.body
+
+
+async def test_members_mobiles_are_asked_once_a_while_and_not_at_all_once_the_app_cannot_read_them(
+    api: WecomApi, fake: FakeWecom, clock: FakeTime
+) -> None:
+    fake.members = {"ChenZong": "13800001234", "LinJingli": ""}
+    # the directory's side never reaches the host (only the consent redirect does)
+    mobiles = WecomMobiles(api, WecomConfig(), cast(Host, object()), None, clock=clock)
+    assert await mobiles.mobile_of("ChenZong") == "13800001234"
+    assert await mobiles.mobile_of("ChenZong") == "13800001234"
+    assert await mobiles.mobile_of("LinJingli") is None  # a member without one
+    assert await mobiles.mobile_of("Nobody") is None  # 60111
+    assert await mobiles.mobile_of("Nobody") is None
+    assert fake.calls.count("user/get") == 3  # each member once
+    clock.now += 601
+    fake.directory_mobiles = False  # as a newer app is answered
+    assert await mobiles.mobile_of("ChenZong") is None
+    assert await mobiles.mobile_of("LinJingli") is None
+    assert fake.calls.count("user/get") == 4  # the first answer without `mobile` ends the asking
+    assert mobiles.consent_link("abc") is None  # and with no public address there is no link

@@ -93,6 +93,8 @@ class WecomMobiles:
             )
             return None
         if not answer.ok:  # out of the app's range (60011), gone (60111): as if it had none
+            if answer.body:  # WeCom said so (not a network failure): no need to ask again soon
+                self._remember(user_id, None)
             return None
         if "mobile" not in answer.body:
             self.reads_directory = False
