@@ -809,13 +809,22 @@ def _moved_org_keys(settings: Settings) -> list[str]:
 
 def config_warnings(settings: Settings) -> list[str]:
     """What is allowed but most likely not meant, each with its key path and what to do."""
-    return [
+    warnings = [
         warning
         for name, section in settings.channel_sections().items()
         for warning in section.member_group_warnings(
             {str(g.chat_id) for g in settings.groups if g.channel == name}
         )
     ]
+    wecom = settings.channels.wecom
+    if wecom.in_use and wecom.bind_by_mobile and settings.web.url is None:
+        warnings.append(
+            "channels.wecom.bind_by_mobile: web.url is not set, so members whose mobile WeCom's "
+            "directory does not give this app (apps created after 2022-06-20) get no consent link, "
+            "only codes: set web.url to the public https:// address of this server (a trusted domain "
+            f"of the app, forwarding {wecom.mobile_path}), or bind_by_mobile: false to say it is meant"
+        )
+    return warnings
 
 
 def _unique(what: str, values: list[Any], problems: list[str]) -> set[Any]:

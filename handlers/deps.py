@@ -12,6 +12,7 @@ from bot.domain.org import Directory
 from bot.domain.policies import PolicyOptions
 from bot.domain.sla import SlaPolicy
 from bot.domain.web_console import ConsoleAccess
+from handlers.mobile_sources import MobileSources
 from handlers.start_links import StartLinks
 from nlu.types import NluBackend
 from storage.protocols import UnitOfWorkFactory
@@ -35,6 +36,8 @@ class Deps:
     policies: PolicyOptions = field(default_factory=PolicyOptions)
     # each channel's deep link for invites, told by the channel once it knows it (Telegram: getMe)
     start_links: StartLinks = field(default_factory=StartLinks)
+    # each channel whose platform vouches for a member's mobile (WeCom), told by the channel
+    mobile_sources: MobileSources = field(default_factory=MobileSources)
     # channels whose member-unit groups are reached through a robot: notices there carry no buttons
     robot_group_channels: frozenset[str] = frozenset()
     # The channels messages can go out on (`xiaoer run`: those in use), to tell whether a notice

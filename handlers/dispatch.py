@@ -10,7 +10,16 @@ from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.text import storable
 from bot.i18n import t
-from handlers import binding, follow_up, officer, policy_answers, policy_buttons, policy_drafting, render
+from handlers import (
+    binding,
+    follow_up,
+    mobile_binding,
+    officer,
+    policy_answers,
+    policy_buttons,
+    policy_drafting,
+    render,
+)
 from handlers.campaigns import visit_record
 from handlers.commands import (
     COMMANDS,
@@ -22,8 +31,8 @@ from handlers.commands import (
 )
 from handlers.deps import Deps
 from handlers.explain import explain
-from handlers.help import staff_free_text
-from handlers.identity import resolve_actor
+from handlers.help import help_text, staff_free_text
+from handlers.identity import resolve_sender
 from handlers.understand import clarified, similar_choice, understand
 from handlers.verification import then_ask_again
 
@@ -45,10 +54,18 @@ async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
             text=inbound.text,
             payload=inbound.payload,
         )
-        actor = await resolve_actor(uow, inbound.sender, deps)
+        actor, first_message = await resolve_sender(uow, inbound.sender, deps)
         await uow.commit()
     try:
-        replies = await _route(inbound, actor, deps, log_entry)
+        before: list[Reply] = []
+        after: list[Reply] = []
+        if not actor.is_staff and actor.enterprise_id is None:  # bound by the platform's word?
+            met = await mobile_binding.unbound_member(inbound, actor, deps, first_message=first_message)
+            if met is not None:
+                actor, before, after = met
+                if inbound.text.strip() == "/start" and actor.enterprise_id is None:
+                    return await protect([help_text(actor), *after], deps)  # no button to share a phone
+        replies = before + await _route(inbound, actor, deps, log_entry) + after
     except DomainError as error:
         return [Reply(explain(error, actor, deps.directory))]
     except Exception:  # a bug or an outage: the message is logged, the person is told to retry

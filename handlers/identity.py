@@ -16,16 +16,24 @@ from storage.protocols import UnitOfWork
 async def resolve_actor(uow: UnitOfWork, sender: Sender, deps: Deps) -> Actor:
     """Officers are recognised by their configured chat identity; everyone else is a contact,
     created on first contact (unbound to any enterprise until verified)."""
+    actor, _ = await resolve_sender(uow, sender, deps)
+    return actor
+
+
+async def resolve_sender(uow: UnitOfWork, sender: Sender, deps: Deps) -> tuple[Actor, bool]:
+    """The actor (as `resolve_actor`), and whether it is a contact heard from for the first time."""
     officer = deps.directory.officer_by_identity(sender.channel, sender.user_id)
     if officer is not None:
-        return Actor(
+        actor = Actor(
             role=officer.role,
             display_name=officer.name,
             lang=officer.lang,
             officer_id=officer.id,
             department_id=officer.department_id,
         )
+        return actor, False
     contact = await uow.contacts.by_identity(sender.channel, sender.user_id)
+    first = contact is None
     if contact is None:
         contact = await uow.contacts.add(
             Contact(
@@ -38,7 +46,7 @@ async def resolve_actor(uow: UnitOfWork, sender: Sender, deps: Deps) -> Actor:
         )
     elif contact.unreachable_since is not None:  # they write to us: messages reach them again
         await uow.contacts.set_unreachable(sender.channel, sender.user_id, None)
-    return contact_actor(contact)
+    return contact_actor(contact), first
 
 
 def contact_actor(contact: Contact) -> Actor:

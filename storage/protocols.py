@@ -27,6 +27,7 @@ from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatu
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage.api_protocols import ApiKeys, Webhooks
+from storage.binding_protocols import MobileBinding
 from storage.campaign_protocols import CampaignStore
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
 from storage.web_protocols import ConsoleQueries, WebAccess
@@ -598,6 +599,8 @@ class UnitOfWork(Protocol):
     def search(self) -> SearchQueries: ...
     @property
     def onboarding(self) -> OnboardingQueries: ...
+    @property
+    def mobile_binding(self) -> MobileBinding: ...
     @property
     def org_sheets(self) -> OrgSheets: ...
     @property

@@ -22,6 +22,7 @@ from bot.domain.errors import Conflict
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import rules_sql
 from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
+from storage.binding_sql import SqlMobileBinding
 from storage.campaigns_sql import SqlCampaigns
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
@@ -569,6 +570,10 @@ class SqlUnitOfWork:
     @property
     def onboarding(self) -> SqlOnboarding:
         return SqlOnboarding(self._session)
+
+    @property
+    def mobile_binding(self) -> SqlMobileBinding:
+        return SqlMobileBinding(self._session)
 
     @property
     def org_sheets(self) -> SqlOrgSheets:

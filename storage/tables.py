@@ -562,5 +562,20 @@ class WebAuditRow(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
 
 
+class MobileLinkRow(SQLModel, table=True):
+    """A link that lets one platform member have their mobile read to bind them (WeCom's OAuth
+    `state`): single use, expiring, its secret stored as a SHA-256 hash only."""
+
+    __tablename__ = "mobile_links"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=20)
+    external_id: str = Field(max_length=128)
+    created_at: datetime = _at()
+    expires_at: datetime = _at()
+    used_at: datetime | None = _at(nullable=True)
+
+
 WEB_TOKENS: Table = WebTokenRow.__table__  # type: ignore[attr-defined]
 WEB_AUDIT: Table = WebAuditRow.__table__  # type: ignore[attr-defined]
+MOBILE_LINKS: Table = MobileLinkRow.__table__  # type: ignore[attr-defined]

@@ -5,15 +5,27 @@ It answers `gettoken`, `media/upload`, `message/send`, `appchat/create`, `appcha
 45009 past 20 messages a minute per robot, counted on the clock it is given, 45002 past the size
 limits, 40004 for an unknown media type, 40005 for an image that is not a JPG or PNG, 40007 for a
 media id it never issued),
-records what was sent, and can fail the next calls on purpose. It also plays WeCom's side of the
-callback: members' messages and menu clicks, signed and encrypted with wechatpy (an independent
-implementation of the algorithm), POSTed to the bot's callback URL.
+records what was sent, and can fail the next calls on purpose.
+
+The directory and OAuth, as WeCom documents them: `user/get` answers a member it was told of
+(60111 for one it was not), with `mobile` only while `directory_mobiles` is on (apps created
+before 2022-06-20; newer ones never get it); `/connect/oauth2/authorize` (open.weixin.qq.com's
+page) checks its parameters, takes the member the browser is signed in as, and redirects to
+`redirect_uri?code=CODE&state=STATE`; `auth/getuserinfo` turns a code into `userid` and
+`user_ticket` once, within five minutes (40029 for a code used, expired or never issued);
+`auth/getuserdetail` gives the consented fields, `mobile` among them, for a ticket within 30 minutes.
+
+It also plays WeCom's side of the callback: members' messages and menu clicks, signed and
+encrypted with wechatpy (an independent implementation of the algorithm), POSTed to the bot's
+callback URL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -33,6 +45,9 @@ SECRET = "app-secret-for-tests"
 TOKEN = "XiaoerCallback2026"
 AES_KEY = "kX9qT2mVb7LcR4nWz8pYh3sDf6gJa1eUo5iKt0rNv2Q"
 ROBOT_LIMIT = 20  # messages a minute per robot, WeCom's documented limit
+CODE_SECONDS = 300  # an OAuth code lasts five minutes
+TICKET_SECONDS = 1800  # a user_ticket, half an hour
+MEMBER_HEADER = "X-Fake-Wecom-Member"  # whom the browser opening the OAuth page is signed in as
 
 
 class FakeTime:
@@ -94,11 +109,19 @@ class FakeWecom(LoopbackServer):
         self._failures: dict[str, list[int | None]] = defaultdict(list)
         self._robot_stamps: dict[str, list[float]] = defaultdict(list)
         self._ids = itertools.count(1)
+        self.members: dict[str, str] = {}  # user id -> the mobile on their profile ("" for none)
+        self.directory_mobiles = True  # user/get includes `mobile` (an app from before 2022-06-20)
+        self._codes: dict[str, tuple[str, str, float]] = {}  # OAuth code -> (user, scope, issued at)
+        self._used_codes: set[str] = set()
+        self._tickets: dict[str, tuple[str, float]] = {}  # user_ticket -> (user, issued at)
 
     # --- running -------------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)
+        app.router.add_get("/cgi-bin/user/get", self._member)
+        app.router.add_get("/cgi-bin/auth/getuserinfo", self._oauth_identity)
+        app.router.add_get("/connect/oauth2/authorize", self._authorize)
         app.router.add_post("/cgi-bin/{path:.+}", self._dispatch)
 
     # --- steering ------------------------------------------------------------------------------
@@ -205,6 +228,25 @@ class FakeWecom(LoopbackServer):
         async with ClientSession() as http, http.get(url, params=query) as r:
             return Answer(r.status, await r.text())
 
+    # --- the member's browser (OAuth) -------------------------------------------------------------
+
+    async def member_consents(self, link: str, user_id: str) -> tuple[Answer, str]:
+        """A member opens a consent link in WeCom's browser, signed in as `user_id`, and agrees:
+        the authorize page redirects, and the browser follows to the bot's page. Returns that page
+        and the address it was redirected to (to open again)."""
+        async with ClientSession() as http:
+            async with http.get(
+                link.split("#")[0], headers={MEMBER_HEADER: user_id}, allow_redirects=False
+            ) as r:
+                if r.status != 302:
+                    return Answer(r.status, await r.text()), ""
+                location = r.headers["Location"]
+            return await self.browser_opens(location), location
+
+    async def browser_opens(self, url: str) -> Answer:
+        async with ClientSession() as http, http.get(url, allow_redirects=False) as r:
+            return Answer(r.status, await r.text())
+
     # --- what was sent -------------------------------------------------------------------------
 
     def to(self, recipient: str) -> list[Sent]:
@@ -242,6 +284,94 @@ class FakeWecom(LoopbackServer):
         self._valid.add(token)
         return web.json_response({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
 
+    def _called(self, path: str, request: web.Request) -> web.Response | None:
+        """Record a GET call; WeCom's answer if its token is not good."""
+        self.calls.append(path)
+        return self._token_refused(path, request)
+
+    def _token_refused(self, path: str, request: web.Request) -> web.Response | None:
+        token = request.query.get("access_token", "")
+        if token not in self._issued:
+            return self._error(path, 40014, "invalid access_token")
+        if token not in self._valid:
+            return self._error(path, 42001, "access_token expired")
+        return None
+
+    async def _member(self, request: web.Request) -> web.Response:
+        refused = self._called("user/get", request)
+        if refused is not None:
+            return refused
+        user_id = request.query.get("userid", "")
+        if user_id not in self.members:
+            return self._error("user/get", 60111, "userid not found")
+        member: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "userid": user_id, "name": user_id}
+        member.update(department=[1], position="", status=1, enable=1)
+        if self.directory_mobiles:
+            member["mobile"] = self.members[user_id]
+        return web.json_response(member)
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """open.weixin.qq.com's OAuth page: the member (signed in) has agreed; redirect with a code."""
+        self.calls.append("oauth2/authorize")
+        q = request.query
+        scope = q.get("scope", "")
+        problems = [
+            q.get("appid") != self.corp_id and "appid",
+            q.get("response_type") != "code" and "response_type",
+            scope not in ("snsapi_base", "snsapi_privateinfo") and "scope",
+            scope == "snsapi_privateinfo" and q.get("agentid") != str(self.agent_id) and "agentid",
+            not re.fullmatch(r"[A-Za-z0-9]{0,128}", q.get("state", "")) and "state",
+            not q.get("redirect_uri", "").startswith(("http://", "https://")) and "redirect_uri",
+        ]
+        wrong = [p for p in problems if p]
+        user_id = request.headers.get(MEMBER_HEADER, "")
+        if wrong or user_id not in self.members:
+            return web.Response(status=400, text=f"参数错误 {wrong or 'member'}")
+        code = f"code{next(self._ids)}x{secrets.token_hex(8)}"
+        self._codes[code] = (user_id, scope, self.clock())
+        separator = "&" if "?" in q["redirect_uri"] else "?"
+        location = q["redirect_uri"] + separator + urlencode({"code": code, "state": q.get("state", "")})
+        raise web.HTTPFound(location)
+
+    async def _oauth_identity(self, request: web.Request) -> web.Response:
+        refused = self._called("auth/getuserinfo", request)
+        if refused is not None:
+            return refused
+        code = request.query.get("code", "")
+        issued = self._codes.get(code)
+        if issued is None or code in self._used_codes or self.clock() - issued[2] > CODE_SECONDS:
+            return self._error("auth/getuserinfo", 40029, "invalid code")
+        self._used_codes.add(code)
+        user_id, scope, _ = issued
+        answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "userid": user_id}
+        if scope == "snsapi_privateinfo":
+            ticket = f"ticket{next(self._ids)}x{secrets.token_hex(8)}"
+            self._tickets[ticket] = (user_id, self.clock())
+            answer["user_ticket"] = ticket
+            answer["expires_in"] = TICKET_SECONDS
+        return web.json_response(answer)
+
+    def _oauth_detail(self, body: dict[str, Any]) -> web.Response:
+        ticket = self._tickets.get(str(body.get("user_ticket", "")))
+        if ticket is None or self.clock() - ticket[1] > TICKET_SECONDS:
+            # WeCom documents no code of its own for this; any errcode is a refusal to the bot
+            return self._error("auth/getuserdetail", 40029, "invalid user_ticket")
+        user_id = ticket[0]
+        return web.json_response(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "userid": user_id,
+                "gender": "0",
+                "avatar": "",
+                "qr_code": "",
+                "mobile": self.members.get(user_id, ""),
+                "email": "",
+                "biz_mail": "",
+                "address": "",
+            }
+        )
+
     async def _dispatch(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
         self.calls.append(path)
@@ -250,12 +380,8 @@ class FakeWecom(LoopbackServer):
             if 500 <= failure < 600:  # an HTTP status; anything else is an errcode
                 return web.Response(status=failure, text="Bad Gateway")
             return self._error(path, failure, "injected failure")
-        if path != "webhook/send":
-            token = request.query.get("access_token", "")
-            if token not in self._issued:
-                return self._error(path, 40014, "invalid access_token")
-            if token not in self._valid:
-                return self._error(path, 42001, "access_token expired")
+        if path != "webhook/send" and (refused := self._token_refused(path, request)) is not None:
+            return refused
         if path == "media/upload":
             return await self._upload(request)
         try:
@@ -270,6 +396,8 @@ class FakeWecom(LoopbackServer):
             return self._create_chat(body)
         if path == "appchat/send":
             return self._chat_message(body)
+        if path == "auth/getuserdetail":
+            return self._oauth_detail(body)
         return self._error(path, 404, f"the fake has no {path}")
 
     async def _upload(self, request: web.Request) -> web.Response:

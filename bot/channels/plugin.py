@@ -42,6 +42,11 @@ class Host(Protocol):
         """Queue messages that answer no state change (a refusal at the door)."""
         ...
 
+    async def act(self, work: Callable[[], Awaitable[Sequence[Reply]]], origin: Origin | None = None) -> None:
+        """Do `work` (a change a channel's own route asks for) and queue what it says in the same
+        transaction, as a conversation's handling is."""
+        ...
+
     def plug(self, addressing: Addressing, transport: Transport) -> None: ...
 
 

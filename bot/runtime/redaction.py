@@ -20,9 +20,11 @@ MASK = "***"
 _BOT_URL = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
 # a Telegram token on its own (an error message quoting it)
 _BOT_TOKEN = re.compile(r"(?<![\w])\d{5,}:[A-Za-z0-9_-]{30,}")
-# corpsecret=…, access_token=…, key=… (WeCom robots), and their kin in any query string or form
+# corpsecret=…, access_token=…, key=… (WeCom robots), an OAuth code and state (a WeCom member's
+# consent link and its redirect), and their kin in any query string or form
 _SECRET_PARAMETER = re.compile(
-    r"(?i)\b(corpsecret|access_token|key|secret|token|api_key|password|encoding_aes_key)=([^&\s\"'<>]+)"
+    r"(?i)\b(corpsecret|access_token|key|secret|token|api_key|password|encoding_aes_key|code|state)"
+    r"=([^&\s\"'<>]+)"
 )
 # user:password@host in a database or proxy URL
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+):([^@\s]+)@")

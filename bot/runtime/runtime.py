@@ -4,7 +4,7 @@ delivers what is said, and the channels' ways in and out between them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.domain.messages import Inbound, Reply
@@ -47,6 +47,10 @@ class Runtime:
     async def say(self, replies: Sequence[Reply], origin: Origin | None = None) -> None:
         """Queue messages that answer no state change."""
         await self.outgoing.say(replies, origin)
+
+    async def act(self, work: Callable[[], Awaitable[Sequence[Reply]]], origin: Origin | None = None) -> None:
+        """Do a channel route's change and queue what it says, in one transaction."""
+        await self.outgoing.run(work, origin)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle and deliver until `stop` is set."""

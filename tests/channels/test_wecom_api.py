@@ -7,9 +7,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from aiohttp import ClientSession
 
+from bot.channels.plugin import Host
 from bot.channels.send_limits import SendLimits, Window
 from bot.channels.wecom.adapter import WecomChannel
 from bot.channels.wecom.api import (
@@ -20,10 +24,12 @@ from bot.channels.wecom.api import (
     WecomApi,
     split_utf8,
 )
+from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.mobiles import WecomMobiles
 from bot.domain.messages import Inbound
 from tests.channels.test_wecom import wecom_settings
 from tests.conftest import Clock
-from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeTime, FakeWecom
+from tests.fake_wecom import AGENT_ID, CORP_ID, MEMBER_HEADER, SECRET, FakeTime, FakeWecom
 
 NOW_CLOCK = Clock()
 CHINESE_LINE = "关于申报2026年度高新技术企业认定的通知：请各会员单位于本月底前提交材料。\n"
@@ -266,3 +272,87 @@ async def test_broadcast_by_tags_with_mentions_and_long_texts(
     assert len(marked) == 2
     assert all(len(s.content.encode("utf-8")) <= MARKDOWN_LIMIT for s in marked)
     assert marked[-1].content.endswith("<@ZhangSan>")
+
+
+async def _consent_code(fake: FakeWecom, user_id: str, scope: str = "snsapi_privateinfo") -> str:
+    """What the member's browser brings back from WeCom's OAuth page: the code."""
+    query = {
+        "appid": CORP_ID,
+        "redirect_uri": "https://bot.example.gov.cn/wecom/mobile",
+        "response_type": "code",
+        "scope": scope,
+        "state": "abc123",
+        "agentid": str(AGENT_ID),
+    }
+    async with (
+        ClientSession() as http,
+        http.get(
+            f"{fake.base}/connect/oauth2/authorize",
+            params=query,
+            headers={MEMBER_HEADER: user_id},
+            allow_redirects=False,
+        ) as r,
+    ):
+        assert r.status == 302
+        location = urlsplit(r.headers["Location"])
+    assert location.path == "/wecom/mobile"
+    back = parse_qs(location.query)
+    assert back["state"] == ["abc123"]
+    return back["code"][0]
+
+
+async def test_the_directory_gives_a_member_and_the_mobile_where_the_app_may_read_it(
+    api: WecomApi, fake: FakeWecom
+) -> None:
+    fake.members = {"ChenZong": "13800001234"}
+    member = await api.member("ChenZong")
+    assert (member.ok, member.body["mobile"]) == (True, "13800001234")
+    fake.directory_mobiles = False  # an app created after 2022-06-20
+    member = await api.member("ChenZong")
+    assert member.ok
+    assert "mobile" not in member.body
+    missing = await api.member("Nobody")
+    assert (missing.ok, missing.errcode) == (False, 60111)
+    assert fake.calls.count("user/get") == 3  # a refusal is not retried
+
+
+async def test_an_oauth_code_is_exchanged_once_and_for_five_minutes(
+    api: WecomApi, fake: FakeWecom, clock: FakeTime
+) -> None:
+    fake.members = {"ChenZong": "13800001234"}
+    code = await _consent_code(fake, "ChenZong")
+    identity = await api.oauth_identity(code)
+    assert identity.ok
+    assert identity.body["userid"] == "ChenZong"
+    detail = await api.oauth_detail(str(identity.body["user_ticket"]))
+    assert (detail.ok, detail.body["mobile"]) == (True, "13800001234")
+    used = await api.oauth_identity(code)
+    assert (used.ok, used.errcode) == (False, 40029)
+    stale = await _consent_code(fake, "ChenZong")
+    clock.now += 301
+    assert (await api.oauth_identity(stale)).errcode == 40029
+    assert (await api.oauth_identity("never-issued")).errcode == 40029
+    assert not (await api.oauth_detail("never-issued")).ok
+    base = await api.oauth_identity(await _consent_code(fake, "ChenZong", "snsapi_base"))
+    assert base.ok
+    assert "user_ticket" not in base.body
+
+
+async def test_members_mobiles_are_asked_once_a_while_and_not_at_all_once_the_app_cannot_read_them(
+    api: WecomApi, fake: FakeWecom, clock: FakeTime
+) -> None:
+    fake.members = {"ChenZong": "13800001234", "LinJingli": ""}
+    # the directory's side never reaches the host (only the consent redirect does)
+    mobiles = WecomMobiles(api, WecomConfig(), cast(Host, object()), None, clock=clock)
+    assert await mobiles.mobile_of("ChenZong") == "13800001234"
+    assert await mobiles.mobile_of("ChenZong") == "13800001234"
+    assert await mobiles.mobile_of("LinJingli") is None  # a member without one
+    assert await mobiles.mobile_of("Nobody") is None  # 60111
+    assert await mobiles.mobile_of("Nobody") is None
+    assert fake.calls.count("user/get") == 3  # each member once
+    clock.now += 601
+    fake.directory_mobiles = False  # as a newer app is answered
+    assert await mobiles.mobile_of("ChenZong") is None
+    assert await mobiles.mobile_of("LinJingli") is None
+    assert fake.calls.count("user/get") == 4  # the first answer without `mobile` ends the asking
+    assert mobiles.consent_link("abc") is None  # and with no public address there is no link

@@ -37,12 +37,19 @@ class WecomRun:
 
 @asynccontextmanager
 async def wecom_running(
-    deps: Deps, config: WecomConfig, department_chats: Mapping[str, str] | None = None
+    deps: Deps,
+    config: WecomConfig,
+    department_chats: Mapping[str, str] | None = None,
+    *,
+    public: bool = False,
 ) -> AsyncIterator[WecomRun]:
+    """`public`: the web server's own address is the public one (consent links lead to it)."""
     runtime = Runtime.build(deps)
     channel = plug_wecom(runtime, config, department_chats)
     server = TestServer(web_app([channel.add_routes]), host="127.0.0.1")
     await server.start_server()
+    if public and channel.mobiles is not None:
+        channel.mobiles.public_url = str(server.make_url("/"))
     stop = asyncio.Event()
     running = asyncio.create_task(runtime.run(stop))
     try:

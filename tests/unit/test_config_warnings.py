@@ -40,3 +40,26 @@ def test_the_command_line_prints_the_warning(tmp_path: Path) -> None:
     listed = xiaoer("policy", "list", "-d", url, cwd=tmp_path, config=config)
     assert listed.returncode == 0, listed.stderr
     assert "huli_park" in listed.stderr
+
+
+def test_binding_by_mobile_without_a_public_address_is_warned_about(tmp_path: Path) -> None:
+    document = shipped()
+    channels = document["channels"]
+    assert isinstance(channels, dict)
+    channels["wecom"].update(
+        enabled=True,
+        corp_id="ww8a0c3d5e7f901234",
+        agent_id=1000002,
+        secret="s",
+        token="XiaoerCallback2026",
+        encoding_aes_key="kX9qT2mVb7LcR4nWz8pYh3sDf6gJa1eUo5iKt0rNv2Q",
+    )
+    [warning] = config_warnings(load_settings(write(tmp_path, document)))
+    assert warning.startswith("channels.wecom.bind_by_mobile: web.url is not set")
+    web = document.setdefault("web", {})
+    assert isinstance(web, dict)
+    web["url"] = "https://bot.example.gov.cn"
+    assert config_warnings(load_settings(write(tmp_path, document))) == []
+    web.pop("url")
+    channels["wecom"]["bind_by_mobile"] = False
+    assert config_warnings(load_settings(write(tmp_path, document))) == []

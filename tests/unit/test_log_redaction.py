@@ -42,9 +42,12 @@ def test_tokens_secrets_and_phone_numbers_are_masked() -> None:
         ("call me on %s or %s", ("138 1234 5678", "0592-5551234")),
         ("database %s", ("postgresql+asyncpg://xiaoer:pa55word@db/xiaoer",)),
         ("the secret itself: %s", ("configured-webhook-secret",)),
+        ("consent %s", ("GET /wecom/mobile?code=CODEfromWeCom42&state=0123456789abcdef0123",)),
         secrets=["configured-webhook-secret"],
     )
     for secret in (
+        "CODEfromWeCom42",
+        "0123456789abcdef0123",
         TOKEN,
         CORPSECRET,
         "abcdef-123456",

@@ -23,3 +23,32 @@ def test_phones_compare_with_the_country_code() -> None:
     assert comparable_phone("4915112345678", international=True) == "4915112345678"
     assert comparable_phone("4915112345678") is None  # without "+", a local number is ambiguous
     assert comparable_phone("call me") is None
+
+
+def test_chinese_mobile_formats_compare_alike() -> None:
+    # as people type them, as spreadsheets keep them, and as WeCom's `mobile` field gives them
+    for written in (
+        "13800001234",
+        "138 0000 1234",
+        "138-0000-1234",
+        "+86 13800001234",
+        "+86-138-0000-1234",
+        "(+86)13800001234",
+        "（+86）138 0000 1234",  # full-width brackets
+        "１３８００００１２３４",  # full-width digits
+        "+８６ １３８００００１２３４",
+        "86 13800001234",
+        "0086 13800001234",
+        "008613800001234",
+        " 13800001234\u00a0",  # a no-break space copied from a web page
+    ):
+        assert comparable_phone(written) == "8613800001234", written
+
+
+def test_what_is_not_a_comparable_mobile() -> None:
+    assert comparable_phone("") is None
+    assert comparable_phone("+") is None
+    assert comparable_phone("138 0000 123") is None  # ten digits: no country, no mainland mobile
+    assert comparable_phone("0592-5123456") is None  # a landline with its area code: local
+    assert comparable_phone("138０000１234x") is None
+    assert comparable_phone("+852 6123 4567") == "85261234567"  # Hong Kong, as WeCom writes it

@@ -41,6 +41,7 @@ from bot.channels.wecom.api import (
 from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.crypto import WecomCrypto
+from bot.channels.wecom.mobiles import WecomMobiles
 from bot.channels.wecom.robots import RobotGroups
 from bot.domain.messages import (
     Attachment,
@@ -124,13 +125,17 @@ class WecomChannel:
         self.verifier = CallbackVerifier(crypto, clock=lambda: self.now().timestamp())
         self.buttons = TextButtons()
         self._chats_ready: set[str] = set()
+        # binding by mobile (bot/channels/wecom/mobiles.py), when plugged in: its redirect's route
+        self.mobiles: WecomMobiles | None = None
 
     # --- the callback ---------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
-        """Mount the callback on the runtime's web server."""
+        """Mount the callback (and the consent redirect) on the runtime's web server."""
         app.router.add_get(self.config.callback_path, self._verify_url)
         app.router.add_post(self.config.callback_path, self._receive)
+        if self.mobiles is not None:
+            self.mobiles.add_routes(app)
 
     async def _verify_url(self, request: web.Request) -> web.Response:
         try:

@@ -129,6 +129,24 @@ class WecomApi:
             "webhook/send", {"msgtype": kind, kind: message}, robot_key=key, limits=[(("robot", key), ROBOT)]
         )
 
+    # --- members: the directory and OAuth ----------------------------------------------------
+
+    async def member(self, user_id: str) -> Outcome:
+        """`user/get`: the member as the directory shows them to this app (apps created after
+        2022-06-20 get no `mobile` in it)."""
+        return await self.call("user/get", {}, query={"userid": user_id})
+
+    async def oauth_identity(self, code: str) -> Outcome:
+        """`auth/getuserinfo`: who consented on the OAuth page (`userid`, and `user_ticket` for
+        a member in the app's visible range). A code is used once and lasts five minutes:
+        otherwise 40029."""
+        return await self.call("auth/getuserinfo", {}, query={"code": code})
+
+    async def oauth_detail(self, user_ticket: str) -> Outcome:
+        """`auth/getuserdetail`: the fields the member consented to share (`mobile` among them
+        under scope snsapi_privateinfo, where the admin chose it for the app)."""
+        return await self.call("auth/getuserdetail", {"user_ticket": user_ticket})
+
     # --- the call loop ------------------------------------------------------------------------
 
     async def call(
@@ -136,12 +154,14 @@ class WecomApi:
         path: str,
         body: dict[str, Any],
         *,
+        query: dict[str, str] | None = None,
         robot_key: str | None = None,
         limits: Sequence[Limit] = (),
         upload: tuple[MediaKind, str, bytes] | None = None,
     ) -> Outcome:
-        """POST one API call with WeCom's rules kept (see the module's docstring). With `upload`
-        (kind, file name, content) the call is a multipart file upload instead of JSON."""
+        """One API call with WeCom's rules kept (see the module's docstring): a GET with `query`
+        (its parameters beside the access token), else a POST of `body`. With `upload` (kind,
+        file name, content) the call is a multipart file upload instead of JSON."""
         refreshed = False
         errcode: int | None = None
         attempt = 0
@@ -157,6 +177,8 @@ class WecomApi:
             if upload is not None:
                 kind, name, data = upload
                 answer = await self._request("POST", path, {**params, "type": kind}, None, (name, data))
+            elif query is not None:
+                answer = await self._get(path, {**params, **query})
             else:
                 answer = await self._post(path, params, body)
             if answer is None:  # the network or WeCom's servers failed: try again a little later

@@ -41,6 +41,14 @@ class WecomConfig(RobotGroupsSection):
     host: str = "127.0.0.1"  # where the callback server listens (behind a reverse proxy)
     port: int = Field(default=8081, ge=0, le=65535)
     robots: tuple[WecomRobotConfig, ...] = ()
+    # Binding an enterprise's person by the mobile WeCom has for them (README, Binding by mobile):
+    # read from the directory where the app may (apps created before 2022-06-20), else with the
+    # member's consent on WeCom's OAuth page, which sends them back to `mobile_path` on the
+    # runtime's web server at the public address `web.url` (a trusted domain of the app).
+    bind_by_mobile: bool = True
+    mobile_path: str = Field(default="/wecom/mobile", pattern=r"^/\S*$")
+    mobile_link_minutes: int = Field(default=30, ge=5, le=1440)  # a consent link expires after this
+    oauth_base: str = "https://open.weixin.qq.com"  # where the OAuth page is (a gateway's for 政务微信)
 
     @property
     def in_use(self) -> bool:
@@ -72,6 +80,10 @@ class WecomConfig(RobotGroupsSection):
                 "channels.wecom.token: must be the 1-32 letters and digits shown as Token in the app's "
                 "接收消息 settings"
             )
+        if not self.oauth_base.startswith(("http://", "https://")):
+            problems.append("channels.wecom.oauth_base: must start with https://")
+        if self.mobile_path == self.callback_path:
+            problems.append("channels.wecom.mobile_path: must differ from channels.wecom.callback_path")
         if not self.api_base.startswith(("http://", "https://")):
             problems.append(
                 "channels.wecom.api_base: must start with https:// (or http:// for a local gateway)"

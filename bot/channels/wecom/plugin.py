@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.channels.plugin import Host, Plugged
 from bot.channels.wecom.adapter import CHANNEL, WecomAddressing, WecomChannel
 from bot.channels.wecom.config import WecomConfig
+from bot.channels.wecom.mobiles import WecomMobiles
 from bot.channels.wecom.transport import WecomTransport
 from handlers.identity import language_of
 
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
 
 def plug(host: Host, settings: Settings) -> Plugged:
     config = settings.channels.wecom
-    channel = plug_app(host, config)  # the departments' chats: from the directory, as it is now
+    # the departments' chats: from the directory, as it is now; consent links lead to the
+    # runtime's web server at its public address
+    channel = plug_app(host, config, public_url=settings.web.url)
     return Plugged(
         CHANNEL,
         channel.close,
@@ -31,9 +34,14 @@ def plug(host: Host, settings: Settings) -> Plugged:
 
 
 def plug_app(
-    host: Host, config: WecomConfig, department_chats: Mapping[str, str] | None = None
+    host: Host,
+    config: WecomConfig,
+    department_chats: Mapping[str, str] | None = None,
+    *,
+    public_url: str | None = None,
 ) -> WecomChannel:
-    """The app's callback adapter on `host`, its addressing and transport plugged in."""
+    """The app's callback adapter on `host`, its addressing and transport plugged in, and (with
+    `bind_by_mobile`) the members' mobiles offered to the handlers, with the consent redirect."""
     deps = host.deps
 
     lang_of = functools.partial(language_of, deps, CHANNEL)
@@ -48,4 +56,7 @@ def plug_app(
         default_lang=deps.default_lang,
     )
     host.plug(WecomAddressing(deps.directory, department_chats), WecomTransport(channel, config.robots))
+    if config.bind_by_mobile:
+        channel.mobiles = WecomMobiles(channel.api, config, host, public_url)
+        deps.mobile_sources.offer(CHANNEL, channel.mobiles)
     return channel
