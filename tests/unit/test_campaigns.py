@@ -13,6 +13,7 @@ from bot.domain.enterprise import Enterprise
 from bot.domain.messages import Reply, Sender, ToChat, ToOfficer, ToSender
 from bot.domain.policies import Tags
 from handlers.campaigns.bulletin import build_bulletin, to_markdown
+from handlers.campaigns.chat import parse_targeting
 from handlers.campaigns.coverage import campaign_reminders, coverage_report
 from handlers.campaigns.manage import create_campaign
 from handlers.reminders import daily_digest
@@ -32,6 +33,57 @@ def test_targets_match_every_restricted_dimension_or_the_imported_list(settings:
     )
     assert [e.id for e in targets(listed, enterprises)] == ["xinyuan", "tongxin"]
     assert [e.id for e in targets(Targeting(), enterprises)] == ["xinyuan", "haiyue", "lanjing", "tongxin"]
+
+
+def test_the_key_support_flag_narrows_tags_and_imported_lists(settings: Settings) -> None:
+    enterprises = [
+        replace(e, key_support=e.id in ("xinyuan", "lanjing")) for e in settings.demo_enterprises()
+    ]
+    small = Tags.of({"size_class": ["小微"]})
+    assert [e.id for e in targets(Targeting(key_support=True), enterprises)] == ["xinyuan", "lanjing"]
+    assert [e.id for e in targets(Targeting(small, key_support=True), enterprises)] == ["lanjing"]
+    listed = frozenset({"91350206MA2Y3K8P13", "91350200MA31XQ7N4P"})  # xinyuan, haiyue
+    assert [e.id for e in targets(Targeting(codes=listed, key_support=True), enterprises)] == ["xinyuan"]
+    assert [e.id for e in targets(Targeting(codes=listed), enterprises)] == ["xinyuan", "haiyue"]
+    # stored as JSON: the flag survives; a campaign stored before the flag reads back without it
+    flagged = Targeting(small, listed, key_support=True)
+    assert Targeting.from_dict(flagged.as_dict()) == flagged
+    assert Targeting.from_dict({"tags": {"district": ["湖里区"]}, "codes": []}).key_support is False
+    assert "key_support" not in Targeting(small).as_dict()
+
+
+def test_chat_reads_the_key_support_flag_beside_the_tags() -> None:
+    for text in ("区域=湖里区 重点帮扶 部门=industry_it", "key_support district=湖里区 depts=industry_it"):
+        targeting, departments = parse_targeting(text)
+        assert (targeting.key_support, targeting.tags.district, departments) == (
+            True,
+            frozenset({"湖里区"}),
+            ["industry_it"],
+        ), text
+    assert parse_targeting("重点帮扶=是")[0].key_support is True
+    assert parse_targeting("区域=湖里区")[0].key_support is False
+    assert parse_targeting("标签=重点帮扶企业")[0] == Targeting(Tags.of({"qualifications": ["重点帮扶企业"]}))
+
+
+async def test_a_campaign_for_the_key_support_enterprises_from_chat(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    async with w.storage() as uow:
+        await uow.enterprises.add(
+            Enterprise("jinlong", "厦门金龙帮扶机械有限公司", district="湖里区", key_support=True)
+        )
+        await uow.enterprises.add(Enterprise("siming", "思明区帮扶企业", district="思明区", key_support=True))
+        await uow.commit()
+    new = "/campaign new 重点帮扶走访 2026-11-20..2026-11-30 区域=湖里区 重点帮扶 部门=industry_it"
+    created = own(await w.say(CHEN, new))
+    assert "已创建走访活动 C1「重点帮扶走访」：目标企业 1 家，未分配 0 家" in created, created
+    async with w.storage() as uow:
+        campaign = await uow.campaigns.get(1)
+        lines = await uow.campaigns.target_lines(1)
+    assert campaign is not None
+    assert campaign.targeting.key_support
+    assert [(line.enterprise.id, line.officer_id) for line in lines] == [("jinlong", "wang_lei")]
+    everyone = own(await w.say(CHEN, "/campaign new 全体帮扶 2026-11-20..2026-11-30 重点帮扶"))
+    assert "目标企业 2 家，未分配 2 家" in everyone, everyone
 
 
 def test_liaison_officers_first_then_spread_over_the_named_departments(settings: Settings) -> None:
