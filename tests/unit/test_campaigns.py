@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from bot.config import Settings
 from bot.domain.campaigns import Campaign, Targeting, assign, parse_code_list, targets
-from bot.domain.enterprise import Enterprise
+from bot.domain.enterprise import ROSTER, VISIT, Contact, Enterprise
 from bot.domain.messages import Reply, Sender, ToChat, ToOfficer, ToSender
 from bot.domain.policies import Tags
+from bot.domain.tickets import Status
 from handlers.campaigns.bulletin import build_bulletin, to_markdown
 from handlers.campaigns.chat import parse_targeting
 from handlers.campaigns.coverage import campaign_reminders, coverage_report
@@ -327,3 +328,66 @@ async def test_the_bulletin_groups_the_items_and_names_no_confidential_company(
     assert "## 项目计划\n\n- 共 1 条\n- 厦门海悦进出口贸易有限公司: 新建保税仓" in text
     english = to_markdown(await build_bulletin(w.deps, campaign, "en", since=date(2026, 11, 24)), w.deps)
     assert "- 0 in all: 0 in progress, 0 answered, 0 closed" in english  # nothing visited since
+
+
+async def test_a_demand_for_an_enterprise_nobody_bound_is_routed_the_officer_told_the_binder_takes_it(
+    settings: Settings, clock: Clock
+) -> None:
+    """Roster-only contacts tell no one; the officer hears so. The first chat to bind takes over the
+    open ticket (audited) and is told of it; what happens to it then reaches that chat."""
+    w = await make_world(settings, clock)
+    async with w.storage() as uow:
+        await uow.enterprises.add(
+            Enterprise("jinlong", "厦门金龙精工有限公司", district="湖里区", liaison_officer_id="wang_lei")
+        )
+        await uow.contacts.add(
+            Contact(None, ROSTER, "13900000001", "郑经理", "zh-CN", enterprise_id="jinlong")
+        )
+        await uow.commit()
+    created = own(await w.say(CHEN, "/campaign new 敲门行动 2026-11-20..2026-11-30 区域=湖里区"))
+    assert "目标企业 5 家" in created, created
+    await w.say(WANG, "/visit 厦门金龙精工有限公司")
+    for answer in ("今天", "郑经理", "新建产线"):
+        await w.say(WANG, answer)
+    demand = await w.say(WANG, "诉求：新厂房需要尽快办理施工许可")
+    said = own(demand)
+    assert "已为企业建立工单 #1（其他诉求），转交 王磊。" in said
+    assert "该企业还没有人绑定小二（名册上有联系人 1 位），无法通知企业" in said
+    assert "/invite jinlong" in said
+    assert [r.to for r in demand] == [ToSender()]  # nobody else: no roster "chat", no stand-in
+    await w.say(WANG, "诉求：希望协调办理环评")  # a second one, closed before anyone binds
+    await w.say(WANG, "/done")
+    async with w.storage() as uow:
+        ticket = await uow.tickets.get(1)
+        second = await uow.tickets.get(2)
+        assert second is not None
+        await uow.tickets.update(replace(second, status=Status.CLOSED, closed_at=clock()))
+        await uow.commit()
+    assert ticket is not None
+    assert (ticket.enterprise_id, ticket.assignee_id, ticket.channel) == ("jinlong", "wang_lei", VISIT)
+    async with w.storage() as uow:  # the stand-in binds no one: the liaison officer is still to invite
+        unbound, _ = await uow.onboarding.unbound_of("wang_lei")
+    assert "jinlong" in [e.id for e in unbound]
+
+    code = own(await w.say(WANG, "/invite jinlong")).split("/start ")[1].split()[0].rstrip("。")
+    newcomer = Sender("telegram", "6001", "郑经理", language="zh-hans")
+    bound = await w.say(newcomer, f"/start {code}")
+    told = own(bound)
+    assert "绑定成功！您现在是厦门金龙精工有限公司的联系人" in told
+    assert "工作人员在走访中为贵企业记录了 1 条诉求" in told
+    assert "#1 【急】[已派单] 其他诉求 · 王磊 · 区工业和信息化局 · 新厂房需要尽快办理施工许可" in told
+    assert "#2" not in told  # closed: not brought up again
+    async with w.storage() as uow:
+        ticket = await uow.tickets.get(1)
+        events = await uow.events.for_ticket(1)
+        still_held = await uow.tickets.get(2)
+    assert ticket is not None
+    assert still_held is not None
+    assert (ticket.channel, ticket.chat_id) == ("telegram", "6001")
+    assert still_held.channel == VISIT
+    assert (events[-1].action.value, events[-1].note) == ("hand_over", "telegram:6001")
+    await w.say(WANG, "/take 1")
+    reply = await w.say(WANG, "/reply 1 您好，明天上午带住建局同志上门")
+    assert [r.text for r in reply if r.to == ToChat("telegram", "6001")], reply
+    again = await w.say(Sender("telegram", "6002", "李会计"), f"/start {code}")  # used: nothing changes
+    assert "走访中" not in own(again)
