@@ -22,7 +22,7 @@ from tests import org_sheets_data as data
 from tests.channels.telegram_runtime import telegram_running
 from tests.channels.test_wecom import wecom_document
 from tests.channels.wecom_runtime import wecom_running
-from tests.e2e.test_shell import xiaoer
+from tests.e2e.test_shell import xiaoer, xiaoer_ok
 from tests.fake_telegram import FakeBotApi
 from tests.fake_wecom import FakeWecom
 
@@ -88,9 +88,7 @@ async def test_a_centres_spreadsheets_to_bound_contacts_and_back(tmp_path: Path)
     url = f"sqlite+aiosqlite:///{db}"
 
     def run(*args: str) -> str:
-        done = xiaoer(*args, "-d", url, cwd=tmp_path, config=config)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
+        return xiaoer_ok(*args, "-d", url, cwd=tmp_path, config=config)
 
     try:
         officers, enterprises, contacts = _files(tmp_path)
