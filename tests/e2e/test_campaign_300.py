@@ -324,7 +324,8 @@ async def _answer(chats: Chats, n: int, number: int) -> None:
     """The liaison officer takes the ticket and replies; some are answered with a result."""
     me = OFFICER_CHAT + officer(n)
     await chats.says(me, f"/take {number}", f"您已签收工单 #{number}")
-    await chats.says(me, f"/reply {number} 已对接供电公司，下周上门勘查", f"工单 #{number}")
+    replied = await chats.says(me, f"/reply {number} 已对接供电公司，下周上门勘查", f"工单 #{number}")
+    assert ("这条消息暂时无人接收" in replied.text) == (n not in BOUND_BEFORE), replied.text
     if n == CONFIDENTIAL:
         await chats.says(me, f"/confidential {number} on", f"工单 #{number} 已设为保密")
     if n in (RESOLVED, ANSWERED):

@@ -369,13 +369,17 @@ async def test_a_demand_for_an_enterprise_nobody_bound_is_routed_the_officer_tol
         unbound, _ = await uow.onboarding.unbound_of("wang_lei")
     assert "jinlong" in [e.id for e in unbound]
 
+    await w.say(WANG, "/take 1")
+    unheard = own(await w.say(WANG, "/reply 1 已联系住建局，等待企业补充材料"))
+    assert "该企业还没有人绑定小二，这条消息暂时无人接收" in unheard  # the officer is not misled
+
     code = own(await w.say(WANG, "/invite jinlong")).split("/start ")[1].split()[0].rstrip("。")
     newcomer = Sender("telegram", "6001", "郑经理", language="zh-hans")
     bound = await w.say(newcomer, f"/start {code}")
     told = own(bound)
     assert "绑定成功！您现在是厦门金龙精工有限公司的联系人" in told
     assert "工作人员在走访中为贵企业记录了 1 条诉求" in told
-    assert "#1 【急】[已派单] 其他诉求 · 王磊 · 区工业和信息化局 · 新厂房需要尽快办理施工许可" in told
+    assert "#1 【急】[办理中] 其他诉求 · 王磊 · 区工业和信息化局 · 新厂房需要尽快办理施工许可" in told
     assert "#2" not in told  # closed: not brought up again
     async with w.storage() as uow:
         ticket = await uow.tickets.get(1)
@@ -386,8 +390,8 @@ async def test_a_demand_for_an_enterprise_nobody_bound_is_routed_the_officer_tol
     assert (ticket.channel, ticket.chat_id) == ("telegram", "6001")
     assert still_held.channel == VISIT
     assert (events[-1].action.value, events[-1].note) == ("hand_over", "telegram:6001")
-    await w.say(WANG, "/take 1")
     reply = await w.say(WANG, "/reply 1 您好，明天上午带住建局同志上门")
     assert [r.text for r in reply if r.to == ToChat("telegram", "6001")], reply
+    assert "无人接收" not in own(reply)
     again = await w.say(Sender("telegram", "6002", "李会计"), f"/start {code}")  # used: nothing changes
     assert "走访中" not in own(again)
