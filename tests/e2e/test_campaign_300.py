@@ -19,6 +19,7 @@ import io
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -133,11 +134,10 @@ def _config(tmp_path: Path) -> Path:
     return config
 
 
-def _period(today: date, is_working_day: object) -> tuple[date, date, date]:
+def _period(today: date, is_working_day: Callable[[date], bool]) -> tuple[date, date, date]:
     """(first day, last day, the digest's day): the digest's day is the next working day, g days
     into a period of P days with 3·P < 25·g ≤ 4·P, so that an officer with 4 of 25 visited keeps
     the even pace there and one with 3 falls behind it (bot.domain.campaigns.Campaign.behind_pace)."""
-    assert callable(is_working_day)
     digest_day = today + timedelta(days=1)
     while not is_working_day(digest_day):
         digest_day += timedelta(days=1)

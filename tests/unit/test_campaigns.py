@@ -1,24 +1,31 @@
-"""Campaigns through the dispatcher on a fresh SQLite database (issue 15): targeting and
-assignment, who may run them, a visit recorded question by question with a demand (a ticket on
-the enterprise's behalf, its contact told) and notes, coverage counted, corrections, the digest."""
+"""Campaigns through the dispatcher on a fresh SQLite database (issue 15): targeting (tags, lists,
+the key-support flag) and assignment, who may run them, a visit recorded question by question with
+a demand (a ticket on the enterprise's behalf, its contact told; when nobody is bound, the officer
+told so and the first chat to bind taking the ticket over) and notes, coverage counted,
+corrections, the digest."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from bot.config import Settings
 from bot.domain.campaigns import Campaign, Targeting, assign, parse_code_list, targets
 from bot.domain.enterprise import ROSTER, VISIT, Contact, Enterprise
+from bot.domain.errors import IllegalTransition, NotAllowed
+from bot.domain.lifecycle import hand_over
 from bot.domain.messages import Reply, Sender, ToChat, ToOfficer, ToSender
 from bot.domain.policies import Tags
-from bot.domain.tickets import Status
+from bot.domain.tickets import Action, Status
 from handlers.campaigns.bulletin import build_bulletin, to_markdown
 from handlers.campaigns.chat import parse_targeting
 from handlers.campaigns.coverage import campaign_reminders, coverage_report
 from handlers.campaigns.manage import create_campaign
 from handlers.reminders import daily_digest
-from tests.conftest import Clock
+from tests import builders
+from tests.conftest import NOW, Clock
 from tests.world import WANG, WU, World, make_world, own
 
 CHEN = Sender("console", "officer:chen_jing")  # head of the service centre
@@ -395,3 +402,28 @@ async def test_a_demand_for_an_enterprise_nobody_bound_is_routed_the_officer_tol
     assert "无人接收" not in own(reply)
     again = await w.say(Sender("telegram", "6002", "李会计"), f"/start {code}")  # used: nothing changes
     assert "走访中" not in own(again)
+
+
+def test_only_the_enterprises_own_chat_takes_over_a_ticket_held_by_the_visit_stand_in() -> None:
+    held = replace(builders.ticket(enterprise_id="acme"), number=3, channel=VISIT, chat_id="visit:acme")
+    chat = replace(builders.contact("acme", external_id="6001", channel="telegram"), id=8)
+    person = builders.enterprise_actor("acme", contact_id=8)
+    taken = hand_over(held, person, chat, NOW)
+    assert (taken.ticket.contact_id, taken.ticket.channel, taken.ticket.chat_id) == (8, "telegram", "6001")
+    assert (taken.event.action, taken.event.note, taken.event.to_status) == (
+        Action.HAND_OVER,
+        "telegram:6001",
+        held.status,
+    )
+    other = replace(builders.contact("other", external_id="6002", channel="telegram"), id=9)
+    roster = replace(builders.contact("acme", external_id="13900000001", channel=ROSTER), id=10)
+    for ticket, contact, actor in (
+        (replace(held, channel="telegram"), chat, person),  # a ticket someone already speaks for
+        (held, other, builders.enterprise_actor("other", contact_id=9)),  # another enterprise's chat
+        (held, roster, builders.enterprise_actor("acme", contact_id=10)),  # a roster name is no chat
+        (held, chat, builders.officer_actor("wang_lei", "industry_it")),  # only the person themself
+    ):
+        with pytest.raises(NotAllowed):
+            hand_over(ticket, actor, contact, NOW)
+    with pytest.raises(IllegalTransition):
+        hand_over(replace(held, status=Status.CLOSED), person, chat, NOW)
