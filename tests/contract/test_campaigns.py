@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from bot.config import Settings
 from bot.domain.campaigns import Assignment, Campaign, ItemKind, Targeting, Visit, VisitItem, VisitStep
+from bot.domain.enterprise import ROSTER, VISIT
 from bot.domain.policies import Tags
 from bot.domain.tickets import ClosingReason, Status
 from handlers.campaigns.manage import create_campaign
@@ -220,3 +221,19 @@ async def test_a_key_support_campaign_targets_the_flagged_enterprises(
         ("k2", True),
     ]
     assert sum(line.assigned for line in coverage) == 2
+
+
+async def test_a_visits_stand_in_binds_no_enterprise(storage: UnitOfWorkFactory) -> None:
+    """Onboarding counts an enterprise bound when a chat speaks for it: neither a roster's contact
+    nor the stand-in a visit's demand is opened under (bot.domain.enterprise.VISIT)."""
+    async with storage() as uow:
+        for enterprise_id, channel in (("chat", "telegram"), ("roster", ROSTER), ("stand_in", VISIT)):
+            await uow.enterprises.add(builders.enterprise(enterprise_id, liaison_officer_id="wang_lei"))
+            await uow.contacts.add(builders.contact(enterprise_id, f"{channel}:{enterprise_id}", channel))
+        await uow.commit()
+    async with storage() as uow:
+        unbound, total = await uow.onboarding.unbound_of("wang_lei")
+        coverage = await uow.onboarding.coverage_by_liaison(NOW)
+    assert ([e.id for e in unbound], total) == (["roster", "stand_in"], 2)
+    [wang] = [line for line in coverage if line.key == "wang_lei"]
+    assert (wang.enterprises, wang.bound) == (3, 1)
