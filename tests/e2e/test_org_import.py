@@ -137,8 +137,11 @@ async def test_a_centres_spreadsheets_to_bound_contacts_and_back(tmp_path: Path)
 
         # invites for one liaison officer's enterprises: one per contact on the roster
         made = run("invites", "--liaison", "gb007", "-o", "out")
-        sheet = load_workbook(tmp_path / "out" / "invites.xlsx", read_only=True).worksheets[0]
-        header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        # read-only workbooks keep their file open until closed (else a ResourceWarning, an error
+        # here, surfaces in whichever later test the garbage collector runs)
+        book = load_workbook(tmp_path / "out" / "invites.xlsx", read_only=True)
+        header, *rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        book.close()
         invites = [dict(zip(header, row, strict=True)) for row in rows]
         mine = [n for n in range(ENTERPRISES) if n % OFFICERS == 7]
         assert f"{len(mine) * PER_ENTERPRISE} invite(s) written" in made
