@@ -1,7 +1,8 @@
 """Who a chat speaks for: officers invite an enterprise's people with single-use codes
 (`/invite`), people redeem them (`/start CODE`, which a Telegram deep link sends) or share their
 phone number where the platform vouches for it (Telegram's contact button), and anyone chooses
-the language Xiaoer answers in (`/lang`)."""
+the language Xiaoer answers in (`/lang`). A chat that binds takes over the tickets opened for its
+enterprise during visits before anyone was bound (handlers/campaigns/stand_in.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.domain.errors import NotAllowed, Usage
 from bot.domain.messages import SHARE_PHONE, Actor, Button, Inbound, Reply, Role
 from bot.domain.phones import comparable_phone
 from bot.i18n import normalize_lang, t
+from handlers.campaigns.stand_in import hand_over_visit_tickets
 from handlers.deps import Deps
 from handlers.help import help_text
 
@@ -65,8 +67,9 @@ async def start(actor: Actor, deps: Deps, args: str) -> list[Reply]:
         if enterprise is None:
             return [_with_share_button(actor, Reply(t(actor.lang, "binding.bad_code")))]
         await uow.contacts.bind(actor.contact_id, enterprise.id)
+        handed_over = await hand_over_visit_tickets(uow, deps, actor.contact_id)
         await uow.commit()
-    return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor)]
+    return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor), *handed_over]
 
 
 def _with_share_button(actor: Actor, reply: Reply) -> Reply:
@@ -90,12 +93,14 @@ async def shared_phone(inbound: Inbound, actor: Actor, deps: Deps) -> list[Reply
             return [Reply(t(actor.lang, "binding.phone_kept"))]
         enterprise_id = await uow.onboarding.redeem_by_phone(phone, actor.contact_id, deps.clock())
         enterprise = await uow.enterprises.get(enterprise_id) if enterprise_id else None
+        handed_over = []
         if enterprise is not None:
             await uow.contacts.bind(actor.contact_id, enterprise.id)
+            handed_over = await hand_over_visit_tickets(uow, deps, actor.contact_id)
         await uow.commit()
     if enterprise is None:
         return [Reply(t(actor.lang, "binding.phone_unknown"))]
-    return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor)]
+    return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor), *handed_over]
 
 
 async def language(actor: Actor, deps: Deps, args: str) -> list[Reply]:

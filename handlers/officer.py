@@ -168,7 +168,7 @@ async def resolve_ticket(actor: Actor, deps: Deps, number: int, text: str) -> li
     change = await change_ticket(deps, actor, number, resolve_and_survey)
     ticket = change.ticket
     return [
-        Reply(t(actor.lang, "officer.resolved", ref=ticket.ref)),
+        Reply(t(actor.lang, "officer.resolved", ref=ticket.ref) + await _reachability(ticket, actor, deps)),
         result_for_enterprise(ticket, actor, chosen, note_text),
     ]
 
@@ -495,11 +495,14 @@ def _to_enterprise(ticket: Ticket, text: str) -> Reply:
 
 
 async def _reachability(ticket: Ticket, actor: Actor, deps: Deps) -> str:
-    """A warning for the officer when the enterprise's chat refuses the bot's messages."""
+    """A warning for the officer when the enterprise's chat refuses the bot's messages, or when
+    nobody of the enterprise has bound a chat yet (a visit's ticket, held by its stand-in)."""
     if ticket.contact_id is None:
         return ""
     async with deps.storage() as uow:
         contact = await uow.contacts.get(ticket.contact_id)
+    if contact is not None and not contact.is_chat:
+        return "\n" + t(actor.lang, "officer.contact_unbound", enterprise_id=contact.enterprise_id or "")
     if contact is None or contact.unreachable_since is None:
         return ""
     return "\n" + t(

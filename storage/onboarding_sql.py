@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, case, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.enterprise import Enterprise
+from bot.domain.enterprise import VISIT, Enterprise
 from storage.mapping import enterprise_from_row
 from storage.search_protocols import Coverage, NewInvite, RosterEntry, Selection
 from storage.tables import CONTACTS, ENTERPRISES, INVITES, ROSTER
@@ -20,8 +20,9 @@ _c = CONTACTS.c
 _i = INVITES.c
 
 # An enterprise is bound when a chat speaks for it: a contact bound to it with a chat identity
-# (a roster's contact, known by name and phone from an import, is no chat).
-_BOUND = exists().where(_c.enterprise_id == _e.id, _c.channel != ROSTER)
+# (a roster's contact, known by name and phone from an import, is no chat; nor is the stand-in a
+# visit's demand is opened under while nobody is bound: bot.domain.enterprise.Contact.is_chat).
+_BOUND = exists().where(_c.enterprise_id == _e.id, _c.channel.not_in((ROSTER, VISIT)))
 
 
 class SqlOnboarding:

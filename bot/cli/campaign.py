@@ -82,6 +82,9 @@ def create(
         [], "--size", metavar="VALUE", help="Target this size class (规上, 小微 …)."
     ),
     tag: list[str] = typer.Option([], "--tag", metavar="VALUE", help="Target enterprises with this tag."),
+    key_support: bool = typer.Option(
+        False, "--key-support", help="Only the enterprises on the key-support list (重点帮扶)."
+    ),
     list_file: Path | None = typer.Option(
         None, "--list", metavar="FILE", help="An .xlsx or .csv whose first column holds the credit codes."
     ),
@@ -117,7 +120,7 @@ def create(
             "qualifications": _split(tag),
         }
     )
-    targeting = Targeting(tags, frozenset(codes))
+    targeting = Targeting(tags, frozenset(codes), key_support)
 
     async def act() -> None:
         from handlers.campaigns.manage import create_campaign

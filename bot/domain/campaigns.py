@@ -46,19 +46,26 @@ class VisitStep(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Targeting:
     """Who a campaign is for: enterprises matching every restricted dimension of `tags`, or, with
-    `codes`, exactly the enterprises with those credit codes (an imported list)."""
+    `codes`, exactly the enterprises with those credit codes (an imported list). `key_support`
+    narrows either to the enterprises on the centre's key-support list (重点帮扶): a lead who
+    imports a list and asks for key support means the key-support ones of that list."""
 
     tags: Tags = field(default_factory=Tags)
     codes: frozenset[str] = frozenset()
-    # KEY-SUPPORT HOOK: add `key_support: bool = False` here once issue 14's enterprises.key_support lands.
+    key_support: bool = False
 
     def matches(self, enterprise: Enterprise) -> bool:
+        if self.key_support and not enterprise.key_support:
+            return False
         if self.codes:
             return enterprise.uscc is not None and enterprise.uscc.upper() in self.codes
         return enterprise_qualifies(self.tags, enterprise)
 
     def as_dict(self) -> dict[str, object]:
-        return {"tags": self.tags.as_dict(), "codes": sorted(self.codes)}
+        stored: dict[str, object] = {"tags": self.tags.as_dict(), "codes": sorted(self.codes)}
+        if self.key_support:  # only when set: campaigns stored before the flag read back the same
+            stored["key_support"] = True
+        return stored
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Targeting:
@@ -66,7 +73,7 @@ class Targeting:
         codes = data.get("codes") or []
         assert isinstance(tags, dict)
         assert isinstance(codes, list)
-        return cls(Tags.of(tags), frozenset(str(c).upper() for c in codes))
+        return cls(Tags.of(tags), frozenset(str(c).upper() for c in codes), data.get("key_support") is True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,10 @@ class Enterprise:
 # The channel of a contact known from a roster (`xiaoer import contacts`: a name and a phone under
 # an enterprise), not a chat: binding makes a contact of the chat that redeems its invite.
 ROSTER = "roster"
+# The channel of the stand-in contact under which a visit's demand is opened for an enterprise that
+# nobody has bound a chat for yet (handlers/campaigns/stand_in.py): no adapter has it, nothing is
+# sent there; its tickets pass to the first person of the enterprise who binds.
+VISIT = "visit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,11 @@ class Contact:
     # Since when the platform refuses messages to this contact (they blocked the bot); cleared
     # when they write again.
     unreachable_since: datetime | None = None
+
+    @property
+    def is_chat(self) -> bool:
+        """A person Xiaoer can tell things: not a roster's name and phone, nor a visit's stand-in."""
+        return self.channel not in (ROSTER, VISIT)
 
     @property
     def next_question(self) -> str | None:

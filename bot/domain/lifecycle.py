@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypedDict
 
+from bot.domain.enterprise import VISIT, Contact
 from bot.domain.errors import AlreadyTaken, EmptyText, IllegalTransition, NoExtensionPending, NotAllowed
 from bot.domain.messages import Actor, Role
 from bot.domain.permissions import is_owner, may_dispatch, may_handle, may_manage, may_take, may_view
@@ -60,6 +61,7 @@ MOVES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.FEEDBACK: (frozenset(Status), None),
     Action.CONFIDENTIAL: (frozenset(Status), None),
     Action.CLUSTER: (S.OPEN, None),
+    Action.HAND_OVER: (S.OPEN, None),
 }
 
 
@@ -513,6 +515,32 @@ def join_cluster(ticket: Ticket, actor: Actor, lead: int, at: datetime) -> Chang
     """Several enterprises, one problem: handled together under the lead ticket's number."""
     _require(may_handle(actor, ticket) or may_dispatch(actor, ticket), Action.CLUSTER, ticket)
     return _move(ticket, actor, Action.CLUSTER, at, f"#{lead}", cluster_of=lead)
+
+
+def hand_over(ticket: Ticket, actor: Actor, contact: Contact, at: datetime) -> Change:
+    """A ticket opened during a visit for an enterprise nobody had bound (its contact the visit's
+    stand-in) passes to the person of that enterprise who binds a chat: from then on what happens
+    to it reaches them, in their language. `actor` is that person."""
+    _require(
+        ticket.channel == VISIT
+        and contact.is_chat
+        and contact.enterprise_id == ticket.enterprise_id
+        and actor.contact_id == contact.id
+        and is_owner(actor, ticket),
+        Action.HAND_OVER,
+        ticket,
+    )
+    return _move(
+        ticket,
+        actor,
+        Action.HAND_OVER,
+        at,
+        f"{contact.channel}:{contact.external_id}",
+        contact_id=contact.id,
+        channel=contact.channel,
+        chat_id=contact.external_id,
+        lang=contact.lang,
+    )
 
 
 # --- the machinery ------------------------------------------------------------------------------

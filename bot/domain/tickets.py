@@ -72,6 +72,7 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     CONFIDENTIAL = "confidential"
     CLUSTER = "cluster"
+    HAND_OVER = "hand_over"  # a visit's ticket passes from its stand-in to the enterprise's first chat
 
 
 class Outcome(StrEnum):

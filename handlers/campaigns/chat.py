@@ -1,7 +1,7 @@
 """`/campaign …` in chat, for heads and admins (others are told who may):
 
 /campaign                          the campaigns and how far each has come
-/campaign new NAME FROM..TO [行业=… 区域=… 规模=… 标签=…] [部门=a,b] [codes=…]
+/campaign new NAME FROM..TO [行业=… 区域=… 规模=… 标签=…] [重点帮扶] [部门=a,b] [codes=…]
 /campaign status [N]               coverage by department and officer
 /campaign assign N COMPANY|from:OFFICER OFFICER
 /campaign change N name NEW | period FROM..TO
@@ -29,6 +29,10 @@ from handlers.reports import parse_day
 _DEPARTMENTS = re.compile(r"(?:部门|departments?|depts?)\s*[=:：]\s*(\S+)", re.IGNORECASE)
 _CODES = re.compile(r"(?:codes?|信用代码)\s*[=:：]\s*(\S+)", re.IGNORECASE)
 _LIST = re.compile(r"[,，、;；]+")
+# The key-support list (重点帮扶), as the roster's column names it; `重点帮扶=是` reads the same.
+_KEY_SUPPORT = re.compile(
+    r"(?<!\S)(?:重点帮扶|重点企业|key[-_]?support)(?:\s*[=:：]\s*(?:是|yes|true|1))?(?!\S)", re.IGNORECASE
+)
 
 
 def parse_period(text: str) -> tuple[date, date] | None:
@@ -41,16 +45,18 @@ def parse_period(text: str) -> tuple[date, date] | None:
 
 
 def parse_targeting(text: str) -> tuple[Targeting, list[str]]:
-    """The tags (as `/publish` reads them), the departments to spread over and any credit codes."""
+    """The tags (as `/publish` reads them), the key-support flag, the departments to spread over
+    and any credit codes."""
     departments: list[str] = []
     codes: list[str] = []
     for match in _DEPARTMENTS.finditer(text):
         departments += [d for d in _LIST.split(match.group(1)) if d]
     for match in _CODES.finditer(text):
         codes += parse_code_list(_LIST.split(match.group(1)))
-    rest = _CODES.sub("", _DEPARTMENTS.sub("", text)).strip()
+    key_support = _KEY_SUPPORT.search(text) is not None
+    rest = _KEY_SUPPORT.sub("", _CODES.sub("", _DEPARTMENTS.sub("", text))).strip()
     tags = parse_tags(rest) if rest else Tags()
-    return Targeting(tags, frozenset(codes)), departments
+    return Targeting(tags, frozenset(codes), key_support), departments
 
 
 async def campaign_command(actor: Actor, deps: Deps, args: str) -> list[Reply]:

@@ -2,9 +2,10 @@
 other (the liaison officer, else the lead department), its bound contacts told that it was opened
 for them; an opinion or suggestion, or a project plan, is kept as a campaign note, no ticket.
 
-A ticket needs a contact to answer: the enterprise's first bound contact, or, when nobody of the
-enterprise is bound yet, a stand-in contact on the `visit` channel that no channel delivers to
-(the officers work the ticket; the enterprise hears once someone binds)."""
+A ticket needs a contact to answer: the enterprise's first bound chat, or, when nobody of the
+enterprise has bound one (roster-only contacts, or none), its stand-in
+(handlers/campaigns/stand_in.py): the ticket is routed all the same, and the officer is told that
+nobody at the enterprise could be informed, and how to invite them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import re
 from dataclasses import replace
 
 from bot.domain.campaigns import ItemKind, Visit, VisitItem
-from bot.domain.enterprise import Contact, Enterprise
+from bot.domain.enterprise import ROSTER, Contact, Enterprise
 from bot.domain.lifecycle import dispatch, open_ticket
 from bot.domain.messages import SYSTEM_ACTOR, Actor, Reply, ToChat, ToOfficer
 from bot.domain.routing import Routing, route_demand
@@ -20,11 +21,10 @@ from bot.domain.sla import deadlines_for
 from bot.domain.tickets import Ticket
 from bot.i18n import t
 from handlers import render
+from handlers.campaigns.stand_in import stand_in
 from handlers.deps import Deps
 from handlers.intake import routed_notices
 from storage.protocols import UnitOfWork
-
-VISIT_CHANNEL = "visit"  # the stand-in contact's channel: no adapter has it, nothing is sent there
 
 # How an officer may mark an item's kind at the start of the message: 诉求：… / 意见 … / plan: …
 _KINDS = {
@@ -71,8 +71,10 @@ async def add_item(actor: Actor, deps: Deps, visit: Visit, kind: ItemKind, text:
     async with deps.storage() as uow:
         enterprise = await uow.enterprises.get(visit.enterprise_id)
         assert enterprise is not None
-        contacts = await uow.campaigns.contacts_of(enterprise.id)
-        contact = contacts[0] if contacts else await _stand_in(uow, enterprise, visit, lang)
+        people = await uow.campaigns.contacts_of(enterprise.id)
+        chats = [c for c in people if c.is_chat]
+        on_roster = sum(1 for c in people if c.channel == ROSTER)
+        contact = chats[0] if chats else await stand_in(uow, enterprise, visit.met or enterprise.name, lang)
         ticket, routing = await _open(
             uow, deps, actor, visit, enterprise, contact, text, parse.category, parse.urgent
         )
@@ -80,28 +82,25 @@ async def add_item(actor: Actor, deps: Deps, visit: Visit, kind: ItemKind, text:
         await uow.campaigns.add_item(VisitItem(None, visit.id, kind, text, now, ticket.number))
         await uow.commit()
     handler = render.officer_name(routing.assignee_id, lang, deps.directory) if routing.assignee_id else None
-    replies = [
-        Reply(
-            t(
-                lang,
-                "visit.demand_opened",
-                ref=ticket.ref,
-                category=render.category_name(ticket.category, lang),
-                handler=handler or render.department_name(routing.department_id, lang, deps.directory),
-                told=sum(1 for c in contacts if c.channel != VISIT_CHANNEL),
-            ),
-            ticket=ticket.number,
-        )
-    ]
+    opened = t(
+        lang,
+        "visit.demand_opened",
+        ref=ticket.ref,
+        category=render.category_name(ticket.category, lang),
+        handler=handler or render.department_name(routing.department_id, lang, deps.directory),
+    )
+    if chats:
+        opened += t(lang, "visit.demand_told", told=len(chats))
+    else:  # nobody to tell: the officer knows it, and how to change it
+        opened += t(lang, "visit.demand_untold", on_roster=on_roster, enterprise_id=enterprise.id)
+    replies = [Reply(opened, ticket=ticket.number)]
     # The officer who recorded it hears it above; the assignee and the department as for any demand.
     replies += [
         r
         for r in routed_notices(ticket, enterprise, routing, deps)
         if r.to != ToOfficer(actor.officer_id or "")
     ]
-    for person in contacts:
-        if person.channel == VISIT_CHANNEL:
-            continue
+    for person in chats:
         told = t(
             person.lang,
             "visit.opened_for_you",
@@ -112,23 +111,6 @@ async def add_item(actor: Actor, deps: Deps, visit: Visit, kind: ItemKind, text:
         )
         replies.append(Reply(told, to=ToChat(person.channel, person.external_id), ticket=ticket.number))
     return replies
-
-
-async def _stand_in(uow: UnitOfWork, enterprise: Enterprise, visit: Visit, lang: str) -> Contact:
-    external = f"{VISIT_CHANNEL}:{enterprise.id}"
-    found = await uow.contacts.by_identity(VISIT_CHANNEL, external)
-    if found is not None:
-        return found
-    return await uow.contacts.add(
-        Contact(
-            id=None,
-            channel=VISIT_CHANNEL,
-            external_id=external,
-            display_name=(visit.met or enterprise.name)[:200],
-            lang=lang,
-            enterprise_id=enterprise.id,
-        )
-    )
 
 
 async def _open(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,12 @@ import pytest
 from bot.bootstrap import build_app
 from bot.config import load_settings
 from handlers.campaigns.bulletin import build_bulletin, bulletin_replies
-from handlers.campaigns.coverage import local_day
+from tests.channels.campaign_chat import (
+    TelegramChat,
+    campaign_running_today,
+    exchange,
+    visit_answered,
+)
 from tests.channels.telegram_runtime import invite_code, telegram_running
 from tests.channels.test_telegram import ENTREPRENEUR, Running, write_config
 from tests.fake_telegram import FakeBotApi
@@ -43,37 +47,27 @@ async def test_a_campaign_a_visit_from_chat_coverage_and_the_bulletin(running: R
     await api.user_sends(ENTREPRENEUR, f"/start {code}")
     await api.wait_text(ENTREPRENEUR, "绑定成功")
 
-    await api.user_sends(OFFICER, "/campaign new 试试 2026-01-01..2026-01-02")
-    await api.wait_text(OFFICER, "部门负责人或管理员")
-    today = local_day(deps)
-    period = f"{today - timedelta(days=1)}..{today + timedelta(days=20)}"
-    await api.user_sends(LEAD, f"/campaign new 敲门行动 {period} 区域=湖里区 部门=industry_it")
-    await api.wait_text(LEAD, "已创建走访活动 C1「敲门行动」：目标企业 4 家，未分配 0 家")
+    lead, officer = TelegramChat(api, LEAD), TelegramChat(api, OFFICER)
+    await exchange(officer, "/campaign new 试试 2026-01-01..2026-01-02", "部门负责人或管理员")
+    created = await campaign_running_today(lead, deps, "区域=湖里区 部门=industry_it")
+    assert "已创建走访活动 C1「敲门行动」：目标企业 4 家，未分配 0 家" in created
 
-    await api.user_sends(OFFICER, "/visits")
-    listed = await api.wait_text(OFFICER, "家企业待走访")
-    number = re.search(r"(\d+)\. 厦门鑫源精密机械有限公司", listed.text)
-    assert number is not None, listed.text
-    await api.user_sends(OFFICER, f"/visit {number.group(1)}")
+    listed = await exchange(officer, "/visits", "家企业待走访")
+    number = re.search(r"(\d+)\. 厦门鑫源精密机械有限公司", listed)
+    assert number is not None, listed
+    await officer.says(f"/visit {number.group(1)}")
     asked = await api.wait_text(OFFICER, "走访日期")
     assert asked.buttons == [("今天", "visit:today")]
     await api.user_presses(OFFICER, asked, "visit:today")
-    await api.wait_text(OFFICER, "见到了谁")
-    await api.user_sends(OFFICER, "陈总（总经理）")
-    await api.wait_text(OFFICER, "一句话")
-    await api.user_sends(OFFICER, "订单饱满，正在扩产，用工紧张")
-    await api.wait_text(OFFICER, "逐条发送")
+    await visit_answered(officer, "陈总（总经理）", "订单饱满，正在扩产，用工紧张")
 
-    await api.user_sends(OFFICER, "诉求：新厂房用电需要扩容，希望协调供电公司")
-    await api.wait_text(OFFICER, "已为企业建立工单 #1")
+    await exchange(officer, "诉求：新厂房用电需要扩容，希望协调供电公司", "已为企业建立工单 #1")
     told = await api.wait_text(ENTREPRENEUR, "王磊 在走访中记录了贵企业的诉求，已为您建立工单 #1")
     assert "新厂房用电需要扩容" in told.text
     await api.user_sends_photo(OFFICER, "AgACAgUAAxkBAAIBfake")
-    await api.wait_text(OFFICER, "已保存到走访 V1")
-    await api.user_sends(OFFICER, "意见：希望多组织政策宣讲会")
-    await api.wait_text(OFFICER, "已记录意见建议（V1）")
-    await api.user_sends(OFFICER, "/done")
-    await api.wait_text(OFFICER, "诉求 1 条，意见建议 1 条，项目计划 0 条，附件 1 个")
+    await officer.hears("已保存到走访 V1")
+    await exchange(officer, "意见：希望多组织政策宣讲会", "已记录意见建议（V1）")
+    await exchange(officer, "/done", "诉求 1 条，意见建议 1 条，项目计划 0 条，附件 1 个")
 
     async with deps.storage() as uow:
         ticket = await uow.tickets.get(1)
@@ -86,9 +80,8 @@ async def test_a_campaign_a_visit_from_chat_coverage_and_the_bulletin(running: R
     )
     assert files == [("photo", "AgACAgUAAxkBAAIBfake")]
 
-    await api.user_sends(LEAD, "/campaign status 1")
-    status = await api.wait_text(LEAD, "合计 已走访 1/4，剩余 3，完成 25.0%")
-    assert "收集诉求 1 条（已办结 0 条），意见建议和项目计划 1 条" in status.text
+    status = await exchange(lead, "/campaign status 1", "合计 已走访 1/4，剩余 3，完成 25.0%")
+    assert "收集诉求 1 条（已办结 0 条），意见建议和项目计划 1 条" in status
 
     async with deps.storage() as uow:
         campaign = await uow.campaigns.get(1)

@@ -5,12 +5,16 @@ ticket and the visit counts."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from handlers.campaigns.coverage import local_day
+from tests.channels.campaign_chat import (
+    WecomChat,
+    campaign_running_today,
+    exchange,
+    visit_answered,
+)
 from tests.channels.test_wecom import HEAD, OFFICER, Running, app_on_wecom, wecom_settings
 from tests.fake_wecom import FakeWecom
 
@@ -29,29 +33,17 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
 
 async def test_an_officer_records_a_visit_on_wecom(running: Running) -> None:
     api, deps = running.api, running.app.deps
-    today = local_day(deps)
-    period = f"{today - timedelta(days=1)}..{today + timedelta(days=20)}"
-    await running.says(HEAD, f"/campaign new 敲门行动 {period} 区域=湖里区 部门=finance_office")
-    await api.wait_text(HEAD, "已创建走访活动 C1")
-    await running.says(OFFICER, "/visit 1")
-    asked = await api.wait_text(OFFICER, "走访日期")
-    assert "1. 今天" in asked.content
-    await running.says(OFFICER, "1")
-    await api.wait_text(OFFICER, "见到了谁")
-    await running.says(OFFICER, "张总")
-    await api.wait_text(OFFICER, "一句话")
-    await running.says(OFFICER, "研发投入加大，人才紧缺")
-    await api.wait_text(OFFICER, "逐条发送")
+    officer = WecomChat(running, OFFICER)
+    await campaign_running_today(WecomChat(running, HEAD), deps, "区域=湖里区 部门=finance_office")
+    assert "1. 今天" in await exchange(officer, "/visit 1", "走访日期")
+    await officer.says("1")
+    await visit_answered(officer, "张总", "研发投入加大，人才紧缺")
     answer = await api.member_sends_image(running.url, OFFICER, "MEDIA_ID_1")
     assert answer.status == 200
-    await api.wait_text(OFFICER, "已保存到走访 V1")
-    await running.says(OFFICER, "需要对接高校招聘软件人才")
-    kinds = await api.wait_text(OFFICER, "是哪一类")
-    assert "1. 诉求" in kinds.content
-    await running.says(OFFICER, "1")
-    await api.wait_text(OFFICER, "已为企业建立工单 #1")
-    await running.says(OFFICER, "/done")
-    await api.wait_text(OFFICER, "诉求 1 条，意见建议 0 条，项目计划 0 条，附件 1 个")
+    await officer.hears("已保存到走访 V1")
+    assert "1. 诉求" in await exchange(officer, "需要对接高校招聘软件人才", "是哪一类")
+    await exchange(officer, "1", "已为企业建立工单 #1")
+    await exchange(officer, "/done", "诉求 1 条，意见建议 0 条，项目计划 0 条，附件 1 个")
     async with deps.storage() as uow:
         ticket = await uow.tickets.get(1)
         files = await uow.campaigns.files(1)

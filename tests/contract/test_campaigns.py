@@ -1,17 +1,24 @@
 """Campaign storage and its queries (storage/campaigns_sql.py) alike on SQLite and PostgreSQL:
 coverage per officer and department, the officers' remaining lists, the final report's rows,
-coverage over time and the bulletin's items, each counted by hand here."""
+coverage over time and the bulletin's items, each counted by hand here; a key-support campaign's
+targets."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.config import Settings
 from bot.domain.campaigns import Assignment, Campaign, ItemKind, Targeting, Visit, VisitItem, VisitStep
+from bot.domain.enterprise import ROSTER, VISIT
+from bot.domain.policies import Tags
 from bot.domain.tickets import ClosingReason, Status
+from handlers.campaigns.manage import create_campaign
+from handlers.deps import Deps
 from storage.protocols import UnitOfWorkFactory
 from tests import builders
-from tests.conftest import NOW
+from tests.conftest import NOW, Clock
+from tests.fakes import FakeNlu
 
 FIRST_DAY = date(2026, 11, 20)
 LAST_DAY = date(2026, 11, 30)
@@ -179,3 +186,54 @@ async def test_a_visit_being_recorded_is_found_and_saved(storage: UnitOfWorkFact
     )
     assert files == [("photo", ("AgAC" * 100)[:256])]
     assert [c.enterprise_id for c in contacts] == ["e1"]
+
+
+async def test_a_key_support_campaign_targets_the_flagged_enterprises(
+    storage: UnitOfWorkFactory, settings: Settings
+) -> None:
+    """The flag as the enterprises table keeps it (a boolean column) and the targeting as the
+    campaigns table keeps it (JSON), read back alike on both databases."""
+    async with storage() as uow:
+        for n in range(6):
+            await uow.enterprises.add(
+                builders.enterprise(f"k{n}", district="湖里区" if n < 4 else "思明区", key_support=n % 2 == 0)
+            )
+        await uow.commit()
+    deps = Deps(storage=storage, directory=settings.bootstrap_directory(), nlu=FakeNlu(), clock=Clock(NOW))
+    created = await create_campaign(
+        deps,
+        name="重点帮扶",
+        starts_on=FIRST_DAY,
+        ends_on=LAST_DAY,
+        lead_id="chen_jing",
+        targeting=Targeting(Tags.of({"district": ["湖里区"]}), key_support=True),
+        departments=["finance_office"],
+    )
+    assert (created.targets, created.unassigned) == (2, 0)
+    async with storage() as uow:
+        campaign = await uow.campaigns.get(1)
+        lines = await uow.campaigns.target_lines(1)
+        coverage = await uow.campaigns.coverage(1)
+    assert campaign is not None
+    assert campaign.targeting == Targeting(Tags.of({"district": ["湖里区"]}), key_support=True)
+    assert [(line.enterprise.id, line.enterprise.key_support) for line in lines] == [
+        ("k0", True),
+        ("k2", True),
+    ]
+    assert sum(line.assigned for line in coverage) == 2
+
+
+async def test_a_visits_stand_in_binds_no_enterprise(storage: UnitOfWorkFactory) -> None:
+    """Onboarding counts an enterprise bound when a chat speaks for it: neither a roster's contact
+    nor the stand-in a visit's demand is opened under (bot.domain.enterprise.VISIT)."""
+    async with storage() as uow:
+        for enterprise_id, channel in (("chat", "telegram"), ("roster", ROSTER), ("stand_in", VISIT)):
+            await uow.enterprises.add(builders.enterprise(enterprise_id, liaison_officer_id="wang_lei"))
+            await uow.contacts.add(builders.contact(enterprise_id, f"{channel}:{enterprise_id}", channel))
+        await uow.commit()
+    async with storage() as uow:
+        unbound, total = await uow.onboarding.unbound_of("wang_lei")
+        coverage = await uow.onboarding.coverage_by_liaison(NOW)
+    assert ([e.id for e in unbound], total) == (["roster", "stand_in"], 2)
+    [wang] = [line for line in coverage if line.key == "wang_lei"]
+    assert (wang.enterprises, wang.bound) == (3, 1)

@@ -39,6 +39,13 @@ def xiaoer(
     )
 
 
+def xiaoer_ok(*args: str, cwd: Path, config: Path | None = None) -> str:
+    """`xiaoer ARGS`, which must succeed: its stdout (a failure shows both streams)."""
+    done = xiaoer(*args, cwd=cwd, config=config)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 def audit(db: Path, number: int) -> list[str]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT action FROM ticket_events WHERE ticket_id = ? ORDER BY id", (number,))

@@ -1,22 +1,31 @@
-"""Campaigns through the dispatcher on a fresh SQLite database (issue 15): targeting and
-assignment, who may run them, a visit recorded question by question with a demand (a ticket on
-the enterprise's behalf, its contact told) and notes, coverage counted, corrections, the digest."""
+"""Campaigns through the dispatcher on a fresh SQLite database (issue 15): targeting (tags, lists,
+the key-support flag) and assignment, who may run them, a visit recorded question by question with
+a demand (a ticket on the enterprise's behalf, its contact told; when nobody is bound, the officer
+told so and the first chat to bind taking the ticket over) and notes, coverage counted,
+corrections, the digest."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from bot.config import Settings
 from bot.domain.campaigns import Campaign, Targeting, assign, parse_code_list, targets
-from bot.domain.enterprise import Enterprise
+from bot.domain.enterprise import ROSTER, VISIT, Contact, Enterprise
+from bot.domain.errors import IllegalTransition, NotAllowed
+from bot.domain.lifecycle import hand_over
 from bot.domain.messages import Reply, Sender, ToChat, ToOfficer, ToSender
 from bot.domain.policies import Tags
+from bot.domain.tickets import Action, Status
 from handlers.campaigns.bulletin import build_bulletin, to_markdown
+from handlers.campaigns.chat import parse_targeting
 from handlers.campaigns.coverage import campaign_reminders, coverage_report
 from handlers.campaigns.manage import create_campaign
 from handlers.reminders import daily_digest
-from tests.conftest import Clock
+from tests import builders
+from tests.conftest import NOW, Clock
 from tests.world import WANG, WU, World, make_world, own
 
 CHEN = Sender("console", "officer:chen_jing")  # head of the service centre
@@ -32,6 +41,57 @@ def test_targets_match_every_restricted_dimension_or_the_imported_list(settings:
     )
     assert [e.id for e in targets(listed, enterprises)] == ["xinyuan", "tongxin"]
     assert [e.id for e in targets(Targeting(), enterprises)] == ["xinyuan", "haiyue", "lanjing", "tongxin"]
+
+
+def test_the_key_support_flag_narrows_tags_and_imported_lists(settings: Settings) -> None:
+    enterprises = [
+        replace(e, key_support=e.id in ("xinyuan", "lanjing")) for e in settings.demo_enterprises()
+    ]
+    small = Tags.of({"size_class": ["小微"]})
+    assert [e.id for e in targets(Targeting(key_support=True), enterprises)] == ["xinyuan", "lanjing"]
+    assert [e.id for e in targets(Targeting(small, key_support=True), enterprises)] == ["lanjing"]
+    listed = frozenset({"91350206MA2Y3K8P13", "91350200MA31XQ7N4P"})  # xinyuan, haiyue
+    assert [e.id for e in targets(Targeting(codes=listed, key_support=True), enterprises)] == ["xinyuan"]
+    assert [e.id for e in targets(Targeting(codes=listed), enterprises)] == ["xinyuan", "haiyue"]
+    # stored as JSON: the flag survives; a campaign stored before the flag reads back without it
+    flagged = Targeting(small, listed, key_support=True)
+    assert Targeting.from_dict(flagged.as_dict()) == flagged
+    assert Targeting.from_dict({"tags": {"district": ["湖里区"]}, "codes": []}).key_support is False
+    assert "key_support" not in Targeting(small).as_dict()
+
+
+def test_chat_reads_the_key_support_flag_beside_the_tags() -> None:
+    for text in ("区域=湖里区 重点帮扶 部门=industry_it", "key_support district=湖里区 depts=industry_it"):
+        targeting, departments = parse_targeting(text)
+        assert (targeting.key_support, targeting.tags.district, departments) == (
+            True,
+            frozenset({"湖里区"}),
+            ["industry_it"],
+        ), text
+    assert parse_targeting("重点帮扶=是")[0].key_support is True
+    assert parse_targeting("区域=湖里区")[0].key_support is False
+    assert parse_targeting("标签=重点帮扶企业")[0] == Targeting(Tags.of({"qualifications": ["重点帮扶企业"]}))
+
+
+async def test_a_campaign_for_the_key_support_enterprises_from_chat(settings: Settings, clock: Clock) -> None:
+    w = await make_world(settings, clock)
+    async with w.storage() as uow:
+        await uow.enterprises.add(
+            Enterprise("jinlong", "厦门金龙帮扶机械有限公司", district="湖里区", key_support=True)
+        )
+        await uow.enterprises.add(Enterprise("siming", "思明区帮扶企业", district="思明区", key_support=True))
+        await uow.commit()
+    new = "/campaign new 重点帮扶走访 2026-11-20..2026-11-30 区域=湖里区 重点帮扶 部门=industry_it"
+    created = own(await w.say(CHEN, new))
+    assert "已创建走访活动 C1「重点帮扶走访」：目标企业 1 家，未分配 0 家" in created, created
+    async with w.storage() as uow:
+        campaign = await uow.campaigns.get(1)
+        lines = await uow.campaigns.target_lines(1)
+    assert campaign is not None
+    assert campaign.targeting.key_support
+    assert [(line.enterprise.id, line.officer_id) for line in lines] == [("jinlong", "wang_lei")]
+    everyone = own(await w.say(CHEN, "/campaign new 全体帮扶 2026-11-20..2026-11-30 重点帮扶"))
+    assert "目标企业 2 家，未分配 2 家" in everyone, everyone
 
 
 def test_liaison_officers_first_then_spread_over_the_named_departments(settings: Settings) -> None:
@@ -275,3 +335,95 @@ async def test_the_bulletin_groups_the_items_and_names_no_confidential_company(
     assert "## 项目计划\n\n- 共 1 条\n- 厦门海悦进出口贸易有限公司: 新建保税仓" in text
     english = to_markdown(await build_bulletin(w.deps, campaign, "en", since=date(2026, 11, 24)), w.deps)
     assert "- 0 in all: 0 in progress, 0 answered, 0 closed" in english  # nothing visited since
+
+
+async def test_a_demand_for_an_enterprise_nobody_bound_is_routed_the_officer_told_the_binder_takes_it(
+    settings: Settings, clock: Clock
+) -> None:
+    """Roster-only contacts tell no one; the officer hears so. The first chat to bind takes over the
+    open ticket (audited) and is told of it; what happens to it then reaches that chat."""
+    w = await make_world(settings, clock)
+    async with w.storage() as uow:
+        await uow.enterprises.add(
+            Enterprise("jinlong", "厦门金龙精工有限公司", district="湖里区", liaison_officer_id="wang_lei")
+        )
+        await uow.contacts.add(
+            Contact(None, ROSTER, "13900000001", "郑经理", "zh-CN", enterprise_id="jinlong")
+        )
+        await uow.commit()
+    created = own(await w.say(CHEN, "/campaign new 敲门行动 2026-11-20..2026-11-30 区域=湖里区"))
+    assert "目标企业 5 家" in created, created
+    await w.say(WANG, "/visit 厦门金龙精工有限公司")
+    for answer in ("今天", "郑经理", "新建产线"):
+        await w.say(WANG, answer)
+    demand = await w.say(WANG, "诉求：新厂房需要尽快办理施工许可")
+    said = own(demand)
+    assert "已为企业建立工单 #1（其他诉求），转交 王磊。" in said
+    assert "该企业还没有人绑定小二（名册上有联系人 1 位），无法通知企业" in said
+    assert "/invite jinlong" in said
+    assert [r.to for r in demand] == [ToSender()]  # nobody else: no roster "chat", no stand-in
+    await w.say(WANG, "诉求：希望协调办理环评")  # a second one, closed before anyone binds
+    await w.say(WANG, "/done")
+    async with w.storage() as uow:
+        ticket = await uow.tickets.get(1)
+        second = await uow.tickets.get(2)
+        assert second is not None
+        await uow.tickets.update(replace(second, status=Status.CLOSED, closed_at=clock()))
+        await uow.commit()
+    assert ticket is not None
+    assert (ticket.enterprise_id, ticket.assignee_id, ticket.channel) == ("jinlong", "wang_lei", VISIT)
+    async with w.storage() as uow:  # the stand-in binds no one: the liaison officer is still to invite
+        unbound, _ = await uow.onboarding.unbound_of("wang_lei")
+    assert "jinlong" in [e.id for e in unbound]
+
+    await w.say(WANG, "/take 1")
+    unheard = own(await w.say(WANG, "/reply 1 已联系住建局，等待企业补充材料"))
+    assert "该企业还没有人绑定小二，这条消息暂时无人接收" in unheard  # the officer is not misled
+
+    code = own(await w.say(WANG, "/invite jinlong")).split("/start ")[1].split()[0].rstrip("。")
+    newcomer = Sender("telegram", "6001", "郑经理", language="zh-hans")
+    bound = await w.say(newcomer, f"/start {code}")
+    told = own(bound)
+    assert "绑定成功！您现在是厦门金龙精工有限公司的联系人" in told
+    assert "工作人员在走访中为贵企业记录了 1 条诉求" in told
+    assert "#1 【急】[办理中] 其他诉求 · 王磊 · 区工业和信息化局 · 新厂房需要尽快办理施工许可" in told
+    assert "#2" not in told  # closed: not brought up again
+    async with w.storage() as uow:
+        ticket = await uow.tickets.get(1)
+        events = await uow.events.for_ticket(1)
+        still_held = await uow.tickets.get(2)
+    assert ticket is not None
+    assert still_held is not None
+    assert (ticket.channel, ticket.chat_id) == ("telegram", "6001")
+    assert still_held.channel == VISIT
+    assert (events[-1].action.value, events[-1].note) == ("hand_over", "telegram:6001")
+    reply = await w.say(WANG, "/reply 1 您好，明天上午带住建局同志上门")
+    assert [r.text for r in reply if r.to == ToChat("telegram", "6001")], reply
+    assert "无人接收" not in own(reply)
+    again = await w.say(Sender("telegram", "6002", "李会计"), f"/start {code}")  # used: nothing changes
+    assert "走访中" not in own(again)
+
+
+def test_only_the_enterprises_own_chat_takes_over_a_ticket_held_by_the_visit_stand_in() -> None:
+    held = replace(builders.ticket(enterprise_id="acme"), number=3, channel=VISIT, chat_id="visit:acme")
+    chat = replace(builders.contact("acme", external_id="6001", channel="telegram"), id=8)
+    person = builders.enterprise_actor("acme", contact_id=8)
+    taken = hand_over(held, person, chat, NOW)
+    assert (taken.ticket.contact_id, taken.ticket.channel, taken.ticket.chat_id) == (8, "telegram", "6001")
+    assert (taken.event.action, taken.event.note, taken.event.to_status) == (
+        Action.HAND_OVER,
+        "telegram:6001",
+        held.status,
+    )
+    other = replace(builders.contact("other", external_id="6002", channel="telegram"), id=9)
+    roster = replace(builders.contact("acme", external_id="13900000001", channel=ROSTER), id=10)
+    for ticket, contact, actor in (
+        (replace(held, channel="telegram"), chat, person),  # a ticket someone already speaks for
+        (held, other, builders.enterprise_actor("other", contact_id=9)),  # another enterprise's chat
+        (held, roster, builders.enterprise_actor("acme", contact_id=10)),  # a roster name is no chat
+        (held, chat, builders.officer_actor("wang_lei", "industry_it")),  # only the person themself
+    ):
+        with pytest.raises(NotAllowed):
+            hand_over(ticket, actor, contact, NOW)
+    with pytest.raises(IllegalTransition):
+        hand_over(replace(held, status=Status.CLOSED), person, chat, NOW)

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import lifecycle as lc
+from bot.domain.enterprise import VISIT
 from bot.domain.errors import DomainError
 from bot.domain.messages import SYSTEM_ACTOR, Actor, Role
 from bot.domain.routing import Routing
@@ -34,6 +35,7 @@ ACTORS: list[Actor] = [
     SYSTEM_ACTOR,
 ]
 KEPT = replace(builders.ticket(), number=99, status=Status.IN_PROGRESS)
+OWNER_CHAT = replace(builders.contact("acme", channel="telegram"), id=1)
 SLA = SlaPolicy()
 
 Step = Callable[[Ticket, Actor], Change]
@@ -63,6 +65,8 @@ STEPS: dict[Action, Step] = {
     Action.FEEDBACK: lambda t, a: lc.give_feedback(t, a, "谢谢", NOW),
     Action.CONFIDENTIAL: lambda t, a: lc.set_confidential(t, a, True, NOW),
     Action.CLUSTER: lambda t, a: lc.join_cluster(t, a, 99, NOW),
+    # a ticket held by a visit's stand-in passes to the owner's chat (no one else may take it)
+    Action.HAND_OVER: lambda t, a: lc.hand_over(replace(t, channel=VISIT), a, OWNER_CHAT, NOW),
 }
 # Where a transition may lead when the table leaves the choice to the transition itself.
 CHOSEN_TARGETS = {
