@@ -27,6 +27,7 @@ from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatu
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage.api_protocols import ApiKeys, Webhooks
+from storage.bulletin_protocols import BulletinQueries
 from storage.campaign_protocols import CampaignStore
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
 from storage.web_protocols import ConsoleQueries, WebAccess
@@ -607,6 +608,8 @@ class UnitOfWork(Protocol):
     def webhooks(self) -> Webhooks: ...
     @property
     def campaigns(self) -> CampaignStore: ...
+    @property
+    def bulletins(self) -> BulletinQueries: ...
     @property
     def web(self) -> WebAccess: ...
     @property
