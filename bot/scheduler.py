@@ -72,9 +72,11 @@ async def weekly_report_job(deps: Deps, outgoing: Outgoing) -> None:
 
 
 async def bulletin_job(deps: Deps, outgoing: Outgoing) -> None:
-    """The leadership bulletin of last week: claimed in its archive in the transaction that queues
-    it, so of several instances one builds and sends it."""
-    await outgoing.run(lambda: bulletin.scheduled(deps))
+    """The leadership bulletin of last week, built outside any transaction, then claimed in its
+    archive in the transaction that queues it: of several instances, one sends it."""
+    prepared = await bulletin.scheduled(deps)
+    if prepared is not None:
+        await outgoing.run(lambda: bulletin.keep_scheduled(deps, prepared))
 
 
 async def close_surveys_job(deps: Deps, outgoing: Outgoing) -> None:

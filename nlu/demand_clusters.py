@@ -13,6 +13,7 @@ enterprise alone is not a cluster "across enterprises" and is left out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,16 +71,13 @@ def cluster_demands(demands: Sequence[Demand], threshold: float) -> list[Group]:
         part = vectors[rows]
         present = (part > 0).sum(axis=0).A1
         weight = part.sum(axis=0).A1
-        shared = {
-            str(vocabulary[i]): float(weight[i])
-            for i in present.nonzero()[0]
-            if present[i] >= SHARED_BY * len(rows)
-        }
+        need = max(2, math.ceil(SHARED_BY * len(rows)))  # shared: by two members at least
+        shared = {str(vocabulary[i]): float(weight[i]) for i in present.nonzero()[0] if present[i] >= need}
         within = cosine[rows][:, rows].sum(axis=1).A1
         representative = rows[int(within.argmax())]
         groups.append(
             Group(
-                terms=label_terms(shared),
+                terms=label_terms(shared, [demands[r].text for r in rows], need),
                 members=tuple(sorted(demands[r].key for r in rows)),
                 enterprises=len(enterprises),
                 representative=demands[representative].key,
@@ -88,10 +86,13 @@ def cluster_demands(demands: Sequence[Demand], threshold: float) -> list[Group]:
     return sorted(groups, key=lambda g: (-len(g.members), -g.enterprises, g.members[0]))
 
 
-def label_terms(weights: dict[str, float], limit: int = LABEL_TERMS) -> tuple[str, ...]:
-    """The heaviest shared terms, with overlapping character pairs joined into the words they
-    spell (a pair already inside a chosen word is not repeated)."""
-    words = [_grow(term, weights) for term in sorted(weights, key=lambda t: (-weights[t], t))]
+def label_terms(
+    weights: dict[str, float], texts: Sequence[str], need: int, limit: int = LABEL_TERMS
+) -> tuple[str, ...]:
+    """The heaviest shared terms, each a Chinese character pair grown into the longest run that
+    at least `need` of the texts hold (供电 → 供电公司), a pair already inside a chosen run not
+    repeated."""
+    words = [_grow(term, texts, need) for term in sorted(weights, key=lambda t: (-weights[t], t))]
     chosen: list[str] = []
     for word in words:
         if any(word in other for other in chosen):
@@ -103,20 +104,29 @@ def label_terms(weights: dict[str, float], limit: int = LABEL_TERMS) -> tuple[st
     return tuple(chosen)
 
 
-def _grow(term: str, weights: dict[str, float], longest: int = 8) -> str:
-    """Extend a Chinese character pair both ways while a shared pair continues it."""
+def _grow(term: str, texts: Sequence[str], need: int, longest: int = 12) -> str:
+    """Extend a Chinese character pair a character at a time, on either side, while `need` texts
+    still hold the longer run."""
     if len(term) != 2 or not _cjk(term):
         return term
     word = term
-    for _ in range(longest):
-        after = [t for t in weights if len(t) == 2 and _cjk(t) and t[0] == word[-1] and t not in word]
-        before = [t for t in weights if len(t) == 2 and _cjk(t) and t[1] == word[0] and t not in word]
-        if not after and not before:
+    while len(word) < longest:
+        options: dict[str, int] = {}
+        for text in texts:
+            found = set()
+            start = text.find(word)
+            while start != -1:
+                if start + len(word) < len(text) and _cjk(text[start + len(word)]):
+                    found.add(word + text[start + len(word)])
+                if start > 0 and _cjk(text[start - 1]):
+                    found.add(text[start - 1] + word)
+                start = text.find(word, start + 1)
+            for longer in found:
+                options[longer] = options.get(longer, 0) + 1
+        held = [(count, longer) for longer, count in options.items() if count >= need]
+        if not held:
             break
-        if after:
-            word += max(after, key=lambda t: (weights[t], t))[1]
-        if before:
-            word = max(before, key=lambda t: (weights[t], t))[0] + word
+        word = max(held)[1]
     return word
 
 

@@ -32,20 +32,25 @@ class BulletinQueries(Protocol):
         campaign's, by day then item."""
         ...
 
-    async def start(
+    async def claimed(self, schedule_key: str) -> bool:
+        """Whether a bulletin of that scheduled period is in the archive already."""
+        ...
+
+    async def add(
         self,
         since: date,
         until: date,
         at: datetime,
         built_by: str,
         lang: str,
+        content: dict[str, Any],
+        markdown: str,
+        sent: bool,
         schedule_key: str | None = None,
     ) -> int | None:
-        """A new archive entry, empty until `finish`; with a `schedule_key` that exists already,
-        None (another process claimed that period)."""
+        """Archive a bulletin; with a `schedule_key` the archive holds already, nothing and None:
+        another process claimed that period (the insert is the claim)."""
         ...
-
-    async def finish(self, bulletin_id: int, content: dict[str, Any], markdown: str, sent: bool) -> None: ...
 
     async def get(self, bulletin_id: int) -> ArchivedBulletin | None: ...
 

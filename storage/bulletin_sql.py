@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -168,13 +168,20 @@ class SqlBulletins:
         )
         return [Note(r.kind, r.name, r.text) for r in await self._s.execute(query)]
 
-    async def start(
+    async def claimed(self, schedule_key: str) -> bool:
+        found = await self._s.execute(select(_b.id).where(_b.schedule_key == schedule_key))
+        return found.first() is not None
+
+    async def add(
         self,
         since: date,
         until: date,
         at: datetime,
         built_by: str,
         lang: str,
+        content: dict[str, Any],
+        markdown: str,
+        sent: bool,
         schedule_key: str | None = None,
     ) -> int | None:
         row = {
@@ -183,9 +190,9 @@ class SqlBulletins:
             "built_at": at,
             "built_by": built_by,
             "lang": lang,
-            "content": {},
-            "markdown": "",
-            "sent": False,
+            "content": content,
+            "markdown": markdown,
+            "sent": sent,
             "schedule_key": schedule_key,
         }
         dialect = postgresql if self._s.get_bind().dialect.name == "postgresql" else sqlite
@@ -193,15 +200,8 @@ class SqlBulletins:
         found = (await self._s.execute(statement)).first()
         return None if found is None else int(found[0])
 
-    async def finish(self, bulletin_id: int, content: dict[str, Any], markdown: str, sent: bool) -> None:
-        await self._s.execute(
-            update(BULLETINS)
-            .where(_b.id == bulletin_id)
-            .values(content=content, markdown=markdown, sent=sent)
-        )
-
     async def get(self, bulletin_id: int) -> ArchivedBulletin | None:
-        row = (await self._s.execute(select(BULLETINS).where(_b.id == bulletin_id, _FINISHED))).first()
+        row = (await self._s.execute(select(BULLETINS).where(_b.id == bulletin_id))).first()
         return None if row is None else _archived(row)
 
     async def latest(self) -> ArchivedBulletin | None:
@@ -209,11 +209,8 @@ class SqlBulletins:
         return found[0] if found else None
 
     async def listing(self, limit: int = 50) -> list[ArchivedBulletin]:
-        query = select(BULLETINS).where(_FINISHED).order_by(_b.built_at.desc(), _b.id.desc()).limit(limit)
+        query = select(BULLETINS).order_by(_b.built_at.desc(), _b.id.desc()).limit(limit)
         return [_archived(row) for row in await self._s.execute(query)]
-
-
-_FINISHED = and_(_b.markdown != "")
 
 
 def _archived(row: Any) -> ArchivedBulletin:

@@ -68,25 +68,22 @@ def build(
     words = _lang(lang, settings)
 
     async def act() -> str:
-        from handlers.bulletin.delivery import build as build_bulletin
+        from handlers.bulletin.delivery import keep, prepare
 
         app = await _app(settings, database)
         try:
+            prepared = await prepare(app.deps, since, until, send=send, lang=words)
+            assert prepared is not None  # no schedule key: never claimed already
             if not send:
-                archived, _ = await build_bulletin(app.deps, since, until, "cli", lang=words)
-                assert archived is not None
-                return archived.markdown
+                await keep(app.deps, prepared, "cli")
+                return prepared.markdown
             from bot.runtime.assemble import assemble
 
-            channels = assemble(settings, app.deps)
-            built: list[str] = []
-
             async def work() -> list[Reply]:
-                archived, replies = await build_bulletin(app.deps, since, until, "cli", send=True, lang=words)
-                assert archived is not None
-                built.append(archived.markdown)
-                return list(replies)
+                await keep(app.deps, prepared, "cli")
+                return prepared.replies
 
+            channels = assemble(settings, app.deps)
             try:
                 queued = await channels.runtime.outgoing.run(work)
             finally:
@@ -100,7 +97,7 @@ def build(
                     f"xiaoer: queued {queued} messages for the leadership; `xiaoer run` delivers them",
                     err=True,
                 )
-            return built[0]
+            return prepared.markdown
         finally:
             await app.close()
 

@@ -1,4 +1,4 @@
-"""What a period's bulletin says, gathered from storage in the caller's unit of work: the demands
+"""What a period's bulletin says, read from storage (`read`) and then composed (`compose`): the demands
 by category and by clusters of similar demands across enterprises (nlu.demand_clusters), a quote
 per category, what was answered and how, the blocking points, and the visits' notes."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.bulletin import (
@@ -13,8 +14,11 @@ from bot.domain.bulletin import (
     BulletinRules,
     CategoryCount,
     Cluster,
+    Note,
     PeriodDemand,
     Quote,
+    Resolved,
+    TicketMark,
     blocking_points,
 )
 from bot.domain.tickets import Status
@@ -77,26 +81,45 @@ def bounds(deps: Deps, since: date, until: date) -> tuple[datetime, datetime]:
     )
 
 
-async def gather(
-    uow: UnitOfWork, deps: Deps, rules: BulletinRules, since: date, until: date
-) -> BulletinContent:
+@dataclass(frozen=True)
+class PeriodRows:
+    """What storage says of the period, read in one unit of work and then let go of (on SQLite a
+    transaction holds the write lock: the clustering runs after it)."""
+
+    since: date
+    until: date
+    demands: list[PeriodDemand]
+    resolved: list[Resolved]
+    marks: list[TicketMark]
+    notes: list[Note]
+
+
+async def read(uow: UnitOfWork, deps: Deps, rules: BulletinRules, since: date, until: date) -> PeriodRows:
     start, end = bounds(deps, since, until)
-    demands = await uow.bulletins.period_demands(start, end)
-    resolved = await uow.bulletins.resolved(start, end)
-    marks = await uow.bulletins.marks(start, end, deps.clock() - timedelta(days=rules.overdue_days))
-    notes = await uow.bulletins.notes(since, until)
+    return PeriodRows(
+        since,
+        until,
+        await uow.bulletins.period_demands(start, end),
+        await uow.bulletins.resolved(start, end),
+        await uow.bulletins.marks(start, end, deps.clock() - timedelta(days=rules.overdue_days)),
+        await uow.bulletins.notes(since, until),
+    )
+
+
+async def compose(rows: PeriodRows, rules: BulletinRules) -> BulletinContent:
+    demands = rows.demands
     texts = [Demand(d.number, d.text, d.enterprise_key) for d in demands]
     groups = await asyncio.to_thread(cluster_demands, texts, rules.cluster_threshold)
     return BulletinContent(
-        since=since,
-        until=until,
+        since=rows.since,
+        until=rows.until,
         demands=len(demands),
         enterprises=len({d.enterprise_key for d in demands}),
         categories=categories(demands),
         clusters=clusters(demands, groups),
         quotes=quotes(demands),
-        resolved=tuple(resolved),
-        blocking=tuple(blocking_points(marks)),
-        notes=tuple(notes),
+        resolved=tuple(rows.resolved),
+        blocking=tuple(blocking_points(rows.marks)),
+        notes=tuple(rows.notes),
         overdue_days=rules.overdue_days,
     )

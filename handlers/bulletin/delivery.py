@@ -1,12 +1,18 @@
 """Building a bulletin into the archive, and what the leadership gets: its text in their own
-language (a few items per list) and the whole as a .docx. Scheduled (weekly by default, the last
-full week), the period is claimed in the archive first, in the transaction that queues the
-messages (bot.scheduler runs it through Outgoing.run): of several `xiaoer run` processes one
-builds and sends it, and a crash leaves it unclaimed for the next run."""
+language (a few items per list) and the whole as a .docx.
+
+Built in two steps so that no transaction is held while it is computed (on SQLite a transaction
+holds the one write lock): `prepare` reads the period in a unit of work of its own and renders
+everything; `keep` archives it in the caller's transaction — for the scheduled bulletin, the one
+Outgoing.run queues the messages in (bot.scheduler). A scheduled period's key is unique in the
+archive, and inserting it is the claim: of several `xiaoer run` processes exactly one keeps and
+sends it (the others find it claimed before building, or, building at the same moment, see their
+insert refused and send nothing), and a crash before the commit leaves it unclaimed."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +20,7 @@ from bot.domain.bulletin import ArchivedBulletin, BulletinContent, Schedule, las
 from bot.domain.messages import Actor, Attachment, Recipient, Reply, ToSender
 from bot.domain.permissions import may_see_reports
 from bot.i18n import t
-from handlers.bulletin.content import gather
+from handlers.bulletin.content import compose, read
 from handlers.bulletin.docx_file import to_docx
 from handlers.bulletin.text import title, to_markdown
 from handlers.deps import Deps
@@ -24,16 +30,16 @@ SCHEDULER = "scheduler"
 
 
 async def replies_for(
-    deps: Deps, bulletin_id: int, content: BulletinContent, readers: list[tuple[Recipient, str]]
+    deps: Deps, content: BulletinContent, readers: list[tuple[Recipient, str]]
 ) -> list[Reply]:
     """Its text (a few items per list: the whole is in the .docx) and the .docx, each reader in
     their own language."""
     replies: list[Reply] = []
     documents: dict[str, bytes] = {}
+    name = f"bulletin-{content.since.isoformat()}-{content.until.isoformat()}.docx"
     for to, lang in readers:
         if lang not in documents:
             documents[lang] = await asyncio.to_thread(to_docx, content, lang)
-        name = f"bulletin-D{bulletin_id}-{content.since.isoformat()}.docx"
         replies += [
             Reply(to_markdown(content, lang, deps.bulletin.quotes), to=to),
             Reply(title(content, lang), to=to, attachment=Attachment(name, documents[lang], "document")),
@@ -41,42 +47,72 @@ async def replies_for(
     return replies
 
 
-async def build(
+@dataclass(frozen=True)
+class Prepared:
+    """A bulletin built, not yet archived: its content, its Markdown, and (to send) the replies."""
+
+    content: BulletinContent
+    markdown: str
+    lang: str
+    key: str | None
+    replies: list[Reply]
+
+
+async def prepare(
     deps: Deps,
     since: date,
     until: date,
-    built_by: str,
     *,
     send: bool = False,
     key: str | None = None,
     lang: str | None = None,
-) -> tuple[ArchivedBulletin | None, list[Reply]]:
-    """Build the bulletin of [since, until) into the archive (with `key`, only if no process has
-    claimed that period: else None) and, with `send`, what the leadership gets. Opens its unit of
-    work; run it inside Outgoing.run for the messages to commit with the archive entry."""
+) -> Prepared | None:
+    """The bulletin of [since, until); None if `key`'s period is in the archive already."""
     words = lang or deps.default_lang
     async with deps.storage() as uow:
-        bulletin_id = await uow.bulletins.start(since, until, deps.clock(), built_by, words, key)
+        if key is not None and await uow.bulletins.claimed(key):
+            return None
+        rows = await read(uow, deps, deps.bulletin, since, until)
+    content = await compose(rows, deps.bulletin)
+    replies = await replies_for(deps, content, leadership_recipients(deps)) if send else []
+    return Prepared(content, to_markdown(content, words), words, key, replies)
+
+
+async def keep(deps: Deps, prepared: Prepared, built_by: str) -> ArchivedBulletin | None:
+    """Archive it (joining the caller's transaction if it shares one); None if its period was
+    claimed meanwhile."""
+    content = prepared.content
+    async with deps.storage() as uow:
+        bulletin_id = await uow.bulletins.add(
+            content.since,
+            content.until,
+            deps.clock(),
+            built_by,
+            prepared.lang,
+            content.to_dict(),
+            prepared.markdown,
+            bool(prepared.replies),
+            prepared.key,
+        )
         if bulletin_id is None:
-            return None, []
-        content = await gather(uow, deps, deps.bulletin, since, until)
-        markdown = to_markdown(content, words)
-        await uow.bulletins.finish(bulletin_id, content.to_dict(), markdown, send)
+            return None
         archived = await uow.bulletins.get(bulletin_id)
         await uow.commit()
-    assert archived is not None
-    replies = await replies_for(deps, bulletin_id, content, leadership_recipients(deps)) if send else []
-    return archived, replies
+    return archived
 
 
-async def scheduled(deps: Deps) -> list[Reply]:
-    """The scheduled bulletin: last full week's, once, to the leadership."""
+async def scheduled(deps: Deps) -> Prepared | None:
+    """Last full week's bulletin for the leadership, unless it is off or claimed already."""
     if deps.bulletin.schedule is Schedule.OFF:
-        return []
+        return None
     today = deps.clock().astimezone(deps.timezone).date()
     since, until = last_week(today)
-    _, replies = await build(deps, since, until, SCHEDULER, send=True, key=schedule_key(since, until))
-    return replies
+    return await prepare(deps, since, until, send=True, key=schedule_key(since, until))
+
+
+async def keep_scheduled(deps: Deps, prepared: Prepared) -> list[Reply]:
+    """Run inside the transaction that queues what it returns: claimed, or nothing to say."""
+    return prepared.replies if await keep(deps, prepared, SCHEDULER) is not None else []
 
 
 async def latest_command(actor: Actor, deps: Deps, args: str) -> list[Reply]:
@@ -87,7 +123,7 @@ async def latest_command(actor: Actor, deps: Deps, args: str) -> list[Reply]:
         latest = await uow.bulletins.latest()
     if latest is None:
         return [Reply(t(actor.lang, "dynamics.latest_none"))]
-    return await replies_for(deps, latest.id, latest.content, [(ToSender(), actor.lang)])
+    return await replies_for(deps, latest.content, [(ToSender(), actor.lang)])
 
 
 def archive_line(bulletin: ArchivedBulletin, lang: str, timezone: Any) -> str:

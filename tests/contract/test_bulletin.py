@@ -180,34 +180,35 @@ def _content(since: date) -> BulletinContent:
 
 
 async def test_the_archive_claims_a_scheduled_period_once(storage: UnitOfWorkFactory) -> None:
-    day = date(2026, 11, 16)
+    day, end = date(2026, 11, 16), date(2026, 11, 23)
+    content = _content(day).to_dict()
     async with storage() as uow:
-        first = await uow.bulletins.start(day, day + timedelta(days=7), NOW, "scheduler", "zh-CN", "weekly:a")
-        assert first is not None
-        await uow.bulletins.finish(first, _content(day).to_dict(), "# 第一期", True)
+        assert not await uow.bulletins.claimed("weekly:a")
+        first = await uow.bulletins.add(
+            day, end, NOW, "scheduler", "zh-CN", content, "# 第一期", True, "weekly:a"
+        )
         await uow.commit()
+    assert first is not None
     async with storage() as uow:
-        again = await uow.bulletins.start(day, day + timedelta(days=7), NOW, "scheduler", "zh-CN", "weekly:a")
-        on_demand = await uow.bulletins.start(
-            day, day + timedelta(days=7), NOW + timedelta(hours=1), "cli", "en"
+        assert await uow.bulletins.claimed("weekly:a")
+        again = await uow.bulletins.add(
+            day, end, NOW, "scheduler", "zh-CN", content, "# 又一期", True, "weekly:a"
         )
-        also = await uow.bulletins.start(day, day + timedelta(days=7), NOW + timedelta(hours=2), "cli", "en")
-        unfinished = await uow.bulletins.start(
-            day, day + timedelta(days=1), NOW + timedelta(hours=3), "cli", "en"
+        later = NOW + timedelta(hours=1)
+        on_demand = await uow.bulletins.add(day, end, later, "cli", "en", content, "# on demand", False)
+        also = await uow.bulletins.add(
+            day, end, later + timedelta(hours=1), "cli", "en", content, "# also", False
         )
-        assert on_demand is not None
-        assert also is not None
-        await uow.bulletins.finish(on_demand, _content(day).to_dict(), "# on demand", False)
-        await uow.bulletins.finish(also, _content(day).to_dict(), "# also", False)
         await uow.commit()
     assert again is None
-    assert unfinished is not None
+    assert on_demand is not None
+    assert also is not None
     async with storage() as uow:
         listed = await uow.bulletins.listing()
         latest = await uow.bulletins.latest()
         got = await uow.bulletins.get(first)
-        missing = await uow.bulletins.get(unfinished)
-    assert [b.id for b in listed] == [also, on_demand, first]  # newest first; an unfinished one is not shown
+        missing = await uow.bulletins.get(also + 1)
+    assert [b.id for b in listed] == [also, on_demand, first]  # newest first
     assert latest is not None
     assert latest.id == also
     assert got is not None

@@ -62,10 +62,12 @@ def test_nothing_to_cluster() -> None:
     assert cluster_demands([Demand(1, "我们", "a"), Demand(2, "公司", "b")], 0.4) == []  # only common words
 
 
-def test_label_terms_join_overlapping_pairs_and_keep_the_heaviest() -> None:
-    weights = {"供电": 3.0, "电公": 2.0, "公司": 2.5, "扩容": 1.0, "load": 0.5}
-    assert label_terms(weights, 2) == ("供电公司", "扩容")
-    assert label_terms({"power": 1.0, "grid": 2.0}) == ("grid", "power")
+def test_label_terms_grow_pairs_into_the_runs_the_texts_share() -> None:
+    texts = ["希望协调供电公司扩容", "供电公司迟迟不扩容", "供电公司扩容太慢"]
+    weights = {"供电": 3.0, "电公": 2.0, "公司": 2.5, "扩容": 1.0, "slow": 0.5}
+    assert label_terms(weights, texts, 3, 2) == ("供电公司", "扩容")
+    assert label_terms(weights, texts, 2, 2) == ("供电公司扩容", "slow")  # two texts hold the longer run
+    assert label_terms({"power": 1.0, "grid": 2.0}, ["grid power"], 1) == ("grid", "power")
 
 
 AT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
