@@ -22,10 +22,13 @@ def to_docx(content: BulletinContent, lang: str) -> bytes:
     fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
     document.core_properties.title = title(content, lang)
     document.add_heading(title(content, lang), level=0)
+    # The style's id, looked up once: python-docx resolves a style given by name by walking every
+    # style of the document, per paragraph — 5 s for the 4,000 lines of a busy period.
+    bullet = document.styles["List Bullet"].style_id
     for heading, lines in sections(content, lang):
         document.add_heading(heading, level=1)
         for line in lines:
-            document.add_paragraph(line, style="List Bullet")
+            document.add_paragraph(line)._p.style = bullet
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

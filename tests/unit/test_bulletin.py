@@ -175,3 +175,15 @@ def test_pdf_of_latin_text_needs_no_font() -> None:
     )
     data = to_pdf(latin, "en", find_font=lambda _: None)
     assert data.startswith(b"%PDF")
+
+
+def test_the_docx_has_a_title_headings_and_bullets() -> None:
+    import io
+
+    from docx import Document
+
+    paragraphs = Document(io.BytesIO(to_docx(CONTENT, "zh-CN"))).paragraphs
+    styles = [p.style.name for p in paragraphs if p.style is not None]
+    assert styles[0] == "Title"
+    assert styles.count("Heading 1") == 7
+    assert set(styles[1:]) == {"Heading 1", "List Bullet"}
