@@ -101,7 +101,7 @@ def build(
         finally:
             await app.close()
 
-    typer.echo(run_work(act()))
+    typer.echo(run_work(act()), nl=False)  # the Markdown ends with its own newline
 
 
 @bulletin_app.command("list")
