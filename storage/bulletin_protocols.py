@@ -13,7 +13,7 @@ from bot.domain.bulletin import ArchivedBulletin, Note, PeriodDemand, Resolved, 
 class BulletinQueries(Protocol):
     async def period_demands(self, since: datetime, until: datetime) -> list[PeriodDemand]:
         """Tickets opened in [since, until) (duplicates merged into another left out), as they
-        stand, with their latest /resolve; by number. A confidential one's company is None."""
+        stand; by number. A confidential one's company is None."""
         ...
 
     async def resolved(self, since: datetime, until: datetime) -> list[Resolved]:

@@ -42,13 +42,11 @@ def _how(note: str | None, outcome: str | None) -> str:
     return text.strip()
 
 
-def _latest_resolve(since: datetime | None = None, until: datetime | None = None) -> Any:
-    """Each ticket's latest /resolve event (of the window, if given): (ticket_id, event id)."""
+def _latest_resolve(since: datetime, until: datetime) -> Any:
+    """Each ticket's latest /resolve event of the window: (ticket_id, event id)."""
     query = select(_ev.ticket_id, func.max(_ev.id).label("event_id")).where(
-        _ev.action == Action.RESOLVE.value
+        _ev.action == Action.RESOLVE.value, _ev.at >= since, _ev.at < until
     )
-    if since is not None and until is not None:
-        query = query.where(_ev.at >= since, _ev.at < until)
     return query.group_by(_ev.ticket_id).subquery()
 
 
@@ -57,8 +55,6 @@ class SqlBulletins:
         self._s = session
 
     async def period_demands(self, since: datetime, until: datetime) -> list[PeriodDemand]:
-        answer = _latest_resolve()
-        answered = EVENTS.alias("answered")
         query = (
             select(
                 _t.id,
@@ -68,16 +64,9 @@ class SqlBulletins:
                 _t.category,
                 _t.text,
                 _t.status,
-                _t.outcome,
                 _e.name.label("company"),
-                answered.c.at.label("answered_at"),
-                answered.c.note,
             )
-            .select_from(
-                TICKETS.outerjoin(ENTERPRISES, _e.id == _t.enterprise_id)
-                .outerjoin(answer, answer.c.ticket_id == _t.id)
-                .outerjoin(answered, answered.c.id == answer.c.event_id)
-            )
+            .select_from(TICKETS.outerjoin(ENTERPRISES, _e.id == _t.enterprise_id))
             .where(rules_sql.opened_between(since, until), _t.duplicate_of.is_(None))
             .order_by(_t.id)
         )
@@ -89,9 +78,6 @@ class SqlBulletins:
                 category=r.category,
                 text=r.text,
                 status=r.status,
-                answered_at=r.answered_at,
-                outcome=r.outcome,
-                how=_how(r.note, r.outcome),
             )
             for r in await self._s.execute(query)
         ]

@@ -122,9 +122,6 @@ class PeriodDemand:
     category: str | None
     text: str
     status: str
-    answered_at: datetime | None = None  # the latest /resolve, if any
-    outcome: str | None = None
-    how: str = ""  # the officer's note with that /resolve
 
 
 @dataclass(frozen=True, slots=True)
