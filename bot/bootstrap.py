@@ -119,6 +119,7 @@ async def build_app(
         policies=settings.policy_options(),
         robot_group_channels=settings.robot_group_channels(),
         console=console_access(settings),
+        bulletin=settings.bulletin.rules(),
         start_links=StartLinks(
             {
                 name: make

@@ -25,6 +25,7 @@ from bot.channels.dingtalk.config import DingtalkConfig
 from bot.channels.telegram.config import TelegramConfig
 from bot.channels.wecom.config import WecomConfig
 from bot.config_section import ChannelSection, Section
+from bot.domain.bulletin import BulletinRules, Schedule
 from bot.domain.categories import CATEGORIES
 from bot.domain.enterprise import Enterprise
 from bot.domain.escalation import Ladder
@@ -332,6 +333,33 @@ class LeadershipConfig(Section):
     department: str | None = None
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BulletinConfig(Section):
+    """The leadership bulletin (企业诉求动态): built on its own each week (the last full week, on
+    `weekday` at `time`, to the leadership) unless `schedule: off`; on demand with `xiaoer bulletin
+    build`. "Long overdue" is a resolve deadline passed more than `overdue_days` calendar days ago;
+    two demands share a cluster when their TF-IDF cosine reaches `cluster_threshold`."""
+
+    schedule: Literal["weekly", "off"] = "weekly"
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    overdue_days: int = Field(default=10, ge=1)
+    cluster_threshold: float = Field(default=0.4, gt=0, le=1)
+    quotes: int = Field(default=5, ge=1)  # items per list in the chat message (the .docx has all)
+
+    def rules(self) -> BulletinRules:
+        return BulletinRules(
+            schedule=Schedule(self.schedule),
+            weekday=_WEEKDAYS.index(self.weekday),
+            at=_clock(self.time),
+            overdue_days=self.overdue_days,
+            cluster_threshold=self.cluster_threshold,
+            quotes=self.quotes,
+        )
+
+
 class ReportsConfig(Section):
     """Replaced by `leadership`: its keys are refused with what to write instead (they meant
     less than `leadership` does, so reading them as it would change who gets what)."""
@@ -454,6 +482,7 @@ class Settings(BaseSettings):
     # what to move, rather than silently ignored.
     telegram: dict[str, Any] = Field(default_factory=dict)
     leadership: LeadershipConfig = LeadershipConfig()
+    bulletin: BulletinConfig = BulletinConfig()
     reports: ReportsConfig = ReportsConfig()  # replaced by leadership: refused
     groups: tuple[GroupConfig, ...] = ()
     policies: PoliciesConfig = PoliciesConfig()

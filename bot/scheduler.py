@@ -19,12 +19,16 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import RemindersConfig
+from bot.domain.bulletin import Schedule
 from bot.domain.messages import Reply
 from handlers import reminders, reports, survey
+from handlers.bulletin import delivery as bulletin
 from handlers.deps import Deps
 from handlers.outgoing import Outgoing
 
 log = logging.getLogger(__name__)
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler's names
 
 
 # told each sweep's duration in seconds and whether it succeeded (the runtime's /metrics)
@@ -67,6 +71,14 @@ async def weekly_report_job(deps: Deps, outgoing: Outgoing) -> None:
     await outgoing.run(lambda: reports.weekly_report_once(deps, deps.clock()))
 
 
+async def bulletin_job(deps: Deps, outgoing: Outgoing) -> None:
+    """The leadership bulletin of last week, built outside any transaction, then claimed in its
+    archive in the transaction that queues it: of several instances, one sends it."""
+    prepared = await bulletin.scheduled(deps)
+    if prepared is not None:
+        await outgoing.run(lambda: bulletin.keep_scheduled(deps, prepared))
+
+
 async def close_surveys_job(deps: Deps, outgoing: Outgoing) -> None:
     async def work() -> Sequence[Reply]:
         _closed, notices = await survey.close_unanswered(deps)
@@ -105,6 +117,19 @@ def build_scheduler(
         args=(deps, outgoing),
         id="weekly_report",
     )
+    rules = deps.bulletin
+    if rules.schedule is Schedule.WEEKLY:
+        scheduler.add_job(
+            bulletin_job,
+            CronTrigger(
+                day_of_week=_WEEKDAYS[rules.weekday],
+                hour=rules.at.hour,
+                minute=rules.at.minute,
+                timezone=zone,
+            ),
+            args=(deps, outgoing),
+            id="bulletin",
+        )
     scheduler.add_job(
         close_surveys_job, IntervalTrigger(hours=1, timezone=zone), args=(deps, outgoing), id="close_surveys"
     )

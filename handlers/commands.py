@@ -23,6 +23,7 @@ from handlers import (
     survey,
     web_signin,
 )
+from handlers.bulletin import delivery as bulletin
 from handlers.campaigns import chat as campaign_chat
 from handlers.campaigns import coverage as campaign_coverage
 from handlers.campaigns import visit_record
@@ -197,6 +198,7 @@ COMMANDS: dict[str, Command] = {
     "replyall": Command(_numbered_text("replyall", clusters.reply_all), "staff"),
     "resolveall": Command(_numbered_text("resolveall", clusters.resolve_all), "staff"),
     "report": Command(reports.report_command, "staff"),
+    "bulletin": Command(bulletin.latest_command, "staff"),  # the latest leadership bulletin (动态)
     "confirm": Command(_answer("r", "resolved"), "enterprise"),
     "partly": Command(_answer("r", "partly"), "enterprise"),
     "notresolved": Command(_answer("r", "not_resolved"), "enterprise"),

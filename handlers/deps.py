@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.bulletin import BulletinRules
 from bot.domain.escalation import Ladder
 from bot.domain.org import Directory
 from bot.domain.policies import PolicyOptions
@@ -45,3 +46,4 @@ class Deps:
     reach_channels: frozenset[str] | None = None
     # the web console, when it is enabled with a public address (`/web` sends its sign-in links)
     console: ConsoleAccess | None = None
+    bulletin: BulletinRules = field(default_factory=BulletinRules)  # the leadership bulletin (动态)

@@ -28,6 +28,7 @@ from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage.api_protocols import ApiKeys, Webhooks
 from storage.binding_protocols import MobileBinding
+from storage.bulletin_protocols import BulletinQueries
 from storage.campaign_protocols import CampaignStore
 from storage.search_protocols import OnboardingQueries, Retention, SearchQueries, TicketExport
 from storage.web_protocols import ConsoleQueries, WebAccess
@@ -615,6 +616,8 @@ class UnitOfWork(Protocol):
     def webhooks(self) -> Webhooks: ...
     @property
     def campaigns(self) -> CampaignStore: ...
+    @property
+    def bulletins(self) -> BulletinQueries: ...
     @property
     def web(self) -> WebAccess: ...
     @property

@@ -23,6 +23,7 @@ from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import rules_sql
 from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
 from storage.binding_sql import SqlMobileBinding
+from storage.bulletin_sql import SqlBulletins
 from storage.campaigns_sql import SqlCampaigns
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
@@ -603,6 +604,12 @@ class SqlUnitOfWork:
     @property
     def campaigns(self) -> SqlCampaigns:  # door-knocking campaigns (storage/campaign_protocols.py)
         return SqlCampaigns(self._session)
+
+    @property
+    def bulletins(
+        self,
+    ) -> SqlBulletins:  # the leadership bulletin and its archive (storage/bulletin_protocols.py)
+        return SqlBulletins(self._session)
 
     # The web console (storage/web_protocols.py).
     @property

@@ -30,6 +30,7 @@ SUBCOMMANDS = (
     "webhook",
     "rasa_actions",
     "campaign",
+    "bulletin",
 )
 
 # Plain help pages (click's): rich's would show every flag as `<bool>` and every value as `<str>`;

@@ -4,6 +4,7 @@ their own markup, so Markdown's marks would otherwise show as literal asterisks)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")  # not a lone _: high_tech stays
@@ -30,3 +31,11 @@ def excerpt(text: str, limit: int) -> tuple[str, bool]:
     if cut < limit // 2:
         cut = limit
     return text[:cut].rstrip() + "…", True
+
+
+def document(title: str, sections: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """A report as Markdown: the title, then each section's heading and its lines as bullets."""
+    parts = [f"# {title}", ""]
+    for heading, lines in sections:
+        parts += [f"## {heading}", "", *(f"- {line}" for line in lines), ""]
+    return "\n".join(parts)

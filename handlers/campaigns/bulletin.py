@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from bot.domain import markdown
 from bot.domain.campaigns import BulletinItem, Campaign, CoverageReport, ItemKind
 from bot.domain.messages import Attachment, Reply
 from bot.domain.tickets import Status
@@ -151,10 +152,7 @@ def sections(bulletin: Bulletin, deps: Deps, quotes: int | None = None) -> list[
 
 
 def to_markdown(bulletin: Bulletin, deps: Deps, quotes: int | None = None) -> str:
-    parts = [f"# {title(bulletin)}", ""]
-    for heading, lines in sections(bulletin, deps, quotes):
-        parts += [f"## {heading}", "", *(f"- {line}" for line in lines), ""]
-    return "\n".join(parts)
+    return markdown.document(title(bulletin), sections(bulletin, deps, quotes))
 
 
 def to_html(bulletin: Bulletin, deps: Deps) -> str:

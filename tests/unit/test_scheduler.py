@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.config import Settings
+from bot.config import BulletinConfig, Settings
 from bot.domain.messages import Reply, ToOfficer
 from bot.domain.outbox import Origin
 from bot.scheduler import build_scheduler, digest_job, weekly_report_job
@@ -42,6 +43,7 @@ def test_the_jobs_and_when_they_run(settings: Settings, clock: Clock) -> None:
         ("sweep", "interval[0:05:00]"),
         ("digest", "cron[hour='9', minute='0']"),
         ("weekly_report", "cron[day_of_week='mon', hour='9', minute='0']"),
+        ("bulletin", "cron[day_of_week='mon', hour='9', minute='0']"),
         ("close_surveys", "interval[1:00:00]"),
     ]
 
@@ -89,3 +91,15 @@ async def test_the_weekly_report_job_sends_last_week_once_with_its_chart(
     assert len(charts) == len(texts)  # each recipient once: the figures and the chart
     assert all("2026-11-16" in reply.text for reply in texts)
     assert all(chart.attachment is not None and chart.attachment.data[:4] == b"\x89PNG" for chart in charts)
+
+
+def test_the_bulletin_runs_when_configured_or_not_at_all(settings: Settings, clock: Clock) -> None:
+    async def jobs(bulletin: BulletinConfig) -> dict[str, str]:
+        world = await make_world(settings, clock)
+        deps = replace(world.deps, bulletin=bulletin.rules())
+        scheduler = build_scheduler(deps, settings.reminders, Outbox(deps))
+        return {job.id: str(job.trigger) for job in scheduler.get_jobs()}
+
+    thursday = asyncio.run(jobs(BulletinConfig(weekday="thu", time="17:30")))
+    assert thursday["bulletin"] == "cron[day_of_week='thu', hour='17', minute='30']"
+    assert "bulletin" not in asyncio.run(jobs(BulletinConfig(schedule="off")))

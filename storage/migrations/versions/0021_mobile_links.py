@@ -2,11 +2,8 @@
 bind them (the OAuth `state`, kept as a hash)
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-05
-
-Numbered 0021 beside the revisions being written at the same time; whoever merges them re-chains
-`down_revision` to the newest.
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
