@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,14 +74,15 @@ COLUMNS = (
     "urge_count",
     "signed_at",
     "first_contact_at",
-    "next_check_at",
 )
+CHECK_COLUMNS = ("ticket_id", "ticket_version", "next_check_at")
 OFFICERS = (("wang_lei", "industry_it"), ("wu_bin", "finance_office"), ("fang_yi", "hr_social"))
 
 
-def rows(total: int, due: int) -> Iterator[tuple[Any, ...]]:
-    """Every 100th ticket is due (up to `due`); of the rest, 70% are closed and the others are
-    open with their next check after NOW."""
+def rows(total: int, due: int) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """Every 100th ticket is due (up to `due`); of the rest, 70% are closed (no next check) and
+    the others are open with their next check after NOW. Each as its row of tickets and its row
+    of ticket_checks."""
     step = max(total // due, 1) if due else total + 1
     made_due = 0
     opened = NOW - timedelta(days=10)
@@ -92,10 +94,10 @@ def rows(total: int, due: int) -> Iterator[tuple[Any, ...]]:
             made_due += 1
             status, next_check, closed_at = "in_progress", NOW - timedelta(minutes=number % 600), None
         elif number % 10 < 7:
-            status, next_check, closed_at = "closed", opened, opened + timedelta(days=1)
+            status, next_check, closed_at = "closed", None, opened + timedelta(days=1)
         else:
             status, next_check, closed_at = "in_progress", NOW + timedelta(hours=1 + number % 500), None
-        yield (
+        ticket = (
             number,
             "acme",
             1,
@@ -121,8 +123,8 @@ def rows(total: int, due: int) -> Iterator[tuple[Any, ...]]:
             0,
             opened + timedelta(hours=1),
             opened + timedelta(hours=2),
-            next_check,
         )
+        yield ticket, (number, 1, next_check)
 
 
 async def load(engine: AsyncEngine, total: int, due: int) -> float:
@@ -139,20 +141,31 @@ async def load(engine: AsyncEngine, total: int, due: int) -> float:
         )
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
-        chunk: list[tuple[Any, ...]] = []
-        for row in rows(total, due):
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                await driver.copy_records_to_table(
-                    "tickets", records=chunk, columns=COLUMNS, schema_name=SCHEMA
-                )
-                chunk = []
-        if chunk:
-            await driver.copy_records_to_table("tickets", records=chunk, columns=COLUMNS, schema_name=SCHEMA)
+        tickets: list[tuple[Any, ...]] = []
+        checks: list[tuple[Any, ...]] = []
+
+        async def copy() -> None:
+            await driver.copy_records_to_table(
+                "tickets", records=tickets, columns=COLUMNS, schema_name=SCHEMA
+            )
+            await driver.copy_records_to_table(
+                "ticket_checks", records=checks, columns=CHECK_COLUMNS, schema_name=SCHEMA
+            )
+            tickets.clear()
+            checks.clear()
+
+        for ticket, check in rows(total, due):
+            tickets.append(ticket)
+            checks.append(check)
+            if len(tickets) == CHUNK:
+                await copy()
+        if tickets:
+            await copy()
         await conn.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), :n)"), {"n": total})
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE tickets"))
+        await conn.execute(text("VACUUM ANALYZE ticket_checks"))
     return time.perf_counter() - start
 
 
@@ -195,11 +208,15 @@ class Statements:
 
 def _kind(sql: str) -> str:
     words = " ".join(sql.split()).lower()
-    if words.startswith("select") and "from tickets" in words and "next_check_at <=" in words:
+    if (
+        words.startswith("select")
+        and "from ticket_checks join tickets" in words
+        and "next_check_at <=" in words
+    ):
         return "read due tickets (a page)"
     if words.startswith("insert into nudges"):
         return "claim nudges (a page)"
-    if words.startswith("update tickets set next_check_at"):
+    if words.startswith("update ticket_checks set next_check_at"):
         return "move checks on (a page)"
     return "other"
 
@@ -237,8 +254,13 @@ async def explain_statements(engine: AsyncEngine, statements: Statements) -> Non
                 continue
             result = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", parameters)
             print(f"-- {kind}:")
-            print("\n".join(row[0] for row in result))
+            print("\n".join(_shortened(row[0]) for row in result))
         await transaction.rollback()
+
+
+def _shortened(line: str) -> str:
+    """A plan's line with a page's array of parameters (2,000 numbers) cut to its first few."""
+    return re.sub(r"'\{([^{}']{60})[^{}']*\}'", r"'{\1…}'", line)
 
 
 async def reset(engine: AsyncEngine, total: int, due: int) -> None:
@@ -248,15 +270,17 @@ async def reset(engine: AsyncEngine, total: int, due: int) -> None:
         await conn.execute(text("TRUNCATE nudges"))
         await conn.execute(
             text(
-                "UPDATE tickets SET next_check_at = CAST(:now AS timestamptz)"
-                " - make_interval(mins => id % 600)"
-                " WHERE status <> 'closed' AND id % :step = 0 AND id <= :last"
+                "UPDATE ticket_checks SET next_check_at = CAST(:now AS timestamptz)"
+                " - make_interval(mins => ticket_id % 600)"
+                " FROM tickets WHERE tickets.id = ticket_id"
+                " AND status <> 'closed' AND ticket_id % :step = 0 AND ticket_id <= :last"
             ),
             {"now": NOW, "step": step, "last": step * due},
         )
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE tickets"))
+        await conn.execute(text("VACUUM ANALYZE ticket_checks"))
 
 
 async def loaded(engine: AsyncEngine, total: int) -> bool:
