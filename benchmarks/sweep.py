@@ -246,11 +246,7 @@ def _median(values: Iterable[float]) -> float:
 
 def _kind(sql: str) -> str:
     words = " ".join(sql.split()).lower()
-    if (
-        words.startswith("select")
-        and "from ticket_checks join tickets" in words
-        and "next_check_at <=" in words
-    ):
+    if words.startswith("select") and "from ticket_checks" in words and "next_check_at <=" in words:
         return "read due tickets (a page)"
     if words.startswith("insert into nudges"):
         return "claim nudges (a page)"
