@@ -47,6 +47,7 @@ from storage.reminders_sql import SqlReminders, record_check
 from storage.report_sql import SqlReports
 from storage.retention_sql import SqlRetention
 from storage.search_sql import SqlSearch
+from storage.send_slots_sql import SqlSendSlots
 from storage.tables import (
     CONTACTS,
     EVENTS,
@@ -611,6 +612,10 @@ class SqlUnitOfWork:
     @property
     def console(self) -> SqlConsoleQueries:
         return SqlConsoleQueries(self._session)
+
+    @property
+    def send_slots(self) -> SqlSendSlots:  # a bot's send rate, shared by its processes
+        return SqlSendSlots(self._session)
 
 
 class SqlStorage:

@@ -457,6 +457,18 @@ class InboxRow(SQLModel, table=True):
     handled_at: datetime | None = _at(nullable=True)
 
 
+class SendSlotRow(SQLModel, table=True):
+    """A bot's overall send rate, shared by every process sending for it: the theoretical arrival
+    time of its next send (GCRA), in seconds since the epoch on the senders' clocks. A send takes
+    the next slot by moving it on one interval (storage/send_slots_sql.py), so processes hand each
+    other the rate a slow one leaves unused, instead of each keeping a fixed share."""
+
+    __tablename__ = "send_slots"
+
+    bot: str = Field(primary_key=True, max_length=64)
+    next_at: float
+
+
 class OutboxSenderRow(SQLModel, table=True):
     """A running outbox sender and its last sign of life: messages claimed by a sender that stopped
     beating are taken back."""
@@ -539,6 +551,7 @@ class PolicyResponseRow(SQLModel, table=True):
 # The tables as SQLAlchemy Core sees them, for the statements that skip the ORM (hot paths, bulk).
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
 TICKET_CHECKS: Table = TicketCheckRow.__table__  # type: ignore[attr-defined]
+SEND_SLOTS: Table = SendSlotRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = TicketEventRow.__table__  # type: ignore[attr-defined]
 CONTACTS: Table = ContactRow.__table__  # type: ignore[attr-defined]
 MESSAGE_LOG: Table = MessageLogRow.__table__  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """the reminder sweep's check times move from tickets to a narrow table of their own, ticket_checks
-(issue 22: moving a check rewrote the whole ticket and an entry in each of its indexes)
+(issue 22: moving a check rewrote the whole ticket and an entry in each of its indexes); send_slots,
+a bot's overall send rate shared by the processes sending for it (issue 22, goal 4)
 
 Revision ID: 0022
 Revises: 0019
@@ -45,6 +46,12 @@ def upgrade() -> None:
         postgresql_where=CHECK_PENDING,
         sqlite_where=CHECK_PENDING,
     )
+    op.create_table(
+        "send_slots",
+        sa.Column("bot", sa.String(length=64), nullable=False),
+        sa.Column("next_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("bot"),
+    )
     op.drop_index("ix_tickets_next_check", table_name="tickets")
     # ALTER TABLE … DROP COLUMN, not batch mode: on SQLite `tickets` carries the FTS5 triggers of
     # 0014, which a batch rebuild (copy, drop, rename) would drop with the old table.
@@ -52,6 +59,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("send_slots")
     op.add_column("tickets", sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True))
     op.execute(
         "UPDATE tickets SET next_check_at ="
