@@ -80,8 +80,8 @@ class Pacer:
                 delays.append(self._bucket(("group", chat_id), self.per_group).delay(now))
             pause = max(delays)
         if self.shared_overall is not None:
-            # after the chat's own turn is taken, so that a slot of the bot's is not held by a send
-            # that then waits for its chat
+            # taken now whatever the chat's own wait, which is short (the outbox sender puts aside
+            # a chat not ready within a quarter of a second): the longer of the two is waited
             overall = await self.shared_overall()
             pause = max(pause - (self.clock() - now), overall)
         if pause > 0:
