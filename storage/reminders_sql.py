@@ -10,9 +10,9 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     Select,
     bindparam,
-    literal,
     literal_column,
     select,
     text,
@@ -112,21 +112,34 @@ def due_statement(
     now: datetime, after: tuple[datetime, int] | None, limit: int, *, lateral: bool = True
 ) -> Select[Any]:
     """Tickets whose check time has come, a page at a time (benchmarks/sweep.py EXPLAINs it): a
-    page of checks in the order of their partial index, then each one's ticket by its key.
+    page of checks in the order of their partial index, then each one's ticket by its key. The
+    statement is built once per shape (building it took 2 ms, a tenth of a steady sweep's CPU)."""
+    checked_at, number = after if after is not None else (now, 0)
+    return _DUE_SHAPES[(lateral, after is not None)].params(
+        now=now, after_at=checked_at, after_number=number, limit=limit
+    )
 
-    The page is taken first and each ticket fetched by a LATERAL subquery (`lateral`, PostgreSQL),
+
+def _due_shape(lateral: bool, paged: bool) -> Select[Any]:
+    """The page is taken first and each ticket fetched by a LATERAL subquery (`lateral`, PostgreSQL),
     which the planner cannot turn into a hash join: joined plainly, it hashed the whole tickets
     table for each page (60-200 ms) where a page's 2,000 lookups by key take a few. No condition
     on the ticket's state either, for the same reason: a closed ticket's check is NULL
     (record_check), and one given a check anyway is looked at once, found with no clock running,
     and set to NULL. SQLite has no LATERAL, and walks a join from the page by the key anyway."""
     c, t = TICKET_CHECKS.c, TICKETS.c
-    page = select(c.ticket_id, c.next_check_at).where(c.next_check_at.is_not(None), c.next_check_at <= now)
-    if after is not None:
-        checked_at, number = after
-        later = tuple_(literal(checked_at, c.next_check_at.type), literal(number, c.ticket_id.type))
+    page = select(c.ticket_id, c.next_check_at).where(
+        c.next_check_at.is_not(None), c.next_check_at <= bindparam("now", type_=c.next_check_at.type)
+    )
+    if paged:
+        later = tuple_(
+            bindparam("after_at", type_=c.next_check_at.type),
+            bindparam("after_number", type_=c.ticket_id.type),
+        )
         page = page.where(tuple_(c.next_check_at, c.ticket_id) > later)
-    checks = page.order_by(c.next_check_at, c.ticket_id).limit(limit).subquery("page")
+    checks = (
+        page.order_by(c.next_check_at, c.ticket_id).limit(bindparam("limit", type_=Integer)).subquery("page")
+    )
     if lateral:
         one = select(*(t[name] for name in _DUE_COLUMNS)).where(t.id == checks.c.ticket_id)
         ticket: FromClause = one.limit(1).lateral("ticket")
@@ -139,6 +152,11 @@ def due_statement(
         .select_from(joined)
         .order_by(checks.c.next_check_at, checks.c.ticket_id)
     )
+
+
+_DUE_SHAPES = {
+    (lateral, paged): _due_shape(lateral, paged) for lateral in (False, True) for paged in (False, True)
+}
 
 
 class SqlReminders:
