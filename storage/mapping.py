@@ -96,8 +96,16 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         "first_contact_at": ticket.first_contact_at,
         "cluster_of": ticket.cluster_of,
         "sign_by": ticket.sign_by,
-        # a changed ticket is looked at again by the reminder sweep (see TicketRow.next_check_at)
-        "next_check_at": ticket.updated_at,
+    }
+
+
+def ticket_check_values(ticket: Ticket, number: int, version: int) -> dict[str, Any]:
+    """The reminder sweep's row of a ticket just written (see TicketCheckRow): a changed ticket is
+    looked at again, a closed one never."""
+    return {
+        "ticket_id": number,
+        "ticket_version": version,
+        "next_check_at": None if ticket.status is Status.CLOSED else ticket.updated_at,
     }
 
 

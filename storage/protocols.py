@@ -561,6 +561,15 @@ class OpsQueries(Protocol):
         ...
 
 
+class SendSlots(Protocol):
+    """A bot's overall send rate, shared by the processes sending for it (storage/send_slots_sql.py)."""
+
+    async def take(self, bot: str, now: float, interval: float) -> float:
+        """Take the bot's next send slot at `now` (seconds since the epoch): the next slot's time
+        moves on by `interval`; returns where it now stands (this slot's time plus `interval`)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories are read-only members so implementations may narrow them."""
 
@@ -622,6 +631,8 @@ class UnitOfWork(Protocol):
     def web(self) -> WebAccess: ...
     @property
     def console(self) -> ConsoleQueries: ...
+    @property
+    def send_slots(self) -> SendSlots: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -9,12 +9,14 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
+    Integer,
     Select,
     bindparam,
-    literal,
     literal_column,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -25,19 +27,47 @@ from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
 from bot.domain.tickets import Status, Ticket
 from storage import rules_sql
 from storage.mapping import ticket_from_row
-from storage.tables import NUDGES, TICKETS, TicketRow, UtcDateTime
+from storage.tables import NUDGES, TICKET_CHECKS, TICKETS, TicketRow, UtcDateTime
 
 _DIGEST = "digest"
+
+
+def _upsert_check(insert: Any) -> Any:
+    return insert.on_conflict_do_update(
+        index_elements=[TICKET_CHECKS.c.ticket_id],
+        set_={name: insert.excluded[name] for name in ("ticket_version", "next_check_at")},
+    )
+
+
+# Both dialects spell ON CONFLICT the same; each compiles its own.
+_UPSERT_CHECK = {
+    "postgresql": _upsert_check(postgresql.insert(TICKET_CHECKS)),
+    "sqlite": _upsert_check(sqlite.insert(TICKET_CHECKS)),
+}
+
+
+async def record_check(session: AsyncSession, values: dict[str, Any]) -> None:
+    """A ticket was written: its check row says so, in the same transaction (mapping.ticket_check_values).
+
+    An upsert, not an update, so that a ticket written without its row (by hand, say) gets one."""
+    await session.execute(_UPSERT_CHECK[session.get_bind().dialect.name], values)
+
+
 _LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")
 
 
-# A ticket changed since the sweep read it (another version) keeps the check its change asked for.
+# A ticket changed since the sweep read it (another version) keeps the check its change asked for;
+# the version is compared on the check's own row, which a concurrent change of the ticket locks
+# and rewrites, so PostgreSQL re-checks it against the new version before moving it. `= ANY` finds
+# the page's rows by the primary key: joined to the page alone, the planner hashed the whole table
+# (18 ms of a page's 22 at 100,000 tickets, and growing with the table).
 _RESCHEDULE_PG = text(
     """
-    UPDATE tickets SET next_check_at = page.check_at
+    UPDATE ticket_checks SET next_check_at = page.check_at
     FROM unnest(CAST(:numbers AS integer[]), CAST(:versions AS integer[]), CAST(:checks AS timestamptz[]))
         AS page(number, read_version, check_at)
-    WHERE tickets.id = page.number AND tickets.version = page.read_version
+    WHERE ticket_checks.ticket_id = ANY(CAST(:numbers AS integer[]))
+        AND ticket_checks.ticket_id = page.number AND ticket_checks.ticket_version = page.read_version
     """
 )
 
@@ -59,8 +89,9 @@ _CLAIM_PG = text(
 ).columns(due_at=UtcDateTime())
 
 
-# What the ladder reads of a due ticket (DueTicket's fields, in order): not the whole row, since a
-# sweep may read thousands, and not the text, which only the few tickets its messages describe need.
+# What the ladder reads of a due ticket (DueTicket's fields, in order, but the check time): not the
+# whole row, since a sweep may read thousands, and not the text, which only the few tickets its
+# messages describe need.
 _DUE_COLUMNS = (
     "id",
     "version",
@@ -74,22 +105,58 @@ _DUE_COLUMNS = (
     "signed_at",
     "first_contact_at",
     "paused_at",
-    "next_check_at",
 )
 
 
-def due_statement(now: datetime, after: tuple[datetime, int] | None, limit: int) -> Select[Any]:
-    """Open tickets whose check time has come, a page at a time (benchmarks/sweep.py EXPLAINs it)."""
-    t = TICKETS.c
-    # rules_sql.OPEN is written as the partial index's predicate, so the index serves this
-    statement = select(*(TICKETS.c[name] for name in _DUE_COLUMNS)).where(
-        rules_sql.OPEN, t.next_check_at <= now
+def due_statement(
+    now: datetime, after: tuple[datetime, int] | None, limit: int, *, lateral: bool = True
+) -> Select[Any]:
+    """Tickets whose check time has come, a page at a time (benchmarks/sweep.py EXPLAINs it): a
+    page of checks in the order of their partial index, then each one's ticket by its key. The
+    statement is built once per shape (building it took 2 ms, a tenth of a steady sweep's CPU)."""
+    checked_at, number = after if after is not None else (now, 0)
+    return _DUE_SHAPES[(lateral, after is not None)].params(
+        now=now, after_at=checked_at, after_number=number, limit=limit
     )
-    if after is not None:
-        checked_at, number = after
-        later = tuple_(literal(checked_at, t.next_check_at.type), literal(number, t.id.type))
-        statement = statement.where(tuple_(t.next_check_at, t.id) > later)
-    return statement.order_by(t.next_check_at, t.id).limit(limit)
+
+
+def _due_shape(lateral: bool, paged: bool) -> Select[Any]:
+    """The page is taken first and each ticket fetched by a LATERAL subquery (`lateral`, PostgreSQL),
+    which the planner cannot turn into a hash join: joined plainly, it hashed the whole tickets
+    table for each page (60-200 ms) where a page's 2,000 lookups by key take a few. No condition
+    on the ticket's state either, for the same reason: a closed ticket's check is NULL
+    (record_check), and one given a check anyway is looked at once, found with no clock running,
+    and set to NULL. SQLite has no LATERAL, and walks a join from the page by the key anyway."""
+    c, t = TICKET_CHECKS.c, TICKETS.c
+    page = select(c.ticket_id, c.next_check_at).where(
+        c.next_check_at.is_not(None), c.next_check_at <= bindparam("now", type_=c.next_check_at.type)
+    )
+    if paged:
+        later = tuple_(
+            bindparam("after_at", type_=c.next_check_at.type),
+            bindparam("after_number", type_=c.ticket_id.type),
+        )
+        page = page.where(tuple_(c.next_check_at, c.ticket_id) > later)
+    checks = (
+        page.order_by(c.next_check_at, c.ticket_id).limit(bindparam("limit", type_=Integer)).subquery("page")
+    )
+    if lateral:
+        one = select(*(t[name] for name in _DUE_COLUMNS)).where(t.id == checks.c.ticket_id)
+        ticket: FromClause = one.limit(1).lateral("ticket")
+        joined = checks.join(ticket, true())
+    else:
+        ticket = TICKETS
+        joined = checks.join(TICKETS, t.id == checks.c.ticket_id)
+    return (
+        select(*(ticket.c[name] for name in _DUE_COLUMNS), checks.c.next_check_at)
+        .select_from(joined)
+        .order_by(checks.c.next_check_at, checks.c.ticket_id)
+    )
+
+
+_DUE_SHAPES = {
+    (lateral, paged): _due_shape(lateral, paged) for lateral in (False, True) for paged in (False, True)
+}
 
 
 class SqlReminders:
@@ -99,7 +166,8 @@ class SqlReminders:
     async def due(
         self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
     ) -> list[DueTicket]:
-        rows = (await self._s.execute(due_statement(now, after, limit))).all()
+        lateral = self._dialect() == "postgresql"
+        rows = (await self._s.execute(due_statement(now, after, limit, lateral=lateral))).all()
         # Core rows, not ORM objects: the sweep reads thousands at a time.
         return [DueTicket(row[0], row[1], Status(row[2]), *row[3:]) for row in rows]
 
@@ -118,10 +186,10 @@ class SqlReminders:
                 },
             )
             return
-        t = TICKETS.c
+        c = TICKET_CHECKS.c
         statement = (
-            update(TICKETS)
-            .where(t.id == bindparam("number"), t.version == bindparam("read_version"))
+            update(TICKET_CHECKS)
+            .where(c.ticket_id == bindparam("number"), c.ticket_version == bindparam("read_version"))
             .values(next_check_at=bindparam("check_at"))
         )
         params = [

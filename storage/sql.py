@@ -35,6 +35,7 @@ from storage.mapping import (
     event_from_row,
     event_values,
     stored_lang,
+    ticket_check_values,
     ticket_from_row,
     ticket_values,
 )
@@ -44,10 +45,11 @@ from storage.org_sheets_sql import SqlOrgSheets
 from storage.org_sql import SqlOrg
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
 from storage.protocols import Duplicate, LoggedMessage, RecentDemand
-from storage.reminders_sql import SqlReminders
+from storage.reminders_sql import SqlReminders, record_check
 from storage.report_sql import SqlReports
 from storage.retention_sql import SqlRetention
 from storage.search_sql import SqlSearch
+from storage.send_slots_sql import SqlSendSlots
 from storage.tables import (
     CONTACTS,
     EVENTS,
@@ -135,6 +137,7 @@ class SqlTickets:
 
     async def add(self, ticket: Ticket) -> Ticket:
         number = await _inserted_id(self._s, TICKETS, {**ticket_values(ticket), "version": 0})
+        await record_check(self._s, ticket_check_values(ticket, number, 0))
         return replace(ticket, number=number, version=0)
 
     async def get(self, number: int) -> Ticket | None:
@@ -157,6 +160,8 @@ class SqlTickets:
         result = cast(CursorResult[Any], await self._s.execute(statement))
         if result.rowcount != 1:
             raise Conflict(ticket=ticket.ref)
+        assert ticket.number is not None
+        await record_check(self._s, ticket_check_values(ticket, ticket.number, ticket.version + 1))
         return replace(ticket, version=ticket.version + 1)
 
     async def for_enterprise(self, enterprise_id: str, limit: int = 20) -> list[Ticket]:
@@ -619,6 +624,10 @@ class SqlUnitOfWork:
     @property
     def console(self) -> SqlConsoleQueries:
         return SqlConsoleQueries(self._session)
+
+    @property
+    def send_slots(self) -> SqlSendSlots:  # a bot's send rate, shared by its processes
+        return SqlSendSlots(self._session)
 
 
 class SqlStorage:

@@ -135,15 +135,6 @@ class TicketRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tickets_department_status", "department_id", "status"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
-        # The reminder sweep reads open tickets whose check time has come, in that order: its
-        # cost follows the number due, not the size of the table.
-        Index(
-            "ix_tickets_next_check",
-            "next_check_at",
-            "id",
-            postgresql_where=_OPEN_TICKETS,
-            sqlite_where=_OPEN_TICKETS,
-        ),
         # The web console's board: open tickets by resolve deadline, the overdue first. A page is
         # the first rows of this walk; the counts read the open tickets alone, not the closed many.
         Index(
@@ -197,9 +188,42 @@ class TicketRow(SQLModel, table=True):
     first_contact_at: datetime | None = _at(nullable=True)
     cluster_of: int | None = Field(default=None, index=True)
     sign_by: datetime | None = _at(nullable=True)
-    # When the reminder sweep should look at the ticket next. Every write of the ticket sets it to
-    # the time of the change (look again: a clock may have started or stopped); the sweep then
-    # moves it to when something next falls due, or to NULL when nothing can until it changes.
+    # When the reminder sweep looks at the ticket next: in ticket_checks (TicketCheckRow).
+
+
+_CHECK_PENDING = text("next_check_at IS NOT NULL")
+
+
+class TicketCheckRow(SQLModel, table=True):
+    """When the reminder sweep should look at a ticket next, one narrow row per ticket.
+
+    Every write of the ticket sets it to the time of the change (look again: a clock may have
+    started or stopped), or to NULL once the ticket is closed; the sweep then moves it to when
+    something next falls due, or to NULL when nothing can until the ticket changes. It is a table
+    of its own, not a column of tickets, because the sweep moves thousands of checks a run: here
+    each move writes a row of a few bytes and two index entries, where on tickets it wrote the
+    whole row and an entry in each of its indexes (the check time being indexed, no update was
+    HOT). The ticket's version rides along, so that a sweep's move loses to a change of the
+    ticket made since the sweep read it, by looking at this row alone.
+    """
+
+    __tablename__ = "ticket_checks"
+    __table_args__ = (
+        # The sweep reads the checks whose time has come, in that order: its cost follows the
+        # number due, not the number of tickets.
+        Index(
+            "ix_ticket_checks_due",
+            "next_check_at",
+            "ticket_id",
+            postgresql_where=_CHECK_PENDING,
+            sqlite_where=_CHECK_PENDING,
+        ),
+    )
+
+    ticket_id: int = Field(
+        primary_key=True, foreign_key="tickets.id", sa_column_kwargs={"autoincrement": False}
+    )
+    ticket_version: int
     next_check_at: datetime | None = _at(nullable=True)
 
 
@@ -433,6 +457,18 @@ class InboxRow(SQLModel, table=True):
     handled_at: datetime | None = _at(nullable=True)
 
 
+class SendSlotRow(SQLModel, table=True):
+    """A bot's overall send rate, shared by every process sending for it: the theoretical arrival
+    time of its next send (GCRA), in seconds since the epoch on the senders' clocks. A send takes
+    the next slot by moving it on one interval (storage/send_slots_sql.py), so processes hand each
+    other the rate a slow one leaves unused, instead of each keeping a fixed share."""
+
+    __tablename__ = "send_slots"
+
+    bot: str = Field(primary_key=True, max_length=64)
+    next_at: float
+
+
 class OutboxSenderRow(SQLModel, table=True):
     """A running outbox sender and its last sign of life: messages claimed by a sender that stopped
     beating are taken back."""
@@ -514,6 +550,8 @@ class PolicyResponseRow(SQLModel, table=True):
 
 # The tables as SQLAlchemy Core sees them, for the statements that skip the ORM (hot paths, bulk).
 TICKETS: Table = TicketRow.__table__  # type: ignore[attr-defined]
+TICKET_CHECKS: Table = TicketCheckRow.__table__  # type: ignore[attr-defined]
+SEND_SLOTS: Table = SendSlotRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = TicketEventRow.__table__  # type: ignore[attr-defined]
 CONTACTS: Table = ContactRow.__table__  # type: ignore[attr-defined]
 MESSAGE_LOG: Table = MessageLogRow.__table__  # type: ignore[attr-defined]

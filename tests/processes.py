@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -80,6 +81,23 @@ async def ended(process: asyncio.subprocess.Process, within: float = 60) -> str:
     await asyncio.wait_for(process.wait(), within)
     reading = _stderr.pop(process, None)
     return "" if reading is None else (await asyncio.wait_for(reading, within)).decode(errors="replace")
+
+
+async def upgraded(database: str, config: Path) -> None:
+    """The database migrated by `xiaoer db upgrade`, as an operator does before starting processes."""
+    upgrade = await asyncio.create_subprocess_exec(
+        XIAOER, "db", "upgrade", "--database", database, env=environment(FakeBotApi(), config)
+    )
+    assert await upgrade.wait() == 0
+
+
+async def stop_all(running: list[asyncio.subprocess.Process]) -> None:
+    """SIGINT to each process from `start`, then each must end cleanly (what it logged, if not)."""
+    for process in running:
+        process.send_signal(signal.SIGINT)
+    for process in running:
+        err = await ended(process)
+        assert process.returncode == 0, err[-2000:]
 
 
 async def start_webhook(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -54,13 +54,18 @@ class Pacer:
     _buckets: dict[object, Bucket] = field(default_factory=dict)
     _prune_at: int = 2 * 1024
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The overall limit kept with the other processes sending for the bot: takes the bot's next
+    # send slot and says how many seconds until it (handlers/send_slots.py). None: kept here.
+    shared_overall: Callable[[], Awaitable[float]] | None = None
 
     @classmethod
     def shared_by(cls, senders: int) -> Pacer:
-        """The pacer of one of `senders` processes sending for one bot: the overall limit is the
-        bot's, so each takes its share. The per-chat and per-group buckets stay whole: the outbox
-        hands out a chat's messages one at a time, whichever process sends them, but two
-        processes may each send to one group within a minute; a 429 that follows is waited out."""
+        """The pacer of one of `senders` processes sending for one bot, each keeping a fixed share
+        of the bot's overall limit. (`xiaoer run` shares the whole limit through the database
+        instead, `shared_overall`, so that a process falling behind leaves its share to the others.)
+        The per-chat and per-group buckets stay whole: the outbox hands out a chat's messages one at
+        a time, whichever process sends them, but two processes may each send to one group within a
+        minute; a 429 that follows is waited out."""
         burst, rate = cls.overall
         return cls(overall=(max(burst / senders, 1.0), rate / senders))
 
@@ -68,25 +73,29 @@ class Pacer:
         """Wait until a message to that chat may go; returns how long it waited."""
         async with self._lock:
             now = self.clock()
-            delays = [
-                self._bucket("all", self.overall).delay(now),
-                self._bucket(chat_id, self.per_chat).delay(now),
-            ]
+            delays = [self._bucket(chat_id, self.per_chat).delay(now)]
+            if self.shared_overall is None:
+                delays.append(self._bucket("all", self.overall).delay(now))
             if is_group:
                 delays.append(self._bucket(("group", chat_id), self.per_group).delay(now))
             pause = max(delays)
+        if self.shared_overall is not None:
+            # taken now whatever the chat's own wait, which is short (the outbox sender puts aside
+            # a chat not ready within a quarter of a second): the longer of the two is waited
+            overall = await self.shared_overall()
+            pause = max(pause - (self.clock() - now), overall)
         if pause > 0:
             await asyncio.sleep(pause)
-        return pause
+        return max(pause, 0.0)
 
     def ready_in(self, chat_id: int, is_group: bool) -> float:
         """Seconds until a message to that chat could go, taking no turn (a bulk sender uses it to
-        put a busy chat's message aside instead of waiting for it)."""
+        put a busy chat's message aside instead of waiting for it). A shared overall limit is not
+        asked: its wait is a fraction of a second, and asking would take a slot."""
         now = self.clock()
-        waits = [
-            self._bucket("all", self.overall).wait_time(now),
-            self._bucket(chat_id, self.per_chat).wait_time(now),
-        ]
+        waits = [self._bucket(chat_id, self.per_chat).wait_time(now)]
+        if self.shared_overall is None:
+            waits.append(self._bucket("all", self.overall).wait_time(now))
         if is_group:
             waits.append(self._bucket(("group", chat_id), self.per_group).wait_time(now))
         return max(waits)

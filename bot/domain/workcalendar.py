@@ -18,6 +18,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAY_SECONDS = 86_400
+_MICRO = 1_000_000
+_ORIGIN = date(2000, 1, 1)  # where the calendar's running count of working time starts
+_DAYS_CACHED = 20_000
 # How far ahead a deadline may be searched before the calendar is called broken (no working day
 # for ten years means every day was configured as a holiday).
 _SEARCH_LIMIT_DAYS = 3_660
@@ -40,6 +43,11 @@ class WorkingCalendar:
     _day_seconds: int = field(init=False, repr=False, compare=False)
     _lost: tuple[int, ...] = field(init=False, repr=False, compare=False)  # holidays on weekdays
     _gained: tuple[int, ...] = field(init=False, repr=False, compare=False)  # workdays on days off
+    # Per day (ordinal): whether it is a working day and the working days from _ORIGIN to it. The
+    # sweep asks about the same few days for thousands of tickets; this makes each ask a lookup.
+    _days: dict[int, tuple[bool, int]] = field(init=False, repr=False, compare=False)
+    # The last moment counted and its count: the sweep asks about the same `now` for every ticket.
+    _last: tuple[datetime | None, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         spans = tuple((_seconds(start), _seconds(end)) for start, end in self.periods)
@@ -65,6 +73,8 @@ class WorkingCalendar:
         gained = sorted(d.toordinal() for d in self.workdays if d.weekday() not in self.weekdays)
         object.__setattr__(self, "_lost", tuple(lost))
         object.__setattr__(self, "_gained", tuple(gained))
+        object.__setattr__(self, "_days", {})
+        object.__setattr__(self, "_last", (None, 0))
 
     # --- days ----------------------------------------------------------------------------------
 
@@ -115,20 +125,7 @@ class WorkingCalendar:
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from start to end; negative when end is before start (time overdue)."""
-        if end < start:
-            return -self.working_time_between(end, start)
-        a, b = start.astimezone(self.timezone), end.astimezone(self.timezone)
-        day_a, day_b = a.date(), b.date()
-        second_a, second_b = _second_of_day(a), _second_of_day(b)
-        if day_a == day_b:
-            seconds = self._within(day_a, second_a, second_b)
-        else:
-            seconds = (
-                self._within(day_a, second_a, DAY_SECONDS)
-                + self.working_days_between(day_a + timedelta(days=1), day_b) * self._day_seconds
-                + self._within(day_b, 0.0, second_b)
-            )
-        return timedelta(seconds=seconds)
+        return timedelta(microseconds=self._worked(end) - self._worked(start))
 
     def add_working_time(self, moment: datetime, amount: timedelta) -> datetime:
         """The moment when `amount` of working time has passed since `moment` (a deadline after N
@@ -140,7 +137,7 @@ class WorkingCalendar:
         local = moment.astimezone(self.timezone)
         day, second = local.date(), _second_of_day(local)
         for _ in range(_SEARCH_LIMIT_DAYS):
-            if self.is_working_day(day):
+            if self._day(day)[0]:
                 if second == 0.0 and remaining > self._day_seconds:
                     remaining -= self._day_seconds  # a whole working day
                 else:
@@ -167,11 +164,39 @@ class WorkingCalendar:
 
     # --- machinery -----------------------------------------------------------------------------
 
-    def _within(self, day: date, first: float, last: float) -> float:
-        """Working seconds of one day between two seconds of that day."""
-        if last <= first or not self.is_working_day(day):
-            return 0.0
-        return sum(max(0.0, min(end, last) - max(start, first)) for start, end in self._spans)
+    def _worked(self, moment: datetime) -> int:
+        """Working time from the start of _ORIGIN to the moment, in microseconds: integers, so that
+        the difference of two is exact (the working time between them)."""
+        last, counted = self._last
+        if moment is last:  # the very object (datetimes are immutable): the same answer
+            return counted
+        local = moment.astimezone(self.timezone)
+        working, days_before = self._day(local.date())
+        worked = days_before * self._day_seconds * _MICRO
+        if working:
+            second = (local.hour * 3600 + local.minute * 60 + local.second) * _MICRO + local.microsecond
+            for start, end in self._spans:
+                if second <= start * _MICRO:
+                    break
+                worked += min(second, end * _MICRO) - start * _MICRO
+        object.__setattr__(self, "_last", (moment, worked))
+        return worked
+
+    def _day(self, day: date) -> tuple[bool, int]:
+        """Whether the day is a working day, and the working days from _ORIGIN to it (negative
+        before it), cached."""
+        ordinal = day.toordinal()
+        known = self._days.get(ordinal)
+        if known is None:
+            if day >= _ORIGIN:
+                before = self.working_days_between(_ORIGIN, day)
+            else:
+                before = -self.working_days_between(day, _ORIGIN)
+            known = (self.is_working_day(day), before)
+            if len(self._days) >= _DAYS_CACHED:  # a process running for decades stays bounded
+                self._days.clear()
+            self._days[ordinal] = known
+        return known
 
     def _at(self, day: date, second: float, like: datetime) -> datetime:
         """A second of a local day as an aware datetime in the zone the question was asked in."""

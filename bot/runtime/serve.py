@@ -4,6 +4,7 @@ checked and served, and one line when it is ready and one when it has stopped (a
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -50,6 +51,12 @@ async def serve(
     try:
         with training() as on_nlu_build:
             app = await build_app(settings, database, on_nlu_build=on_nlu_build)
+        # What start-up loaded (the model, the catalogues, the libraries) lives as long as the
+        # process: out of the collector's sight, a full collection walks only what the work
+        # allocates. The reminder sweep over 10,000 due tickets set off 3 full collections that
+        # cost 435-613 ms with them, 17-26 ms without (issue 22).
+        gc.collect()
+        gc.freeze()
         try:
             if not stop.is_set():
                 await run(

@@ -28,7 +28,6 @@ from bot.config import load_settings
 from tests.channels.test_telegram import DEMAND, write_config
 from tests.fake_telegram import FakeBotApi
 from tests.processes import (
-    XIAOER,
     ended,
     environment,
     free_port,
@@ -38,6 +37,8 @@ from tests.processes import (
     said,
     start,
     start_webhook,
+    stop_all,
+    upgraded,
 )
 
 DEMANDS = 200
@@ -131,10 +132,7 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
     tmp_path: Path, postgres_database: str, processes: int
 ) -> None:
     config = write_config(tmp_path)
-    upgrade = await asyncio.create_subprocess_exec(
-        XIAOER, "db", "upgrade", "--database", postgres_database, env=environment(FakeBotApi(), config)
-    )
-    assert await upgrade.wait() == 0
+    await upgraded(postgres_database, config)
     api = FakeBotApi()
     await api.start()
     ports = [free_port() for _ in range(processes)]
@@ -166,11 +164,7 @@ async def test_processes_on_one_postgresql_keep_each_conversation_in_order(
             assert all(len(found) == 1 for found in places), (person, texts)  # each once
             assert [found[0] for found in places] == sorted(found[0] for found in places), texts
     finally:
-        for process in running:
-            process.send_signal(signal.SIGINT)
-        for process in running:
-            err = await ended(process)
-            assert process.returncode == 0, err[-2000:]
+        await stop_all(running)
         await api.stop()
     engine = create_async_engine(postgres_database)
     try:

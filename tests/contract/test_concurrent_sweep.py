@@ -8,7 +8,8 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -106,3 +107,41 @@ async def test_two_sweeps_at_once_send_each_nudge_once(
     assert len(reminded) == TICKETS
     assert all(line.startswith("🔔 催办") for line in reminded)
     assert sum(result.looked_at for result in results) >= TICKETS
+
+
+@pytest.mark.postgres
+async def test_a_change_made_while_the_sweep_moves_its_check_keeps_its_own(
+    postgres_url: str, schema: str
+) -> None:
+    """The sweep read a ticket; before it moves the ticket's check on, an officer changes the
+    ticket in a transaction still open. The sweep's move waits for that transaction and then
+    finds another version: the change's "look again now" stands."""
+    engines = [postgres_engine(postgres_url, schema) for _ in range(2)]
+    try:
+        await migrate.upgrade(engines[0])
+        sweeper, officer = (SqlStorage(engine) for engine in engines)
+        async with officer() as uow:
+            await uow.enterprises.add(builders.enterprise("acme"))
+            contact = await uow.contacts.add(builders.contact("acme"))
+            assert contact.id is not None
+            ticket = await uow.tickets.add(builders.ticket(contact.id, at=NOW, status=Status.DISPATCHED))
+            await uow.commit()
+        async with sweeper() as sweep:
+            [read] = await sweep.reminders.due(NOW)
+            async with officer() as change:
+                changed = await change.tickets.update(
+                    replace(ticket, status=Status.SIGNED, updated_at=NOW + timedelta(minutes=1))
+                )
+                moving = asyncio.create_task(sweep.reminders.reschedule([(read, None)]))
+                await asyncio.sleep(0.2)
+                assert not moving.done()  # waiting on the change's lock on the check's row
+                await change.commit()
+            await moving
+            await sweep.commit()
+        async with sweeper() as uow:
+            assert [
+                (t.number, t.version, t.check_at) for t in await uow.reminders.due(NOW + timedelta(hours=1))
+            ] == [(changed.number, changed.version, changed.updated_at)]
+    finally:
+        for engine in engines:
+            await engine.dispose()

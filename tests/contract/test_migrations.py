@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -143,6 +144,9 @@ async def test_a_database_with_data_upgrades_from_the_first_revision(sqlite_url:
         async with storage() as uow:
             ticket = await uow.tickets.get(1)
             events = await uow.events.for_ticket(1)
+            # its check time came along to ticket_checks (0011 set it to the last change)
+            due = await uow.reminders.due(datetime(2026, 11, 23, tzinfo=UTC))
+        assert [(t.number, t.check_at) for t in due] == [(1, datetime(2026, 11, 22, 2, tzinfo=UTC))]
         assert ticket is not None
         assert ticket.status.value == "survey"
         assert [e.action.value for e in events] == ["answer_resolution"]

@@ -284,3 +284,17 @@ async def test_responses_are_kept_once_and_questions_wait_for_their_text(storage
         assert await uow.policy_responses.open_question(3, NOW) is None
         assert await uow.policy_responses.for_policy(1) == [ack, replace(ask, ticket_number=9)]
         assert await uow.policy_responses.get(1, ResponseKind.ACK, "contact:3") == ack
+
+
+async def test_a_bots_send_slots_are_handed_out_one_interval_apart(storage: UnitOfWorkFactory) -> None:
+    """storage/send_slots_sql.py: whoever takes the next slot moves it on one interval; a bot idle
+    for a while starts again from now (no banked sends); each bot its own."""
+    async with storage() as uow:
+        assert await uow.send_slots.take("telegram:1", 1000.0, 0.5) == 1000.5
+        assert await uow.send_slots.take("telegram:1", 1000.1, 0.5) == 1001.0
+        assert await uow.send_slots.take("telegram:2", 1000.1, 0.5) == 1000.6
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.send_slots.take("telegram:1", 1000.2, 0.5) == 1001.5
+        assert await uow.send_slots.take("telegram:1", 5000.0, 0.5) == 5000.5
+        await uow.commit()

@@ -128,6 +128,21 @@ async def test_the_sweep_moves_a_check_on_and_a_change_brings_it_back(storage: U
         assert [(t.number, t.check_at) for t in await uow.reminders.due(NOW)] == [(changed.number, NOW)]
 
 
+async def test_a_closed_ticket_is_never_due_and_a_reopened_one_is_again(storage: UnitOfWorkFactory) -> None:
+    [ticket] = await _tickets(storage, 30)
+    async with storage() as uow:
+        closed = await uow.tickets.update(replace(ticket, status=Status.CLOSED, updated_at=NOW - MINUTE))
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.reminders.due(NOW + 60 * MINUTE) == []
+        reopened = await uow.tickets.update(replace(closed, status=Status.REOPENED, updated_at=NOW))
+        await uow.commit()
+    async with storage() as uow:
+        assert [(t.number, t.version, t.check_at) for t in await uow.reminders.due(NOW)] == [
+            (reopened.number, reopened.version, NOW)
+        ]
+
+
 async def test_a_nudge_is_claimed_once(storage: UnitOfWorkFactory) -> None:
     [ticket] = await _tickets(storage, 5)
     remind, again = _key(ticket), _key(ticket, repeat=1)

@@ -50,3 +50,25 @@ def test_processes_sending_for_one_bot_share_its_overall_limit() -> None:
     assert waits[:10] == [0.0] * 10
     assert round(waits[10], 2) == 0.1  # the eleventh in a second waits for this process's share
     assert Pacer.shared_by(1).overall == Pacer().overall
+
+
+async def test_a_shared_overall_limit_replaces_the_processs_own_bucket() -> None:
+    """`shared_overall` (several processes, the database handing out the bot's slots): the pacer
+    asks it once per send and waits as long as it says, with no overall bucket of its own; the
+    chat's bucket still applies, and `ready_in` (which takes no turn) does not ask it."""
+    asked: list[float] = []
+    answers = iter([0.0, 0.0, 0.25])
+
+    async def take() -> float:
+        asked.append(1.0)
+        return next(answers)
+
+    now = [0.0]
+    pacer = Pacer(per_chat=(1, 1.0), overall=(1, 1.0), clock=lambda: now[0], shared_overall=take)
+    assert await pacer.wait(1, is_group=False) == 0.0
+    assert await pacer.wait(2, is_group=False) == 0.0  # a local overall bucket of 1 would have waited
+    assert await pacer.wait(3, is_group=False) == 0.25  # the slot the others left is 0.25 s away
+    assert len(asked) == 3
+    assert pacer.ready_in(1, is_group=False) == 1.0  # chat 1's own bucket: a second
+    assert pacer.ready_in(4, is_group=False) == 0.0
+    assert len(asked) == 3

@@ -223,3 +223,30 @@ def _shipped_calendar() -> WorkingCalendar:
         country="CN",
         today=date(2026, 11, 22),
     )
+
+
+@given(
+    start=st.datetimes(
+        min_value=datetime(1999, 12, 20), max_value=datetime(2000, 1, 20), timezones=st.just(XIAMEN)
+    )
+    | moments,
+    hours=st.floats(min_value=-24 * 30, max_value=24 * 30),
+)
+def test_working_time_between_agrees_with_walking_each_day(start: datetime, hours: float) -> None:
+    """The running count (cached per day, from 2000-01-01 on, and before it) against the sum of
+    each day's working hours between the two moments."""
+    calendar = _shipped_calendar()
+    end = start + timedelta(hours=hours)
+    first, last = sorted((start, end))
+    walked = timedelta(0)
+    day = first.date()
+    while day <= last.date():
+        if calendar.is_working_day(day):
+            for opens, closes in calendar.periods:
+                span_start = max(datetime.combine(day, opens, tzinfo=XIAMEN), first)
+                span_end = min(datetime.combine(day, closes, tzinfo=XIAMEN), last)
+                walked += max(span_end - span_start, timedelta(0))
+        day += timedelta(days=1)
+    expected = walked if end >= start else -walked
+    assert calendar.working_time_between(start, end) == expected
+    assert calendar.working_time_between(start, end) == expected  # asked again: the cached answer

@@ -30,7 +30,8 @@ class TelegramConfig(ChannelSection):
     host: str = "127.0.0.1"  # where the webhook server listens (behind a reverse proxy)
     port: int = Field(default=8080, ge=0, le=65535)
     # How many `xiaoer run` processes send for this bot (sharing one PostgreSQL outbox): Telegram's
-    # overall limit, 30 messages a second, is the bot's, so each process keeps to its share.
+    # overall limit, 30 messages a second, is the bot's; above 1, the processes keep it together,
+    # each send taking the bot's next slot in the database (handlers/send_slots.py).
     senders: int = Field(default=1, ge=1, le=30)
 
     @property

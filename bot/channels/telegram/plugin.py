@@ -15,6 +15,7 @@ from bot.channels.telegram.adapter import CHANNEL, TelegramAddressing, TelegramC
 from bot.channels.telegram.reach import unreachable_officers
 from bot.channels.telegram.transport import TelegramTransport
 from handlers.reach import unreachable_notices
+from handlers.send_slots import shared_overall
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -65,12 +66,17 @@ def plug_bot(
     senders: int = 1,
 ) -> TelegramChannel:
     """The bot's adapter on `host`, its addressing and transport plugged in; `senders`: how many
-    processes send for this bot, each keeping to its share of the bot's overall limit."""
+    processes send for this bot. Several keep the bot's overall limit together, taking its send
+    slots in the database (handlers/send_slots.py); the per-chat and per-group limits stay each
+    process's own (see Pacer.shared_by)."""
     bot = make_bot(token, api_base)
     deps = host.deps
+    pacer = Pacer()
+    if senders > 1:
+        pacer.shared_overall = shared_overall(deps, f"telegram:{token.partition(':')[0]}", *Pacer.overall)
     host.plug(
         TelegramAddressing(deps.directory, department_chats, topic_chats),
-        TelegramTransport(bot, Pacer.shared_by(senders), topic_chats=topic_chats, directory=deps.directory),
+        TelegramTransport(bot, pacer, topic_chats=topic_chats, directory=deps.directory),
     )
     return TelegramChannel(
         bot,
