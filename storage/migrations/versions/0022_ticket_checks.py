@@ -3,11 +3,8 @@
 a bot's overall send rate shared by the processes sending for it (issue 22, goal 4)
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-05
-
-Numbered 0022 to leave room for the revisions being written beside it; whoever merges them
-re-chains `down_revision` to the newest.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
