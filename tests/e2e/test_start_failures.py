@@ -71,7 +71,8 @@ async def test_an_unreachable_wecom_api(tmp_path: Path) -> None:
         XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY="a" * 43,
         XIAOER_CHANNELS__WECOM__API_BASE=f"http://127.0.0.1:{free_port()}",
         XIAOER_CHANNELS__WECOM__PORT=str(free_port()),
-        XIAOER_CHANNELS__WECOM__BIND_BY_MOBILE="false",  # no web.url here: keep its warning out of the one line
+        # no web.url here: keep bind_by_mobile's start-up warning out of the one line
+        XIAOER_CHANNELS__WECOM__BIND_BY_MOBILE="false",
     )
     line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
     assert "cannot reach the WeCom API" in line
