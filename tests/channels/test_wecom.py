@@ -223,11 +223,13 @@ async def test_a_refused_upload_leaves_the_text_delivered(running: Running) -> N
     api.fail("media/upload", 40004)
     await running.run.say([Reply("图表说明", to=ToSender(), attachment=Attachment("c.png", PNG))], HEAD)
     await api.wait_text(HEAD, "图表说明")
+    await api.wait_until_calls("media/upload", 1)  # the text and the upload need not come in order
     assert ("media/upload", 40004) in api.refused
     assert [s for s in api.to(HEAD) if s.media is not None] == []
     # an image WeCom cannot show is refused by WeCom itself, and is not retried
     await running.run.say([Reply("再试", to=ToSender(), attachment=Attachment("c.png", b"GIF89a..."))], HEAD)
     await api.wait_text(HEAD, "再试")
+    await api.wait_until_calls("media/upload", 2)
     assert ("media/upload", 40005) in api.refused
     assert api.calls.count("media/upload") == 2
 
