@@ -71,6 +71,8 @@ async def test_an_unreachable_wecom_api(tmp_path: Path) -> None:
         XIAOER_CHANNELS__WECOM__ENCODING_AES_KEY="a" * 43,
         XIAOER_CHANNELS__WECOM__API_BASE=f"http://127.0.0.1:{free_port()}",
         XIAOER_CHANNELS__WECOM__PORT=str(free_port()),
+        # off, or its start-up warning (no web.url for consent links) would be a second line
+        XIAOER_CHANNELS__WECOM__BIND_BY_MOBILE="false",
     )
     line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
     assert "cannot reach the WeCom API" in line
