@@ -96,7 +96,14 @@ class Fleet:
             await self.start(port)
 
     async def stop(self) -> dict[int, int | None]:
-        """SIGINT to every process; each one's exit status."""
+        """SIGINT to every process; each one's exit status. A process restarted by the last kill
+        may still be starting: it is let become healthy first, since a SIGINT during its imports
+        (before `xiaoer run` handles signals) ends it with Python's KeyboardInterrupt, status 130,
+        which says nothing about stopping cleanly (seen once the answers came fast enough for the
+        test to stop within a second or two of the last restart)."""
+        for port, process in self.running.items():
+            if process.returncode is None:
+                await healthy(port)
         for process in self.running.values():
             if process.returncode is None:
                 process.send_signal(signal.SIGINT)
