@@ -1,7 +1,8 @@
 """`xiaoer run`'s memory: the resident set of the real process, idle with the model loaded and
-after it has handled N new demands (default 10,000, each from a person of their own).
+after it has handled N new demands (default 10,000, each from a person of their own); and how
+long each demand waited for its acknowledgement while the flood arrived.
 
-    python -m benchmarks.run_memory [--demands 10000] [--settle 5]
+    python -m benchmarks.run_memory [--demands 10000] [--settle 5] [--database URL]
 
 The bot runs as an operator runs it (`xiaoer run` on an SQLite file, the shipped config without
 officer groups) against the fake Bot API served by this process over loopback, Telegram's pacing
@@ -9,6 +10,14 @@ included (30 messages a second, so 10,000 demands take about 11 minutes: each is
 asked for the company's name). RSS is VmRSS of that process from /proc, read once it has been
 polling for `--settle` seconds (idle: the model is loaded before the first poll), at checkpoints
 while demands are answered, and after the last answer plus `--settle` seconds; VmHWM is its peak.
+
+The demands come as a flood (two hundred always waiting, so each getUpdates finds a full hundred).
+The wait from each demand's arrival to its acknowledgement (the first message to that person) is
+printed as percentiles beside the wait Telegram's pace alone would impose (`latencies`), with the
+time of the first acknowledgement and how many were acknowledged before the flood ended.
+
+`--database` runs the bot on another database (a PostgreSQL URL: migrated with `xiaoer db
+upgrade` first; give it an empty database of its own) instead of an SQLite file.
 """
 
 from __future__ import annotations
@@ -20,9 +29,10 @@ import time
 from pathlib import Path
 
 from tests.fake_telegram import FakeBotApi
-from tests.processes import environment, private_config, start
+from tests.processes import XIAOER, environment, private_config, start
 
 FIRST_USER = 500_000
+WAITING = 200  # updates waiting to be fetched while the flood lasts
 DEMANDS = [
     "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了",
     "厂房扩产需要新增用地，希望协调",
@@ -58,37 +68,99 @@ def answered(api: FakeBotApi, seen: int, done: set[int]) -> int:
     return len(sent)
 
 
-async def drain(stream: asyncio.StreamReader) -> None:
-    while await stream.read(65536):
-        pass
-
-
-async def feed(api: FakeBotApi, demands: int) -> None:
-    """The demands, as Telegram hands them out: at most a hundred waiting to be fetched."""
+async def feed(api: FakeBotApi, demands: int, arrived: dict[int, float]) -> None:
+    """The demands as a flood: two hundred waiting to be fetched, so that every getUpdates finds
+    the hundred it may hand out (the fake, as Telegram, gives at most a hundred at a time) and the
+    bot never waits for updates while the flood lasts; `arrived` gets each person's time of
+    arrival (monotonic)."""
     for i in range(demands):
-        # polled: the fake has no event for "fetched"; 50 ms is short beside the minutes measured
-        while len(api.pending) >= 100:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+        # polled: the fake has no event for "fetched"; refilled every 10 ms, before the next hundred
+        # are handled (they take about a second)
+        while len(api.pending) >= WAITING:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        arrived[FIRST_USER + i] = time.monotonic()
         await api.user_sends(FIRST_USER + i, DEMANDS[i % len(DEMANDS)])
 
 
-async def main(demands: int, settle: float) -> None:
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def ideal_acknowledgements(
+    arrived: dict[int, float], per_demand: float, limit: float = 30.0
+) -> dict[int, float]:
+    """When each demand would be acknowledged if the bot did nothing but keep Telegram's overall
+    pace: its messages leave `limit` a second in the order the demands arrived, each demand's
+    `per_demand` of them one after another, and none before its demand arrived."""
+    ideal: dict[int, float] = {}
+    free = 0.0  # when the platform's pace lets the next demand's first message go
+    for chat, at in sorted(arrived.items(), key=lambda item: item[1]):
+        ideal[chat] = max(at, free)
+        free = ideal[chat] + per_demand / limit
+    return ideal
+
+
+def latencies(api: FakeBotApi, arrived: dict[int, float]) -> None:
+    """From each demand's arrival to its acknowledgement (the first message to that person): the
+    percentiles, beside those of the same demands acknowledged at Telegram's pace and nothing
+    slower (`ideal_acknowledgements`); how many had arrived before the first acknowledgement, and
+    how many were acknowledged while demands were still arriving."""
+    acknowledged: dict[int, float] = {}
+    for message in api.sent:
+        if message.chat_id in arrived and message.chat_id not in acknowledged:
+            acknowledged[message.chat_id] = message.at
+    if not acknowledged:
+        print("no demand was acknowledged")
+        return
+    sent = sorted(m.at for m in api.sent if m.chat_id in arrived)
+    first, last_arrival = min(acknowledged.values()), max(arrived.values())
+    before_first = sum(1 for at in arrived.values() if at < first)
+    during = sum(1 for at in acknowledged.values() if at < last_arrival)
+    print(
+        f"first acknowledgement {first - min(arrived.values()):.1f} s after the first demand arrived, "
+        f"when {before_first} of {len(arrived)} had arrived; the last arrived after "
+        f"{last_arrival - min(arrived.values()):.1f} s, by when {during} were acknowledged"
+    )
+    ideal = ideal_acknowledgements(arrived, len(sent) / len(acknowledged))
+    waits = [acknowledged[chat] - arrived[chat] for chat in acknowledged]
+    paced = [ideal[chat] - arrived[chat] for chat in acknowledged]
+    print("demand → acknowledgement, measured and at Telegram's pace (30 messages/s) alone:")
+    for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0)):
+        measured, floor = percentile(waits, share), percentile(paced, share)
+        ratio = f"{measured / floor:.2f} x" if floor > 0.05 else "  -   "
+        print(f"  {name:>4} {measured:7.2f} s   paced {floor:7.2f} s   {ratio}")
+    span = sent[-1] - sent[0]
+    pace = (len(sent) - 1) / span if span > 0 else 0.0
+    print(
+        f"messages to the demanders: {len(sent)} in {span:.1f} s: {pace:.1f}/s, "
+        f"{pace / 30:.2f} x the limit (30/s)"
+    )
+
+
+async def main(demands: int, settle: float, url: str | None) -> None:
     api = FakeBotApi()
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
         env = environment(api, private_config(Path(tmp)))
-        database = f"sqlite+aiosqlite:///{tmp}/memory.db"
+        database = url or f"sqlite+aiosqlite:///{tmp}/memory.db"
+        if url is not None:
+            upgrade = await asyncio.create_subprocess_exec(
+                XIAOER, "db", "upgrade", "--database", url, env=env
+            )
+            if await upgrade.wait() != 0:
+                raise SystemExit("xiaoer db upgrade failed")
+        print(f"database: {database.split('://')[0]}")
         began_at = time.perf_counter()
         process = await start(env, database)
-        assert process.stderr is not None
-        draining = asyncio.create_task(drain(process.stderr))  # its log: a full pipe would stall it
         try:
             await api.wait_until(lambda: "getupdates" in api.calls, "xiaoer run polling", 300)
             print(f"xiaoer run (pid {process.pid}) polling after {time.perf_counter() - began_at:.1f} s")
             await asyncio.sleep(settle)
             idle = status(process.pid)
             print(f"idle, model loaded:            VmRSS {mib(idle['VmRSS'])}")
-            feeding = asyncio.create_task(feed(api, demands))
+            arrived: dict[int, float] = {}
+            feeding = asyncio.create_task(feed(api, demands, arrived))
             marks = (100, 1000, demands // 4, demands // 2, demands)
             checkpoints = sorted({mark for mark in marks if mark <= demands})
             done: set[int] = set()
@@ -112,11 +184,11 @@ async def main(demands: int, settle: float) -> None:
                 f"idle again after {demands} demands: VmRSS {mib(after['VmRSS'])}"
                 f"  ({after['VmRSS'] / idle['VmRSS']:.3f} x idle); peak VmHWM {mib(after['VmHWM'])}"
             )
+            latencies(api, arrived)
         finally:
             if process.returncode is None:
                 process.terminate()
                 await process.wait()
-            await draining
             await api.stop()
 
 
@@ -124,5 +196,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--demands", type=int, default=10_000)
     parser.add_argument("--settle", type=float, default=5.0)
+    parser.add_argument("--database", help="a database URL (PostgreSQL) instead of an SQLite file")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.demands, arguments.settle))
+    asyncio.run(main(arguments.demands, arguments.settle, arguments.database))

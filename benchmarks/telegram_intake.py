@@ -4,13 +4,17 @@ a no-op aiogram handler; the three sends alone (a handler that only sends what X
 new demand); and the peer design, a minimal support bot (one aiosqlite connection in WAL mode with
 full durability, per private message one INSERT transaction, then a reply and a group post).
 
-    python -m benchmarks.telegram_intake [--updates 500] [--rounds 3] [--in-process]
+    python -m benchmarks.telegram_intake [--updates 500] [--rounds 3] [--in-process] [--profile FILE]
 
 Each round prints full/peer and full/sends-alone (ratios of rates, taken within the round), and
 the units of work the full pipeline ran per update (BEGIN, COMMIT, commits that wrote, ROLLBACK,
 statements: counted on the engine's connections) and the bot process's CPU per update in each
 mode (less disturbed by other work on the machine than wall time; the fake Bot API runs in a
 child process and is not counted); the last line is the medians over the rounds.
+
+`--profile FILE` runs the full pipeline under cProfile (every round; the other modes are not
+profiled), writes the statistics to FILE (for `python -m pstats` or snakeviz) and prints the
+functions that took the most time, their own and with what they called.
 
 The fake Bot API runs in a child process of its own (real Telegram is another machine, so its
 work should not take the bot's CPU), for both the full run and the no-op baseline; `--in-process`
@@ -27,7 +31,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import multiprocessing
+import pstats
 import statistics
 import tempfile
 import time
@@ -294,7 +300,8 @@ def _wide_open() -> Pacer:
     return Pacer(per_chat=(10**6, 10**6), per_group=(10**6, 10**6), overall=(10**6, 10**6))
 
 
-async def main(count: int, rounds: int, in_process: bool) -> None:
+async def main(count: int, rounds: int, in_process: bool, profile: str | None = None) -> None:
+    profiler = cProfile.Profile() if profile else None
     where = "in the bot's process" if in_process else "in a child process"
     print(f"fake Bot API {where}; {count} updates a run, {rounds} rounds")
     to_peer: list[float] = []
@@ -306,7 +313,11 @@ async def main(count: int, rounds: int, in_process: bool) -> None:
         cpu_sends, cpu = time.process_time() - cpu, time.process_time()
         peer = await run_peer(count, in_process)
         cpu_peer = time.process_time() - cpu
+        if profiler is not None:
+            profiler.enable()
         full, units = await run_full(count, in_process)
+        if profiler is not None:
+            profiler.disable()
         cpu_full = units.cpu_seconds
         to_peer.append(peer / full)
         to_sends.append(sends / full)
@@ -324,6 +335,11 @@ async def main(count: int, rounds: int, in_process: bool) -> None:
         f"median of {rounds}: full/peer {statistics.median(to_peer):.2f}, "
         f"full/sends-alone {statistics.median(to_sends):.2f}"
     )
+    if profiler is not None and profile is not None:
+        profiler.dump_stats(profile)
+        for order in ("tottime", "cumulative"):
+            print(f"full pipeline under cProfile, {count * rounds} updates, by {order}:")
+            pstats.Stats(profiler).sort_stats(order).print_stats(30)
 
 
 if __name__ == "__main__":
@@ -331,5 +347,6 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--in-process", action="store_true", help="serve the fake Bot API from this process")
+    parser.add_argument("--profile", metavar="FILE", help="profile the full pipeline into FILE")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.updates, arguments.rounds, arguments.in_process))
+    asyncio.run(main(arguments.updates, arguments.rounds, arguments.in_process, arguments.profile))

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -186,9 +186,13 @@ def _fields(subscription: Subscription) -> dict[str, Any]:
     return {name: getattr(subscription, name) for name in Subscription.__slots__}
 
 
+# Asked for every audit event (two for each new demand): built once, as the intake's statements are.
+_ACTIVE = select(WEBHOOKS).where(WEBHOOKS.c.active.is_(True)).order_by(WEBHOOKS.c.id)
+_TICKET = select(TICKETS).where(TICKETS.c.id == bindparam("number"))
+
+
 async def _active(session: AsyncSession) -> list[Subscription]:
-    statement = select(WEBHOOKS).where(WEBHOOKS.c.active.is_(True)).order_by(WEBHOOKS.c.id)
-    return [_subscription(row) for row in await session.execute(statement)]
+    return [_subscription(row) for row in await session.execute(_ACTIVE)]
 
 
 def _delivery(subscription: Subscription, body: dict[str, Any], ticket: int | None) -> OutboxMessage:
@@ -215,7 +219,7 @@ async def queue_ticket_event(session: AsyncSession, event: TicketEvent, at: date
         targets = subscriptions_wanting(subscriptions, name)
     if not targets:
         return
-    row = (await session.execute(select(TICKETS).where(TICKETS.c.id == event.ticket_number))).first()
+    row = (await session.execute(_TICKET, {"number": event.ticket_number})).first()
     ticket = ticket_from_row(row) if row is not None else None
     body = ticket_payload(name, event, ticket)
     rows = [outbox_values(_pending(_delivery(s, body, event.ticket_number), at)) for s in targets]

@@ -14,7 +14,20 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    CursorResult,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -163,6 +176,81 @@ def _first_of_chat() -> Any:
     )
 
 
+# The sender's statements, built once with their values bound at execution (as the intake's are,
+# storage/sql.py): building a statement and its cache key costs more CPU than SQLite takes to run
+# it, and the sender runs these for every message. Parameter names differ from the columns' (an
+# UPDATE reserves those for its SET clause).
+_NOW = bindparam("now", type_=OUTBOX.c.claimed_at.type)
+_CHANNELS: Any = bindparam("channels", expanding=True)
+_MINE = and_(
+    OUTBOX.c.id == bindparam("number"),
+    OUTBOX.c.status == _SENDING,
+    OUTBOX.c.claimed_by == bindparam("sender"),
+)
+_TAKE_CLAIM_TURN = select(func.pg_advisory_xact_lock(_CLAIM_LOCK))
+_CLAIMABLE = (
+    select(OUTBOX.c.id)
+    .where(
+        OUTBOX.c.status == DeliveryStatus.PENDING.value,
+        OUTBOX.c.next_attempt_at <= _NOW,
+        OUTBOX.c.channel.in_(_CHANNELS),
+        _first_of_chat(),
+    )
+    .order_by(OUTBOX.c.priority, OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+def _claiming(attempted_at: Any) -> Any:
+    return (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(_CLAIMABLE))
+        .values(status=_SENDING, claimed_by=bindparam("sender"), claimed_at=_NOW, attempted_at=attempted_at)
+        .returning(*OUTBOX.c)
+    )
+
+
+# attempt_answers: the answers' (priority 0) attempts noted in the claim itself
+_CLAIM = {True: _claiming(case((OUTBOX.c.priority == 0, _NOW), else_=None)), False: _claiming(None)}
+_BEGIN_ATTEMPT = update(OUTBOX).where(_MINE).values(attempted_at=_NOW)
+_MARK_SENT = (
+    update(OUTBOX)
+    .where(_MINE)
+    .values(
+        status=DeliveryStatus.SENT.value,
+        message_id=bindparam("platform_id"),
+        more_ids=bindparam("more", type_=OUTBOX.c.more_ids.type),
+        attachment=None,  # delivered: the file's bytes need not be kept
+        sent_at=_NOW,
+        attempts=OUTBOX.c.attempts + 1,
+        last_error=None,
+    )
+)
+_RETRY_LATER = (
+    update(OUTBOX)
+    .where(_MINE)
+    .values(
+        in_doubt=OUTBOX.c.in_doubt | bindparam("doubt", type_=Boolean),
+        status=DeliveryStatus.PENDING.value,
+        next_attempt_at=bindparam("due", type_=OUTBOX.c.next_attempt_at.type),
+        last_error=bindparam("error"),
+        attempts=OUTBOX.c.attempts + bindparam("tried", type_=Integer),
+        claimed_by=None,
+        claimed_at=None,
+        attempted_at=None,
+    )
+)
+_GIVE_UP = (
+    update(OUTBOX)
+    .where(_MINE)
+    .values(status=bindparam("final"), last_error=bindparam("error"), attempts=OUTBOX.c.attempts + 1)
+)
+_NEXT_DUE = select(func.min(OUTBOX.c.next_attempt_at)).where(
+    OUTBOX.c.status == DeliveryStatus.PENDING.value, OUTBOX.c.channel.in_(_CHANNELS), _first_of_chat()
+)
+_INSERT_OUTBOX = insert(OUTBOX)
+
+
 class SqlOutbox:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -200,7 +288,7 @@ class SqlOutbox:
                 outbox_values(replace(m, status=DeliveryStatus.PENDING, next_attempt_at=at, created_at=at))
                 for m in messages
             ]
-            await self._s.execute(insert(OUTBOX), rows)
+            await self._s.execute(_INSERT_OUTBOX, rows)
 
     async def claim(
         self,
@@ -217,38 +305,19 @@ class SqlOutbox:
         sender sends them. `attempt_answers`: the answers' attempts are noted in the claim."""
         if _dialect(self._s) == "postgresql":
             # senders take turns to claim, so two never both see a chat's head as free
-            await self._s.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
-        due = (
-            select(OUTBOX.c.id)
-            .where(
-                OUTBOX.c.status == DeliveryStatus.PENDING.value,
-                OUTBOX.c.next_attempt_at <= at,
-                OUTBOX.c.channel.in_(list(channels)),
-                _first_of_chat(),
-            )
-            .order_by(OUTBOX.c.priority, OUTBOX.c.id)
-            .limit(limit)
-        )
-        statement = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(due))
-            .values(
-                status=_SENDING,
-                claimed_by=sender_id,
-                claimed_at=at,
-                attempted_at=case((OUTBOX.c.priority == 0, at), else_=None) if attempt_answers else None,
-            )
-            .returning(*OUTBOX.c)
-        )
-        claimed = [outbox_from_values(row) for row in (await self._s.execute(statement)).mappings()]
+            await self._s.execute(_TAKE_CLAIM_TURN)
+        parameters = {"sender": sender_id, "now": at, "channels": list(channels), "limit": limit}
+        rows = (await self._s.execute(_CLAIM[attempt_answers], parameters)).mappings()
+        claimed = [outbox_from_values(row) for row in rows]
         return sorted(claimed, key=lambda m: (m.kind.priority, m.id or 0))
 
-    def _mine(self, message_id: int, sender_id: str) -> Any:
-        return and_(OUTBOX.c.id == message_id, OUTBOX.c.status == _SENDING, OUTBOX.c.claimed_by == sender_id)
+    async def _update(self, statement: Any, message_id: int, sender_id: str, **values: Any) -> bool:
+        """Change a message this sender holds; False if it is no longer its."""
+        result = await self._s.execute(statement, {"number": message_id, "sender": sender_id, **values})
+        return _rowcount(result) == 1
 
     async def begin_attempt(self, message_id: int, sender_id: str, at: datetime) -> bool:
-        statement = update(OUTBOX).where(self._mine(message_id, sender_id)).values(attempted_at=at)
-        return _rowcount(await self._s.execute(statement)) == 1
+        return await self._update(_BEGIN_ATTEMPT, message_id, sender_id, now=at)
 
     async def mark_sent(
         self,
@@ -258,20 +327,9 @@ class SqlOutbox:
         at: datetime,
         more_ids: Sequence[str] = (),
     ) -> bool:
-        statement = (
-            update(OUTBOX)
-            .where(self._mine(message_id, sender_id))
-            .values(
-                status=DeliveryStatus.SENT.value,
-                message_id=platform_id,
-                more_ids=list(more_ids),
-                attachment=None,  # delivered: the file's bytes need not be kept
-                sent_at=at,
-                attempts=OUTBOX.c.attempts + 1,
-                last_error=None,
-            )
+        return await self._update(
+            _MARK_SENT, message_id, sender_id, platform_id=platform_id, more=list(more_ids), now=at
         )
-        return _rowcount(await self._s.execute(statement)) == 1
 
     async def retry_later(
         self,
@@ -283,31 +341,20 @@ class SqlOutbox:
         attempted: bool,
         in_doubt: bool = False,
     ) -> bool:
-        statement = (
-            update(OUTBOX)
-            .where(self._mine(message_id, sender_id))
-            .values(
-                in_doubt=OUTBOX.c.in_doubt | in_doubt,
-                status=DeliveryStatus.PENDING.value,
-                next_attempt_at=due,
-                last_error=error[:300],
-                attempts=OUTBOX.c.attempts + (1 if attempted else 0),
-                claimed_by=None,
-                claimed_at=None,
-                attempted_at=None,
-            )
+        return await self._update(
+            _RETRY_LATER,
+            message_id,
+            sender_id,
+            doubt=in_doubt,
+            due=due,
+            error=error[:300],
+            tried=1 if attempted else 0,
         )
-        return _rowcount(await self._s.execute(statement)) == 1
 
     async def give_up(
         self, message_id: int, sender_id: str, status: DeliveryStatus, error: str, at: datetime
     ) -> bool:
-        statement = (
-            update(OUTBOX)
-            .where(self._mine(message_id, sender_id))
-            .values(status=status.value, last_error=error[:300], attempts=OUTBOX.c.attempts + 1)
-        )
-        return _rowcount(await self._s.execute(statement)) == 1
+        return await self._update(_GIVE_UP, message_id, sender_id, final=status.value, error=error[:300])
 
     async def cancel(self, policy_id: int) -> int:
         statement = (
@@ -348,12 +395,8 @@ class SqlOutbox:
     async def next_due(self, channels: Collection[str], at: datetime) -> datetime | None:
         """When the next message may be claimed (one behind an earlier message of its chat waits
         for that one, so it does not count)."""
-        statement = select(func.min(OUTBOX.c.next_attempt_at)).where(
-            OUTBOX.c.status == DeliveryStatus.PENDING.value,
-            OUTBOX.c.channel.in_(list(channels)),
-            _first_of_chat(),
-        )
-        found: datetime | None = (await self._s.execute(statement)).scalar_one_or_none()
+        result = await self._s.execute(_NEXT_DUE, {"channels": list(channels)})
+        found: datetime | None = result.scalar_one_or_none()
         return found
 
     async def heartbeat(self, sender_id: str, host: str, pid: int, at: datetime) -> None:

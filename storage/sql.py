@@ -61,7 +61,6 @@ from storage.tables import (
     ForumTopicRow,
     InviteRow,
     MessageLogRow,
-    SentMessageRow,
 )
 from storage.web_sql import SqlConsoleQueries, SqlWebAccess
 
@@ -99,6 +98,24 @@ _CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
 _SET_CLAIMS = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id"))
 _LINK_TICKET = update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id"))
 _INSERT = {table.name: insert(table) for table in (TICKETS, EVENTS, CONTACTS, MESSAGE_LOG, SENT_MESSAGES)}
+# What was sent about a ticket: asked for every reply that is news of a ticket (its group posts
+# to rewrite), every reply to a message (which ticket it quotes), every reply in a forum group.
+_POSTS_OF_TICKET = select(SENT_MESSAGES.c.chat_id, SENT_MESSAGES.c.message_id).where(
+    SENT_MESSAGES.c.channel == bindparam("channel"),
+    SENT_MESSAGES.c.ticket_number == bindparam("ticket_number"),
+    SENT_MESSAGES.c.is_post,
+)
+_TICKET_OF_SENT = select(SENT_MESSAGES.c.ticket_number).where(
+    SENT_MESSAGES.c.channel == bindparam("channel"),
+    SENT_MESSAGES.c.chat_id == bindparam("chat_id"),
+    SENT_MESSAGES.c.message_id == bindparam("message_id"),
+)
+_TOPICS: Table = ForumTopicRow.__table__  # type: ignore[attr-defined]
+_TOPIC_OF_TICKET = select(_TOPICS.c.thread_id).where(
+    _TOPICS.c.channel == bindparam("channel"),
+    _TOPICS.c.chat_id == bindparam("chat_id"),
+    _TOPICS.c.ticket_number == bindparam("ticket_number"),
+)
 
 
 async def _rows(
@@ -369,28 +386,18 @@ class SqlSentMessages:
         await self._s.execute(_INSERT[SENT_MESSAGES.name], values)
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
-        statement = select(SENT_MESSAGES.c.chat_id, SENT_MESSAGES.c.message_id).where(
-            SENT_MESSAGES.c.channel == channel,
-            SENT_MESSAGES.c.ticket_number == ticket_number,
-            SENT_MESSAGES.c.is_post,
-        )
-        return [(row[0], row[1]) for row in (await self._s.execute(statement)).all()]
+        parameters = {"channel": channel, "ticket_number": ticket_number}
+        return [(row[0], row[1]) for row in (await self._s.execute(_POSTS_OF_TICKET, parameters)).all()]
 
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
-        statement = select(col(SentMessageRow.ticket_number)).where(
-            col(SentMessageRow.channel) == channel,
-            col(SentMessageRow.chat_id) == chat_id,
-            col(SentMessageRow.message_id) == message_id,
-        )
-        return (await self._s.execute(statement)).scalar_one_or_none()
+        parameters = {"channel": channel, "chat_id": chat_id, "message_id": message_id}
+        found: int | None = (await self._s.execute(_TICKET_OF_SENT, parameters)).scalar_one_or_none()
+        return found
 
     async def topic(self, channel: str, chat_id: str, ticket_number: int) -> str | None:
-        statement = select(col(ForumTopicRow.thread_id)).where(
-            col(ForumTopicRow.channel) == channel,
-            col(ForumTopicRow.chat_id) == chat_id,
-            col(ForumTopicRow.ticket_number) == ticket_number,
-        )
-        return (await self._s.execute(statement)).scalar_one_or_none()
+        parameters = {"channel": channel, "chat_id": chat_id, "ticket_number": ticket_number}
+        found: str | None = (await self._s.execute(_TOPIC_OF_TICKET, parameters)).scalar_one_or_none()
+        return found
 
     async def record_topic(self, channel: str, chat_id: str, ticket_number: int, thread_id: str) -> None:
         if await self.topic(channel, chat_id, ticket_number) is None:

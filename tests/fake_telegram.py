@@ -39,6 +39,7 @@ class Sent:
     file: bytes = b""  # a photo's or document's bytes (its caption is `text`)
     # a reply keyboard's buttons (label, whether it asks for the person's own contact)
     keyboard: list[tuple[str, bool]] = field(default_factory=list)
+    at: float = field(default_factory=time.monotonic)  # when it was sent (benchmarks' latencies)
 
 
 class FakeBotApi(LoopbackServer):
@@ -296,7 +297,8 @@ class FakeBotApi(LoopbackServer):
             if not self.pending and timeout:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait(), timeout)
-            return _ok(list(self.pending))
+            # at most `limit` (Telegram's default and greatest: 100); the rest wait for the next call
+            return _ok(self.pending[: int(params.get("limit") or 100)])
 
     def _refusal(self, chat_id: int) -> web.Response | None:
         now = time.monotonic()

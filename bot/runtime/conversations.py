@@ -43,6 +43,15 @@ LEFT_BEHIND_AFTER = timedelta(seconds=10)  # an update this old and unhandled ha
 KEPT_FOR = timedelta(days=7)  # handled updates are kept this long: platforms redeliver within a day
 
 
+async def _give_way() -> None:
+    """A turn of the event loop for the other tasks between two updates. On SQLite run in place
+    (storage/sqlite_inline.py) handling an update never waits for I/O, so a batch of a hundred
+    polled updates, or a conversation with many waiting, would otherwise hold the loop for all of
+    them: the outbox sender, whose every step needs a few turns (its claim, each HTTP call), would
+    send next to nothing until the flood is over (tests/channels/test_answers_during_a_flood.py)."""
+    await asyncio.sleep(0)
+
+
 def origin_of(inbound: Inbound) -> Origin:
     return Origin(inbound.sender.channel, inbound.chat_id, inbound.thread_id)
 
@@ -69,6 +78,12 @@ class Conversations:
             text=storable(inbound.text),
             payload=storable(inbound.payload) if inbound.payload else None,
         )
+        try:
+            return await self._accept(inbound)
+        finally:
+            await _give_way()
+
+    async def _accept(self, inbound: Inbound) -> bool:
         conversation = conversation_of(inbound)
         if conversation not in self._workers:
             handled = await self._handle_at_once(conversation, inbound)
@@ -170,6 +185,7 @@ class Conversations:
                     handled = False
                 if not handled and conversation not in self._again:
                     return
+                await _give_way()
         finally:
             del self._workers[conversation]
 
