@@ -16,6 +16,7 @@ from bot.i18n import normalize_lang, t
 from handlers.campaigns.stand_in import hand_over_visit_tickets
 from handlers.deps import Deps
 from handlers.help import help_text
+from handlers.mobile_binding import Outcome, bind_by_mobile
 
 INVITE_VALID_FOR = timedelta(days=7)
 
@@ -81,8 +82,9 @@ def _with_share_button(actor: Actor, reply: Reply) -> Reply:
 
 
 async def shared_phone(inbound: Inbound, actor: Actor, deps: Deps) -> list[Reply]:
-    """The sender shared their own number: an invite made for it, or a contact on record with it,
-    binds the chat to that enterprise; the number is kept with the contact either way."""
+    """The sender shared their own number: the one enterprise it is on record for (its roster, an
+    open invite made for it, another chat bound with it) takes the chat, audited as a binding by
+    mobile is; several such enterprises bind nothing. The number is kept with the contact either way."""
     phone = comparable_phone(inbound.shared_phone or "", international=True)
     if actor.is_staff or actor.contact_id is None or phone is None:
         return [Reply(t(actor.lang, "binding.phone_unused"))]
@@ -91,16 +93,16 @@ async def shared_phone(inbound: Inbound, actor: Actor, deps: Deps) -> list[Reply
         if actor.enterprise_id is not None:
             await uow.commit()
             return [Reply(t(actor.lang, "binding.phone_kept"))]
-        enterprise_id = await uow.onboarding.redeem_by_phone(phone, actor.contact_id, deps.clock())
-        enterprise = await uow.enterprises.get(enterprise_id) if enterprise_id else None
-        handed_over = []
-        if enterprise is not None:
-            await uow.contacts.bind(actor.contact_id, enterprise.id)
-            handed_over = await hand_over_visit_tickets(uow, deps, actor.contact_id)
+        identity = f"{inbound.sender.channel}:{inbound.sender.user_id}"
+        how = f"{inbound.sender.channel} shared contact"
+        bound = await bind_by_mobile(uow, deps, actor.contact_id, identity, phone, how, international=True)
         await uow.commit()
-    if enterprise is None:
+    if bound.enterprise is None:
+        if bound.outcome is Outcome.AMBIGUOUS:  # the records disagree whose person this is
+            return [Reply(t(actor.lang, "mobile.ambiguous", last4=phone[-4:]))]
         return [Reply(t(actor.lang, "binding.phone_unknown"))]
-    return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor), *handed_over]
+    company = bound.enterprise.name
+    return [Reply(t(actor.lang, "binding.bound", company=company)), help_text(actor), *bound.handed_over]
 
 
 async def language(actor: Actor, deps: Deps, args: str) -> list[Reply]:

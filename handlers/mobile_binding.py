@@ -22,6 +22,7 @@ from bot.domain.org import OrgChange
 from bot.domain.phones import comparable_phone
 from bot.domain.web_console import token_hash
 from bot.i18n import t
+from handlers.campaigns.stand_in import hand_over_visit_tickets
 from handlers.deps import Deps
 from handlers.mobile_sources import MobileSource
 from storage.protocols import UnitOfWork
@@ -52,14 +53,30 @@ class Consented:
     replies: tuple[Reply, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Bound:
+    outcome: Outcome
+    enterprise: Enterprise | None = None
+    handed_over: tuple[Reply, ...] = ()  # the open tickets a visit opened for it, now its own
+
+
 async def bind_by_mobile(
-    uow: UnitOfWork, deps: Deps, contact_id: int, identity: str, mobile: str | None, how: str
-) -> tuple[Outcome, Enterprise | None]:
+    uow: UnitOfWork,
+    deps: Deps,
+    contact_id: int,
+    identity: str,
+    mobile: str | None,
+    how: str,
+    *,
+    international: bool = False,
+) -> Bound:
     """Bind the contact to the one enterprise the mobile speaks for, with the number kept and the
-    binding audited; `identity` names the chat (`wecom:ChenZong`), `how` the way the number came."""
-    phone = comparable_phone(mobile or "")
+    binding audited, and hand it the tickets a visit opened for that enterprise; `identity` names
+    the chat (`wecom:ChenZong`), `how` the way the number came, `international` that the platform
+    always gives the country code (Telegram's shared contacts)."""
+    phone = comparable_phone(mobile or "", international=international)
     if phone is None:
-        return Outcome.NO_MOBILE, None
+        return Bound(Outcome.NO_MOBILE)
     now = deps.clock()
     candidates = await uow.mobile_binding.enterprises_of_mobile(phone, contact_id, now)
     if len(candidates) > 1:
@@ -69,10 +86,10 @@ async def bind_by_mobile(
             phone[-4:],
             len(candidates),
         )
-        return Outcome.AMBIGUOUS, None
+        return Bound(Outcome.AMBIGUOUS)
     enterprise = await uow.enterprises.get(candidates[0]) if candidates else None
     if enterprise is None:
-        return Outcome.UNKNOWN, None
+        return Bound(Outcome.UNKNOWN)
     await uow.contacts.bind(contact_id, enterprise.id)
     await uow.onboarding.set_phone(contact_id, phone)
     await uow.mobile_binding.close_invites(phone, enterprise.id, contact_id, now)
@@ -85,7 +102,8 @@ async def bind_by_mobile(
         {"enterprise_id": enterprise.id, "phone": phone, "by": how},
     )
     await uow.org.record([change], now)
-    return Outcome.BOUND, enterprise
+    handed_over = await hand_over_visit_tickets(uow, deps, contact_id)
+    return Bound(Outcome.BOUND, enterprise, tuple(handed_over))
 
 
 async def unbound_member(
@@ -106,16 +124,16 @@ async def unbound_member(
     if mobile is not None:
         identity = f"{channel}:{inbound.sender.user_id}"
         async with deps.storage() as uow:
-            outcome, enterprise = await bind_by_mobile(
+            bound = await bind_by_mobile(
                 uow, deps, actor.contact_id, identity, mobile, f"{channel} directory"
             )
             await uow.commit()
-        if enterprise is not None:
-            bound = replace(actor, enterprise_id=enterprise.id)
-            said = t(actor.lang, "mobile.bound", company=enterprise.name, last4=_last4(mobile))
-            return bound, [Reply(said)], []
-        if speak and outcome is not Outcome.NO_MOBILE:
-            return actor, [], [Reply(t(actor.lang, f"mobile.{outcome.value}", last4=_last4(mobile)))]
+        if bound.enterprise is not None:
+            said = t(actor.lang, "mobile.bound", company=bound.enterprise.name, last4=_last4(mobile))
+            return replace(actor, enterprise_id=bound.enterprise.id), [Reply(said)], [*bound.handed_over]
+        if speak and bound.outcome is not Outcome.NO_MOBILE:
+            said = t(actor.lang, f"mobile.{bound.outcome.value}", last4=_last4(mobile))
+            return actor, [], [Reply(said)]
     if not speak:
         return actor, [], []
     offer = await _offer(inbound, actor, deps, source, asked=text == "/start")
@@ -186,15 +204,16 @@ async def consent_given(deps: Deps, channel: str, state: str, user_id: str, mobi
             bound_to = await uow.enterprises.get(contact.enterprise_id)
             await uow.commit()
             return Consented(Outcome.ALREADY, lang, bound_to.name if bound_to else None)
-        outcome, enterprise = await bind_by_mobile(
+        bound = await bind_by_mobile(
             uow, deps, contact.id, f"{channel}:{user_id}", mobile, f"{channel} consent"
         )
         await uow.commit()
-    if enterprise is not None:
-        said = t(lang, "mobile.bound", company=enterprise.name, last4=_last4(mobile or ""))
-        return Consented(outcome, lang, enterprise.name, (Reply(said, to=to),))
-    said = t(lang, f"mobile.{outcome.value}", last4=_last4(mobile or ""))
-    return Consented(outcome, lang, None, (Reply(said, to=to),))
+    if bound.enterprise is not None:
+        said = t(lang, "mobile.bound", company=bound.enterprise.name, last4=_last4(mobile or ""))
+        handed_over = tuple(replace(reply, to=to) for reply in bound.handed_over)
+        return Consented(bound.outcome, lang, bound.enterprise.name, (Reply(said, to=to), *handed_over))
+    said = t(lang, f"mobile.{bound.outcome.value}", last4=_last4(mobile or ""))
+    return Consented(bound.outcome, lang, None, (Reply(said, to=to),))
 
 
 def page_text(consented: Consented) -> tuple[str, str]:

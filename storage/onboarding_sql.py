@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, case, exists, func, insert, select, update
+from sqlalchemy import and_, case, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.enterprise import VISIT, Enterprise
@@ -80,35 +80,6 @@ class SqlOnboarding:
             for invite in invites
         ]
         await self._s.execute(insert(INVITES), rows)
-
-    async def redeem_by_phone(self, phone: str, contact_id: int, at: datetime) -> str | None:
-        open_invite = (
-            select(_i.code)
-            .where(_i.phone == phone, _i.used_at.is_(None), _i.expires_at > at)
-            .order_by(_i.created_at.desc())
-            .limit(1)
-        )
-        code = (await self._s.execute(open_invite)).scalar_one_or_none()
-        if code is not None:
-            claimed = cast(
-                CursorResult[Any],
-                await self._s.execute(
-                    update(INVITES)
-                    .where(_i.code == code, _i.used_at.is_(None))
-                    .values(used_at=at, used_by_contact=contact_id)
-                ),
-            )
-            if claimed.rowcount == 1:
-                return cast(
-                    str, (await self._s.execute(select(_i.enterprise_id).where(_i.code == code))).scalar_one()
-                )
-        on_record = (
-            select(_c.enterprise_id)
-            .where(_c.phone == phone, _c.enterprise_id.is_not(None), _c.id != contact_id)
-            .order_by(_c.id)
-            .limit(1)
-        )
-        return (await self._s.execute(on_record)).scalar_one_or_none()
 
     async def set_phone(self, contact_id: int, phone: str) -> None:
         await self._s.execute(update(CONTACTS).where(_c.id == contact_id).values(phone=phone))

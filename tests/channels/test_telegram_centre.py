@@ -110,7 +110,12 @@ async def test_the_contact_button_binds_by_phone(running: Running) -> None:
     now = app.deps.clock()
     async with app.storage() as uow:
         await uow.onboarding.create_invites(
-            [NewInvite("phonecode123", "haiyue", "林经理", "8613800001234")],
+            [
+                NewInvite("phonecode123", "haiyue", "林经理", "8613800001234"),
+                # one number two enterprises' records claim: whose person it is cannot be told
+                NewInvite("phonecode456", "haiyue", "周会计", "8613700005678"),
+                NewInvite("phonecode789", "xinyuan", "周会计", "8613700005678"),
+            ],
             "cli",
             now,
             now + timedelta(days=7),
@@ -123,14 +128,24 @@ async def test_the_contact_button_binds_by_phone(running: Running) -> None:
     await api.wait_text(NEWCOMER, "我目前只能读懂文字消息")
     await api.user_shares_contact(NEWCOMER, "+8613900009999")  # their own, but on record nowhere
     await api.wait_text(NEWCOMER, "这个手机号还没有登记在任何企业名下")
+    await api.user_shares_contact(NEWCOMER, "+8613700005678")
+    await api.wait_text(NEWCOMER, "您的手机号（尾号 5678）登记在不止一家企业名下")
     await api.user_shares_contact(ENTREPRENEUR, "8613800001234")  # Telegram leaves out the "+"
     await api.wait_text(ENTREPRENEUR, "绑定成功！您现在是厦门海悦进出口贸易有限公司的联系人")
     async with app.storage() as uow:
         contact = await uow.contacts.by_identity("telegram", str(ENTREPRENEUR))
         coverage = await uow.onboarding.coverage_by_liaison(now)
+        bindings = [c for c in await uow.org.changes("contact") if c.action == "bind"]
+        newcomer = await uow.contacts.by_identity("telegram", str(NEWCOMER))
     assert contact is not None
     assert contact.enterprise_id == "haiyue"
-    assert sum(row.invites_open for row in coverage) == 0  # the invite made for that number is used
+    assert newcomer is not None
+    assert newcomer.enterprise_id is None  # neither the unknown number nor the disputed one bound it
+    # the invite made for that number is used; the two for the disputed number stay open
+    assert sum(row.invites_open for row in coverage) == 2
+    assert [(c.key, dict(c.after or {})["enterprise_id"], dict(c.after or {})["by"]) for c in bindings] == [
+        (f"telegram:{ENTREPRENEUR}", "haiyue", "telegram shared contact")
+    ]  # audited as every binding by a mobile is
     await api.user_sends(DISPATCHER, "/find 13800001234")  # and the number now finds the company
     await api.wait_text(DISPATCHER, "厦门海悦进出口贸易有限公司（haiyue）")
 
