@@ -28,8 +28,6 @@ from handlers.outgoing import Outgoing
 
 log = logging.getLogger(__name__)
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler's names
-
 
 # told each sweep's duration in seconds and whether it succeeded (the runtime's /metrics)
 SweepObserver = Callable[[float, bool], None]
@@ -119,14 +117,12 @@ def build_scheduler(
     )
     rules = deps.bulletin
     if rules.schedule is Schedule.WEEKLY:
+        # Every day at that time, not only on its weekday: the period asked for stays the last
+        # scheduled one until the next is due, so a run missed while no process was up is made
+        # the next day, and on the other days the period is found claimed (one cheap read).
         scheduler.add_job(
             bulletin_job,
-            CronTrigger(
-                day_of_week=_WEEKDAYS[rules.weekday],
-                hour=rules.at.hour,
-                minute=rules.at.minute,
-                timezone=zone,
-            ),
+            CronTrigger(hour=rules.at.hour, minute=rules.at.minute, timezone=zone),
             args=(deps, outgoing),
             id="bulletin",
         )

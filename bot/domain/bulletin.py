@@ -251,6 +251,17 @@ def last_week(today: date) -> tuple[date, date]:
     return monday - timedelta(days=7), monday
 
 
+def scheduled_period(now: datetime, weekday: int, at: time) -> tuple[date, date]:
+    """The period of the latest scheduled run at or before `now` (local time): the last full week
+    before that run's day. Asked every day, it names the same period until the next run is due, so
+    a run missed while no process was up is made late, once, and never a second time."""
+    days_back = (now.weekday() - weekday) % 7
+    run_day = now.date() - timedelta(days=days_back)
+    if days_back == 0 and now.time() < at:
+        run_day -= timedelta(days=7)
+    return last_week(run_day)
+
+
 def schedule_key(since: date, until: date) -> str:
     """The claim of a scheduled period: one bulletin per period, whichever process builds it."""
     return f"weekly:{since.isoformat()}..{until.isoformat()}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.domain.bulletin import ArchivedBulletin, BulletinContent, Schedule, last_week, schedule_key
+from bot.domain.bulletin import ArchivedBulletin, BulletinContent, Schedule, schedule_key, scheduled_period
 from bot.domain.messages import Actor, Attachment, Recipient, Reply, ToSender
 from bot.domain.permissions import may_see_reports
 from bot.i18n import t
@@ -105,8 +105,9 @@ async def scheduled(deps: Deps) -> Prepared | None:
     """Last full week's bulletin for the leadership, unless it is off or claimed already."""
     if deps.bulletin.schedule is Schedule.OFF:
         return None
-    today = deps.clock().astimezone(deps.timezone).date()
-    since, until = last_week(today)
+    rules = deps.bulletin
+    now = deps.clock().astimezone(deps.timezone)
+    since, until = scheduled_period(now.replace(tzinfo=None), rules.weekday, rules.at)
     return await prepare(deps, since, until, send=True, key=schedule_key(since, until))
 
 

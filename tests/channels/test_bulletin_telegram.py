@@ -17,7 +17,7 @@ import pytest
 
 from bot.bootstrap import App, build_app
 from bot.config import load_settings
-from bot.domain.bulletin import last_week
+from bot.domain.bulletin import scheduled_period
 from bot.domain.enterprise import Enterprise
 from bot.domain.messages import Role
 from bot.domain.tickets import Action, ClosingReason, Outcome, Status, TicketEvent
@@ -63,7 +63,8 @@ async def _last_week(app: App) -> dict[str, int]:
     """Last week's demands: three enterprises report the same power cuts (one answered, one of
     them confidential and returned), a fourth asks for an extension on its tax refund."""
     deps = app.deps
-    since, _ = last_week(deps.clock().astimezone(deps.timezone).date())
+    rules, now = deps.bulletin, deps.clock().astimezone(deps.timezone)
+    since, _ = scheduled_period(now.replace(tzinfo=None), rules.weekday, rules.at)  # the job's period
     day = datetime.combine(since + timedelta(days=2), time(10), deps.timezone)
     numbers = {}
     async with deps.storage() as uow:

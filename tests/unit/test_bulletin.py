@@ -5,7 +5,7 @@ JSON, and the formats (a confidential ticket's company never named; PDF refused 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -22,6 +22,7 @@ from bot.domain.bulletin import (
     blocking_points,
     last_week,
     schedule_key,
+    scheduled_period,
 )
 from handlers.bulletin.docx_file import docx_text, to_docx
 from handlers.bulletin.pdf_file import NoFontForPdf, to_pdf
@@ -103,6 +104,30 @@ def test_blocking_points_one_per_ticket_and_kind_by_kind() -> None:
 def test_the_scheduled_period_is_the_last_full_week() -> None:
     assert last_week(date(2026, 11, 30)) == (date(2026, 11, 23), date(2026, 11, 30))  # a Monday
     assert last_week(date(2026, 12, 3)) == (date(2026, 11, 23), date(2026, 11, 30))
+
+
+def test_the_scheduled_period_is_the_last_runs_until_the_next_is_due() -> None:
+    monday, nine = 0, time(9, 0)
+    week = (date(2026, 11, 23), date(2026, 11, 30))
+    assert scheduled_period(datetime(2026, 11, 30, 9, 0), monday, nine) == week  # its run
+    # the days after (a run missed while no process was up is made late, by the same key)
+    assert scheduled_period(datetime(2026, 12, 1, 9, 0), monday, nine) == week
+    assert scheduled_period(datetime(2026, 12, 7, 8, 59), monday, nine) == week
+    assert scheduled_period(datetime(2026, 12, 7, 9, 0), monday, nine) == (
+        date(2026, 11, 30),
+        date(2026, 12, 7),
+    )
+    # before the first run of the week, the week before last is still the one due
+    assert scheduled_period(datetime(2026, 11, 30, 8, 0), monday, nine) == (
+        date(2026, 11, 16),
+        date(2026, 11, 23),
+    )
+    thursday = 3  # a Thursday bulletin covers the last full week before that Thursday
+    assert scheduled_period(datetime(2026, 12, 3, 17, 30), thursday, time(17, 30)) == week
+    assert scheduled_period(datetime(2026, 12, 2, 12, 0), thursday, time(17, 30)) == (
+        date(2026, 11, 16),
+        date(2026, 11, 23),
+    )
     assert schedule_key(date(2026, 11, 23), date(2026, 11, 30)) == "weekly:2026-11-23..2026-11-30"
 
 
