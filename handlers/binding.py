@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from bot.domain.errors import NotAllowed, Usage
-from bot.domain.messages import SHARE_PHONE, Actor, Button, Inbound, Reply, Role
+from bot.domain.messages import SHARE_PHONE, Actor, Button, Capabilities, Inbound, Reply, Role
 from bot.domain.phones import comparable_phone
 from bot.i18n import normalize_lang, t
 from handlers.campaigns.stand_in import hand_over_visit_tickets
@@ -56,26 +56,27 @@ async def invite(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     return [Reply(invite_text(actor.lang, enterprise.name, code, deps))]
 
 
-async def start(actor: Actor, deps: Deps, args: str) -> list[Reply]:
+async def start(actor: Actor, deps: Deps, args: str, chat: Capabilities = Capabilities()) -> list[Reply]:
     """/start, or /start CODE from a deep link: binds this chat to the invited enterprise."""
     code = args.strip().strip("。.，,；;")  # copied with the sentence's punctuation
     if not code or actor.is_staff:
-        return [_with_share_button(actor, help_text(actor))]
+        return [_with_share_button(actor, chat, help_text(actor))]
     assert actor.contact_id is not None
     async with deps.storage() as uow:
         enterprise_id = await uow.invites.redeem(code, actor.contact_id, deps.clock())
         enterprise = await uow.enterprises.get(enterprise_id) if enterprise_id else None
         if enterprise is None:
-            return [_with_share_button(actor, Reply(t(actor.lang, "binding.bad_code")))]
+            return [_with_share_button(actor, chat, Reply(t(actor.lang, "binding.bad_code")))]
         await uow.contacts.bind(actor.contact_id, enterprise.id)
         handed_over = await hand_over_visit_tickets(uow, deps, actor.contact_id)
         await uow.commit()
     return [Reply(t(actor.lang, "binding.bound", company=enterprise.name)), help_text(actor), *handed_over]
 
 
-def _with_share_button(actor: Actor, reply: Reply) -> Reply:
-    """An enterprise's person not bound yet may bind by sharing their number (where the channel can)."""
-    if actor.is_staff or actor.enterprise_id is not None:
+def _with_share_button(actor: Actor, chat: Capabilities, reply: Reply) -> Reply:
+    """An enterprise's person not bound yet may bind by sharing their number where the chat has a
+    button for it; elsewhere (WeCom binds by the member's mobile on its own) neither button nor hint."""
+    if actor.is_staff or actor.enterprise_id is not None or not chat.shares_phone:
         return reply
     button = Button(t(actor.lang, "binding.share_phone_button"), SHARE_PHONE)
     return Reply(reply.text + "\n\n" + t(actor.lang, "binding.share_phone_hint"), buttons=(button,))

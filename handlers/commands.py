@@ -35,12 +35,15 @@ from handlers.roster import admin
 from handlers.whoami import whoami
 
 Handler = Callable[[Actor, Deps, str], Awaitable[list[Reply]]]
+# A command whose answer depends on what the sender's chat can do (a contact button, say).
+ChatHandler = Callable[[Actor, Deps, str, Capabilities], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True)
 class Command:
     run: Handler
     who: str  # "staff", "enterprise" or "any"
+    in_chat: ChatHandler | None = None  # how it runs when a chat sent it, if that differs from `run`
 
 
 _NUMBER = re.compile(r"^\s*#?(\d+)(?!\S)\s*(.*)$", re.DOTALL)
@@ -165,7 +168,7 @@ def _extension(approve: bool) -> Handler:
 
 
 COMMANDS: dict[str, Command] = {
-    "start": Command(binding.start, "any"),
+    "start": Command(binding.start, "any", in_chat=binding.start),
     "invite": Command(binding.invite, "staff"),
     "lang": Command(binding.language, "any"),
     "help": Command(_help, "any"),

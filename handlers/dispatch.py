@@ -7,7 +7,7 @@ import logging
 from dataclasses import replace
 
 from bot.domain.errors import DomainError
-from bot.domain.messages import Actor, Inbound, Reply, ToDepartment, ToOfficer
+from bot.domain.messages import Actor, Capabilities, Inbound, Reply, ToDepartment, ToOfficer
 from bot.domain.text import storable
 from bot.i18n import t
 from handlers import (
@@ -131,7 +131,7 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
     text = inbound.text.strip()
     if text.startswith("/"):
         name, args = split_command(text)
-        replies = await _run_command(name, args, actor, deps)
+        replies = await _run_command(name, args, actor, deps, inbound.capabilities)
         replies += await visit_record.still_waiting(actor, deps, name)  # a visit being recorded
         return await then_ask_again(actor, deps, replies)  # a question Xiaoer still waits on
     if not text:
@@ -152,7 +152,9 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
     return await understand(inbound, actor, deps, log_entry)
 
 
-async def _run_command(name: str, args: str, actor: Actor, deps: Deps) -> list[Reply]:
+async def _run_command(
+    name: str, args: str, actor: Actor, deps: Deps, chat: Capabilities | None = None
+) -> list[Reply]:
     command = COMMANDS.get(name)
     if command is None:
         return [unknown_command(name, actor)]
@@ -160,4 +162,6 @@ async def _run_command(name: str, args: str, actor: Actor, deps: Deps) -> list[R
         return [Reply(t(actor.lang, "error.staff_only", command=name))]
     if command.who == "enterprise" and actor.is_staff:
         return [Reply(t(actor.lang, "error.enterprise_only", command=name))]
+    if chat is not None and command.in_chat is not None:
+        return await command.in_chat(actor, deps, args, chat)
     return await command.run(actor, deps, args)

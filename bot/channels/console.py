@@ -25,6 +25,7 @@ from bot.domain.messages import (
     SHARE_PHONE,
     Attachment,
     Button,
+    Capabilities,
     Inbound,
     Recipient,
     Sender,
@@ -40,6 +41,7 @@ from handlers.dispatch import handle
 from handlers.outgoing import Outgoing
 
 CHANNEL = "console"
+CAPABILITIES = Capabilities(shares_phone=False)  # a terminal has no contact button
 QUIT = frozenset({"/quit", "/exit"})
 DEPARTMENT = "department:"  # a department's "chat": each of its officers' inboxes
 ELSEWHERE = "elsewhere:"  # a chat on another channel, which a terminal can only mention
@@ -126,6 +128,7 @@ class ConsoleShell:
             text=text,
             payload=payload,
             received_at=self.deps.clock(),
+            capabilities=CAPABILITIES,
         )
         deps = self.deps
         await self._outgoing.run(lambda: handle(inbound, deps), Origin(CHANNEL, self.identity))

@@ -70,6 +70,7 @@ class Capabilities:
 
     buttons: bool = True  # buttons under messages (without them, the channel lists them as text to type)
     quoted_replies: bool = True  # a reply to one of Xiaoer's messages arrives linked to it (`reply_to`)
+    shares_phone: bool = True  # a button can ask for the person's own number (`SHARE_PHONE`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,8 @@ async def test_a_code_from_invite_in_chat_binds_on_wecom(
         assert match is not None, invitation.content
         assert f"https://t.me/xiaoer_bot?start={match.group(1)}" in invitation.content
         await running.says(LIN, "/start not-a-code")
-        await api.wait_text(LIN, "这个邀请码无效、已使用或已过期")
+        refused = await api.wait_text(LIN, "这个邀请码无效、已使用或已过期")
+        assert "分享手机号" not in refused.content  # WeCom has no contact button: no word of one
         await running.says(LIN, f"/start {match.group(1)}")
         await api.wait_text(LIN, "绑定成功！您现在是厦门海悦进出口贸易有限公司的联系人")
         await running.says(LIN, DEMAND)

@@ -31,7 +31,7 @@ from bot.domain.outbox import Address, Origin, personal_addresses
 CHANNEL = "dingtalk"
 GROUP_PREFIX = "group:"
 # Numbered choices stand for buttons; DingTalk does not say which message someone answers.
-CAPABILITIES = Capabilities(buttons=False, quoted_replies=False)
+CAPABILITIES = Capabilities(buttons=False, quoted_replies=False, shares_phone=False)
 MAX_BODY = 64 * 1024  # one message's JSON
 MEDIA_KINDS = frozenset({"picture", "audio", "video", "file"})  # answered "text only"
 log = logging.getLogger(__name__)

@@ -57,7 +57,7 @@ from bot.domain.outbox import Address, Origin, personal_addresses
 
 T = TypeVar("T")
 CHANNEL = "wecom"
-CAPABILITIES = Capabilities(buttons=False, quoted_replies=False)
+CAPABILITIES = Capabilities(buttons=False, quoted_replies=False, shares_phone=False)
 DEPARTMENT_PREFIX = "dept:"  # an outbox chat id naming a department's app group chat
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
 MEDIA_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # answered "text only"
