@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.enterprise import Enterprise
+from bot.domain.enterprise import VISIT, Enterprise
 from bot.domain.org import OrgChange
 from storage.mapping import enterprise_from_row
 from storage.org_sql import change_rows
@@ -133,10 +133,11 @@ class SqlOrgSheets:
         return [enterprise_from_row(row) for row in rows]
 
     async def contacts_of(self, enterprise_id: str) -> list[dict[str, Any]]:
-        """An enterprise's people: the roster's (name, phone) and the chats bound to it."""
+        """An enterprise's people: the roster's (name, phone) and the chats bound to it (not the
+        stand-in that holds a visit's tickets until someone binds: nobody to call)."""
         statement = (
             select(_c.display_name, _c.phone, _c.channel, _c.external_id)
-            .where(_c.enterprise_id == enterprise_id)
+            .where(_c.enterprise_id == enterprise_id, _c.channel != VISIT)
             .order_by(_c.channel != ROSTER, _c.id)
         )
         return [dict(row) for row in (await self._s.execute(statement)).mappings()]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.enterprise import Contact
+from bot.domain.enterprise import VISIT, Contact
 from storage.campaign_tables import CampaignRow, VisitRow
 from storage.campaigns_sql import SqlCampaigns
 from storage.mapping import contact_from_row
@@ -123,8 +123,11 @@ class SqlConsoleQueries:
         return [BoardCount(row[0], row[1], int(row[2])) for row in await self._s.execute(statement)]
 
     async def contacts_of(self, enterprise_id: str) -> list[Contact]:
+        """Its people, not the stand-in that holds a visit's tickets until someone binds."""
         rows = await self._s.execute(
-            select(CONTACTS).where(CONTACTS.c.enterprise_id == enterprise_id).order_by(CONTACTS.c.id)
+            select(CONTACTS)
+            .where(CONTACTS.c.enterprise_id == enterprise_id, CONTACTS.c.channel != VISIT)
+            .order_by(CONTACTS.c.id)
         )
         return [contact_from_row(row) for row in rows]
 

@@ -9,6 +9,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.domain.campaigns import Campaign, ItemKind, Visit, VisitItem
+from bot.domain.enterprise import VISIT
 from bot.domain.messages import Role
 from bot.domain.tickets import Action, Status, TicketEvent
 from bot.domain.web_console import token_hash
@@ -101,6 +102,8 @@ async def test_the_board_counts_by_state_and_department_and_orders_by_deadline(
                 1, "xinyuan", urgent=True, department_id="tax", resolve_by=NOW + timedelta(days=30)
             )
         )
+        # a visit's stand-in holds tickets until someone binds; it is nobody to show as a contact
+        await uow.contacts.add(builders.contact("xinyuan", external_id="visit:xinyuan", channel=VISIT))
         await uow.commit()
     async with storage() as uow:
         counts = await uow.console.open_counts(OpenFilter(), everyone, NOW)

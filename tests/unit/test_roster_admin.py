@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.domain.messages import Sender
+from handlers.campaigns.stand_in import stand_in
 from tests.conftest import Clock
 from tests.world import DEMAND, WANG, WU, XINYUAN, World, make_world, own
 
@@ -71,7 +72,13 @@ async def test_liaison_officers_are_assigned_and_companies_shown(settings: Setti
     assert "没有变化" in own(await w.say(ADMIN, "/liaison haiyue wu_bin"))
     assert "对应 0 家企业" in own(await w.say(ADMIN, "/liaison nowhere wu_bin"))
 
+    async with w.storage() as uow:  # a visit's demand was recorded before anyone there had a chat
+        enterprise = await uow.enterprises.get("haiyue")
+        assert enterprise is not None
+        await stand_in(uow, enterprise, "走访代记", "zh-CN")
+        await uow.commit()
     shown = own(await w.say(LI_NA, "/company 海悦"))
+    assert "走访代记" not in shown  # the stand-in is nobody the officer could call
     assert "厦门海悦进出口贸易有限公司（haiyue）" in shown
     assert "统一社会信用代码：91350200MA31XQ7N4P" in shown
     assert "包联干部：吴斌" in shown
