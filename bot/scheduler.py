@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import RemindersConfig
 from bot.domain.bulletin import Schedule
 from bot.domain.messages import Reply
-from handlers import reminders, reports, survey
+from handlers import housekeeping, reminders, reports, survey
 from handlers.bulletin import delivery as bulletin
 from handlers.deps import Deps
 from handlers.outgoing import Outgoing
@@ -85,6 +85,11 @@ async def close_surveys_job(deps: Deps, outgoing: Outgoing) -> None:
     await outgoing.run(work)
 
 
+async def forget_expired_job(deps: Deps) -> None:
+    gone = await housekeeping.forget_expired_secrets(deps)
+    log.info("expired links and sessions forgotten", extra={"fields": {"deleted": gone}})
+
+
 def build_scheduler(
     deps: Deps, config: RemindersConfig, outgoing: Outgoing, on_sweep: SweepObserver | None = None
 ) -> Any:
@@ -128,5 +133,9 @@ def build_scheduler(
         )
     scheduler.add_job(
         close_surveys_job, IntervalTrigger(hours=1, timezone=zone), args=(deps, outgoing), id="close_surveys"
+    )
+    # Nightly, when nobody signs in: the hashes of links and sessions expired over a day ago go.
+    scheduler.add_job(
+        forget_expired_job, CronTrigger(hour=3, minute=17, timezone=zone), args=(deps,), id="forget_expired"
     )
     return scheduler

@@ -19,6 +19,7 @@ from handlers.help import help_text
 from handlers.mobile_binding import Outcome, bind_by_mobile
 
 INVITE_VALID_FOR = timedelta(days=7)
+TELEGRAM_LIKE = Capabilities()  # a chat with buttons and a contact button, when none is named
 
 
 def new_code() -> str:
@@ -56,7 +57,7 @@ async def invite(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     return [Reply(invite_text(actor.lang, enterprise.name, code, deps))]
 
 
-async def start(actor: Actor, deps: Deps, args: str, chat: Capabilities = Capabilities()) -> list[Reply]:
+async def start(actor: Actor, deps: Deps, args: str, chat: Capabilities = TELEGRAM_LIKE) -> list[Reply]:
     """/start, or /start CODE from a deep link: binds this chat to the invited enterprise."""
     code = args.strip().strip("。.，,；;")  # copied with the sentence's punctuation
     if not code or actor.is_staff:

@@ -1,6 +1,6 @@
 """Retention: what people wrote is kept while it may be needed, and no longer. The message log of
 tickets closed long ago and the inbox's handled entries go; tickets, their audit events and so the
-figures stay."""
+figures stay. Secrets that have expired (sign-in and binding links, sessions) go too."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import rules_sql
 from storage.inbox_sql import INBOX
 from storage.search_protocols import Purged
-from storage.tables import MESSAGE_LOG, TICKETS
+from storage.tables import MESSAGE_LOG, MOBILE_LINKS, TICKETS, WEB_TOKENS
 
 _m = MESSAGE_LOG.c
 
@@ -36,3 +36,18 @@ class SqlRetention:
         gone_messages = cast(CursorResult[Any], await self._s.execute(delete(MESSAGE_LOG).where(messages)))
         gone_inbox = cast(CursorResult[Any], await self._s.execute(delete(INBOX).where(*handled)))
         return Purged(gone_messages.rowcount, gone_inbox.rowcount)
+
+    async def forget_expired(self, expired_before: datetime, *, dry_run: bool = False) -> int:
+        gone = 0
+        for table in (WEB_TOKENS, MOBILE_LINKS):
+            expired = table.c.expires_at < expired_before
+            if dry_run:
+                gone += int(
+                    (
+                        await self._s.execute(select(func.count()).select_from(table).where(expired))
+                    ).scalar_one()
+                )
+            else:
+                deleted = await self._s.execute(delete(table).where(expired))
+                gone += cast(CursorResult[Any], deleted).rowcount
+        return gone

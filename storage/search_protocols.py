@@ -145,6 +145,12 @@ class Retention(Protocol):
         received before then; tickets, their events and the figures stay."""
         ...
 
+    async def forget_expired(self, expired_before: datetime, *, dry_run: bool = False) -> int:
+        """Delete the web console's sign-in links and sessions and the mobile-binding links that
+        expired before then (used or not): hashes of secrets nobody can use any more. How many
+        (with `dry_run`, how many would go)."""
+        ...
+
 
 class TicketExport(Protocol):
     async def opened_between(

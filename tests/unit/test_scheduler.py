@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 from bot.config import BulletinConfig, Settings
 from bot.domain.messages import Reply, ToOfficer
 from bot.domain.outbox import Origin
-from bot.scheduler import build_scheduler, digest_job, weekly_report_job
+from bot.domain.web_console import token_hash
+from bot.scheduler import build_scheduler, digest_job, forget_expired_job, weekly_report_job
 from handlers.deps import Deps
 from handlers.outgoing import Outgoing
 from storage.protocols import UnitOfWork
+from storage.web_protocols import TokenKind, TokenState
 from tests.conftest import Clock
 from tests.world import DEMAND, XINYUAN, make_world
 
@@ -45,7 +47,21 @@ def test_the_jobs_and_when_they_run(settings: Settings, clock: Clock) -> None:
         ("weekly_report", "cron[day_of_week='mon', hour='9', minute='0']"),
         ("bulletin", "cron[hour='9', minute='0']"),  # daily: a missed Monday is made on Tuesday
         ("close_surveys", "interval[1:00:00]"),
+        ("forget_expired", "cron[hour='3', minute='17']"),
     ]
+
+
+async def test_the_nightly_job_forgets_links_expired_over_a_day_ago(settings: Settings, clock: Clock) -> None:
+    world = await make_world(settings, clock)
+    now = clock.now
+    async with world.storage() as uow:
+        for secret, expires in (("two days", now - timedelta(days=2)), ("an hour", now - timedelta(hours=1))):
+            await uow.web.add_token(token_hash(secret), TokenKind.LINK, "wu_bin", "officer", now, expires)
+        await uow.commit()
+    await forget_expired_job(world.deps)
+    async with world.storage() as uow:  # an hour ago: still kept, so following it says "expired"
+        assert (await uow.web.redeem_link(token_hash("an hour"), now))[0] is TokenState.EXPIRED
+        assert (await uow.web.redeem_link(token_hash("two days"), now))[0] is TokenState.UNKNOWN
 
 
 async def test_the_running_scheduler_sweeps_and_delivers(settings: Settings, clock: Clock) -> None:
