@@ -8,7 +8,7 @@ from bot.domain.escalation import Clock, most_pressing
 from bot.domain.messages import SYSTEM_ACTOR
 from bot.domain.org import Directory
 from bot.domain.sla import LimitKind
-from bot.domain.tickets import Ticket, TicketEvent
+from bot.domain.tickets import Action, Ticket, TicketEvent
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.masking import mask_identity_numbers
@@ -134,7 +134,8 @@ def event_line(event: TicketEvent, lang: str, deps: Deps, contact_names: dict[st
         actor = officer_name(event.actor_id, lang, deps.directory)
     else:
         actor = contact_names.get(event.actor_id, event.actor_id)
-    note = f" — {excerpt(event.note, 60)}" if event.note else ""
+    readable = event_note(event, lang, deps.directory)
+    note = f" — {excerpt(readable, 60)}" if readable else ""
     return t(
         lang,
         "history.line",
@@ -143,6 +144,34 @@ def event_line(event: TicketEvent, lang: str, deps: Deps, contact_names: dict[st
         action=t(lang, f"action.{event.action.value}"),
         to_status=t(lang, f"status.{event.to_status.value}"),
         note=note,
+    )
+
+
+def event_note(event: TicketEvent, lang: str, directory: Directory) -> str:
+    """The audit keeps ids in its notes (`tax/wu_bin` for a dispatch, `tax: reason` for a transfer)
+    so that they stay true when names change; a reader is shown the names they stand for."""
+    note = event.note
+    if event.action is Action.ASSIGN:
+        return officer_name(note, lang, directory)
+    if event.action is Action.CO_HANDLE:
+        return _department_or_id(note, lang, directory)
+    if event.action is Action.DISPATCH:
+        department, _, officer = note.partition("/")
+        named = _department_or_id(department, lang, directory)
+        return f"{named} / {officer_name(officer, lang, directory)}" if officer else named
+    if event.action is Action.TRANSFER and not note.startswith("external:"):
+        department, sep, reason = note.partition(": ")
+        if sep and department in directory.departments:
+            return f"{_department_or_id(department, lang, directory)}: {reason}"
+    return note
+
+
+def _department_or_id(department_id: str, lang: str, directory: Directory) -> str:
+    """A department gone from the directory since is still named by its id, not "nobody"."""
+    return (
+        department_name(department_id, lang, directory)
+        if department_id in directory.departments
+        else department_id
     )
 
 

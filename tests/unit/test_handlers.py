@@ -81,6 +81,9 @@ async def test_the_whole_loop(settings: Settings, clock: Clock) -> None:
     ]
     history = own(await w.say(WANG, "/history 1"))
     assert history.count("\n") == 8
+    # the audit keeps ids ("industry_it/wang_lei"); the reader is shown names
+    assert "区工业和信息化局 / 王磊" in history
+    assert "industry_it" not in history
 
 
 async def test_not_resolved_reopens_with_the_reason(settings: Settings, clock: Clock) -> None:
