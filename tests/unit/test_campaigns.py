@@ -404,6 +404,38 @@ async def test_a_demand_for_an_enterprise_nobody_bound_is_routed_the_officer_tol
     assert "走访中" not in own(again)
 
 
+async def test_a_visit_ticket_answered_before_anyone_bound_asks_its_survey_of_the_binder(
+    settings: Settings, clock: Clock
+) -> None:
+    """The survey of a ticket resolved while only the stand-in held it went to nobody: whoever binds
+    is asked it, with the officer's result, and can answer it."""
+    w = await make_world(settings, clock)
+    async with w.storage() as uow:
+        await uow.enterprises.add(
+            Enterprise("jinlong", "厦门金龙精工有限公司", district="湖里区", liaison_officer_id="wang_lei")
+        )
+        await uow.commit()
+    await w.say(CHEN, "/campaign new 敲门行动 2026-11-20..2026-11-30 区域=湖里区")
+    await w.say(WANG, "/visit 厦门金龙精工有限公司")
+    for answer in ("今天", "郑经理", "新建产线"):
+        await w.say(WANG, answer)
+    await w.say(WANG, "诉求：新厂房需要尽快办理施工许可")
+    await w.say(WANG, "/done")
+    await w.say(WANG, "/take 1")
+    await w.say(WANG, "/resolve 1 施工许可已于今日核发")
+    assert await w.status(1) is Status.SURVEY
+
+    code = own(await w.say(WANG, "/invite jinlong")).split("/start ")[1].split()[0].rstrip("。")
+    newcomer = Sender("telegram", "6001", "郑经理", language="zh-hans")
+    bound = await w.say(newcomer, f"/start {code}")
+    [asked] = [r for r in bound if r.buttons]
+    assert "施工许可已于今日核发" in asked.text
+    assert "王磊" in asked.text
+    assert asked.buttons[0].payload == "survey:1:r:resolved"
+    satisfied = await w.say(newcomer, "1", payload="survey:1:r:resolved")
+    assert next(b.payload for r in satisfied for b in r.buttons) == "survey:1:s:satisfied"
+
+
 def test_only_the_enterprises_own_chat_takes_over_a_ticket_held_by_the_visit_stand_in() -> None:
     held = replace(builders.ticket(enterprise_id="acme"), number=3, channel=VISIT, chat_id="visit:acme")
     chat = replace(builders.contact("acme", external_id="6001", channel="telegram"), id=8)
