@@ -216,27 +216,27 @@ def most_pressing(
 def _plan_clock(
     number: int, clock: Clock, now: datetime, calendar: WorkingCalendar, ladder: Ladder
 ) -> tuple[list[Nudge], datetime]:
-    def nudge(level: Level, repeat: int, left: timedelta) -> Nudge:
-        return Nudge(number, clock.kind, clock.due_at, level, repeat, left)
-
+    # Working time as differences of the calendar's running count (each moment counted once).
+    at_now, at_due = calendar.worked(now), calendar.worked(clock.due_at)
     if now < clock.due_at:
-        total = calendar.working_time_between(clock.started_at, clock.due_at)
-        elapsed = calendar.working_time_between(clock.started_at, now)
+        at_start = calendar.worked(clock.started_at)
+        total = timedelta(microseconds=at_due - at_start)
+        elapsed = timedelta(microseconds=at_now - at_start)
         threshold = total * ladder.warn_at
         if elapsed >= threshold:
-            return [nudge(Level.WARN, 0, total - elapsed)], clock.due_at
+            return [Nudge(number, clock.kind, clock.due_at, Level.WARN, 0, total - elapsed)], clock.due_at
         return [], calendar.add_working_time(now, threshold - elapsed)
 
-    overdue = calendar.working_time_between(clock.due_at, now)
+    overdue = timedelta(microseconds=at_now - at_due)
     repeat = ladder.repeat_number(overdue)
-    found = [nudge(Level.REMIND, repeat, -overdue)]
-    upcoming = [ladder.repeat_at(repeat + 1)]
-    for level, after in (
-        (Level.SUPERVISE, ladder.supervise_after),
-        (Level.LEADERSHIP, ladder.leadership_after),
-    ):
-        if overdue >= after:
-            found.append(nudge(level, 0, -overdue))
-        else:
-            upcoming.append(after)
-    return found, calendar.add_working_time(clock.due_at, min(upcoming))
+    found = [Nudge(number, clock.kind, clock.due_at, Level.REMIND, repeat, -overdue)]
+    upcoming = ladder.repeat_at(repeat + 1)
+    if overdue >= ladder.supervise_after:
+        found.append(Nudge(number, clock.kind, clock.due_at, Level.SUPERVISE, 0, -overdue))
+    else:
+        upcoming = min(upcoming, ladder.supervise_after)
+    if overdue >= ladder.leadership_after:
+        found.append(Nudge(number, clock.kind, clock.due_at, Level.LEADERSHIP, 0, -overdue))
+    else:
+        upcoming = min(upcoming, ladder.leadership_after)
+    return found, calendar.add_working_time(clock.due_at, upcoming)
