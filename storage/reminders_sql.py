@@ -85,8 +85,11 @@ _CLAIM_PG = """
         AS claim(ticket, kind, due_at, level, repeat)
     ORDER BY claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat
     ON CONFLICT DO NOTHING
-    RETURNING ticket_number, kind, due_at, level, repeat
+    RETURNING id
 """
+# Which keys those rows hold, asked only when some key was claimed before (or repeated): in the
+# usual sweep every row comes back, and ids are all it needs to decode to know.
+_KEYS_OF_PG = "SELECT ticket_number, kind, due_at, level, repeat FROM nudges WHERE id = ANY($1::integer[])"
 
 
 # The reminders (of the sweep, not the digests) sent about these tickets, by the ledger's unique
@@ -225,11 +228,14 @@ class SqlReminders:
         if self._dialect() == "postgresql":
             # The whole page in one statement, its keys riding in as arrays.
             tickets, kinds, dues, levels, repeats = (list(column) for column in zip(*keys, strict=True))
-            won = await self._driver(_CLAIM_PG, (tickets, kinds, dues, levels, repeats, at))
+            ids = await self._driver(_CLAIM_PG, (tickets, kinds, dues, levels, repeats, at))
+            if len(ids) == len(keys):  # every key claimed now (so none repeated): the usual sweep
+                return [True] * len(keys)
+            won = await self._driver(_KEYS_OF_PG, ([row[0] for row in ids],)) if ids else []
         else:
             won = await self._claim_sqlite(keys, at)
-        if len(won) == len(keys):  # every key claimed now (so none repeated): the usual sweep
-            return [True] * len(keys)
+            if len(won) == len(keys):
+                return [True] * len(keys)
         ours = {NudgeKey(*row) for row in won}
         first: dict[NudgeKey, int] = {}
         for position, key in enumerate(keys):

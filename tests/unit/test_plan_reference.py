@@ -211,3 +211,46 @@ def test_only_a_hair_over_a_period_end_may_differ() -> None:
     assert not _same_deadline(calendar, end - timedelta(microseconds=1), next_start)
     assert not _same_deadline(calendar, next_start, end)
     assert not _same_deadline(calendar, end, next_start + timedelta(microseconds=1))
+
+
+def reference_repeat_number(ladder: Ladder, overdue: timedelta) -> int:
+    """The backoff walked step by step (the implementation before the ladder's table)."""
+    number, passed, step = 0, timedelta(0), ladder.repeat_first
+    while passed + step <= overdue:
+        if step >= ladder.repeat_max:
+            return number + 1 + int((overdue - passed - ladder.repeat_max) / ladder.repeat_max)
+        passed += step
+        number += 1
+        step = min(step * ladder.repeat_factor, ladder.repeat_max)
+    return number
+
+
+def reference_repeat_at(ladder: Ladder, number: int) -> timedelta:
+    passed, step = timedelta(0), ladder.repeat_first
+    for done in range(number):
+        if step >= ladder.repeat_max:
+            return passed + ladder.repeat_max * (number - done)
+        passed += step
+        step = min(step * ladder.repeat_factor, ladder.repeat_max)
+    return passed
+
+
+def test_the_backoff_table_gives_the_walked_reminder_numbers_and_times() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        ladder = Ladder(
+            repeat_first=timedelta(minutes=rng.choice([1, 30, 120, 333, 900, 1200])),
+            repeat_factor=rng.choice([1.0, 1.01, 1.5, 2.0, 3.7]),
+            repeat_max=timedelta(minutes=rng.choice([60, 900, 901, 5000])),
+        )
+        for _ in range(30):
+            overdue = timedelta(microseconds=rng.randrange(-(10**9), 400 * 3_600 * 10**6))
+            number = rng.randrange(0, 200)
+            assert ladder.repeat_number(overdue) == reference_repeat_number(ladder, overdue), (
+                ladder,
+                overdue,
+            )
+            assert ladder.repeat_at(number) == reference_repeat_at(ladder, number), (ladder, number)
+            edge = reference_repeat_at(ladder, number)  # exactly when a reminder falls due, and just before
+            for at in (edge, edge - timedelta(microseconds=1)):
+                assert ladder.repeat_number(at) == reference_repeat_number(ladder, at), (ladder, at)
