@@ -15,7 +15,6 @@ past `DETAILED` lines the list ends with how many more there are and where to se
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -62,49 +61,54 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     if not calendar.is_working_time(now):
         return SweepResult(held_until=calendar.next_working_moment(now))
     result = SweepResult()
-    pending: dict[Recipient, list[Nudge]] = {}
-    sent_before: Counter[tuple[int, str, datetime]] = Counter()
+    pending: dict[Recipient, list[tuple[Nudge, int]]] = {}  # each nudge with the reminders sent before
+    recipients = _Recipients(deps)
     after: tuple[datetime, int] | None = None
     while True:
         async with deps.storage() as uow:
             due = await uow.reminders.due(now, after, PAGE)
-            plans = [(ticket, plan(ticket, now, calendar, deps.ladder)) for ticket in due]
-            keys = [nudge.key for _, p in plans for nudge in p.nudges]
+            plans = [plan(ticket, now, calendar, deps.ladder) for ticket in due]
+            found = [(ticket, nudge) for ticket, p in zip(due, plans, strict=True) for nudge in p.nudges]
+            keys = [nudge.key for _, nudge in found]  # each built once: the ledger's key of the nudge
             if dry_run:
-                fresh = set(keys) - await uow.reminders.claimed(keys)
+                before = await uow.reminders.claimed(keys)
+                won = [key not in before for key in keys]
             else:
-                fresh = await uow.reminders.claim(keys, now)
-                await uow.reminders.reschedule([(ticket, p.next_check) for ticket, p in plans])
-                for key in sorted(fresh, key=lambda k: (k.ticket, k.due_at)):
-                    if key.level == Level.REMIND.value and key.repeat == 0:  # first found overdue
-                        await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)
-            earlier = [
-                NudgeKey(key.ticket, key.kind, key.due_at, key.level, repeat)
-                for key in fresh
-                if key.level == Level.REMIND.value
-                for repeat in range(key.repeat)
+                won = await uow.reminders.claim(keys, now)
+                await uow.reminders.reschedule(
+                    [(ticket, p.next_check) for ticket, p in zip(due, plans, strict=True)]
+                )
+                first_overdue = [
+                    key for key, ours in zip(keys, won, strict=True) if ours and _first_reminder(key)
+                ]
+                for key in sorted(first_overdue, key=lambda k: (k.ticket, k.due_at)):
+                    await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)
+            fresh = [
+                (ticket, nudge, key)
+                for (ticket, nudge), key, ours in zip(found, keys, won, strict=True)
+                if ours
             ]
-            for key in await uow.reminders.claimed(earlier):
-                sent_before[(key.ticket, key.kind, key.due_at)] += 1
+            # a reminder's number counts those due; how many were really sent, the ledger says
+            again = [key for _, nudge, key in fresh if nudge.level is Level.REMIND and nudge.repeat > 0]
+            sent = iter(await uow.reminders.earlier_reminders(again))
             if not dry_run:
                 await uow.commit()
         result.looked_at += len(due)
-        for ticket, p in plans:
-            nudges = [nudge for nudge in p.nudges if nudge.key in fresh]
-            if not nudges:
-                continue
-            if any(nudge.level is Level.LEADERSHIP for nudge in nudges):
-                result.reported.append(ticket.number)
-            for nudge in nudges:
-                recipient = _recipient(ticket, nudge.level, deps)
-                if recipient is not None:
-                    pending.setdefault(recipient, []).append(nudge)
+        reported = -1
+        for ticket, nudge, _ in fresh:
+            sent_before = next(sent) if nudge.level is Level.REMIND and nudge.repeat > 0 else 0
+            if nudge.level is Level.LEADERSHIP and reported != nudge.ticket:
+                reported = nudge.ticket
+                result.reported.append(nudge.ticket)
+            recipient = recipients.of(ticket, nudge.level)
+            if recipient is not None:
+                pending.setdefault(recipient, []).append((nudge, sent_before))
         if len(due) < PAGE:
             break
         after = (due[-1].check_at, due[-1].number)
     if not pending:
         return result
-    lines = {to: _lines(nudges, sent_before) for to, nudges in pending.items()}
+    lines = {to: _lines(nudges) for to, nudges in pending.items()}
     listed = {to: _listed(found) for to, found in lines.items()}
     async with deps.storage() as uow:  # the tickets the messages describe, now, in full
         described = await uow.tickets.many([line.nudge.ticket for ls in listed.values() for line in ls])
@@ -114,17 +118,42 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     return result
 
 
-def _lines(nudges: list[Nudge], sent_before: Counter[tuple[int, str, datetime]]) -> list[_Line]:
-    """A line per ticket and level: its most overdue limit, naming the others past too."""
-    grouped: dict[tuple[int, Level], list[Nudge]] = {}
-    for nudge in nudges:
-        grouped.setdefault((nudge.ticket, nudge.level), []).append(nudge)
+def _first_reminder(key: NudgeKey) -> bool:
+    """The first reminder about a limit: the moment it was found overdue (the webhook's event)."""
+    return key.level == Level.REMIND.value and key.repeat == 0
+
+
+class _Recipients:
+    """Who is told of a nudge, worked out once per kind of ticket and level in a sweep (a sweep
+    may find thousands of nudges, for a few departments and officers)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._known: dict[tuple[str | None, str | None, bool, Level], Recipient | None] = {}
+
+    def of(self, ticket: ClockedTicket, level: Level) -> Recipient | None:
+        key = (ticket.department_id, ticket.assignee_id, ticket.status is Status.RETURNED, level)
+        if key not in self._known:
+            self._known[key] = _recipient(ticket, level, self._deps)
+        return self._known[key]
+
+
+def _lines(nudges: list[tuple[Nudge, int]]) -> list[_Line]:
+    """A line per ticket and level: its most overdue limit, naming the others past too. Each
+    nudge comes with how many reminders about its limit were sent before."""
+    grouped: dict[tuple[int, Level], list[tuple[Nudge, int]]] = {}
+    for pair in nudges:
+        nudge = pair[0]
+        grouped.setdefault((nudge.ticket, nudge.level), []).append(pair)
     lines = []
     for group in grouped.values():
-        ordered = sorted(group, key=lambda nudge: (nudge.left, nudge.due_at))
-        first = ordered[0]
-        also = tuple(nudge.kind for nudge in sorted(ordered[1:], key=lambda nudge: nudge.due_at))
-        lines.append(_Line(first, also, sent_before[(first.ticket, first.kind.value, first.due_at)]))
+        if len(group) == 1:  # one limit past: most tickets
+            lines.append(_Line(group[0][0], (), group[0][1]))
+            continue
+        ordered = sorted(group, key=lambda pair: (pair[0].left, pair[0].due_at))
+        first, sent_before = ordered[0]
+        also = tuple(nudge.kind for nudge, _ in sorted(ordered[1:], key=lambda pair: pair[0].due_at))
+        lines.append(_Line(first, also, sent_before))
     return lines
 
 
@@ -134,8 +163,10 @@ def _by_urgency(line: _Line) -> tuple[timedelta, int]:
 
 def _listed(lines: list[_Line]) -> list[_Line]:
     """The lines a recipient's message spells out: all of them about one ticket, else the
-    `DETAILED` most overdue."""
-    if len({line.nudge.ticket for line in lines}) == 1:
+    `DETAILED` most overdue (the list sorted once: a backlog's lines not listed are only counted,
+    the first of them named by number in the same order, see _more)."""
+    first = lines[0].nudge.ticket
+    if all(line.nudge.ticket == first for line in lines):
         return lines
     return sorted(lines, key=_by_urgency)[:DETAILED]
 
@@ -164,9 +195,9 @@ def _message(
 
 def _more(lines: list[_Line], listed: list[_Line], lang: str) -> str:
     """The lines not spelled out, by their tickets' numbers (the first REFS_LISTED of them, most
-    overdue first): claimed now, so this message is the only place they are named."""
-    shown = set(listed)
-    rest = sorted((line for line in lines if line not in shown), key=_by_urgency)
+    overdue first, as `lines` are): claimed now, so this message is the only place they are named."""
+    shown = {id(line) for line in listed}  # by identity: hashing a line hashes all it holds
+    rest = sorted((line for line in lines if id(line) not in shown), key=_by_urgency)
     numbers = list(dict.fromkeys(line.nudge.ticket for line in rest))
     refs = t(lang, "reminder.refs_joiner").join(f"#{number}" for number in numbers[:REFS_LISTED])
     if len(numbers) > REFS_LISTED:

@@ -301,9 +301,15 @@ class ReminderLedger(Protocol):
         it was read is left alone: its change asked for a look already."""
         ...
 
-    async def claim(self, keys: Sequence[NudgeKey], at: datetime) -> set[NudgeKey]:
-        """Record nudges as sent; returns those nobody claimed before. Atomic across instances:
-        of two sweeps claiming the same key, exactly one gets it."""
+    async def claim(self, keys: Sequence[NudgeKey], at: datetime) -> list[bool]:
+        """Record nudges as sent; says for each key whether this call claimed it (False: claimed
+        before, or earlier in `keys`). Atomic across instances: of two sweeps claiming the same
+        key, exactly one gets it."""
+        ...
+
+    async def earlier_reminders(self, keys: Sequence[NudgeKey]) -> list[int]:
+        """For each key, how many reminders about the same limit and deadline with a lower number
+        (`repeat`) the ledger holds: those really sent, where the number counts those due."""
         ...
 
     async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:

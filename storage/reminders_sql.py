@@ -15,19 +15,19 @@ from sqlalchemy import (
     bindparam,
     literal_column,
     select,
-    text,
     true,
     tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
 from bot.domain.tickets import Status, Ticket
 from storage import rules_sql
 from storage.mapping import ticket_from_row
-from storage.tables import NUDGES, TICKET_CHECKS, TICKETS, TicketRow, UtcDateTime
+from storage.tables import NUDGES, TICKET_CHECKS, TICKETS, TicketRow
 
 _DIGEST = "digest"
 
@@ -61,32 +61,45 @@ _LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")
 # and rewrites, so PostgreSQL re-checks it against the new version before moving it. `= ANY` finds
 # the page's rows by the primary key: joined to the page alone, the planner hashed the whole table
 # (18 ms of a page's 22 at 100,000 tickets, and growing with the table).
-_RESCHEDULE_PG = text(
-    """
+#
+# The sweep's statements on PostgreSQL are the driver's own SQL ($1 …), run with exec_driver_sql:
+# no statement to compile or cache key to build, and rows as the driver returns them (asyncpg
+# gives timestamptz as aware UTC datetimes already), not through SQLAlchemy's result processing,
+# which cost ~15 µs a due ticket of the sweep's CPU.
+_RESCHEDULE_PG = """
     UPDATE ticket_checks SET next_check_at = page.check_at
-    FROM unnest(CAST(:numbers AS integer[]), CAST(:versions AS integer[]), CAST(:checks AS timestamptz[]))
-        AS page(number, read_version, check_at)
-    WHERE ticket_checks.ticket_id = ANY(CAST(:numbers AS integer[]))
+    FROM unnest($1::integer[], $2::integer[], $3::timestamptz[]) AS page(number, read_version, check_at)
+    WHERE ticket_checks.ticket_id = ANY($1::integer[])
         AND ticket_checks.ticket_id = page.number AND ticket_checks.ticket_version = page.read_version
-    """
-)
+"""
 
 
 # ON CONFLICT DO NOTHING: a key another instance inserted first (or is inserting: PostgreSQL waits
-# for its transaction) is skipped and not returned; only the keys returned are ours to send.
-_CLAIM_PG = text(
-    """
+# for its transaction) is skipped and not returned; only the keys returned are ours to send. The
+# rows go in in the keys' order, the same for every instance (sorted here, in C, rather than in
+# Python), so concurrent claims wait on each other and never in a cycle.
+_CLAIM_PG = """
     INSERT INTO nudges (ticket_number, kind, due_at, level, repeat, recipient, claimed_at)
-    SELECT claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat, '', :at
-    FROM unnest(
-        CAST(:tickets AS integer[]), CAST(:kinds AS varchar[]), CAST(:dues AS timestamptz[]),
-        CAST(:levels AS varchar[]), CAST(:repeats AS integer[])
-    ) WITH ORDINALITY AS claim(ticket, kind, due_at, level, repeat, position)
-    ORDER BY claim.position
+    SELECT claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat, '', $6
+    FROM unnest($1::integer[], $2::varchar[], $3::timestamptz[], $4::varchar[], $5::integer[])
+        AS claim(ticket, kind, due_at, level, repeat)
+    ORDER BY claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat
     ON CONFLICT DO NOTHING
-    RETURNING ticket_number, kind, due_at, level, repeat
-    """
-).columns(due_at=UtcDateTime())
+    RETURNING id
+"""
+# Which keys those rows hold, asked only when some key was claimed before (or repeated): in the
+# usual sweep every row comes back, and ids are all it needs to decode to know.
+_KEYS_OF_PG = "SELECT ticket_number, kind, due_at, level, repeat FROM nudges WHERE id = ANY($1::integer[])"
+
+
+# The reminders (of the sweep, not the digests) sent about these tickets, by the ledger's unique
+# index (ticket, kind, deadline, level, …): a plain lookup by key that stays one index scan however
+# stale the ledger's statistics (joined to the page's arrays, a ledger that had just grown from
+# empty was planned as one row and scanned whole for each key: 400 ms a page).
+_REMINDERS_OF_PG = f"""
+    SELECT ticket_number, kind, due_at, repeat FROM nudges
+    WHERE ticket_number = ANY($1::integer[]) AND level = '{Level.REMIND.value}' AND recipient = ''
+"""
 
 
 # What the ladder reads of a due ticket (DueTicket's fields, in order, but the check time): not the
@@ -159,6 +172,17 @@ _DUE_SHAPES = {
 }
 
 
+def _driver_sql(statement: Select[Any]) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """A statement compiled once for asyncpg: its SQL, the order of its parameters, and the values
+    of those it fixes itself (the LATERAL lookup's LIMIT 1)."""
+    compiled = statement.compile(dialect=_ASYNCPG)
+    return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
+
+
+_ASYNCPG = asyncpg.dialect()  # type: ignore[no-untyped-call]
+_DUE_PG = {paged: _driver_sql(_DUE_SHAPES[(True, paged)]) for paged in (False, True)}
+
+
 class SqlReminders:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -166,9 +190,14 @@ class SqlReminders:
     async def due(
         self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
     ) -> list[DueTicket]:
-        lateral = self._dialect() == "postgresql"
-        rows = (await self._s.execute(due_statement(now, after, limit, lateral=lateral))).all()
-        # Core rows, not ORM objects: the sweep reads thousands at a time.
+        if self._dialect() == "postgresql":
+            sql, order, fixed = _DUE_PG[after is not None]
+            checked_at, number = after if after is not None else (now, 0)
+            values = {**fixed, "now": now, "after_at": checked_at, "after_number": number, "limit": limit}
+            rows = await self._driver(sql, tuple(values[name] for name in order))
+        else:
+            rows = (await self._s.execute(due_statement(now, after, limit, lateral=False))).all()
+        # Plain rows, not ORM objects: the sweep reads thousands at a time.
         return [DueTicket(row[0], row[1], Status(row[2]), *row[3:]) for row in rows]
 
     async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
@@ -177,14 +206,9 @@ class SqlReminders:
         ordered = sorted(checks, key=lambda pair: pair[0].number or 0)
         if self._dialect() == "postgresql":
             # One statement for the whole page: the new check times ride in as arrays.
-            await self._s.execute(
-                _RESCHEDULE_PG,
-                {
-                    "numbers": [ticket.number for ticket, _ in ordered],
-                    "versions": [ticket.version for ticket, _ in ordered],
-                    "checks": [at for _, at in ordered],
-                },
-            )
+            numbers = [ticket.number for ticket, _ in ordered]
+            versions = [ticket.version for ticket, _ in ordered]
+            await self._driver(_RESCHEDULE_PG, (numbers, versions, [at for _, at in ordered]))
             return
         c = TICKET_CHECKS.c
         statement = (
@@ -198,25 +222,28 @@ class SqlReminders:
         ]
         await self._s.execute(statement, params)
 
-    async def claim(self, keys: Sequence[NudgeKey], at: datetime) -> set[NudgeKey]:
+    async def claim(self, keys: Sequence[NudgeKey], at: datetime) -> list[bool]:
         if not keys:
-            return set()
-        # One order for every instance: concurrent claims wait on each other, never in a cycle.
-        ordered = sorted(set(keys))
+            return []
         if self._dialect() == "postgresql":
             # The whole page in one statement, its keys riding in as arrays.
-            result = await self._s.execute(
-                _CLAIM_PG,
-                {
-                    "tickets": [key.ticket for key in ordered],
-                    "kinds": [key.kind for key in ordered],
-                    "dues": [key.due_at for key in ordered],
-                    "levels": [key.level for key in ordered],
-                    "repeats": [key.repeat for key in ordered],
-                    "at": at,
-                },
-            )
-            return {NudgeKey(*row) for row in result.all()}
+            tickets, kinds, dues, levels, repeats = (list(column) for column in zip(*keys, strict=True))
+            ids = await self._driver(_CLAIM_PG, (tickets, kinds, dues, levels, repeats, at))
+            if len(ids) == len(keys):  # every key claimed now (so none repeated): the usual sweep
+                return [True] * len(keys)
+            won = await self._driver(_KEYS_OF_PG, ([row[0] for row in ids],)) if ids else []
+        else:
+            won = await self._claim_sqlite(keys, at)
+            if len(won) == len(keys):
+                return [True] * len(keys)
+        ours = {NudgeKey(*row) for row in won}
+        first: dict[NudgeKey, int] = {}
+        for position, key in enumerate(keys):
+            first.setdefault(key, position)
+        return [key in ours and first[key] == position for position, key in enumerate(keys)]
+
+    async def _claim_sqlite(self, keys: Sequence[NudgeKey], at: datetime) -> list[Any]:
+        # One order for every instance: concurrent claims wait on each other, never in a cycle.
         rows = [
             {
                 "ticket_number": key.ticket,
@@ -227,7 +254,7 @@ class SqlReminders:
                 "recipient": "",
                 "claimed_at": at,
             }
-            for key in ordered
+            for key in sorted(set(keys))
         ]
         n = NUDGES.c
         statement = (
@@ -237,8 +264,27 @@ class SqlReminders:
         )
         # Executed with many rows, SQLAlchemy batches them into multi-row INSERTs ("insertmanyvalues")
         # from one compiled statement; the rows that conflict return nothing.
-        result = await self._s.execute(statement, rows)
-        return {NudgeKey(*row) for row in result.all()}
+        return list((await self._s.execute(statement, rows)).all())
+
+    async def earlier_reminders(self, keys: Sequence[NudgeKey]) -> list[int]:
+        if not keys:
+            return []
+        numbers = sorted({key.ticket for key in keys})
+        if self._dialect() == "postgresql":
+            rows = await self._driver(_REMINDERS_OF_PG, (numbers,))
+        else:
+            n = NUDGES.c
+            statement = select(n.ticket_number, n.kind, n.due_at, n.repeat).where(
+                n.ticket_number.in_(numbers), n.level == Level.REMIND.value, n.recipient == ""
+            )
+            rows = list((await self._s.execute(statement)).all())
+        sent: dict[tuple[int, str, datetime], list[int]] = {}
+        for ticket, kind, due_at, repeat in rows:
+            sent.setdefault((ticket, kind, due_at), []).append(repeat)
+        return [
+            sum(1 for repeat in sent.get((key.ticket, key.kind, key.due_at), ()) if repeat < key.repeat)
+            for key in keys
+        ]
 
     async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:
         wanted = set(keys)
@@ -286,3 +332,9 @@ class SqlReminders:
 
     def _dialect(self) -> str:
         return self._s.get_bind().dialect.name
+
+    async def _driver(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
+        """Run the driver's own SQL in this unit of work's transaction; its rows, if it has any."""
+        connection = await self._s.connection()
+        result = await connection.exec_driver_sql(sql, parameters)
+        return list(result.all()) if result.returns_rows else []

@@ -14,7 +14,8 @@ a new round of nudges, since its key carries the deadline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple, Protocol
@@ -22,6 +23,8 @@ from typing import NamedTuple, Protocol
 from bot.domain.sla import LimitKind
 from bot.domain.tickets import Status, Ticket
 from bot.domain.workcalendar import WorkingCalendar
+
+_BACKOFF_TABLE = 64  # growing steps kept in a ladder's table; more is a misconfiguration (walked)
 
 
 class Level(StrEnum):
@@ -42,9 +45,44 @@ class Ladder:
     supervise_after: timedelta = timedelta(hours=7, minutes=30)
     leadership_after: timedelta = timedelta(hours=22, minutes=30)
 
+    # The backoff worked out once: the overdue time at which each reminder is due while the steps
+    # still grow (`_passed[n]`), and the step that follows the last of them. Past the table the
+    # steps are equal (the maximum), so any later reminder is one multiplication away. Empty when
+    # the steps never reach the maximum (a factor of 1 or less): then the walk below is the rule.
+    _passed: tuple[timedelta, ...] = field(init=False, repr=False, compare=False)
+    _last_step: timedelta = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        passed, step, table = timedelta(0), self.repeat_first, [timedelta(0)]
+        while step < self.repeat_max and len(table) <= _BACKOFF_TABLE:
+            passed += step
+            step = min(step * self.repeat_factor, self.repeat_max)
+            table.append(passed)
+        reached = step >= self.repeat_max
+        object.__setattr__(self, "_passed", tuple(table) if reached else ())
+        object.__setattr__(self, "_last_step", step)
+
     def repeat_number(self, overdue: timedelta) -> int:
         """Which reminder is due after this much overdue working time: 0 at once, then one
         more after each backoff step (steps grow by the factor up to the maximum)."""
+        table = self._passed
+        if not table:
+            return self._walk_number(overdue)
+        last = len(table) - 1
+        number = max(bisect_right(table, overdue) - 1, 0)
+        if number < last or table[last] + self._last_step > overdue:
+            return number
+        return last + 1 + int((overdue - table[last] - self.repeat_max) / self.repeat_max)
+
+    def repeat_at(self, number: int) -> timedelta:
+        """The overdue working time at which reminder `number` is due."""
+        table = self._passed
+        if not table:
+            return self._walk_at(number)
+        last = len(table) - 1
+        return table[number] if number <= last else table[last] + self.repeat_max * (number - last)
+
+    def _walk_number(self, overdue: timedelta) -> int:
         number, passed, step = 0, timedelta(0), self.repeat_first
         while passed + step <= overdue:
             if step >= self.repeat_max:  # the rest are equal steps: count them at once
@@ -54,8 +92,7 @@ class Ladder:
             step = min(step * self.repeat_factor, self.repeat_max)
         return number
 
-    def repeat_at(self, number: int) -> timedelta:
-        """The overdue working time at which reminder `number` is due."""
+    def _walk_at(self, number: int) -> timedelta:
         passed, step = timedelta(0), self.repeat_first
         for done in range(number):
             if step >= self.repeat_max:
@@ -216,27 +253,27 @@ def most_pressing(
 def _plan_clock(
     number: int, clock: Clock, now: datetime, calendar: WorkingCalendar, ladder: Ladder
 ) -> tuple[list[Nudge], datetime]:
-    def nudge(level: Level, repeat: int, left: timedelta) -> Nudge:
-        return Nudge(number, clock.kind, clock.due_at, level, repeat, left)
-
+    # Working time as differences of the calendar's running count (each moment counted once).
+    at_now, at_due = calendar.worked(now), calendar.worked(clock.due_at)
     if now < clock.due_at:
-        total = calendar.working_time_between(clock.started_at, clock.due_at)
-        elapsed = calendar.working_time_between(clock.started_at, now)
+        at_start = calendar.worked(clock.started_at)
+        total = timedelta(microseconds=at_due - at_start)
+        elapsed = timedelta(microseconds=at_now - at_start)
         threshold = total * ladder.warn_at
         if elapsed >= threshold:
-            return [nudge(Level.WARN, 0, total - elapsed)], clock.due_at
+            return [Nudge(number, clock.kind, clock.due_at, Level.WARN, 0, total - elapsed)], clock.due_at
         return [], calendar.add_working_time(now, threshold - elapsed)
 
-    overdue = calendar.working_time_between(clock.due_at, now)
+    overdue = timedelta(microseconds=at_now - at_due)
     repeat = ladder.repeat_number(overdue)
-    found = [nudge(Level.REMIND, repeat, -overdue)]
-    upcoming = [ladder.repeat_at(repeat + 1)]
-    for level, after in (
-        (Level.SUPERVISE, ladder.supervise_after),
-        (Level.LEADERSHIP, ladder.leadership_after),
-    ):
-        if overdue >= after:
-            found.append(nudge(level, 0, -overdue))
-        else:
-            upcoming.append(after)
-    return found, calendar.add_working_time(clock.due_at, min(upcoming))
+    found = [Nudge(number, clock.kind, clock.due_at, Level.REMIND, repeat, -overdue)]
+    upcoming = ladder.repeat_at(repeat + 1)
+    if overdue >= ladder.supervise_after:
+        found.append(Nudge(number, clock.kind, clock.due_at, Level.SUPERVISE, 0, -overdue))
+    else:
+        upcoming = min(upcoming, ladder.supervise_after)
+    if overdue >= ladder.leadership_after:
+        found.append(Nudge(number, clock.kind, clock.due_at, Level.LEADERSHIP, 0, -overdue))
+    else:
+        upcoming = min(upcoming, ladder.leadership_after)
+    return found, calendar.add_working_time(clock.due_at, upcoming)

@@ -21,6 +21,9 @@ DAY_SECONDS = 86_400
 _MICRO = 1_000_000
 _ORIGIN = date(2000, 1, 1)  # where the calendar's running count of working time starts
 _DAYS_CACHED = 20_000
+_MOMENTS_CACHED = 8
+_NOTHING = timedelta(0)
+_ONE_MICROSECOND = timedelta(microseconds=1)
 # How far ahead a deadline may be searched before the calendar is called broken (no working day
 # for ten years means every day was configured as a holiday).
 _SEARCH_LIMIT_DAYS = 3_660
@@ -46,8 +49,10 @@ class WorkingCalendar:
     # Per day (ordinal): whether it is a working day and the working days from _ORIGIN to it. The
     # sweep asks about the same few days for thousands of tickets; this makes each ask a lookup.
     _days: dict[int, tuple[bool, int]] = field(init=False, repr=False, compare=False)
-    # The last moment counted and its count: the sweep asks about the same `now` for every ticket.
-    _last: tuple[datetime | None, int] = field(init=False, repr=False, compare=False)
+    # The last few moments counted, by identity (the moment kept alongside, so a reused id never
+    # matches another): the sweep asks about the same `now` for every ticket, in between its
+    # deadlines.
+    _recent: dict[int, tuple[datetime, int]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         spans = tuple((_seconds(start), _seconds(end)) for start, end in self.periods)
@@ -74,7 +79,7 @@ class WorkingCalendar:
         object.__setattr__(self, "_lost", tuple(lost))
         object.__setattr__(self, "_gained", tuple(gained))
         object.__setattr__(self, "_days", {})
-        object.__setattr__(self, "_last", (None, 0))
+        object.__setattr__(self, "_recent", {})
 
     # --- days ----------------------------------------------------------------------------------
 
@@ -119,38 +124,21 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 for start, end in self._spans:
                     if second < end:
-                        return moment if second >= start else self._at(day, start, moment)
+                        return moment if second >= start else self._at(day, start * _MICRO, moment)
             day, second = day + timedelta(days=1), 0.0
         raise ValueError("the working calendar has no working day in the next ten years")
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from start to end; negative when end is before start (time overdue)."""
-        return timedelta(microseconds=self._worked(end) - self._worked(start))
+        return timedelta(microseconds=self.worked(end) - self.worked(start))
 
     def add_working_time(self, moment: datetime, amount: timedelta) -> datetime:
         """The moment when `amount` of working time has passed since `moment` (a deadline after N
         working hours). A deadline that uses up a period exactly is that period's end (18:00,
         not 09:00 the next working day: the same working moment, said the way people say it)."""
-        remaining = amount.total_seconds()
-        if remaining <= 0:
+        if amount <= _NOTHING:
             return moment
-        local = moment.astimezone(self.timezone)
-        day, second = local.date(), _second_of_day(local)
-        for _ in range(_SEARCH_LIMIT_DAYS):
-            if self._day(day)[0]:
-                if second == 0.0 and remaining > self._day_seconds:
-                    remaining -= self._day_seconds  # a whole working day
-                else:
-                    for start, end in self._spans:
-                        begin = max(float(start), second)
-                        if begin >= end:
-                            continue
-                        available = end - begin
-                        if remaining <= available:
-                            return self._at(day, begin + remaining, moment)
-                        remaining -= available
-            day, second = day + timedelta(days=1), 0.0
-        raise ValueError("the working calendar has no working day in the next ten years")
+        return self._reached(self.worked(moment) + amount // _ONE_MICROSECOND, moment)
 
     def add_working_days(self, moment: datetime, days: int) -> datetime:
         """A deadline N working days on: N whole working days of working time, so a ticket opened
@@ -164,14 +152,14 @@ class WorkingCalendar:
 
     # --- machinery -----------------------------------------------------------------------------
 
-    def _worked(self, moment: datetime) -> int:
+    def worked(self, moment: datetime) -> int:
         """Working time from the start of _ORIGIN to the moment, in microseconds: integers, so that
         the difference of two is exact (the working time between them)."""
-        last, counted = self._last
-        if moment is last:  # the very object (datetimes are immutable): the same answer
-            return counted
+        recent = self._recent.get(id(moment))
+        if recent is not None and recent[0] is moment:  # the very object (datetimes are immutable)
+            return recent[1]
         local = moment.astimezone(self.timezone)
-        working, days_before = self._day(local.date())
+        working, days_before = self._day_of(local.toordinal())
         worked = days_before * self._day_seconds * _MICRO
         if working:
             second = (local.hour * 3600 + local.minute * 60 + local.second) * _MICRO + local.microsecond
@@ -179,15 +167,36 @@ class WorkingCalendar:
                 if second <= start * _MICRO:
                     break
                 worked += min(second, end * _MICRO) - start * _MICRO
-        object.__setattr__(self, "_last", (moment, worked))
+        if len(self._recent) >= _MOMENTS_CACHED:
+            self._recent.clear()
+        self._recent[id(moment)] = (moment, worked)
         return worked
 
-    def _day(self, day: date) -> tuple[bool, int]:
-        """Whether the day is a working day, and the working days from _ORIGIN to it (negative
-        before it), cached."""
-        ordinal = day.toordinal()
+    def _reached(self, worked: int, since: datetime) -> datetime:
+        """The first moment after `since` at which the running count of working time is `worked`
+        (more than the count at `since`): the working day it falls in, found by walking the days'
+        cached counts from `since` on, then the period within it. The first moment, so a count
+        that ends a period is that period's end, not the next one's start."""
+        ordinal = since.astimezone(self.timezone).toordinal()
+        day_micros = self._day_seconds * _MICRO
+        for _ in range(_SEARCH_LIMIT_DAYS):
+            working, days_before = self._day_of(ordinal)
+            into = worked - days_before * day_micros  # working time into this day
+            if working and 0 < into <= day_micros:
+                for start, end in self._spans:
+                    length = (end - start) * _MICRO
+                    if into <= length:
+                        return self._at(date.fromordinal(ordinal), start * _MICRO + into, since)
+                    into -= length
+            ordinal += 1
+        raise ValueError("the working calendar has no working day in the next ten years")
+
+    def _day_of(self, ordinal: int) -> tuple[bool, int]:
+        """Whether the day (by ordinal) is a working day, and the working days from _ORIGIN to it
+        (negative before it), cached."""
         known = self._days.get(ordinal)
         if known is None:
+            day = date.fromordinal(ordinal)
             if day >= _ORIGIN:
                 before = self.working_days_between(_ORIGIN, day)
             else:
@@ -198,9 +207,10 @@ class WorkingCalendar:
             self._days[ordinal] = known
         return known
 
-    def _at(self, day: date, second: float, like: datetime) -> datetime:
-        """A second of a local day as an aware datetime in the zone the question was asked in."""
-        local = datetime.combine(day, time(), tzinfo=self.timezone) + timedelta(seconds=second)
+    def _at(self, day: date, micros: int, like: datetime) -> datetime:
+        """A moment of a local day (microseconds since its midnight) as an aware datetime in the
+        zone the question was asked in."""
+        local = datetime.combine(day, time(), tzinfo=self.timezone) + timedelta(microseconds=micros)
         return local.astimezone(like.tzinfo)
 
 

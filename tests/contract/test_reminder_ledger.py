@@ -147,24 +147,50 @@ async def test_a_nudge_is_claimed_once(storage: UnitOfWorkFactory) -> None:
     [ticket] = await _tickets(storage, 5)
     remind, again = _key(ticket), _key(ticket, repeat=1)
     async with storage() as uow:
-        assert await uow.reminders.claim([remind], NOW) == {remind}
+        assert await uow.reminders.claim([remind], NOW) == [True]
         await uow.commit()
     async with storage() as uow:
         assert await uow.reminders.claimed([remind, again]) == {remind}
-        assert await uow.reminders.claim([remind, again], NOW) == {again}
+        assert await uow.reminders.claim([remind, again], NOW) == [False, True]
         await uow.commit()
     moved = NudgeKey(remind.ticket, remind.kind, remind.due_at + timedelta(days=3), remind.level, 0)
     async with storage() as uow:
-        assert await uow.reminders.claim([moved], NOW) == {moved}  # a moved deadline: a new round
+        assert await uow.reminders.claim([moved], NOW) == [True]  # a moved deadline: a new round
+
+
+async def test_a_key_repeated_in_one_claim_is_claimed_at_its_first_place(storage: UnitOfWorkFactory) -> None:
+    [ticket] = await _tickets(storage, 5)
+    remind, again = _key(ticket), _key(ticket, repeat=1)
+    async with storage() as uow:
+        assert await uow.reminders.claim([again, remind, again, remind], NOW) == [True, True, False, False]
+        assert await uow.reminders.claim([remind, again], NOW) == [False, False]
+
+
+async def test_earlier_reminders_count_those_sent_about_the_same_limit_and_deadline(
+    storage: UnitOfWorkFactory,
+) -> None:
+    first, second = await _tickets(storage, 5, 4)
+    moved = NudgeKey(first.number or 0, "resolve", first.resolve_by + timedelta(days=3), "remind", 0)
+    async with storage() as uow:
+        sent = [_key(first, repeat=0), _key(first, repeat=2), _key(first, "supervise", 1), moved]
+        sent += [NudgeKey(first.number or 0, "sign", first.resolve_by, "remind", 0), _key(second, repeat=1)]
+        await uow.reminders.claim(sent, NOW)
+        await uow.reminders.claim_digest("officer", "wang_lei", NOW.date(), NOW)
+        asked = [_key(first, repeat=3), _key(first, repeat=2), _key(first, repeat=1), _key(first, repeat=0)]
+        asked += [_key(second, repeat=5), NudgeKey(moved.ticket, moved.kind, moved.due_at, "remind", 4)]
+        # below 3: numbers 0 and 2; below 2 and 1: number 0; none below 0; the other ticket's, the
+        # moved deadline's own; never another level, limit, ticket or deadline
+        assert await uow.reminders.earlier_reminders(asked) == [2, 1, 1, 0, 1, 1]
+        assert await uow.reminders.earlier_reminders([]) == []
 
 
 async def test_a_claim_not_committed_is_released(storage: UnitOfWorkFactory) -> None:
     [ticket] = await _tickets(storage, 5)
     async with storage() as uow:
-        assert await uow.reminders.claim([_key(ticket)], NOW) == {_key(ticket)}
+        assert await uow.reminders.claim([_key(ticket)], NOW) == [True]
     async with storage() as uow:
         assert await uow.reminders.claimed([_key(ticket)]) == set()
-        assert await uow.reminders.claim([_key(ticket)], NOW) == {_key(ticket)}
+        assert await uow.reminders.claim([_key(ticket)], NOW) == [True]
 
 
 async def test_concurrent_claims_share_out_the_nudges(storage: UnitOfWorkFactory) -> None:
@@ -176,7 +202,7 @@ async def test_concurrent_claims_share_out_the_nudges(storage: UnitOfWorkFactory
             won = await uow.reminders.claim(order, NOW)
             await asyncio.sleep(0)  # let the other claimant run before this one commits
             await uow.commit()
-        return won
+        return {key for key, ours in zip(order, won, strict=True) if ours}
 
     first, second = await asyncio.gather(claim(keys), claim(list(reversed(keys))))
     assert first | second == set(keys)

@@ -23,7 +23,7 @@ async def _one_in_every_status(storage: UnitOfWorkFactory) -> dict[int, Status]:
             )
             added.append(await uow.tickets.add(ticket))
         keys = [NudgeKey(t.number or 0, "resolve", t.resolve_by, "leadership", 0) for t in added]
-        assert len(await uow.reminders.claim(keys, NOW)) == len(Status)
+        assert await uow.reminders.claim(keys, NOW) == [True] * len(Status)
         await uow.commit()
     return {t.number or 0: t.status for t in added}
 
