@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import tempfile
@@ -138,12 +139,15 @@ async def several(scale: float, processes: int, server: str) -> None:
             await app.close()
         while not api.sent:  # noqa: ASYNC110  (timed from the first send: the senders look every second)
             await asyncio.sleep(0.01)
-        start = time.perf_counter()
+        start, load_before = time.perf_counter(), _load()
+        cpu_before = [_cpu_seconds(p.pid) for p, _ in running]
         while len(api.sent) < total:
             if any(p.returncode is not None for p, _ in running):
                 raise SystemExit("a xiaoer run process stopped early")
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - start
+        cpu = [_cpu_seconds(p.pid) - before for (p, _), before in zip(running, cpu_before, strict=True)]
+        load_after = _load()
         await asyncio.sleep(2)  # anything sent twice would arrive by now
     finally:
         for process, _ in running:
@@ -157,7 +161,21 @@ async def several(scale: float, processes: int, server: str) -> None:
         await admin.dispose()
     print(f"{processes} xiaoer run processes sharing one PostgreSQL outbox")
     print(f"recipients: {groups} groups + {chats} private chats = {total}")
+    print(f"load average at the first send: {load_before}; at the last: {load_after}")
+    each = ", ".join(f"{seconds:.1f}" for seconds in cpu)
+    print(f"CPU seconds of each process while sending: {each}; per notice {sum(cpu) / total * 1000:.2f} ms")
     judge(api, groups, chats, total - 1, elapsed)  # timed from the first send's arrival
+
+
+def _load() -> str:
+    """The machine's 1-, 5- and 15-minute load averages (other work on it slows the senders)."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _xiaoer_run(

@@ -17,7 +17,10 @@ from handlers.deps import Deps
 # Slots of the burst kept back. A slot is taken on the sender's clock but counted by Telegram when
 # the call arrives, and calls from several processes arrive a little out of step; with the whole
 # burst spent, a call arriving a millisecond early meets a 429. Five slots absorb 1/6 s of such
-# jitter, for 1/6 s more on a whole broadcast.
+# jitter, for 1/6 s more on a whole broadcast. They also cover slots taken but not yet sent on (at
+# most two a process: the current one and the next, taken ahead by bot.channels.pacing), which
+# matter only if Telegram's burst refilled meanwhile, i.e. every process stalled mid-send; a slot
+# taken ahead and left unused for a second is dropped (pacing.STALE_SLOT).
 JITTER_SLOTS = 5
 
 

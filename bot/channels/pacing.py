@@ -13,6 +13,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+# A shared slot taken ahead but left unused this long (the bot fell quiet) is dropped for a fresh
+# one: the shared limit has refilled its burst meanwhile, and the old slot on top of it would be
+# one send more than the burst allows.
+STALE_SLOT = 1.0
+
+
+def _retrieved(task: asyncio.Task[float]) -> None:
+    """A slot taken ahead that nobody awaits (the sender stopped) has its failure noted here, not
+    reported as never retrieved; one awaited raises it to the sender."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _usable(slot: asyncio.Task[float], now: float) -> bool:
+    """A slot taken ahead may be used: it was taken, and not so long ago that it is stale."""
+    return not slot.cancelled() and slot.exception() is None and slot.result() >= now - STALE_SLOT
+
 
 @dataclass
 class Bucket:
@@ -57,6 +74,8 @@ class Pacer:
     # The overall limit kept with the other processes sending for the bot: takes the bot's next
     # send slot and says how many seconds until it (handlers/send_slots.py). None: kept here.
     shared_overall: Callable[[], Awaitable[float]] | None = None
+    # The next shared slot, being taken while the current send is under way (see _shared_slot)
+    _next_slot: asyncio.Task[float] | None = None
 
     @classmethod
     def shared_by(cls, senders: int) -> Pacer:
@@ -82,11 +101,27 @@ class Pacer:
         if self.shared_overall is not None:
             # taken now whatever the chat's own wait, which is short (the outbox sender puts aside
             # a chat not ready within a quarter of a second): the longer of the two is waited
-            overall = await self.shared_overall()
-            pause = max(pause - (self.clock() - now), overall)
+            pause = max(now + pause, await self._shared_slot()) - self.clock()
         if pause > 0:
             await asyncio.sleep(pause)
         return max(pause, 0.0)
+
+    async def _shared_slot(self) -> float:
+        """The moment (on self.clock) of this send's overall slot. The slot of the send after it is
+        taken at once, in the background: its round trip to the database runs while this send
+        waits and goes, not before the next one (a slow database would otherwise slow each
+        process's own pace). So each process holds at most two slots not yet sent on, and leaves
+        one unused when it stops; the slots kept back (handlers/send_slots.py) cover both."""
+        taken, self._next_slot = self._next_slot, asyncio.create_task(self._take_slot())
+        self._next_slot.add_done_callback(_retrieved)
+        if taken is None or (taken.done() and not _usable(taken, self.clock())):
+            return await self._take_slot()
+        return await taken
+
+    async def _take_slot(self) -> float:
+        assert self.shared_overall is not None
+        seconds = await self.shared_overall()
+        return self.clock() + seconds
 
     def ready_in(self, chat_id: int, is_group: bool) -> float:
         """Seconds until a message to that chat could go, taking no turn (a bulk sender uses it to

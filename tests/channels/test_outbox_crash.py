@@ -22,13 +22,10 @@ import yaml
 
 from bot.bootstrap import build_app
 from bot.config import load_settings
-from bot.domain.enterprise import Contact
 from bot.domain.outbox import DeliveryStatus, MessageKind
-from bot.domain.policies import Policy
-from handlers.policy_publish import add_policy, publish
-from tests import builders
 from tests.conftest import ROOT
 from tests.fake_telegram import FakeBotApi
+from tests.policy_notices import publish_to_chats
 
 XIAOER = str(Path(sys.executable).parent / "xiaoer")
 GROUPS = 10
@@ -46,16 +43,8 @@ async def prepare(tmp_path: Path, groups: int = GROUPS, companies: int = COMPANI
     url = f"sqlite+aiosqlite:///{tmp_path / 'broadcast.db'}"
     app = await build_app(load_settings(config), url)
     try:
-        async with app.deps.storage() as uow:
-            for i in range(companies):
-                await uow.enterprises.add(builders.enterprise(f"co{i}"))
-                await uow.contacts.add(Contact(None, "telegram", str(500_000 + i), "x", "zh-CN", f"co{i}"))
-            await uow.commit()
-        draft = await add_policy(
-            app.deps, Policy(None, "普惠政策", "所有企业适用。", "industry_it", "cli", app.deps.clock())
-        )
-        published = await publish(app.deps, draft.id or 0, via=None)
-        assert published.queued == groups + companies
+        _, queued = await publish_to_chats(app, range(500_000, 500_000 + companies))
+        assert queued == groups + companies
     finally:
         await app.close()
     return config, url

@@ -15,13 +15,10 @@ from bot.bootstrap import build_app
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.transport import TelegramTransport
 from bot.config import Settings
-from bot.domain.enterprise import Contact
 from bot.domain.outbox import DeliveryStatus, MessageKind
-from bot.domain.policies import Policy
 from bot.outbox import OutboxSender
-from handlers.policy_publish import add_policy, publish
-from tests import builders
 from tests.fake_telegram import FakeBotApi
+from tests.policy_notices import publish_to_chats
 
 CHATS = 40
 # The fake's bucket for the whole bot, narrower than Telegram's thirty a second: the sender below
@@ -40,20 +37,12 @@ async def test_429s_hold_a_too_eager_sender_back_and_nothing_is_lost_or_repeated
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'limits.db'}")
     bot = Bot(api.token, session=AiohttpSession(api=TelegramAPIServer.from_base(api.base)))
     try:
-        async with app.deps.storage() as uow:
-            for i in range(CHATS):
-                await uow.enterprises.add(builders.enterprise(f"co{i}"))
-                await uow.contacts.add(Contact(None, "telegram", str(900_000 + i), "x", "zh-CN", f"co{i}"))
-            await uow.commit()
-        draft = await add_policy(
-            app.deps, Policy(None, "普惠", "正文", "industry_it", "cli", app.deps.clock())
-        )
-        await publish(app.deps, draft.id or 0, via=None)
+        policy, _ = await publish_to_chats(app, range(900_000, 900_000 + CHATS))
         eager = Pacer(overall=(60, 60.0))  # twice what Telegram allows
         sender = OutboxSender(app.deps, {"telegram": TelegramTransport(bot, eager)}, poll_seconds=0.05)
         stats = await sender.run(until_idle=True)
         async with app.deps.storage() as uow:
-            notices = {m.chat_id: m for m in await uow.outbox.for_policy(draft.id or 0, MessageKind.NOTICE)}
+            notices = {m.chat_id: m for m in await uow.outbox.for_policy(policy, MessageKind.NOTICE)}
     finally:
         await bot.session.close()
         await app.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.channels.pacing import Bucket, Pacer
+import asyncio
+
+from bot.channels.pacing import STALE_SLOT, Bucket, Pacer
 
 
 def test_bucket_lets_a_burst_through_then_spaces_sends() -> None:
@@ -54,10 +56,11 @@ def test_processes_sending_for_one_bot_share_its_overall_limit() -> None:
 
 async def test_a_shared_overall_limit_replaces_the_processs_own_bucket() -> None:
     """`shared_overall` (several processes, the database handing out the bot's slots): the pacer
-    asks it once per send and waits as long as it says, with no overall bucket of its own; the
-    chat's bucket still applies, and `ready_in` (which takes no turn) does not ask it."""
+    takes one slot per send, and the next send's while this one goes, and waits as long as the slot
+    says, with no overall bucket of its own; the chat's bucket still applies, and `ready_in` (which
+    takes no turn) does not ask it."""
     asked: list[float] = []
-    answers = iter([0.0, 0.0, 0.25])
+    answers = iter([0.0, 0.0, 0.25, 0.0])
 
     async def take() -> float:
         asked.append(1.0)
@@ -68,7 +71,51 @@ async def test_a_shared_overall_limit_replaces_the_processs_own_bucket() -> None
     assert await pacer.wait(1, is_group=False) == 0.0
     assert await pacer.wait(2, is_group=False) == 0.0  # a local overall bucket of 1 would have waited
     assert await pacer.wait(3, is_group=False) == 0.25  # the slot the others left is 0.25 s away
-    assert len(asked) == 3
+    await asyncio.sleep(0)
+    assert len(asked) == 4  # one a send, and the next send's taken ahead
     assert pacer.ready_in(1, is_group=False) == 1.0  # chat 1's own bucket: a second
     assert pacer.ready_in(4, is_group=False) == 0.0
-    assert len(asked) == 3
+    assert len(asked) == 4
+
+
+async def test_a_slot_taken_ahead_and_left_unused_while_the_bot_was_quiet_is_not_used() -> None:
+    """After a pause the shared limit has its burst back: the old slot on top of it would be one
+    send too many, so a fresh one is taken (and the next send's ahead, as always)."""
+    asked: list[float] = []
+
+    async def take() -> float:
+        asked.append(now[0])
+        return 0.0
+
+    now = [0.0]
+    pacer = Pacer(clock=lambda: now[0], shared_overall=take)
+    await pacer.wait(1, is_group=False)
+    await asyncio.sleep(0)
+    assert asked == [0.0, 0.0]  # this send's slot, and the next one's
+    now[0] += STALE_SLOT / 2
+    await pacer.wait(2, is_group=False)  # the slot taken ahead is used
+    await asyncio.sleep(0)
+    assert asked == [0.0, 0.0, now[0]]
+    now[0] += STALE_SLOT * 2
+    await pacer.wait(3, is_group=False)  # that one is stale: a fresh one for this send
+    await asyncio.sleep(0)
+    assert asked == [0.0, 0.0, STALE_SLOT / 2, now[0], now[0]]
+
+
+async def test_a_slot_that_could_not_be_taken_ahead_is_taken_again_when_wanted() -> None:
+    """The database failed while the next slot was taken in the background: the send that wants it
+    takes one then (a failure then reaches the outbox sender, which tries its round again)."""
+    results: list[float | None] = [0.0, None, 0.0, 0.0]
+
+    async def take() -> float:
+        result = results.pop(0)
+        if result is None:
+            raise ConnectionError("the database went away")
+        return result
+
+    pacer = Pacer(shared_overall=take)
+    assert await pacer.wait(1, is_group=False) == 0.0
+    await asyncio.sleep(0)  # the slot taken ahead failed, and nobody is told yet
+    assert await pacer.wait(2, is_group=False) == 0.0
+    await asyncio.sleep(0)
+    assert results == []
