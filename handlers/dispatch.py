@@ -81,11 +81,8 @@ async def protect(replies: list[Reply], deps: Deps) -> list[Reply]:
     numbers = {r.ticket for r in replies if isinstance(r.to, ToDepartment) and r.ticket is not None}
     confidential: set[int] = set()
     if numbers:
-        async with deps.storage() as uow:
-            for number in numbers:
-                ticket = await uow.tickets.get(number)
-                if ticket is not None and ticket.confidential:
-                    confidential.add(number)
+        async with deps.storage() as uow:  # the handler's own, joined, knows what it just wrote
+            confidential = await uow.tickets.confidential(numbers)
     protected = []
     for reply in replies:
         if isinstance(reply.to, ToDepartment):

@@ -41,6 +41,10 @@ class TicketRepository(Protocol):
 
     async def get(self, number: int) -> Ticket | None: ...
 
+    async def confidential(self, numbers: Collection[int]) -> set[int]:
+        """Which of these tickets are confidential (those that do not exist are not)."""
+        ...
+
     async def many(self, numbers: Sequence[int]) -> list[Ticket]:
         """Those of the tickets that exist, by number."""
         ...

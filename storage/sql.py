@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
@@ -91,6 +91,11 @@ _RECENT_DEMANDS, _RECENT_DEMANDS_UNCATEGORISED = (
     )
     for statement in (_RECENT_OPEN, _RECENT_OPEN_UNCATEGORISED)
 )
+# Which of some tickets are confidential (what officer groups may not read): asked for every reply
+# to a department, for the tickets the transaction did not write itself (see SqlTickets.confidential).
+_CONFIDENTIAL_AMONG = select(TICKETS.c.id).where(
+    TICKETS.c.id.in_(bindparam("numbers", expanding=True)), TICKETS.c.confidential.is_(True)
+)
 _CONTACT_BY_ID = _SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id"))
 _CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
     CONTACTS.c.channel == bindparam("channel"), CONTACTS.c.external_id == bindparam("external_id")
@@ -155,7 +160,27 @@ class SqlTickets:
     async def add(self, ticket: Ticket) -> Ticket:
         number = await _inserted_id(self._s, TICKETS, {**ticket_values(ticket), "version": 0})
         await record_check(self._s, ticket_check_values(ticket, number, 0))
+        self._written()[number] = ticket.confidential
         return replace(ticket, number=number, version=0)
+
+    def _written(self) -> dict[int, bool]:
+        """The tickets this transaction wrote, with their confidentiality as written. Nobody else
+        can change them before it ends (PostgreSQL locks a written row until the commit; SQLite has
+        one writer), and only `add` and `update` write tickets: so for these, what was written is
+        what a read would return. Forgotten at every commit and rollback (SqlUnitOfWork)."""
+        written: dict[int, bool] = self._s.info.setdefault(_WRITTEN_TICKETS, {})
+        return written
+
+    async def confidential(self, numbers: Collection[int]) -> set[int]:
+        """Which of these tickets are confidential: those this transaction wrote as it wrote them
+        (no second read of a ticket just opened or changed), the others read."""
+        written = self._s.info.get(_WRITTEN_TICKETS, {})
+        found = {number for number in numbers if written.get(number)}
+        unread = sorted(number for number in numbers if number not in written)
+        if unread:
+            result = await self._s.execute(_CONFIDENTIAL_AMONG, {"numbers": unread})
+            found.update(result.scalars())
+        return found
 
     async def get(self, number: int) -> Ticket | None:
         rows = await _rows(self._s, _TICKET_BY_NUMBER, {"number": number})
@@ -179,6 +204,7 @@ class SqlTickets:
             raise Conflict(ticket=ticket.ref)
         assert ticket.number is not None
         await record_check(self._s, ticket_check_values(ticket, ticket.number, ticket.version + 1))
+        self._written()[ticket.number] = ticket.confidential
         return replace(ticket, version=ticket.version + 1)
 
     async def for_enterprise(self, enterprise_id: str, limit: int = 20) -> list[Ticket]:
@@ -445,6 +471,7 @@ class SqlInvites:
 
 log = logging.getLogger(__name__)
 _COMMITTED_EVENTS = "xiaoer_ticket_events"  # a session's audit events, logged when it commits
+_WRITTEN_TICKETS = "xiaoer_tickets_written"  # the tickets a transaction wrote (SqlTickets._written)
 
 
 def _log_change(event: TicketEvent) -> None:
@@ -533,6 +560,7 @@ class SqlUnitOfWork:
         if self._outer is not None:
             return
         self._session.info.pop(_COMMITTED_EVENTS, None)  # rolled back: those changes never happened
+        self._session.info.pop(_WRITTEN_TICKETS, None)
         try:
             await self._session.rollback()
         finally:
@@ -545,6 +573,7 @@ class SqlUnitOfWork:
         if self._outer is not None:  # the outer transaction commits
             await self._session.flush()
             return
+        self._session.info.pop(_WRITTEN_TICKETS, None)  # committed: others may change them now
         await self._session.commit()
         for event in self._session.info.pop(_COMMITTED_EVENTS, []):
             _log_change(event)
