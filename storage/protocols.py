@@ -579,6 +579,11 @@ class SendSlots(Protocol):
         moves on by `interval`; returns where it now stands (this slot's time plus `interval`)."""
         ...
 
+    async def take_within(self, name: str, now: float, interval: float, tolerance: float) -> float:
+        """Take the next slot of `name` only if it is at most `tolerance` seconds ahead of `now`:
+        0.0 when taken, else the seconds until it would be (nothing is taken then)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Repositories are read-only members so implementations may narrow them."""

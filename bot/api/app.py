@@ -30,7 +30,7 @@ def _scoped(scope: str, handler: Handler) -> Handler:
 def api_app(
     deps: Deps, outgoing: Outgoing, channels: Collection[str], limiter: RateLimiter | None = None
 ) -> web.Application:
-    app = web.Application(middlewares=[guard(deps, limiter or RateLimiter())])
+    app = web.Application(middlewares=[guard(deps, limiter or RateLimiter(deps))])
     tickets = TicketRoutes(deps, outgoing, channels)
     registry = RegistryRoutes(deps)
 

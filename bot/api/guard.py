@@ -78,7 +78,7 @@ def guard(deps: Deps, limiter: RateLimiter) -> Middleware:
                     f"The key {key.name} lacks the scope {scope!r} this route needs; "
                     f"create a key with it (xiaoer apikey create --name N --scopes {scope}).",
                 )
-            wait = limiter.take(key.name, key.rate_per_minute)
+            wait = await limiter.take(key.name, key.rate_per_minute)
             if wait > 0:
                 raise ApiError(
                     429,

@@ -1,31 +1,38 @@
-"""A token bucket per API key: `rate` calls a minute on average, bursts of up to `rate`."""
+"""Each API key's rate: `rate` calls a minute on average, bursts of up to `rate`, kept in the
+database (storage/send_slots_sql.py, GCRA) so that every `xiaoer run` process serving the API
+counts against one allowance. A limit kept in each process's memory would let a client behind a
+load balancer make its rate once per process."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from handlers.deps import Deps
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
+def slot_name(key: str) -> str:
+    """The key's row among the send slots: fixed length whatever the key's name (up to 64
+    characters, the column's width too), and apart from the bots' own rows."""
+    return "api:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @dataclass
 class RateLimiter:
-    now: Callable[[], float] = time.monotonic
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    deps: Deps
+    # the wall clock, which processes on one host share (a monotonic clock is per process)
+    now: Callable[[], float] = time.time
 
-    def take(self, key: str, per_minute: int) -> float:
+    async def take(self, key: str, per_minute: int) -> float:
         """Take a turn for the key: 0 if it may go now, else the seconds until it may."""
-        capacity, rate = float(per_minute), per_minute / 60.0
-        now = self.now()
-        bucket = self._buckets.setdefault(key, _Bucket(capacity, now))
-        bucket.tokens = min(capacity, bucket.tokens + (now - bucket.at) * rate)
-        bucket.at = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / rate if rate > 0 else 60.0
+        if per_minute <= 0:
+            return 60.0
+        interval = 60.0 / per_minute
+        async with self.deps.storage() as uow:
+            wait = await uow.send_slots.take_within(
+                slot_name(key), self.now(), interval, (per_minute - 1) * interval
+            )
+            await uow.commit()
+        return wait

@@ -133,7 +133,7 @@ async def running_api(tmp_path: Path, backoff_seconds: float = 0.05) -> AsyncIte
     plug_webhooks(
         runtime, ApiConfig(webhook_backoff_seconds=backoff_seconds, webhook_backoff_max_seconds=0.5)
     )
-    limiter = RateLimiter()
+    limiter = RateLimiter(runtime.deps)
     server = web.Application()
     server.add_subapp("/api/v1", api_app(runtime.deps, runtime.outgoing, [CHANNEL], limiter))
     runner = web.AppRunner(server)

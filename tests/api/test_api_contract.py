@@ -12,6 +12,9 @@ import pytest
 
 from bot.api.app import api_app
 from bot.api.openapi import DOCUMENT
+from bot.api.ratelimit import RateLimiter
+from bot.bootstrap import build_app
+from bot.config import load_settings
 from bot.domain.tickets import Action, Status
 from tests.api.harness import BOSS, WANG, Api, running_api
 from tests.world import DEMAND
@@ -163,6 +166,32 @@ async def test_a_key_over_its_rate_waits(api: Api) -> None:
     assert (await api.call("GET", "/enterprises", token))[0] == 200
     # another key has its own bucket
     assert (await api.call("GET", "/enterprises", await api.key("other", rate=2)))[0] == 200
+
+
+async def test_a_keys_rate_is_one_allowance_for_every_process_serving_the_api(
+    api: Api, tmp_path: Path
+) -> None:
+    """Behind a load balancer each `xiaoer run` process serves some of a client's calls: the key's
+    rate is kept in the database, so a second process (its own engine on the same file) takes
+    from the same allowance rather than granting the rate again."""
+    clock = [1000.0]
+    api.limiter.now = lambda: clock[0]
+    token = await api.key("shared", rate=2)
+    other = await build_app(
+        load_settings(tmp_path / "config.yaml"), f"sqlite+aiosqlite:///{tmp_path / 'api.db'}", load_nlu=False
+    )
+    try:
+        other_process = RateLimiter(other.deps, now=lambda: clock[0])
+        assert (await api.call("GET", "/enterprises", token))[0] == 200
+        assert await other_process.take("shared", 2) == 0.0
+        status, answer, headers = await api.call("GET", "/enterprises", token)
+        assert (status, answer["error"], headers["Retry-After"]) == (429, "rate_limited", "30")
+        assert await other_process.take("shared", 2) == 30.0
+        clock[0] += 30
+        assert (await api.call("GET", "/enterprises", token))[0] == 200
+        assert await other_process.take("shared", 2) == 30.0
+    finally:
+        await other.close()
 
 
 async def test_every_call_is_audited_with_the_key_name(api: Api) -> None:

@@ -298,3 +298,22 @@ async def test_a_bots_send_slots_are_handed_out_one_interval_apart(storage: Unit
         assert await uow.send_slots.take("telegram:1", 1000.2, 0.5) == 1001.5
         assert await uow.send_slots.take("telegram:1", 5000.0, 0.5) == 5000.5
         await uow.commit()
+
+
+async def test_a_slot_within_its_tolerance_is_taken_and_one_beyond_is_not(
+    storage: UnitOfWorkFactory,
+) -> None:
+    """The API's per-key rate (bot.api.ratelimit): two a minute, a burst of two. A refused call
+    takes nothing, so waiting the seconds it was told is enough."""
+    async with storage() as uow:
+
+        async def waits(name: str, now: float) -> float:
+            return await uow.send_slots.take_within(name, now, 30.0, 30.0)
+
+        assert [await waits("api:k", 1000.0) for _ in range(3)] == [0.0, 0.0, 30.0]
+        assert await waits("api:k", 1010.0) == 20.0
+        assert await waits("api:other", 1010.0) == 0.0
+        assert [await waits("api:k", 1030.0) for _ in range(2)] == [0.0, 30.0]
+        # idle for an hour: the burst again, no more
+        assert [await waits("api:k", 5000.0) for _ in range(3)] == [0.0, 0.0, 30.0]
+        await uow.commit()
