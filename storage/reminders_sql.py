@@ -187,6 +187,8 @@ def _driver_sql(statement: Select[Any]) -> tuple[str, tuple[str, ...], dict[str,
     return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
+# A status by its stored name: calling the enum costs 0.6 µs, a due ticket each.
+_STATUSES = {status.value: status for status in Status}
 _ASYNCPG = asyncpg.dialect()  # type: ignore[no-untyped-call]
 _DUE_PG = {paged: _driver_sql(_DUE_SHAPES[(True, paged)]) for paged in (False, True)}
 
@@ -206,7 +208,7 @@ class SqlReminders:
         else:
             rows = (await self._s.execute(due_statement(now, after, limit, lateral=False))).all()
         # Plain rows, not ORM objects: the sweep reads thousands at a time.
-        return [DueTicket(row[0], row[1], Status(row[2]), *row[3:]) for row in rows]
+        return [DueTicket(row[0], row[1], _STATUSES[row[2]], *row[3:]) for row in rows]
 
     async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
         if not checks:
@@ -287,13 +289,19 @@ class SqlReminders:
                 n.ticket_number.in_(numbers), n.level == Level.REMIND.value, n.recipient == ""
             )
             rows = list((await self._s.execute(statement)).all())
-        sent: dict[tuple[int, str, datetime], list[int]] = {}
+        # By ticket, then compared: a ticket has a few reminders, and hashing an aware datetime
+        # (its offset asked each time) cost more than the comparisons (10,000 keys a sweep).
+        sent: dict[int, list[tuple[str, datetime, int]]] = {}
         for ticket, kind, due_at, repeat in rows:
-            sent.setdefault((ticket, kind, due_at), []).append(repeat)
-        return [
-            sum(1 for repeat in sent.get((key.ticket, key.kind, key.due_at), ()) if repeat < key.repeat)
-            for key in keys
-        ]
+            sent.setdefault(ticket, []).append((kind, due_at, repeat))
+        counts = []
+        for key in keys:
+            count = 0
+            for kind, due_at, repeat in sent.get(key.ticket, ()):
+                if repeat < key.repeat and kind == key.kind and due_at == key.due_at:
+                    count += 1
+            counts.append(count)
+        return counts
 
     async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:
         wanted = set(keys)
