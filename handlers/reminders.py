@@ -120,7 +120,10 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
 
 def _first_reminder(key: NudgeKey) -> bool:
     """The first reminder about a limit: the moment it was found overdue (the webhook's event)."""
-    return key.level == Level.REMIND.value and key.repeat == 0
+    return key.repeat == 0 and key.level == _REMIND
+
+
+_REMIND = Level.REMIND.value  # a key's level is a plain str; the enum's `.value` costs 0.2 µs a key
 
 
 class _Recipients:

@@ -311,26 +311,25 @@ class NudgeRow(SQLModel, table=True):
 
     A ticket's nudge is keyed by (ticket, clock, deadline, level, repeat), with recipient ''.
     A digest is keyed by (0, kind, the day, 'digest', 0, recipient): one per person per day.
+    The key is the primary key (migration 0023): a sweep claims thousands of nudges at once, and
+    a serial id beside it cost each row a second index entry and a sequence step, for nothing
+    that ever looked a row up by it.
     """
 
     __tablename__ = "nudges"
     __table_args__ = (
-        UniqueConstraint(
-            "ticket_number", "kind", "due_at", "level", "repeat", "recipient", name="uq_nudges_key"
-        ),
         # The leadership's list: only those nudges, so the many reminders cost no index entry.
         Index(
             "ix_nudges_leadership", "ticket_number", postgresql_where=_LEADERSHIP, sqlite_where=_LEADERSHIP
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    ticket_number: int
-    kind: str = Field(max_length=20)
-    due_at: datetime = _at()
-    level: str = Field(max_length=20)
-    repeat: int
-    recipient: str = Field(default="", max_length=64)
+    ticket_number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kind: str = Field(primary_key=True, max_length=20)
+    due_at: datetime = _at(primary_key=True)
+    level: str = Field(primary_key=True, max_length=20)
+    repeat: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    recipient: str = Field(default="", primary_key=True, max_length=64)
     claimed_at: datetime = _at()
 
 

