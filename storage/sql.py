@@ -50,6 +50,9 @@ from storage.report_sql import SqlReports
 from storage.retention_sql import SqlRetention
 from storage.search_sql import SqlSearch
 from storage.send_slots_sql import SqlSendSlots
+from storage.subscription_cache import CACHE as SUBSCRIPTION_CACHE
+from storage.subscription_cache import CHANGED as SUBSCRIPTIONS_CHANGED
+from storage.subscription_cache import SubscriptionCache
 from storage.tables import (
     CONTACTS,
     EVENTS,
@@ -522,10 +525,12 @@ class SqlUnitOfWork:
         sessions: async_sessionmaker[AsyncSession],
         writer: asyncio.Lock | None = None,
         outer: SqlUnitOfWork | None = None,
+        subscriptions: SubscriptionCache | None = None,
     ) -> None:
         self._sessions = sessions
         self._writer = writer
         self._outer = outer
+        self._subscriptions = subscriptions
         self._session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -540,6 +545,8 @@ class SqlUnitOfWork:
                 await self._writer.acquire()
                 self._holding = _holding_writer.set(True)
             self._session = self._sessions()
+            if self._subscriptions is not None:  # the webhook repositories find it there
+                self._session.info[SUBSCRIPTION_CACHE] = self._subscriptions
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
         self.enterprises = SqlEnterprises(self._session)
@@ -561,6 +568,7 @@ class SqlUnitOfWork:
             return
         self._session.info.pop(_COMMITTED_EVENTS, None)  # rolled back: those changes never happened
         self._session.info.pop(_WRITTEN_TICKETS, None)
+        self._session.info.pop(SUBSCRIPTIONS_CHANGED, None)
         try:
             await self._session.rollback()
         finally:
@@ -574,7 +582,10 @@ class SqlUnitOfWork:
             await self._session.flush()
             return
         self._session.info.pop(_WRITTEN_TICKETS, None)  # committed: others may change them now
+        changed = self._session.info.pop(SUBSCRIPTIONS_CHANGED, False)
         await self._session.commit()
+        if changed and self._subscriptions is not None:
+            self._subscriptions.forget()
         for event in self._session.info.pop(_COMMITTED_EVENTS, []):
             _log_change(event)
 
@@ -676,9 +687,10 @@ class SqlStorage:
         # turns in-process costs nothing, while contending through SQLite's busy handler sleeps
         # for milliseconds at a time. (Other processes still wait on the busy timeout.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self.subscriptions = SubscriptionCache()  # the active webhook subscriptions, for a second
 
     def __call__(self) -> SqlUnitOfWork:
         outer = _ambient.get()
         if outer is not None and outer._sessions is self._sessions:
             return SqlUnitOfWork(self._sessions, self._writer, outer)
-        return SqlUnitOfWork(self._sessions, self._writer)
+        return SqlUnitOfWork(self._sessions, self._writer, subscriptions=self.subscriptions)
