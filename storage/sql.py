@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -103,6 +104,13 @@ _CONTACT_BY_ID = _SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id")
 _CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
     CONTACTS.c.channel == bindparam("channel"), CONTACTS.c.external_id == bindparam("external_id")
 )
+# The identity's unique key (uq_contacts_identity) decides; each dialect spells it the same.
+_ADD_CONTACT = {
+    name: dialect.insert(CONTACTS)
+    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    .returning(CONTACTS.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _SET_CLAIMS = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id"))
 _LINK_TICKET = update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id"))
 _INSERT = {table.name: insert(table) for table in (TICKETS, EVENTS, CONTACTS, MESSAGE_LOG, SENT_MESSAGES)}
@@ -304,8 +312,9 @@ class SqlContacts:
         return contact_from_row(rows[0]) if rows else None
 
     async def add(self, contact: Contact) -> Contact:
-        if await self.by_identity(contact.channel, contact.external_id) is not None:
-            raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
+        """The contact with the id it was given; Duplicate if its identity is taken. One
+        statement: the insert gives way to the identity's unique key (no read before it, and no
+        error that would end a PostgreSQL transaction)."""
         values = {
             "channel": contact.channel,
             "external_id": contact.external_id,
@@ -314,9 +323,12 @@ class SqlContacts:
             "enterprise_id": contact.enterprise_id,
         }
         try:
-            number = await _inserted_id(self._s, CONTACTS, values)
-        except IntegrityError as exc:
+            statement = _ADD_CONTACT[self._s.get_bind().dialect.name]
+            number = (await self._s.execute(statement, values)).scalar_one_or_none()
+        except IntegrityError as exc:  # another constraint (the enterprise it names)
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
+        if number is None:  # the identity is someone's already
+            raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
         return replace(contact, id=number)
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None:
