@@ -29,6 +29,7 @@ from storage.api_protocols import ApiCall, TicketFilter, subscriptions_wanting
 from storage.mapping import ticket_from_row
 from storage.policy_mapping import outbox_from_values, outbox_values
 from storage.protocols import Duplicate
+from storage.subscription_cache import CACHE, CHANGED, SubscriptionCache
 from storage.tables import API_CALLS, API_KEYS, OUTBOX, TICKETS, WEBHOOKS
 
 
@@ -120,6 +121,7 @@ class SqlWebhooks:
             "platform": subscription.platform,
             "created_at": subscription.created_at,
         }
+        self._s.info[CHANGED] = True  # the storage forgets the subscriptions it remembers on commit
         try:
             async with self._s.begin_nested():
                 result = await self._s.execute(insert(WEBHOOKS).values(**values).returning(WEBHOOKS.c.id))
@@ -192,7 +194,14 @@ _TICKET = select(TICKETS).where(TICKETS.c.id == bindparam("number"))
 
 
 async def _active(session: AsyncSession) -> list[Subscription]:
-    return [_subscription(row) for row in await session.execute(_ACTIVE)]
+    """The active subscriptions, through the storage's memory of them (storage/subscription_cache.py)
+    when the session has one."""
+
+    async def read() -> list[Subscription]:
+        return [_subscription(row) for row in await session.execute(_ACTIVE)]
+
+    cache: SubscriptionCache | None = session.info.get(CACHE)
+    return await read() if cache is None else await cache.active(session.info, read)
 
 
 def _delivery(subscription: Subscription, body: dict[str, Any], ticket: int | None) -> OutboxMessage:

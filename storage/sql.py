@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from sqlalchemy import CursorResult, Row, Select, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -50,6 +51,9 @@ from storage.report_sql import SqlReports
 from storage.retention_sql import SqlRetention
 from storage.search_sql import SqlSearch
 from storage.send_slots_sql import SqlSendSlots
+from storage.subscription_cache import CACHE as SUBSCRIPTION_CACHE
+from storage.subscription_cache import CHANGED as SUBSCRIPTIONS_CHANGED
+from storage.subscription_cache import SubscriptionCache
 from storage.tables import (
     CONTACTS,
     EVENTS,
@@ -100,6 +104,13 @@ _CONTACT_BY_ID = _SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id")
 _CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
     CONTACTS.c.channel == bindparam("channel"), CONTACTS.c.external_id == bindparam("external_id")
 )
+# The identity's unique key (uq_contacts_identity) decides; each dialect spells it the same.
+_ADD_CONTACT = {
+    name: dialect.insert(CONTACTS)
+    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    .returning(CONTACTS.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _SET_CLAIMS = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id"))
 _LINK_TICKET = update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id"))
 _INSERT = {table.name: insert(table) for table in (TICKETS, EVENTS, CONTACTS, MESSAGE_LOG, SENT_MESSAGES)}
@@ -301,8 +312,9 @@ class SqlContacts:
         return contact_from_row(rows[0]) if rows else None
 
     async def add(self, contact: Contact) -> Contact:
-        if await self.by_identity(contact.channel, contact.external_id) is not None:
-            raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
+        """The contact with the id it was given; Duplicate if its identity is taken. One
+        statement: the insert gives way to the identity's unique key (no read before it, and no
+        error that would end a PostgreSQL transaction)."""
         values = {
             "channel": contact.channel,
             "external_id": contact.external_id,
@@ -311,9 +323,12 @@ class SqlContacts:
             "enterprise_id": contact.enterprise_id,
         }
         try:
-            number = await _inserted_id(self._s, CONTACTS, values)
-        except IntegrityError as exc:
+            statement = _ADD_CONTACT[self._s.get_bind().dialect.name]
+            number = (await self._s.execute(statement, values)).scalar_one_or_none()
+        except IntegrityError as exc:  # another constraint (the enterprise it names)
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
+        if number is None:  # the identity is someone's already
+            raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
         return replace(contact, id=number)
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None:
@@ -522,10 +537,12 @@ class SqlUnitOfWork:
         sessions: async_sessionmaker[AsyncSession],
         writer: asyncio.Lock | None = None,
         outer: SqlUnitOfWork | None = None,
+        subscriptions: SubscriptionCache | None = None,
     ) -> None:
         self._sessions = sessions
         self._writer = writer
         self._outer = outer
+        self._subscriptions = subscriptions
         self._session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -540,6 +557,8 @@ class SqlUnitOfWork:
                 await self._writer.acquire()
                 self._holding = _holding_writer.set(True)
             self._session = self._sessions()
+            if self._subscriptions is not None:  # the webhook repositories find it there
+                self._session.info[SUBSCRIPTION_CACHE] = self._subscriptions
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
         self.enterprises = SqlEnterprises(self._session)
@@ -561,6 +580,7 @@ class SqlUnitOfWork:
             return
         self._session.info.pop(_COMMITTED_EVENTS, None)  # rolled back: those changes never happened
         self._session.info.pop(_WRITTEN_TICKETS, None)
+        self._session.info.pop(SUBSCRIPTIONS_CHANGED, None)
         try:
             await self._session.rollback()
         finally:
@@ -574,7 +594,10 @@ class SqlUnitOfWork:
             await self._session.flush()
             return
         self._session.info.pop(_WRITTEN_TICKETS, None)  # committed: others may change them now
+        changed = self._session.info.pop(SUBSCRIPTIONS_CHANGED, False)
         await self._session.commit()
+        if changed and self._subscriptions is not None:
+            self._subscriptions.forget()
         for event in self._session.info.pop(_COMMITTED_EVENTS, []):
             _log_change(event)
 
@@ -676,9 +699,10 @@ class SqlStorage:
         # turns in-process costs nothing, while contending through SQLite's busy handler sleeps
         # for milliseconds at a time. (Other processes still wait on the busy timeout.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self.subscriptions = SubscriptionCache()  # the active webhook subscriptions, for a second
 
     def __call__(self) -> SqlUnitOfWork:
         outer = _ambient.get()
         if outer is not None and outer._sessions is self._sessions:
             return SqlUnitOfWork(self._sessions, self._writer, outer)
-        return SqlUnitOfWork(self._sessions, self._writer)
+        return SqlUnitOfWork(self._sessions, self._writer, subscriptions=self.subscriptions)

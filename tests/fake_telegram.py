@@ -40,6 +40,7 @@ class Sent:
     # a reply keyboard's buttons (label, whether it asks for the person's own contact)
     keyboard: list[tuple[str, bool]] = field(default_factory=list)
     at: float = field(default_factory=time.monotonic)  # when it was sent (benchmarks' latencies)
+    parse_mode: str | None = None  # how Telegram was asked to read the text ("HTML")
 
 
 class FakeBotApi(LoopbackServer):
@@ -53,6 +54,8 @@ class FakeBotApi(LoopbackServer):
         self.answer_texts: dict[str, str] = {}  # callback query id -> the notice shown, if any
         self.started: set[int] = set()  # people who wrote to the bot privately: it may write to them
         self.calls: list[str] = []
+        self.bodies: list[str] = []  # each call's content type, beside `calls`
+        self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new id
         self.flood_left = 0
         self.flood_retry_after = 1
         self.blocked: set[int] = set()  # private chats whose user blocked the bot (403)
@@ -272,6 +275,7 @@ class FakeBotApi(LoopbackServer):
             return _error(401, "Unauthorized")
         method = request.match_info["method"].lower()
         self.calls.append(method)
+        self.bodies.append(request.content_type)
         params: dict[str, Any] = dict(await request.post()) if request.can_read_body else {}
         if request.content_type == "application/json":
             params = await request.json()
@@ -306,6 +310,12 @@ class FakeBotApi(LoopbackServer):
             self.too_early += 1
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat_id]},
+            )
         if self.server_errors_left > 0:
             self.server_errors_left -= 1
             return _error(502, "Bad Gateway")
@@ -351,7 +361,7 @@ class FakeBotApi(LoopbackServer):
                 {"retry_after": self.flood_retry_after},
             )
         chat_id = int(params["chat_id"])
-        markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else {}
+        markup = _markup(params)
         buttons = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
         keys = [
             (b["text"], bool(b.get("request_contact"))) for row in markup.get("keyboard", []) for b in row
@@ -359,7 +369,15 @@ class FakeBotApi(LoopbackServer):
         thread = int(params["message_thread_id"]) if params.get("message_thread_id") else None
         if thread is not None and thread not in [t for t, _ in self.topics.get(chat_id, [])]:
             return _error(400, "Bad Request: message thread not found")
-        sent = Sent(chat_id, next(self._message_ids), str(params["text"]), buttons, thread, keyboard=keys)
+        sent = Sent(
+            chat_id,
+            next(self._message_ids),
+            str(params["text"]),
+            buttons,
+            thread,
+            keyboard=keys,
+            parse_mode=params.get("parse_mode"),
+        )
         self.sent.append(sent)
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
         if chat_id < 0:
@@ -395,7 +413,17 @@ class FakeBotApi(LoopbackServer):
         caption = str(params.get("caption") or "")
         if len(caption) > 1024:
             return _error(400, "Bad Request: message caption is too long")
-        sent = Sent(chat_id, next(self._message_ids), caption, [], None, upload.file.read())
+        markup = _markup(params)
+        buttons = [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+        sent = Sent(
+            chat_id,
+            next(self._message_ids),
+            caption,
+            buttons,
+            None,
+            upload.file.read(),
+            parse_mode=params.get("parse_mode"),
+        )
         self.sent.append(sent)
         chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
         media: Any = {"file_id": f"file{sent.message_id}", "file_unique_id": f"u{sent.message_id}"}
@@ -420,7 +448,7 @@ class FakeBotApi(LoopbackServer):
             return _error(400, "Bad Request: message to edit not found")
         if sent.text == params["text"]:
             return _error(400, "Bad Request: message is not modified")
-        markup = json.loads(params["reply_markup"]) if params.get("reply_markup") else {}
+        markup = _markup(params)
         sent.text = str(params["text"])
         sent.buttons = [
             (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
@@ -454,6 +482,15 @@ class FakeBotApi(LoopbackServer):
         if params.get("text"):
             self.answer_texts[str(params["callback_query_id"])] = str(params["text"])
         return _ok(True)
+
+
+def _markup(params: dict[str, Any]) -> dict[str, Any]:
+    """A reply markup: an object in a JSON body, a JSON-serialised string in a form (the Bot API
+    takes either)."""
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        return json.loads(markup) if markup else {}
+    return markup or {}
 
 
 def _ok(result: Any) -> web.Response:

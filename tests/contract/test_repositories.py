@@ -303,6 +303,11 @@ async def test_duplicates_are_refused(storage: UnitOfWorkFactory) -> None:
     async with storage() as uow:
         with pytest.raises(Duplicate):
             await uow.contacts.add(builders.contact("acme", external_id="7"))
+        # refused without a failed statement: the transaction goes on (PostgreSQL would end it)
+        other = await uow.contacts.add(builders.contact("acme", external_id="8"))
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.contacts.by_identity("console", "8") == other
 
 
 async def test_stale_recent_and_cluster_queries(storage: UnitOfWorkFactory) -> None:

@@ -12,6 +12,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher, Router
@@ -20,15 +21,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    Update,
-)
+from aiogram.types import CallbackQuery, Message, Update
 from aiohttp import web
 
 from bot.channels.telegram.config import start_link
@@ -77,27 +70,27 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return pieces
 
 
-def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    """Buttons under a message (the contact button cannot be one: see `reply_markup`)."""
+def keyboard(buttons: Sequence[Button]) -> dict[str, Any] | None:
+    """Buttons under a message, as the Bot API's InlineKeyboardMarkup (the contact button cannot
+    be one: see `reply_markup`)."""
     inline = [b for b in buttons if b.payload != SHARE_PHONE]
     if not inline:
         return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=b.label, callback_data=b.payload)] for b in inline]
-    )
+    return {"inline_keyboard": [[{"text": b.label, "callback_data": b.payload}] for b in inline]}
 
 
-def reply_markup(buttons: Sequence[Button]) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+def reply_markup(buttons: Sequence[Button]) -> dict[str, Any] | None:
     """What a new message carries: the contact button, which shares the person's own number, is a
-    keyboard button in place of the keyboard; otherwise the buttons under the message."""
+    keyboard button in place of the keyboard (ReplyKeyboardMarkup); otherwise the buttons under
+    the message."""
     share = next((b for b in buttons if b.payload == SHARE_PHONE), None)
     if share is None:
         return keyboard(buttons)
-    return ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text=share.label, request_contact=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
+    return {
+        "keyboard": [[{"text": share.label, "request_contact": True}]],
+        "resize_keyboard": True,
+        "one_time_keyboard": True,
+    }
 
 
 def make_bot(token: str, api_base: str) -> Bot:

@@ -13,26 +13,20 @@ message in doubt is.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.client.session.aiohttp import AiohttpSession
 
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.adapter import CHANNEL, keyboard, make_bot, reply_markup, split_text
+from bot.channels.telegram.bot_api import BotApi, BotApiError, BotApiUnreachable
 from bot.domain.org import Directory
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
@@ -42,7 +36,9 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a photo's or document's caption
 TOPIC_NAME_LIMIT = 128  # Telegram's limit for a forum topic's name
 PROGRESS_KEPT = 10_000  # messages whose sent pieces are remembered; the oldest are forgotten first
 log = logging.getLogger(__name__)
-_Call = Callable[[], Awaitable[Message]]
+PARSE_MODE = "HTML"  # every text is escaped HTML (the chat channel's bot has the same default)
+Markup = dict[str, Any] | None
+_Call = Callable[[], Awaitable[dict[str, Any]]]  # a Bot API call; its answer's `result`
 
 
 @dataclass
@@ -67,6 +63,7 @@ class TelegramTransport:
         self.topic_chats = set(topic_chats)
         self.directory = directory  # the forums among the departments' groups, as they are now
         self.owns_bot = owns_bot  # False: the chat channel's bot, closed by the channel
+        self.api = _plain_api(bot)
         self._progress: dict[int, _Progress] = {}
 
     @property
@@ -92,28 +89,29 @@ class TelegramTransport:
             if message.kind is MessageKind.EDIT:
                 return await self._edit(chat, message)
             return await self._say(chat, message)
-        except TelegramRetryAfter as wait:
-            self.pacer.hold(chat, wait.retry_after)
-            return RetryAfter(float(wait.retry_after), wait.message)
-        except TelegramForbiddenError as refused:  # blocked by the user, or the bot left the group
-            return self._done(message, Refused(DeliveryStatus.BLOCKED, refused.message))
-        except TelegramMigrateToChat as moved:
-            return self._done(
-                message,
-                Refused(
-                    DeliveryStatus.FAILED,
-                    f"the group is now supergroup {moved.migrate_to_chat_id}: put that chat id in the config",
-                ),
-            )
-        except TelegramBadRequest as refused:  # chat not found, a request Telegram rejects
-            return self._done(message, Refused(DeliveryStatus.FAILED, refused.message))
-        except TelegramUnauthorizedError as refused:  # the token: every message would fail alike
-            return Transient(f"the bot token was refused: {refused.message}")
-        except (TelegramNetworkError, TelegramServerError, TimeoutError) as broken:
-            # The request may have reached Telegram before the connection or the server failed.
-            return Transient(f"{type(broken).__name__}: {broken}", maybe_delivered=True)
-        except TelegramAPIError as error:
-            return Transient(f"{type(error).__name__}: {error.message}", maybe_delivered=True)
+        except BotApiError as refused:
+            return self._refused(chat, message, refused)
+        except BotApiUnreachable as broken:
+            # The request may have reached Telegram before the connection failed.
+            return Transient(str(broken), maybe_delivered=True)
+
+    def _refused(self, chat: int, message: OutboxMessage, refused: BotApiError) -> Outcome:
+        """Telegram's refusal as the sender's outcome (in the order aiogram classified them)."""
+        if refused.retry_after is not None:
+            self.pacer.hold(chat, refused.retry_after)
+            return RetryAfter(float(refused.retry_after), refused.description)
+        if refused.migrate_to_chat_id is not None:
+            moved = f"the group is now supergroup {refused.migrate_to_chat_id}"
+            moved += ": put that chat id in the config"
+            return self._done(message, Refused(DeliveryStatus.FAILED, moved))
+        if refused.status == HTTPStatus.FORBIDDEN:  # blocked by the user, or the bot left the group
+            return self._done(message, Refused(DeliveryStatus.BLOCKED, refused.description))
+        if refused.status == HTTPStatus.BAD_REQUEST:  # chat not found, a request Telegram rejects
+            return self._done(message, Refused(DeliveryStatus.FAILED, refused.description))
+        if refused.status == HTTPStatus.UNAUTHORIZED:  # the token: every message would fail alike
+            return Transient(f"the bot token was refused: {refused.description}")
+        # 5xx, 404, 409, 413...: the request may have been carried out before the failure
+        return Transient(f"HTTP {refused.status}: {refused.description}", maybe_delivered=True)
 
     def _done(self, message: OutboxMessage, outcome: Outcome) -> Outcome:
         self._progress.pop(message.id or 0, None)
@@ -123,15 +121,18 @@ class TelegramTransport:
         assert message.edit_of is not None
         text = split_text(html.escape(message.text, quote=False))[0]
         try:
-            await self.bot.edit_message_text(
-                text=text,
-                chat_id=chat,
-                message_id=int(message.edit_of),
-                reply_markup=keyboard(message.buttons),
-                request_timeout=REQUEST_TIMEOUT,
+            await self.api.call(
+                "editMessageText",
+                {
+                    "chat_id": chat,
+                    "message_id": int(message.edit_of),
+                    "text": text,
+                    "parse_mode": PARSE_MODE,
+                    "reply_markup": keyboard(message.buttons),
+                },
             )
-        except TelegramBadRequest as refused:
-            if "not modified" not in refused.message:
+        except BotApiError as refused:
+            if refused.status != HTTPStatus.BAD_REQUEST or "not modified" not in refused.description:
                 raise
         return Sent(message.edit_of, trackable=False)
 
@@ -147,7 +148,7 @@ class TelegramTransport:
             if index:
                 await self.pacer.wait(chat, is_group=chat < 0)
             sent = await calls[index]()
-            progress.ids.append(str(sent.message_id))
+            progress.ids.append(str(sent["message_id"]))
         self._progress.pop(message.id or 0, None)
         ids = progress.ids or [""]
         return Sent(ids[0], tuple(ids[1:]), thread_id=progress.thread if progress.opened else None)
@@ -157,13 +158,15 @@ class TelegramTransport:
         forum, or the bot may not manage topics)."""
         name = message.text.splitlines()[0][:TOPIC_NAME_LIMIT] if message.text else f"#{message.ticket}"
         try:
-            topic = await self.bot.create_forum_topic(chat, name, request_timeout=REQUEST_TIMEOUT)
-        except TelegramBadRequest as refused:
+            topic = await self.api.call("createForumTopic", {"chat_id": chat, "name": name})
+        except BotApiError as refused:
+            if refused.status != HTTPStatus.BAD_REQUEST:
+                raise
             log.warning(
                 "no topic for ticket #%s in chat %s (%s): posting plainly", message.ticket, chat, refused
             )
             return None
-        progress.thread, progress.opened = str(topic.message_thread_id), True
+        progress.thread, progress.opened = str(topic["message_thread_id"]), True
         return progress.thread
 
     def _calls(self, chat: int, message: OutboxMessage, thread: str | None) -> list[_Call]:
@@ -174,17 +177,21 @@ class TelegramTransport:
         if message.attachment is not None:
             attachment = message.attachment
             fits = len(escaped) <= CAPTION_LIMIT
-            method = self.bot.send_photo if attachment.kind == "photo" else self.bot.send_document
+            field = "photo" if attachment.kind == "photo" else "document"
 
-            async def send_file() -> Message:
-                upload = BufferedInputFile(attachment.data, filename=attachment.name)
-                return await method(
-                    chat,
-                    upload,
-                    caption=escaped if fits and escaped else None,
-                    message_thread_id=thread_id,
-                    reply_markup=keyboard(message.buttons) if fits else None,
-                    request_timeout=REQUEST_TIMEOUT,
+            async def send_file() -> dict[str, Any]:
+                return await self.api.upload(
+                    "sendPhoto" if field == "photo" else "sendDocument",
+                    {
+                        "chat_id": str(chat),
+                        "caption": escaped if fits and escaped else None,
+                        "parse_mode": PARSE_MODE,
+                        "message_thread_id": str(thread_id) if thread_id is not None else None,
+                        "reply_markup": keyboard(message.buttons) if fits else None,
+                    },
+                    field,
+                    attachment.data,
+                    attachment.name,
                 )
 
             calls.append(send_file)
@@ -194,15 +201,16 @@ class TelegramTransport:
         for index, piece in enumerate(pieces):
             markup = reply_markup(message.buttons) if index == len(pieces) - 1 else None
 
-            async def send_piece(
-                piece: str = piece, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = markup
-            ) -> Message:
-                return await self.bot.send_message(
-                    chat,
-                    piece,
-                    reply_markup=markup,
-                    message_thread_id=thread_id,
-                    request_timeout=REQUEST_TIMEOUT,
+            async def send_piece(piece: str = piece, markup: Markup = markup) -> dict[str, Any]:
+                return await self.api.call(
+                    "sendMessage",
+                    {
+                        "chat_id": chat,
+                        "text": piece,
+                        "parse_mode": PARSE_MODE,
+                        "message_thread_id": thread_id,
+                        "reply_markup": markup,
+                    },
                 )
 
             calls.append(send_piece)
@@ -211,6 +219,14 @@ class TelegramTransport:
     async def close(self) -> None:
         if self.owns_bot:
             await self.bot.session.close()
+
+
+def _plain_api(bot: Bot) -> BotApi:
+    """The Bot API as plain HTTP for this bot: its token and API server, and the aiohttp session
+    its aiogram session keeps (made when first needed, closed with the bot)."""
+    session = bot.session
+    assert isinstance(session, AiohttpSession), "the transport posts through aiogram's aiohttp session"
+    return BotApi(functools.partial(session.api.api_url, bot.token), session.create_session, REQUEST_TIMEOUT)
 
 
 def standalone_transport(token: str, api_base: str, topic_chats: Collection[int] = ()) -> TelegramTransport:
