@@ -38,7 +38,7 @@ from bot.channels.wecom.api import (
     WecomApi,
     split_utf8,
 )
-from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected
+from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected, Repeated
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.crypto import WecomCrypto
 from bot.channels.wecom.mobiles import WecomMobiles
@@ -152,6 +152,8 @@ class WecomChannel:
             return web.Response(status=413, text="too large")
         try:
             callback = self.verifier.open(request.query, body)
+        except Repeated:  # WeCom's retry of a request whose answer it missed: kept already
+            return web.Response(text="")
         except Rejected as rejected:
             log.warning("WeCom callback from %s refused: %s", request.remote, rejected.reason)
             return web.Response(status=rejected.status, text="refused")
@@ -162,6 +164,7 @@ class WecomChannel:
             except Exception:  # not kept: WeCom sends it again when it hears no answer in time
                 log.exception("WeCom message %s from %s could not be kept", callback.key, callback.user_id)
                 return web.Response(status=500, text="try again")
+        self.verifier.kept(request.query)
         return web.Response(text="")  # WeCom's "received, no passive reply"
 
     def inbound(self, callback: Callback) -> Inbound | None:
