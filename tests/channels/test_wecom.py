@@ -23,6 +23,7 @@ from bot.domain.org import Directory
 from tests.channels.wecom_runtime import WecomRun, wecom_running
 from tests.conftest import ROOT
 from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, Answer, FakeWecom, Sent
+from tests.loopback import wait_for_sent
 
 ENTREPRENEUR = "ZhangSan"  # staff of an enterprise who can reach the app
 HEAD = "LinHui"  # lin_hui, head of the finance office
@@ -345,6 +346,18 @@ async def test_other_message_kinds_are_answered_and_events_ignored(running: Runn
     assert (await api.post(running.url, *api.callback(entered))).status == 200
     await asyncio.sleep(0.3)
     assert len(api.to(ENTREPRENEUR)) == 1
+
+
+async def test_a_message_of_a_kind_nobody_knew_of_is_answered_too(running: Running) -> None:
+    """Kinds besides WeCom's documented six (a mini program card, a mixed message) are messages a
+    member sent: they are answered, not dropped in silence as events are."""
+    api = running.api
+    for kind in ("miniprogram", "mixed"):
+        odd = api.text_xml(ENTREPRENEUR, "").replace("<![CDATA[text]]>", f"<![CDATA[{kind}]]>")
+        assert (await api.post(running.url, *api.callback(odd))).status == 200
+    await wait_for_sent(lambda: api.to(ENTREPRENEUR)[1:], lambda: f"the bot sent {api.sent}", 15)
+    assert all("只能读懂文字消息" in s.content for s in api.to(ENTREPRENEUR))
+    assert await ticket_count(running) == 0
 
 
 @pytest.mark.parametrize("lost", ["expire_tokens", "revoke_tokens"])

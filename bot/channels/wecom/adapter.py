@@ -60,7 +60,6 @@ CHANNEL = "wecom"
 CAPABILITIES = Capabilities(buttons=False, quoted_replies=False, shares_phone=False)
 DEPARTMENT_PREFIX = "dept:"  # an outbox chat id naming a department's app group chat
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
-MEDIA_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # answered "text only"
 log = logging.getLogger(__name__)
 
 
@@ -172,11 +171,13 @@ class WecomChannel:
         if callback.agent_id and callback.agent_id != str(self.config.agent_id):
             log.warning("WeCom message for agent %s, not ours; ignored", callback.agent_id)
             return None
-        if callback.kind not in ("text", "click") and callback.kind not in MEDIA_KINDS:
+        if callback.event and callback.kind != "click":
             log.debug("WeCom %s event from %s ignored", callback.kind, callback.user_id)
             return None  # entering the app, subscribing, location reports: nothing to answer
         text, payload = callback.content, None
-        if callback.kind in MEDIA_KINDS:  # answered "text only", once per MsgId like any message
+        if not callback.event and callback.kind != "text":
+            # a picture, voice, video, file, location, link, or a kind WeCom adds later: the
+            # member sent something, so it is answered ("text only"), once per MsgId like any message
             text, payload = "", f"media:{callback.kind}:{callback.content}"[:256]
         elif callback.kind == "click":  # a menu item: "/status" is typed text, anything else a button
             if not text.startswith("/"):

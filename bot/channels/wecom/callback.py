@@ -45,6 +45,7 @@ class Callback:
     content: str  # the text, the menu item's EventKey, or a media message's MediaId
     key: str  # what identifies it across WeCom's retries (MsgId, or the event's own fields)
     agent_id: str
+    event: bool = False  # an event (entering the app, a menu click …), not a message the member sent
 
 
 def parse_xml(body: bytes | str) -> ElementTree.Element:
@@ -74,7 +75,7 @@ def read_message(xml: str) -> Callback:
         key = root.findtext("EventKey") or ""
         # events carry no MsgId: WeCom's advice is to recognise retries by sender and time
         digest = hashlib.sha1(f"{user}\n{created}\n{event}\n{key}".encode()).hexdigest()
-        return Callback(user, "click" if event == "click" else event, key, f"e:{digest}", agent)
+        return Callback(user, "click" if event == "click" else event, key, f"e:{digest}", agent, event=True)
     msg_id = (root.findtext("MsgId") or "").strip()
     if not msg_id:
         msg_id = "h:" + hashlib.sha1(f"{user}\n{created}\n{kind}\n{content}".encode()).hexdigest()
