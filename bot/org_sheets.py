@@ -33,21 +33,56 @@ def read_sheet(path: Path) -> Sheet:
     return _read_xlsx(path) if suffix == ".xlsx" else _read_csv(path)
 
 
+EXCEL_ROWS = 1_048_576  # the most rows an Excel (or WPS) sheet has
+_OLD_EXCEL = bytes.fromhex("D0CF11E0A1B11AE1")  # the start of an Excel 97-2003 .xls (an OLE file)
+
+
 def _read_xlsx(path: Path) -> Sheet:
     from openpyxl import load_workbook
 
+    with path.open("rb") as file:
+        start = file.read(len(_OLD_EXCEL))
+    if start == _OLD_EXCEL:
+        raise SheetError(f"{path.name}: an Excel 97-2003 (.xls) workbook named .xlsx: save it as .xlsx")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # a zip that is not a workbook, a damaged file
         raise SheetError(f"{path.name}: not a readable .xlsx workbook ({error})") from None
+    if not book.worksheets:
+        raise SheetError(f"{path.name}: the workbook has no worksheet")
     sheet = book.worksheets[0]
-    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+    declared = sheet.max_row  # the sheet's own count, from its <dimension>: an estimate only
+    # read to the last row there is: read-only mode otherwise stops where <dimension> says the
+    # data ends, and programs that write a stale one would have their other rows left out unsaid
+    sheet.reset_dimensions()
+    rows = _readable(path, enumerate(sheet.iter_rows(values_only=True), start=1))
     for number, cells in rows:
         if any(cell is not None and str(cell).strip() for cell in cells):
             headers = ["" if cell is None else str(cell).strip() for cell in cells]
-            size = max((sheet.max_row or number) - number, 0)
+            size = max((declared or number) - number, 0)
             return Sheet(headers, ((n, list(c)) for n, c in rows), size)
     raise SheetError(f"{path.name}: the sheet is empty (the first row must name the columns)")
+
+
+def _readable(
+    path: Path, rows: Iterator[tuple[int, tuple[object, ...]]]
+) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The rows, read lazily; a sheet damaged part-way (its XML cut short or invalid) is a
+    SheetError naming the last row read, not a traceback."""
+    number = 0
+    while True:
+        try:
+            number, cells = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:
+            raise SheetError(
+                f"{path.name}: the sheet cannot be read from row {number + 1} on ({error}): "
+                "open it in Excel or WPS and save it again"
+            ) from None
+        if number > EXCEL_ROWS:  # no spreadsheet program wrote this (a zip bomb, say)
+            raise SheetError(f"{path.name}: more than Excel's {EXCEL_ROWS:,} rows: not a sheet to import")
+        yield number, cells
 
 
 def _read_csv(path: Path) -> Sheet:

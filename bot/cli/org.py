@@ -121,7 +121,10 @@ async def _import(
                     progress.advance(task)
                     yield row
 
-            records = read_records(kind, columns, counted(), known, lang)
+            try:
+                records = read_records(kind, columns, counted(), known, lang)
+            except SheetError as error:  # damaged part-way through: nothing was written
+                fail([f"xiaoer: {error}"])
         plan = await plan_import(app.storage, records, _ACTOR, lang)
         typer.echo(_summary(lang, file, plan, len(records.rows) + len(records.problems)))
         for problem in plan.problems[:_SHOWN_PROBLEMS]:

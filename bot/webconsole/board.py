@@ -22,6 +22,7 @@ from bot.webconsole.ticket_page import may_open
 from handlers import render
 from handlers.centre_view import scope_of, search_terms
 from handlers.deps import Deps
+from handlers.numbers import small_number
 from storage.search_protocols import OpenFilter
 from storage.web_protocols import BoardCount
 
@@ -45,7 +46,7 @@ def _filter(query: web.Request, deps: Deps, campaigns: list[Campaign]) -> tuple[
     category = q.get("cat") or None
     liaison = q.get("liaison") or None
     campaign = q.get("campaign", "")
-    page = q.get("page", "1")
+    page = small_number(q.get("page", "1")) or 1  # not int(): thousands of digits are a ValueError
     return (
         OpenFilter(
             department_id=department if department in directory.departments else None,
@@ -56,7 +57,7 @@ def _filter(query: web.Request, deps: Deps, campaigns: list[Campaign]) -> tuple[
             overdue=q.get("overdue") == "1",
             by_deadline=True,
         ),
-        int(page) if page.isdecimal() and 0 < int(page) < 10_000 else 1,
+        page if page < 10_000 else 1,
     )
 
 

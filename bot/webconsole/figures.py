@@ -17,6 +17,7 @@ from bot.webconsole.access import Viewer, audit, required
 from bot.webconsole.board import Choice
 from bot.webconsole.console import CONSOLE, Console
 from handlers import render
+from handlers.numbers import small_number
 from handlers.rate_trend import WeekRates, recent_weeks, trend_svg, weekly_rates
 from handlers.report_files import to_xlsx
 from handlers.reports import load_report, words_for
@@ -45,14 +46,14 @@ async def _allowed(request: web.Request) -> tuple[Console, Viewer, Wanted]:
         )
     q = request.query
     directory = console.deps.directory
-    weeks = q.get("weeks", str(DEFAULT_WEEKS))
+    weeks = small_number(q.get("weeks", "")) or DEFAULT_WEEKS  # not int(): thousands of digits fail
     department = q.get("dept") or None
     category = q.get("cat") or None
     return (
         console,
         viewer,
         Wanted(
-            weeks=int(weeks) if weeks.isdecimal() and 1 <= int(weeks) <= 26 else DEFAULT_WEEKS,
+            weeks=weeks if weeks <= 26 else DEFAULT_WEEKS,
             department_id=department if department in directory.departments else None,
             category=category if category in directory.category_leads else None,
         ),

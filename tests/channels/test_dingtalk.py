@@ -16,7 +16,7 @@ from bot.bootstrap import App, build_app
 from bot.config import Settings, load_settings
 from tests.channels.dingtalk_runtime import DingtalkRun, dingtalk_running
 from tests.conftest import ROOT
-from tests.fake_dingtalk import FakeDingtalk, Sent, channel_section, wall_ms
+from tests.fake_dingtalk import APP_SECRET, FakeDingtalk, Sent, channel_section, signature, wall_ms
 from tests.loopback import wait_for_sent
 
 ENTREPRENEUR = "zhangsan01"  # staff id of an enterprise's person in the organisation
@@ -155,6 +155,33 @@ async def test_forged_and_stale_signatures_are_refused(running: Running) -> None
     await running.says(ENTREPRENEUR, DEMAND)
     await api.wait_text(ENTREPRENEUR, "工单号 #1")
     assert await ticket_numbers(running) == [1]
+
+
+async def test_odd_signature_headers_are_refused_not_crashed_on(running: Running) -> None:
+    api, url = running.api, running.run.url
+    message = api.message(ENTREPRENEUR, DEMAND)
+    timestamp = str(wall_ms())
+    for headers in (
+        {"timestamp": timestamp, "sign": "签名" + signature(APP_SECRET, timestamp)},  # not ASCII
+        {"timestamp": "²", "sign": signature(APP_SECRET, "²")},  # a digit to isdigit(), not to int()
+    ):
+        refused = await api.post(url, message, headers=headers)
+        assert (refused.status, refused.text) == (401, "refused"), headers
+    assert await ticket_numbers(running) == []
+
+
+async def test_a_session_webhook_elsewhere_than_dingtalk_is_not_used(running: Running) -> None:
+    """The signature covers the timestamp, not the body: a body naming another server's webhook
+    must not carry the conversation's replies there."""
+    api = running.api
+    elsewhere = FakeDingtalk(members={ENTREPRENEUR})
+    await elsewhere.start()
+    try:
+        assert (await api.post(running.run.url, elsewhere.message(ENTREPRENEUR, DEMAND))).status == 200
+        await api.wait_text(ENTREPRENEUR, "工单号 #1")  # through the send API instead
+        assert elsewhere.to(ENTREPRENEUR) == []
+    finally:
+        await elsewhere.stop()
 
 
 async def test_a_delivery_sent_twice_is_handled_once(running: Running) -> None:

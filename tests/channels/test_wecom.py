@@ -4,6 +4,7 @@ encrypting with wechatpy), WeCom's API out (to the fake), tickets worked in betw
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,8 @@ from bot.domain.messages import Attachment, Reply, ToDepartment, ToSender
 from bot.domain.org import Directory
 from tests.channels.wecom_runtime import WecomRun, wecom_running
 from tests.conftest import ROOT
-from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWecom, Sent
+from tests.fake_wecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, Answer, FakeWecom, Sent
+from tests.loopback import wait_for_sent
 
 ENTREPRENEUR = "ZhangSan"  # staff of an enterprise who can reach the app
 HEAD = "LinHui"  # lin_hui, head of the finance office
@@ -298,16 +300,39 @@ async def test_an_oversize_body_is_refused(running: Running) -> None:
     await nothing_sent(running)
 
 
-async def test_a_replayed_request_is_refused_and_a_retried_message_handled_once(running: Running) -> None:
+async def test_a_repeated_request_and_a_retried_message_are_handled_once(running: Running) -> None:
     api = running.api
     inner = api.text_xml(ENTREPRENEUR, DEMAND)
     query, body = api.callback(inner)
     assert (await api.post(running.url, query, body)).status == 200
-    assert (await api.post(running.url, query, body)).status == 403  # the same request again
-    assert (await api.post(running.url, *api.callback(inner))).status == 200  # WeCom's retry: new nonce
+    # WeCom's retry may be the same request or carry a new nonce: either way 200 (else WeCom
+    # retries again) and handled once
+    assert (await api.post(running.url, query, body)) == Answer(200, "")
+    assert (await api.post(running.url, *api.callback(inner))).status == 200
     await api.wait_text(ENTREPRENEUR, "工单号 #1")
     await running.says(ENTREPRENEUR, "/status")
     await api.wait_text(ENTREPRENEUR, "您的诉求（1 件）")
+    assert await ticket_count(running) == 1
+    assert len([s for s in api.to(ENTREPRENEUR) if "工单号" in s.content]) == 1
+
+
+async def test_a_request_not_kept_is_handled_when_wecom_sends_it_again(
+    running: Running, tmp_path: Path
+) -> None:
+    """WeCom retries a request it got no 200 for; nothing says the retry has a new nonce."""
+    api = running.api
+    query, body = api.callback(api.text_xml(ENTREPRENEUR, DEMAND))
+    holder = sqlite3.connect(tmp_path / "wecom.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program writing: the message cannot be kept
+    try:
+        assert (await api.post(running.url, query, body)).status == 500
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (await api.post(running.url, query, body)) == Answer(200, "")  # the same request again
+    await api.wait_text(ENTREPRENEUR, "工单号 #1")
+    assert (await api.post(running.url, query, body)) == Answer(200, "")  # and once more: kept already
+    await asyncio.sleep(0.3)
     assert await ticket_count(running) == 1
     assert len([s for s in api.to(ENTREPRENEUR) if "工单号" in s.content]) == 1
 
@@ -321,6 +346,18 @@ async def test_other_message_kinds_are_answered_and_events_ignored(running: Runn
     assert (await api.post(running.url, *api.callback(entered))).status == 200
     await asyncio.sleep(0.3)
     assert len(api.to(ENTREPRENEUR)) == 1
+
+
+async def test_a_message_of_a_kind_nobody_knew_of_is_answered_too(running: Running) -> None:
+    """Kinds besides WeCom's documented six (a mini program card, a mixed message) are messages a
+    member sent: they are answered, not dropped in silence as events are."""
+    api = running.api
+    for kind in ("miniprogram", "mixed"):
+        odd = api.text_xml(ENTREPRENEUR, "").replace("<![CDATA[text]]>", f"<![CDATA[{kind}]]>")
+        assert (await api.post(running.url, *api.callback(odd))).status == 200
+    await wait_for_sent(lambda: api.to(ENTREPRENEUR)[1:], lambda: f"the bot sent {api.sent}", 15)
+    assert all("只能读懂文字消息" in s.content for s in api.to(ENTREPRENEUR))
+    assert await ticket_count(running) == 0
 
 
 @pytest.mark.parametrize("lost", ["expire_tokens", "revoke_tokens"])

@@ -214,3 +214,13 @@ async def test_a_form_from_another_site_is_refused_before_it_is_read(console: Co
     assert (None, "origin_refused", None, "https://evil.example -> /console/signin") in await audit_actions(
         console
     )
+
+
+async def test_odd_numbers_in_the_query_string_are_ignored_not_a_server_error(console: ConsoleRun) -> None:
+    """A page or a number of weeks thousands of digits long (int() refuses over 4,300 digits)."""
+    huge = "9" * 5000
+    async with aiohttp.ClientSession() as http:
+        session = await sign_in(http, await console.link(DISPATCHER))
+        for path in (f"/console/?page={huge}", f"/console/figures?weeks={huge}", "/console/?page=０"):
+            async with http.get(f"{console.base}{path}", headers=with_session(session)) as page:
+                assert page.status == 200, path[:40]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -33,6 +34,7 @@ GROUP_PREFIX = "group:"
 # Numbered choices stand for buttons; DingTalk does not say which message someone answers.
 CAPABILITIES = Capabilities(buttons=False, quoted_replies=False, shares_phone=False)
 MAX_BODY = 64 * 1024  # one message's JSON
+OAPI = "https://oapi.dingtalk.com"  # where DingTalk's session webhooks are
 MEDIA_KINDS = frozenset({"picture", "audio", "video", "file"})  # answered "text only"
 log = logging.getLogger(__name__)
 
@@ -73,15 +75,24 @@ class DingtalkChannel:
             return web.Response(status=413, text="too large")
         try:
             message = read_message(body)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
             log.warning("DingTalk callback from %s unreadable: %s", request.remote, error)
             return web.Response(status=400, text="malformed")
         if message.robot_code and self.config.robot_code and message.robot_code != self.config.robot_code:
             log.warning("DingTalk message for robot %s, not ours; ignored", message.robot_code)
             return web.json_response({})
         inbound = self.inbound(message)
-        # before the inbox has it: its replies may be on their way before this handler returns
-        self.sessions.remember(inbound.chat_id, message.session_webhook, message.session_expires_ms)
+        # before the inbox has it: its replies may be on their way before this handler returns.
+        # Only DingTalk's own: the signature does not cover the body, and a webhook elsewhere
+        # would carry this conversation's replies there.
+        if dingtalk_webhook(message.session_webhook, self.config.oapi_base):
+            self.sessions.remember(inbound.chat_id, message.session_webhook, message.session_expires_ms)
+        elif message.session_webhook:
+            log.warning(
+                "DingTalk session webhook %.80s is not on %s: not used",
+                message.session_webhook,
+                self.config.oapi_base,
+            )
         try:
             await self.accept(inbound)
         except Exception:  # not kept: DingTalk sends it again when it does not hear 200
@@ -107,6 +118,18 @@ class DingtalkChannel:
             capabilities=CAPABILITIES,
             delivery_id=message.msg_id,
         )
+
+
+def dingtalk_webhook(webhook: str | None, oapi_base: str) -> bool:
+    """Whether a session webhook is on DingTalk's robot server: DingTalk's own, or the gateway
+    configured for it (scheme, host and port)."""
+    if not webhook:
+        return False
+    given = urlsplit(webhook)
+    origin = (given.scheme, given.netloc.lower())
+    return not given.username and any(
+        origin == (ours.scheme, ours.netloc.lower()) for ours in map(urlsplit, (OAPI, oapi_base))
+    )
 
 
 class DingtalkAddressing:

@@ -7,6 +7,7 @@ session webhook that answers in that conversation until sessionWebhookExpiredTim
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,7 @@ def read_message(body: bytes) -> Message:
         conversation_id=conversation_id,
         group=conversation_type == GROUP,
         session_webhook=_text(document, "sessionWebhook") or None,
-        session_expires_ms=int(expires) if isinstance(expires, int | float) else 0,
+        session_expires_ms=int(expires) if isinstance(expires, int | float) and math.isfinite(expires) else 0,
         robot_code=_text(document, "robotCode") or None,
         at_robot=bool(document.get("isInAtList")),
     )

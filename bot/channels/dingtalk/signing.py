@@ -48,9 +48,13 @@ class CallbackCheck:
 
     def verify(self, headers: Mapping[str, str]) -> None:
         timestamp, signature = headers.get("timestamp", ""), headers.get("sign", "")
-        if not (timestamp.isdigit() and signature):
+        # ASCII digits only: str.isdigit() takes "²", which int() does not
+        if not (timestamp.isascii() and timestamp.isdigit() and signature):
             raise Rejected(UNAUTHORIZED, "the timestamp and sign headers are required")
-        if not hmac.compare_digest(sign(self.app_secret, timestamp), signature):
+        # compared as bytes: compare_digest refuses (TypeError) a str with non-ASCII characters
+        if not hmac.compare_digest(
+            sign(self.app_secret, timestamp).encode(), signature.encode("utf-8", "replace")
+        ):
             raise Rejected(UNAUTHORIZED, "bad signature")
         if abs(self.now_ms() - int(timestamp)) > STALE_AFTER_MS:
             raise Rejected(FORBIDDEN, f"timestamp {timestamp} is more than an hour from ours")

@@ -38,7 +38,7 @@ from bot.channels.wecom.api import (
     WecomApi,
     split_utf8,
 )
-from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected
+from bot.channels.wecom.callback import Callback, CallbackVerifier, Rejected, Repeated
 from bot.channels.wecom.config import WecomConfig
 from bot.channels.wecom.crypto import WecomCrypto
 from bot.channels.wecom.mobiles import WecomMobiles
@@ -60,7 +60,6 @@ CHANNEL = "wecom"
 CAPABILITIES = Capabilities(buttons=False, quoted_replies=False, shares_phone=False)
 DEPARTMENT_PREFIX = "dept:"  # an outbox chat id naming a department's app group chat
 MAX_BODY = 64 * 1024  # a callback holds one message of at most 2048 bytes, encrypted and wrapped
-MEDIA_KINDS = frozenset({"image", "voice", "video", "file", "location", "link"})  # answered "text only"
 log = logging.getLogger(__name__)
 
 
@@ -152,6 +151,8 @@ class WecomChannel:
             return web.Response(status=413, text="too large")
         try:
             callback = self.verifier.open(request.query, body)
+        except Repeated:  # WeCom's retry of a request whose answer it missed: kept already
+            return web.Response(text="")
         except Rejected as rejected:
             log.warning("WeCom callback from %s refused: %s", request.remote, rejected.reason)
             return web.Response(status=rejected.status, text="refused")
@@ -162,6 +163,7 @@ class WecomChannel:
             except Exception:  # not kept: WeCom sends it again when it hears no answer in time
                 log.exception("WeCom message %s from %s could not be kept", callback.key, callback.user_id)
                 return web.Response(status=500, text="try again")
+        self.verifier.kept(request.query)
         return web.Response(text="")  # WeCom's "received, no passive reply"
 
     def inbound(self, callback: Callback) -> Inbound | None:
@@ -169,11 +171,13 @@ class WecomChannel:
         if callback.agent_id and callback.agent_id != str(self.config.agent_id):
             log.warning("WeCom message for agent %s, not ours; ignored", callback.agent_id)
             return None
-        if callback.kind not in ("text", "click") and callback.kind not in MEDIA_KINDS:
+        if callback.event and callback.kind != "click":
             log.debug("WeCom %s event from %s ignored", callback.kind, callback.user_id)
             return None  # entering the app, subscribing, location reports: nothing to answer
         text, payload = callback.content, None
-        if callback.kind in MEDIA_KINDS:  # answered "text only", once per MsgId like any message
+        if not callback.event and callback.kind != "text":
+            # a picture, voice, video, file, location, link, or a kind WeCom adds later: the
+            # member sent something, so it is answered ("text only"), once per MsgId like any message
             text, payload = "", f"media:{callback.kind}:{callback.content}"[:256]
         elif callback.kind == "click":  # a menu item: "/status" is typed text, anything else a button
             if not text.startswith("/"):

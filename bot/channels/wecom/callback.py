@@ -2,9 +2,14 @@
 
 WeCom signs every request (`msg_signature` over token, timestamp, nonce and the encrypted body)
 and encrypts the message for our corp id. A request is opened only if the signature is right,
-its timestamp is recent, its nonce has not been seen within that window (a captured request
-cannot be played again), the body decrypts, and the message inside was meant for our corp. Any
+its timestamp is recent, the body decrypts, and the message inside was meant for our corp. Any
 failure is a `Rejected` with the HTTP status to answer and the reason to log.
+
+WeCom sends a request again when it did not hear 200 within 5 s, and its documentation does not
+say the retry gets a new nonce. So a request is remembered (by timestamp and nonce) only once its
+message was kept: the same request again is then `Repeated`, answered 200 and not handled (a
+captured request played again changes nothing), while one that could not be kept can still come
+again and be handled.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from bot.channels.wecom.crypto import CryptoError, ReceiveIdMismatch, WecomCrypt
 
 REPLAY_WINDOW = 300.0  # seconds either side of our clock; WeCom retries within 15 s
 FORBIDDEN, MALFORMED = 403, 400
+
+
+class Repeated(Exception):
+    """This very request was received and its message kept already: answer 200, do nothing."""
 
 
 class Rejected(Exception):
@@ -36,6 +45,7 @@ class Callback:
     content: str  # the text, the menu item's EventKey, or a media message's MediaId
     key: str  # what identifies it across WeCom's retries (MsgId, or the event's own fields)
     agent_id: str
+    event: bool = False  # an event (entering the app, a menu click …), not a message the member sent
 
 
 def parse_xml(body: bytes | str) -> ElementTree.Element:
@@ -65,7 +75,7 @@ def read_message(xml: str) -> Callback:
         key = root.findtext("EventKey") or ""
         # events carry no MsgId: WeCom's advice is to recognise retries by sender and time
         digest = hashlib.sha1(f"{user}\n{created}\n{event}\n{key}".encode()).hexdigest()
-        return Callback(user, "click" if event == "click" else event, key, f"e:{digest}", agent)
+        return Callback(user, "click" if event == "click" else event, key, f"e:{digest}", agent, event=True)
     msg_id = (root.findtext("MsgId") or "").strip()
     if not msg_id:
         msg_id = "h:" + hashlib.sha1(f"{user}\n{created}\n{kind}\n{content}".encode()).hexdigest()
@@ -88,7 +98,7 @@ class CallbackVerifier:
         return self._decrypt(echostr)
 
     def open(self, query: Mapping[str, str], body: bytes) -> Callback:
-        """A POSTed message: checked, decrypted, its nonce remembered."""
+        """A POSTed message, checked and decrypted (`Repeated` if its request was kept already)."""
         try:
             encrypt = (parse_xml(body).findtext("Encrypt") or "").strip()
         except (ValueError, ElementTree.ParseError) as error:
@@ -96,8 +106,9 @@ class CallbackVerifier:
         if not encrypt:
             raise Rejected(MALFORMED, "no Encrypt element")
         timestamp, nonce = self._check(query, encrypt)
+        if (timestamp, nonce) in self._nonces:
+            raise Repeated
         plain = self._decrypt(encrypt)
-        self._remember(timestamp, nonce)
         try:
             return read_message(plain)
         except (ValueError, ElementTree.ParseError) as error:
@@ -113,8 +124,6 @@ class CallbackVerifier:
             raise Rejected(FORBIDDEN, "bad signature")
         if abs(self.clock() - int(timestamp)) > self.window:
             raise Rejected(FORBIDDEN, f"timestamp {timestamp} is outside the replay window")
-        if (timestamp, nonce) in self._nonces:
-            raise Rejected(FORBIDDEN, "replayed (this timestamp and nonce were seen already)")
         return timestamp, nonce
 
     def _decrypt(self, encrypt: str) -> str:
@@ -125,7 +134,9 @@ class CallbackVerifier:
         except CryptoError as error:
             raise Rejected(FORBIDDEN, f"does not decrypt: {error}") from None
 
-    def _remember(self, timestamp: str, nonce: str) -> None:
+    def kept(self, query: Mapping[str, str]) -> None:
+        """The request `open` gave was dealt with for good: the same request again is `Repeated`."""
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
         now = self.clock()
         if len(self._nonces) > 1000:  # forget what the window no longer admits
             horizon = now - 2 * self.window
