@@ -118,8 +118,16 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
             return await visit_record.press(actor, deps, args)
         if name == "media":  # a picture, a voice message, a file: what the channel cannot pass on
             kind, _, ref = args.partition(":")
-            kept = await visit_record.keep_file(actor, deps, kind, ref) if actor.is_staff else None
-            return kept if kept is not None else [Reply(t(actor.lang, "error.text_only"))]
+            kept = await visit_record.keep_file(actor, deps, kind, ref) if actor.is_staff and ref else None
+            if not inbound.text.strip():
+                return kept if kept is not None else [Reply(t(actor.lang, "error.text_only"))]
+            # A caption is what the person wrote: read like a text, the attachment beside it kept
+            # with a visit being recorded or else said to be unread (nothing is dropped silently).
+            words = await _route(replace(inbound, payload=None), actor, deps, log_entry)
+            unread = [] if kept else [Reply(t(actor.lang, "error.caption_only"))]
+            return [*(kept or []), *unread, *words]
+        if name == "edited":  # a message changed after it was sent: what it said first was acted on
+            return [Reply(t(actor.lang, "error.edit_unread"))]
         if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
             command, _, command_args = args.partition(":")
             if command in STAFF_BUTTONS:

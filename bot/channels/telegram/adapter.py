@@ -174,6 +174,7 @@ class TelegramChannel:
         self.dispatcher = Dispatcher()
         router = Router(name="xiaoer")
         router.message()(self.on_message)
+        router.edited_message()(self.on_edit)
         router.callback_query()(self.on_button)
         self.dispatcher.include_router(router)
 
@@ -201,15 +202,17 @@ class TelegramChannel:
         if message.text is None:
             media = _media(message)
             if media is not None and message.chat.type == "private":
-                # A photo or file: the handlers keep its reference (a visit being recorded), or
-                # say that only text is read; Telegram keeps the file under its id for the bot.
+                # A photo, a file, a voice message, a sticker, a place …: the handlers keep a file's
+                # reference (a visit being recorded) or say that only text is read, and read the
+                # caption, when there is one, as what the person wrote: never a silent drop.
                 await self._keep(
                     Inbound(
                         sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
                         chat_id=str(message.chat.id),
-                        text="",
+                        text=message.caption or "",
                         payload=f"media:{media}",
                         received_at=self.clock(),
+                        reply_to=_replied_to(message),
                         delivery_id=str(event_update.update_id),
                     )
                 )
@@ -230,9 +233,26 @@ class TelegramChannel:
                 chat_id=str(message.chat.id),
                 text=message.text,
                 received_at=self.clock(),
-                reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
+                reply_to=_replied_to(message),
                 delivery_id=str(event_update.update_id),
                 thread_id=thread,
+            )
+        )
+
+    async def on_edit(self, message: Message, event_update: Update) -> None:
+        """An edit changes nothing already acted on (a ticket, a reply sent on): in a private chat
+        the person is told to send the correction, rather than believe it was read."""
+        if message.from_user is None or message.chat.type != "private":
+            return
+        user = message.from_user
+        await self._keep(
+            Inbound(
+                sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
+                chat_id=str(message.chat.id),
+                text="",
+                payload="edited",
+                received_at=self.clock(),
+                delivery_id=str(event_update.update_id),
             )
         )
 
@@ -364,10 +384,31 @@ class TelegramChannel:
         await self.bot.session.close()
 
 
+# What a person may send instead of text (service messages, such as a pin, are none of these).
+_FILES = ("document", "voice", "audio", "video", "video_note")  # an animation also carries a document
+_NO_FILE = (
+    "sticker",
+    "venue",
+    "location",
+    "dice",
+    "poll",
+    "story",
+    "game",
+    "checklist",
+)  # venue has a location
+
+
 def _media(message: Message) -> str | None:
-    """`photo:FILE_ID` (the largest size) or `document:FILE_ID`, or None for anything else."""
+    """`photo:FILE_ID` (the largest size), `voice:FILE_ID` … for a file Telegram keeps for the bot,
+    the bare kind (`sticker`, `location` …) for what carries none, None for a service message."""
     if message.photo:
         return f"photo:{message.photo[-1].file_id}"
-    if message.document is not None:
-        return f"document:{message.document.file_id}"
-    return None
+    for kind in _FILES:
+        attachment = getattr(message, kind)
+        if attachment is not None:
+            return f"{kind}:{attachment.file_id}"
+    return next((kind for kind in _NO_FILE if getattr(message, kind, None) is not None), None)
+
+
+def _replied_to(message: Message) -> str | None:
+    return str(message.reply_to_message.message_id) if message.reply_to_message else None
