@@ -22,6 +22,7 @@ from bot.webconsole.ticket_page import may_open
 from handlers import render
 from handlers.centre_view import scope_of, search_terms
 from handlers.deps import Deps
+from handlers.numbers import small_number
 from storage.search_protocols import OpenFilter
 from storage.web_protocols import BoardCount
 
@@ -56,7 +57,7 @@ def _filter(query: web.Request, deps: Deps, campaigns: list[Campaign]) -> tuple[
             overdue=q.get("overdue") == "1",
             by_deadline=True,
         ),
-        int(page) if page.isdecimal() and 0 < int(page) < 10_000 else 1,
+        _page_number(page),
     )
 
 
@@ -173,3 +174,10 @@ async def board_version(request: web.Request) -> web.Response:
     async with console.deps.storage() as uow:
         version = await uow.console.last_change()
     return web.json_response({"version": version})
+
+
+def _page_number(text: str) -> int:
+    """The page asked for; the first for anything else (thousands of digits, which int() refuses
+    as a 500, included)."""
+    number = small_number(text)
+    return number if number is not None and 0 < number < 10_000 else 1

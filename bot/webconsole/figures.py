@@ -17,6 +17,7 @@ from bot.webconsole.access import Viewer, audit, required
 from bot.webconsole.board import Choice
 from bot.webconsole.console import CONSOLE, Console
 from handlers import render
+from handlers.numbers import small_number
 from handlers.rate_trend import WeekRates, recent_weeks, trend_svg, weekly_rates
 from handlers.report_files import to_xlsx
 from handlers.reports import load_report, words_for
@@ -52,7 +53,7 @@ async def _allowed(request: web.Request) -> tuple[Console, Viewer, Wanted]:
         console,
         viewer,
         Wanted(
-            weeks=int(weeks) if weeks.isdecimal() and 1 <= int(weeks) <= 26 else DEFAULT_WEEKS,
+            weeks=_weeks(weeks),
             department_id=department if department in directory.departments else None,
             category=category if category in directory.category_leads else None,
         ),
@@ -126,3 +127,9 @@ async def figures_xlsx(request: web.Request) -> web.Response:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _weeks(text: str) -> int:
+    """How many weeks back (1 to 26); the default for anything else, thousands of digits included."""
+    number = small_number(text)
+    return number if number is not None and 1 <= number <= 26 else DEFAULT_WEEKS

@@ -89,6 +89,19 @@ async def test_a_link_signs_in_once_and_the_board_shows_the_ticket(console: Cons
     assert ("lin_hui", "sign_in", None, "head") in actions
 
 
+async def test_a_page_or_week_count_of_thousands_of_digits_shows_the_default(console: ConsoleRun) -> None:
+    """`?page=999…` (5,000 digits) passed str.isdecimal and made int() raise: a 500 in place of
+    the board; now the first page, as for any page number that is not one."""
+    await console.demand()
+    link = await console.link(HEAD)
+    huge = "9" * 5000
+    async with aiohttp.ClientSession() as http:
+        session = await sign_in(http, link)
+        for path in (f"/console/?page={huge}", f"/console/figures?weeks={huge}", "/console/?page=%D9%A1"):
+            async with http.get(console.base + path, headers=with_session(session)) as page:
+                assert page.status == 200, (path, await page.text())
+
+
 async def test_an_expired_link_is_refused_and_audited(console: ConsoleRun) -> None:
     link = await console.link(OFFICER)
     async with console.app.engine.begin() as connection:  # as if its minutes had passed
