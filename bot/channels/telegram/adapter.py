@@ -218,6 +218,8 @@ class TelegramChannel:
                 )
             return
         thread = str(message.message_thread_id) if message.is_topic_message else None
+        if message.chat.type != "private" and await self._for_another_bot(message.text):
+            return  # `/help@other_bot` in a group with several bots: theirs to answer, not ours
         if (
             message.chat.type != "private"
             and self.directory.officer_by_identity(CHANNEL, str(user.id)) is None
@@ -238,6 +240,20 @@ class TelegramChannel:
                 thread_id=thread,
             )
         )
+
+    async def _for_another_bot(self, text: str) -> bool:
+        """A command whose @suffix names another bot (a bot that is a group's admin, as forum
+        topics need, receives every message there, the other bots' commands included)."""
+        command = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+        _, at, addressee = command.partition("@")
+        if not at:
+            return False
+        try:
+            me = await self.bot.me()  # asked of Telegram once, then cached by aiogram
+        except (TelegramAPIError, OSError, TimeoutError) as error:
+            log.warning("could not ask Telegram for the bot's username: %s", error)
+            return False  # taken as ours: an answer too many rather than a command lost
+        return me.username is not None and addressee.lower() != me.username.lower()
 
     async def on_edit(self, message: Message, event_update: Update) -> None:
         """An edit changes nothing already acted on (a ticket, a reply sent on): in a private chat
