@@ -4,6 +4,7 @@ command, a button press or free text to its handler, and turn refusals into clea
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import replace
 
 from bot.domain.errors import DomainError
@@ -139,7 +140,7 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         replies = await _run_command(name, args, actor, deps, inbound.capabilities)
         replies += await visit_record.still_waiting(actor, deps, name)  # a visit being recorded
         return await then_ask_again(actor, deps, replies)  # a question Xiaoer still waits on
-    if not text:
+    if not visible(text):
         return [Reply(t(actor.lang, "error.empty_text"))]
     if inbound.reply_to is not None:
         async with deps.storage() as uow:
@@ -170,3 +171,9 @@ async def _run_command(
     if chat is not None and command.in_chat is not None:
         return await command.in_chat(actor, deps, args, chat)
     return await command.run(actor, deps, args)
+
+
+def visible(text: str) -> bool:
+    """Whether anything shows: zero-width spaces, direction marks and the like (Unicode's format
+    characters) alone are an empty message, not a demand to ask about and open as a ticket."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)

@@ -90,3 +90,17 @@ async def test_a_service_message_in_a_private_chat_is_not_answered(running: Runn
     await running.api.user_sends(user, "/help")
     await running.api.wait_text(user, "/status")
     assert len(running.api.to(user)) == 1
+
+
+async def test_invisible_text_is_an_empty_message_not_a_ticket(running: Running) -> None:
+    """Zero-width spaces or direction marks alone were asked about ("do you mean…?"), and choosing
+    a demand opened a ticket with nothing in it for an officer to read."""
+    user = next(_people)
+    for invisible in ("\u200b\u200b\u200b", "\u2066\u2069\ufeff", "\u200e \u00a0\u3000"):
+        await running.api.user_sends(user, invisible)
+    await running.api.user_sends(user, "1")  # what would pick the first choice offered
+    await running.api.wait_until(lambda: len(running.api.to(user)) >= 4, "four answers")
+    texts = [s.text for s in running.api.to(user)]
+    assert texts[:3] == ["内容不能为空，请写明具体内容。"] * 3, texts
+    async with running.app.deps.storage() as uow:
+        assert await uow.tickets.get(1) is None
