@@ -102,6 +102,23 @@ async def test_a_page_or_week_count_of_thousands_of_digits_shows_the_default(con
                 assert page.status == 200, (path, await page.text())
 
 
+async def test_an_unreadable_form_is_refused_like_an_empty_one_not_a_500(console: ConsoleRun) -> None:
+    """A multipart body without its field names (aiohttp raises ValueError reading it) was a 500
+    to anyone, signed in or not."""
+    body, multipart = b"--zz\r\n", {"Content-Type": "multipart/form-data; boundary=zz"}
+    await console.demand()
+    link = await console.link(HEAD)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{console.base}/console/signin", data=body, headers=multipart) as answer:
+            assert answer.status == 403
+            assert "<!doctype html>" in await answer.text()
+        session = await sign_in(http, link)
+        headers = {**multipart, **with_session(session)}
+        async with http.post(f"{console.base}/console/tickets/1/take", data=body, headers=headers) as answer:
+            assert answer.status == 403  # no form token: refused as a forged form is
+    assert ("lin_hui", "csrf_refused", None, "/console/tickets/1/take") in await audit_actions(console)
+
+
 async def test_an_expired_link_is_refused_and_audited(console: ConsoleRun) -> None:
     link = await console.link(OFFICER)
     async with console.app.engine.begin() as connection:  # as if its minutes had passed
