@@ -329,7 +329,7 @@ class TelegramChannel:
                 return web.Response(status=401, text="unauthorized")
             try:
                 update = Update.model_validate(await request.json(), context={"bot": self.bot})
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, not an Update, or nested past reading
                 return web.Response(status=400, text="not an update")
             try:
                 await self.dispatcher.feed_update(self.bot, update)
