@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 
@@ -16,7 +17,7 @@ from bot.bootstrap import App, build_app
 from bot.config import Settings, load_settings
 from tests.channels.dingtalk_runtime import DingtalkRun, dingtalk_running
 from tests.conftest import ROOT
-from tests.fake_dingtalk import FakeDingtalk, Sent, channel_section, wall_ms
+from tests.fake_dingtalk import APP_SECRET, FakeDingtalk, Sent, channel_section, signature, wall_ms
 from tests.loopback import wait_for_sent
 
 ENTREPRENEUR = "zhangsan01"  # staff id of an enterprise's person in the organisation
@@ -155,6 +156,17 @@ async def test_forged_and_stale_signatures_are_refused(running: Running) -> None
     await running.says(ENTREPRENEUR, DEMAND)
     await api.wait_text(ENTREPRENEUR, "工单号 #1")
     assert await ticket_numbers(running) == [1]
+
+
+async def test_a_signed_body_that_cannot_be_read_is_a_400(running: Running) -> None:
+    """The signature covers the timestamp, not the body: a body nested thousands deep (within the
+    64 KiB) was a RecursionError, a 500 that asks DingTalk to send it again."""
+    timestamp = str(wall_ms())
+    signed = {"timestamp": timestamp, "sign": signature(APP_SECRET, timestamp)}
+    async with aiohttp.ClientSession() as http:
+        for body in (b"{not json", b"[" * 60_000):
+            async with http.post(running.run.url, data=body, headers=signed) as answer:
+                assert (answer.status, await answer.text()) == (400, "malformed")
 
 
 async def test_a_delivery_sent_twice_is_handled_once(running: Running) -> None:
