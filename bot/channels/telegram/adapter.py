@@ -224,10 +224,14 @@ class TelegramChannel:
             message.chat.type != "private"
             and self.directory.officer_by_identity(CHANNEL, str(user.id)) is None
         ):
-            # Officer groups are for officers: others are told so, and nothing they write is acted on.
+            # Officer groups are for officers: others are told so, and nothing they write is acted on;
+            # in any other group (a member units' group getting notices) chats are private.
             if message.text.startswith("/"):
                 origin = Origin(CHANNEL, str(message.chat.id), thread)
-                await self.say([Reply(t(self.default_lang, "telegram.group_officers_only"))], origin)
+                key = (
+                    "group_officers_only" if self._officer_group(message.chat.id) else "group_write_privately"
+                )
+                await self.say([Reply(t(self.default_lang, f"telegram.{key}"))], origin)
             return
         await self._keep(
             Inbound(
@@ -240,6 +244,9 @@ class TelegramChannel:
                 thread_id=thread,
             )
         )
+
+    def _officer_group(self, chat: int) -> bool:
+        return chat in self.officer_groups or str(chat) in self.directory.department_chats(CHANNEL).values()
 
     async def _for_another_bot(self, text: str) -> bool:
         """A command whose @suffix names another bot (a bot that is a group's admin, as forum
@@ -275,8 +282,9 @@ class TelegramChannel:
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         chat = query.message.chat.id if query.message is not None else query.from_user.id
         if (
-            chat in self.officer_groups or str(chat) in self.directory.department_chats(CHANNEL).values()
-        ) and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None:
+            self._officer_group(chat)
+            and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None
+        ):
             # An officer group's buttons are for its officers, as its commands are: the presser alone
             # is told so, and nothing is recorded of someone who is nobody here.
             notice = t(self.default_lang, "telegram.group_buttons_officers_only")
