@@ -35,6 +35,20 @@ def fail(lines: list[str]) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+@contextmanager
+def writing(path: Path, choose: str, *, directory: bool = False) -> Iterator[None]:
+    """Writing the command's output: a place that cannot be written (no such directory, no
+    permission, a full disk) ends the command with what to fix, not a traceback. A file is opened
+    first, so that the failure comes before a writer (openpyxl's) is left half-way."""
+    try:
+        if not directory:
+            with path.open("ab"):
+                pass
+        yield
+    except OSError as error:
+        fail([f"xiaoer: cannot write {path}: {error.strerror or error}; choose {choose}"])
+
+
 def settings_of(ctx: typer.Context) -> Settings:
     """The configuration the command was given (`--config`, $XIAOER_CONFIG, ./config.yaml)."""
     from bot.config import ConfigError, config_warnings, load_settings

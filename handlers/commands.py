@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.errors import NotFound, Usage
+from bot.domain.lifecycle import withdraw
 from bot.domain.messages import Actor, Button, Capabilities, Reply
 from bot.i18n import t
 from handlers import (
@@ -27,6 +28,7 @@ from handlers.bulletin import delivery as bulletin
 from handlers.campaigns import chat as campaign_chat
 from handlers.campaigns import coverage as campaign_coverage
 from handlers.campaigns import visit_record
+from handlers.changes import load_ticket
 from handlers.deps import Deps
 from handlers.guides import guide
 from handlers.help import help_text
@@ -233,6 +235,12 @@ async def ticket_button(actor: Actor, deps: Deps, args: str, capabilities: Capab
     number = small_number(number_text)
     if number is None:
         raise NotFound(ticket=f"#{number_text[:12]}")
+    if action in ("info", "withdraw"):
+        # Asked only about the presser's own ticket, and a withdrawal only while it can be: a
+        # stale or forged button is refused now, not after its "are you sure?" was answered.
+        ticket = await load_ticket(deps, actor, number)
+        if action == "withdraw":
+            withdraw(ticket, actor, "", deps.clock())  # the domain's refusal, nothing stored
     if action == "info":
         if not capabilities.quoted_replies:
             return [Reply(t(actor.lang, "capability.info_prompt", ref=f"#{number}", number=number))]

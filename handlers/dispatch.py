@@ -4,6 +4,7 @@ command, a button press or free text to its handler, and turn refusals into clea
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import replace
 
 from bot.domain.errors import DomainError
@@ -118,8 +119,16 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
             return await visit_record.press(actor, deps, args)
         if name == "media":  # a picture, a voice message, a file: what the channel cannot pass on
             kind, _, ref = args.partition(":")
-            kept = await visit_record.keep_file(actor, deps, kind, ref) if actor.is_staff else None
-            return kept if kept is not None else [Reply(t(actor.lang, "error.text_only"))]
+            kept = await visit_record.keep_file(actor, deps, kind, ref) if actor.is_staff and ref else None
+            if not inbound.text.strip():
+                return kept if kept is not None else [Reply(t(actor.lang, "error.text_only"))]
+            # A caption is what the person wrote: read like a text, the attachment beside it kept
+            # with a visit being recorded or else said to be unread (nothing is dropped silently).
+            words = await _route(replace(inbound, payload=None), actor, deps, log_entry)
+            unread = [] if kept else [Reply(t(actor.lang, "error.caption_only"))]
+            return [*(kept or []), *unread, *words]
+        if name == "edited":  # a message changed after it was sent: what it said first was acted on
+            return [Reply(t(actor.lang, "error.edit_unread"))]
         if name == "cmd" and actor.is_staff:  # an officer's button: the same as typing the command
             command, _, command_args = args.partition(":")
             if command in STAFF_BUTTONS:
@@ -131,7 +140,7 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
         replies = await _run_command(name, args, actor, deps, inbound.capabilities)
         replies += await visit_record.still_waiting(actor, deps, name)  # a visit being recorded
         return await then_ask_again(actor, deps, replies)  # a question Xiaoer still waits on
-    if not text:
+    if not visible(text):
         return [Reply(t(actor.lang, "error.empty_text"))]
     if inbound.reply_to is not None:
         async with deps.storage() as uow:
@@ -162,3 +171,9 @@ async def _run_command(
     if chat is not None and command.in_chat is not None:
         return await command.in_chat(actor, deps, args, chat)
     return await command.run(actor, deps, args)
+
+
+def visible(text: str) -> bool:
+    """Whether anything shows: zero-width spaces, direction marks and the like (Unicode's format
+    characters) alone are an empty message, not a demand to ask about and open as a ticket."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.api.errors import bad_input, invalid
+from handlers.numbers import LARGEST, small_number
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
@@ -16,6 +17,8 @@ async def json_object(request: web.Request) -> dict[str, Any]:
         body = json.loads(await request.text() or "null")
     except ValueError as exc:
         raise bad_input(f"The body is not JSON ({exc}); send a JSON object.") from None
+    except RecursionError:  # thousands of nested brackets: no request of ours looks like that
+        raise bad_input("The body nests too deeply to read; send a flat JSON object.") from None
     if not isinstance(body, dict):
         raise bad_input('The body must be a JSON object, e.g. {"text": "..."}.')
     return body
@@ -50,18 +53,27 @@ def bool_field(body: dict[str, Any], name: str) -> bool | None:
 
 def path_number(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or int(raw) <= 0:
-        raise bad_input(f"`{name}` in the path must be a positive whole number, not {raw!r}.")
-    return int(raw)
+    # ASCII digits only ("²" is a digit to str.isdigit, not to int), and no more than an id can be
+    # (a longer one would overflow the database, or Python's 4,300-digit limit, as a 500)
+    number = small_number(raw) if raw.isascii() and raw.isdecimal() else None
+    if number is None or number <= 0:
+        raise bad_input(
+            f"`{name}` in the path must be a positive whole number up to {LARGEST}, not {raw[:40]!r}."
+        )
+    return number
 
 
 def query_int(request: web.Request, name: str, default: int, *, low: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise bad_input(f"`{name}` must be a whole number from {low} to {high}, not {raw!r}.")
-    return int(raw)
+    digits = raw.lstrip("0") or "0"
+    if (
+        not (raw.isascii() and raw.isdecimal() and len(digits) <= len(str(high)))
+        or not low <= int(digits) <= high
+    ):
+        raise bad_input(f"`{name}` must be a whole number from {low} to {high}, not {raw[:40]!r}.")
+    return int(digits)
 
 
 def query_time(request: web.Request, name: str) -> datetime | None:

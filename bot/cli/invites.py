@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli_common import fail, progress_bar, run_work, settings_of
+from bot.cli_common import fail, progress_bar, run_work, settings_of, writing
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -133,7 +133,8 @@ async def _make(
             roster = await uow.onboarding.roster(selection)
         if not roster:
             fail(["xiaoer: no enterprise matches the selection; nothing was made"])
-        (out / "qr").mkdir(parents=True, exist_ok=True)
+        with writing(out / "qr", "another --out", directory=True):  # before any invite is made
+            (out / "qr").mkdir(parents=True, exist_ok=True)
         made: list[MadeInvite] = []
         with progress_bar() as progress:
             task = progress.add_task("invites", total=len(roster))

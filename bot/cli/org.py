@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import DATABASE, fail, progress_bar, run_work, settings_of
+from bot.cli_common import DATABASE, fail, progress_bar, run_work, settings_of, writing
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -75,9 +75,10 @@ def _write_template(settings: Settings, kind: str, file: Path) -> None:
     if file.suffix.lower() not in SUFFIXES:
         fail([f"xiaoer: {file.name}: write the template as .xlsx or .csv"])
     lang, channels = settings.language, _channels(settings)
-    write_sheet(
-        file, kind, exporting.headers(kind, channels, lang), [], exporting.notes(kind, channels, lang)
-    )
+    with writing(file, "another FILE"):
+        write_sheet(
+            file, kind, exporting.headers(kind, channels, lang), [], exporting.notes(kind, channels, lang)
+        )
     typer.echo(t(lang, "org_import.template_written", kind=kind, file=str(file)))
 
 
@@ -192,7 +193,8 @@ async def _export(settings: Settings, database: str | None, kind: str, file: Pat
     app = await build_app(settings, database, load_nlu=False)
     try:
         count, rows = await exporting.export_rows(app.storage, kind, channels)
-        write_sheet(file, kind, exporting.headers(kind, channels, lang), rows)
+        with writing(file, "another FILE"):
+            write_sheet(file, kind, exporting.headers(kind, channels, lang), rows)
         return count
     finally:
         await app.close()

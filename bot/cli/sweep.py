@@ -93,7 +93,9 @@ async def _sweep(settings: Settings, database: str | None, now: datetime, dry_ru
             )
         )
         # sent now where a channel is configured, else by the next `xiaoer run`
-        if not dry_run and result.replies and assembled.runtime.sender.transports:
+        if not dry_run and assembled.runtime.sender.transports:
+            # Also when this sweep claimed nothing new: what an earlier one claimed and queued but
+            # did not get to send (it was killed) is delivered now, not left to the next `xiaoer run`.
             await assembled.runtime.sender.run(until_idle=True)
     finally:
         await assembled.close()

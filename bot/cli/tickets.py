@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.cli_common import fail, run_work, settings_of
+from bot.cli_common import fail, run_work, settings_of, writing
 from bot.domain.enterprise import Enterprise
 from bot.domain.tickets import Ticket
 from bot.i18n import t
@@ -36,7 +36,9 @@ def export(
     ctx: typer.Context,
     since: str = typer.Option(..., "--from", metavar="YYYY-MM-DD", help="First day (opened on or after)."),
     until: str = typer.Option(..., "--to", metavar="YYYY-MM-DD", help="Last day, included."),
-    format_: str = typer.Option("xlsx", "--format", metavar="xlsx|csv", help="The file's format."),
+    format_: str | None = typer.Option(
+        None, "--format", metavar="xlsx|csv", help="The file's format (default: --out's suffix, else xlsx)."
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", metavar="FILE", help="Default: tickets-FROM-TO.FORMAT."
     ),
@@ -44,6 +46,8 @@ def export(
 ) -> None:
     """Every ticket opened from --from to --to (days in the configured time zone)."""
     settings = settings_of(ctx)
+    if format_ is None:  # `--out tickets.csv` asks for CSV: not a workbook under a .csv name
+        format_ = "csv" if out is not None and out.suffix.lower() == ".csv" else "xlsx"
     if format_ not in ("xlsx", "csv"):
         fail([f"xiaoer: --format {format_}: choose xlsx or csv"])
     first, last = _day("--from", since), _day("--to", until)
@@ -102,13 +106,14 @@ async def _export(
     finally:
         await app.close()
     header = [*FIELDS, *NAMES]
-    if format_ == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(rows)
-    else:
-        _write_xlsx(path, header, iter(rows), t(settings.language, "tickets_sheet.title"))
+    with writing(path, "another --out"):
+        if format_ == "csv":
+            with path.open("w", encoding="utf-8-sig", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(header)
+                writer.writerows(rows)
+        else:
+            _write_xlsx(path, header, iter(rows), t(settings.language, "tickets_sheet.title"))
     return len(rows)
 
 

@@ -106,9 +106,18 @@ async def required(request: web.Request) -> Viewer:
     return viewer
 
 
+async def posted_form(request: web.Request) -> Mapping[str, object]:
+    """The posted form; an unreadable one (a multipart body without its field names, a broken
+    boundary) is taken as empty, so that it is refused as a form without its token, not a 500."""
+    try:
+        return await request.post()
+    except ValueError:
+        return {}
+
+
 async def checked_form(request: web.Request, viewer: Viewer) -> Mapping[str, object]:
     """The form, once its token is the session's; a forged or missing token is refused (403)."""
-    form = await request.post()
+    form = await posted_form(request)
     presented = form.get("csrf")
     if not isinstance(presented, str) or not form_token_matches(viewer.session_token, presented):
         console = request.app[CONSOLE]

@@ -16,6 +16,7 @@ from bot.webconsole.access import (
     SESSION_COOKIE,
     checked_form,
     lang_of,
+    posted_form,
     required,
 )
 from bot.webconsole.console import CONSOLE
@@ -34,7 +35,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     deps = console.deps
     lang = lang_of(request, deps.default_lang)
-    form = await request.post()
+    form = await posted_form(request)
     token = form.get("token")
     now = deps.clock()
     if not isinstance(token, str) or not token:

@@ -250,6 +250,30 @@ async def test_creating_a_demand_says_what_is_wrong(api: Api) -> None:
         assert (got, message in answer["message"]) == (status, True), answer
 
 
+async def test_numbers_no_ticket_can_have_are_refused_in_json_not_a_500(api: Api) -> None:
+    """Past a database integer, past Python's 4,300 digits, or a digit that is no ASCII digit ("²"):
+    each was a plain-text 500 (SQLite's OverflowError, int()'s ValueError); deep nesting likewise."""
+    token = await api.key("portal")
+    huge = "9" * 23
+    for method, path in [
+        ("GET", f"/tickets/{huge}"),
+        ("GET", "/tickets/%C2%B2"),
+        ("GET", f"/tickets/{'9' * 5000}"),
+        ("POST", f"/tickets/{huge}/close"),
+        ("GET", f"/policies/{huge}"),
+    ]:
+        got, answer, _ = await api.call(method, path, token, {"result": "done"})
+        assert (got, "in the path must be a positive whole number up to 2147483647" in answer["message"]) == (
+            400,
+            True,
+        ), (path, answer)
+    for query in ("limit=" + "9" * 5000, "limit=%C2%B2", f"cursor={huge}"):
+        got, answer, _ = await api.call("GET", f"/tickets?{query}", token)
+        assert (got, "must be a whole number from" in answer["message"]) == (400, True), (query, answer)
+    got, answer, _ = await api.call("POST", "/tickets", token, raw="[" * 50_000 + "]" * 50_000)
+    assert (got, answer["message"]) == (400, "The body nests too deeply to read; send a flat JSON object.")
+
+
 async def test_tickets_are_listed_with_filters_and_pages(api: Api) -> None:
     token = await api.key("portal")
     first = await _demand(api, token)

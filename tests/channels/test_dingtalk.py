@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 
@@ -182,6 +183,17 @@ async def test_a_session_webhook_elsewhere_than_dingtalk_is_not_used(running: Ru
         assert elsewhere.to(ENTREPRENEUR) == []
     finally:
         await elsewhere.stop()
+
+
+async def test_a_signed_body_that_cannot_be_read_is_a_400(running: Running) -> None:
+    """The signature covers the timestamp, not the body: a body nested thousands deep (within the
+    64 KiB) was a RecursionError, a 500 that asks DingTalk to send it again."""
+    timestamp = str(wall_ms())
+    signed = {"timestamp": timestamp, "sign": signature(APP_SECRET, timestamp)}
+    async with aiohttp.ClientSession() as http:
+        for body in (b"{not json", b"[" * 60_000):
+            async with http.post(running.run.url, data=body, headers=signed) as answer:
+                assert (answer.status, await answer.text()) == (400, "malformed")
 
 
 async def test_a_delivery_sent_twice_is_handled_once(running: Running) -> None:

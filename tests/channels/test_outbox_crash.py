@@ -69,23 +69,30 @@ async def start_sender(api: FakeBotApi, config: Path, url: str) -> asyncio.subpr
     )
 
 
+def kill_at_the_call_after(api: FakeBotApi, sent: int, pid: int) -> asyncio.Event:
+    """SIGKILL the process `pid` while its call after `sent` delivered notices is in flight; that
+    call never lands (the process died before it could learn of it). Set once it is done."""
+    killed = asyncio.Event()
+
+    def kill_during_a_call(chat_id: int) -> bool:
+        if len(api.sent) < sent:
+            return True
+        if not killed.is_set():
+            os.kill(pid, signal.SIGKILL)
+            killed.set()
+        return False
+
+    api.on_send = kill_during_a_call
+    return killed
+
+
 async def test_a_sender_killed_mid_broadcast_resumes_and_every_chat_gets_one_copy(tmp_path: Path) -> None:
     config, url = await prepare(tmp_path)
     api = FakeBotApi()
     await api.start()
     try:
         first = await start_sender(api, config, url)
-        killed = asyncio.Event()
-
-        def kill_during_a_call(chat_id: int) -> bool:
-            if len(api.sent) < KILL_AT:
-                return True
-            if not killed.is_set():
-                os.kill(first.pid, signal.SIGKILL)
-                killed.set()
-            return False  # the request in flight when the sender died never lands
-
-        api.on_send = kill_during_a_call
+        killed = kill_at_the_call_after(api, KILL_AT, first.pid)
         await asyncio.wait_for(killed.wait(), 60)
         await first.communicate()  # reaped: a zombie would still look alive to the next sender
         assert first.returncode == -signal.SIGKILL

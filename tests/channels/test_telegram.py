@@ -242,6 +242,13 @@ async def test_webhook_checks_the_secret_and_serves_health(tmp_path: Path) -> No
                 headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
             )
             assert refused.status == 401
+            for body in ("not json", "[]", "[" * 100_000):  # the last was a RecursionError: a 500
+                malformed = await http.post(
+                    server.make_url("/telegram/hook"),
+                    data=body,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+                )
+                assert (malformed.status, await malformed.text()) == (400, "not an update")
             await asyncio.sleep(0.3)
             assert api.sent == []  # nothing processed
             accepted = await http.post(

@@ -40,3 +40,15 @@ async def test_a_report_in_telegram_is_not_raw_markdown(running: Running) -> Non
     summary = await api.wait_text(HEAD, "企业服务专线工作报告", within=30)
     assert "| ---" not in summary.text
     assert not summary.text.startswith("#")
+
+
+async def test_a_command_in_a_member_units_group_is_told_to_write_privately(running: Running) -> None:
+    """A group that is no department's (a member units' group the bot posts notices to): "this
+    group is for the configured officers" was wrong there; the sender is told where to write."""
+    api = running.api
+    member_group = -200200
+    await api.user_sends(STRANGER, "/status", chat_id=member_group)
+    answer = await api.wait_text(member_group, "请私聊小二")
+    assert "工作人员办理工单" not in answer.text
+    await api.user_sends(STRANGER, "/status", chat_id=GROUP)  # the officers' group: as before
+    await api.wait_text(GROUP, "本群仅供配置的工作人员办理工单")

@@ -50,6 +50,16 @@ async def test_an_invalid_telegram_token(tmp_path: Path) -> None:
     assert "WRONG-TOKEN" not in line
 
 
+async def test_a_malformed_telegram_token_is_refused_before_aiogram_sees_it(tmp_path: Path) -> None:
+    """aiogram raises a bare TokenValidationError on a token of the wrong shape (a pasted label, a
+    trailing line break from a secrets file): the operator gets the config line, not a traceback."""
+    env = environment(FakeBotApi(), write_config(tmp_path), XIAOER_CHANNELS__TELEGRAM__TOKEN="my-bot-token\n")
+    line = await refused(env, "--database", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+    assert "channels.telegram.token: not a bot token (it contains a space or line break)" in line
+    assert "XIAOER_CHANNELS__TELEGRAM__TOKEN" in line
+    assert "my-bot-token" not in line
+
+
 async def test_an_unreachable_bot_api(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{free_port()}"
     env = environment(FakeBotApi(), write_config(tmp_path), XIAOER_CHANNELS__TELEGRAM__API_BASE=base)

@@ -75,7 +75,7 @@ class DingtalkChannel:
             return web.Response(status=413, text="too large")
         try:
             message = read_message(body)
-        except (ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:  # nested past reading too
             log.warning("DingTalk callback from %s unreadable: %s", request.remote, error)
             return web.Response(status=400, text="malformed")
         if message.robot_code and self.config.robot_code and message.robot_code != self.config.robot_code:

@@ -167,6 +167,7 @@ class TelegramChannel:
         self.dispatcher = Dispatcher()
         router = Router(name="xiaoer")
         router.message()(self.on_message)
+        router.edited_message()(self.on_edit)
         router.callback_query()(self.on_button)
         self.dispatcher.include_router(router)
 
@@ -194,28 +195,36 @@ class TelegramChannel:
         if message.text is None:
             media = _media(message)
             if media is not None and message.chat.type == "private":
-                # A photo or file: the handlers keep its reference (a visit being recorded), or
-                # say that only text is read; Telegram keeps the file under its id for the bot.
+                # A photo, a file, a voice message, a sticker, a place …: the handlers keep a file's
+                # reference (a visit being recorded) or say that only text is read, and read the
+                # caption, when there is one, as what the person wrote: never a silent drop.
                 await self._keep(
                     Inbound(
                         sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
                         chat_id=str(message.chat.id),
-                        text="",
+                        text=message.caption or "",
                         payload=f"media:{media}",
                         received_at=self.clock(),
+                        reply_to=_replied_to(message),
                         delivery_id=str(event_update.update_id),
                     )
                 )
             return
         thread = str(message.message_thread_id) if message.is_topic_message else None
+        if message.chat.type != "private" and await self._for_another_bot(message.text):
+            return  # `/help@other_bot` in a group with several bots: theirs to answer, not ours
         if (
             message.chat.type != "private"
             and self.directory.officer_by_identity(CHANNEL, str(user.id)) is None
         ):
-            # Officer groups are for officers: others are told so, and nothing they write is acted on.
+            # Officer groups are for officers: others are told so, and nothing they write is acted on;
+            # in any other group (a member units' group getting notices) chats are private.
             if message.text.startswith("/"):
                 origin = Origin(CHANNEL, str(message.chat.id), thread)
-                await self.say([Reply(t(self.default_lang, "telegram.group_officers_only"))], origin)
+                key = (
+                    "group_officers_only" if self._officer_group(message.chat.id) else "group_write_privately"
+                )
+                await self.say([Reply(t(self.default_lang, f"telegram.{key}"))], origin)
             return
         await self._keep(
             Inbound(
@@ -223,17 +232,52 @@ class TelegramChannel:
                 chat_id=str(message.chat.id),
                 text=message.text,
                 received_at=self.clock(),
-                reply_to=str(message.reply_to_message.message_id) if message.reply_to_message else None,
+                reply_to=_replied_to(message),
                 delivery_id=str(event_update.update_id),
                 thread_id=thread,
+            )
+        )
+
+    def _officer_group(self, chat: int) -> bool:
+        return chat in self.officer_groups or str(chat) in self.directory.department_chats(CHANNEL).values()
+
+    async def _for_another_bot(self, text: str) -> bool:
+        """A command whose @suffix names another bot (a bot that is a group's admin, as forum
+        topics need, receives every message there, the other bots' commands included)."""
+        command = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+        _, at, addressee = command.partition("@")
+        if not at:
+            return False
+        try:
+            me = await self.bot.me()  # asked of Telegram once, then cached by aiogram
+        except (TelegramAPIError, OSError, TimeoutError) as error:
+            log.warning("could not ask Telegram for the bot's username: %s", error)
+            return False  # taken as ours: an answer too many rather than a command lost
+        return me.username is not None and addressee.lower() != me.username.lower()
+
+    async def on_edit(self, message: Message, event_update: Update) -> None:
+        """An edit changes nothing already acted on (a ticket, a reply sent on): in a private chat
+        the person is told to send the correction, rather than believe it was read."""
+        if message.from_user is None or message.chat.type != "private":
+            return
+        user = message.from_user
+        await self._keep(
+            Inbound(
+                sender=Sender(CHANNEL, str(user.id), user.full_name, user.language_code),
+                chat_id=str(message.chat.id),
+                text="",
+                payload="edited",
+                received_at=self.clock(),
+                delivery_id=str(event_update.update_id),
             )
         )
 
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         chat = query.message.chat.id if query.message is not None else query.from_user.id
         if (
-            chat in self.officer_groups or str(chat) in self.directory.department_chats(CHANNEL).values()
-        ) and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None:
+            self._officer_group(chat)
+            and self.directory.officer_by_identity(CHANNEL, str(query.from_user.id)) is None
+        ):
             # An officer group's buttons are for its officers, as its commands are: the presser alone
             # is told so, and nothing is recorded of someone who is nobody here.
             notice = t(self.default_lang, "telegram.group_buttons_officers_only")
@@ -286,7 +330,7 @@ class TelegramChannel:
                 return web.Response(status=401, text="unauthorized")
             try:
                 update = Update.model_validate(await request.json(), context={"bot": self.bot})
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, not an Update, or nested past reading
                 return web.Response(status=400, text="not an update")
             try:
                 await self.dispatcher.feed_update(self.bot, update)
@@ -357,10 +401,31 @@ class TelegramChannel:
         await self.bot.session.close()
 
 
+# What a person may send instead of text (service messages, such as a pin, are none of these).
+_FILES = ("document", "voice", "audio", "video", "video_note")  # an animation also carries a document
+_NO_FILE = (
+    "sticker",
+    "venue",
+    "location",
+    "dice",
+    "poll",
+    "story",
+    "game",
+    "checklist",
+)  # venue has a location
+
+
 def _media(message: Message) -> str | None:
-    """`photo:FILE_ID` (the largest size) or `document:FILE_ID`, or None for anything else."""
+    """`photo:FILE_ID` (the largest size), `voice:FILE_ID` … for a file Telegram keeps for the bot,
+    the bare kind (`sticker`, `location` …) for what carries none, None for a service message."""
     if message.photo:
         return f"photo:{message.photo[-1].file_id}"
-    if message.document is not None:
-        return f"document:{message.document.file_id}"
-    return None
+    for kind in _FILES:
+        attachment = getattr(message, kind)
+        if attachment is not None:
+            return f"{kind}:{attachment.file_id}"
+    return next((kind for kind in _NO_FILE if getattr(message, kind, None) is not None), None)
+
+
+def _replied_to(message: Message) -> str | None:
+    return str(message.reply_to_message.message_id) if message.reply_to_message else None

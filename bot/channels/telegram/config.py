@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from bot.config_section import ChannelSection
+
+# What @BotFather hands out: the bot's numeric id, a colon, then the secret (aiogram refuses any
+# other shape with a bare exception, so it is checked with the rest of the config instead).
+_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 
 
 def start_link(username: str, code: str) -> str:
@@ -45,6 +50,14 @@ class TelegramConfig(ChannelSection):
 
     def problems(self) -> list[str]:
         """What is wrong with this section on its own, one `key.path: what to fix` line each."""
+        if self.token and _TOKEN_SHAPE.fullmatch(self.token) is None:
+            # The token is a secret: say what is wrong with its shape, never echo it.
+            space = " (it contains a space or line break)" if any(c.isspace() for c in self.token) else ""
+            return [
+                f"channels.telegram.token: not a bot token{space}; @BotFather's look like "
+                "123456789:AAH… (digits, a colon, then letters, digits, _ and -); "
+                "set XIAOER_CHANNELS__TELEGRAM__TOKEN to the token exactly as @BotFather gave it"
+            ]
         if self.mode == "webhook" and not (self.webhook_url and self.webhook_secret):
             return [
                 "channels.telegram: mode webhook needs webhook_url and webhook_secret "

@@ -1,0 +1,72 @@
+"""Every command that writes a file says what to fix, with status 2, when it cannot write there
+(a directory that does not exist, a file where a directory should be): `xiaoer export`,
+`xiaoer import --template`, `xiaoer tickets export` and `xiaoer invites` ended with a
+FileNotFoundError or NotADirectoryError traceback. The real command, a real database file."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_onboarding_cli import _config
+from tests.e2e.test_shell import xiaoer
+
+MISSING = "no/such/dir"
+
+
+@pytest.mark.parametrize(
+    ("command", "where"),
+    [
+        (
+            ("export", "enterprises", f"{MISSING}/e.xlsx"),
+            f"{MISSING}/e.xlsx: No such file or directory; choose another FILE",
+        ),
+        (
+            ("export", "contacts", f"{MISSING}/c.csv"),
+            f"{MISSING}/c.csv: No such file or directory; choose another FILE",
+        ),
+        (
+            ("import", "--template", "officers", f"{MISSING}/o.xlsx"),
+            f"{MISSING}/o.xlsx: No such file or directory; choose another FILE",
+        ),
+        (
+            ("tickets", "export", "--from", "2026-01-01", "--to", "2026-02-01", "-o", f"{MISSING}/t.xlsx"),
+            f"{MISSING}/t.xlsx: No such file or directory; choose another --out",
+        ),
+        (("invites", "--all", "-o", "a_file/out"), "a_file/out/qr: Not a directory; choose another --out"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_said_not_raised(
+    tmp_path: Path, command: tuple[str, ...], where: str
+) -> None:
+    (tmp_path / "a_file").write_text("in the way", encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    done = xiaoer(*command, "-d", url, cwd=tmp_path, config=_config(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Exception ignored" not in done.stderr  # nothing half-written left for the collector
+    assert f"xiaoer: cannot write {where}" in done.stderr
+
+
+def test_tickets_export_to_a_csv_name_writes_csv(tmp_path: Path) -> None:
+    """`-o tickets.csv` without --format wrote a workbook under the .csv name."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    done = xiaoer(
+        "tickets",
+        "export",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-02-01",
+        "-o",
+        "t.csv",
+        "-d",
+        url,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f))
+    assert header[:2] == ["number", "enterprise_id"]
