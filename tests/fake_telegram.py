@@ -57,7 +57,7 @@ class FakeBotApi(LoopbackServer):
         self.bodies: list[str] = []  # each call's content type, beside `calls`
         self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new id
         self.flood_left = 0
-        self.flood_retry_after = 1
+        self.flood_retry_after: int | None = 1  # None: a 429 without its parameters
         self.blocked: set[int] = set()  # private chats whose user blocked the bot (403)
         self.forums: set[int] = set()  # groups that are forums (createForumTopic works there)
         self.topics: dict[int, list[tuple[int, str]]] = {}  # chat -> (message_thread_id, name)
@@ -232,7 +232,7 @@ class FakeBotApi(LoopbackServer):
             self.limits[key][0] -= 1
         return 0.0
 
-    def flood(self, calls: int, retry_after: int = 1) -> None:
+    def flood(self, calls: int, retry_after: int | None = 1) -> None:
         """Answer the next `calls` sendMessage calls with 429 and retry_after."""
         self.flood_left, self.flood_retry_after = calls, retry_after
 
@@ -358,7 +358,7 @@ class FakeBotApi(LoopbackServer):
             return _error(
                 429,
                 f"Too Many Requests: retry after {self.flood_retry_after}",
-                {"retry_after": self.flood_retry_after},
+                None if self.flood_retry_after is None else {"retry_after": self.flood_retry_after},
             )
         chat_id = int(params["chat_id"])
         markup = _markup(params)

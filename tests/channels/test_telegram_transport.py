@@ -11,7 +11,7 @@ import pytest
 
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.adapter import make_bot
-from bot.channels.telegram.transport import TelegramTransport
+from bot.channels.telegram.transport import UNSAID_RETRY_AFTER, TelegramTransport
 from bot.domain.messages import SHARE_PHONE, Attachment, Button
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.outbox import Refused, RetryAfter, Sent, Transient
@@ -132,6 +132,13 @@ async def test_429_holds_the_chat_for_the_time_telegram_asks(wire: Wire) -> None
     outcome = await wire.transport.send(reply(PERSON, "hello"))
     assert outcome == RetryAfter(7.0, "Too Many Requests: retry after 7")
     assert wire.transport.ready_in(str(PERSON)) > 6
+
+
+async def test_a_429_that_does_not_say_how_long_is_still_a_wait_not_a_message_in_doubt(wire: Wire) -> None:
+    wire.api.flood(1, retry_after=None)
+    outcome = await wire.transport.send(reply(PERSON, "hello"))
+    assert outcome == RetryAfter(UNSAID_RETRY_AFTER, "Too Many Requests: retry after None")
+    assert wire.transport.ready_in(str(PERSON)) > UNSAID_RETRY_AFTER - 1
 
 
 async def test_a_user_who_blocked_the_bot_is_refused_as_blocked(wire: Wire) -> None:

@@ -36,6 +36,7 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a photo's or document's caption
 TOPIC_NAME_LIMIT = 128  # Telegram's limit for a forum topic's name
 PROGRESS_KEPT = 10_000  # messages whose sent pieces are remembered; the oldest are forgotten first
 log = logging.getLogger(__name__)
+UNSAID_RETRY_AFTER = 5.0  # seconds to wait after a 429 that did not say how long
 PARSE_MODE = "HTML"  # every text is escaped HTML (the chat channel's bot has the same default)
 Markup = dict[str, Any] | None
 _Call = Callable[[], Awaitable[dict[str, Any]]]  # a Bot API call; its answer's `result`
@@ -97,9 +98,12 @@ class TelegramTransport:
 
     def _refused(self, chat: int, message: OutboxMessage, refused: BotApiError) -> Outcome:
         """Telegram's refusal as the sender's outcome (in the order aiogram classified them)."""
-        if refused.retry_after is not None:
-            self.pacer.hold(chat, refused.retry_after)
-            return RetryAfter(float(refused.retry_after), refused.description)
+        if refused.retry_after is not None or refused.status == HTTPStatus.TOO_MANY_REQUESTS:
+            # A 429 is never carried out: without its retry_after (which the Bot API documents as
+            # optional) it is still a wait and a retry, not a message in doubt
+            seconds = float(refused.retry_after if refused.retry_after is not None else UNSAID_RETRY_AFTER)
+            self.pacer.hold(chat, seconds)
+            return RetryAfter(seconds, refused.description)
         if refused.migrate_to_chat_id is not None:
             moved = f"the group is now supergroup {refused.migrate_to_chat_id}"
             moved += ": put that chat id in the config"
