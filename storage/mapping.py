@@ -101,11 +101,21 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_check_values(ticket: Ticket, number: int, version: int) -> dict[str, Any]:
     """The reminder sweep's row of a ticket just written (see TicketCheckRow): a changed ticket is
-    looked at again, a closed one never."""
+    looked at again, a closed one never; with the columns the sweep's ladder reads, as written."""
     return {
         "ticket_id": number,
         "ticket_version": version,
         "next_check_at": None if ticket.status is Status.CLOSED else ticket.updated_at,
+        "status": ticket.status.value,
+        "department_id": ticket.department_id,
+        "assignee_id": ticket.assignee_id,
+        "created_at": ticket.created_at,
+        "sign_by": ticket.sign_by,
+        "respond_by": ticket.respond_by,
+        "resolve_by": ticket.resolve_by,
+        "signed_at": ticket.signed_at,
+        "first_contact_at": ticket.first_contact_at,
+        "paused_at": ticket.paused_at,
     }
 
 
