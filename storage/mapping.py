@@ -18,46 +18,50 @@ from bot.domain.tickets import (
     Ticket,
     TicketEvent,
 )
-from storage.tables import ContactRow, EnterpriseRow, TicketEventRow, TicketRow
+from storage.tables import ContactRow, EnterpriseRow, TicketEventRow
 
 
-def ticket_from_row(row: TicketRow | Row[Any]) -> Ticket:
-    assert row.id is not None
+def ticket_from_row(ticket: Row[Any]) -> Ticket:
+    """A ticket from a row of `select(TICKETS)`, its columns read by name through `_mapping`: a
+    `Row`'s attribute access by name cost 0.3 µs a column against 0.06 (34 columns, every ticket
+    the app reads; the messages of a sweep describe 60 at a time)."""
+    row = ticket._mapping
+    assert row["id"] is not None
     return Ticket(
-        number=row.id,
-        enterprise_id=row.enterprise_id,
-        contact_id=row.contact_id,
-        channel=row.channel,
-        chat_id=row.chat_id,
-        text=row.text,
-        lang=row.lang,
-        intent=row.intent,
-        category=row.category,
-        urgent=row.urgent,
-        status=Status(row.status),
-        department_id=row.department_id,
-        assignee_id=row.assignee_id,
-        respond_by=row.respond_by,
-        resolve_by=row.resolve_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        closed_at=row.closed_at,
-        closing_reason=ClosingReason(row.closing_reason) if row.closing_reason else None,
-        version=row.version,
-        co_departments=tuple(row.co_departments),
-        confidential=row.confidential,
-        urge_count=row.urge_count,
-        paused_at=row.paused_at,
-        resume_status=Status(row.resume_status) if row.resume_status else None,
-        extension_days=row.extension_days,
-        outcome=Outcome(row.outcome) if row.outcome else None,
-        resolution=Resolution(row.resolution) if row.resolution else None,
-        satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
-        duplicate_of=row.duplicate_of,
-        signed_at=row.signed_at,
-        first_contact_at=row.first_contact_at,
-        cluster_of=row.cluster_of,
-        sign_by=row.sign_by,
+        number=row["id"],
+        enterprise_id=row["enterprise_id"],
+        contact_id=row["contact_id"],
+        channel=row["channel"],
+        chat_id=row["chat_id"],
+        text=row["text"],
+        lang=row["lang"],
+        intent=row["intent"],
+        category=row["category"],
+        urgent=row["urgent"],
+        status=Status(row["status"]),
+        department_id=row["department_id"],
+        assignee_id=row["assignee_id"],
+        respond_by=row["respond_by"],
+        resolve_by=row["resolve_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        closed_at=row["closed_at"],
+        closing_reason=ClosingReason(row["closing_reason"]) if row["closing_reason"] else None,
+        version=row["version"],
+        co_departments=tuple(row["co_departments"]),
+        confidential=row["confidential"],
+        urge_count=row["urge_count"],
+        paused_at=row["paused_at"],
+        resume_status=Status(row["resume_status"]) if row["resume_status"] else None,
+        extension_days=row["extension_days"],
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        resolution=Resolution(row["resolution"]) if row["resolution"] else None,
+        satisfaction=Satisfaction(row["satisfaction"]) if row["satisfaction"] else None,
+        duplicate_of=row["duplicate_of"],
+        signed_at=row["signed_at"],
+        first_contact_at=row["first_contact_at"],
+        cluster_of=row["cluster_of"],
+        sign_by=row["sign_by"],
     )
 
 
