@@ -44,6 +44,7 @@ from handlers.deps import Deps
 from storage import migrate
 from storage.reminders_sql import due_statement
 from storage.sql import SqlStorage
+from storage.tables import TICKET_CHECKS
 from tests.fakes import FakeNlu
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,7 @@ COLUMNS = (
     "signed_at",
     "first_contact_at",
 )
-CHECK_COLUMNS = ("ticket_id", "ticket_version", "next_check_at")
+CHECK_COLUMNS = tuple(TICKET_CHECKS.c.keys())  # with the ticket's columns the sweep reads
 OFFICERS = (("wang_lei", "industry_it"), ("wu_bin", "finance_office"), ("fang_yi", "hr_social"))
 
 
@@ -128,7 +129,8 @@ def rows(total: int, due: int) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...
             opened + timedelta(hours=1),
             opened + timedelta(hours=2),
         )
-        yield ticket, (number, 1, next_check)
+        check = {**dict(zip(COLUMNS, ticket, strict=True)), "ticket_version": 1, "next_check_at": next_check}
+        yield ticket, (number, *(check.get(name) for name in CHECK_COLUMNS[1:]))
 
 
 async def load(engine: AsyncEngine, total: int, due: int) -> float:
@@ -308,8 +310,7 @@ async def reset(engine: AsyncEngine, total: int, due: int) -> None:
             text(
                 "UPDATE ticket_checks SET next_check_at = CAST(:now AS timestamptz)"
                 " - make_interval(mins => ticket_id % 600)"
-                " FROM tickets WHERE tickets.id = ticket_id"
-                " AND status <> 'closed' AND ticket_id % :step = 0 AND ticket_id <= :last"
+                " WHERE status <> 'closed' AND ticket_id % :step = 0 AND ticket_id <= :last"
             ),
             {"now": NOW, "step": step, "last": step * due},
         )

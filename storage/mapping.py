@@ -18,46 +18,50 @@ from bot.domain.tickets import (
     Ticket,
     TicketEvent,
 )
-from storage.tables import ContactRow, EnterpriseRow, TicketEventRow, TicketRow
+from storage.tables import ContactRow, EnterpriseRow, TicketEventRow
 
 
-def ticket_from_row(row: TicketRow | Row[Any]) -> Ticket:
-    assert row.id is not None
+def ticket_from_row(ticket: Row[Any]) -> Ticket:
+    """A ticket from a row of `select(TICKETS)`, its columns read by name through `_mapping`: a
+    `Row`'s attribute access by name cost 0.3 µs a column against 0.06 (34 columns, every ticket
+    the app reads; the messages of a sweep describe 60 at a time)."""
+    row = ticket._mapping
+    assert row["id"] is not None
     return Ticket(
-        number=row.id,
-        enterprise_id=row.enterprise_id,
-        contact_id=row.contact_id,
-        channel=row.channel,
-        chat_id=row.chat_id,
-        text=row.text,
-        lang=row.lang,
-        intent=row.intent,
-        category=row.category,
-        urgent=row.urgent,
-        status=Status(row.status),
-        department_id=row.department_id,
-        assignee_id=row.assignee_id,
-        respond_by=row.respond_by,
-        resolve_by=row.resolve_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        closed_at=row.closed_at,
-        closing_reason=ClosingReason(row.closing_reason) if row.closing_reason else None,
-        version=row.version,
-        co_departments=tuple(row.co_departments),
-        confidential=row.confidential,
-        urge_count=row.urge_count,
-        paused_at=row.paused_at,
-        resume_status=Status(row.resume_status) if row.resume_status else None,
-        extension_days=row.extension_days,
-        outcome=Outcome(row.outcome) if row.outcome else None,
-        resolution=Resolution(row.resolution) if row.resolution else None,
-        satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
-        duplicate_of=row.duplicate_of,
-        signed_at=row.signed_at,
-        first_contact_at=row.first_contact_at,
-        cluster_of=row.cluster_of,
-        sign_by=row.sign_by,
+        number=row["id"],
+        enterprise_id=row["enterprise_id"],
+        contact_id=row["contact_id"],
+        channel=row["channel"],
+        chat_id=row["chat_id"],
+        text=row["text"],
+        lang=row["lang"],
+        intent=row["intent"],
+        category=row["category"],
+        urgent=row["urgent"],
+        status=Status(row["status"]),
+        department_id=row["department_id"],
+        assignee_id=row["assignee_id"],
+        respond_by=row["respond_by"],
+        resolve_by=row["resolve_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        closed_at=row["closed_at"],
+        closing_reason=ClosingReason(row["closing_reason"]) if row["closing_reason"] else None,
+        version=row["version"],
+        co_departments=tuple(row["co_departments"]),
+        confidential=row["confidential"],
+        urge_count=row["urge_count"],
+        paused_at=row["paused_at"],
+        resume_status=Status(row["resume_status"]) if row["resume_status"] else None,
+        extension_days=row["extension_days"],
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        resolution=Resolution(row["resolution"]) if row["resolution"] else None,
+        satisfaction=Satisfaction(row["satisfaction"]) if row["satisfaction"] else None,
+        duplicate_of=row["duplicate_of"],
+        signed_at=row["signed_at"],
+        first_contact_at=row["first_contact_at"],
+        cluster_of=row["cluster_of"],
+        sign_by=row["sign_by"],
     )
 
 
@@ -101,11 +105,21 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_check_values(ticket: Ticket, number: int, version: int) -> dict[str, Any]:
     """The reminder sweep's row of a ticket just written (see TicketCheckRow): a changed ticket is
-    looked at again, a closed one never."""
+    looked at again, a closed one never; with the columns the sweep's ladder reads, as written."""
     return {
         "ticket_id": number,
         "ticket_version": version,
         "next_check_at": None if ticket.status is Status.CLOSED else ticket.updated_at,
+        "status": ticket.status.value,
+        "department_id": ticket.department_id,
+        "assignee_id": ticket.assignee_id,
+        "created_at": ticket.created_at,
+        "sign_by": ticket.sign_by,
+        "respond_by": ticket.respond_by,
+        "resolve_by": ticket.resolve_by,
+        "signed_at": ticket.signed_at,
+        "first_contact_at": ticket.first_contact_at,
+        "paused_at": ticket.paused_at,
     }
 
 

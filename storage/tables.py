@@ -192,6 +192,20 @@ class TicketRow(SQLModel, table=True):
 
 
 _CHECK_PENDING = text("next_check_at IS NOT NULL")
+# The columns of a ticket its check row copies for the sweep (TicketCheckRow), with its version.
+DUE_COPIED = (
+    "ticket_version",
+    "status",
+    "department_id",
+    "assignee_id",
+    "created_at",
+    "sign_by",
+    "respond_by",
+    "resolve_by",
+    "signed_at",
+    "first_contact_at",
+    "paused_at",
+)
 
 
 class TicketCheckRow(SQLModel, table=True):
@@ -210,12 +224,15 @@ class TicketCheckRow(SQLModel, table=True):
     __tablename__ = "ticket_checks"
     __table_args__ = (
         # The sweep reads the checks whose time has come, in that order: its cost follows the
-        # number due, not the number of tickets.
+        # number due, not the number of tickets. On PostgreSQL the index holds the columns the
+        # sweep reads too, so a page of due tickets is an index-only scan that stops at its LIMIT
+        # (the heap visited only for rows changed since the last vacuum, by their place).
         Index(
             "ix_ticket_checks_due",
             "next_check_at",
             "ticket_id",
             postgresql_where=_CHECK_PENDING,
+            postgresql_include=list(DUE_COPIED),
             sqlite_where=_CHECK_PENDING,
         ),
     )
@@ -225,6 +242,20 @@ class TicketCheckRow(SQLModel, table=True):
     )
     ticket_version: int
     next_check_at: datetime | None = _at(nullable=True)
+    # What the sweep's ladder reads of the ticket (DueTicket), copied by the same upsert that
+    # writes the check (mapping.ticket_check_values; only SqlTickets.add and .update write a
+    # ticket): a due ticket is read from this row alone, not through tickets_pkey and a random
+    # page of the wide tickets table (migration 0024).
+    status: str = Field(max_length=20)
+    department_id: str | None = Field(default=None, max_length=64)
+    assignee_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _at()
+    sign_by: datetime | None = _at(nullable=True)
+    respond_by: datetime = _at()
+    resolve_by: datetime = _at()
+    signed_at: datetime | None = _at(nullable=True)
+    first_contact_at: datetime | None = _at(nullable=True)
+    paused_at: datetime | None = _at(nullable=True)
 
 
 class TicketEventRow(SQLModel, table=True):

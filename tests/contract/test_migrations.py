@@ -195,3 +195,113 @@ async def test_the_ledger_is_keyed_by_the_nudge_after_0023_on_sqlite(sqlite_url:
 @pytest.mark.postgres
 async def test_the_ledger_is_keyed_by_the_nudge_after_0023_on_postgres(postgres_url: str) -> None:
     await _in_a_schema_of_its_own(postgres_url, _ledger_from_0022)
+
+
+async def _due_index(engine: AsyncEngine) -> str:
+    """The due index's definition on PostgreSQL, from its columns on."""
+    query = (
+        "SELECT indexdef FROM pg_indexes"
+        " WHERE indexname = 'ix_ticket_checks_due' AND schemaname = current_schema()"
+    )
+    async with engine.connect() as conn:
+        definition = str((await conn.exec_driver_sql(query)).scalar_one())
+    return definition.split(" USING btree ", 1)[1]
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    config = migrate.alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def _checks_from_0023(engine: AsyncEngine) -> None:
+    """Tickets made before 0024 (their check rows holding only the check) upgraded: each check row
+    carries the ladder's columns of its ticket, so the sweep reads a due ticket as it is; down
+    again, the copies go and the checks stay."""
+    from dataclasses import replace as changed
+
+    from sqlalchemy import Column, Integer, column, insert, table
+
+    from bot.domain.escalation import DueTicket
+    from bot.domain.tickets import Status
+    from storage.mapping import ticket_values
+    from storage.sql import SqlStorage
+    from storage.tables import TICKETS, UtcDateTime
+    from tests import builders
+
+    await migrate.upgrade(engine, "0023")
+    opened = datetime(2026, 11, 20, 2, tzinfo=UTC)
+    minute = opened.resolution * 60_000_000
+    ticket = builders.ticket(
+        1,
+        at=opened,
+        status=Status.WAITING_ENTERPRISE,
+        department_id="industry_it",
+        assignee_id="wang_lei",
+        sign_by=opened + 10 * minute,
+        paused_at=opened + 3 * minute,
+        updated_at=opened + 4 * minute,
+    )
+    closed = changed(ticket, status=Status.CLOSED, assignee_id="wu_bin", paused_at=None)
+    checks_0023 = table(
+        "ticket_checks",
+        Column("ticket_id", Integer),
+        Column("ticket_version", Integer),
+        column("next_check_at", UtcDateTime()),
+    )
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("INSERT INTO enterprises (id, name, tags) VALUES ('acme', 'Acme', '[]')")
+        await conn.exec_driver_sql(
+            "INSERT INTO contacts (id, channel, external_id, display_name, lang, enterprise_id)"
+            " VALUES (1, 'console', 'u', '张总', 'zh-CN', 'acme')"
+        )
+        for number, written in ((1, ticket), (2, closed)):
+            await conn.execute(insert(TICKETS).values(id=number, version=3, **ticket_values(written)))
+        await conn.execute(
+            insert(checks_0023),
+            [
+                {"ticket_id": 1, "ticket_version": 3, "next_check_at": ticket.updated_at},
+                {"ticket_id": 2, "ticket_version": 3, "next_check_at": None},
+            ],
+        )
+    await migrate.upgrade(engine)
+    async with SqlStorage(engine)() as uow:
+        due = await uow.reminders.due(datetime(2026, 11, 25, tzinfo=UTC))
+    assert due == [DueTicket.of(changed(ticket, number=1, version=3), ticket.updated_at)]
+    async with engine.connect() as conn:
+        copied = (await conn.exec_driver_sql("SELECT status, assignee_id FROM ticket_checks")).all()
+    assert sorted(copied) == [("closed", "wu_bin"), ("waiting_enterprise", "wang_lei")]
+    if engine.dialect.name == "postgresql":  # the due index holds what the sweep reads
+        assert await _due_index(engine) == (
+            "(next_check_at, ticket_id) INCLUDE (ticket_version, status, department_id, assignee_id,"
+            " created_at, sign_by, respond_by, resolve_by, signed_at, first_contact_at, paused_at)"
+            " WHERE (next_check_at IS NOT NULL)"
+        )
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_downgrade, "0023")
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(lambda c: [x["name"] for x in inspect(c).get_columns("ticket_checks")])
+        rows = (await conn.exec_driver_sql("SELECT ticket_id, ticket_version FROM ticket_checks")).all()
+    assert columns == ["ticket_id", "ticket_version", "next_check_at"]
+    assert sorted(rows) == [(1, 3), (2, 3)]
+    if engine.dialect.name == "postgresql":
+        assert await _due_index(engine) == "(next_check_at, ticket_id) WHERE (next_check_at IS NOT NULL)"
+    await migrate.upgrade(engine)
+    async with engine.connect() as conn:
+        assert await conn.run_sync(_differences) == []
+
+
+async def test_check_rows_carry_their_tickets_clocks_after_0024_on_sqlite(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        await _checks_from_0023(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_check_rows_carry_their_tickets_clocks_after_0024_on_postgres(postgres_url: str) -> None:
+    await _in_a_schema_of_its_own(postgres_url, _checks_from_0023)

@@ -7,10 +7,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
+
+import pytest
 
 from bot.domain.escalation import DueTicket, NudgeKey
 from bot.domain.tickets import Status, Ticket
 from storage.protocols import UnitOfWorkFactory
+from storage.tables import TICKET_CHECKS
 from tests import builders
 from tests.conftest import NOW
 
@@ -107,6 +111,43 @@ async def test_a_due_ticket_is_read_with_each_clock_in_its_place(storage: UnitOf
         "industry_it",
         "wang_lei",
     )
+
+
+# A new value for each column of the ticket that its check row copies (TicketCheckRow), each
+# leaving the ticket open and due.
+_CHANGED: dict[str, Any] = {
+    "status": Status.IN_PROGRESS,
+    "department_id": "finance_office",
+    "assignee_id": "wu_bin",
+    "created_at": NOW - 600 * MINUTE,
+    "sign_by": NOW - 5 * MINUTE,
+    "respond_by": NOW + 7 * MINUTE,
+    "resolve_by": NOW + 9 * MINUTE,
+    "signed_at": NOW - 6 * MINUTE,
+    "first_contact_at": NOW - 4 * MINUTE,
+    "paused_at": NOW - 3 * MINUTE,
+}
+
+
+def test_each_column_the_check_row_copies_has_a_change_below() -> None:
+    copied = set(TICKET_CHECKS.c.keys()) - {"ticket_id", "ticket_version", "next_check_at"}
+    assert copied == set(_CHANGED)
+
+
+@pytest.mark.parametrize("name", sorted(_CHANGED))
+async def test_the_sweep_reads_each_copied_column_as_the_last_write_left_it(
+    storage: UnitOfWorkFactory, name: str
+) -> None:
+    """The sweep reads a due ticket from its check row alone: a change of any column it copies,
+    made through the tickets repository as every change is, is what the sweep sees next."""
+    [ticket] = await _tickets(storage, 30)
+    async with storage() as uow:
+        await uow.reminders.reschedule([(ticket, None)])  # nothing to look at until it changes
+        changed = await uow.tickets.update(replace(ticket, updated_at=NOW - MINUTE, **{name: _CHANGED[name]}))
+        await uow.commit()
+    assert getattr(changed, name) != getattr(ticket, name)
+    async with storage() as uow:
+        assert await uow.reminders.due(NOW) == [DueTicket.of(changed, NOW - MINUTE)]
 
 
 async def test_the_sweep_moves_a_check_on_and_a_change_brings_it_back(storage: UnitOfWorkFactory) -> None:
