@@ -119,6 +119,8 @@ _ADD_CONTACT = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _SET_CLAIMS = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
+# the same, for the question alone (a new demand from an unverified sender asks one)
+_SET_ASKING = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
 _LINK_TICKET = fast.FastStatement(update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id")))
 # the rows every new demand writes; those whose id the caller needs return it
 _INSERT_TICKET, _INSERT_MESSAGE = (
@@ -361,6 +363,9 @@ class SqlContacts:
             _SET_CLAIMS,
             {"contact_id": contact_id, "claimed_company": company, "claimed_uscc": uscc, "asking": asking},
         )
+
+    async def set_asking(self, contact_id: int, asking: str | None) -> None:
+        await fast.changed(self._s, _SET_ASKING, {"contact_id": contact_id, "asking": asking})
 
     async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
         await self._s.execute(

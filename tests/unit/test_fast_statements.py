@@ -72,7 +72,7 @@ async def test_a_new_demands_statements_go_past_the_session_and_are_counted(stor
         contact = await uow.contacts.add(builders.contact(enterprise_id=None))
         assert contact.id is not None
         assert await uow.contacts.by_identity(contact.channel, contact.external_id) == contact
-        await uow.contacts.set_claims(contact.id, company=None, uscc=None, asking="company")
+        await uow.contacts.set_asking(contact.id, "company")
         entry = await uow.messages.record(
             received_at=NOW, channel="telegram", chat_id="9", sender_id="9", text="停电了", payload=None
         )
