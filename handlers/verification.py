@@ -111,17 +111,14 @@ def _name_like(text: str) -> bool:
 
 async def first_question(actor: Actor, uow: UnitOfWork) -> Reply | None:
     """After an unverified sender's ticket: the next thing to ask, if anything is missing (noted as
-    asked in the caller's unit of work)."""
+    asked in the caller's unit of work). The actor was resolved from the contact in this message's
+    handling, and a message that opens a demand changes nothing of what the contact said about its
+    company (an answer to the question is handled on its own), so its `to_ask` is the contact's
+    next question: no second read."""
     if actor.to_ask is None or actor.contact_id is None:
         return None
-    contact = await uow.contacts.get(actor.contact_id)
-    if contact is None or contact.next_question is None:
-        return None
-    asking = contact.next_question
-    await uow.contacts.set_claims(
-        actor.contact_id, company=contact.claimed_company, uscc=contact.claimed_uscc, asking=asking
-    )
-    return Reply(t(actor.lang, f"verify.ask_{asking}"))
+    await uow.contacts.set_asking(actor.contact_id, actor.to_ask)
+    return Reply(t(actor.lang, f"verify.ask_{actor.to_ask}"))
 
 
 async def ask_again(actor: Actor, deps: Deps, already: Sequence[Reply] = ()) -> list[Reply]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.inbox import InboxEntry, UnreadableUpdate
 from bot.domain.messages import Capabilities, Inbound, Sender
+from storage import fast_statements as fast
 from storage.tables import InboxRow
 
 INBOX: Table = cast(Table, InboxRow.__table__)  # type: ignore[attr-defined]
@@ -24,6 +25,9 @@ _ACCEPT: dict[str, Any] = {
     "postgresql": postgresql_insert(INBOX).on_conflict_do_nothing(index_elements=["channel", "delivery_id"]),
     "sqlite": sqlite_insert(INBOX).on_conflict_do_nothing(index_elements=["channel", "delivery_id"]),
 }
+# every update handled as it arrives is kept by one of these (storage/fast_statements)
+_KEEP = {name: fast.FastStatement(statement) for name, statement in _ACCEPT.items()}
+_KEEP_UNKEYED = fast.FastStatement(insert(INBOX))
 _OLDEST_WAITING = (
     select(INBOX.c.id, INBOX.c.conversation, INBOX.c.inbound, INBOX.c.attempts, INBOX.c.retry_at)
     .where(INBOX.c.done.is_(False), INBOX.c.conversation == bindparam("conversation"))
@@ -36,6 +40,7 @@ _OLDEST_WAITING_ID = (
     .order_by(INBOX.c.id)
     .limit(1)
 )
+_OLDEST_WAITING_ID_FAST = fast.FastStatement(_OLDEST_WAITING_ID)
 _SET_ASIDE = (
     update(INBOX)
     .where(INBOX.c.id == bindparam("entry_id"))
@@ -111,16 +116,14 @@ class SqlInbox:
         """Keep an update as handled in this transaction (it was handled as it arrived); False if
         this delivery was kept before."""
         values = {**_values(conversation, inbound), "done": True, "handled_at": at}
-        statement = _ACCEPT[self._dialect()] if inbound.delivery_id is not None else insert(INBOX)
-        result = cast(CursorResult[Any], await self._s.execute(statement, values))
-        return result.rowcount == 1
+        statement = _KEEP[self._dialect()] if inbound.delivery_id is not None else _KEEP_UNKEYED
+        return await fast.changed(self._s, statement, values) == 1
 
     async def waiting_in(self, conversation: str) -> bool:
         """Whether the conversation has updates not yet handled; this transaction has the
         conversation to itself until it ends."""
         await self._lock(conversation)
-        row = (await self._s.execute(_OLDEST_WAITING, {"conversation": conversation})).first()
-        return row is not None
+        return bool(await fast.rows(self._s, _OLDEST_WAITING_ID_FAST, {"conversation": conversation}))
 
     async def _lock(self, conversation: str) -> None:
         if self._dialect() == "postgresql":

@@ -120,6 +120,10 @@ class ContactRepository(Protocol):
         """What an unbound contact says about its company, and the question still open."""
         ...
 
+    async def set_asking(self, contact_id: int, asking: str | None) -> None:
+        """The question now open (what it has said about its company stays as it is)."""
+        ...
+
     async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
         """Note that the platform refuses messages to this identity (None: it is reachable again)."""
         ...

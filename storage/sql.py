@@ -21,6 +21,7 @@ from sqlmodel import col
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.tickets import Status, Ticket, TicketEvent
+from storage import fast_statements as fast
 from storage import rules_sql
 from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
 from storage.binding_sql import SqlMobileBinding
@@ -77,7 +78,7 @@ _SELECT_CONTACTS = select(CONTACTS)
 # more CPU than SQLite takes to run it.
 _TICKET_BY_NUMBER = _SELECT_TICKETS.where(TICKETS.c.id == bindparam("number"))
 _TICKETS_NEWEST = _SELECT_TICKETS.order_by(TICKETS.c.id.desc()).limit(bindparam("limit"))
-_TICKETS_OF_CONTACT = _TICKETS_NEWEST.where(TICKETS.c.contact_id == bindparam("key"))
+_TICKETS_OF_CONTACT = fast.FastStatement(_TICKETS_NEWEST.where(TICKETS.c.contact_id == bindparam("key")))
 _TICKETS_OF_ENTERPRISE = _TICKETS_NEWEST.where(TICKETS.c.enterprise_id == bindparam("key"))
 _RECENT_OPEN = _TICKETS_NEWEST.where(
     rules_sql.OPEN,
@@ -90,8 +91,10 @@ _RECENT_OPEN_UNCATEGORISED = _TICKETS_NEWEST.where(  # `category = NULL` would m
     TICKETS.c.created_at >= bindparam("since"),
 )
 _RECENT_DEMANDS, _RECENT_DEMANDS_UNCATEGORISED = (
-    statement.with_only_columns(
-        TICKETS.c.id, TICKETS.c.enterprise_id, TICKETS.c.contact_id, TICKETS.c.cluster_of, TICKETS.c.text
+    fast.FastStatement(
+        statement.with_only_columns(
+            TICKETS.c.id, TICKETS.c.enterprise_id, TICKETS.c.contact_id, TICKETS.c.cluster_of, TICKETS.c.text
+        )
     )
     for statement in (_RECENT_OPEN, _RECENT_OPEN_UNCATEGORISED)
 )
@@ -100,26 +103,38 @@ _RECENT_DEMANDS, _RECENT_DEMANDS_UNCATEGORISED = (
 _CONFIDENTIAL_AMONG = select(TICKETS.c.id).where(
     TICKETS.c.id.in_(bindparam("numbers", expanding=True)), TICKETS.c.confidential.is_(True)
 )
-_CONTACT_BY_ID = _SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id"))
-_CONTACT_BY_IDENTITY = _SELECT_CONTACTS.where(
-    CONTACTS.c.channel == bindparam("channel"), CONTACTS.c.external_id == bindparam("external_id")
+_CONTACT_BY_ID = fast.FastStatement(_SELECT_CONTACTS.where(CONTACTS.c.id == bindparam("contact_id")))
+_CONTACT_BY_IDENTITY = fast.FastStatement(
+    _SELECT_CONTACTS.where(
+        CONTACTS.c.channel == bindparam("channel"), CONTACTS.c.external_id == bindparam("external_id")
+    )
 )
 # The identity's unique key (uq_contacts_identity) decides; each dialect spells it the same.
 _ADD_CONTACT = {
-    name: dialect.insert(CONTACTS)
-    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    .returning(CONTACTS.c.id)
+    name: fast.FastStatement(
+        dialect.insert(CONTACTS)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(CONTACTS.c.id)
+    )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_SET_CLAIMS = update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id"))
-_LINK_TICKET = update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id"))
-_INSERT = {table.name: insert(table) for table in (TICKETS, EVENTS, CONTACTS, MESSAGE_LOG, SENT_MESSAGES)}
+_SET_CLAIMS = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
+# the same, for the question alone (a new demand from an unverified sender asks one)
+_SET_ASKING = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
+_LINK_TICKET = fast.FastStatement(update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id")))
+# the rows every new demand writes; those whose id the caller needs return it
+_INSERT_TICKET, _INSERT_MESSAGE = (
+    fast.FastStatement(insert(table).returning(table.c.id)) for table in (TICKETS, MESSAGE_LOG)
+)
+_INSERT_EVENT, _INSERT_SENT = (fast.FastStatement(insert(table)) for table in (EVENTS, SENT_MESSAGES))
 # What was sent about a ticket: asked for every reply that is news of a ticket (its group posts
 # to rewrite), every reply to a message (which ticket it quotes), every reply in a forum group.
-_POSTS_OF_TICKET = select(SENT_MESSAGES.c.chat_id, SENT_MESSAGES.c.message_id).where(
-    SENT_MESSAGES.c.channel == bindparam("channel"),
-    SENT_MESSAGES.c.ticket_number == bindparam("ticket_number"),
-    SENT_MESSAGES.c.is_post,
+_POSTS_OF_TICKET = fast.FastStatement(
+    select(SENT_MESSAGES.c.chat_id, SENT_MESSAGES.c.message_id).where(
+        SENT_MESSAGES.c.channel == bindparam("channel"),
+        SENT_MESSAGES.c.ticket_number == bindparam("ticket_number"),
+        SENT_MESSAGES.c.is_post,
+    )
 )
 _TICKET_OF_SENT = select(SENT_MESSAGES.c.ticket_number).where(
     SENT_MESSAGES.c.channel == bindparam("channel"),
@@ -140,12 +155,10 @@ async def _rows(
     return list((await session.execute(statement, parameters)).all())
 
 
-async def _inserted_id(session: AsyncSession, table: Table, values: dict[str, Any]) -> int:
+async def _inserted_id(session: AsyncSession, statement: fast.FastStatement, values: dict[str, Any]) -> int:
     """Insert one row and return the id the database gave it."""
-    result = cast(CursorResult[Any], await session.execute(_INSERT[table.name], values))
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    (row,) = await fast.rows(session, statement, values)
+    return int(row[0])
 
 
 def _queued(officer_id: str, department_id: str, unanswered: bool) -> tuple[Any, ...]:
@@ -169,7 +182,7 @@ class SqlTickets:
         self._s = session
 
     async def add(self, ticket: Ticket) -> Ticket:
-        number = await _inserted_id(self._s, TICKETS, {**ticket_values(ticket), "version": 0})
+        number = await _inserted_id(self._s, _INSERT_TICKET, {**ticket_values(ticket), "version": 0})
         await record_check(self._s, ticket_check_values(ticket, number, 0))
         self._written()[number] = ticket.confidential
         return replace(ticket, number=number, version=0)
@@ -222,7 +235,8 @@ class SqlTickets:
         return await self._tickets(_TICKETS_OF_ENTERPRISE, {"key": enterprise_id, "limit": limit})
 
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
-        return await self._tickets(_TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
+        rows = await fast.rows(self._s, _TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
+        return [ticket_from_row(row) for row in rows]
 
     async def queue(
         self, officer_id: str, department_id: str, limit: int = 50, *, unanswered: bool = False
@@ -241,7 +255,7 @@ class SqlTickets:
 
     async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
         statement = _RECENT_DEMANDS if category is not None else _RECENT_DEMANDS_UNCATEGORISED
-        rows = await _rows(self._s, statement, {"category": category, "since": since, "limit": limit})
+        rows = await fast.rows(self._s, statement, {"category": category, "since": since, "limit": limit})
         return [RecentDemand(*tuple(row)) for row in rows]  # unpacked: a Core row's attributes are slow
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
@@ -267,7 +281,7 @@ class SqlEvents:
         self._s = session
 
     async def append(self, event: TicketEvent) -> None:
-        await self._s.execute(_INSERT[EVENTS.name], event_values(event))
+        await fast.changed(self._s, _INSERT_EVENT, event_values(event))
         # the webhook deliveries the change causes commit with it (bot.domain.webhooks)
         await queue_ticket_event(self._s, event, event.at)
         self._s.info.setdefault(_COMMITTED_EVENTS, []).append(event)  # logged once committed
@@ -304,11 +318,13 @@ class SqlContacts:
         self._s = session
 
     async def by_identity(self, channel: str, external_id: str) -> Contact | None:
-        rows = await _rows(self._s, _CONTACT_BY_IDENTITY, {"channel": channel, "external_id": external_id})
+        rows = await fast.rows(
+            self._s, _CONTACT_BY_IDENTITY, {"channel": channel, "external_id": external_id}
+        )
         return contact_from_row(rows[0]) if rows else None
 
     async def get(self, contact_id: int) -> Contact | None:
-        rows = await _rows(self._s, _CONTACT_BY_ID, {"contact_id": contact_id})
+        rows = await fast.rows(self._s, _CONTACT_BY_ID, {"contact_id": contact_id})
         return contact_from_row(rows[0]) if rows else None
 
     async def add(self, contact: Contact) -> Contact:
@@ -324,12 +340,12 @@ class SqlContacts:
         }
         try:
             statement = _ADD_CONTACT[self._s.get_bind().dialect.name]
-            number = (await self._s.execute(statement, values)).scalar_one_or_none()
+            added = await fast.rows(self._s, statement, values)
         except IntegrityError as exc:  # another constraint (the enterprise it names)
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
-        if number is None:  # the identity is someone's already
+        if not added:  # the identity is someone's already
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
-        return replace(contact, id=number)
+        return replace(contact, id=added[0][0])
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None:
         await self._s.execute(
@@ -342,10 +358,14 @@ class SqlContacts:
     async def set_claims(
         self, contact_id: int, *, company: str | None, uscc: str | None, asking: str | None
     ) -> None:
-        await self._s.execute(
+        await fast.changed(
+            self._s,
             _SET_CLAIMS,
             {"contact_id": contact_id, "claimed_company": company, "claimed_uscc": uscc, "asking": asking},
         )
+
+    async def set_asking(self, contact_id: int, asking: str | None) -> None:
+        await fast.changed(self._s, _SET_ASKING, {"contact_id": contact_id, "asking": asking})
 
     async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
         await self._s.execute(
@@ -385,10 +405,10 @@ class SqlMessageLog:
             "text": text,
             "payload": payload,
         }
-        return await _inserted_id(self._s, MESSAGE_LOG, values)
+        return await _inserted_id(self._s, _INSERT_MESSAGE, values)
 
     async def link_ticket(self, entry_id: int, ticket_number: int) -> None:
-        await self._s.execute(_LINK_TICKET, {"entry_id": entry_id, "ticket_id": ticket_number})
+        await fast.changed(self._s, _LINK_TICKET, {"entry_id": entry_id, "ticket_id": ticket_number})
 
     async def claim(self, entry_id: int, at: datetime) -> bool:
         statement = (
@@ -424,11 +444,11 @@ class SqlSentMessages:
             "ticket_number": ticket_number,
             "is_post": is_post,
         }
-        await self._s.execute(_INSERT[SENT_MESSAGES.name], values)
+        await fast.changed(self._s, _INSERT_SENT, values)
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
         parameters = {"channel": channel, "ticket_number": ticket_number}
-        return [(row[0], row[1]) for row in (await self._s.execute(_POSTS_OF_TICKET, parameters)).all()]
+        return [(row[0], row[1]) for row in await fast.rows(self._s, _POSTS_OF_TICKET, parameters)]
 
     async def ticket_for(self, channel: str, chat_id: str, message_id: str) -> int | None:
         parameters = {"channel": channel, "chat_id": chat_id, "message_id": message_id}

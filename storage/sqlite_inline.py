@@ -138,6 +138,11 @@ class InlineConnection:
     def isolation_level(self, value: str | None) -> None:
         self._conn.isolation_level = value  # type: ignore[assignment]
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself (storage/fast_statements runs the hot statements on it)."""
+        return self._conn
+
     def cursor(self) -> _CursorOpening:
         return _CursorOpening(self._conn)
 

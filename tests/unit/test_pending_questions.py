@@ -7,7 +7,10 @@ that is clearly something else is handled as itself and the question is asked ag
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import event
 
 from bot.config import Settings
 from bot.domain.messages import Reply, Sender, ToDepartment, ToSender
@@ -360,3 +363,24 @@ async def test_an_answer_taking_up_the_officers_question_is_the_answer_whatever_
     await w.say(WANG, "/take 1")
     await w.say(WANG, "/ask 1 请提供近三个月的银行流水和贷款合同")
     assert "已将您的补充信息添加到工单 #1" in own(await w.say(XINYUAN, "流水和合同已经发到您邮箱了"))
+
+
+async def test_a_newcomers_demand_asks_for_the_company_without_reading_the_contact_again(
+    settings: Settings, clock: Clock
+) -> None:
+    """The question comes from what the sender was resolved with (issue 22): the contact is
+    read once per message, by its identity, and not again by its number to ask."""
+    w = await world(settings, clock)
+    reads: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM contacts" in statement and "WHERE contacts.id" in statement:
+            reads.append(statement)
+
+    event.listen(w.storage.engine.sync_engine, "before_cursor_execute", seen)
+    assert ASK_COMPANY in own(await w.say(NEWCOMER, DEMAND))
+    assert ASK_USCC in own(await w.say(NEWCOMER, "厦门鹭江精工机械有限公司"))
+    assert ASK_USCC in texts(await w.say(NEWCOMER, SECOND))[-1]
+    event.remove(w.storage.engine.sync_engine, "before_cursor_execute", seen)
+    assert len(reads) == 2  # the answer and the demand after it, whose handling reads the question
+    assert await claims(w, NEWCOMER) == ("厦门鹭江精工机械有限公司", None, "uscc")
