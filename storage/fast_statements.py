@@ -16,9 +16,10 @@ belongs to that thread. asyncpg's transaction is begun lazily by SQLAlchemy's ad
 statement run beside it would skip: running these on asyncpg itself is left for a measurement on
 PostgreSQL (the benchmarks of issue 22 goal 1 run SQLite).
 
-Rows come back as named tuples (a Core row's attributes by column name and its indexes, which is
-all storage/mapping reads). Only statements whose every parameter is given or fixed qualify: no
-expanding `IN` lists, no Python-side column defaults (those need SQLAlchemy's execution context).
+Rows come back as named tuples (a Core row's attributes by column name, its indexes and its
+`_mapping`, which is all storage/mapping reads). Only statements whose every parameter is given
+or fixed qualify: no expanding `IN` lists, no Python-side column defaults (those need
+SQLAlchemy's execution context).
 """
 
 from __future__ import annotations
@@ -40,6 +41,21 @@ from storage.sqlite_inline import InlineConnection
 
 Processor = Callable[[Any], Any]
 _DRIVER = "xiaoer_fast_driver"  # session.info: (the transaction, its connection) once looked up
+
+
+def _row_type(names: tuple[str, ...]) -> type[tuple[Any, ...]]:
+    """A named tuple that also answers `_mapping` as a Core `Row` does (storage/mapping reads a
+    ticket's 34 columns through it, where a `Row`'s attribute access is the slow way)."""
+    fields = namedtuple("Row", names)  # type: ignore[misc]
+
+    class FastRow(fields):
+        __slots__ = ()
+
+        @property
+        def _mapping(self) -> dict[str, Any]:
+            return dict(zip(self._fields, self, strict=True))
+
+    return FastRow
 
 
 @dataclass(frozen=True)
@@ -104,7 +120,7 @@ class FastStatement:
         row: type[tuple[Any, ...]] | None = None
         results: list[tuple[int, Processor]] = []
         if returned:
-            row = namedtuple("Row", [column.keyname for column in returned])  # type: ignore[misc,no-redef]
+            row = _row_type(tuple(column.keyname for column in returned))
             for index, column in enumerate(returned):
                 process = column.type._cached_result_processor(dialect, None)
                 if process is not None:
