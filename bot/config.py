@@ -265,6 +265,9 @@ class RemindersConfig(Section):
     """The reminder sweep and its escalation ladder (working time)."""
 
     sweep_minutes: int = Field(default=5, ge=1, le=60)  # how often the sweep runs
+    # The first sweep after a start; null: one interval after it. A restart during working hours
+    # need not wait a whole interval for the nudges that fell due while no process was up.
+    first_sweep_seconds: int | None = Field(default=None, ge=0, le=3600)
     warn_at: float = Field(default=0.75, gt=0, lt=1)  # share of a limit gone before the first warning
     repeat_first_hours: float = Field(default=2, gt=0)  # overdue reminders repeat after 2, 4, 8 … hours
     repeat_factor: float = Field(default=2, ge=1)

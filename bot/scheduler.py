@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -99,11 +100,16 @@ def build_scheduler(
     scheduler = AsyncIOScheduler(
         timezone=zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
     )
+    first: dict[str, datetime] = {}
+    if config.first_sweep_seconds is not None:
+        # APScheduler's own clock: the job store compares this with the wall clock, not deps.clock
+        first["next_run_time"] = datetime.now(zone) + timedelta(seconds=config.first_sweep_seconds)
     scheduler.add_job(
         sweep_job,
         IntervalTrigger(minutes=config.sweep_minutes, timezone=zone),
         args=(deps, outgoing, on_sweep),
         id="sweep",
+        **first,
     )
     morning = config.digest_time()
     # Every day at that time; the handler itself skips days that are not working days.

@@ -93,7 +93,8 @@ class RegistryRoutes:
         category = text_field(body, "category", required=False, limit=64) or "subsidy"
         if category not in CATEGORIES:
             raise invalid(f"`category` must be one of: {', '.join(CATEGORIES)}.")
-        deadline = _deadline(body.get("deadline"), self.deps.clock().date())
+        # today on the office clock: from midnight to 08:00 in Xiamen it is still yesterday in UTC
+        deadline = _deadline(body.get("deadline"), self.deps.clock().astimezone(self.deps.timezone).date())
         eligibility = _eligibility(body.get("eligibility"))
         draft = Policy(
             id=None,

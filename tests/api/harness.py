@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,13 @@ def _config(tmp_path: Path) -> Path:
 
 
 @asynccontextmanager
-async def running_api(tmp_path: Path, backoff_seconds: float = 0.05) -> AsyncIterator[Api]:
+async def running_api(
+    tmp_path: Path, backoff_seconds: float = 0.05, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Api]:
+    """`clock`: the app's clock (default the wall clock), for what depends on the day or hour."""
     settings = load_settings(_config(tmp_path))
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'api.db'}", load_nlu=False)
-    app = replace(app, deps=replace(app.deps, nlu=FakeNlu(dict(UNDERSTOOD))))
+    app = replace(app, deps=replace(app.deps, nlu=FakeNlu(dict(UNDERSTOOD)), clock=clock or app.deps.clock))
     async with app.storage() as uow:
         await uow.contacts.add(Contact(None, CHANNEL, BOSS, "陈总", "zh-CN", "xinyuan"))
         await uow.commit()

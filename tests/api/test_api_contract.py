@@ -5,6 +5,7 @@ answer is validated against the document (tests/api/harness.py: `conforms`)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -415,6 +416,18 @@ async def test_policies_are_published_listed_and_read(api: Api) -> None:
     for change, message in changes:
         status, answer, _ = await api.call("POST", "/policies", token, {**body, **change})
         assert (status, message in answer["message"]) == (422, True), answer
+
+
+async def test_a_policy_deadline_is_checked_against_today_in_xiamen_not_in_utc(tmp_path: Path) -> None:
+    """00:30 on 8 December in Xiamen is still 7 December in UTC: the 7th has passed."""
+    after_midnight = datetime(2026, 12, 7, 16, 30, tzinfo=UTC)
+    async with running_api(tmp_path, clock=lambda: after_midnight) as api:
+        token = await api.key("portal", ("read", "publish"))
+        body = {"title": "稳岗补贴", "body": "申请稳岗补贴。", "department_id": "hr_social"}
+        status, answer, _ = await api.call("POST", "/policies", token, {**body, "deadline": "2026-12-07"})
+        assert (status, "has passed" in answer["message"]) == (422, True), answer
+        status, answer, _ = await api.call("POST", "/policies", token, {**body, "deadline": "2026-12-08"})
+        assert status == 201, answer
 
 
 async def test_an_unknown_route_is_a_json_404(api: Api) -> None:

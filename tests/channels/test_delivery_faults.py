@@ -130,7 +130,8 @@ async def test_a_sweep_that_fails_after_claiming_leaves_nothing_claimed(running:
     await api.user_sends(ENTREPRENEUR, DEMAND)
     await api.wait_text(GROUP, "新工单 #1")
     calendar = deps.sla.calendar
-    at = calendar.next_working_moment(deps.clock() + timedelta(days=10, minutes=30))  # never in the lunch break
+    # the half hour is added before the working moment is picked: never in the lunch break
+    at = calendar.next_working_moment(deps.clock() + timedelta(days=10, minutes=30))
     due = await reminders.sweep(deps, at, dry_run=True)
     assert due.replies  # overdue by then
 

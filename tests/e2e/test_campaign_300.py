@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -230,7 +231,10 @@ async def test_a_campaign_over_300_imported_enterprises_from_visits_to_the_bulle
             assert re.search(rf"#{tickets[BOUND_AFTER]} (【急】)?\[办理中\]", handed.text), handed.text
 
             # the morning digest on a working day ahead: those behind the even pace, and only they
-            later = replace(app.deps, clock=lambda: datetime.now(UTC) + (digest_day - today))
+            # a fixed moment of that day: the wall clock plus whole days lands on the day after when
+            # the test runs over midnight, perhaps a day off (no digest) and a day less left
+            digest_at = datetime.combine(digest_day, clock_time(10), zone)
+            later = replace(app.deps, clock=lambda: digest_at)
             await digest_job(later, running.runtime.outgoing)
             progress = await chats.after(LEAD, 0, "走访活动今日进度")
             assert (

@@ -81,6 +81,21 @@ async def test_the_running_scheduler_sweeps_and_delivers(settings: Settings, clo
     assert "签收已超时" in outbox.sent[0].text
 
 
+async def test_the_first_sweep_may_come_soon_after_the_start(settings: Settings, clock: Clock) -> None:
+    world = await make_world(settings, clock)
+    await world.say(XINYUAN, DEMAND)
+    clock.now += timedelta(hours=4)  # Monday 14:00 in Xiamen: overdue to sign for
+    outbox = Outbox(world.deps)
+    soon = settings.reminders.model_copy(update={"first_sweep_seconds": 0})
+    scheduler = build_scheduler(world.deps, soon, outbox)
+    scheduler.start()
+    try:  # not five minutes later, as without first_sweep_seconds
+        await asyncio.wait_for(outbox.arrived.wait(), timeout=30)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert [reply.to for reply in outbox.sent] == [ToOfficer("wang_lei")]
+
+
 async def test_the_digest_job_sends_each_digest_once(settings: Settings, clock: Clock) -> None:
     world = await make_world(settings, clock)
     await world.say(XINYUAN, DEMAND)
