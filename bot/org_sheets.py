@@ -4,8 +4,8 @@ Excel saves it on a Chinese Windows). Rows come numbered as the spreadsheet numb
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,23 +86,37 @@ def _readable(
 
 
 def _read_csv(path: Path) -> Sheet:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SheetError(f"{path.name}: neither UTF-8 nor GB18030 text: save it as CSV UTF-8")
-    lines = list(csv.reader(io.StringIO(text, newline="")))
-    for index, cells in enumerate(lines):
+    encoding, lines = _csv_encoding(path)
+    rows = _csv_rows(path, encoding)
+    for number, cells in rows:
         if any(cell.strip() for cell in cells):
             headers = [cell.strip() for cell in cells]
-            body = lines[index + 1 :]
-            numbered = ((index + 2 + i, list[object](cells)) for i, cells in enumerate(body))
-            return Sheet(headers, numbered, len(body))
+            return Sheet(headers, ((n, list[object](c)) for n, c in rows), max(lines - number, 0))
     raise SheetError(f"{path.name}: the file is empty (the first row must name the columns)")
+
+
+def _csv_encoding(path: Path) -> tuple[str, int]:
+    """The file's encoding, checked over the whole file 64 KiB at a time (so the rows can then
+    be read one by one rather than held), and its count of lines, for the progress bar."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        lines = 0
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 16):
+                    decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, lines
+    raise SheetError(f"{path.name}: neither UTF-8 nor GB18030 text: save it as CSV UTF-8")
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows, numbered from 1 as a spreadsheet numbers them, read as they are asked for."""
+    with path.open(encoding=encoding, newline="") as file:
+        yield from enumerate(csv.reader(file), start=1)
 
 
 def write_sheet(

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 KINDS = ("enterprises", "contacts", "officers", "departments", "groups", "liaisons")
 _ACTOR = "import"  # who the audit log says made an import's changes
-_SHOWN_PROBLEMS = 200  # bad rows listed; the rest counted
 
 
 def register(app: typer.Typer) -> None:
@@ -128,10 +127,10 @@ async def _import(
                 fail([f"xiaoer: {error}"])
         plan = await plan_import(app.storage, records, _ACTOR, lang)
         typer.echo(_summary(lang, file, plan, len(records.rows) + len(records.problems)))
-        for problem in plan.problems[:_SHOWN_PROBLEMS]:
+        for problem in plan.problems:  # the first few hundred, by row
             typer.echo(t(lang, "org_import.problem", row=problem.row, text=problem.text))
-        if len(plan.problems) > _SHOWN_PROBLEMS:
-            typer.echo(t(lang, "org_import.more_problems", count=len(plan.problems) - _SHOWN_PROBLEMS))
+        if plan.problems.not_shown:
+            typer.echo(t(lang, "org_import.more_problems", count=plan.problems.not_shown))
         if plan.problems and not skip_bad:
             typer.echo(t(lang, "org_import.nothing_written"), err=True)
             return 2
