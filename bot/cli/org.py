@@ -74,9 +74,9 @@ def _write_template(settings: Settings, kind: str, file: Path) -> None:
     if file.suffix.lower() not in SUFFIXES:
         fail([f"xiaoer: {file.name}: write the template as .xlsx or .csv"])
     lang, channels = settings.language, _channels(settings)
-    with writing(file, "another FILE"):
+    with writing(file, "another FILE") as out:
         write_sheet(
-            file, kind, exporting.headers(kind, channels, lang), [], exporting.notes(kind, channels, lang)
+            out, kind, exporting.headers(kind, channels, lang), [], exporting.notes(kind, channels, lang)
         )
     typer.echo(t(lang, "org_import.template_written", kind=kind, file=str(file)))
 
@@ -192,8 +192,8 @@ async def _export(settings: Settings, database: str | None, kind: str, file: Pat
     app = await build_app(settings, database, load_nlu=False)
     try:
         count, rows = await exporting.export_rows(app.storage, kind, channels)
-        with writing(file, "another FILE"):
-            write_sheet(file, kind, exporting.headers(kind, channels, lang), rows)
+        with writing(file, "another FILE") as out:
+            write_sheet(out, kind, exporting.headers(kind, channels, lang), rows)
         return count
     finally:
         await app.close()

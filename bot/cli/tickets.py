@@ -106,14 +106,14 @@ async def _export(
     finally:
         await app.close()
     header = [*FIELDS, *NAMES]
-    with writing(path, "another --out"):
+    with writing(path, "another --out") as out:
         if format_ == "csv":
-            with path.open("w", encoding="utf-8-sig", newline="") as f:
+            with out.open("w", encoding="utf-8-sig", newline="") as f:
                 writer = csv.writer(f)
                 writer.writerow(header)
                 writer.writerows(rows)
         else:
-            _write_xlsx(path, header, iter(rows), t(settings.language, "tickets_sheet.title"))
+            _write_xlsx(out, header, iter(rows), t(settings.language, "tickets_sheet.title"))
     return len(rows)
 
 
