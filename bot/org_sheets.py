@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import xml.etree.ElementTree as ElementTree
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,13 +57,70 @@ def _read_xlsx(path: Path) -> Sheet:
     # read to the last row there is: read-only mode otherwise stops where <dimension> says the
     # data ends, and programs that write a stale one would have their other rows left out unsaid
     sheet.reset_dimensions()
-    rows = _readable(path, enumerate(sheet.iter_rows(values_only=True), start=1))
+    part = getattr(sheet, "_worksheet_path", None)  # the sheet's XML in the zip (read-only mode's)
+    unsaved = _unsaved_formulas(path, part) if isinstance(part, str) else {}
+    numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
+    rows = _readable(path, _marked(numbered, unsaved) if unsaved else numbered)
     for number, cells in rows:
         if any(cell is not None and str(cell).strip() for cell in cells):
             headers = ["" if cell is None else str(cell).strip() for cell in cells]
             size = max((declared or number) - number, 0)
             return Sheet(headers, ((n, list(c)) for n, c in rows), size)
     raise SheetError(f"{path.name}: the sheet is empty (the first row must name the columns)")
+
+
+_FORMULA_TAGS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>")
+
+
+def _unsaved_formulas(path: Path, part: str) -> dict[int, dict[int, str]]:
+    """The cells holding a formula with no saved result (row -> column -> the formula, from 1).
+    openpyxl's values-only reading gives such a cell as empty, and the row would be reported as
+    missing what the cell plainly holds. The sheet is scanned for formulas first (cheap), and
+    parsed for them only if it has any."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            with archive.open(part) as source:
+                tail = b""
+                while chunk := source.read(1 << 16):
+                    if any(tag in tail + chunk for tag in _FORMULA_TAGS):
+                        break
+                    tail = chunk[-4:]
+                else:
+                    return {}
+            found: dict[int, dict[int, str]] = {}
+            with archive.open(part) as source:
+                for _, element in ElementTree.iterparse(source):
+                    if element.tag.rsplit("}", 1)[-1] != "c":
+                        continue
+                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                    formula, value = children.get("f"), children.get("v")
+                    reference = element.get("r")
+                    if formula is not None and (value is None or value.text is None) and reference:
+                        row, column = coordinate_to_tuple(reference)
+                        found.setdefault(row, {})[column] = f"={formula.text or ''}"
+                    element.clear()
+            return found
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}  # reading the rows will say what is wrong with the sheet
+
+
+def _marked(
+    rows: Iterator[tuple[int, tuple[object, ...]]], unsaved: dict[int, dict[int, str]]
+) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The rows, an unsaved formula's cell holding it (`UnsavedFormula`) instead of None."""
+    from handlers.roster.columns import UnsavedFormula
+
+    for number, cells in rows:
+        formulas = unsaved.get(number)
+        if formulas:
+            marked = list(cells) + [None] * (max(formulas) - len(cells))
+            for column, formula in formulas.items():
+                if marked[column - 1] is None:
+                    marked[column - 1] = UnsavedFormula(formula)
+            cells = tuple(marked)
+        yield number, cells
 
 
 def _readable(

@@ -131,6 +131,14 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_()（）*]+", "", header).lower()
 
 
+@dataclass(frozen=True, slots=True)
+class UnsavedFormula:
+    """A cell holding a formula whose result no spreadsheet program saved (a file written by a
+    script, never opened and saved in Excel): a reader sees no value, and the cell is not empty."""
+
+    formula: str
+
+
 def read_cell(column: Column, raw: object) -> object:
     """A cell's value in the column's form (raises ValueError with what is wrong)."""
     text = _text(raw)

@@ -13,7 +13,7 @@ from typing import Any
 from bot.domain.messages import Role
 from bot.domain.phones import comparable_phone
 from bot.i18n import t
-from handlers.roster.columns import CHAT_PREFIX, IDENTITY_PREFIX, Column, read_cell
+from handlers.roster.columns import CHAT_PREFIX, IDENTITY_PREFIX, Column, UnsavedFormula, read_cell
 from nlu.uscc import CHARSET, check_character
 
 KEY_FIELD = {
@@ -161,6 +161,8 @@ class _Reader:
         values: dict[str, Any] = {}
         for position, column in columns.items():
             raw = cells[position] if position < len(cells) else None
+            if isinstance(raw, UnsavedFormula):  # not "missing": the value is there, uncomputed
+                raise self.fail("unsaved_formula", column=self.header(column), formula=raw.formula)
             try:
                 value = read_cell(column, raw)
             except ValueError as bad:

@@ -31,8 +31,15 @@ def workbook(path: Path, rows: int) -> Path:
     return path
 
 
-def rewrite_sheet(path: Path, change: bytes | None = None, *, dimension: str | None = None) -> Path:
-    """The workbook with its first sheet's XML changed: a stale <dimension>, or cut short."""
+def rewrite_sheet(
+    path: Path,
+    change: bytes | None = None,
+    *,
+    dimension: str | None = None,
+    swap: tuple[bytes, bytes] | None = None,
+) -> Path:
+    """The workbook with its first sheet's XML changed: a stale <dimension>, cut short, or a part
+    swapped for another."""
     source = zipfile.ZipFile(path)
     parts = {item.filename: source.read(item.filename) for item in source.infolist()}
     source.close()
@@ -42,6 +49,9 @@ def rewrite_sheet(path: Path, change: bytes | None = None, *, dimension: str | N
         assert f'<dimension ref="{dimension}"/>'.encode() in xml
     if change is not None:
         xml = xml[: xml.index(change)]  # the file ends there, mid-sheet
+    if swap is not None:
+        assert swap[0] in xml
+        xml = xml.replace(*swap)
     parts[SHEET] = xml
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for name, content in parts.items():
@@ -78,3 +88,24 @@ def test_an_old_xls_named_xlsx_is_named_as_such(tmp_path: Path) -> None:
     code, out, err = import_enterprises(tmp_path, old)
     assert (code, out) == (2, "")
     assert "old.xlsx: an Excel 97-2003 (.xls) workbook named .xlsx: save it as .xlsx" in err
+
+
+def test_a_formula_never_saved_is_said_so_not_missing(tmp_path: Path) -> None:
+    """A sheet written by a script has formulas and no results until Excel saves it: the cell
+    reads as empty, and the row was said to be missing its name."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADERS)
+    sheet.append([data.credit_code(1), '="测试"&"企业一"', "制造业"])  # never computed
+    sheet.append([data.credit_code(2), '="测试"&"企业二"', "制造业"])  # its result saved, as Excel does
+    book.save(tmp_path / "script.xlsx")
+    unsaved = '<c r="B3"><f>"测试"&amp;"企业二"</f><v></v>'.encode("ascii", "xmlcharrefreplace")
+    saved = '<c r="B3" t="str"><f>"测试"&amp;"企业二"</f><v>测试企业二</v>'.encode()
+    path = rewrite_sheet(tmp_path / "script.xlsx", swap=(unsaved, saved))
+    code, out, err = import_enterprises(tmp_path, path)
+    assert code == 2, out + err
+    assert "有问题 1" in out, out
+    assert '第 2 行：企业名称是公式（="测试"&"企业一"），但文件里没有保存它的计算结果' in out, out
+    assert "缺少企业名称" not in out
+    assert "第 3 行" not in out
