@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.domain.text import NOT_XML
+
 SUFFIXES = (".xlsx", ".csv")
 
 
@@ -208,6 +210,6 @@ def write_sheet(
                 cell.comment = Comment(note, "xiaoer")
             cells.append(cell)
         sheet.append(cells)
-    for row in rows:
-        sheet.append(list(row))
+    for row in rows:  # a character XML forbids, kept before text was cleaned as it came, goes
+        sheet.append([NOT_XML.sub("", cell) if isinstance(cell, str) else cell for cell in row])
     book.save(path)

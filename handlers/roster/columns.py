@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.text import storable
+
 KINDS = ("enterprises", "contacts", "officers", "departments", "groups", "liaisons")
 
 # cell forms
@@ -167,4 +169,4 @@ def _text(raw: object) -> str:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))  # a number typed into a spreadsheet (a phone, a chat id)
-    return str(raw).strip()
+    return storable(str(raw)).strip()  # a control character pasted into a cell goes

@@ -6,10 +6,11 @@ traceback."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import zipfile
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from tests import org_sheets_data as data
 from tests.e2e.test_shell import xiaoer
@@ -109,3 +110,26 @@ def test_a_formula_never_saved_is_said_so_not_missing(tmp_path: Path) -> None:
     assert '第 2 行：企业名称是公式（="测试"&"企业一"），但文件里没有保存它的计算结果' in out, out
     assert "缺少企业名称" not in out
     assert "第 3 行" not in out
+
+
+def test_a_control_character_in_a_cell_is_dropped_and_the_sheet_exports(tmp_path: Path) -> None:
+    """A \\x01 pasted into a name was kept, and every later `xiaoer export` to .xlsx ended in
+    openpyxl's IllegalCharacterError traceback (an .xlsx cannot hold it)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'centre.db'}"
+    (tmp_path / "pasted.csv").write_text(
+        f"统一社会信用代码,企业名称\n{data.credit_code(1)},测试\x01企业\x0b一\n{data.credit_code(2)},测试企业二\n",
+        encoding="utf-8",
+    )
+    done = xiaoer("import", "enterprises", "pasted.csv", "-d", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with sqlite3.connect(tmp_path / "centre.db") as db:  # kept before names were cleaned as they came
+        db.execute(
+            "UPDATE enterprises SET name = '测试' || char(2) || '企业二' WHERE uscc = ?",
+            [data.credit_code(2)],
+        )
+    done = xiaoer("export", "enterprises", "out.xlsx", "-d", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sheet = load_workbook(tmp_path / "out.xlsx", read_only=True).worksheets[0]
+    names = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert names[data.credit_code(1)] == "测试企业一"
+    assert names[data.credit_code(2)] == "测试企业二"

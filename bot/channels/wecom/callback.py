@@ -15,17 +15,12 @@ again and be handled.
 from __future__ import annotations
 
 import hashlib
-import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.channels.wecom.crypto import CryptoError, ReceiveIdMismatch, WecomCrypto
-
-# characters XML 1.0 forbids (controls other than tab, newline and return, lone surrogates, and
-# U+FFFE/U+FFFF): WeCom puts what a member typed into CDATA as it is, so one such character
-# would make the whole message malformed
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from bot.domain.text import NOT_XML
 
 REPLAY_WINDOW = 300.0  # seconds either side of our clock; WeCom retries within 15 s
 FORBIDDEN, MALFORMED = 403, 400
@@ -68,9 +63,10 @@ def parse_xml(body: bytes | str) -> ElementTree.Element:
 def read_message(xml: str) -> Callback:
     """The decrypted message: a text, a menu click, or something we only acknowledge.
 
-    Its signature was checked over the encrypted text already, so dropping the characters XML
-    cannot hold changes nothing that was verified; it keeps the member's message instead of
-    refusing it whole."""
+    WeCom puts what a member typed into CDATA as it is, so one character XML forbids (a pasted
+    \\x01) made the whole message malformed. Its signature was checked over the encrypted text
+    already, so dropping such characters changes nothing that was verified, and keeps the
+    member's message instead of refusing it whole."""
     root = parse_xml(NOT_XML.sub("", xml))
     user = (root.findtext("FromUserName") or "").strip()
     kind = (root.findtext("MsgType") or "").strip()
