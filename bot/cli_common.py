@@ -5,6 +5,8 @@ modules import this, never each other, so the command has no import cycle."""
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
@@ -36,17 +38,37 @@ def fail(lines: list[str]) -> NoReturn:
 
 
 @contextmanager
-def writing(path: Path, choose: str, *, directory: bool = False) -> Iterator[None]:
-    """Writing the command's output: a place that cannot be written (no such directory, no
-    permission, a full disk) ends the command with what to fix, not a traceback. A file is opened
-    first, so that the failure comes before a writer (openpyxl's) is left half-way."""
+def writing(path: Path, choose: str, *, directory: bool = False) -> Iterator[Path]:
+    """Writing the command's output: the block writes the file at the path it is given, a new file
+    beside `path` (same suffix), which becomes `path` only when the block ends well. A command that
+    fails half-way (a cell openpyxl refuses, the database lost) leaves no empty or partial file, and
+    a file that was there is as it was. A place that cannot be written (no such directory, no
+    permission, a full disk) ends the command with what to fix, not a traceback; the new file is
+    made first, so that this comes before a writer (openpyxl's) is left half-way. With `directory`,
+    the block gets `path` itself to make."""
+    if directory:
+        try:
+            yield path
+        except OSError as error:
+            _cannot_write(path, choose, error)
+        return
+    partial = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.partial{path.suffix}")
     try:
-        if not directory:
-            with path.open("ab"):
-                pass
-        yield
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the umask applies
     except OSError as error:
-        fail([f"xiaoer: cannot write {path}: {error.strerror or error}; choose {choose}"])
+        _cannot_write(path, choose, error)
+    try:
+        yield partial
+        os.replace(partial, path)
+    except BaseException as error:
+        partial.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            _cannot_write(path, choose, error)
+        raise
+
+
+def _cannot_write(path: Path, choose: str, error: OSError) -> NoReturn:
+    fail([f"xiaoer: cannot write {path}: {error.strerror or error}; choose {choose}"])
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -4,11 +4,15 @@ Excel saves it on a Chinese Windows). Rows come numbered as the spreadsheet numb
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import xml.etree.ElementTree as ElementTree
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.domain.text import NOT_XML
 
 SUFFIXES = (".xlsx", ".csv")
 
@@ -55,13 +59,70 @@ def _read_xlsx(path: Path) -> Sheet:
     # read to the last row there is: read-only mode otherwise stops where <dimension> says the
     # data ends, and programs that write a stale one would have their other rows left out unsaid
     sheet.reset_dimensions()
-    rows = _readable(path, enumerate(sheet.iter_rows(values_only=True), start=1))
+    part = getattr(sheet, "_worksheet_path", None)  # the sheet's XML in the zip (read-only mode's)
+    unsaved = _unsaved_formulas(path, part) if isinstance(part, str) else {}
+    numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
+    rows = _readable(path, _marked(numbered, unsaved) if unsaved else numbered)
     for number, cells in rows:
         if any(cell is not None and str(cell).strip() for cell in cells):
             headers = ["" if cell is None else str(cell).strip() for cell in cells]
             size = max((declared or number) - number, 0)
             return Sheet(headers, ((n, list(c)) for n, c in rows), size)
     raise SheetError(f"{path.name}: the sheet is empty (the first row must name the columns)")
+
+
+_FORMULA_TAGS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>")
+
+
+def _unsaved_formulas(path: Path, part: str) -> dict[int, dict[int, str]]:
+    """The cells holding a formula with no saved result (row -> column -> the formula, from 1).
+    openpyxl's values-only reading gives such a cell as empty, and the row would be reported as
+    missing what the cell plainly holds. The sheet is scanned for formulas first (cheap), and
+    parsed for them only if it has any."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            with archive.open(part) as source:
+                tail = b""
+                while chunk := source.read(1 << 16):
+                    if any(tag in tail + chunk for tag in _FORMULA_TAGS):
+                        break
+                    tail = chunk[-4:]
+                else:
+                    return {}
+            found: dict[int, dict[int, str]] = {}
+            with archive.open(part) as source:
+                for _, element in ElementTree.iterparse(source):
+                    if element.tag.rsplit("}", 1)[-1] != "c":
+                        continue
+                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                    formula, value = children.get("f"), children.get("v")
+                    reference = element.get("r")
+                    if formula is not None and (value is None or value.text is None) and reference:
+                        row, column = coordinate_to_tuple(reference)
+                        found.setdefault(row, {})[column] = f"={formula.text or ''}"
+                    element.clear()
+            return found
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}  # reading the rows will say what is wrong with the sheet
+
+
+def _marked(
+    rows: Iterator[tuple[int, tuple[object, ...]]], unsaved: dict[int, dict[int, str]]
+) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The rows, an unsaved formula's cell holding it (`UnsavedFormula`) instead of None."""
+    from handlers.roster.columns import UnsavedFormula
+
+    for number, cells in rows:
+        formulas = unsaved.get(number)
+        if formulas:
+            marked = list(cells) + [None] * (max(formulas) - len(cells))
+            for column, formula in formulas.items():
+                if marked[column - 1] is None:
+                    marked[column - 1] = UnsavedFormula(formula)
+            cells = tuple(marked)
+        yield number, cells
 
 
 def _readable(
@@ -86,23 +147,37 @@ def _readable(
 
 
 def _read_csv(path: Path) -> Sheet:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SheetError(f"{path.name}: neither UTF-8 nor GB18030 text: save it as CSV UTF-8")
-    lines = list(csv.reader(io.StringIO(text, newline="")))
-    for index, cells in enumerate(lines):
+    encoding, lines = _csv_encoding(path)
+    rows = _csv_rows(path, encoding)
+    for number, cells in rows:
         if any(cell.strip() for cell in cells):
             headers = [cell.strip() for cell in cells]
-            body = lines[index + 1 :]
-            numbered = ((index + 2 + i, list[object](cells)) for i, cells in enumerate(body))
-            return Sheet(headers, numbered, len(body))
+            return Sheet(headers, ((n, list[object](c)) for n, c in rows), max(lines - number, 0))
     raise SheetError(f"{path.name}: the file is empty (the first row must name the columns)")
+
+
+def _csv_encoding(path: Path) -> tuple[str, int]:
+    """The file's encoding, checked over the whole file 64 KiB at a time (so the rows can then
+    be read one by one rather than held), and its count of lines, for the progress bar."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        lines = 0
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 16):
+                    decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, lines
+    raise SheetError(f"{path.name}: neither UTF-8 nor GB18030 text: save it as CSV UTF-8")
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows, numbered from 1 as a spreadsheet numbers them, read as they are asked for."""
+    with path.open(encoding=encoding, newline="") as file:
+        yield from enumerate(csv.reader(file), start=1)
 
 
 def write_sheet(
@@ -135,6 +210,6 @@ def write_sheet(
                 cell.comment = Comment(note, "xiaoer")
             cells.append(cell)
         sheet.append(cells)
-    for row in rows:
-        sheet.append(list(row))
+    for row in rows:  # a character XML forbids, kept before text was cleaned as it came, goes
+        sheet.append([NOT_XML.sub("", cell) if isinstance(cell, str) else cell for cell in row])
     book.save(path)

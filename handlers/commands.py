@@ -48,7 +48,13 @@ class Command:
     in_chat: ChatHandler | None = None  # how it runs when a chat sent it, if that differs from `run`
 
 
-_NUMBER = re.compile(r"^\s*#?(\d+)(?!\S)\s*(.*)$", re.DOTALL)
+# A ticket's number as people type it: 12, #12, ＃１２ (a Chinese keyboard's full-width forms),
+# 12号, 第12号, No.12; then white space or Chinese punctuation before the rest (12，已办结).
+_AFTER_NUMBER = "，,。、：:；;！!"
+_NUMBER = re.compile(
+    rf"^\s*(?:[#＃]|第|No\.?\s*)?(\d+)(?:\s*号)?(?=$|[\s{_AFTER_NUMBER}])[\s{_AFTER_NUMBER}]*(.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
 _LARGEST_NUMBER = 2**31 - 1  # beyond any stored ticket: answer "not found", not "bad format"
 
 

@@ -135,6 +135,8 @@ async def _route(inbound: Inbound, actor: Actor, deps: Deps, log_entry: int) -> 
                 return await _run_command(command, command_args, actor, deps)
         return [Reply(t(actor.lang, "error.stale_button"))]
     text = inbound.text.strip()
+    if text.startswith("／"):  # a full-width keyboard's slash
+        text = "/" + text[1:]
     if text.startswith("/"):
         name, args = split_command(text)
         replies = await _run_command(name, args, actor, deps, inbound.capabilities)

@@ -13,6 +13,7 @@ from bot.domain.enterprise import Contact
 from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Inbound, Reply, Role, Sender
 from bot.domain.outbox import Origin
+from bot.domain.text import storable
 from bot.domain.tickets import Outcome
 from handlers import officer
 from handlers.changes import change_ticket
@@ -61,6 +62,7 @@ async def open_for_enterprise(
 ) -> tuple[int, list[Reply], Origin]:
     """Open, route and announce a demand as the contact; the ticket's number, what to say, and
     where the contact's answers go."""
+    text = storable(text)  # as a chat's message is kept (handlers.dispatch)
     now = deps.clock()
     origin = contact_origin(contact)
     async with deps.storage() as uow:

@@ -335,8 +335,8 @@ async def assign(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply
 
 
 async def request_extension(actor: Actor, deps: Deps, number: int, text: str) -> list[Reply]:
-    days_text, _, reason = text.partition(" ")
-    days = small_number(days_text)
+    days_text, reason = (*text.split(maxsplit=1), "", "")[:2]  # any white space, the full-width too
+    days = small_number(days_text.removesuffix("天"))  # "3天", as it is said
     if days is None or not 1 <= days <= 60 or not reason.strip():
         raise Usage(command="extend")
     change = await change_ticket(

@@ -24,7 +24,7 @@ from bot.domain.messages import (
     ToOfficer,
     ToSender,
 )
-from bot.domain.periods import Period, last_full_week, month_to_date, recent_days
+from bot.domain.periods import Period, last_full_week, month_to_date, recent_days, today
 from bot.domain.permissions import may_see_reports
 from bot.domain.report import Report, build_report
 from bot.i18n import t
@@ -107,6 +107,8 @@ def _period(args: list[str], lang: str, deps: Deps) -> Period | str:
         days.append(day)
     if days[1] <= days[0]:
         return t(lang, "report.bad_order", first=days[0].isoformat(), end=days[1].isoformat())
+    if days[0] > today(now, deps.timezone):  # a report of zeros would read as a quiet month
+        return t(lang, "report.not_begun", first=days[0].isoformat())
     return Period(days[0], days[1], deps.timezone)
 
 

@@ -7,10 +7,11 @@ them. On SQLite every writing transaction holds the database's one write lock, w
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import CursorResult, String, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,27 @@ _ACCEPT: dict[str, Any] = {
 # every update handled as it arrives is kept by one of these (storage/fast_statements)
 _KEEP = {name: fast.FastStatement(statement) for name, statement in _ACCEPT.items()}
 _KEEP_UNKEYED = fast.FastStatement(insert(INBOX))
+
+
+def _bound(column: str) -> int:
+    length = cast(String, INBOX.c[column].type).length
+    assert length is not None, f"inbox.{column} is bounded: that is why values are fitted to it"
+    return length
+
+
+_DELIVERY_ID_LENGTH = _bound("delivery_id")
+
+
+def delivery_key(delivery_id: str | None) -> str | None:
+    """The platform's id of an update as the inbox column holds it: itself, or, for one longer
+    than the column (a DingTalk msgId has no documented bound), a digest of all of it, so that it
+    fits on PostgreSQL and the same update again is still recognised. The entry keeps the id whole."""
+    if delivery_id is None or len(delivery_id) <= _DELIVERY_ID_LENGTH:
+        return delivery_id
+    digest = hashlib.sha256(delivery_id.encode()).hexdigest()
+    return f"sha256:{digest}"[:_DELIVERY_ID_LENGTH]
+
+
 _OLDEST_WAITING = (
     select(INBOX.c.id, INBOX.c.conversation, INBOX.c.inbound, INBOX.c.attempts, INBOX.c.retry_at)
     .where(INBOX.c.done.is_(False), INBOX.c.conversation == bindparam("conversation"))
@@ -89,7 +111,7 @@ def inbound_from_values(values: dict[str, Any]) -> Inbound:
 def _values(conversation: str, inbound: Inbound) -> dict[str, Any]:
     return {
         "channel": inbound.sender.channel,
-        "delivery_id": inbound.delivery_id,
+        "delivery_id": delivery_key(inbound.delivery_id),
         "conversation": conversation,
         "inbound": inbound_values(inbound),
         "received_at": inbound.received_at,

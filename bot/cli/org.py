@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 KINDS = ("enterprises", "contacts", "officers", "departments", "groups", "liaisons")
 _ACTOR = "import"  # who the audit log says made an import's changes
-_SHOWN_PROBLEMS = 200  # bad rows listed; the rest counted
 
 
 def register(app: typer.Typer) -> None:
@@ -75,9 +74,9 @@ def _write_template(settings: Settings, kind: str, file: Path) -> None:
     if file.suffix.lower() not in SUFFIXES:
         fail([f"xiaoer: {file.name}: write the template as .xlsx or .csv"])
     lang, channels = settings.language, _channels(settings)
-    with writing(file, "another FILE"):
+    with writing(file, "another FILE") as out:
         write_sheet(
-            file, kind, exporting.headers(kind, channels, lang), [], exporting.notes(kind, channels, lang)
+            out, kind, exporting.headers(kind, channels, lang), [], exporting.notes(kind, channels, lang)
         )
     typer.echo(t(lang, "org_import.template_written", kind=kind, file=str(file)))
 
@@ -128,10 +127,10 @@ async def _import(
                 fail([f"xiaoer: {error}"])
         plan = await plan_import(app.storage, records, _ACTOR, lang)
         typer.echo(_summary(lang, file, plan, len(records.rows) + len(records.problems)))
-        for problem in plan.problems[:_SHOWN_PROBLEMS]:
+        for problem in plan.problems:  # the first few hundred, by row
             typer.echo(t(lang, "org_import.problem", row=problem.row, text=problem.text))
-        if len(plan.problems) > _SHOWN_PROBLEMS:
-            typer.echo(t(lang, "org_import.more_problems", count=len(plan.problems) - _SHOWN_PROBLEMS))
+        if plan.problems.not_shown:
+            typer.echo(t(lang, "org_import.more_problems", count=plan.problems.not_shown))
         if plan.problems and not skip_bad:
             typer.echo(t(lang, "org_import.nothing_written"), err=True)
             return 2
@@ -193,8 +192,8 @@ async def _export(settings: Settings, database: str | None, kind: str, file: Pat
     app = await build_app(settings, database, load_nlu=False)
     try:
         count, rows = await exporting.export_rows(app.storage, kind, channels)
-        with writing(file, "another FILE"):
-            write_sheet(file, kind, exporting.headers(kind, channels, lang), rows)
+        with writing(file, "another FILE") as out:
+            write_sheet(out, kind, exporting.headers(kind, channels, lang), rows)
         return count
     finally:
         await app.close()

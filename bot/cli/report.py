@@ -62,6 +62,7 @@ def report(
     if lang is not None and lang not in ("zh-CN", "en"):
         fail([f"xiaoer: --lang {lang!r} is not known: use zh-CN or en"])
     settings = settings_of(ctx)
+    _begun(first, settings)
     rendered = run_work(_report(settings, database, first, end, format_, lang or settings.language))
     if rendered.lang != (lang or settings.language):
         typer.echo(
@@ -79,6 +80,18 @@ def report(
     except OSError as exc:
         fail([f"xiaoer: cannot write {target}: {exc.strerror}; choose another --output"])
     typer.echo(f"xiaoer: wrote {target} ({len(rendered.data)} bytes)", err=True)
+
+
+def _begun(first: date, settings: Settings) -> None:
+    """A period that has not begun would be a report of zeros, read as a quiet month."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.periods import today
+
+    now = today(datetime.now(UTC), ZoneInfo(settings.timezone))
+    if first > now:
+        fail([f"xiaoer: --from {first} has not come yet (today is {now}): no ticket is in that period"])
 
 
 def _day(option: str, text: str) -> date:

@@ -17,6 +17,7 @@ import typer
 
 from bot.cli_common import fail, run_work, settings_of, writing
 from bot.domain.enterprise import Enterprise
+from bot.domain.text import NOT_XML
 from bot.domain.tickets import Ticket
 from bot.i18n import t
 
@@ -106,14 +107,14 @@ async def _export(
     finally:
         await app.close()
     header = [*FIELDS, *NAMES]
-    with writing(path, "another --out"):
+    with writing(path, "another --out") as out:
         if format_ == "csv":
-            with path.open("w", encoding="utf-8-sig", newline="") as f:
+            with out.open("w", encoding="utf-8-sig", newline="") as f:
                 writer = csv.writer(f)
                 writer.writerow(header)
                 writer.writerows(rows)
         else:
-            _write_xlsx(path, header, iter(rows), t(settings.language, "tickets_sheet.title"))
+            _write_xlsx(out, header, iter(rows), t(settings.language, "tickets_sheet.title"))
     return len(rows)
 
 
@@ -143,8 +144,8 @@ def _write_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+    for row in rows:  # a character XML forbids, kept before text was cleaned as it came, goes
+        sheet.append([NOT_XML.sub("", cell) if isinstance(cell, str) else cell for cell in row])
     book.save(path)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from bot.domain.campaigns import Campaign, Coverage, CoverageReport
+from bot.domain.campaigns import Campaign, CampaignStatus, Coverage, CoverageReport
 from bot.domain.enterprise import Enterprise
 from bot.domain.messages import Actor, Reply, ToOfficer
 from bot.i18n import t
@@ -73,7 +73,10 @@ def status_text(report: CoverageReport, lang: str, deps: Deps, today: date) -> s
     lines = [
         t(
             lang,
-            "campaign.status_head",
+            # a closed campaign has no days left, whenever its last day was to be
+            "campaign.status_head"
+            if campaign.status is CampaignStatus.OPEN
+            else "campaign.status_head_closed",
             ref=campaign.ref,
             name=campaign.name,
             starts=campaign.starts_on.isoformat(),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.text import storable
+
 KINDS = ("enterprises", "contacts", "officers", "departments", "groups", "liaisons")
 
 # cell forms
@@ -131,6 +133,14 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_()（）*]+", "", header).lower()
 
 
+@dataclass(frozen=True, slots=True)
+class UnsavedFormula:
+    """A cell holding a formula whose result no spreadsheet program saved (a file written by a
+    script, never opened and saved in Excel): a reader sees no value, and the cell is not empty."""
+
+    formula: str
+
+
 def read_cell(column: Column, raw: object) -> object:
     """A cell's value in the column's form (raises ValueError with what is wrong)."""
     text = _text(raw)
@@ -159,4 +169,4 @@ def _text(raw: object) -> str:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))  # a number typed into a spreadsheet (a phone, a chat id)
-    return str(raw).strip()
+    return storable(str(raw)).strip()  # a control character pasted into a cell goes

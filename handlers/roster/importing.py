@@ -5,13 +5,13 @@ file is valid (or the bad rows are to be skipped): the caller decides, from the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from bot.domain.org import OrgChange, difference
 from bot.i18n import t
-from handlers.roster.records import KEY_FIELD, Problem, Records
+from handlers.roster.records import KEY_FIELD, Problem, Problems, Records
 from storage.protocols import UnitOfWorkFactory
 
 # the audit log's kind for each sheet (a liaison assignment changes an enterprise)
@@ -34,7 +34,7 @@ class Plan:
     changed: list[dict[str, Any]] = field(default_factory=list)  # the key and the fields that change
     changes: list[OrgChange] = field(default_factory=list)
     unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
 
 
 def _defaults(kind: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +107,7 @@ async def plan_import(storage: UnitOfWorkFactory, records: Records, actor: str, 
     key_field = KEY_FIELD[kind]
     async with storage() as uow:
         existing = await uow.org_sheets.existing(kind)
-    plan = Plan(kind, problems=list(records.problems))
+    plan = Plan(kind, problems=replace(records.problems, first=list(records.problems.first)))
     taken_ids = {r["id"]: code for code, r in existing.items()} if kind == "enterprises" else {}
     audit_kind = AUDIT_KIND[kind]
     for number, record in records.rows:
@@ -118,7 +118,7 @@ async def plan_import(storage: UnitOfWorkFactory, records: Records, actor: str, 
             if kind == "enterprises":
                 holder = taken_ids.get(new["id"])
                 if holder is not None:
-                    plan.problems.append(
+                    plan.problems.add(
                         Problem(number, t(lang, "org_import.id_taken", id=new["id"], code=holder))
                     )
                     continue
@@ -133,7 +133,6 @@ async def plan_import(storage: UnitOfWorkFactory, records: Records, actor: str, 
             continue
         plan.changed.append({key_field: key, **after_fields})
         plan.changes.append(OrgChange(actor, audit_kind, str(key), "change", before_fields, after_fields))
-    plan.problems.sort(key=lambda p: p.row)
     return plan
 
 

@@ -4,15 +4,16 @@ empty) is said with the row's number, in the operator's language."""
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.messages import Role
 from bot.domain.phones import comparable_phone
 from bot.i18n import t
-from handlers.roster.columns import CHAT_PREFIX, IDENTITY_PREFIX, Column, read_cell
+from handlers.roster.columns import CHAT_PREFIX, IDENTITY_PREFIX, Column, UnsavedFormula, read_cell
 from nlu.uscc import CHARSET, check_character
 
 KEY_FIELD = {
@@ -46,6 +47,36 @@ class Problem:
     text: str
 
 
+SHOWN_PROBLEMS = 200  # bad rows kept to be listed; the others are only counted
+
+
+@dataclass
+class Problems:
+    """A sheet's bad rows: the `keep` first by row number kept with what is wrong, every one
+    counted. A sheet of millions of bad rows would otherwise hold a message for each (hundreds of
+    MiB) to list a few hundred of them."""
+
+    keep: int = SHOWN_PROBLEMS
+    first: list[Problem] = field(default_factory=list)  # in row order
+    count: int = 0
+
+    def add(self, problem: Problem) -> None:
+        self.count += 1
+        if len(self.first) < self.keep or problem.row < self.first[-1].row:
+            bisect.insort(self.first, problem, key=lambda p: p.row)
+            del self.first[self.keep :]
+
+    @property
+    def not_shown(self) -> int:
+        return self.count - len(self.first)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.first)
+
+
 @dataclass(frozen=True, slots=True)
 class Known:
     """What rows may name, as the database holds it."""
@@ -64,7 +95,7 @@ class Records:
     kind: str
     fields: frozenset[str]  # what the file says (other fields are left as they are)
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
 
 
 def read_records(
@@ -85,13 +116,11 @@ def read_records(
         try:
             record = reader.record(columns, cells)
         except BadRow as bad:
-            records.problems.append(Problem(number, str(bad)))
+            records.problems.add(Problem(number, str(bad)))
             continue
         key = str(record[key_field])
         if key in seen:
-            records.problems.append(
-                Problem(number, t(lang, "org_import.duplicate", row=seen[key], value=key))
-            )
+            records.problems.add(Problem(number, t(lang, "org_import.duplicate", row=seen[key], value=key)))
             continue
         seen[key] = number
         records.rows.append((number, record))
@@ -132,6 +161,8 @@ class _Reader:
         values: dict[str, Any] = {}
         for position, column in columns.items():
             raw = cells[position] if position < len(cells) else None
+            if isinstance(raw, UnsavedFormula):  # not "missing": the value is there, uncomputed
+                raise self.fail("unsaved_formula", column=self.header(column), formula=raw.formula)
             try:
                 value = read_cell(column, raw)
             except ValueError as bad:

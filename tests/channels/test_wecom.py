@@ -292,6 +292,21 @@ async def test_malformed_xml_is_refused(running: Running) -> None:
     await nothing_sent(running)
 
 
+async def test_a_control_character_in_a_message_is_dropped_and_the_message_answered(
+    running: Running,
+) -> None:
+    """A member's text with a character XML 1.0 forbids (pasted from somewhere, \\x01) decrypts
+    to XML that does not parse: the character goes, the message is kept and answered."""
+    api = running.api
+    typed = DEMAND[:6] + "\x01" + DEMAND[6:] + "\x1f\x0b"
+    assert (await api.member_sends(running.url, ENTREPRENEUR, typed)) == Answer(200, "")
+    await api.wait_text(ENTREPRENEUR, "工单号 #1")
+    async with running.app.deps.storage() as uow:
+        ticket = await uow.tickets.get(1)
+    assert ticket is not None
+    assert ticket.text == DEMAND
+
+
 async def test_an_oversize_body_is_refused(running: Running) -> None:
     api = running.api
     query, body = api.callback(api.text_xml(ENTREPRENEUR, DEMAND))

@@ -77,6 +77,26 @@ async def test_the_inbox_keeps_each_delivery_once_and_hands_out_the_oldest(
         assert (later.inbound.text, later.attempts) == ("贷款", 1)
 
 
+async def test_a_platform_id_longer_than_the_column_is_kept_and_recognised(
+    storage: UnitOfWorkFactory,
+) -> None:
+    """DingTalk documents no bound on a msgId: one longer than the inbox's 64 characters did not
+    fit on PostgreSQL (the message lost). Two ids alike in their first 64 characters are two
+    updates; the same long id again is the same update."""
+    stem = "msgDkj9k2" + "x" * 70
+    first, second = update("7", "你好", stem + "A"), update("7", "贷款", stem + "B")
+    async with storage() as uow:
+        assert await uow.inbox.accept(conversation_of(first), first)
+        assert await uow.inbox.accept(conversation_of(second), second)
+        await uow.commit()
+    async with storage() as uow:
+        assert not await uow.inbox.accept(conversation_of(first), first)
+        assert not await uow.inbox.keep_handled(conversation_of(second), second, NOW)
+        entry = await uow.inbox.next_for("telegram:7", NOW)
+        assert entry is not None
+        assert entry.inbound == first  # the id comes back whole
+
+
 async def test_an_unreadable_update_is_set_aside_and_its_conversation_goes_on(
     storage: UnitOfWorkFactory,
 ) -> None:

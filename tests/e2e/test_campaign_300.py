@@ -186,6 +186,8 @@ async def test_a_campaign_over_300_imported_enterprises_from_visits_to_the_bulle
     try:
         async with telegram_running(app.deps, api) as running:
             assert "已结束" in (await chats.says(LEAD, "/campaign close 1", "C1")).text
+            heading = (await chats.says(LEAD, "/campaign status 1", "C1")).text.splitlines()[0]
+            assert heading.endswith("已结束）"), heading  # no days left to a closed campaign
 
             for n in BOUND_BEFORE:
                 await _binds(chats, n)

@@ -154,6 +154,9 @@ async def test_reassign_change_close_are_audited(settings: Settings, clock: Cloc
     assert "郑宇: 已走访 0/1" in status
     assert "已结束" in own(await w.say(CHEN, "/campaign close 1"))
     assert "已经结束" in own(await w.say(CHEN, "/campaign close 1"))
+    # closed before its last day: no days are left to it
+    head = own(await w.say(CHEN, "/campaign status 1")).splitlines()[0]
+    assert head.endswith("2026-11-20 至 2026-12-05，已结束）"), head
     async with w.storage() as uow:
         actions = [e.action for e in await uow.campaigns.events(1)]
     assert actions == ["create", "assign", "assign", "change", "close"]

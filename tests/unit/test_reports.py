@@ -214,6 +214,7 @@ async def test_periods_by_name_or_dates(settings: Settings, clock: Clock, args: 
         (" 2026-11-31 2026-12-01", "“2026-11-31”不是日期"),
         (" 2026-12-01 2026-11-01", "结束日期 2026-11-01 须晚于开始日期 2026-12-01"),
         (" 2026-11-01 2026-11-01", "须晚于开始日期"),
+        (" 2026-11-24 2026-12-01", "开始日期 2026-11-24 还没到"),  # tomorrow: a report of zeros
         (" yesterday", "用法：/report"),
     ],
 )

@@ -21,6 +21,8 @@ def test_text_is_made_storable() -> None:
     assert storable("a\x00b") == "ab"
     assert storable("bad \udcff byte") == "bad ? byte"
     assert storable("正常 text 🙂") == "正常 text 🙂"
+    # what an .xlsx, a .docx or WeCom's XML cannot hold goes too; tab and line ends stay
+    assert storable("a\x01b\x0bc\x1f\ufffe\td\r\n") == "abc\td\r\n"
 
 
 async def test_nul_characters_are_dropped_before_anything_is_kept(tmp_path: Path) -> None:

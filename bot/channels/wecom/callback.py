@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.channels.wecom.crypto import CryptoError, ReceiveIdMismatch, WecomCrypto
+from bot.domain.text import NOT_XML
 
 REPLAY_WINDOW = 300.0  # seconds either side of our clock; WeCom retries within 15 s
 FORBIDDEN, MALFORMED = 403, 400
@@ -60,8 +61,13 @@ def parse_xml(body: bytes | str) -> ElementTree.Element:
 
 
 def read_message(xml: str) -> Callback:
-    """The decrypted message: a text, a menu click, or something we only acknowledge."""
-    root = parse_xml(xml)
+    """The decrypted message: a text, a menu click, or something we only acknowledge.
+
+    WeCom puts what a member typed into CDATA as it is, so one character XML forbids (a pasted
+    \\x01) made the whole message malformed. Its signature was checked over the encrypted text
+    already, so dropping such characters changes nothing that was verified, and keeps the
+    member's message instead of refusing it whole."""
+    root = parse_xml(NOT_XML.sub("", xml))
     user = (root.findtext("FromUserName") or "").strip()
     kind = (root.findtext("MsgType") or "").strip()
     if not user or not kind:
