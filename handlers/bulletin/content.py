@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.bulletin import (
@@ -101,7 +101,14 @@ async def read(uow: UnitOfWork, deps: Deps, rules: BulletinRules, since: date, u
         until,
         await uow.bulletins.period_demands(start, end),
         await uow.bulletins.resolved(start, end),
-        await uow.bulletins.marks(start, end, deps.clock() - timedelta(days=rules.overdue_days)),
+        # each mark's moment on the office's clock: the bulletin prints its day, and from 00:00 to
+        # 08:00 in Xiamen the day in UTC is still yesterday
+        [
+            replace(mark, at=mark.at.astimezone(deps.timezone))
+            for mark in await uow.bulletins.marks(
+                start, end, deps.clock() - timedelta(days=rules.overdue_days)
+            )
+        ],
         await uow.bulletins.notes(since, until),
     )
 

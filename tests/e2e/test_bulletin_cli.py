@@ -12,7 +12,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from bot.domain.enterprise import Enterprise
-from bot.domain.tickets import Status
+from bot.domain.messages import Role
+from bot.domain.tickets import Action, Status, TicketEvent
 from handlers.bulletin.docx_file import docx_text
 from handlers.chart_font import cjk_font
 from storage.engine import create_engine
@@ -124,3 +125,46 @@ def test_build_list_and_show_in_every_format(tmp_path: Path) -> None:
     )
     assert backwards.returncode == 2
     assert "must be after" in backwards.stderr
+
+
+async def _seed_returned_after_midnight(url: str) -> None:
+    """A ticket returned at 01:00 on 2026-11-25 in Xiamen: 17:00 on the 24th in UTC."""
+    engine = create_engine(url)
+    try:
+        storage = SqlStorage(engine)
+        async with storage() as uow:
+            await uow.enterprises.add(Enterprise(id="b1", name="厦门光明电子有限公司"))
+            contact = await uow.contacts.add(builders.contact("b1", external_id="b1"))
+            assert contact.id is not None
+            ticket = await uow.tickets.add(
+                builders.ticket(contact.id, "b1", at=DAY, text="用地指标迟迟批不下来", status=Status.RETURNED)
+            )
+            assert ticket.number is not None
+            returned_at = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+            await uow.events.append(
+                TicketEvent(
+                    ticket.number,
+                    returned_at,
+                    "wang_lei",
+                    Role.OFFICER,
+                    Action.RETURN,
+                    None,
+                    Status.RETURNED,
+                    "不属于本部门",
+                )
+            )
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+def test_a_blocking_point_is_dated_on_the_office_clock(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bulletin.db'}"
+    assert xiaoer("bulletin", "list", "-d", url, cwd=tmp_path).returncode == 0  # the schema made
+    asyncio.run(_seed_returned_after_midnight(url))
+    built = xiaoer("bulletin", "build", "--from", "2026-11-23", "--to", "2026-11-30", "-d", url, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    (line,) = [line for line in built.stdout.splitlines() if line.startswith("- #1 ") and "，20" in line]
+    assert line.endswith("（融资信贷，已退回待派，2026-11-25）：用地指标迟迟批不下来"), (
+        line
+    )  # not the 24th (UTC's)
