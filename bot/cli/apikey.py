@@ -3,7 +3,9 @@ printed once, at creation; only its SHA-256 is kept."""
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -58,11 +60,12 @@ def create(
 
 @apikey_app.command("list")
 def listing(ctx: typer.Context, database: str | None = DATABASE) -> None:
-    """Every key: name, scopes, rate, created, last used, revoked."""
+    """Every key: name, scopes, rate, created, last used, revoked (on the office's clock)."""
     settings = settings_of(ctx)
+    zone = ZoneInfo(settings.timezone)
 
     async def keys(uow: UnitOfWork) -> list[str]:
-        return [_line(key) for key in await uow.api_keys.all()]
+        return [_line(key, zone) for key in await uow.api_keys.all()]
 
     lines = run_work(in_database(settings, database, keys))
     typer.echo(
@@ -89,13 +92,15 @@ def revoke(
     typer.echo(f"xiaoer: key {name} revoked")
 
 
-def _line(key: ApiKey) -> str:
-    when = "%Y-%m-%d %H:%M"
-    used = key.last_used_at.strftime(when) if key.last_used_at else "never"
-    revoked = f"\trevoked {key.revoked_at.strftime(when)}" if key.revoked_at else ""
+def _line(key: ApiKey, zone: tzinfo) -> str:
+    def when(moment: datetime) -> str:  # stored in UTC, read by the office: its time and offset
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %z")
+
+    used = when(key.last_used_at) if key.last_used_at else "never"
+    revoked = f"\trevoked {when(key.revoked_at)}" if key.revoked_at else ""
     return (
         f"{key.name}\t{','.join(key.scopes)}\t{key.rate_per_minute}/min"
-        f"\tcreated {key.created_at.strftime(when)}\tlast used {used}{revoked}"
+        f"\tcreated {when(key.created_at)}\tlast used {used}{revoked}"
     )
 
 

@@ -4,7 +4,9 @@ database file; bad input is one line and status 2."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.domain.api_keys import token_hash
 from tests.e2e.test_shell import xiaoer
@@ -42,6 +44,10 @@ def test_api_keys_are_created_listed_and_revoked(tmp_path: Path) -> None:
     assert (again.returncode, "a key named portal exists" in again.stderr) == (2, True)
     listed = xiaoer("apikey", "list", "-d", url, cwd=tmp_path)
     assert "portal\tread,write\t30/min" in listed.stdout
+    with sqlite3.connect(tmp_path / "k.db") as conn:
+        (created,) = conn.execute("SELECT created_at FROM api_keys WHERE name = 'portal'").fetchone()
+    local = datetime.fromisoformat(created).replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"created {local:%Y-%m-%d %H:%M} +0800" in listed.stdout  # the office's time, said so
     assert "last used never" in listed.stdout
     assert xiaoer("apikey", "revoke", "portal", "-d", url, cwd=tmp_path).returncode == 0
     assert "revoked" in xiaoer("apikey", "list", "-d", url, cwd=tmp_path).stdout
