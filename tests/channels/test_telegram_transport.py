@@ -153,6 +153,7 @@ async def test_a_group_that_became_a_supergroup_fails_naming_its_new_id(wire: Wi
     assert isinstance(outcome, Refused)
     assert outcome.status is DeliveryStatus.FAILED
     assert "supergroup -1000555" in outcome.error
+    assert "`xiaoer import groups`" in outcome.error  # member-unit groups are not in the config
 
 
 async def test_a_refused_token_is_transient_and_nothing_was_delivered(wire: Wire) -> None:

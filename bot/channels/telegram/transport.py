@@ -105,8 +105,11 @@ class TelegramTransport:
             self.pacer.hold(chat, seconds)
             return RetryAfter(seconds, refused.description)
         if refused.migrate_to_chat_id is not None:
-            moved = f"the group is now supergroup {refused.migrate_to_chat_id}"
-            moved += ": put that chat id in the config"
+            # Departments' and member-unit groups are both kept by `xiaoer import` (or the config's
+            # bootstrap); following a migration by itself is not done (chat ids sit in many tables)
+            moved = f"the group is now supergroup {refused.migrate_to_chat_id}: give it that chat id"
+            moved += " (`xiaoer import groups` for a member-unit group, `xiaoer import departments`"
+            moved += " or the config for a department's group)"
             return self._done(message, Refused(DeliveryStatus.FAILED, moved))
         if refused.status == HTTPStatus.FORBIDDEN:  # blocked by the user, or the bot left the group
             return self._done(message, Refused(DeliveryStatus.BLOCKED, refused.description))
