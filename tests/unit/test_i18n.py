@@ -72,3 +72,13 @@ def test_counted_phrases_have_real_english_plurals() -> None:
     assert tn("en", "cli.messages", 2) == "2 messages"
     assert tn("en", "cli.policies", 0) == "0 policies"
     assert tn("zh-CN", "cli.messages", 2) == "2 条消息"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_fast_loader_reads_each_catalogue_as_pure_python_yaml_does(lang: str) -> None:
+    import yaml
+
+    from bot.i18n import _flatten
+
+    with (ROOT / "bot" / "i18n" / f"{lang}.yaml").open(encoding="utf-8") as f:
+        assert catalogue(lang) == _flatten(yaml.load(f, Loader=yaml.SafeLoader))
