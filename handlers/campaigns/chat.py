@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from bot.domain.campaigns import CampaignRefused, Targeting, may_lead, parse_code_list
@@ -63,15 +64,16 @@ async def campaign_command(actor: Actor, deps: Deps, args: str) -> list[Reply]:
     lang = actor.lang
     if not may_lead(actor) or actor.officer_id is None:
         return [Reply(t(lang, "campaign.not_allowed"))]
-    verb, _, rest = args.strip().partition(" ")
+    verb, rest = (*args.split(maxsplit=1), "", "")[:2]  # any white space, the full-width too
     verb = verb.lower()
     try:
         if verb in ("", "list"):
             return await _listing(actor, deps)
         if verb in ("new", "create"):
             return await _create(actor, deps, rest)
-        number_text, _, more = rest.strip().partition(" ")
-        number = small_number(number_text.lstrip("Cc#"))
+        number_text, more = (*rest.split(maxsplit=1), "", "")[:2]  # any white space, the full-width too
+        # C1 as a campaign's code is shown, or Ｃ１ as a full-width keyboard types it
+        number = small_number(unicodedata.normalize("NFKC", number_text).lstrip("Cc#"))
         if verb == "status" and number is None and not number_text:
             return await _listing(actor, deps, detailed=True)
         if number is None or verb not in ("status", "assign", "change", "close", "report"):

@@ -152,6 +152,7 @@ async def test_reassign_change_close_are_audited(settings: Settings, clock: Cloc
     assert "2026-11-20 至 2026-12-05" in status
     assert "吴斌: 已走访 0/3，剩余 3，完成 0.0%" in status
     assert "郑宇: 已走访 0/1" in status
+    assert own(await w.say(CHEN, "/campaign status　Ｃ１")) == status  # as a full-width keyboard types it
     assert "已结束" in own(await w.say(CHEN, "/campaign close 1"))
     assert "已经结束" in own(await w.say(CHEN, "/campaign close 1"))
     # closed before its last day: no days are left to it
