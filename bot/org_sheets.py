@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain.text import NOT_XML
+from bot.domain.text import sheet_row
 
 SUFFIXES = (".xlsx", ".csv")
 
@@ -210,6 +210,6 @@ def write_sheet(
                 cell.comment = Comment(note, "xiaoer")
             cells.append(cell)
         sheet.append(cells)
-    for row in rows:  # a character XML forbids, kept before text was cleaned as it came, goes
-        sheet.append([NOT_XML.sub("", cell) if isinstance(cell, str) else cell for cell in row])
+    for row in rows:
+        sheet.append(sheet_row(row))
     book.save(path)

@@ -17,7 +17,7 @@ import typer
 
 from bot.cli_common import fail, run_work, settings_of, writing
 from bot.domain.enterprise import Enterprise
-from bot.domain.text import NOT_XML
+from bot.domain.text import sheet_row
 from bot.domain.tickets import Ticket
 from bot.i18n import t
 
@@ -144,8 +144,8 @@ def _write_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append(header)
-    for row in rows:  # a character XML forbids, kept before text was cleaned as it came, goes
-        sheet.append([NOT_XML.sub("", cell) if isinstance(cell, str) else cell for cell in row])
+    for row in rows:
+        sheet.append(sheet_row(row))
     book.save(path)
 
 

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # what XML 1.0 forbids (C0 controls but tab, newline and return; lone surrogates; U+FFFE/U+FFFF):
 # not in an .xlsx or .docx cell, nor in WeCom's XML; nobody types them, they come pasted
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def sheet_row(values: Iterable[T]) -> list[T | str]:
+    """A spreadsheet row openpyxl accepts: text stored before it was cleaned as it came in (see
+    `storable`) may still hold a character XML forbids, which would end the whole file's writing."""
+    return [NOT_XML.sub("", value) if isinstance(value, str) else value for value in values]
 
 
 def storable(text: str) -> str:

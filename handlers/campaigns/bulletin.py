@@ -18,6 +18,7 @@ from typing import Any
 from bot.domain import markdown
 from bot.domain.campaigns import BulletinItem, Campaign, CoverageReport, ItemKind
 from bot.domain.messages import Attachment, Reply
+from bot.domain.text import sheet_row
 from bot.domain.tickets import Status
 from bot.i18n import t
 from handlers import render
@@ -194,22 +195,24 @@ def to_xlsx(bulletin: Bulletin, deps: Deps) -> bytes:
         first.append([])
         first.append([strong(first, heading)])
         for line in lines:
-            first.append([line])
+            first.append(sheet_row([line]))
     columns = ("kind", "company", "visited_on", "text", "ticket", "category", "state")
     items.append([strong(items, t(lang, f"bulletin.column_{c}")) for c in columns])
     for item in bulletin.items:
         day = WriteOnlyCell(items, value=datetime.combine(item.visited_on, time()))  # a date cell
         day.number_format = "yyyy-mm-dd"
         items.append(
-            [
-                t(lang, f"visit.kind_{item.kind.value}"),
-                company(item, lang),
-                day,
-                item.text,
-                item.ticket_number,
-                render.category_name(item.category, lang) if item.kind is ItemKind.DEMAND else "",
-                t(lang, f"bulletin.state_{_state(item)}") if item.kind is ItemKind.DEMAND else "",
-            ]
+            sheet_row(
+                [
+                    t(lang, f"visit.kind_{item.kind.value}"),
+                    company(item, lang),
+                    day,
+                    item.text,
+                    item.ticket_number,
+                    render.category_name(item.category, lang) if item.kind is ItemKind.DEMAND else "",
+                    t(lang, f"bulletin.state_{_state(item)}") if item.kind is ItemKind.DEMAND else "",
+                ]
+            )
         )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -212,3 +212,18 @@ def test_the_docx_has_a_title_headings_and_bullets() -> None:
     assert styles[0] == "Title"
     assert styles.count("Heading 1") == 7
     assert set(styles[1:]) == {"Heading 1", "List Bullet"}
+
+
+def test_a_quote_stored_before_control_characters_were_dropped_still_makes_a_sheet() -> None:
+    """Text kept before intake dropped what XML forbids (a pasted \\x01) must not end the .xlsx."""
+    import dataclasses
+    import io
+
+    from openpyxl import load_workbook
+
+    from handlers.bulletin.xlsx_file import to_xlsx
+
+    old = dataclasses.replace(CONTENT, quotes=(Quote(1, "厦门鑫源精密机械有限公司", "园区\x01限电"),))
+    sheet = load_workbook(io.BytesIO(to_xlsx(old, "zh-CN"))).worksheets[0]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any("园区限电" in cell for cell in cells)
