@@ -21,7 +21,7 @@ from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey
 from bot.domain.inbox import InboxEntry
 from bot.domain.kpi import KpiCounts
 from bot.domain.messages import Inbound
-from bot.domain.org import Department, Directory, Officer, OrgChange
+from bot.domain.org import ChatMove, Department, Directory, Officer, OrgChange
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
@@ -377,6 +377,12 @@ class PolicyRepository(Protocol):
         ...
 
 
+class ChatMoves(Protocol):
+    async def move(self, channel: str, old: str, new: str, actor: str, at: datetime) -> ChatMove:
+        """The chat's old id replaced by its new one wherever it is kept, audited (storage/chat_moves_sql)."""
+        ...
+
+
 class Audience(Protocol):
     """Who notices can reach: member-unit groups, and enterprises' people on chat channels."""
 
@@ -618,6 +624,8 @@ class UnitOfWork(Protocol):
     def policies(self) -> PolicyRepository: ...
     @property
     def audience(self) -> Audience: ...
+    @property
+    def chats(self) -> ChatMoves: ...
     @property
     def outbox(self) -> Outbox: ...
     @property

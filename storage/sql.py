@@ -27,6 +27,7 @@ from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
 from storage.binding_sql import SqlMobileBinding
 from storage.bulletin_sql import SqlBulletins
 from storage.campaigns_sql import SqlCampaigns
+from storage.chat_moves_sql import SqlChatMoves
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
@@ -638,6 +639,10 @@ class SqlUnitOfWork:
     @property
     def audience(self) -> SqlAudience:
         return SqlAudience(self._session)
+
+    @property
+    def chats(self) -> SqlChatMoves:
+        return SqlChatMoves(self._session)
 
     @property
     def outbox(self) -> SqlOutbox:

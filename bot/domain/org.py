@@ -153,6 +153,30 @@ class OrgChange:
     after: Mapping[str, object] | None
 
 
+@dataclass(frozen=True, slots=True)
+class ChatMove:
+    """What moving a chat to its new id changed (a Telegram group upgraded to a supergroup): the
+    departments and member-unit groups that name it, the tickets opened in it, the messages still
+    to send there, and the sent posts and forum topics replies are matched with. `merged`: groups
+    dropped because another group already had the new id; `cancelled`: queued notices the new id
+    already has."""
+
+    departments: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    merged: tuple[str, ...] = ()
+    tickets: int = 0
+    outbox: int = 0
+    cancelled: int = 0
+    sent: int = 0
+    topics: int = 0
+
+    @property
+    def known(self) -> bool:
+        """The chat was known beyond messages on their way (a first move, to be audited)."""
+        kept = (self.departments, self.groups, self.merged, self.tickets, self.sent, self.topics)
+        return any(kept)
+
+
 def difference(
     before: Mapping[str, object], after: Mapping[str, object]
 ) -> tuple[dict[str, object], dict[str, object]]:
