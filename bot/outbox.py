@@ -35,7 +35,7 @@ from datetime import timedelta
 from typing import Protocol, TypeVar, overload
 
 from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxMessage, backoff
-from handlers import delivery
+from handlers import chat_moves, delivery
 from handlers.deps import Deps
 from handlers.policy_status import queue_delivery_reports
 from storage.protocols import UnitOfWork
@@ -87,7 +87,16 @@ class Refused:
     error: str
 
 
-Outcome = Sent | RetryAfter | Transient | Refused
+@dataclass(frozen=True)
+class Moved:
+    """The chat has a new id (a Telegram group upgraded to a supergroup): nothing arrived. The
+    chat is moved to it everywhere, and the message goes again, to the new id."""
+
+    chat_id: str
+    error: str
+
+
+Outcome = Sent | RetryAfter | Transient | Refused | Moved
 
 
 class Transport(Protocol):
@@ -132,7 +141,7 @@ T = TypeVar("T")
 
 def _waits(message: OutboxMessage, outcome: Outcome) -> bool:
     """The message is to be tried again (not sent, not given up)."""
-    return isinstance(outcome, RetryAfter) or (
+    return isinstance(outcome, RetryAfter | Moved) or (
         isinstance(outcome, Transient) and message.attempts + 1 < MAX_ATTEMPTS
     )
 
@@ -169,6 +178,7 @@ class OutboxSender:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _unwritten: list[tuple[OutboxMessage, str, Write]] = field(default_factory=list)
     _stop: asyncio.Event | None = None
+    _moved_chats: bool = False  # a chat moved in the outcomes being written: read departments again
 
     def __post_init__(self) -> None:
         self.id = self.id or f"{self.host[:40]}:{self.pid}:{uuid.uuid4().hex[:8]}"
@@ -452,10 +462,20 @@ class OutboxSender:
                     return mine
 
                 self._record(message, status.value, refused)
+            case Moved(chat_id=new_chat, error=error):
+
+                async def moved(uow: UnitOfWork) -> bool:
+                    # the message's row moves with the chat's other messages still to send
+                    await chat_moves.follow(uow, message.channel, message.chat_id, new_chat, now)
+                    self._moved_chats = True
+                    return await uow.outbox.retry_later(number, self.id, now, error, attempted=False)
+
+                self._record(message, "retried", moved)
 
     def _report(self, message: OutboxMessage, outcome: Outcome) -> None:
         """A line in the log for every send that did not simply go, and the result's count."""
-        result = {Sent: "sent", RetryAfter: "rate_limited", Transient: "transient"}.get(type(outcome), "")
+        results = {Sent: "sent", RetryAfter: "rate_limited", Transient: "transient", Moved: "moved"}
+        result = results.get(type(outcome), "")
         if isinstance(outcome, Refused):
             result = outcome.status.value
         if self.on_result is not None:
@@ -478,6 +498,8 @@ class OutboxSender:
             )
         elif isinstance(outcome, Refused):
             log.warning("send refused for good", extra={"fields": fields})
+        elif isinstance(outcome, Moved):
+            log.warning("send refused: the chat moved to %s", outcome.chat_id, extra={"fields": fields})
         else:
             log.info("send rate limited", extra={"fields": fields})
 
@@ -511,6 +533,12 @@ class OutboxSender:
             # were dropped here would stay claimed and be taken for in doubt, then sent again.
             self._unwritten[:0] = unwritten
             raise
+        if self._moved_chats:  # this process addresses the departments' new groups at once
+            self._moved_chats = False
+            try:
+                await chat_moves.adopt(self.deps)
+            except Exception:  # the organisation's watcher reads them soon enough
+                log.exception("outbox sender %s could not read the departments again", self.id)
         for (message, what, _), mine in zip(unwritten, recorded, strict=True):
             if not mine:  # taken back from us meanwhile (we looked dead): it will go again
                 log.warning("outbox message %s was no longer this sender's when it was %s", message.id, what)

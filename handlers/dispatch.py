@@ -13,6 +13,7 @@ from bot.domain.text import storable
 from bot.i18n import t
 from handlers import (
     binding,
+    chat_moves,
     follow_up,
     mobile_binding,
     officer,
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 
 
 async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
+    if inbound.moved_to is not None:  # the platform's news, not a person's message
+        return await chat_moves.announced(inbound, deps)
     inbound = replace(
         inbound, text=storable(inbound.text), payload=storable(inbound.payload) if inbound.payload else None
     )

@@ -88,6 +88,7 @@ def inbound_values(inbound: Inbound) -> dict[str, Any]:
         "capabilities": [inbound.capabilities.buttons, inbound.capabilities.quoted_replies],
         "thread_id": inbound.thread_id,
         "shared_phone": inbound.shared_phone,
+        "moved_to": inbound.moved_to,
     }
 
 
@@ -105,6 +106,7 @@ def inbound_from_values(values: dict[str, Any]) -> Inbound:
         capabilities=Capabilities(buttons=buttons, quoted_replies=quoted),
         thread_id=values["thread_id"],
         shared_phone=values.get("shared_phone"),  # absent from entries kept before it was
+        moved_to=values.get("moved_to"),
     )
 
 

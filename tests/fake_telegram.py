@@ -56,6 +56,7 @@ class FakeBotApi(LoopbackServer):
         self.calls: list[str] = []
         self.bodies: list[str] = []  # each call's content type, beside `calls`
         self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new id
+        self.sends_to_migrated = 0  # sends refused because their group had become a supergroup
         self.flood_left = 0
         self.flood_retry_after: int | None = 1  # None: a 429 without its parameters
         self.blocked: set[int] = set()  # private chats whose user blocked the bot (403)
@@ -190,6 +191,27 @@ class FakeBotApi(LoopbackServer):
         }
         return await self.deliver({"update_id": next(self._update_ids), "callback_query": query})
 
+    async def group_upgraded(self, old: int, new: int, by: int, *, announced: bool = True) -> None:
+        """A group's admin `by` upgrades it to a supergroup: from now on Telegram refuses sends to
+        the old id, naming the new one; `announced`, the bot hears the two service messages, in
+        the old group (`migrate_to_chat_id`) and in the new supergroup (`migrate_from_chat_id`)."""
+        self.migrated[old] = new
+        if not announced:
+            return
+        user = {"id": by, "is_bot": False, "first_name": "Admin"}
+        for chat, migration in (
+            ({"id": old, "type": "group"}, {"migrate_to_chat_id": new}),
+            ({"id": new, "type": "supergroup"}, {"migrate_from_chat_id": old}),
+        ):
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {**chat, "title": "Group"},
+                "from": user,
+                **migration,
+            }
+            await self.deliver({"update_id": next(self._update_ids), "message": message})
+
     async def deliver(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update (again, to imitate a redelivery after a crash)."""
         async with self._arrived:
@@ -311,6 +333,7 @@ class FakeBotApi(LoopbackServer):
         if chat_id in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
         if chat_id in self.migrated:
+            self.sends_to_migrated += 1
             return _error(
                 400,
                 "Bad Request: group chat was upgraded to a supergroup chat",

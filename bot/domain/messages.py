@@ -91,6 +91,9 @@ class Inbound:
     # The sender's own phone number as the platform vouches for it (Telegram: a contact shared with
     # the contact button, whose user is the sender), never a number someone typed.
     shared_phone: str | None = None
+    # The chat's new id, as the platform announces it (Telegram: a group upgraded to a supergroup);
+    # `chat_id` is the old one. Set by a channel adapter only, never from what a person sent.
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

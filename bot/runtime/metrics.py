@@ -52,7 +52,7 @@ class Metrics:
         self.sends = Counter(
             "xiaoer_sends",
             "Platform calls by the outbox sender, by platform and result "
-            "(sent, rate_limited, transient, blocked, failed, in_doubt).",
+            "(sent, rate_limited, transient, blocked, failed, moved, in_doubt).",
             ["platform", "result"],
             registry=r,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,19 +52,28 @@ def write_config(
     return config
 
 
-@pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[Running]:
+@asynccontextmanager
+async def telegram_world(tmp_path: Path, *, configured_groups: bool = True) -> AsyncIterator[Running]:
+    """The shipped config on Telegram against a fake Bot API; `configured_groups`: the adapter is
+    given the departments' groups from the config, else it reads them from the directory as it
+    is now (as `xiaoer run` does)."""
     settings = load_settings(write_config(tmp_path))
     api = FakeBotApi()
     await api.start()
     app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'tg.db'}")
     groups = {d.id: int(d.chats["telegram"]) for d in settings.departments if "telegram" in d.chats}
     try:
-        async with telegram_running(app.deps, api, groups) as run:
+        async with telegram_running(app.deps, api, groups if configured_groups else None) as run:
             yield Running(api, app, run)
     finally:
         await app.close()
         await api.stop()
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    async with telegram_world(tmp_path) as world:
+        yield world
 
 
 def last(sent: list[Sent]) -> Sent:

@@ -14,7 +14,7 @@ from bot.channels.telegram.adapter import make_bot
 from bot.channels.telegram.transport import UNSAID_RETRY_AFTER, TelegramTransport
 from bot.domain.messages import SHARE_PHONE, Attachment, Button
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
-from bot.outbox import Refused, RetryAfter, Sent, Transient
+from bot.outbox import Moved, Refused, RetryAfter, Sent, Transient
 from tests.fake_telegram import FakeBotApi
 
 PERSON = 5001
@@ -147,13 +147,10 @@ async def test_a_user_who_blocked_the_bot_is_refused_as_blocked(wire: Wire) -> N
     assert outcome == Refused(DeliveryStatus.BLOCKED, "Forbidden: bot was blocked by the user")
 
 
-async def test_a_group_that_became_a_supergroup_fails_naming_its_new_id(wire: Wire) -> None:
+async def test_a_group_that_became_a_supergroup_is_moved_to_its_new_id(wire: Wire) -> None:
     wire.api.migrated[GROUP] = -1_000_555
     outcome = await wire.transport.send(reply(GROUP, "hello"))
-    assert isinstance(outcome, Refused)
-    assert outcome.status is DeliveryStatus.FAILED
-    assert "supergroup -1000555" in outcome.error
-    assert "`xiaoer import groups`" in outcome.error  # member-unit groups are not in the config
+    assert outcome == Moved("-1000555", "Bad Request: group chat was upgraded to a supergroup chat")
 
 
 async def test_a_refused_token_is_transient_and_nothing_was_delivered(wire: Wire) -> None:

@@ -172,6 +172,9 @@ class TelegramChannel:
         self.dispatcher.include_router(router)
 
     async def on_message(self, message: Message, event_update: Update) -> None:
+        if message.migrate_to_chat_id is not None or message.migrate_from_chat_id is not None:
+            await self._keep(_moved(message, event_update, self.clock()))
+            return
         if message.from_user is None:
             return
         user = message.from_user
@@ -413,6 +416,24 @@ _NO_FILE = (
     "game",
     "checklist",
 )  # venue has a location
+
+
+def _moved(message: Message, update: Update, at: datetime) -> Inbound:
+    """A group upgraded to a supergroup, as the service message in either says it: the old id as
+    the chat (both announcements are one conversation, handled in turn), the new as `moved_to`."""
+    if message.migrate_to_chat_id is not None:  # said in the old group
+        old, new = message.chat.id, message.migrate_to_chat_id
+    else:  # said in the new supergroup
+        old, new = message.migrate_from_chat_id or 0, message.chat.id
+    user = message.from_user
+    return Inbound(
+        sender=Sender(CHANNEL, str(user.id if user else old), user.full_name if user else "", None),
+        chat_id=str(old),
+        text="",
+        received_at=at,
+        delivery_id=str(update.update_id),
+        moved_to=str(new),
+    )
 
 
 def _media(message: Message) -> str | None:

@@ -29,7 +29,7 @@ from bot.channels.telegram.adapter import CHANNEL, keyboard, make_bot, reply_mar
 from bot.channels.telegram.bot_api import BotApi, BotApiError, BotApiUnreachable
 from bot.domain.org import Directory
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
-from bot.outbox import Outcome, Refused, RetryAfter, Sent, Transient
+from bot.outbox import Moved, Outcome, Refused, RetryAfter, Sent, Transient
 
 REQUEST_TIMEOUT = 30  # seconds; well inside the sender's lease
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo's or document's caption
@@ -105,12 +105,9 @@ class TelegramTransport:
             self.pacer.hold(chat, seconds)
             return RetryAfter(seconds, refused.description)
         if refused.migrate_to_chat_id is not None:
-            # Departments' and member-unit groups are both kept by `xiaoer import` (or the config's
-            # bootstrap); following a migration by itself is not done (chat ids sit in many tables)
-            moved = f"the group is now supergroup {refused.migrate_to_chat_id}: give it that chat id"
-            moved += " (`xiaoer import groups` for a member-unit group, `xiaoer import departments`"
-            moved += " or the config for a department's group)"
-            return self._done(message, Refused(DeliveryStatus.FAILED, moved))
+            # The group became a supergroup: nothing arrived; the sender follows the chat to its new id
+            # and sends the whole message there (the pieces sent so far went to the old group, if any)
+            return self._done(message, Moved(str(refused.migrate_to_chat_id), refused.description))
         if refused.status == HTTPStatus.FORBIDDEN:  # blocked by the user, or the bot left the group
             return self._done(message, Refused(DeliveryStatus.BLOCKED, refused.description))
         if refused.status == HTTPStatus.BAD_REQUEST:  # chat not found, a request Telegram rejects
