@@ -61,6 +61,8 @@ class DepartmentConfig(Section):
     chats: dict[str, int | str] = Field(default_factory=dict)
     # Channels whose group is a forum: each ticket gets a topic of its own there (Telegram).
     topics: tuple[str, ...] = ()
+    # Other names officers write it by in commands (`aliases: [市监局, 市场监管局]`).
+    aliases: tuple[str, ...] = ()
     # Replaced by chats/topics: refused with what to write instead.
     telegram_chat_id: int | str | None = None
     telegram_topics: bool | None = None
@@ -530,6 +532,7 @@ class Settings(BaseSettings):
                     lang=d.lang or self.language,
                     chats={channel: str(chat).strip() for channel, chat in d.chats.items()},
                     topics=frozenset(d.topics),
+                    aliases=tuple(a.strip() for a in d.aliases if a.strip()),
                 )
                 for d in self.departments
             ),

@@ -1,39 +1,70 @@
 """Departments and officers as officers type them in commands: by id, by name in either
-language, or by the start of an id when only one id starts that way."""
+language or a configured alias, or, when only one department fits, by the start of an id, part
+of a name, or a Chinese abbreviation of it."""
 
 from __future__ import annotations
 
-from bot.domain.errors import UnknownDepartment, UnknownOfficer
-from bot.domain.org import Directory, Officer
+from collections.abc import Iterable
+
+from bot.domain.errors import AmbiguousDepartment, UnknownDepartment, UnknownOfficer
+from bot.domain.org import Department, Directory, Officer
 
 
 def department_and_rest(text: str, directory: Directory, lang: str) -> tuple[str, str]:
     """`区税务局 原因` → ("tax_bureau", "原因"). Names may hold spaces (`District Tax Bureau`), so
-    the longest name the text starts with wins."""
+    the longest id, name or alias the text starts with wins. Else its first word may be the start
+    of an id, part of a name or alias (`税务`, `Tax`), or a Chinese abbreviation (`市监局` for
+    市场监督管理局: its characters in order, ending as the name ends), when only one department
+    fits; several that fit are listed, to choose from."""
     stripped = text.strip()
     folded = stripped.casefold()
     best: tuple[int, str] | None = None
     for department in directory.departments.values():
-        for name in (department.id, department.name_zh, department.name_en):
+        for name in _names(department):
             candidate = name.casefold()
             if _starts_with_word(folded, candidate) and (best is None or len(candidate) > best[0]):
                 best = (len(candidate), department.id)
     if best is not None:
         return best[1], stripped[best[0] :].strip()
     word, _, rest = stripped.partition(" ")
-    prefixed = [d for d in directory.departments if d.startswith(word.casefold())] if word else []
-    if len(prefixed) == 1:
-        return prefixed[0], rest.strip()
+    fitting = [d for d in directory.departments.values() if word and _fits(word.casefold(), d)]
+    if len(fitting) == 1:
+        return fitting[0].id, rest.strip()
+    if fitting:
+        raise AmbiguousDepartment(name=word[:40], candidates=_listed(fitting, lang))
     raise UnknownDepartment(name=word[:40], known=department_list(directory, lang))
+
+
+def _names(department: Department) -> tuple[str, ...]:
+    return (department.id, department.name_zh, department.name_en, *department.aliases)
+
+
+def _fits(word: str, department: Department) -> bool:
+    if department.id.startswith(word):
+        return True
+    names = [name.casefold() for name in _names(department)[1:]]
+    return any(word in name or _abbreviates(word, name) for name in names)
+
+
+def _abbreviates(word: str, name: str) -> bool:
+    """`市监局` of `市场监督管理局`: at least two characters, found in the name in order, the last
+    being the name's last (局, 委, 办…), as Chinese names of offices are shortened."""
+    if len(word) < 2 or not name.endswith(word[-1]):
+        return False
+    rest = iter(name)
+    return all(character in rest for character in word)
+
+
+def _listed(departments: Iterable[Department], lang: str) -> str:
+    separator = "、" if lang.startswith("zh") else ", "
+    return separator.join(
+        f"{d.id}（{d.name_zh}）" if lang.startswith("zh") else f"{d.id} ({d.name_en})" for d in departments
+    )
 
 
 def department_list(directory: Directory, lang: str) -> str:
     """Every department as a command may name it: `tax_bureau（区税务局）、…`."""
-    separator = "、" if lang.startswith("zh") else ", "
-    return separator.join(
-        f"{d.id}（{d.name_zh}）" if lang.startswith("zh") else f"{d.id} ({d.name_en})"
-        for d in directory.departments.values()
-    )
+    return _listed(directory.departments.values(), lang)
 
 
 def officer_named(text: str, directory: Directory, lang: str, department_id: str | None) -> Officer:

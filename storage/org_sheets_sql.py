@@ -52,7 +52,17 @@ _FIELDS = {
     "liaisons": ("uscc", "name", "liaison_officer_id"),
     "contacts": ("phone", "display_name", "lang", "enterprise_id"),
     "officers": ("id", "name", "department_id", "role", "lang", "active", "identities"),
-    "departments": ("id", "name_zh", "name_en", "head_officer_id", "lang", "topics", "chats", "active"),
+    "departments": (
+        "id",
+        "name_zh",
+        "name_en",
+        "head_officer_id",
+        "lang",
+        "topics",
+        "chats",
+        "active",
+        "aliases",
+    ),
     "groups": ("id", "name", "channel", "chat_id", "lang", "tags", "active"),
 }
 _c = CONTACTS.c

@@ -32,6 +32,7 @@ def department_fields(d: Department, active: bool = True) -> dict[str, Any]:
         "lang": d.lang,
         "chats": dict(sorted(d.chats.items())),
         "topics": sorted(d.topics),
+        "aliases": list(d.aliases),
         "active": active,
     }
 
@@ -56,6 +57,7 @@ def department_from_row(row: Any) -> Department:
         lang=row.lang,
         chats={str(k): str(v) for k, v in (row.chats or {}).items()},
         topics=frozenset(row.topics or ()),
+        aliases=tuple(str(a) for a in row.aliases or ()),
     )
 
 

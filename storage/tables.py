@@ -67,6 +67,10 @@ class DepartmentRow(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     active: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # other names officers write it by in commands (市监局)
+    aliases: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class OfficerRow(SQLModel, table=True):

@@ -15,6 +15,7 @@ from bot.api.ratelimit import RateLimiter
 from bot.domain.api_keys import ApiKey, token_hash
 from bot.domain.errors import (
     AlreadyTaken,
+    AmbiguousDepartment,
     Conflict,
     DomainError,
     EmptyText,
@@ -45,6 +46,7 @@ _STATUS_OF: list[tuple[type[DomainError], int, str]] = [
     (NotAllowed, 403, "forbidden"),
     (EmptyText, 422, "invalid"),
     (UnknownDepartment, 422, "invalid"),
+    (AmbiguousDepartment, 422, "invalid"),
 ]
 
 

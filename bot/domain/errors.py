@@ -43,6 +43,12 @@ class UnknownDepartment(DomainError):
     key = "error.unknown_department"
 
 
+class AmbiguousDepartment(DomainError):
+    """A command named a department in a way that fits several; `candidates` lists them."""
+
+    key = "error.ambiguous_department"
+
+
 class UnknownOfficer(DomainError):
     """A command named an officer who is not configured; `known` lists some who are."""
 

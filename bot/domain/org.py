@@ -19,6 +19,8 @@ class Department:
     # channel reads its own entry. Channels in `topics` make a forum topic per ticket there.
     chats: Mapping[str, str] = field(default_factory=dict)
     topics: frozenset[str] = frozenset()
+    # Other names officers write it by (市监局, 人社局): commands that name a department accept them
+    aliases: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang.startswith("zh") else self.name_en

@@ -76,6 +76,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("head", "负责人", "Head"),
         _LANG,
         _c("topics", "话题渠道", "Forum topics on", form=LIST),
+        _c("aliases", "简称", "Other names", "别名", form=LIST),
         # group chats: one column per channel, added by columns_of()
     ),
     "groups": (

@@ -24,7 +24,7 @@ AUDIT_KIND = {
     "groups": "group",
 }
 _MAPS = ("identities", "chats")
-_LISTS = ("tags", "topics")
+_LISTS = ("tags", "topics", "aliases")
 
 
 @dataclass
@@ -59,6 +59,7 @@ def _defaults(kind: str, record: dict[str, Any]) -> dict[str, Any]:
             "head_officer_id": None,
             "lang": "zh-CN",
             "topics": [],
+            "aliases": [],
             "chats": {},
             "active": True,
         }

@@ -285,6 +285,8 @@ class _Reader:
             record["lang"] = self.lang_of(v["lang"]) or "zh-CN"
         if "topics" in v:
             record["topics"] = v["topics"]
+        if "aliases" in v:
+            record["aliases"] = v["aliases"]
         chats = {k.removeprefix(CHAT_PREFIX): v[k] for k in v if k.startswith(CHAT_PREFIX)}
         if chats:
             record["chats"] = chats

@@ -230,3 +230,18 @@ def test_three_enterprises_one_problem_one_answer(tmp_path: Path) -> None:
         assert audit(tmp_path / "loop.db", number)[-4:] == ["take", "reply", "resolve", "start_survey"]
     assert out.count("💬") == 3  # each enterprise got the answer once (one of them in English)
     assert out.count("园区供电已恢复") == 4  # the command, and the result each enterprise rates
+
+
+def test_transfer_by_an_alias_imported_with_the_departments(tmp_path: Path) -> None:
+    """A centre's departments sheet gives a department its short names (简称); a dispatcher's
+    `/transfer` by one of them reaches it, and the export gives them back."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'loop.db'}"
+    sheet = tmp_path / "departments.csv"
+    sheet.write_text("部门编号,部门名称,简称\nmarket,区市场监督管理局,市场监管局、工商局\n", encoding="utf-8")
+    imported = xiaoer("import", "departments", sheet.name, "-d", url, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    out = run(tmp_path, [DEMAND, "/as officer wang_lei", "/take 1", "/transfer 1 工商局 涉及商标登记"])
+    assert "工单 #1 已转办至区市场监督管理局" in out
+    exported = xiaoer("export", "departments", "out.csv", "-d", url, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert ",工商局、市场监管局," in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")  # sorted

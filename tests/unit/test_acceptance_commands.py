@@ -98,7 +98,9 @@ async def test_the_refusal_for_approve_does_not_name_the_assignee_as_allowed(
     assert "部门负责人" in refusal
 
 
-@pytest.mark.parametrize("department", ["tax_bureau", "区税务局", "District Tax Bureau", "tax"])
+@pytest.mark.parametrize(
+    "department", ["tax_bureau", "区税务局", "District Tax Bureau", "tax", "税务局", "税务", "Tax"]
+)
 async def test_transfer_takes_a_departments_id_or_name(
     settings: Settings, clock: Clock, department: str
 ) -> None:
@@ -111,11 +113,36 @@ async def test_transfer_to_an_unknown_department_lists_the_valid_ones(
     settings: Settings, clock: Clock
 ) -> None:
     w = await _taken(settings, clock)
-    answer = own(await w.say(WANG, "/transfer 1 税务 属于税务问题"))
-    assert "税务" in answer
+    answer = own(await w.say(WANG, "/transfer 1 环保局 属于环保问题"))
+    assert "没有找到部门 环保局" in answer
     assert "tax_bureau（区税务局）" in answer
     assert "justice（区司法局）" in answer
     assert "已增加区商务局为工单 #1 的协办部门" in own(await w.say(WANG, "/cohandle 1 区商务局"))
+
+
+@pytest.mark.parametrize(
+    ("written", "department"),
+    [
+        ("金融办", "区金融工作办公室"),  # the config's alias
+        ("人社局", "区人力资源和社会保障局"),  # an abbreviation
+        ("人力资源", "区人力资源和社会保障局"),  # a part of one name only
+    ],
+)
+async def test_transfer_takes_an_alias_an_abbreviation_or_a_unique_part_of_a_name(
+    settings: Settings, clock: Clock, written: str, department: str
+) -> None:
+    w = await _taken(settings, clock)
+    assert f"已转办至{department}" in own(await w.say(WANG, f"/transfer 1 {written} 需要对接"))
+
+
+async def test_a_name_several_departments_fit_lists_them_to_choose_from(
+    settings: Settings, clock: Clock
+) -> None:
+    w = await _taken(settings, clock)
+    answer = own(await w.say(WANG, "/transfer 1 资源 需要对接"))
+    both = "hr_social（区人力资源和社会保障局）、natural_resources（自然资源和规划分局）"
+    assert f"“资源”可能是这几个部门：{both}" in answer
+    assert "已转办" not in answer
 
 
 async def test_assign_to_an_unknown_officer_says_so(settings: Settings, clock: Clock) -> None:
