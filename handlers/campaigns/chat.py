@@ -36,13 +36,20 @@ _KEY_SUPPORT = re.compile(
 )
 
 
-def parse_period(text: str) -> tuple[date, date] | None:
-    """`2026-12-01..2026-12-31` (or `~`, `至`)."""
+def parse_period(text: str) -> tuple[date, date]:
+    """`2026-12-01..2026-12-31` (or `~`, `至`); BadInput says which part is wrong and how to
+    write it."""
+    if not text.strip():
+        raise BadInput("campaign.no_period")
     parts = re.split(r"\.\.|~|至|—", text.strip(), maxsplit=1)
     if len(parts) != 2:
-        return None
+        raise BadInput("campaign.not_a_period", text=text.strip()[:40])
     first, last = parse_day(parts[0].strip()), parse_day(parts[1].strip())
-    return (first, last) if first is not None and last is not None else None
+    if first is None:
+        raise BadInput("campaign.bad_start", text=parts[0].strip()[:40])
+    if last is None:
+        raise BadInput("campaign.bad_end", text=parts[1].strip()[:40])
+    return first, last
 
 
 def parse_targeting(text: str) -> tuple[Targeting, list[str]]:
@@ -115,9 +122,9 @@ async def _create(actor: Actor, deps: Deps, text: str) -> list[Reply]:
     lang = actor.lang
     name, _, rest = text.strip().partition(" ")
     period_text, _, targeting_text = rest.strip().partition(" ")
-    period = parse_period(period_text)
-    if not name or period is None:
+    if not name:
         return [Reply(t(lang, "campaign.usage"))]
+    period = parse_period(period_text)
     targeting, departments = parse_targeting(targeting_text)
     created = await manage.create_campaign(
         deps,
@@ -157,7 +164,8 @@ async def _on_campaign(actor: Actor, deps: Deps, verb: str, number: int, rest: s
         field, _, value = rest.partition(" ")
         if field in ("name", "名称") and value.strip():
             changed = await manage.change_campaign(deps, number, actor_id, name=value)
-        elif field in ("period", "周期") and (period := parse_period(value)) is not None:
+        elif field in ("period", "周期"):
+            period = parse_period(value)
             changed = await manage.change_campaign(
                 deps, number, actor_id, starts_on=period[0], ends_on=period[1]
             )

@@ -94,3 +94,19 @@ async def test_a_campaign_a_visit_from_chat_coverage_and_the_bulletin(running: R
     assert "厦门鑫源精密机械有限公司: 希望多组织政策宣讲会" in sent.text
     assert "合计 已走访 1/4" in sent.text
     await api.wait_until(lambda: any(s.file for s in api.to(LEAD)), "the bulletin's .xlsx", 30)
+
+
+@pytest.mark.parametrize(
+    ("written", "answer"),
+    [
+        ("/campaign new 敲门行动 2026-12-01..2026-12-32", "活动的结束日“2026-12-32”不是日期：请写成"),
+        ("/campaign new 敲门行动 2026/12/01..2026-12-31", "活动的开始日“2026/12/01”不是日期"),
+        ("/campaign new 敲门行动 2026-12-01 2026-12-31", "“2026-12-01”不是活动周期：请写 开始日..结束日"),
+        ("/campaign new 敲门行动", "请在名称后写活动周期：开始日..结束日"),
+    ],
+)
+async def test_a_bad_period_says_which_date_is_wrong_and_how_to_write_it(
+    running: Running, written: str, answer: str
+) -> None:
+    said = await exchange(TelegramChat(running.api, LEAD), written, answer)
+    assert "用法" not in said
