@@ -156,10 +156,12 @@ async def _make(
                     )
                     await uow.commit()
                 for invite in chunk:
-                    _write_qr(invite.link, out / "qr" / invite.qr_file)
+                    with writing(out / "qr" / invite.qr_file, "another --out") as qr:
+                        _write_qr(invite.link, qr)
                     progress.advance(task)
                 made += chunk
-        _write_sheet(out / "invites.xlsx", made, settings, app.deps.directory, now + valid)
+        with writing(out / "invites.xlsx", "another --out") as sheet:  # whole, or the old one kept
+            _write_sheet(sheet, made, settings, app.deps.directory, now + valid)
         return len(made)
     finally:
         await app.close()

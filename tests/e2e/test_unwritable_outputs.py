@@ -70,3 +70,16 @@ def test_tickets_export_to_a_csv_name_writes_csv(tmp_path: Path) -> None:
     with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as f:
         header = next(csv.reader(f))
     assert header[:2] == ["number", "enterprise_id"]
+
+
+def test_invites_that_cannot_be_written_leave_no_partial_file(tmp_path: Path) -> None:
+    """The sheet is written beside its place and renamed there once whole (cli_common.writing):
+    one that cannot take its place is said, with status 2, and nothing half-made is left."""
+    (tmp_path / "out" / "invites.xlsx").mkdir(parents=True)  # in the way of the sheet
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    done = xiaoer("invites", "--all", "-o", "out", "-d", url, cwd=tmp_path, config=_config(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "xiaoer: cannot write out/invites.xlsx: Is a directory; choose another --out" in done.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name != "qr"] == ["invites.xlsx"]
+    assert not [p for p in (tmp_path / "out" / "qr").iterdir() if "partial" in p.name]
