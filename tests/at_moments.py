@@ -14,6 +14,14 @@ test. The monotonic clock is faked by the same constant offset, which asyncio do
 FAKETIME_DONT_FAKE_MONOTONIC=1, Python 3.11's time.sleep fails with EINVAL (libfaketime issue
 426: clock_nanosleep with TIMER_ABSTIME). PostgreSQL's now() is not faked; Xiaoer does not use
 it (every moment comes from deps.clock), so that is no limit here.
+
+Use the multi-threaded library (libfaketimeMT, as here; `faketime -m` on the command line).
+Plain `faketime` preloads the single-threaded libfaketime.so.1, which is not safe in threaded
+processes (Chromium, Playwright's driver, asyncio's executor threads): run with it, the browser
+tests' 63-second session took 18 minutes of wall time here (once, on a loaded machine), which
+looks like the web console tests "hanging". With libfaketimeMT, tests/webconsole passed at
+2026-12-08 11:59:30, 2026-10-10 10:00 (a moment in the past), 2026-12-13 23:59:50 and
+2027-04-30 23:59:50 in 1.5 to 3 minutes each.
 """
 
 from __future__ import annotations
