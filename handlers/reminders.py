@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, NudgeKey, most_pressing, plan
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
@@ -34,11 +35,11 @@ REFS_LISTED = 100  # tickets named by number after the detailed lines
 DIGEST_READ = 500  # an officer's open tickets ranked for the morning digest (the rest are counted)
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     """One line of a recipient's message: a ticket's most overdue nudge at one level, with the
     other limits of that ticket past too (named, not repeated), and how many reminders about that
-    limit earlier sweeps really sent (the ladder's rung counts the ones due, sent or not)."""
+    limit earlier sweeps really sent (the ladder's rung counts the ones due, sent or not). A named
+    tuple: a sweep makes one per ticket and level (20,000 at 10,000 due)."""
 
     nudge: Nudge
     also: tuple[LimitKind, ...] = ()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAY_SECONDS = 86_400
@@ -27,6 +27,16 @@ _ONE_MICROSECOND = timedelta(microseconds=1)
 # How far ahead a deadline may be searched before the calendar is called broken (no working day
 # for ten years means every day was configured as a holiday).
 _SEARCH_LIMIT_DAYS = 3_660
+# The office clock's offset from UTC by hour (UTC hours for a moment, the zone's wall-clock hours for
+# a wall time), so that a UTC moment — as the database driver gives every time — is placed on the
+# office clock by arithmetic: zoneinfo's conversion cost ~1-3 µs, three of them per clock a sweep
+# plans. An hour in which the offset changes (a daylight-saving change) is not kept: converted.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_HOUR_MICROS = 3_600 * _MICRO
+_DAY_MICROS = DAY_SECONDS * _MICRO
+_HOURS_CACHED = 100_000
+_VARIES = 1 << 62  # no offset is this: the hour holds a change of offset
 
 
 def _seconds(moment: time) -> int:
@@ -53,6 +63,9 @@ class WorkingCalendar:
     # matches another): the sweep asks about the same `now` for every ticket, in between its
     # deadlines.
     _recent: dict[int, tuple[datetime, int]] = field(init=False, repr=False, compare=False)
+    # The zone's offset in microseconds by UTC hour (since 1970) and by wall-clock hour, or _VARIES.
+    _offsets: dict[int, int] = field(init=False, repr=False, compare=False)
+    _wall_offsets: dict[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         spans = tuple((_seconds(start), _seconds(end)) for start, end in self.periods)
@@ -80,6 +93,8 @@ class WorkingCalendar:
         object.__setattr__(self, "_gained", tuple(gained))
         object.__setattr__(self, "_days", {})
         object.__setattr__(self, "_recent", {})
+        object.__setattr__(self, "_offsets", {})
+        object.__setattr__(self, "_wall_offsets", {})
 
     # --- days ----------------------------------------------------------------------------------
 
@@ -158,11 +173,17 @@ class WorkingCalendar:
         recent = self._recent.get(id(moment))
         if recent is not None and recent[0] is moment:  # the very object (datetimes are immutable)
             return recent[1]
-        local = moment.astimezone(self.timezone)
-        working, days_before = self._day_of(local.toordinal())
+        wall = self._wall_micros(moment) if moment.tzinfo is UTC else None
+        if wall is not None:
+            day, second = divmod(wall, _DAY_MICROS)
+            ordinal = day + _EPOCH_ORDINAL
+        else:
+            local = moment.astimezone(self.timezone)
+            ordinal = local.toordinal()
+            second = (local.hour * 3600 + local.minute * 60 + local.second) * _MICRO + local.microsecond
+        working, days_before = self._day_of(ordinal)
         worked = days_before * self._day_seconds * _MICRO
         if working:
-            second = (local.hour * 3600 + local.minute * 60 + local.second) * _MICRO + local.microsecond
             for start, end in self._spans:
                 if second <= start * _MICRO:
                     break
@@ -177,7 +198,11 @@ class WorkingCalendar:
         (more than the count at `since`): the working day it falls in, found by walking the days'
         cached counts from `since` on, then the period within it. The first moment, so a count
         that ends a period is that period's end, not the next one's start."""
-        ordinal = since.astimezone(self.timezone).toordinal()
+        wall = self._wall_micros(since) if since.tzinfo is UTC else None
+        if wall is not None:
+            ordinal = wall // _DAY_MICROS + _EPOCH_ORDINAL
+        else:
+            ordinal = since.astimezone(self.timezone).toordinal()
         day_micros = self._day_seconds * _MICRO
         for _ in range(_SEARCH_LIMIT_DAYS):
             working, days_before = self._day_of(ordinal)
@@ -210,8 +235,55 @@ class WorkingCalendar:
     def _at(self, day: date, micros: int, like: datetime) -> datetime:
         """A moment of a local day (microseconds since its midnight) as an aware datetime in the
         zone the question was asked in."""
+        if like.tzinfo is UTC:
+            wall = (day.toordinal() - _EPOCH_ORDINAL) * _DAY_MICROS + micros
+            hour = wall // _HOUR_MICROS
+            offset = self._wall_offsets.get(hour)
+            if offset is None:
+                offset = self._wall_offset(hour)
+            if offset != _VARIES:
+                return _EPOCH + timedelta(microseconds=wall - offset)
         local = datetime.combine(day, time(), tzinfo=self.timezone) + timedelta(microseconds=micros)
         return local.astimezone(like.tzinfo)
+
+    def _wall_micros(self, moment: datetime) -> int | None:
+        """A UTC moment on the office clock: microseconds from 1970-01-01 00:00 of its wall clock
+        (what `astimezone` would give, by arithmetic); None in an hour when the offset changes."""
+        since = moment - _EPOCH  # both UTC: no offset asked
+        utc = (since.days * DAY_SECONDS + since.seconds) * _MICRO + since.microseconds
+        hour = utc // _HOUR_MICROS
+        offset = self._offsets.get(hour)
+        if offset is None:
+            start = _EPOCH + timedelta(microseconds=hour * _HOUR_MICROS)
+            offset = self._offset_over(start, start + timedelta(microseconds=_HOUR_MICROS - 1))
+            self._remember(self._offsets, hour, offset)
+        return None if offset == _VARIES else utc + offset
+
+    def _wall_offset(self, hour: int) -> int:
+        """The offset of the wall-clock hour (since 1970-01-01 00:00 local), as `astimezone` takes
+        it for a wall time (fold 0), or _VARIES when a change falls in it (a gap, or twice over)."""
+        start = datetime(1970, 1, 1) + timedelta(microseconds=hour * _HOUR_MICROS)
+        end = start + timedelta(microseconds=_HOUR_MICROS - 1)
+        offsets = {
+            self.timezone.utcoffset(moment.replace(fold=fold)) for moment in (start, end) for fold in (0, 1)
+        }
+        only = next(iter(offsets)) if len(offsets) == 1 else None
+        found = only // _ONE_MICROSECOND if only is not None else _VARIES
+        self._remember(self._wall_offsets, hour, found)
+        return found
+
+    def _offset_over(self, start: datetime, end: datetime) -> int:
+        """The zone's offset from UTC from start to end (UTC), or _VARIES when it changes between."""
+        first, last = start.astimezone(self.timezone).utcoffset(), end.astimezone(self.timezone).utcoffset()
+        if first is None or first != last:
+            return _VARIES
+        return first // _ONE_MICROSECOND
+
+    @staticmethod
+    def _remember(cache: dict[int, int], hour: int, offset: int) -> None:
+        if len(cache) >= _HOURS_CACHED:  # bounded, as the days are
+            cache.clear()
+        cache[hour] = offset
 
 
 def _second_of_day(local: datetime) -> float:
