@@ -18,6 +18,8 @@ from sqlalchemy.orm import ORMExecuteState
 from bot.domain.messages import Capabilities, Inbound, Sender
 from bot.domain.outbox import MessageKind, OutboxMessage
 from storage import fast_statements as fast
+from storage import policies_sql
+from storage.policy_mapping import outbox_from_values
 from storage.sql import SqlStorage
 from storage.tables import CONTACTS, OUTBOX, ForumTopicRow
 from tests import builders
@@ -168,3 +170,41 @@ async def test_sqlite_on_aiosqlites_thread_goes_through_the_session(fresh_databa
         assert len(through_session) == 2
     finally:
         await storage.engine.dispose()
+
+
+def _queued() -> list[OutboxMessage]:
+    """Messages on three channels: answers and notices, two chats with a second message waiting
+    behind their first, and a chat of a channel the sender does not serve."""
+    return [
+        OutboxMessage(MessageKind.NOTICE, "telegram", "1", "通知", policy_id=None),
+        OutboxMessage(MessageKind.REPLY, "telegram", "2", "收到"),
+        OutboxMessage(MessageKind.REPLY, "telegram", "2", "第二条"),
+        OutboxMessage(MessageKind.EDIT, "wecom", "3", "改"),
+        OutboxMessage(MessageKind.REPLY, "wecom", "3", "后面"),
+        OutboxMessage(MessageKind.REPLY, "dingtalk", "4", "钉钉"),
+        OutboxMessage(MessageKind.REMINDER, "wecom", "5", "提醒"),
+    ]
+
+
+@pytest.mark.parametrize("attempt_answers", [True, False])
+@pytest.mark.parametrize("channels", [["telegram"], ["telegram", "wecom"], ["wecom", "telegram", "console"]])
+async def test_the_senders_claim_runs_on_the_driver_and_claims_what_the_session_claimed(
+    storage: SqlStorage, channels: list[str], attempt_answers: bool
+) -> None:
+    async with storage() as uow:
+        await uow.outbox.add(_queued(), NOW)
+        await uow.commit()
+    async with storage() as uow:  # the claim as it was, one expanding list through the session
+        parameters = {"sender": "me", "now": NOW, "channels": channels, "limit": 10}
+        result = await uow._session.execute(policies_sql._CLAIM[attempt_answers], parameters)
+        before = sorted((outbox_from_values(row) for row in result.mappings()), key=lambda m: m.id or 0)
+        # rolled back
+    through_session, on_cursor = counted(storage)
+    async with storage() as uow:
+        claimed = await uow.outbox.claim("me", channels, NOW, 10, attempt_answers=attempt_answers)
+    assert not [sql for sql in through_session if "UPDATE outbox" in sql]
+    assert [sql for sql in on_cursor if sql.startswith("UPDATE outbox")]  # still counted
+    assert sorted(claimed, key=lambda m: m.id or 0) == before
+    assert {m.channel for m in claimed} == set(channels) & {"telegram", "wecom"}
+    assert len({(m.channel, m.chat_id) for m in claimed}) == len(claimed)  # one a chat
+    assert all((m.attempted_at is not None) == (attempt_answers and m.kind.priority == 0) for m in claimed)
