@@ -12,13 +12,6 @@ timeout), the event loop waits too. Within one process units of work already tak
 asyncio lock before they touch SQLite (storage/sql.py), so this only happens when a second
 process writes the same file, such as a CLI command beside `xiaoer run`; those write for
 milliseconds. Deployments with several writing processes belong on PostgreSQL.
-
-One call is not made in place: COMMIT. With synchronous=FULL it waits for the disk (fsync), a
-millisecond or more, which in place would stop the event loop from parsing and answering other
-updates meanwhile. It runs on one thread kept for commits (sqlite3 lets go of the GIL while the
-disk syncs), as aiosqlite would run it, while the unit of work that commits still holds the
-process's writer lock (storage/sql.py) and waits for the commit's outcome: the order of commits
-and what is durable before a reply is sent are unchanged.
 """
 
 from __future__ import annotations
@@ -26,12 +19,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self
-
-# One thread for every commit of the process: commits on SQLite take turns anyway (one writer).
-_COMMITS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
 
 
 class InlineCursor:
@@ -164,22 +153,7 @@ class InlineConnection:
         self._conn.execute("BEGIN IMMEDIATE")
 
     async def commit(self) -> None:
-        if not self._conn.in_transaction:
-            return  # nothing to commit (sqlite3 would not send COMMIT either)
-        done = asyncio.get_running_loop().run_in_executor(_COMMITS, self._conn.commit)
-        cancelled = False
-        while True:
-            try:
-                await asyncio.shield(done)
-                break
-            except asyncio.CancelledError:
-                if done.done():
-                    raise
-                # Cancelled while the commit is still running in its thread: nothing may use the
-                # connection (a rollback, a close) until it is over, so wait for it, then give up.
-                cancelled = True
-        if cancelled:
-            raise asyncio.CancelledError
+        self._conn.commit()
 
     async def rollback(self) -> None:
         self._conn.rollback()
