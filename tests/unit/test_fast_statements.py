@@ -18,10 +18,11 @@ from sqlalchemy.orm import ORMExecuteState
 from bot.domain.messages import Capabilities, Inbound, Sender
 from bot.domain.outbox import MessageKind, OutboxMessage
 from storage import fast_statements as fast
-from storage import policies_sql
+from storage import policies_sql, reminders_sql
+from storage.mapping import ticket_check_values
 from storage.policy_mapping import outbox_from_values
 from storage.sql import SqlStorage
-from storage.tables import CONTACTS, OUTBOX, ForumTopicRow
+from storage.tables import CONTACTS, OUTBOX, TICKET_CHECKS, ForumTopicRow
 from tests import builders
 from tests.conftest import NOW
 from tests.databases import FreshDatabases, throwaway_engine
@@ -88,9 +89,8 @@ async def test_a_new_demands_statements_go_past_the_session_and_are_counted(stor
         await uow.outbox.add([OutboxMessage(MessageKind.REPLY, "telegram", "9", "收到")], NOW)
         assert await uow.policy_responses.open_question(contact.id, NOW) is None
         await uow.commit()
-    # without the driver path, every one of them; the ticket's check time is the reminders' (not
-    # run on the driver yet)
-    assert [sql.split(" (")[0] for sql in through_session] == ["INSERT INTO ticket_checks"]
+    # without the driver path, every one of them (the ticket's check time included)
+    assert through_session == []
     assert len(on_cursor) == 15  # the benchmarks count statements on these events
     async with storage() as uow:
         read = await uow.contacts.get(contact.id)
@@ -208,3 +208,30 @@ async def test_the_senders_claim_runs_on_the_driver_and_claims_what_the_session_
     assert {m.channel for m in claimed} == set(channels) & {"telegram", "wecom"}
     assert len({(m.channel, m.chat_id) for m in claimed}) == len(claimed)  # one a chat
     assert all((m.attempted_at is not None) == (attempt_answers and m.kind.priority == 0) for m in claimed)
+
+
+async def test_a_tickets_check_row_is_written_on_the_driver_as_the_session_wrote_it(
+    storage: SqlStorage,
+) -> None:
+    async with storage() as uow:
+        contact = await uow.contacts.add(builders.contact(enterprise_id=None))
+        assert contact.id is not None
+        first = await uow.tickets.add(builders.ticket(contact.id, enterprise_id=None))
+        second = await uow.tickets.add(builders.ticket(contact.id, enterprise_id=None))
+        assert first.number is not None
+        assert second.number is not None
+        # the second's row rewritten through the session, with the same values as the first's
+        values = ticket_check_values(first, second.number, 0)
+        statement = reminders_sql._UPSERT_CHECK["sqlite"]
+        await uow._session.execute(statement, values)
+        await uow.commit()
+    async with storage() as uow:
+        rows = {
+            row.ticket_id: row._mapping
+            for row in await uow._session.execute(select(TICKET_CHECKS).order_by(TICKET_CHECKS.c.ticket_id))
+        }
+    by_driver, by_session = (dict(rows[n]) for n in (first.number, second.number))
+    assert by_driver.pop("ticket_id") != by_session.pop("ticket_id")
+    assert by_driver == by_session
+    assert by_driver["next_check_at"] == first.updated_at
+    assert by_driver["next_check_at"].tzinfo is not None
