@@ -24,6 +24,7 @@ from sqlalchemy import (
     case,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -171,7 +172,9 @@ def _first_of_chat() -> Any:
             earlier.c.channel == OUTBOX.c.channel,
             earlier.c.chat_id == OUTBOX.c.chat_id,
             earlier.c.id < OUTBOX.c.id,
-            earlier.c.status.in_([_SENDING, DeliveryStatus.PENDING.value]),
+            # a list of bound values rather than a Python list, which SQLAlchemy would make an
+            # expanding parameter: the same SQL once expanded, and the claim can run on the driver
+            earlier.c.status.in_([literal(_SENDING), literal(DeliveryStatus.PENDING.value)]),
         )
         .exists()
     )
@@ -189,30 +192,46 @@ _MINE = and_(
     OUTBOX.c.claimed_by == bindparam("sender"),
 )
 _TAKE_CLAIM_TURN = select(func.pg_advisory_xact_lock(_CLAIM_LOCK))
-_CLAIMABLE = (
-    select(OUTBOX.c.id)
-    .where(
-        OUTBOX.c.status == DeliveryStatus.PENDING.value,
-        OUTBOX.c.next_attempt_at <= _NOW,
-        OUTBOX.c.channel.in_(_CHANNELS),
-        _first_of_chat(),
+
+
+def _claiming(attempt_answers: bool, channels: Any = _CHANNELS) -> Any:
+    claimable = (
+        select(OUTBOX.c.id)
+        .where(
+            OUTBOX.c.status == DeliveryStatus.PENDING.value,
+            OUTBOX.c.next_attempt_at <= _NOW,
+            OUTBOX.c.channel.in_(channels),
+            _first_of_chat(),
+        )
+        .order_by(OUTBOX.c.priority, OUTBOX.c.id)
+        .limit(bindparam("limit"))
     )
-    .order_by(OUTBOX.c.priority, OUTBOX.c.id)
-    .limit(bindparam("limit"))
-)
-
-
-def _claiming(attempted_at: Any) -> Any:
+    # attempt_answers: the answers' (priority 0) attempts noted in the claim itself
+    attempted_at = case((OUTBOX.c.priority == 0, _NOW), else_=None) if attempt_answers else None
     return (
         update(OUTBOX)
-        .where(OUTBOX.c.id.in_(_CLAIMABLE))
+        .where(OUTBOX.c.id.in_(claimable))
         .values(status=_SENDING, claimed_by=bindparam("sender"), claimed_at=_NOW, attempted_at=attempted_at)
         .returning(*OUTBOX.c)
     )
 
 
-# attempt_answers: the answers' (priority 0) attempts noted in the claim itself
-_CLAIM = {True: _claiming(case((OUTBOX.c.priority == 0, _NOW), else_=None)), False: _claiming(None)}
+_CLAIM = {True: _claiming(True), False: _claiming(False)}  # PostgreSQL: the channels as one list
+# SQLite: on the driver, one statement per number of channels (an expanding list cannot run there),
+# the channels bound one by one as channel_0, channel_1, ...
+_CLAIM_FAST: dict[tuple[bool, int], fast.FastStatement] = {}
+
+
+def _claim_fast(attempt_answers: bool, channels: int) -> fast.FastStatement:
+    found = _CLAIM_FAST.get((attempt_answers, channels))
+    if found is None:
+        each = [bindparam(f"channel_{i}", type_=OUTBOX.c.channel.type) for i in range(channels)]
+        found = _CLAIM_FAST[(attempt_answers, channels)] = fast.FastStatement(
+            _claiming(attempt_answers, each)
+        )
+    return found
+
+
 _BEGIN_ATTEMPT = update(OUTBOX).where(_MINE).values(attempted_at=_NOW)
 _MARK_SENT = (
     update(OUTBOX)
@@ -307,12 +326,19 @@ class SqlOutbox:
         message whose chat has an earlier one still on its way (being sent, or waiting to be
         tried again), so each chat gets its messages in the order they were written, whichever
         sender sends them. `attempt_answers`: the answers' attempts are noted in the claim."""
-        if _dialect(self._s) == "postgresql":
+        dialect = _dialect(self._s)
+        if dialect == "postgresql":
             # senders take turns to claim, so two never both see a chat's head as free
             await self._s.execute(_TAKE_CLAIM_TURN)
-        parameters = {"sender": sender_id, "now": at, "channels": list(channels), "limit": limit}
-        rows = (await self._s.execute(_CLAIM[attempt_answers], parameters)).mappings()
-        claimed = [outbox_from_values(row) for row in rows]
+        if dialect == "sqlite" and channels:
+            values: dict[str, Any] = {"sender": sender_id, "now": at, "limit": limit}
+            values.update((f"channel_{i}", channel) for i, channel in enumerate(channels))
+            found = await fast.rows(self._s, _claim_fast(attempt_answers, len(channels)), values)
+            claimed = [outbox_from_values(row._mapping) for row in found]
+        else:
+            parameters = {"sender": sender_id, "now": at, "channels": list(channels), "limit": limit}
+            rows = (await self._s.execute(_CLAIM[attempt_answers], parameters)).mappings()
+            claimed = [outbox_from_values(row) for row in rows]
         return sorted(claimed, key=lambda m: (m.kind.priority, m.id or 0))
 
     async def _update(self, statement: Any, message_id: int, sender_id: str, **values: Any) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
 from bot.domain.tickets import Status, Ticket
+from storage import fast_statements as fast
 from storage import rules_sql
 from storage.mapping import ticket_from_row
 from storage.tables import DUE_COPIED, NUDGES, TICKET_CHECKS, TICKETS
@@ -49,11 +50,19 @@ _UPSERT_CHECK = {
 }
 
 
+# On an SQLite file, on the driver (storage/fast_statements): every new demand and change writes it.
+_UPSERT_CHECK_FAST = fast.FastStatement(_UPSERT_CHECK["sqlite"])
+
+
 async def record_check(session: AsyncSession, values: dict[str, Any]) -> None:
     """A ticket was written: its check row says so, in the same transaction (mapping.ticket_check_values).
 
     An upsert, not an update, so that a ticket written without its row (by hand, say) gets one."""
-    await session.execute(_UPSERT_CHECK[session.get_bind().dialect.name], values)
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        await fast.changed(session, _UPSERT_CHECK_FAST, values)
+    else:
+        await session.execute(_UPSERT_CHECK[dialect], values)
 
 
 _LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")

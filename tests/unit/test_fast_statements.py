@@ -18,8 +18,11 @@ from sqlalchemy.orm import ORMExecuteState
 from bot.domain.messages import Capabilities, Inbound, Sender
 from bot.domain.outbox import MessageKind, OutboxMessage
 from storage import fast_statements as fast
+from storage import policies_sql, reminders_sql
+from storage.mapping import ticket_check_values
+from storage.policy_mapping import outbox_from_values
 from storage.sql import SqlStorage
-from storage.tables import CONTACTS, OUTBOX, ForumTopicRow
+from storage.tables import CONTACTS, OUTBOX, TICKET_CHECKS, ForumTopicRow
 from tests import builders
 from tests.conftest import NOW
 from tests.databases import FreshDatabases, throwaway_engine
@@ -86,9 +89,8 @@ async def test_a_new_demands_statements_go_past_the_session_and_are_counted(stor
         await uow.outbox.add([OutboxMessage(MessageKind.REPLY, "telegram", "9", "收到")], NOW)
         assert await uow.policy_responses.open_question(contact.id, NOW) is None
         await uow.commit()
-    # without the driver path, every one of them; the ticket's check time is the reminders' (not
-    # run on the driver yet)
-    assert [sql.split(" (")[0] for sql in through_session] == ["INSERT INTO ticket_checks"]
+    # without the driver path, every one of them (the ticket's check time included)
+    assert through_session == []
     assert len(on_cursor) == 15  # the benchmarks count statements on these events
     async with storage() as uow:
         read = await uow.contacts.get(contact.id)
@@ -168,3 +170,68 @@ async def test_sqlite_on_aiosqlites_thread_goes_through_the_session(fresh_databa
         assert len(through_session) == 2
     finally:
         await storage.engine.dispose()
+
+
+def _queued() -> list[OutboxMessage]:
+    """Messages on three channels: answers and notices, two chats with a second message waiting
+    behind their first, and a chat of a channel the sender does not serve."""
+    return [
+        OutboxMessage(MessageKind.NOTICE, "telegram", "1", "通知", policy_id=None),
+        OutboxMessage(MessageKind.REPLY, "telegram", "2", "收到"),
+        OutboxMessage(MessageKind.REPLY, "telegram", "2", "第二条"),
+        OutboxMessage(MessageKind.EDIT, "wecom", "3", "改"),
+        OutboxMessage(MessageKind.REPLY, "wecom", "3", "后面"),
+        OutboxMessage(MessageKind.REPLY, "dingtalk", "4", "钉钉"),
+        OutboxMessage(MessageKind.REMINDER, "wecom", "5", "提醒"),
+    ]
+
+
+@pytest.mark.parametrize("attempt_answers", [True, False])
+@pytest.mark.parametrize("channels", [["telegram"], ["telegram", "wecom"], ["wecom", "telegram", "console"]])
+async def test_the_senders_claim_runs_on_the_driver_and_claims_what_the_session_claimed(
+    storage: SqlStorage, channels: list[str], attempt_answers: bool
+) -> None:
+    async with storage() as uow:
+        await uow.outbox.add(_queued(), NOW)
+        await uow.commit()
+    async with storage() as uow:  # the claim as it was, one expanding list through the session
+        parameters = {"sender": "me", "now": NOW, "channels": channels, "limit": 10}
+        result = await uow._session.execute(policies_sql._CLAIM[attempt_answers], parameters)
+        before = sorted((outbox_from_values(row) for row in result.mappings()), key=lambda m: m.id or 0)
+        # rolled back
+    through_session, on_cursor = counted(storage)
+    async with storage() as uow:
+        claimed = await uow.outbox.claim("me", channels, NOW, 10, attempt_answers=attempt_answers)
+    assert not [sql for sql in through_session if "UPDATE outbox" in sql]
+    assert [sql for sql in on_cursor if sql.startswith("UPDATE outbox")]  # still counted
+    assert sorted(claimed, key=lambda m: m.id or 0) == before
+    assert {m.channel for m in claimed} == set(channels) & {"telegram", "wecom"}
+    assert len({(m.channel, m.chat_id) for m in claimed}) == len(claimed)  # one a chat
+    assert all((m.attempted_at is not None) == (attempt_answers and m.kind.priority == 0) for m in claimed)
+
+
+async def test_a_tickets_check_row_is_written_on_the_driver_as_the_session_wrote_it(
+    storage: SqlStorage,
+) -> None:
+    async with storage() as uow:
+        contact = await uow.contacts.add(builders.contact(enterprise_id=None))
+        assert contact.id is not None
+        first = await uow.tickets.add(builders.ticket(contact.id, enterprise_id=None))
+        second = await uow.tickets.add(builders.ticket(contact.id, enterprise_id=None))
+        assert first.number is not None
+        assert second.number is not None
+        # the second's row rewritten through the session, with the same values as the first's
+        values = ticket_check_values(first, second.number, 0)
+        statement = reminders_sql._UPSERT_CHECK["sqlite"]
+        await uow._session.execute(statement, values)
+        await uow.commit()
+    async with storage() as uow:
+        rows = {
+            row.ticket_id: row._mapping
+            for row in await uow._session.execute(select(TICKET_CHECKS).order_by(TICKET_CHECKS.c.ticket_id))
+        }
+    by_driver, by_session = (dict(rows[n]) for n in (first.number, second.number))
+    assert by_driver.pop("ticket_id") != by_session.pop("ticket_id")
+    assert by_driver == by_session
+    assert by_driver["next_check_at"] == first.updated_at
+    assert by_driver["next_check_at"].tzinfo is not None
