@@ -1,7 +1,7 @@
 """departments.aliases: the other names officers write a department by in commands (市监局 for
 市场监督管理局), from the configuration's bootstrap or `xiaoer import departments`
 
-Revision ID: 0026
+Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-06
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-# 0025 is another branch's, merged first: this then revises it (one line to change at the merge)
+revision = "0025"
 down_revision = "0024"
 branch_labels = None
 depends_on = None
