@@ -109,11 +109,12 @@ async def required(request: web.Request) -> Viewer:
 
 async def posted_form(request: web.Request) -> Mapping[str, object]:
     """The posted form; an unreadable one (a multipart body without its field names, a broken
-    boundary) is taken as empty, so that it is refused as a form without its token, not a 500.
-    Its text is kept as a chat message's is (`storable`): PostgreSQL refuses a NUL (a 500 before)."""
+    boundary, a charset nobody knows) is taken as empty, so that it is refused as a form without
+    its token, not a 500. Its text is kept as a chat message's is (`storable`): PostgreSQL refuses
+    a NUL (a 500 before)."""
     try:
         form = await request.post()
-    except ValueError:
+    except (ValueError, LookupError):  # LookupError: aiohttp decodes with the charset given
         return {}
     return {name: storable(value) if isinstance(value, str) else value for name, value in form.items()}
 
