@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain.text import sheet_row
+from handlers.sheet_cells import xlsx_row
 
 SUFFIXES = (".xlsx", ".csv")
 
@@ -211,5 +211,5 @@ def write_sheet(
             cells.append(cell)
         sheet.append(cells)
     for row in rows:
-        sheet.append(sheet_row(row))
+        sheet.append(xlsx_row(sheet, row))
     book.save(path)

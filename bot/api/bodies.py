@@ -9,14 +9,23 @@ from typing import Any
 from aiohttp import web
 
 from bot.api.errors import bad_input, invalid
+from bot.domain.text import NOT_XML, storable
 from handlers.numbers import LARGEST, small_number
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object. JSON travels as UTF-8 (RFC 8259), whatever charset the request
+    names: an unknown one (`charset=bogus`) was a 500 from `request.text()`. A string with a lone
+    surrogate (`"\\ud800"`) is no text any database or file takes: it was a 500 where it reached one."""
     try:
-        body = json.loads(await request.text() or "null")
-    except ValueError as exc:
-        raise bad_input(f"The body is not JSON ({exc}); send a JSON object.") from None
+        body = json.loads((await request.read()).decode("utf-8") or "null")
+        json.dumps(body, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
+    except UnicodeEncodeError:
+        raise bad_input(
+            "The body holds a lone surrogate (an escape such as \\ud800 without its pair); send text."
+        ) from None
+    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError), or not JSON
+        raise bad_input(f"The body is not JSON in UTF-8 ({exc}); send a JSON object.") from None
     except RecursionError:  # thousands of nested brackets: no request of ours looks like that
         raise bad_input("The body nests too deeply to read; send a flat JSON object.") from None
     if not isinstance(body, dict):
@@ -25,6 +34,8 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 
 def text_field(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 4000) -> str | None:
+    """Free text, kept as a chat message is (`storable`): a pasted NUL, which PostgreSQL refuses
+    (a 500 before), or another control character is left out."""
     value = body.get(name)
     if value is None:
         if required:
@@ -34,7 +45,16 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = True, limit:
         raise invalid(f"`{name}` must be a non-empty string.")
     if len(value) > limit:
         raise invalid(f"`{name}` is longer than {limit} characters; shorten it.")
-    return value.strip()
+    return storable(value).strip()
+
+
+def key_field(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    """An id (of an enterprise, a department, a category, a platform): a NUL or other control
+    character can be in none, and PostgreSQL refuses a NUL in any query (a 500 before)."""
+    value = body.get(name)
+    if isinstance(value, str) and NOT_XML.search(value):
+        raise invalid(f"`{name}` holds a control character; send the id as it is listed.")
+    return text_field(body, name, required=required, limit=64)
 
 
 def choice(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:

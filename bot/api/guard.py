@@ -25,6 +25,7 @@ from bot.domain.errors import (
     UnknownDepartment,
 )
 from bot.domain.policies import PolicyRefused
+from bot.domain.text import NOT_XML
 from bot.i18n import t
 from handlers.deps import Deps
 from handlers.integrations import UnknownEnterprise, UnknownPlatform
@@ -72,6 +73,7 @@ def guard(deps: Deps, limiter: RateLimiter) -> Middleware:
             if request.path in PUBLIC:
                 return await handler(request)
             key = await _authenticate(deps, request)
+            _refuse_control_characters(request)
             scope = _scope_of(request)
             if scope is not None and scope not in key.scopes:
                 raise ApiError(
@@ -128,6 +130,14 @@ async def _authenticate(deps: Deps, request: web.Request) -> ApiKey:
             {"WWW-Authenticate": "Bearer"},
         )
     return key
+
+
+def _refuse_control_characters(request: web.Request) -> None:
+    """A NUL (%00) in the path or the query reached the database, which PostgreSQL refuses with
+    a 500; no id or filter value holds one, or any other control character."""
+    values = [*request.match_info.values(), *request.query.keys(), *request.query.values()]
+    if any(NOT_XML.search(value) for value in values):
+        raise ApiError(400, "bad_request", "The path or the query holds a control character (such as %00).")
 
 
 def _scope_of(request: web.Request) -> str | None:

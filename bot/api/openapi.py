@@ -107,7 +107,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[str, Any]:
     words = {
-        400: "the request is malformed (a parameter, the JSON)",
+        400: "the request is malformed (a parameter, the JSON, a control character in the path or query)",
         401: "no key, or an unknown or revoked one",
         403: "the key lacks the route's scope, or the rules refuse the move",
         404: "no such ticket, enterprise, policy or platform",
@@ -295,7 +295,7 @@ DOCUMENT: dict[str, Any] = {
                         },
                         "the enterprises",
                     ),
-                    **_errors(*_AUTH),
+                    **_errors(400, *_AUTH),
                 },
             )
         },
@@ -303,7 +303,7 @@ DOCUMENT: dict[str, Any] = {
             "get": _operation(
                 "One enterprise",
                 "read",
-                {"200": _json(_ref("Enterprise"), "the enterprise"), **_errors(404, *_AUTH)},
+                {"200": _json(_ref("Enterprise"), "the enterprise"), **_errors(400, 404, *_AUTH)},
                 parameters=[_path("enterprise_id", {"type": "string"})],
             )
         },
@@ -320,7 +320,7 @@ DOCUMENT: dict[str, Any] = {
                         },
                         "the policies",
                     ),
-                    **_errors(422, *_AUTH),
+                    **_errors(400, 422, *_AUTH),
                 },
                 parameters=[_query("status", "draft, published or withdrawn")],
             ),

@@ -8,12 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.api.bodies import json_object, path_number, text_field
+from bot.api.bodies import json_object, key_field, path_number, text_field
 from bot.api.errors import invalid, not_found
 from bot.api.guard import KEY
 from bot.domain.categories import CATEGORIES
 from bot.domain.enterprise import Enterprise
 from bot.domain.policies import DIMENSIONS, Policy, PolicyStatus, Tags
+from bot.domain.text import storable
 from handlers.deps import Deps
 from handlers.policy_publish import add_policy, publish
 
@@ -84,13 +85,13 @@ class RegistryRoutes:
         body = await json_object(request)
         title = text_field(body, "title", limit=200) or ""
         text = text_field(body, "body", limit=20000) or ""
-        department = text_field(body, "department_id", limit=64) or ""
+        department = key_field(body, "department_id") or ""
         if department not in self.deps.directory.departments:
             raise invalid(
                 f"`department_id` {department!r} is not a department; one of: "
                 f"{', '.join(self.deps.directory.departments)}."
             )
-        category = text_field(body, "category", required=False, limit=64) or "subsidy"
+        category = key_field(body, "category", required=False) or "subsidy"
         if category not in CATEGORIES:
             raise invalid(f"`category` must be one of: {', '.join(CATEGORIES)}.")
         # today on the office clock: from midnight to 08:00 in Xiamen it is still yesterday in UTC
@@ -131,4 +132,4 @@ def _eligibility(value: object) -> Tags:
         raise invalid(f"`eligibility` must be an object with some of: {', '.join(DIMENSIONS)}.")
     if not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in value.values()):
         raise invalid('`eligibility` values must be lists of strings, e.g. {"size_class": ["规上"]}.')
-    return Tags.of(value)
+    return Tags.of({dimension: [storable(tag) for tag in tags] for dimension, tags in value.items()})

@@ -12,6 +12,7 @@ from bot.api.bodies import (
     bool_field,
     choice,
     json_object,
+    key_field,
     path_number,
     query_int,
     query_time,
@@ -75,9 +76,9 @@ class TicketRoutes:
 
     async def create(self, request: web.Request) -> web.Response:
         body = await json_object(request)
-        enterprise_id = text_field(body, "enterprise_id", limit=64) or ""
+        enterprise_id = key_field(body, "enterprise_id") or ""
         text = text_field(body, "text") or ""
-        category = text_field(body, "category", required=False, limit=64)
+        category = key_field(body, "category", required=False)
         if category is not None and category not in CATEGORIES:
             raise invalid(f"`category` must be one of: {', '.join(CATEGORIES)} (or leave it out).")
         urgent = bool_field(body, "urgent")
@@ -118,7 +119,7 @@ class TicketRoutes:
     async def transfer(self, request: web.Request) -> web.Response:
         number = path_number(request, "number")
         body = await json_object(request)
-        platform = text_field(body, "platform", limit=64) or ""
+        platform = key_field(body, "platform") or ""
         reason = text_field(body, "reason") or ""
         actor = self.actor(request)
         await self.outgoing.run(

@@ -14,6 +14,7 @@ import typer
 
 from bot.cli_common import fail, progress_bar, run_work, settings_of, writing
 from bot.i18n import t
+from handlers.sheet_cells import xlsx_row
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -192,20 +193,23 @@ def _write_sheet(
         enterprise = invite.entry.enterprise
         officer = directory.officers.get(enterprise.liaison_officer_id or "")
         sheet.append(
-            [
-                enterprise.id,
-                enterprise.name,
-                enterprise.uscc or "",
-                enterprise.district or "",
-                officer.name if officer else (enterprise.liaison_officer_id or ""),
-                invite.entry.contact_name or "",
-                invite.entry.phone or "",
-                invite.link,
-                f"/start {invite.code}",
-                invite.code,
-                expires_text,
-                f"qr/{invite.qr_file}",
-            ]
+            xlsx_row(  # names as the imported sheet gave them
+                sheet,
+                [
+                    enterprise.id,
+                    enterprise.name,
+                    enterprise.uscc or "",
+                    enterprise.district or "",
+                    officer.name if officer else (enterprise.liaison_officer_id or ""),
+                    invite.entry.contact_name or "",
+                    invite.entry.phone or "",
+                    invite.link,
+                    f"/start {invite.code}",
+                    invite.code,
+                    expires_text,
+                    f"qr/{invite.qr_file}",
+                ],
+            )
         )
     book.save(path)
 

@@ -17,9 +17,9 @@ import typer
 
 from bot.cli_common import fail, run_work, settings_of, writing
 from bot.domain.enterprise import Enterprise
-from bot.domain.text import sheet_row
 from bot.domain.tickets import Ticket
 from bot.i18n import t
+from handlers.sheet_cells import csv_row, xlsx_row
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -112,7 +112,7 @@ async def _export(
             with out.open("w", encoding="utf-8-sig", newline="") as f:
                 writer = csv.writer(f)
                 writer.writerow(header)
-                writer.writerows(rows)
+                writer.writerows(csv_row(row) for row in rows)
         else:
             _write_xlsx(out, header, iter(rows), t(settings.language, "tickets_sheet.title"))
     return len(rows)
@@ -145,7 +145,7 @@ def _write_xlsx(
     sheet = book.create_sheet(title)
     sheet.append(header)
     for row in rows:
-        sheet.append(sheet_row(row))
+        sheet.append(xlsx_row(sheet, row))
     book.save(path)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.domain.messages import Actor
+from bot.domain.text import storable
 from bot.domain.web_console import form_token, form_token_matches, token_hash
 from bot.i18n import normalize_lang
 from bot.webconsole.console import CONSOLE, Console
@@ -59,8 +60,8 @@ async def audit(
     console: Console, officer_id: str | None, action: str, ticket: int | None, detail: str = ""
 ) -> None:
     deps = console.deps
-    async with deps.storage() as uow:
-        await uow.web.audit(deps.clock(), officer_id, action, ticket, detail)
+    async with deps.storage() as uow:  # the detail quotes the request: a %00 in it is no text to keep
+        await uow.web.audit(deps.clock(), officer_id, action, ticket, storable(detail))
         await uow.commit()
 
 
@@ -108,11 +109,14 @@ async def required(request: web.Request) -> Viewer:
 
 async def posted_form(request: web.Request) -> Mapping[str, object]:
     """The posted form; an unreadable one (a multipart body without its field names, a broken
-    boundary) is taken as empty, so that it is refused as a form without its token, not a 500."""
+    boundary, a charset nobody knows) is taken as empty, so that it is refused as a form without
+    its token, not a 500. Its text is kept as a chat message's is (`storable`): PostgreSQL refuses
+    a NUL (a 500 before)."""
     try:
-        return await request.post()
-    except ValueError:
+        form = await request.post()
+    except (ValueError, LookupError):  # LookupError: aiohttp decodes with the charset given
         return {}
+    return {name: storable(value) if isinstance(value, str) else value for name, value in form.items()}
 
 
 async def checked_form(request: web.Request, viewer: Viewer) -> Mapping[str, object]:

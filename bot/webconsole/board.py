@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.domain.campaigns import Campaign
 from bot.domain.messages import Actor
+from bot.domain.text import storable
 from bot.domain.tickets import Status
 from bot.i18n import t
 from bot.webconsole.access import Viewer, required
@@ -84,7 +85,7 @@ async def board(request: web.Request) -> web.Response:
     actor = viewer.actor
     scope = scope_of(actor, deps)
     now = deps.clock()
-    query = request.query.get("q", "").strip()
+    query = storable(request.query.get("q", "")).strip()  # a %00 is no search PostgreSQL takes
     found_enterprises: list[tuple[str, str, list[TicketListRow]]] = []
     found_tickets: list[TicketListRow] = []
     async with deps.storage() as uow:

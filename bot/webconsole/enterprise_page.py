@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.domain.messages import Actor
 from bot.domain.periods import today
 from bot.domain.policies import PolicyStatus, enterprise_qualifies
+from bot.domain.text import storable
 from bot.domain.tickets import Ticket
 from bot.i18n import t
 from bot.webconsole.access import audit, page_error, required
@@ -79,7 +80,7 @@ async def enterprise_page(request: web.Request) -> web.Response:
     viewer = await required(request)
     actor = viewer.actor
     deps = console.deps
-    enterprise_id = request.match_info["enterprise"][:64]
+    enterprise_id = storable(request.match_info["enterprise"][:64])  # no NUL in a PostgreSQL query
     async with deps.storage() as uow:
         enterprise = await uow.enterprises.get(enterprise_id)
         if enterprise is None:

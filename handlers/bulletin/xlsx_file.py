@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 
 from bot.domain.bulletin import BulletinContent
-from bot.domain.text import sheet_row
 from handlers.bulletin.text import sections, title
+from handlers.sheet_cells import xlsx_row
 
 
 def to_xlsx(content: BulletinContent, lang: str) -> bytes:
@@ -26,7 +26,7 @@ def to_xlsx(content: BulletinContent, lang: str) -> bytes:
         sheet.append([heading])
         sheet.cell(row=sheet.max_row, column=1).font = bold
         for line in lines:
-            sheet.append(sheet_row([line]))  # quotes the demands' own words
+            sheet.append(xlsx_row(sheet, [line]))  # quotes the demands' own words
     sheet.column_dimensions["A"].width = 120
     buffer = io.BytesIO()
     book.save(buffer)

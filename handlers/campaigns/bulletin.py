@@ -18,13 +18,13 @@ from typing import Any
 from bot.domain import markdown
 from bot.domain.campaigns import BulletinItem, Campaign, CoverageReport, ItemKind
 from bot.domain.messages import Attachment, Reply
-from bot.domain.text import sheet_row
 from bot.domain.tickets import Status
 from bot.i18n import t
 from handlers import render
 from handlers.campaigns.coverage import coverage_line, coverage_report
 from handlers.deps import Deps
 from handlers.reports import leadership_recipients
+from handlers.sheet_cells import xlsx_row
 
 NOTABLE = 10  # open demands listed by name; the rest counted
 CHAT_QUOTES = 20  # items a section quotes in the chat message and the .xlsx summary (the files: all)
@@ -195,14 +195,15 @@ def to_xlsx(bulletin: Bulletin, deps: Deps) -> bytes:
         first.append([])
         first.append([strong(first, heading)])
         for line in lines:
-            first.append(sheet_row([line]))
+            first.append(xlsx_row(first, [line]))
     columns = ("kind", "company", "visited_on", "text", "ticket", "category", "state")
     items.append([strong(items, t(lang, f"bulletin.column_{c}")) for c in columns])
     for item in bulletin.items:
         day = WriteOnlyCell(items, value=datetime.combine(item.visited_on, time()))  # a date cell
         day.number_format = "yyyy-mm-dd"
         items.append(
-            sheet_row(
+            xlsx_row(
+                items,
                 [
                     t(lang, f"visit.kind_{item.kind.value}"),
                     company(item, lang),
@@ -211,7 +212,7 @@ def to_xlsx(bulletin: Bulletin, deps: Deps) -> bytes:
                     item.ticket_number,
                     render.category_name(item.category, lang) if item.kind is ItemKind.DEMAND else "",
                     t(lang, f"bulletin.state_{_state(item)}") if item.kind is ItemKind.DEMAND else "",
-                ]
+                ],
             )
         )
     buffer = io.BytesIO()

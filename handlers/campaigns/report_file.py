@@ -15,6 +15,7 @@ from handlers.campaigns.coverage import coverage_report
 from handlers.chart_font import FontLookup, cjk_font
 from handlers.deps import Deps
 from handlers.report_chart import Chart
+from handlers.sheet_cells import xlsx_row
 from storage.campaign_protocols import TargetLine
 
 
@@ -86,17 +87,20 @@ def to_xlsx(report: CoverageReport, lines: list[TargetLine], lang: str, deps: De
     )
     for target in lines:
         targets.append(
-            [
-                target.enterprise.name,
-                target.enterprise.uscc or "",
-                render.officer_name(target.officer_id, lang, deps.directory),
-                render.department_name(target.department_id, lang, deps.directory),
-                target.visited_on,
-                target.met or "",
-                target.situation or "",
-                target.demands,
-                target.notes,
-            ]
+            xlsx_row(  # what the officer recorded of the visit, as typed
+                targets,
+                [
+                    target.enterprise.name,
+                    target.enterprise.uscc or "",
+                    render.officer_name(target.officer_id, lang, deps.directory),
+                    render.department_name(target.department_id, lang, deps.directory),
+                    target.visited_on,
+                    target.met or "",
+                    target.situation or "",
+                    target.demands,
+                    target.notes,
+                ],
+            )
         )
     # a column at a time: openpyxl's max_row scans every cell, so asking it per row is quadratic
     for (day,) in targets.iter_rows(min_row=2, min_col=5, max_col=5):

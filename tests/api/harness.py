@@ -122,11 +122,16 @@ def _config(tmp_path: Path) -> Path:
 
 @asynccontextmanager
 async def running_api(
-    tmp_path: Path, backoff_seconds: float = 0.05, clock: Callable[[], datetime] | None = None
+    tmp_path: Path,
+    backoff_seconds: float = 0.05,
+    clock: Callable[[], datetime] | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[Api]:
-    """`clock`: the app's clock (default the wall clock), for what depends on the day or hour."""
+    """`clock`: the app's clock (default the wall clock), for what depends on the day or hour;
+    `database_url`: a migrated database (default a fresh SQLite file)."""
     settings = load_settings(_config(tmp_path))
-    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'api.db'}", load_nlu=False)
+    url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'api.db'}"
+    app = await build_app(settings, url, load_nlu=False)
     app = replace(app, deps=replace(app.deps, nlu=FakeNlu(dict(UNDERSTOOD)), clock=clock or app.deps.clock))
     async with app.storage() as uow:
         await uow.contacts.add(Contact(None, CHANNEL, BOSS, "陈总", "zh-CN", "xinyuan"))

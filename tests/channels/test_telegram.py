@@ -261,12 +261,12 @@ async def test_webhook_checks_the_secret_and_serves_health(tmp_path: Path) -> No
                 assert (malformed.status, await malformed.text()) == (400, "not an update")
             await asyncio.sleep(0.3)
             assert api.sent == []  # nothing processed
-            accepted = await http.post(
+            accepted = await http.post(  # JSON is read as UTF-8: a charset nobody knows was a 500
                 server.make_url("/telegram/hook"),
-                data=json.dumps(update),
+                data=json.dumps(update, ensure_ascii=False).encode(),
                 headers={
                     "X-Telegram-Bot-Api-Secret-Token": "s3cret-token",
-                    "Content-Type": "application/json",
+                    "Content-Type": "application/json; charset=bogus",
                 },
             )
             assert accepted.status == 200

