@@ -465,6 +465,11 @@ class OutboxSender:
             case Moved(chat_id=new_chat, error=error):
 
                 async def moved(uow: UnitOfWork) -> bool:
+                    if await chat_moves.loops(uow, message.channel, message.chat_id, new_chat):
+                        # a platform naming the chat itself, or one that moved away before, would
+                        # have the message sent round for ever: it fails, saying why
+                        loop = f"{error} (the new id {new_chat} is this chat or one it moved from)"
+                        return await uow.outbox.give_up(number, self.id, DeliveryStatus.FAILED, loop, now)
                     # the message's row moves with the chat's other messages still to send
                     await chat_moves.follow(uow, message.channel, message.chat_id, new_chat, now)
                     self._moved_chats = True

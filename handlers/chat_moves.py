@@ -40,6 +40,11 @@ async def follow(uow: UnitOfWork, channel: str, old: str, new: str, at: datetime
     return moved
 
 
+async def loops(uow: UnitOfWork, channel: str, old: str, new: str) -> bool:
+    """Following `old` to `new` would go round: `new` is `old`, or a chat already moved away."""
+    return new == old or bool(await uow.org.changes("chat", f"{channel}:{new}"))
+
+
 async def announced(inbound: Inbound, deps: Deps) -> list[Reply]:
     """The platform's announcement (`inbound.moved_to`): the chat moved; nobody is answered."""
     assert inbound.moved_to is not None

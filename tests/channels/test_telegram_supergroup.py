@@ -71,3 +71,23 @@ async def test_the_announced_upgrade_moves_the_group_once_before_anything_is_ref
     async with running.app.deps.storage() as uow:
         changes = await uow.org.changes("department", "finance_office")
     assert [c.after for c in changes if c.actor == "platform"] == [{"chats": {"telegram": str(SUPERGROUP)}}]
+
+
+async def test_a_platform_that_moves_a_chat_back_where_it_was_is_not_followed_round_for_ever(
+    running: Running,
+) -> None:
+    """A Bot API naming, for the new id, the old one again (no real Telegram does, a hostile or
+    broken one may) gets the post sent once each way and then failed with the reason, not sent
+    round the two ids for ever; the entrepreneur is answered all the same."""
+    api = running.api
+    await api.group_upgraded(GROUP, SUPERGROUP, by=HEAD, announced=False)
+    await api.group_upgraded(SUPERGROUP, GROUP, by=HEAD, announced=False)
+    await api.user_sends(ENTREPRENEUR, DEMAND)
+    await api.wait_text(ENTREPRENEUR, "#1")
+    for _ in range(200):
+        if api.sends_to_migrated >= 2:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1)  # time enough for hundreds of rounds, were it still going round
+    assert api.sends_to_migrated == 2
+    assert await finance_chat(running) == str(SUPERGROUP)  # the first, real-looking move was followed
