@@ -5,6 +5,7 @@ modules import this, never each other, so the command has no import cycle."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import secrets
 import sys
@@ -52,6 +53,8 @@ def writing(path: Path, choose: str, *, directory: bool = False) -> Iterator[Pat
         except OSError as error:
             _cannot_write(path, choose, error)
         return
+    if path.is_dir():  # what the rename at the end would meet: said before the block does its work
+        _cannot_write(path, choose, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
     partial = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.partial{path.suffix}")
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the umask applies

@@ -17,15 +17,12 @@ def department_and_rest(text: str, directory: Directory, lang: str) -> tuple[str
     市场监督管理局: its characters in order, ending as the name ends), when only one department
     fits; several that fit are listed, to choose from."""
     stripped = text.strip()
-    folded = stripped.casefold()
-    best: tuple[int, str] | None = None
-    for department in directory.departments.values():
-        for name in _names(department):
-            candidate = name.casefold()
-            if _starts_with_word(folded, candidate) and (best is None or len(candidate) > best[0]):
-                best = (len(candidate), department.id)
-    if best is not None:
-        return best[1], stripped[best[0] :].strip()
+    named = _named(stripped, directory)
+    if named is not None:
+        length, found = named
+        if len(found) == 1:
+            return found[0].id, stripped[length:].strip()
+        raise AmbiguousDepartment(name=stripped[:length][:40], candidates=_listed(found, lang))
     word, _, rest = stripped.partition(" ")
     fitting = [d for d in directory.departments.values() if word and _fits(word.casefold(), d)]
     if len(fitting) == 1:
@@ -33,6 +30,29 @@ def department_and_rest(text: str, directory: Directory, lang: str) -> tuple[str
     if fitting:
         raise AmbiguousDepartment(name=word[:40], candidates=_listed(fitting, lang))
     raise UnknownDepartment(name=word[:40], known=department_list(directory, lang))
+
+
+def _named(text: str, directory: Directory) -> tuple[int, list[Department]] | None:
+    """The longest id, name or alias the text starts with, and the departments it names: one, or
+    several when two departments were given the same name or alias (the configuration and the
+    departments sheet do not stop it), which are listed rather than one of them taken at random.
+    A department's own id is never ambiguous: it wins over another's name or alias."""
+    folded = text.casefold()
+    length, found, by_id = 0, list[Department](), None
+    for department in directory.departments.values():
+        for name in _names(department):
+            candidate = name.casefold()
+            if not _starts_with_word(folded, candidate) or len(candidate) < length:
+                continue
+            if len(candidate) > length:
+                length, found, by_id = len(candidate), [], None
+            if department not in found:
+                found.append(department)
+            if candidate == department.id.casefold():
+                by_id = department
+    if not found:
+        return None
+    return length, [by_id] if by_id is not None else found
 
 
 def _names(department: Department) -> tuple[str, ...]:

@@ -2,10 +2,14 @@
 formula, so a demand typed as `=HYPERLINK("http://…","点此")` became a live formula in an exported
 .xlsx (formula injection); such text is written as a text cell. A .csv has no cell types: there a
 text starting with = + - @ or a tab or return gets a leading apostrophe, as OWASP advises, so that
-a spreadsheet opening it shows the text instead of running it."""
+a spreadsheet opening it shows the text instead of running it. Also when spaces come first or the
+sign is a full-width one (＝ ＋ － ＠, what a Chinese input method types): spreadsheets that trim
+a cell or fold full-width signs as they read it would run those too, and the apostrophe costs
+nothing in text people wrote."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -16,6 +20,7 @@ if TYPE_CHECKING:  # openpyxl is imported when a sheet is written, not with the 
     from openpyxl.worksheet.worksheet import Worksheet
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_SIGNS = frozenset("=+-@")
 
 
 def xlsx_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[object]) -> list[object]:
@@ -34,7 +39,14 @@ def xlsx_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[object]) ->
 
 def csv_row(values: Iterable[object]) -> list[object]:
     """`values` for a CSV writer: text a spreadsheet would run as a formula gets an apostrophe."""
-    return [
-        f"'{value}" if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS) else value
-        for value in values
-    ]
+    return [f"'{value}" if isinstance(value, str) and _runs(value) else value for value in values]
+
+
+def _runs(text: str) -> bool:
+    """Whether a spreadsheet might take the text for a formula: it starts with a formula sign,
+    after any spaces (also the ideographic space), in its ASCII or full-width form (NFKC folds
+    ＝ and ﹦ to =), or with a tab or return."""
+    if text.startswith(CSV_FORMULA_STARTS):
+        return True
+    first = text.lstrip()[:1]
+    return unicodedata.normalize("NFKC", first) in _FORMULA_SIGNS

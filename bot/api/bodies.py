@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -108,4 +108,9 @@ def query_time(request: web.Request, name: str) -> datetime | None:
         ) from None
     if at.tzinfo is None:
         raise bad_input(f"`{name}` needs a UTC offset (…+08:00 or …Z), so that it names one moment.")
-    return at
+    try:  # the database keeps UTC: 0001-01-01T00:00+14:00 is before year 1 there (a 500 before)
+        return at.astimezone(UTC)
+    except OverflowError:
+        raise bad_input(
+            f"`{name}` is out of range: in UTC it must fall within the years 1 to 9999."
+        ) from None

@@ -136,32 +136,34 @@ async def _make(
             fail(["xiaoer: no enterprise matches the selection; nothing was made"])
         with writing(out / "qr", "another --out", directory=True):  # before any invite is made
             (out / "qr").mkdir(parents=True, exist_ok=True)
-        made: list[MadeInvite] = []
-        with progress_bar() as progress:
-            task = progress.add_task("invites", total=len(roster))
-            for start in range(0, len(roster), CHUNK):
-                chunk = [
-                    MadeInvite(entry, code, start_link(code), _qr_name(entry, code))
-                    for entry in roster[start : start + CHUNK]
-                    for code in [new_code()]
-                ]
-                async with app.storage() as uow:
-                    await uow.onboarding.create_invites(
-                        [
-                            NewInvite(m.code, m.entry.enterprise.id, m.entry.contact_name, m.entry.phone)
-                            for m in chunk
-                        ],
-                        "cli",
-                        now,
-                        now + valid,
-                    )
-                    await uow.commit()
-                for invite in chunk:
-                    with writing(out / "qr" / invite.qr_file, "another --out") as qr:
-                        _write_qr(invite.link, qr)
-                    progress.advance(task)
-                made += chunk
+        # the sheet's place too: it is the only place the codes are handed out, so one it cannot
+        # take leaves no invite made that nobody was given
         with writing(out / "invites.xlsx", "another --out") as sheet:  # whole, or the old one kept
+            made: list[MadeInvite] = []
+            with progress_bar() as progress:
+                task = progress.add_task("invites", total=len(roster))
+                for start in range(0, len(roster), CHUNK):
+                    chunk = [
+                        MadeInvite(entry, code, start_link(code), _qr_name(entry, code))
+                        for entry in roster[start : start + CHUNK]
+                        for code in [new_code()]
+                    ]
+                    async with app.storage() as uow:
+                        await uow.onboarding.create_invites(
+                            [
+                                NewInvite(m.code, m.entry.enterprise.id, m.entry.contact_name, m.entry.phone)
+                                for m in chunk
+                            ],
+                            "cli",
+                            now,
+                            now + valid,
+                        )
+                        await uow.commit()
+                    for invite in chunk:
+                        with writing(out / "qr" / invite.qr_file, "another --out") as qr:
+                            _write_qr(invite.link, qr)
+                        progress.advance(task)
+                    made += chunk
             _write_sheet(sheet, made, settings, app.deps.directory, now + valid)
         return len(made)
     finally:

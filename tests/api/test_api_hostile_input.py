@@ -114,3 +114,18 @@ async def test_a_nul_is_refused_in_ids_paths_and_queries_and_left_out_of_text(ap
         "正文",
         ["湖里"],
     )
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["0001-01-01T00:00:00%2B14:00", "9999-12-31T23:59:59-14:00"],  # before year 1, after 9999 in UTC
+)
+async def test_a_moment_beyond_the_years_a_database_keeps_is_refused_not_a_500(api: Api, since: str) -> None:
+    token = await api.key("portal")
+    got, answer, _ = await api.call("GET", f"/tickets?updated_since={since}", token)
+    assert (got, answer["message"]) == (
+        400,
+        "`updated_since` is out of range: in UTC it must fall within the years 1 to 9999.",
+    )
+    got, answer, _ = await api.call("GET", "/tickets?updated_since=0001-01-01T00:00:00Z", token)
+    assert (got, answer["tickets"]) == (200, [])

@@ -6,6 +6,7 @@ FileNotFoundError or NotADirectoryError traceback. The real command, a real data
 from __future__ import annotations
 
 import csv
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,17 @@ def test_invites_that_cannot_be_written_leave_no_partial_file(tmp_path: Path) ->
     assert "xiaoer: cannot write out/invites.xlsx: Is a directory; choose another --out" in done.stderr
     assert [p.name for p in (tmp_path / "out").iterdir() if p.name != "qr"] == ["invites.xlsx"]
     assert not [p for p in (tmp_path / "out" / "qr").iterdir() if "partial" in p.name]
+
+
+def test_invites_whose_sheet_cannot_be_written_are_not_made(tmp_path: Path) -> None:
+    """The sheet is the only place the codes are handed out: its place is tried before any invite
+    is made, as the QR codes' directory is, so a directory in the way leaves no invite in the
+    database that nobody was given."""
+    (tmp_path / "out" / "invites.xlsx").mkdir(parents=True)  # in the way of the sheet
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    done = xiaoer("invites", "--all", "-o", "out", "-d", url, cwd=tmp_path, config=_config(tmp_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "xiaoer: cannot write out/invites.xlsx: Is a directory; choose another --out" in done.stderr
+    with sqlite3.connect(tmp_path / "w.db") as db:
+        assert db.execute("SELECT count(*) FROM invites").fetchone() == (0,)
+    assert not list((tmp_path / "out").glob("qr/*.png"))

@@ -38,3 +38,26 @@ def test_text_starting_with_an_equals_sign_is_written_as_text_not_a_formula(writ
 def test_a_csv_cell_a_spreadsheet_would_run_starts_with_an_apostrophe() -> None:
     values = ["=1+1", "+86 138", "-2", "@SUM(A1)", "\tx", "\rx", "厦门", 5, None, ""]
     assert csv_row(values) == ["'=1+1", "'+86 138", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "厦门", 5, None, ""]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " =1+1",  # a leading space: spreadsheets that trim a cell read it as a formula
+        "\u3000=1+1",  # the ideographic space a Chinese input method types
+        "\n=1+1",
+        '＝HYPERLINK("http://evil.example")',  # full-width signs, as the input method types them
+        "＋86 138",
+        "－2",
+        "＠SUM(A1)",
+        "﹦1+1",  # the small equals sign, which NFKC folds to = as well
+        "  ＋1",
+    ],
+)
+def test_a_formula_sign_behind_spaces_or_in_full_width_gets_an_apostrophe_too(text: str) -> None:
+    assert csv_row([text]) == [f"'{text}"]
+
+
+@pytest.mark.parametrize("text", ["厦门 = 思明", " 厦门", "　", " ", "a-b", "'=1"])
+def test_text_with_a_sign_only_after_its_first_character_is_left_alone(text: str) -> None:
+    assert csv_row([text]) == [text]
