@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.sheet_cells import xlsx_row
+from handlers.sheet_cells import csv_cell, csv_row, xlsx_row
 
 SUFFIXES = (".xlsx", ".csv")
 
@@ -177,7 +177,8 @@ def _csv_encoding(path: Path) -> tuple[str, int]:
 def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
     """The rows, numbered from 1 as a spreadsheet numbers them, read as they are asked for."""
     with path.open(encoding=encoding, newline="") as file:
-        yield from enumerate(csv.reader(file), start=1)
+        for number, cells in enumerate(csv.reader(file), start=1):
+            yield number, [csv_cell(cell) for cell in cells]  # what `write_sheet` wrote, as it was
 
 
 def write_sheet(
@@ -192,7 +193,7 @@ def write_sheet(
         with path.open("w", encoding="utf-8-sig", newline="") as out:  # the BOM: Excel reads it as UTF-8
             writer = csv.writer(out)
             writer.writerow(headers)
-            writer.writerows(rows)
+            writer.writerows(csv_row(row) for row in rows)  # people's names are never formulas
         return
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -5,7 +5,12 @@ text starting with = + - @ or a tab or return gets a leading apostrophe, as OWAS
 a spreadsheet opening it shows the text instead of running it. Also when spaces come first or the
 sign is a full-width one (＝ ＋ － ＠, what a Chinese input method types): spreadsheets that trim
 a cell or fold full-width signs as they read it would run those too, and the apostrophe costs
-nothing in text people wrote."""
+nothing in text people wrote.
+
+`xiaoer import` reads the organisation's CSVs back (`csv_cell`), so the apostrophe must come off
+exactly where `csv_row` put it: text that already starts with an apostrophe before such a sign
+gets one more, and reading takes one off only where what follows would be quoted. An export read
+back is what was exported, whatever people typed."""
 
 from __future__ import annotations
 
@@ -39,7 +44,18 @@ def xlsx_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[object]) ->
 
 def csv_row(values: Iterable[object]) -> list[object]:
     """`values` for a CSV writer: text a spreadsheet would run as a formula gets an apostrophe."""
-    return [f"'{value}" if isinstance(value, str) and _runs(value) else value for value in values]
+    return [f"'{value}" if isinstance(value, str) and _quoted(value) else value for value in values]
+
+
+def csv_cell(text: str) -> str:
+    """A cell of a CSV as `csv_row` meant it: the apostrophe it added taken off."""
+    return text[1:] if text.startswith("'") and _quoted(text[1:]) else text
+
+
+def _quoted(text: str) -> bool:
+    """Whether `csv_row` writes the text with an apostrophe before it: it would run, or it is
+    apostrophes before text that would (so that `csv_cell` can tell the two apart)."""
+    return _runs(text.lstrip("'"))
 
 
 def _runs(text: str) -> bool:

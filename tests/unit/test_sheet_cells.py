@@ -7,9 +7,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from handlers.sheet_cells import csv_row, xlsx_row
+from handlers.sheet_cells import csv_cell, csv_row, xlsx_row
 
 
 @pytest.mark.parametrize("write_only", [True, False])
@@ -58,6 +60,34 @@ def test_a_formula_sign_behind_spaces_or_in_full_width_gets_an_apostrophe_too(te
     assert csv_row([text]) == [f"'{text}"]
 
 
-@pytest.mark.parametrize("text", ["厦门 = 思明", " 厦门", "　", " ", "a-b", "'=1"])
+@pytest.mark.parametrize("text", ["厦门 = 思明", " 厦门", "　", " ", "a-b", "'plain"])
 def test_text_with_a_sign_only_after_its_first_character_is_left_alone(text: str) -> None:
     assert csv_row([text]) == [text]
+
+
+ROUND_TRIP = [
+    "=1+1",
+    "+8613900000001",
+    "'=1+1",  # an apostrophe someone typed before a formula sign
+    "''@x",
+    "'plain",  # an apostrophe before ordinary text is the text's own
+    "'",
+    "''",
+    "厦门",
+    "　＝HYPERLINK(1)",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", ROUND_TRIP)
+def test_a_csv_cell_reads_back_as_the_text_that_was_written(text: str) -> None:
+    [written] = csv_row([text])
+    assert isinstance(written, str)
+    assert csv_cell(written) == text
+
+
+@given(st.text(alphabet=st.sampled_from("'=+-@ 　＝a厦\t"), max_size=6))
+def test_any_text_of_apostrophes_and_signs_reads_back_as_written(text: str) -> None:
+    [written] = csv_row([text])
+    assert isinstance(written, str)
+    assert csv_cell(written) == text
