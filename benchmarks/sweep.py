@@ -206,10 +206,23 @@ class Statements:
     seconds: dict[str, float] = field(default_factory=dict)
     count: dict[str, int] = field(default_factory=dict)
     first: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    # The CPU time of each PostgreSQL backend the sweep used, when first seen (it runs on this
+    # machine): the database's own work, which a statement's time on the client overstates once
+    # the sweep plans the next page while the database writes this one (the answer waits).
+    backends: dict[int, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
         return sum(self.seconds.values())
+
+    def database_cpu(self) -> float:
+        return sum(_backend_cpu(pid) - start for pid, start in self.backends.items())
+
+
+def _backend_cpu(pid: int) -> float:
+    """A process's CPU time (user + system) from /proc, in seconds (10 ms steps)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -220,6 +233,7 @@ class Round:
     cpu: float  # this process's CPU time: the ladder, the driver, SQLAlchemy
     due: int
     statements: Statements
+    database_cpu: float  # the PostgreSQL backends' CPU time for the sweep's statements
 
     @property
     def per_due(self) -> float:
@@ -236,7 +250,8 @@ class Round:
         )
         return (
             f"{self.elapsed * 1000:.0f} ms, {self.per_due:.1f} us per due ticket, process CPU "
-            f"{self.cpu * 1000:.0f} ms; the database alone (the sweep's own statements, timed as it "
+            f"{self.cpu * 1000:.0f} ms, database CPU {self.database_cpu * 1000:.0f} ms; "
+            f"the database alone (the sweep's own statements, timed as it "
             f"ran them): {spelled}; total {self.statements.total * 1000:.0f} ms; whole sweep / its "
             f"statements: {self.ratio:.2f}"
         )
@@ -264,7 +279,10 @@ def timing_statements(engine: AsyncEngine) -> Iterator[Statements]:
     found = Statements()
     started: dict[int, float] = {}
 
-    def before(_conn: Any, cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+    def before(conn: Any, cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        pid = conn.connection.dbapi_connection._connection.get_server_pid()
+        if pid not in found.backends:
+            found.backends[pid] = _backend_cpu(pid)
         started[id(cursor)] = time.perf_counter()
         found.first.setdefault(_kind(sql), (sql, parameters))
 
@@ -386,7 +404,8 @@ async def main(url: str, total: int, due: int, reuse: bool, rounds_wanted: int) 
                 start, cpu = time.perf_counter(), time.process_time()
                 result = await reminders.sweep(deps, NOW)
                 elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-            rounds.append(Round(elapsed, cpu, result.looked_at, statements))
+                database_cpu = statements.database_cpu()
+            rounds.append(Round(elapsed, cpu, result.looked_at, statements, database_cpu))
             print(f"round {number}: {rounds[-1].describe()}")
         last = rounds[-1]
         print(

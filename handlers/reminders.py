@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, NudgeKey, most_pressing, plan
+from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, most_pressing, plan
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
 from bot.domain.sla import LimitKind
@@ -28,6 +28,7 @@ from bot.i18n import t
 from handlers import onboarding, render
 from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
+from handlers.sweep_pages import PlannedPage, WrittenPage, planned, together, written
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 DETAILED = 20  # lines a recipient's message lists in full; a Telegram message holds about that many
@@ -64,49 +65,28 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     result = SweepResult()
     pending: dict[Recipient, list[tuple[Nudge, int]]] = {}  # each nudge with the reminders sent before
     recipients = _Recipients(deps)
-    after: tuple[datetime, int] | None = None
+    page: PlannedPage | None = None
     while True:
         async with deps.storage() as uow:
-            due = await uow.reminders.due(now, after, PAGE)
-            plans = [plan(ticket, now, calendar, deps.ladder) for ticket in due]
-            found = [(ticket, nudge) for ticket, p in zip(due, plans, strict=True) for nudge in p.nudges]
-            keys = [nudge.key for _, nudge in found]  # each built once: the ledger's key of the nudge
-            if dry_run:
-                before = await uow.reminders.claimed(keys)
-                won = [key not in before for key in keys]
+            if page is None:
+                first = await uow.reminders.due(now, None, PAGE)
+                page = await planned(first, now, calendar, deps.ladder)
+            following = []
+            if len(page.due) == PAGE:  # read before this page's writes: the connection is free
+                following = await uow.reminders.due(now, page.after(), PAGE)
+            this_page = written(uow, page, now, dry_run=dry_run)
+            if following:  # planned while the database writes this page (handlers/sweep_pages.py)
+                next_page = planned(following, now, calendar, deps.ladder)
+                wrote, upcoming = await together(this_page, next_page)
             else:
-                won = await uow.reminders.claim(keys, now)
-                await uow.reminders.reschedule(
-                    [(ticket, p.next_check) for ticket, p in zip(due, plans, strict=True)]
-                )
-                first_overdue = [
-                    key for key, ours in zip(keys, won, strict=True) if ours and _first_reminder(key)
-                ]
-                for key in sorted(first_overdue, key=lambda k: (k.ticket, k.due_at)):
-                    await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)
-            fresh = [
-                (ticket, nudge, key)
-                for (ticket, nudge), key, ours in zip(found, keys, won, strict=True)
-                if ours
-            ]
-            # a reminder's number counts those due; how many were really sent, the ledger says
-            again = [key for _, nudge, key in fresh if nudge.level is Level.REMIND and nudge.repeat > 0]
-            sent = iter(await uow.reminders.earlier_reminders(again))
+                wrote, upcoming = await this_page, None
             if not dry_run:
                 await uow.commit()
-        result.looked_at += len(due)
-        reported = -1
-        for ticket, nudge, _ in fresh:
-            sent_before = next(sent) if nudge.level is Level.REMIND and nudge.repeat > 0 else 0
-            if nudge.level is Level.LEADERSHIP and reported != nudge.ticket:
-                reported = nudge.ticket
-                result.reported.append(nudge.ticket)
-            recipient = recipients.of(ticket, nudge.level)
-            if recipient is not None:
-                pending.setdefault(recipient, []).append((nudge, sent_before))
-        if len(due) < PAGE:
+        result.looked_at += len(page.due)
+        _collect(page, wrote, recipients, pending, result)
+        if upcoming is None:
             break
-        after = (due[-1].check_at, due[-1].number)
+        page = upcoming
     if not pending:
         return result
     lines = {to: _lines(nudges) for to, nudges in pending.items()}
@@ -119,12 +99,27 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     return result
 
 
-def _first_reminder(key: NudgeKey) -> bool:
-    """The first reminder about a limit: the moment it was found overdue (the webhook's event)."""
-    return key.repeat == 0 and key.level == _REMIND
-
-
-_REMIND = Level.REMIND.value  # a key's level is a plain str; the enum's `.value` costs 0.2 µs a key
+def _collect(
+    page: PlannedPage,
+    wrote: WrittenPage,
+    recipients: _Recipients,
+    pending: dict[Recipient, list[tuple[Nudge, int]]],
+    result: SweepResult,
+) -> None:
+    """The page's nudges this sweep won, each to its recipient's message (in the pages' order), and
+    the tickets put on the leadership's list."""
+    sent = iter(wrote.sent_before)
+    reported = -1
+    for (ticket, nudge), ours in zip(page.found, wrote.won, strict=True):
+        if not ours:
+            continue
+        sent_before = next(sent) if nudge.level is Level.REMIND and nudge.repeat > 0 else 0
+        if nudge.level is Level.LEADERSHIP and reported != nudge.ticket:
+            reported = nudge.ticket
+            result.reported.append(nudge.ticket)
+        recipient = recipients.of(ticket, nudge.level)
+        if recipient is not None:
+            pending.setdefault(recipient, []).append((nudge, sent_before))
 
 
 class _Recipients:

@@ -59,6 +59,9 @@ class WorkingCalendar:
     # Per day (ordinal): whether it is a working day and the working days from _ORIGIN to it. The
     # sweep asks about the same few days for thousands of tickets; this makes each ask a lookup.
     _days: dict[int, tuple[bool, int]] = field(init=False, repr=False, compare=False)
+    # The ordinal of the working day with so many working days from _ORIGIN before it (a
+    # deadline's day, found by its count without walking the days up to it).
+    _working_days: dict[int, int] = field(init=False, repr=False, compare=False)
     # The last few moments counted, by identity (the moment kept alongside, so a reused id never
     # matches another): the sweep asks about the same `now` for every ticket, in between its
     # deadlines.
@@ -92,6 +95,7 @@ class WorkingCalendar:
         object.__setattr__(self, "_lost", tuple(lost))
         object.__setattr__(self, "_gained", tuple(gained))
         object.__setattr__(self, "_days", {})
+        object.__setattr__(self, "_working_days", {})
         object.__setattr__(self, "_recent", {})
         object.__setattr__(self, "_offsets", {})
         object.__setattr__(self, "_wall_offsets", {})
@@ -195,24 +199,39 @@ class WorkingCalendar:
 
     def _reached(self, worked: int, since: datetime) -> datetime:
         """The first moment after `since` at which the running count of working time is `worked`
-        (more than the count at `since`): the working day it falls in, found by walking the days'
-        cached counts from `since` on, then the period within it. The first moment, so a count
-        that ends a period is that period's end, not the next one's start."""
+        (more than the count at `since`): the working day it falls in — the one with `index`
+        whole working days before it, whose own working time is counted from index × day to
+        (index + 1) × day, the end included — then the period within it. The first moment, so a
+        count that ends a period is that period's end, not the next one's start."""
+        day_micros = self._day_seconds * _MICRO
+        index = -(-worked // day_micros) - 1  # ceil(worked / day) - 1, negative counts too
+        ordinal = self._working_days.get(index)
+        if ordinal is None:
+            ordinal = self._find_working_day(index, since)
+        into = worked - index * day_micros  # working time into that day: (0, day]
+        for start, end in self._spans:
+            length = (end - start) * _MICRO
+            if into <= length:
+                return self._at(date.fromordinal(ordinal), start * _MICRO + into, since)
+            into -= length
+        raise AssertionError("a working day's count ends with its last period")  # pragma: no cover
+
+    def _find_working_day(self, index: int, since: datetime) -> int:
+        """The ordinal of the working day with `index` working days before it, found by walking the
+        days' cached counts from `since` on (it is no earlier: its count is past since's), and kept
+        (the sweep asks for the same few days for thousands of deadlines)."""
         wall = self._wall_micros(since) if since.tzinfo is UTC else None
         if wall is not None:
             ordinal = wall // _DAY_MICROS + _EPOCH_ORDINAL
         else:
             ordinal = since.astimezone(self.timezone).toordinal()
-        day_micros = self._day_seconds * _MICRO
         for _ in range(_SEARCH_LIMIT_DAYS):
             working, days_before = self._day_of(ordinal)
-            into = worked - days_before * day_micros  # working time into this day
-            if working and 0 < into <= day_micros:
-                for start, end in self._spans:
-                    length = (end - start) * _MICRO
-                    if into <= length:
-                        return self._at(date.fromordinal(ordinal), start * _MICRO + into, since)
-                    into -= length
+            if working and days_before == index:
+                if len(self._working_days) >= _DAYS_CACHED:  # bounded, as the days are
+                    self._working_days.clear()
+                self._working_days[index] = ordinal
+                return ordinal
             ordinal += 1
         raise ValueError("the working calendar has no working day in the next ten years")
 

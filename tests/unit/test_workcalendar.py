@@ -3,6 +3,8 @@ the State Council's notices), business-hour boundaries, time zones, local extra 
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -213,6 +215,21 @@ def test_counting_working_days_agrees_with_looking_at_each(first: date, days: in
     end = first + timedelta(days=days)
     walked = sum(calendar.is_working_day(first + timedelta(days=i)) for i in range(days))
     assert calendar.working_days_between(first, end) == walked
+
+
+def test_a_deadline_found_by_its_days_count_is_the_one_walked_to() -> None:
+    """The calendar keeps each working day by the working days before it, once a deadline was
+    found in it: one calendar asked for deadlines from many starts (found by what others asked)
+    gives what a calendar asked nothing before walks to, over two years of holidays."""
+    rng = random.Random(22)
+    shared = _shipped_calendar()
+    for _ in range(3000):
+        start = datetime(2025, 12, 1, tzinfo=XIAMEN) + timedelta(minutes=rng.randrange(60 * 24 * 700))
+        if rng.random() < 0.5:
+            start = start.astimezone(UTC)
+        amount = timedelta(minutes=rng.choice((rng.randrange(1, 60 * 8), rng.randrange(1, 60 * 7 * 30))))
+        fresh = replace(shared)  # the same calendar, nothing kept yet
+        assert shared.add_working_time(start, amount) == fresh.add_working_time(start, amount)
 
 
 def _shipped_calendar() -> WorkingCalendar:

@@ -1,0 +1,113 @@
+"""The reminder sweep's pages: a page of due tickets planned by the ladder, then its nudges claimed
+and its checks moved on, while the next page is planned.
+
+A sweep's time was its Python (decoding rows, the ladder, the keys) plus its statements (mostly
+PostgreSQL inserting the claimed nudges and moving the checks), each waiting for the other: the
+process on one core, the database on another, never both at once. So the sweep reads the next
+page before it sends this page's writes, and plans that page while the database runs them; the
+plan yields to the event loop every `CHUNK` tickets, so that the claim's answer is taken and the
+move sent without waiting for the whole plan (it also keeps a long sweep from holding up the rest
+of `xiaoer run` for the whole of its planning).
+
+Everything stays on the unit of work's one connection and in its transaction: a page's claim and
+move commit together, with the outbox's messages when the sweep runs inside `Outgoing.run`, and
+both halves are waited for before the transaction ends, whichever fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bot.domain.escalation import DueTicket, Ladder, Level, Nudge, NudgeKey, Plan, plan
+from bot.domain.workcalendar import WorkingCalendar
+from storage.protocols import UnitOfWork
+
+CHUNK = 100  # tickets planned between two looks at the event loop (~2 ms of the ladder)
+
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    """A page of due tickets, each with its plan, and every nudge found with its ledger key."""
+
+    due: list[DueTicket]
+    plans: list[Plan]
+    found: list[tuple[DueTicket, Nudge]]
+    keys: list[NudgeKey]  # each built once, in the order of `found`
+
+    def after(self) -> tuple[datetime, int]:
+        """Where the next page starts: after this page's last check (time, number)."""
+        last = self.due[-1]
+        return last.check_at, last.number
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenPage:
+    """What the database said of a page's nudges: which are this sweep's to send, and for each of
+    those that repeats a reminder, how many reminders about its limit earlier sweeps sent."""
+
+    won: list[bool]
+    sent_before: list[int]
+
+
+async def planned(
+    due: list[DueTicket], now: datetime, calendar: WorkingCalendar, ladder: Ladder
+) -> PlannedPage:
+    plans: list[Plan] = []
+    for start in range(0, len(due), CHUNK):
+        if start:
+            # the page being written meanwhile: its answer taken, its next statement sent
+            await asyncio.sleep(0)
+        plans += [plan(ticket, now, calendar, ladder) for ticket in due[start : start + CHUNK]]
+    found = [(ticket, nudge) for ticket, p in zip(due, plans, strict=True) for nudge in p.nudges]
+    return PlannedPage(due, plans, found, [nudge.key for _, nudge in found])
+
+
+async def written(uow: UnitOfWork, page: PlannedPage, now: datetime, *, dry_run: bool) -> WrittenPage:
+    """The page's nudges claimed in the ledger and its checks moved on (a dry run only asks which
+    nudges the ledger holds already)."""
+    keys = page.keys
+    if dry_run:
+        before = await uow.reminders.claimed(keys)
+        won = [key not in before for key in keys]
+    else:
+        won = await uow.reminders.claim(keys, now)
+        await uow.reminders.reschedule(
+            [(ticket, p.next_check) for ticket, p in zip(page.due, page.plans, strict=True)]
+        )
+        first_overdue = [key for key, ours in zip(keys, won, strict=True) if ours and _first_reminder(key)]
+        for key in sorted(first_overdue, key=lambda k: (k.ticket, k.due_at)):
+            await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)
+    # a reminder's number counts those due; how many were really sent, the ledger says
+    again = [
+        key
+        for (_, nudge), key, ours in zip(page.found, keys, won, strict=True)
+        if ours and nudge.level is Level.REMIND and nudge.repeat > 0
+    ]
+    return WrittenPage(won, await uow.reminders.earlier_reminders(again))
+
+
+async def together(first: Coroutine[Any, Any, _A], second: Coroutine[Any, Any, _B]) -> tuple[_A, _B]:
+    """Both run to their end (the first started first), then their results; if either failed, its
+    error, only once neither is still using the unit of work's connection."""
+    a, b = await asyncio.gather(first, second, return_exceptions=True)
+    if isinstance(a, BaseException):
+        raise a
+    if isinstance(b, BaseException):
+        raise b
+    return a, b
+
+
+def _first_reminder(key: NudgeKey) -> bool:
+    """The first reminder about a limit: the moment it was found overdue (the webhook's event)."""
+    return key.repeat == 0 and key.level == _REMIND
+
+
+# a key's level is a plain str; the enum's `.value` costs 0.2 µs a key
+_REMIND = Level.REMIND.value

@@ -1,0 +1,122 @@
+"""The sweep's pages: the next page planned while this one's nudges are claimed and its checks
+moved on (handlers/sweep_pages.py), saying and claiming the same as a sweep of one page."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.domain.escalation import ClockedTicket, NudgeKey, plan
+from bot.domain.messages import ToOfficer
+from handlers import reminders, sweep_pages
+from storage.reminders_sql import SqlReminders
+from tests.conftest import Clock
+from tests.unit.test_reminders import _overdue_tickets, at
+from tests.world import make_world
+
+
+async def test_the_pages_say_what_one_page_would_in_the_same_order(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2026, 11, 24, 10, 0)  # Tuesday
+    w = await make_world(settings, clock)
+    # due Monday and Tuesday, a minute apart: reminded on Tuesday, again (and supervised) Wednesday
+    dues = [at(2026, 11, 23, 10, minute) for minute in range(4)]
+    dues += [at(2026, 11, 24, 9, minute) for minute in range(3)]
+    await _overdue_tickets(w, *dues)
+    assert (await reminders.sweep(w.deps)).replies != []  # the first reminders, in the ledger
+    clock.now = at(2026, 11, 25, 16, 0)
+    whole = await reminders.sweep(w.deps, dry_run=True)  # one page: what a sweep would say
+    monkeypatch.setattr(reminders, "PAGE", 2)  # four pages, each written while the next is planned
+    monkeypatch.setattr(sweep_pages, "CHUNK", 1)
+    paged = await reminders.sweep(w.deps)
+    assert [(r.to, r.text, r.ticket) for r in paged.replies] == [
+        (r.to, r.text, r.ticket) for r in whole.replies
+    ]
+    assert paged.looked_at == whole.looked_at == 7
+    texts = "\n".join(r.text for r in paged.replies)
+    assert texts.count("第2次催办") == 7  # the ledger's count of earlier reminders, page by page
+    assert any(r.to == ToOfficer("zheng_yu") for r in paged.replies)
+    assert (await reminders.sweep(w.deps)).replies == []  # all claimed, every check moved on
+
+
+async def test_the_next_page_is_planned_while_this_one_is_written(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    numbers = await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(4)))
+    seen: list[tuple[str, int]] = []
+    claim, reschedule = SqlReminders.claim, SqlReminders.reschedule
+
+    def planning(ticket: ClockedTicket, *args: Any) -> Any:
+        seen.append(("plan", ticket.number or 0))
+        return plan(ticket, *args)
+
+    async def claiming(self: SqlReminders, keys: Sequence[NudgeKey], now: datetime) -> list[bool]:
+        seen.append(("claim", keys[0].ticket))
+        await asyncio.sleep(0)  # the database at work (SQLite here answers without a pause)
+        return await claim(self, keys, now)
+
+    async def moving(self: SqlReminders, checks: Sequence[tuple[ClockedTicket, Any]]) -> None:
+        seen.append(("move", checks[0][0].number or 0))
+        await reschedule(self, checks)
+
+    monkeypatch.setattr(sweep_pages, "plan", planning)
+    monkeypatch.setattr(SqlReminders, "claim", claiming)
+    monkeypatch.setattr(SqlReminders, "reschedule", moving)
+    monkeypatch.setattr(reminders, "PAGE", 2)
+    monkeypatch.setattr(sweep_pages, "CHUNK", 1)
+    await reminders.sweep(w.deps)
+    first, second = numbers[:2], numbers[2:]  # the pages, by check time
+    assert seen[:3] == [("plan", first[0]), ("plan", first[1]), ("claim", first[0])]
+    # the second page's plan began after the first page's claim was sent, before its move
+    assert seen.index(("plan", second[0])) < seen.index(("move", first[0]))
+    assert seen[-2:] == [("claim", second[0]), ("move", second[0])]
+
+
+async def test_a_page_whose_claim_fails_stays_unclaimed_and_its_error_is_raised(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(5)))
+    claim, calls = SqlReminders.claim, []
+
+    async def failing_second(self: SqlReminders, keys: Sequence[NudgeKey], now: datetime) -> list[bool]:
+        calls.append(keys)
+        if len(calls) == 2:
+            raise ConnectionError("the database went away")
+        return await claim(self, keys, now)
+
+    monkeypatch.setattr(SqlReminders, "claim", failing_second)
+    monkeypatch.setattr(reminders, "PAGE", 2)
+    with pytest.raises(ConnectionError, match="went away"):
+        await reminders.sweep(w.deps)
+    monkeypatch.setattr(SqlReminders, "claim", claim)
+    # the first page committed on its own (outside `Outgoing.run`); the second and third did not
+    [again] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("wang_lei")]
+    assert again.text.splitlines()[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
+
+
+async def test_together_raises_only_once_both_have_ended() -> None:
+    ended: list[str] = []
+
+    async def failing() -> None:
+        raise ConnectionError("the claim failed")
+
+    async def planning() -> str:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        ended.append("planned")
+        return "plan"
+
+    with pytest.raises(ConnectionError):
+        await sweep_pages.together(failing(), planning())
+    assert ended == ["planned"]  # the connection is not given back while the other still runs
+    assert await sweep_pages.together(planning(), planning()) == ("plan", "plan")
