@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
+from storage import driver_transaction
 from storage.sqlite_inline import InlineConnection
 
 Processor = Callable[[Any], Any]
@@ -143,6 +144,12 @@ async def _driver(session: AsyncSession) -> tuple[Connection, sqlite3.Connection
         known = session.info.get(_DRIVER)
         if known is not None and known[0] is transaction:
             return known[1]  # type: ignore[no-any-return]
+    else:
+        begin = session.info.get(driver_transaction.BEGIN)  # the unit of work's own, on SQLite
+        if begin is not None:
+            own: tuple[Connection, sqlite3.Connection] | None = await begin()
+            if own is not None:
+                return own
     if session.bind is not None and session.bind.dialect.name != "sqlite":
         return None
     connection = await session.connection()  # begins the transaction (BEGIN IMMEDIATE) if need be

@@ -28,6 +28,7 @@ from storage.binding_sql import SqlMobileBinding
 from storage.bulletin_sql import SqlBulletins
 from storage.campaigns_sql import SqlCampaigns
 from storage.chat_moves_sql import SqlChatMoves
+from storage.driver_transaction import DriverTransaction, Inline
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
@@ -527,6 +528,13 @@ def _log_change(event: TicketEvent) -> None:
     )
 
 
+def _holds_anything(session: AsyncSession) -> bool:
+    """Whether the session is in a transaction or holds objects (else its commit, rollback and
+    close would do nothing but cost a greenlet each)."""
+    sync = session.sync_session
+    return bool(sync.in_transaction() or len(sync.identity_map) or sync._new or sync._deleted)
+
+
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
 # The unit of work that units of work opened in this task join (see `SqlUnitOfWork.shared`).
 _ambient: ContextVar[SqlUnitOfWork | None] = ContextVar("_ambient_unit_of_work", default=None)
@@ -559,12 +567,15 @@ class SqlUnitOfWork:
         writer: asyncio.Lock | None = None,
         outer: SqlUnitOfWork | None = None,
         subscriptions: SubscriptionCache | None = None,
+        inline: Inline | None = None,
     ) -> None:
         self._sessions = sessions
         self._writer = writer
         self._outer = outer
         self._subscriptions = subscriptions
+        self._inline = inline  # SQLite: the transaction begun on the driver's connection
         self._session: AsyncSession
+        self._own: DriverTransaction | None = None
 
     async def __aenter__(self) -> Self:
         if self._outer is not None:
@@ -580,6 +591,10 @@ class SqlUnitOfWork:
             self._session = self._sessions()
             if self._subscriptions is not None:  # the webhook repositories find it there
                 self._session.info[SUBSCRIPTION_CACHE] = self._subscriptions
+            if self._inline is not None:
+                engine = self._session.bind
+                assert isinstance(engine, AsyncEngine)
+                self._own = DriverTransaction(engine, self._session, self._inline)
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
         self.enterprises = SqlEnterprises(self._session)
@@ -603,12 +618,19 @@ class SqlUnitOfWork:
         self._session.info.pop(_WRITTEN_TICKETS, None)
         self._session.info.pop(SUBSCRIPTIONS_CHANGED, None)
         try:
-            await self._session.rollback()
+            if _holds_anything(self._session):  # else rolling back and closing are no-ops
+                try:
+                    await self._session.rollback()
+                finally:
+                    await self._session.close()
         finally:
-            await self._session.close()
-            if self._writer is not None:
-                _holding_writer.reset(self._holding)
-                self._writer.release()
+            try:
+                if self._own is not None:
+                    await self._own.end(commit=False)
+            finally:
+                if self._writer is not None:
+                    _holding_writer.reset(self._holding)
+                    self._writer.release()
 
     async def commit(self) -> None:
         if self._outer is not None:  # the outer transaction commits
@@ -616,7 +638,12 @@ class SqlUnitOfWork:
             return
         self._session.info.pop(_WRITTEN_TICKETS, None)  # committed: others may change them now
         changed = self._session.info.pop(SUBSCRIPTIONS_CHANGED, False)
-        await self._session.commit()
+        if self._own is None or self._own.driver is None:
+            await self._session.commit()
+        else:
+            if _holds_anything(self._session):  # joined: flushed, the commit is left to ours
+                await self._session.commit()
+            await self._own.end(commit=True)
         if changed and self._subscriptions is not None:
             self._subscriptions.forget()
         for event in self._session.info.pop(_COMMITTED_EVENTS, []):
@@ -724,10 +751,13 @@ class SqlStorage:
         # turns in-process costs nothing, while contending through SQLite's busy handler sleeps
         # for milliseconds at a time. (Other processes still wait on the busy timeout.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._inline = Inline() if engine.dialect.name == "sqlite" else None
         self.subscriptions = SubscriptionCache()  # the active webhook subscriptions, for a second
 
     def __call__(self) -> SqlUnitOfWork:
         outer = _ambient.get()
         if outer is not None and outer._sessions is self._sessions:
             return SqlUnitOfWork(self._sessions, self._writer, outer)
-        return SqlUnitOfWork(self._sessions, self._writer, subscriptions=self.subscriptions)
+        return SqlUnitOfWork(
+            self._sessions, self._writer, subscriptions=self.subscriptions, inline=self._inline
+        )

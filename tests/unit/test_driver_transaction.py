@@ -1,0 +1,131 @@
+"""A unit of work on an SQLite file begins its transaction on the driver's connection, without
+the ORM session's (storage/driver_transaction.py): one BEGIN and one COMMIT as before, what the
+session runs in the same unit of work joins that transaction, and whatever ends it early (an
+error, a cancellation) rolls it back and lets the next unit of work write."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from storage.sql import SqlStorage
+from tests import builders
+from tests.databases import FreshDatabases, throwaway_engine
+
+
+@pytest.fixture
+async def storage(fresh_databases: FreshDatabases) -> AsyncIterator[SqlStorage]:
+    made = SqlStorage(throwaway_engine(fresh_databases.url()))
+    try:
+        yield made
+    finally:
+        await made.engine.dispose()
+
+
+@pytest.fixture
+def seen(storage: SqlStorage) -> Iterator[list[str]]:
+    """The engine's begin, commit and rollback events, and the session's own begins, in order."""
+    events: list[str] = []
+
+    def session_began(*_: Any) -> None:
+        events.append("session began")
+
+    listeners: list[tuple[Any, str, Any]] = [(Session, "after_begin", session_began)]
+    for name in ("begin", "commit", "rollback"):
+        listeners.append((storage.engine.sync_engine, name, lambda *_, name=name: events.append(name)))
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
+    yield events
+    for target, name, listener in listeners:
+        event.remove(target, name, listener)
+
+
+@pytest.fixture
+def sqlite_file(fresh_databases: FreshDatabases) -> None:
+    if not fresh_databases.url().startswith("sqlite"):
+        pytest.skip("the driver's own transaction is SQLite's (PostgreSQL runs through the session)")
+
+
+async def test_driver_statements_begin_and_commit_without_the_session(
+    storage: SqlStorage, sqlite_file: None, seen: list[str]
+) -> None:
+    async with storage() as uow:
+        contact = await uow.contacts.add(builders.contact(enterprise_id=None))
+        await uow.commit()
+    assert seen == ["begin", "commit"]
+    async with storage() as uow:
+        assert await uow.contacts.by_identity(contact.channel, contact.external_id) == contact
+
+
+async def test_what_the_session_runs_joins_the_same_transaction(storage: SqlStorage, seen: list[str]) -> None:
+    async with storage() as uow:
+        contact = await uow.contacts.add(builders.contact(enterprise_id=None))  # on the driver
+        await uow.sent.record_topic("telegram", "-100", 7, "42")  # through the session
+        await uow.commit()
+    assert seen.count("begin") == 1
+    assert seen.count("commit") == 1
+    async with storage() as uow:
+        assert await uow.contacts.by_identity(contact.channel, contact.external_id) == contact
+        assert await uow.sent.topic("telegram", "-100", 7) == "42"
+
+
+async def test_an_error_rolls_back_both_and_the_next_unit_of_work_writes(storage: SqlStorage) -> None:
+    contact = builders.contact(enterprise_id=None)
+
+    async def failing() -> None:
+        async with storage() as uow:
+            await uow.contacts.add(contact)
+            await uow.sent.record_topic("telegram", "-100", 7, "42")
+            await uow.sent.topic("telegram", "-100", 7)  # flushed into the transaction
+            raise RuntimeError("the handler failed")
+
+    with pytest.raises(RuntimeError):
+        await failing()
+    async with storage() as uow:
+        assert await uow.contacts.by_identity(contact.channel, contact.external_id) is None
+        assert await uow.sent.topic("telegram", "-100", 7) is None
+        await uow.contacts.add(contact)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.contacts.by_identity(contact.channel, contact.external_id) is not None
+
+
+async def test_a_cancelled_unit_of_work_is_rolled_back(storage: SqlStorage) -> None:
+    contact = builders.contact(enterprise_id=None)
+    written = asyncio.Event()
+
+    async def interrupted() -> None:
+        async with storage() as uow:
+            await uow.contacts.add(contact)
+            written.set()
+            await asyncio.sleep(60)
+            await uow.commit()
+
+    task = asyncio.create_task(interrupted())
+    await written.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with storage() as uow:
+        assert await uow.contacts.by_identity(contact.channel, contact.external_id) is None
+        await uow.contacts.add(contact)
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.contacts.by_identity(contact.channel, contact.external_id) is not None
+
+
+async def test_a_unit_of_work_goes_on_after_its_commit(storage: SqlStorage) -> None:
+    first = builders.contact(enterprise_id=None, external_id="u1")
+    second = builders.contact(enterprise_id=None, external_id="u2")
+    async with storage() as uow:
+        await uow.contacts.add(first)
+        await uow.commit()
+        await uow.contacts.add(second)  # a new transaction, never committed
+    async with storage() as uow:
+        assert await uow.contacts.by_identity(first.channel, first.external_id) is not None
+        assert await uow.contacts.by_identity(second.channel, second.external_id) is None
