@@ -187,6 +187,7 @@ class SqlTickets:
         number = await _inserted_id(self._s, _INSERT_TICKET, {**ticket_values(ticket), "version": 0})
         await record_check(self._s, ticket_check_values(ticket, number, 0))
         self._written()[number] = ticket.confidential
+        self._s.info.setdefault(_OPENED_TICKETS, set()).add(number)
         return replace(ticket, number=number, version=0)
 
     def _written(self) -> dict[int, bool]:
@@ -447,8 +448,13 @@ class SqlSentMessages:
             "is_post": is_post,
         }
         await fast.changed(self._s, _INSERT_SENT, values)
+        self._s.info.get(_OPENED_TICKETS, set()).discard(ticket_number)  # it has one now
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
+        """A ticket this transaction opened has none (nothing was sent about a ticket that no
+        one else can see yet, unless this transaction recorded it): no read for a new demand."""
+        if ticket_number in self._s.info.get(_OPENED_TICKETS, ()):
+            return []
         parameters = {"channel": channel, "ticket_number": ticket_number}
         return [(row[0], row[1]) for row in await fast.rows(self._s, _POSTS_OF_TICKET, parameters)]
 
@@ -509,6 +515,7 @@ class SqlInvites:
 log = logging.getLogger(__name__)
 _COMMITTED_EVENTS = "xiaoer_ticket_events"  # a session's audit events, logged when it commits
 _WRITTEN_TICKETS = "xiaoer_tickets_written"  # the tickets a transaction wrote (SqlTickets._written)
+_OPENED_TICKETS = "xiaoer_tickets_opened"  # the tickets a transaction inserted, with nothing sent yet
 
 
 def _log_change(event: TicketEvent) -> None:
@@ -616,6 +623,7 @@ class SqlUnitOfWork:
             return
         self._session.info.pop(_COMMITTED_EVENTS, None)  # rolled back: those changes never happened
         self._session.info.pop(_WRITTEN_TICKETS, None)
+        self._session.info.pop(_OPENED_TICKETS, None)
         self._session.info.pop(SUBSCRIPTIONS_CHANGED, None)
         try:
             if _holds_anything(self._session):  # else rolling back and closing are no-ops
@@ -637,6 +645,7 @@ class SqlUnitOfWork:
             await self._session.flush()
             return
         self._session.info.pop(_WRITTEN_TICKETS, None)  # committed: others may change them now
+        self._session.info.pop(_OPENED_TICKETS, None)  # and send about them
         changed = self._session.info.pop(SUBSCRIPTIONS_CHANGED, False)
         if self._own is None or self._own.driver is None:
             await self._session.commit()
