@@ -22,7 +22,7 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import fast_statements as fast
-from storage import rules_sql
+from storage import new_contacts, rules_sql
 from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
 from storage.binding_sql import SqlMobileBinding
 from storage.bulletin_sql import SqlBulletins
@@ -188,6 +188,7 @@ class SqlTickets:
         await record_check(self._s, ticket_check_values(ticket, number, 0))
         self._written()[number] = ticket.confidential
         self._s.info.setdefault(_OPENED_TICKETS, set()).add(number)
+        new_contacts.written_for(self._s, ticket.contact_id)
         return replace(ticket, number=number, version=0)
 
     def _written(self) -> dict[int, bool]:
@@ -221,6 +222,7 @@ class SqlTickets:
         )
 
     async def update(self, ticket: Ticket) -> Ticket:
+        new_contacts.written_for(self._s, ticket.contact_id)
         statement = (
             update(TICKETS)
             .where(and_(TICKETS.c.id == ticket.number, TICKETS.c.version == ticket.version))
@@ -238,6 +240,8 @@ class SqlTickets:
         return await self._tickets(_TICKETS_OF_ENTERPRISE, {"key": enterprise_id, "limit": limit})
 
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
+        if new_contacts.has_nothing(self._s, contact_id):  # a first message: no tickets yet
+            return []
         rows = await fast.rows(self._s, _TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
         return [ticket_from_row(row) for row in rows]
 
@@ -348,6 +352,7 @@ class SqlContacts:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
         if not added:  # the identity is someone's already
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
+        new_contacts.note(self._s, added[0][0])
         return replace(contact, id=added[0][0])
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None:
@@ -624,6 +629,7 @@ class SqlUnitOfWork:
         self._session.info.pop(_COMMITTED_EVENTS, None)  # rolled back: those changes never happened
         self._session.info.pop(_WRITTEN_TICKETS, None)
         self._session.info.pop(_OPENED_TICKETS, None)
+        new_contacts.forget(self._session)
         self._session.info.pop(SUBSCRIPTIONS_CHANGED, None)
         try:
             if _holds_anything(self._session):  # else rolling back and closing are no-ops
@@ -646,6 +652,7 @@ class SqlUnitOfWork:
             return
         self._session.info.pop(_WRITTEN_TICKETS, None)  # committed: others may change them now
         self._session.info.pop(_OPENED_TICKETS, None)  # and send about them
+        new_contacts.forget(self._session)
         changed = self._session.info.pop(SUBSCRIPTIONS_CHANGED, False)
         if self._own is None or self._own.driver is None:
             await self._session.commit()
