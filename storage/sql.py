@@ -122,7 +122,7 @@ _ADD_CONTACT = {
 }
 _SET_CLAIMS = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
 # the same, for the question alone (a new demand from an unverified sender asks one)
-_SET_ASKING = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
+_UPDATE_CONTACT = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
 _LINK_TICKET = fast.FastStatement(update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id")))
 # the rows every new demand writes; those whose id the caller needs return it
 _INSERT_TICKET, _INSERT_MESSAGE = (
@@ -373,7 +373,7 @@ class SqlContacts:
         )
 
     async def set_asking(self, contact_id: int, asking: str | None) -> None:
-        await fast.changed(self._s, _SET_ASKING, {"contact_id": contact_id, "asking": asking})
+        await fast.changed(self._s, _UPDATE_CONTACT, {"contact_id": contact_id, "asking": asking})
 
     async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
         await self._s.execute(
@@ -383,12 +383,9 @@ class SqlContacts:
         )
 
     async def set_lang(self, contact_id: int, lang: str, *, chosen: bool = False) -> None:
-        await self._s.execute(
-            update(ContactRow)
-            .where(col(ContactRow.id) == contact_id)
-            .values(lang=stored_lang(lang, chosen=chosen))
-            .execution_options(synchronize_session=False)
-        )
+        # on the driver: a message in another language than the app's sets it (handlers/identity)
+        values = {"contact_id": contact_id, "lang": stored_lang(lang, chosen=chosen)}
+        await fast.changed(self._s, _UPDATE_CONTACT, values)
 
 
 class SqlMessageLog:
