@@ -6,7 +6,7 @@ error, a cancellation) rolls it back and lets the next unit of work write."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,16 +15,11 @@ from sqlalchemy.orm import Session
 
 from storage.sql import SqlStorage
 from tests import builders
-from tests.databases import FreshDatabases, throwaway_engine
 
 
 @pytest.fixture
-async def storage(fresh_databases: FreshDatabases) -> AsyncIterator[SqlStorage]:
-    made = SqlStorage(throwaway_engine(fresh_databases.url()))
-    try:
-        yield made
-    finally:
-        await made.engine.dispose()
+def storage(sqlite_storage: SqlStorage) -> SqlStorage:
+    return sqlite_storage
 
 
 @pytest.fixture
@@ -45,14 +40,8 @@ def seen(storage: SqlStorage) -> Iterator[list[str]]:
         event.remove(target, name, listener)
 
 
-@pytest.fixture
-def sqlite_file(fresh_databases: FreshDatabases) -> None:
-    if not fresh_databases.url().startswith("sqlite"):
-        pytest.skip("the driver's own transaction is SQLite's (PostgreSQL runs through the session)")
-
-
 async def test_driver_statements_begin_and_commit_without_the_session(
-    storage: SqlStorage, sqlite_file: None, seen: list[str]
+    storage: SqlStorage, seen: list[str]
 ) -> None:
     async with storage() as uow:
         contact = await uow.contacts.add(builders.contact(enterprise_id=None))

@@ -4,41 +4,25 @@ ticket for it; after the commit both are read as for anyone."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
 
 from storage.sql import SqlStorage
 from tests import builders
 from tests.conftest import NOW
-from tests.databases import FreshDatabases, throwaway_engine
+from tests.reads_seen import reads_of
 
 
 @pytest.fixture
-async def storage(fresh_databases: FreshDatabases) -> AsyncIterator[SqlStorage]:
-    made = SqlStorage(throwaway_engine(fresh_databases.url()))
-    try:
-        yield made
-    finally:
-        await made.engine.dispose()
+def storage(sqlite_storage: SqlStorage) -> SqlStorage:
+    return sqlite_storage
 
 
 @pytest.fixture
 def reads(storage: SqlStorage) -> Iterator[list[str]]:
-    """The reads of tickets and policy responses the engine runs."""
-    seen: list[str] = []
-
-    def cursor(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and (
-            "FROM tickets" in statement or "FROM policy_responses" in statement
-        ):
-            seen.append(statement)
-
-    event.listen(storage.engine.sync_engine, "before_cursor_execute", cursor)
-    yield seen
-    event.remove(storage.engine.sync_engine, "before_cursor_execute", cursor)
+    with reads_of(storage, "tickets", "policy_responses") as seen:
+        yield seen
 
 
 async def test_a_first_message_reads_no_tickets_and_no_question(

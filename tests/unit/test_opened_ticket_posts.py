@@ -4,43 +4,29 @@ one; once committed, they are read as before."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
 
 from storage.sql import SqlStorage
 from tests import builders
-from tests.databases import FreshDatabases, throwaway_engine
+from tests.reads_seen import reads_of
 
 
 @pytest.fixture
-async def storage(fresh_databases: FreshDatabases) -> AsyncIterator[SqlStorage]:
-    made = SqlStorage(throwaway_engine(fresh_databases.url()))
-    try:
-        async with made() as uow:
-            await uow.enterprises.add(builders.enterprise())
-            contact = await uow.contacts.add(builders.contact())
-            assert contact.id == 1  # the builders' tickets name contact 1
-            await uow.commit()
-        yield made
-    finally:
-        await made.engine.dispose()
+async def storage(sqlite_storage: SqlStorage) -> SqlStorage:
+    async with sqlite_storage() as uow:
+        await uow.enterprises.add(builders.enterprise())
+        contact = await uow.contacts.add(builders.contact())
+        assert contact.id == 1  # the builders' tickets name contact 1
+        await uow.commit()
+    return sqlite_storage
 
 
 @pytest.fixture
 def reads(storage: SqlStorage) -> Iterator[list[str]]:
-    """The reads of sent messages the engine runs."""
-    seen: list[str] = []
-
-    def cursor(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "sent_messages" in statement:
-            seen.append(statement)
-
-    event.listen(storage.engine.sync_engine, "before_cursor_execute", cursor)
-    yield seen
-    event.remove(storage.engine.sync_engine, "before_cursor_execute", cursor)
+    with reads_of(storage, "sent_messages") as seen:
+        yield seen
 
 
 async def test_a_ticket_just_opened_has_no_posts_and_none_are_read(
