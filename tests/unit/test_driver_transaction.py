@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from bot.domain.policies import PolicyResponse, ResponseKind
 from storage.sql import SqlStorage
 from tests import builders
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -118,3 +122,21 @@ async def test_a_unit_of_work_goes_on_after_its_commit(storage: SqlStorage) -> N
     async with storage() as uow:
         assert await uow.contacts.by_identity(first.channel, first.external_id) is not None
         assert await uow.contacts.by_identity(second.channel, second.external_id) is None
+
+
+async def test_a_savepoint_of_the_session_inside_the_units_transaction(
+    storage: SqlStorage, seen: list[str]
+) -> None:
+    """A policy response is kept in a savepoint (a second one of a kind is refused without
+    spoiling the transaction): inside a transaction begun on the driver, as a button press's is."""
+    ack = PolicyResponse(1, ResponseKind.ACK, "contact:3", 3, "acme", NOW)
+    async with storage() as uow:
+        assert await uow.contacts.by_identity("telegram", "nobody") is None  # begins on the driver
+        assert await uow.policy_responses.record(ack)
+        assert not await uow.policy_responses.record(replace(ack, at=NOW + timedelta(hours=1)))
+        contact = await uow.contacts.add(builders.contact(enterprise_id=None))  # still writes
+        await uow.commit()
+    assert (seen.count("begin"), seen.count("commit")) == (1, 1)
+    async with storage() as uow:
+        assert await uow.policy_responses.get(1, ResponseKind.ACK, "contact:3") == ack
+        assert await uow.contacts.by_identity(contact.channel, contact.external_id) == contact
