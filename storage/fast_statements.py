@@ -6,9 +6,11 @@ context, the result's metadata and the greenlet hop all run for every statement,
 more per update. A `FastStatement` is a Core statement compiled once for SQLite, with its
 parameters' order, SQLAlchemy's own bind and result processors (the UTC datetimes, the JSON
 columns, booleans) and a row type taken from the compilation: running it is one call on the
-session's own sqlite3 connection, in the transaction the session has begun (`BEGIN IMMEDIATE`,
-storage/engine.py), with the engine's cursor events fired as SQLAlchemy fires them (the
-benchmarks count statements through them) and the driver's errors raised as SQLAlchemy's.
+session's own sqlite3 connection, in the unit of work's transaction (`BEGIN IMMEDIATE`,
+storage/engine.py; begun on the driver's connection by the unit of work itself,
+storage/driver_transaction.py, or by the session when it ran something first), with the engine's
+cursor events fired as SQLAlchemy fires them (the benchmarks count statements through them) and
+the driver's errors raised as SQLAlchemy's.
 
 On PostgreSQL (asyncpg) the same statements go through the session as before, and so they do on
 SQLite run on aiosqlite's thread (a URL with options, an in-memory database), whose connection
@@ -37,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
+from storage import driver_transaction
 from storage.sqlite_inline import InlineConnection
 
 Processor = Callable[[Any], Any]
@@ -143,6 +146,12 @@ async def _driver(session: AsyncSession) -> tuple[Connection, sqlite3.Connection
         known = session.info.get(_DRIVER)
         if known is not None and known[0] is transaction:
             return known[1]  # type: ignore[no-any-return]
+    else:
+        begin = session.info.get(driver_transaction.BEGIN)  # the unit of work's own, on SQLite
+        if begin is not None:
+            own: tuple[Connection, sqlite3.Connection] | None = await begin()
+            if own is not None:
+                return own
     if session.bind is not None and session.bind.dialect.name != "sqlite":
         return None
     connection = await session.connection()  # begins the transaction (BEGIN IMMEDIATE) if need be

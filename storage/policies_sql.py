@@ -39,6 +39,7 @@ from bot.domain.enterprise import Contact
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from storage import fast_statements as fast
+from storage import new_contacts
 from storage.api_sql import queue_policy_published
 from storage.mapping import contact_from_row
 from storage.policy_mapping import (
@@ -504,6 +505,7 @@ class SqlPolicyResponses:
 
     async def record(self, response: PolicyResponse) -> bool:
         # A savepoint, so that a response given twice does not spoil the transaction around it.
+        new_contacts.written_for(self._s, response.contact_id)
         try:
             async with self._s.begin_nested():
                 self._s.add(
@@ -550,5 +552,7 @@ class SqlPolicyResponses:
         return [response_from_row(r) for r in (await self._s.execute(statement)).scalars()]
 
     async def open_question(self, contact_id: int, since: datetime) -> PolicyResponse | None:
+        if new_contacts.has_nothing(self._s, contact_id):  # a first message: asked nothing yet
+            return None
         rows = await fast.rows(self._s, _OPEN_QUESTION, {"contact_id": contact_id, "since": since})
         return response_from_row(rows[0]) if rows else None

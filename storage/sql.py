@@ -22,12 +22,13 @@ from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.errors import Conflict
 from bot.domain.tickets import Status, Ticket, TicketEvent
 from storage import fast_statements as fast
-from storage import rules_sql
+from storage import new_contacts, rules_sql
 from storage.api_sql import SqlApiKeys, SqlWebhooks, queue_ticket_event
 from storage.binding_sql import SqlMobileBinding
 from storage.bulletin_sql import SqlBulletins
 from storage.campaigns_sql import SqlCampaigns
 from storage.chat_moves_sql import SqlChatMoves
+from storage.driver_transaction import DriverTransaction, Inline
 from storage.export_sql import SqlTicketExport
 from storage.inbox_sql import SqlInbox
 from storage.kpi_sql import SqlKpi
@@ -121,7 +122,7 @@ _ADD_CONTACT = {
 }
 _SET_CLAIMS = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
 # the same, for the question alone (a new demand from an unverified sender asks one)
-_SET_ASKING = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
+_UPDATE_CONTACT = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
 _LINK_TICKET = fast.FastStatement(update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id")))
 # the rows every new demand writes; those whose id the caller needs return it
 _INSERT_TICKET, _INSERT_MESSAGE = (
@@ -186,6 +187,8 @@ class SqlTickets:
         number = await _inserted_id(self._s, _INSERT_TICKET, {**ticket_values(ticket), "version": 0})
         await record_check(self._s, ticket_check_values(ticket, number, 0))
         self._written()[number] = ticket.confidential
+        self._s.info.setdefault(_OPENED_TICKETS, set()).add(number)
+        new_contacts.written_for(self._s, ticket.contact_id)
         return replace(ticket, number=number, version=0)
 
     def _written(self) -> dict[int, bool]:
@@ -219,6 +222,7 @@ class SqlTickets:
         )
 
     async def update(self, ticket: Ticket) -> Ticket:
+        new_contacts.written_for(self._s, ticket.contact_id)
         statement = (
             update(TICKETS)
             .where(and_(TICKETS.c.id == ticket.number, TICKETS.c.version == ticket.version))
@@ -236,6 +240,8 @@ class SqlTickets:
         return await self._tickets(_TICKETS_OF_ENTERPRISE, {"key": enterprise_id, "limit": limit})
 
     async def for_contact(self, contact_id: int, limit: int = 20) -> list[Ticket]:
+        if new_contacts.has_nothing(self._s, contact_id):  # a first message: no tickets yet
+            return []
         rows = await fast.rows(self._s, _TICKETS_OF_CONTACT, {"key": contact_id, "limit": limit})
         return [ticket_from_row(row) for row in rows]
 
@@ -346,6 +352,7 @@ class SqlContacts:
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}") from exc
         if not added:  # the identity is someone's already
             raise Duplicate(f"contact {contact.channel}:{contact.external_id}")
+        new_contacts.note(self._s, added[0][0])
         return replace(contact, id=added[0][0])
 
     async def bind(self, contact_id: int, enterprise_id: str) -> None:
@@ -366,7 +373,7 @@ class SqlContacts:
         )
 
     async def set_asking(self, contact_id: int, asking: str | None) -> None:
-        await fast.changed(self._s, _SET_ASKING, {"contact_id": contact_id, "asking": asking})
+        await fast.changed(self._s, _UPDATE_CONTACT, {"contact_id": contact_id, "asking": asking})
 
     async def set_unreachable(self, channel: str, external_id: str, since: datetime | None) -> None:
         await self._s.execute(
@@ -376,12 +383,9 @@ class SqlContacts:
         )
 
     async def set_lang(self, contact_id: int, lang: str, *, chosen: bool = False) -> None:
-        await self._s.execute(
-            update(ContactRow)
-            .where(col(ContactRow.id) == contact_id)
-            .values(lang=stored_lang(lang, chosen=chosen))
-            .execution_options(synchronize_session=False)
-        )
+        # on the driver: a message in another language than the app's sets it (handlers/identity)
+        values = {"contact_id": contact_id, "lang": stored_lang(lang, chosen=chosen)}
+        await fast.changed(self._s, _UPDATE_CONTACT, values)
 
 
 class SqlMessageLog:
@@ -446,8 +450,13 @@ class SqlSentMessages:
             "is_post": is_post,
         }
         await fast.changed(self._s, _INSERT_SENT, values)
+        self._s.info.get(_OPENED_TICKETS, set()).discard(ticket_number)  # it has one now
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
+        """A ticket this transaction opened has none (nothing was sent about a ticket that no
+        one else can see yet, unless this transaction recorded it): no read for a new demand."""
+        if ticket_number in self._s.info.get(_OPENED_TICKETS, ()):
+            return []
         parameters = {"channel": channel, "ticket_number": ticket_number}
         return [(row[0], row[1]) for row in await fast.rows(self._s, _POSTS_OF_TICKET, parameters)]
 
@@ -508,6 +517,7 @@ class SqlInvites:
 log = logging.getLogger(__name__)
 _COMMITTED_EVENTS = "xiaoer_ticket_events"  # a session's audit events, logged when it commits
 _WRITTEN_TICKETS = "xiaoer_tickets_written"  # the tickets a transaction wrote (SqlTickets._written)
+_OPENED_TICKETS = "xiaoer_tickets_opened"  # the tickets a transaction inserted, with nothing sent yet
 
 
 def _log_change(event: TicketEvent) -> None:
@@ -525,6 +535,13 @@ def _log_change(event: TicketEvent) -> None:
             }
         },
     )
+
+
+def _holds_anything(session: AsyncSession) -> bool:
+    """Whether the session is in a transaction or holds objects (else its commit, rollback and
+    close would do nothing but cost a greenlet each)."""
+    sync = session.sync_session
+    return bool(sync.in_transaction() or len(sync.identity_map) or sync._new or sync._deleted)
 
 
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
@@ -559,12 +576,15 @@ class SqlUnitOfWork:
         writer: asyncio.Lock | None = None,
         outer: SqlUnitOfWork | None = None,
         subscriptions: SubscriptionCache | None = None,
+        inline: Inline | None = None,
     ) -> None:
         self._sessions = sessions
         self._writer = writer
         self._outer = outer
         self._subscriptions = subscriptions
+        self._inline = inline  # SQLite: the transaction begun on the driver's connection
         self._session: AsyncSession
+        self._own: DriverTransaction | None = None
 
     async def __aenter__(self) -> Self:
         if self._outer is not None:
@@ -580,6 +600,10 @@ class SqlUnitOfWork:
             self._session = self._sessions()
             if self._subscriptions is not None:  # the webhook repositories find it there
                 self._session.info[SUBSCRIPTION_CACHE] = self._subscriptions
+            if self._inline is not None:
+                engine = self._session.bind
+                assert isinstance(engine, AsyncEngine)
+                self._own = DriverTransaction(engine, self._session, self._inline)
         self.tickets = SqlTickets(self._session)
         self.events = SqlEvents(self._session)
         self.enterprises = SqlEnterprises(self._session)
@@ -601,22 +625,38 @@ class SqlUnitOfWork:
             return
         self._session.info.pop(_COMMITTED_EVENTS, None)  # rolled back: those changes never happened
         self._session.info.pop(_WRITTEN_TICKETS, None)
+        self._session.info.pop(_OPENED_TICKETS, None)
+        new_contacts.forget(self._session)
         self._session.info.pop(SUBSCRIPTIONS_CHANGED, None)
         try:
-            await self._session.rollback()
+            if _holds_anything(self._session):  # else rolling back and closing are no-ops
+                try:
+                    await self._session.rollback()
+                finally:
+                    await self._session.close()
         finally:
-            await self._session.close()
-            if self._writer is not None:
-                _holding_writer.reset(self._holding)
-                self._writer.release()
+            try:
+                if self._own is not None:
+                    await self._own.end(commit=False)
+            finally:
+                if self._writer is not None:
+                    _holding_writer.reset(self._holding)
+                    self._writer.release()
 
     async def commit(self) -> None:
         if self._outer is not None:  # the outer transaction commits
             await self._session.flush()
             return
         self._session.info.pop(_WRITTEN_TICKETS, None)  # committed: others may change them now
+        self._session.info.pop(_OPENED_TICKETS, None)  # and send about them
+        new_contacts.forget(self._session)
         changed = self._session.info.pop(SUBSCRIPTIONS_CHANGED, False)
-        await self._session.commit()
+        if self._own is None or self._own.driver is None:
+            await self._session.commit()
+        else:
+            if _holds_anything(self._session):  # joined: flushed, the commit is left to ours
+                await self._session.commit()
+            await self._own.end(commit=True)
         if changed and self._subscriptions is not None:
             self._subscriptions.forget()
         for event in self._session.info.pop(_COMMITTED_EVENTS, []):
@@ -724,10 +764,13 @@ class SqlStorage:
         # turns in-process costs nothing, while contending through SQLite's busy handler sleeps
         # for milliseconds at a time. (Other processes still wait on the busy timeout.)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._inline = Inline() if engine.dialect.name == "sqlite" else None
         self.subscriptions = SubscriptionCache()  # the active webhook subscriptions, for a second
 
     def __call__(self) -> SqlUnitOfWork:
         outer = _ambient.get()
         if outer is not None and outer._sessions is self._sessions:
             return SqlUnitOfWork(self._sessions, self._writer, outer)
-        return SqlUnitOfWork(self._sessions, self._writer, subscriptions=self.subscriptions)
+        return SqlUnitOfWork(
+            self._sessions, self._writer, subscriptions=self.subscriptions, inline=self._inline
+        )

@@ -235,3 +235,19 @@ async def test_a_tickets_check_row_is_written_on_the_driver_as_the_session_wrote
     assert by_driver == by_session
     assert by_driver["next_check_at"] == first.updated_at
     assert by_driver["next_check_at"].tzinfo is not None
+
+
+async def test_a_contacts_language_is_set_on_the_driver(storage: SqlStorage) -> None:
+    async with storage() as uow:
+        contact = await uow.contacts.add(builders.contact(enterprise_id=None))
+        await uow.commit()
+    assert contact.id is not None
+    through_session, on_cursor = counted(storage)
+    async with storage() as uow:
+        await uow.contacts.set_lang(contact.id, "en")
+        await uow.commit()
+    assert (through_session, len(on_cursor)) == ([], 1)
+    async with storage() as uow:
+        stored = await uow.contacts.get(contact.id)
+    assert stored is not None
+    assert (stored.lang, stored.lang_chosen) == ("en", False)
