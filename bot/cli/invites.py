@@ -4,6 +4,8 @@ with a folder of QR codes of the links; `xiaoer invites report`: how far binding
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,35 +141,48 @@ async def _make(
         # the sheet's place too: it is the only place the codes are handed out, so one it cannot
         # take leaves no invite made that nobody was given
         with writing(out / "invites.xlsx", "another --out") as sheet:  # whole, or the old one kept
-            made: list[MadeInvite] = []
-            with progress_bar() as progress:
-                task = progress.add_task("invites", total=len(roster))
-                for start in range(0, len(roster), CHUNK):
-                    chunk = [
-                        MadeInvite(entry, code, start_link(code), _qr_name(entry, code))
-                        for entry in roster[start : start + CHUNK]
-                        for code in [new_code()]
-                    ]
-                    async with app.storage() as uow:
+            made = [
+                MadeInvite(entry, code, start_link(code), _qr_name(entry, code))
+                for entry in roster
+                for code in [new_code()]
+            ]
+            with _undone_on_failure(out / "qr", made):
+                with progress_bar() as progress:
+                    task = progress.add_task("invites", total=len(made))
+                    for invite in made:
+                        with writing(out / "qr" / invite.qr_file, "another --out") as qr:
+                            _write_qr(invite.link, qr)
+                        progress.advance(task)
+                _write_sheet(sheet, made, settings, app.deps.directory, now + valid)
+                # the invites are stored last, all in one transaction (a few seconds of the
+                # writer at most, not the minutes the QR codes may take): a QR code or a sheet
+                # that cannot be written leaves no invite made that nobody was given
+                async with app.storage() as uow:
+                    for start in range(0, len(made), CHUNK):
                         await uow.onboarding.create_invites(
                             [
                                 NewInvite(m.code, m.entry.enterprise.id, m.entry.contact_name, m.entry.phone)
-                                for m in chunk
+                                for m in made[start : start + CHUNK]
                             ],
                             "cli",
                             now,
                             now + valid,
                         )
-                        await uow.commit()
-                    for invite in chunk:
-                        with writing(out / "qr" / invite.qr_file, "another --out") as qr:
-                            _write_qr(invite.link, qr)
-                        progress.advance(task)
-                    made += chunk
-            _write_sheet(sheet, made, settings, app.deps.directory, now + valid)
+                    await uow.commit()
         return len(made)
     finally:
         await app.close()
+
+
+@contextmanager
+def _undone_on_failure(folder: Path, made: list[MadeInvite]) -> Iterator[None]:
+    """This run's QR codes taken away again if it fails: their codes were never stored."""
+    try:
+        yield
+    except BaseException:
+        for invite in made:
+            (folder / invite.qr_file).unlink(missing_ok=True)
+        raise
 
 
 def _qr_name(entry: RosterEntry, code: str) -> str:

@@ -6,6 +6,8 @@ FileNotFoundError or NotADirectoryError traceback. The real command, a real data
 from __future__ import annotations
 
 import csv
+import errno
+import os
 import sqlite3
 from pathlib import Path
 
@@ -98,3 +100,41 @@ def test_invites_whose_sheet_cannot_be_written_are_not_made(tmp_path: Path) -> N
     with sqlite3.connect(tmp_path / "w.db") as db:
         assert db.execute("SELECT count(*) FROM invites").fetchone() == (0,)
     assert not list((tmp_path / "out").glob("qr/*.png"))
+
+
+def test_invites_whose_qr_codes_fail_part_way_are_not_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills while the QR codes are written (the third of four, here): the invites are
+    stored only once every QR code and the sheet are written, so none is left in the database that
+    nobody was given, and the QR codes already written are taken away again."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from bot.cli import invites as invites_command
+
+    written = invites_command._write_qr
+    calls = 0
+
+    def disk_fills(link: str, path: Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written(link, path)
+
+    monkeypatch.setattr(invites_command, "_write_qr", disk_fills)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(
+        app,
+        ["invites", "--all", "-o", "out", "-d", url],
+        env={"XIAOER_CONFIG": str(_config(tmp_path))},
+    )
+    assert done.exit_code == 2, done.output
+    assert calls == 3
+    assert "No space left on device" in done.output
+    with sqlite3.connect(tmp_path / "w.db") as db:
+        assert db.execute("SELECT count(*) FROM invites").fetchone() == (0,)
+    assert not list((tmp_path / "out").glob("qr/*"))
+    assert not (tmp_path / "out" / "invites.xlsx").exists()
