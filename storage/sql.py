@@ -120,8 +120,7 @@ _ADD_CONTACT = {
     )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_SET_CLAIMS = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
-# the same, for the question alone (a new demand from an unverified sender asks one)
+# a contact's claims, its question or its language: compiled once for each set of columns set
 _UPDATE_CONTACT = fast.FastStatement(update(CONTACTS).where(CONTACTS.c.id == bindparam("contact_id")))
 _LINK_TICKET = fast.FastStatement(update(MESSAGE_LOG).where(MESSAGE_LOG.c.id == bindparam("entry_id")))
 # the rows every new demand writes; those whose id the caller needs return it
@@ -368,7 +367,7 @@ class SqlContacts:
     ) -> None:
         await fast.changed(
             self._s,
-            _SET_CLAIMS,
+            _UPDATE_CONTACT,
             {"contact_id": contact_id, "claimed_company": company, "claimed_uscc": uscc, "asking": asking},
         )
 
