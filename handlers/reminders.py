@@ -15,8 +15,10 @@ past `DETAILED` lines the list ends with how many more there are and where to se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, most_pressing, plan
@@ -28,9 +30,12 @@ from bot.i18n import t
 from handlers import onboarding, render
 from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
-from handlers.sweep_pages import PlannedPage, WrittenPage, planned, together, written
+from handlers.sweep_pages import PlannedPage, WrittenPage, meanwhile, planned, together, written
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
+# The first page is planned with nothing else to do (the pages after it are planned while the
+# database writes the one before): a quarter of a page starts the database's work sooner.
+FIRST_PAGE_SHARE = 4
 DETAILED = 20  # lines a recipient's message lists in full; a Telegram message holds about that many
 REFS_LISTED = 100  # tickets named by number after the detailed lines
 DIGEST_READ = 500  # an officer's open tickets ranked for the morning digest (the rest are counted)
@@ -63,63 +68,79 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     if not calendar.is_working_time(now):
         return SweepResult(held_until=calendar.next_working_moment(now))
     result = SweepResult()
-    pending: dict[Recipient, list[tuple[Nudge, int]]] = {}  # each nudge with the reminders sent before
-    recipients = _Recipients(deps)
+    collected = _Collected(deps, result)
     page: PlannedPage | None = None
+    asked = max(PAGE // FIRST_PAGE_SHARE, 1)
+    earlier: Callable[[], None] = _nothing  # the page before's nudges, collected while this one is written
     while True:
         async with deps.storage() as uow:
             if page is None:
-                first = await uow.reminders.due(now, None, PAGE)
-                page = await planned(first, now, calendar, deps.ladder)
+                page = await planned(await uow.reminders.due(now, None, asked), now, calendar, deps.ladder)
             following = []
-            if len(page.due) == PAGE:  # read before this page's writes: the connection is free
+            if len(page.due) == asked:  # read before this page's writes: the connection is free
                 following = await uow.reminders.due(now, page.after(), PAGE)
-            this_page = written(uow, page, now, dry_run=dry_run)
-            if following:  # planned while the database writes this page (handlers/sweep_pages.py)
-                next_page = planned(following, now, calendar, deps.ladder)
-                wrote, upcoming = await together(this_page, next_page)
-            else:
-                wrote, upcoming = await this_page, None
+            # while the database writes this page: the page before collected, the next one planned
+            wrote, upcoming = await together(
+                written(uow, page, now, dry_run=dry_run),
+                meanwhile(earlier, following, now, calendar, deps.ladder),
+            )
             if not dry_run:
                 await uow.commit()
         result.looked_at += len(page.due)
-        _collect(page, wrote, recipients, pending, result)
+        earlier = partial(collected.add, page, wrote)
         if upcoming is None:
             break
-        page = upcoming
-    if not pending:
+        page, asked = upcoming, PAGE
+    earlier()
+    if not collected.lines:
         return result
-    lines = {to: _lines(nudges) for to, nudges in pending.items()}
-    listed = {to: _listed(found) for to, found in lines.items()}
+    ranked = {to: _ranked(lines) for to, lines in collected.lines.items()}
     async with deps.storage() as uow:  # the tickets the messages describe, now, in full
-        described = await uow.tickets.many([line.nudge.ticket for ls in listed.values() for line in ls])
+        described = await uow.tickets.many([line.nudge.ticket for ls, _ in ranked.values() for line in ls])
     tickets = {ticket.number or 0: ticket for ticket in described}
-    messages = (_message(to, found, listed[to], tickets, deps) for to, found in lines.items())
+    lines = collected.lines
+    messages = (_message(to, lines[to], listed, rest, tickets, deps) for to, (listed, rest) in ranked.items())
     result.replies = [message for message in messages if message is not None]
     return result
 
 
-def _collect(
-    page: PlannedPage,
-    wrote: WrittenPage,
-    recipients: _Recipients,
-    pending: dict[Recipient, list[tuple[Nudge, int]]],
-    result: SweepResult,
-) -> None:
-    """The page's nudges this sweep won, each to its recipient's message (in the pages' order), and
-    the tickets put on the leadership's list."""
-    sent = iter(wrote.sent_before)
-    reported = -1
-    for (ticket, nudge), ours in zip(page.found, wrote.won, strict=True):
-        if not ours:
-            continue
-        sent_before = next(sent) if nudge.level is Level.REMIND and nudge.repeat > 0 else 0
-        if nudge.level is Level.LEADERSHIP and reported != nudge.ticket:
-            reported = nudge.ticket
-            result.reported.append(nudge.ticket)
-        recipient = recipients.of(ticket, nudge.level)
-        if recipient is not None:
-            pending.setdefault(recipient, []).append((nudge, sent_before))
+def _nothing() -> None:
+    return None
+
+
+class _Collected:
+    """The nudges this sweep won, page by page: a line per ticket and level in its recipient's
+    message (in the pages' order), and the tickets put on the leadership's list."""
+
+    def __init__(self, deps: Deps, result: SweepResult) -> None:
+        self._recipients = _Recipients(deps)
+        self._result = result
+        self.lines: dict[Recipient, list[_Line]] = {}
+
+    def add(self, page: PlannedPage, wrote: WrittenPage) -> None:
+        """A written page's nudges, ticket by ticket (a ticket's nudges are together on its page)."""
+        sent = iter(wrote.sent_before)
+        ticket: ClockedTicket | None = None
+        found: dict[Level, list[tuple[Nudge, int]]] = {}  # the ticket's nudges won, by level
+        for (due, nudge), ours in zip(page.found, wrote.won, strict=True):
+            if not ours:
+                continue
+            sent_before = next(sent) if nudge.level is Level.REMIND and nudge.repeat > 0 else 0
+            if due is not ticket:
+                if ticket is not None:
+                    self._add_ticket(ticket, found)
+                ticket, found = due, {}
+            found.setdefault(nudge.level, []).append((nudge, sent_before))
+        if ticket is not None:
+            self._add_ticket(ticket, found)
+
+    def _add_ticket(self, ticket: ClockedTicket, found: dict[Level, list[tuple[Nudge, int]]]) -> None:
+        if Level.LEADERSHIP in found:
+            self._result.reported.append(ticket.number or 0)
+        for level, nudges in found.items():
+            recipient = self._recipients.of(ticket, level)
+            if recipient is not None:
+                self.lines.setdefault(recipient, []).append(_line_of(nudges))
 
 
 class _Recipients:
@@ -137,41 +158,39 @@ class _Recipients:
         return self._known[key]
 
 
-def _lines(nudges: list[tuple[Nudge, int]]) -> list[_Line]:
-    """A line per ticket and level: its most overdue limit, naming the others past too. Each
+def _line_of(nudges: list[tuple[Nudge, int]]) -> _Line:
+    """A ticket's line at one level: its most overdue limit, naming the others past too. Each
     nudge comes with how many reminders about its limit were sent before."""
-    grouped: dict[tuple[int, Level], list[tuple[Nudge, int]]] = {}
-    for pair in nudges:
-        nudge = pair[0]
-        grouped.setdefault((nudge.ticket, nudge.level), []).append(pair)
-    lines = []
-    for group in grouped.values():
-        if len(group) == 1:  # one limit past: most tickets
-            lines.append(_Line(group[0][0], (), group[0][1]))
-            continue
-        ordered = sorted(group, key=lambda pair: (pair[0].left, pair[0].due_at))
-        first, sent_before = ordered[0]
-        also = tuple(nudge.kind for nudge, _ in sorted(ordered[1:], key=lambda pair: pair[0].due_at))
-        lines.append(_Line(first, also, sent_before))
-    return lines
+    if len(nudges) == 1:  # one limit past: most tickets
+        return _Line(nudges[0][0], (), nudges[0][1])
+    ordered = sorted(nudges, key=lambda pair: (pair[0].left, pair[0].due_at))
+    first, sent_before = ordered[0]
+    also = tuple(nudge.kind for nudge, _ in sorted(ordered[1:], key=lambda pair: pair[0].due_at))
+    return _Line(first, also, sent_before)
 
 
 def _by_urgency(line: _Line) -> tuple[timedelta, int]:
     return line.nudge.left, line.nudge.ticket
 
 
-def _listed(lines: list[_Line]) -> list[_Line]:
-    """The lines a recipient's message spells out: all of them about one ticket, else the
-    `DETAILED` most overdue (the list sorted once: a backlog's lines not listed are only counted,
-    the first of them named by number in the same order, see _more)."""
+def _ranked(lines: list[_Line]) -> tuple[list[_Line], list[_Line]]:
+    """The lines a recipient's message spells out, and the rest, most overdue first: all of them
+    about one ticket (and no rest), else the `DETAILED` most overdue (sorted once: a backlog's lines
+    not spelled out are only counted, the first of them named by number, see _more)."""
     first = lines[0].nudge.ticket
     if all(line.nudge.ticket == first for line in lines):
-        return lines
-    return sorted(lines, key=_by_urgency)[:DETAILED]
+        return lines, []
+    ordered = sorted(lines, key=_by_urgency)
+    return ordered[:DETAILED], ordered[DETAILED:]
 
 
 def _message(
-    recipient: Recipient, lines: list[_Line], listed: list[_Line], tickets: dict[int, Ticket], deps: Deps
+    recipient: Recipient,
+    lines: list[_Line],
+    listed: list[_Line],
+    rest: list[_Line],
+    tickets: dict[int, Ticket],
+    deps: Deps,
 ) -> Reply | None:
     """The recipient's message of this sweep: each line listed. About one ticket it is just its
     lines (and a reply to it is about that ticket); about several, a list, most overdue first,
@@ -188,15 +207,13 @@ def _message(
     if len(numbers) == 1:
         return Reply("\n".join(texts), to=recipient, ticket=lines[0].nudge.ticket)
     header = t(lang, "reminder.batch", count=len(numbers))
-    more = [_more(lines, listed, lang)] if len(lines) > len(listed) else []
+    more = [_more(rest, lang)] if rest else []
     return Reply("\n".join([header, *texts, *more]), to=recipient)
 
 
-def _more(lines: list[_Line], listed: list[_Line], lang: str) -> str:
-    """The lines not spelled out, by their tickets' numbers (the first REFS_LISTED of them, most
-    overdue first, as `lines` are): claimed now, so this message is the only place they are named."""
-    shown = {id(line) for line in listed}  # by identity: hashing a line hashes all it holds
-    rest = sorted((line for line in lines if id(line) not in shown), key=_by_urgency)
+def _more(rest: list[_Line], lang: str) -> str:
+    """The lines not spelled out (most overdue first), by their tickets' numbers (the first
+    REFS_LISTED of them): claimed now, so this message is the only place they are named."""
     numbers = list(dict.fromkeys(line.nudge.ticket for line in rest))
     refs = t(lang, "reminder.refs_joiner").join(f"#{number}" for number in numbers[:REFS_LISTED])
     if len(numbers) > REFS_LISTED:

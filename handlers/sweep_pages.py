@@ -17,7 +17,7 @@ both halves are waited for before the transaction ends, whichever fails.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -67,6 +67,19 @@ async def planned(
         plans += [plan(ticket, now, calendar, ladder) for ticket in due[start : start + CHUNK]]
     found = [(ticket, nudge) for ticket, p in zip(due, plans, strict=True) for nudge in p.nudges]
     return PlannedPage(due, plans, found, [nudge.key for _, nudge in found])
+
+
+async def meanwhile(
+    earlier: Callable[[], None],
+    following: list[DueTicket],
+    now: datetime,
+    calendar: WorkingCalendar,
+    ladder: Ladder,
+) -> PlannedPage | None:
+    """The process's share while the database writes a page: the page before collected (its
+    messages' lines), then the next page planned, if there is one."""
+    earlier()
+    return await planned(following, now, calendar, ladder) if following else None
 
 
 async def written(uow: UnitOfWork, page: PlannedPage, now: datetime, *, dry_run: bool) -> WrittenPage:

@@ -70,14 +70,25 @@ async def test_the_next_page_is_planned_while_this_one_is_written(
     monkeypatch.setattr(sweep_pages, "plan", planning)
     monkeypatch.setattr(SqlReminders, "claim", claiming)
     monkeypatch.setattr(SqlReminders, "reschedule", moving)
-    monkeypatch.setattr(reminders, "PAGE", 2)
     monkeypatch.setattr(sweep_pages, "CHUNK", 1)
+    monkeypatch.setattr(reminders, "PAGE", 2)
+    monkeypatch.setattr(reminders, "FIRST_PAGE_SHARE", 1)  # a first page as long as the others
     await reminders.sweep(w.deps)
     first, second = numbers[:2], numbers[2:]  # the pages, by check time
     assert seen[:3] == [("plan", first[0]), ("plan", first[1]), ("claim", first[0])]
     # the second page's plan began after the first page's claim was sent, before its move
     assert seen.index(("plan", second[0])) < seen.index(("move", first[0]))
     assert seen[-2:] == [("claim", second[0]), ("move", second[0])]
+
+    # By default the first page, planned while nothing else runs, is a quarter of the others:
+    # the database starts on its claim after one ticket's plan here, not four.
+    seen.clear()
+    await _overdue_tickets(w, *(at(2026, 11, 25, 9, 10 + minute) for minute in range(4)))
+    monkeypatch.setattr(reminders, "PAGE", 4)
+    monkeypatch.setattr(reminders, "FIRST_PAGE_SHARE", 4)
+    await reminders.sweep(w.deps)
+    assert [kind for kind, _ in seen[:2]] == ["plan", "claim"]
+    assert len(seen) == 4 + 2 * 2  # a page of one, then a page of three
 
 
 async def test_a_page_whose_claim_fails_stays_unclaimed_and_its_error_is_raised(
@@ -96,6 +107,7 @@ async def test_a_page_whose_claim_fails_stays_unclaimed_and_its_error_is_raised(
 
     monkeypatch.setattr(SqlReminders, "claim", failing_second)
     monkeypatch.setattr(reminders, "PAGE", 2)
+    monkeypatch.setattr(reminders, "FIRST_PAGE_SHARE", 1)
     with pytest.raises(ConnectionError, match="went away"):
         await reminders.sweep(w.deps)
     monkeypatch.setattr(SqlReminders, "claim", claim)
