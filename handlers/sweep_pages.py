@@ -90,10 +90,8 @@ async def written(uow: UnitOfWork, page: PlannedPage, now: datetime, *, dry_run:
         before = await uow.reminders.claimed(keys)
         won = [key not in before for key in keys]
     else:
-        won = await uow.reminders.claim(keys, now)
-        await uow.reminders.reschedule(
-            [(ticket, p.next_check) for ticket, p in zip(page.due, page.plans, strict=True)]
-        )
+        checks = [(ticket, p.next_check) for ticket, p in zip(page.due, page.plans, strict=True)]
+        won = await uow.reminders.claim_and_reschedule(keys, now, checks)
         first_overdue = [key for key, ours in zip(keys, won, strict=True) if ours and _first_reminder(key)]
         for key in sorted(first_overdue, key=lambda k: (k.ticket, k.due_at)):
             await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)

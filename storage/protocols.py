@@ -315,6 +315,13 @@ class ReminderLedger(Protocol):
         key, exactly one gets it."""
         ...
 
+    async def claim_and_reschedule(
+        self, keys: Sequence[NudgeKey], at: datetime, checks: Sequence[tuple[ClockedTicket, datetime | None]]
+    ) -> list[bool]:
+        """`claim` these keys and `reschedule` these checks, in one go where the database can
+        (a page of the sweep: its nudges and its tickets' next looks)."""
+        ...
+
     async def earlier_reminders(self, keys: Sequence[NudgeKey]) -> list[int]:
         """For each key, how many reminders about the same limit and deadline with a lower number
         (`repeat`) the ledger holds: those really sent, where the number counts those due."""

@@ -78,15 +78,16 @@ _LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")
 # no statement to compile or cache key to build, and rows as the driver returns them (asyncpg
 # gives timestamptz as aware UTC datetimes already), not through SQLAlchemy's result processing,
 # which cost ~15 µs a due ticket of the sweep's CPU.
-_RESCHEDULE_PG = """
+_RESCHEDULE = """
     UPDATE ticket_checks SET next_check_at = page.check_at
     FROM unnest(
-        string_to_array($1::text, ',')::integer[], string_to_array($2::text, ',')::integer[],
-        $3::timestamptz[]
+        string_to_array(${numbers}::text, ',')::integer[], string_to_array(${versions}::text, ',')::integer[],
+        ${checks}::timestamptz[]
     ) AS page(number, read_version, check_at)
-    WHERE ticket_checks.ticket_id = ANY(string_to_array($1::text, ',')::integer[])
+    WHERE ticket_checks.ticket_id = ANY(string_to_array(${numbers}::text, ',')::integer[])
         AND ticket_checks.ticket_id = page.number AND ticket_checks.ticket_version = page.read_version
 """
+_RESCHEDULE_PG = _RESCHEDULE.format(numbers=1, versions=2, checks=3)
 
 
 # ON CONFLICT DO NOTHING: a key another instance inserted first (or is inserting: PostgreSQL waits
@@ -100,8 +101,8 @@ _RESCHEDULE_PG = """
 # (they are identifiers, never holding a comma), and so do the integers (_joined): asyncpg checks
 # and encodes an array element by element, 1.2 ms a page for each such column of 4,000 names, a
 # join and a split a fraction of it.
-_CLAIM_PG = """
-    WITH claimed AS (
+_CLAIMED = """
+    claimed AS (
         INSERT INTO nudges (ticket_number, kind, due_at, level, repeat, recipient, claimed_at)
         SELECT claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat, '', $6
         FROM unnest(
@@ -112,8 +113,17 @@ _CLAIM_PG = """
         ON CONFLICT DO NOTHING
         RETURNING ticket_number, kind, due_at, level, repeat
     ), won AS (SELECT count(*) AS keys FROM claimed)
-    SELECT won.keys, claimed.* FROM won LEFT JOIN claimed ON won.keys < $7
 """
+_WON = " SELECT won.keys, claimed.* FROM won LEFT JOIN claimed ON won.keys < $7"
+_CLAIM_PG = f"WITH {_CLAIMED}{_WON}"
+
+# A page's claim and its move in one statement (PostgreSQL runs a data-modifying WITH to its end
+# whether or not the query reads it): one round trip, and the database works through both while
+# the sweep plans the next page. Sent one after the other, the move went out once the claim's
+# answer was taken, found the planning done, and the process waited for it (13-18 ms a page).
+_CLAIM_AND_RESCHEDULE_PG = (
+    f"WITH moved AS ({_RESCHEDULE.format(numbers=8, versions=9, checks=10)}), {_CLAIMED}{_WON}"
+)
 
 
 # The reminders (of the sweep, not the digests) sent about these tickets, by the ledger's unique
@@ -196,6 +206,41 @@ _ASYNCPG = asyncpg.dialect()  # type: ignore[no-untyped-call]
 _DUE_PG = {paged: _driver_sql(_DUE_SHAPES[paged]) for paged in (False, True)}
 
 
+def _claim_parameters(keys: Sequence[NudgeKey], at: datetime) -> tuple[Any, ...]:
+    """The claim's $1-$7: the keys column by column, the time, and how many keys."""
+    tickets, kinds, dues, levels, repeats = zip(*keys, strict=True)
+    return (_joined(tickets), ",".join(kinds), list(dues), ",".join(levels), _joined(repeats), at, len(keys))
+
+
+def _reschedule_parameters(checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> tuple[Any, ...]:
+    """The move's numbers, versions read and new check times, in the tickets' order (every
+    instance locks the rows in the same order)."""
+    ordered = sorted(checks, key=lambda pair: pair[0].number or 0)
+    numbers = _joined([ticket.number or 0 for ticket, _ in ordered])
+    versions = _joined([ticket.version for ticket, _ in ordered])
+    return numbers, versions, [at for _, at in ordered]
+
+
+def _won_pg(keys: Sequence[NudgeKey], rows: list[Any]) -> list[bool]:
+    """Which keys the claim's answer says are ours: its first column counts them, so when it is
+    all of them nothing else is read (the usual sweep)."""
+    if rows[0][0] == len(keys):  # every key claimed now (so none repeated)
+        return [True] * len(keys)
+    return _won(keys, [row[1:] for row in rows if row[1] is not None])
+
+
+def _won(keys: Sequence[NudgeKey], won: Sequence[Any]) -> list[bool]:
+    """For each key, whether the claim inserted it (the rows it returned), at its first place in
+    `keys` (a key repeated later in the same claim is not claimed twice)."""
+    if len(won) == len(keys):
+        return [True] * len(keys)
+    ours = {NudgeKey(*row) for row in won}
+    first: dict[NudgeKey, int] = {}
+    for position, key in enumerate(keys):
+        first.setdefault(key, position)
+    return [key in ours and first[key] == position for position, key in enumerate(keys)]
+
+
 class SqlReminders:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -216,13 +261,11 @@ class SqlReminders:
     async def reschedule(self, checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> None:
         if not checks:
             return
-        ordered = sorted(checks, key=lambda pair: pair[0].number or 0)
         if self._dialect() == "postgresql":
             # One statement for the whole page: the new check times ride in as arrays.
-            numbers = _joined([ticket.number or 0 for ticket, _ in ordered])
-            versions = _joined([ticket.version for ticket, _ in ordered])
-            await self._driver(_RESCHEDULE_PG, (numbers, versions, [at for _, at in ordered]))
+            await self._driver(_RESCHEDULE_PG, _reschedule_parameters(checks))
             return
+        ordered = sorted(checks, key=lambda pair: pair[0].number or 0)
         c = TICKET_CHECKS.c
         statement = (
             update(TICKET_CHECKS)
@@ -240,21 +283,18 @@ class SqlReminders:
             return []
         if self._dialect() == "postgresql":
             # The whole page in one statement, its keys riding in as arrays.
-            tickets, kinds, dues, levels, repeats = zip(*keys, strict=True)
-            parameters = (_joined(tickets), ",".join(kinds), list(dues), ",".join(levels), _joined(repeats))
-            rows = await self._driver(_CLAIM_PG, (*parameters, at, len(keys)))
-            if rows[0][0] == len(keys):  # every key claimed now (so none repeated): the usual sweep
-                return [True] * len(keys)
-            won = [row[1:] for row in rows if row[1] is not None]
-        else:
-            won = await self._claim_sqlite(keys, at)
-            if len(won) == len(keys):
-                return [True] * len(keys)
-        ours = {NudgeKey(*row) for row in won}
-        first: dict[NudgeKey, int] = {}
-        for position, key in enumerate(keys):
-            first.setdefault(key, position)
-        return [key in ours and first[key] == position for position, key in enumerate(keys)]
+            return _won_pg(keys, await self._driver(_CLAIM_PG, _claim_parameters(keys, at)))
+        return _won(keys, await self._claim_sqlite(keys, at))
+
+    async def claim_and_reschedule(
+        self, keys: Sequence[NudgeKey], at: datetime, checks: Sequence[tuple[ClockedTicket, datetime | None]]
+    ) -> list[bool]:
+        if self._dialect() != "postgresql" or not keys or not checks:
+            won = await self.claim(keys, at)
+            await self.reschedule(checks)
+            return won
+        parameters = (*_claim_parameters(keys, at), *_reschedule_parameters(checks))
+        return _won_pg(keys, await self._driver(_CLAIM_AND_RESCHEDULE_PG, parameters))
 
     async def _claim_sqlite(self, keys: Sequence[NudgeKey], at: datetime) -> list[Any]:
         # One order for every instance: concurrent claims wait on each other, never in a cycle.

@@ -169,6 +169,33 @@ async def test_the_sweep_moves_a_check_on_and_a_change_brings_it_back(storage: U
         assert [(t.number, t.check_at) for t in await uow.reminders.due(NOW)] == [(changed.number, NOW)]
 
 
+async def test_a_page_is_claimed_and_moved_on_in_one_go_as_in_two(storage: UnitOfWorkFactory) -> None:
+    first, second, changed_since = await _tickets(storage, 30, 20, 10)
+    claimed_before = _key(second)
+    async with storage() as uow:
+        await uow.reminders.claim([claimed_before], NOW)
+        await uow.tickets.update(replace(changed_since, status=Status.SIGNED, updated_at=NOW - MINUTE))
+        await uow.commit()
+    keys = [_key(first), claimed_before, _key(second, "supervise"), _key(first)]
+    checks = [(first, NOW + 60 * MINUTE), (second, None), (changed_since, NOW + 60 * MINUTE)]
+    async with storage() as uow:
+        # ours: the first's reminder (once) and the second's supervision; not the key claimed before
+        assert await uow.reminders.claim_and_reschedule(keys, NOW, checks) == [True, False, True, False]
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.reminders.claimed(keys) == set(keys)
+        # the page's checks moved on, but not the one whose ticket changed after it was read
+        assert [t.number for t in await uow.reminders.due(NOW)] == [changed_since.number]
+        assert [t.number for t in await uow.reminders.due(NOW + 60 * MINUTE)] == [
+            changed_since.number,
+            first.number,
+        ]
+    async with storage() as uow:  # every key claimed: the usual sweep's answer
+        fresh = [_key(first, repeat=1), _key(second, repeat=1)]
+        assert await uow.reminders.claim_and_reschedule(fresh, NOW, checks[:2]) == [True, True]
+        assert await uow.reminders.claim_and_reschedule([], NOW, []) == []
+
+
 async def test_a_closed_ticket_is_never_due_and_a_reopened_one_is_again(storage: UnitOfWorkFactory) -> None:
     [ticket] = await _tickets(storage, 30)
     async with storage() as uow:
