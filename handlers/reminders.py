@@ -15,6 +15,7 @@ past `DETAILED` lines the list ends with how many more there are and where to se
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,12 +26,13 @@ from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, most_press
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
 from bot.domain.sla import LimitKind
-from bot.domain.tickets import Status, Ticket
+from bot.domain.tickets import Status, Ticket, TicketGist
 from bot.i18n import t
 from handlers import onboarding, render
 from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
 from handlers.sweep_pages import PlannedPage, WrittenPage, meanwhile, planned, together, written
+from storage.protocols import UnitOfWork
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 # The first page is planned with nothing else to do (the pages after it are planned while the
@@ -84,24 +86,26 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
                 written(uow, page, now, dry_run=dry_run),
                 meanwhile(earlier, following, now, calendar, deps.ladder),
             )
+            result.looked_at += len(page.due)
+            earlier = partial(collected.add, page, wrote)
+            if upcoming is None:  # the last page: the messages, with their tickets read now
+                earlier()
+                result.replies = await _messages(uow, collected, deps)
             if not dry_run:
                 await uow.commit()
-        result.looked_at += len(page.due)
-        earlier = partial(collected.add, page, wrote)
         if upcoming is None:
-            break
+            return result
         page, asked = upcoming, PAGE
-    earlier()
-    if not collected.lines:
-        return result
-    ranked = {to: _ranked(lines) for to, lines in collected.lines.items()}
-    async with deps.storage() as uow:  # the tickets the messages describe, now, in full
-        described = await uow.tickets.many([line.nudge.ticket for ls, _ in ranked.values() for line in ls])
-    tickets = {ticket.number or 0: ticket for ticket in described}
-    lines = collected.lines
-    messages = (_message(to, lines[to], listed, rest, tickets, deps) for to, (listed, rest) in ranked.items())
-    result.replies = [message for message in messages if message is not None]
-    return result
+
+
+async def _messages(uow: UnitOfWork, collected: _Collected, deps: Deps) -> list[Reply]:
+    """Each recipient's message of this sweep, naming its tickets as they are now (read in the last
+    page's transaction: its claims commit only once its messages are made)."""
+    listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
+    numbers = [line.nudge.ticket for listing in listings.values() for line in listing.listed]
+    tickets = {gist.number: gist for gist in await uow.reminders.described(numbers)}
+    messages = (_message(to, listing, tickets, deps) for to, listing in listings.items())
+    return [message for message in messages if message is not None]
 
 
 def _nothing() -> None:
@@ -115,7 +119,7 @@ class _Collected:
     def __init__(self, deps: Deps, result: SweepResult) -> None:
         self._recipients = _Recipients(deps)
         self._result = result
-        self.lines: dict[Recipient, list[_Line]] = {}
+        self.inboxes: dict[Recipient, _Inbox] = {}
 
     def add(self, page: PlannedPage, wrote: WrittenPage) -> None:
         """A written page's nudges, ticket by ticket (a ticket's nudges are together on its page)."""
@@ -133,6 +137,8 @@ class _Collected:
             found.setdefault(nudge.level, []).append((nudge, sent_before))
         if ticket is not None:
             self._add_ticket(ticket, found)
+        for inbox in self.inboxes.values():
+            inbox.rank()
 
     def _add_ticket(self, ticket: ClockedTicket, found: dict[Level, list[tuple[Nudge, int]]]) -> None:
         if Level.LEADERSHIP in found:
@@ -140,7 +146,65 @@ class _Collected:
         for level, nudges in found.items():
             recipient = self._recipients.of(ticket, level)
             if recipient is not None:
-                self.lines.setdefault(recipient, []).append(_line_of(nudges))
+                inbox = self.inboxes.get(recipient)
+                if inbox is None:
+                    inbox = self.inboxes[recipient] = _Inbox()
+                inbox.add(_line_of(nudges))
+
+
+# The lines kept ranked for a message: those spelled out, then enough of the rest to name
+# REFS_LISTED tickets (a ticket has one line at most per level).
+_RANKED = DETAILED + len(Level) * REFS_LISTED
+
+
+class _Listing(NamedTuple):
+    """What a recipient's message says: the lines spelled out, and of the rest the first few
+    (most overdue first), how many lines and how many tickets in all."""
+
+    lines: list[_Line]  # all of them, in the pages' order
+    listed: list[_Line]
+    rest: list[_Line]
+    rest_lines: int
+    rest_tickets: int
+    tickets: int
+
+
+class _Inbox:
+    """A recipient's lines of this sweep, as the pages come: all of them, how many about each
+    ticket, and the most overdue, ranked page by page while the next page is written, so that
+    the message needs no sort of a backlog's thousands of lines once the last page is in."""
+
+    def __init__(self) -> None:
+        self.lines: list[_Line] = []
+        self._per_ticket: dict[int, int] = {}
+        self._ranked: list[_Line] = []
+        self._unranked: list[_Line] = []
+
+    def add(self, line: _Line) -> None:
+        self.lines.append(line)
+        number = line.nudge.ticket
+        self._per_ticket[number] = self._per_ticket.get(number, 0) + 1
+        self._unranked.append(line)
+
+    def rank(self) -> None:
+        """The most overdue lines so far (`sorted(...)[:n]`: ties stay in the pages' order)."""
+        if self._unranked:
+            self._ranked = heapq.nsmallest(_RANKED, [*self._ranked, *self._unranked], key=_by_urgency)
+            self._unranked = []
+
+    def listing(self) -> _Listing:
+        """About one ticket, all its lines in order; else the `DETAILED` most overdue spelled out,
+        and the rest only counted, the first of them named by number (see _more)."""
+        if len(self._per_ticket) == 1:
+            return _Listing(self.lines, self.lines, [], 0, 0, 1)
+        self.rank()
+        listed, rest = self._ranked[:DETAILED], self._ranked[DETAILED:]
+        spelled_out: dict[int, int] = {}
+        for line in listed:
+            spelled_out[line.nudge.ticket] = spelled_out.get(line.nudge.ticket, 0) + 1
+        whole = sum(1 for number, count in spelled_out.items() if self._per_ticket[number] == count)
+        tickets = len(self._per_ticket)
+        return _Listing(self.lines, listed, rest, len(self.lines) - len(listed), tickets - whole, tickets)
 
 
 class _Recipients:
@@ -173,24 +237,8 @@ def _by_urgency(line: _Line) -> tuple[timedelta, int]:
     return line.nudge.left, line.nudge.ticket
 
 
-def _ranked(lines: list[_Line]) -> tuple[list[_Line], list[_Line]]:
-    """The lines a recipient's message spells out, and the rest, most overdue first: all of them
-    about one ticket (and no rest), else the `DETAILED` most overdue (sorted once: a backlog's lines
-    not spelled out are only counted, the first of them named by number, see _more)."""
-    first = lines[0].nudge.ticket
-    if all(line.nudge.ticket == first for line in lines):
-        return lines, []
-    ordered = sorted(lines, key=_by_urgency)
-    return ordered[:DETAILED], ordered[DETAILED:]
-
-
 def _message(
-    recipient: Recipient,
-    lines: list[_Line],
-    listed: list[_Line],
-    rest: list[_Line],
-    tickets: dict[int, Ticket],
-    deps: Deps,
+    recipient: Recipient, listing: _Listing, tickets: dict[int, TicketGist], deps: Deps
 ) -> Reply | None:
     """The recipient's message of this sweep: each line listed. About one ticket it is just its
     lines (and a reply to it is about that ticket); about several, a list, most overdue first,
@@ -198,27 +246,26 @@ def _message(
     lang = _lang(recipient, deps)
     texts = [
         _line(tickets[line.nudge.ticket], line, lang, deps, recipient)
-        for line in listed
+        for line in listing.listed
         if line.nudge.ticket in tickets
     ]
-    numbers = {line.nudge.ticket for line in lines}
     if not texts:  # its tickets could not be read back (none is ever deleted): nothing to say
         return None
-    if len(numbers) == 1:
-        return Reply("\n".join(texts), to=recipient, ticket=lines[0].nudge.ticket)
-    header = t(lang, "reminder.batch", count=len(numbers))
-    more = [_more(rest, lang)] if rest else []
+    if listing.tickets == 1:
+        return Reply("\n".join(texts), to=recipient, ticket=listing.lines[0].nudge.ticket)
+    header = t(lang, "reminder.batch", count=listing.tickets)
+    more = [_more(listing, lang)] if listing.rest_lines else []
     return Reply("\n".join([header, *texts, *more]), to=recipient)
 
 
-def _more(rest: list[_Line], lang: str) -> str:
-    """The lines not spelled out (most overdue first), by their tickets' numbers (the first
-    REFS_LISTED of them): claimed now, so this message is the only place they are named."""
-    numbers = list(dict.fromkeys(line.nudge.ticket for line in rest))
-    refs = t(lang, "reminder.refs_joiner").join(f"#{number}" for number in numbers[:REFS_LISTED])
-    if len(numbers) > REFS_LISTED:
-        refs += t(lang, "reminder.refs_more", count=len(numbers))
-    return t(lang, "reminder.batch_more", count=len(rest), refs=refs)
+def _more(listing: _Listing, lang: str) -> str:
+    """The lines not spelled out, by their tickets' numbers (the first REFS_LISTED of them, most
+    overdue first): claimed now, so this message is the only place they are named."""
+    numbers = list(dict.fromkeys(line.nudge.ticket for line in listing.rest))[:REFS_LISTED]
+    refs = t(lang, "reminder.refs_joiner").join(f"#{number}" for number in numbers)
+    if listing.rest_tickets > REFS_LISTED:
+        refs += t(lang, "reminder.refs_more", count=listing.rest_tickets)
+    return t(lang, "reminder.batch_more", count=listing.rest_lines, refs=refs)
 
 
 def _recipient(ticket: ClockedTicket, level: Level, deps: Deps) -> Recipient | None:
@@ -243,13 +290,12 @@ def _lang(recipient: Recipient, deps: Deps) -> str:
     return deps.default_lang
 
 
-def _line(ticket: Ticket, line: _Line, lang: str, deps: Deps, recipient: Recipient) -> str:
+def _line(ticket: TicketGist, line: _Line, lang: str, deps: Deps, recipient: Recipient) -> str:
     nudge = line.nudge
-    clock = Clock(nudge.kind, ticket.created_at, nudge.due_at)
     common = {
         "ref": ticket.ref,
         "excerpt": _excerpt(ticket, for_group=isinstance(recipient, ToDepartment)),
-        "limit": render.limit_name(clock, lang),
+        "limit": render.limit_kind_name(nudge.kind, lang),
         "due": render.when(nudge.due_at, lang, deps),
     }
     overdue = render.working_duration(-nudge.left, lang, deps)
@@ -264,14 +310,12 @@ def _line(ticket: Ticket, line: _Line, lang: str, deps: Deps, recipient: Recipie
         text = t(lang, "reminder.supervise", handler=handler, duration=overdue, **common)
     if not line.also:
         return text
-    names = t(lang, "reminder.limits_joiner").join(
-        render.limit_name(Clock(kind, ticket.created_at, nudge.due_at), lang) for kind in line.also
-    )
+    names = t(lang, "reminder.limits_joiner").join(render.limit_kind_name(kind, lang) for kind in line.also)
     key = "reminder.also_warned" if nudge.level is Level.WARN else "reminder.also_overdue"
     return text + t(lang, key, limits=names)
 
 
-def _excerpt(ticket: Ticket, *, for_group: bool) -> str:
+def _excerpt(ticket: Ticket | TicketGist, *, for_group: bool) -> str:
     if ticket.confidential:
         return "🔒"
     return render.excerpt(render.mask_private(ticket.text) if for_group else ticket.text)

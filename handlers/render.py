@@ -100,7 +100,11 @@ def time_left_line(ticket: Ticket, lang: str, deps: Deps, *, resolution_only: bo
 
 
 def limit_name(clock: Clock, lang: str) -> str:
-    return t(lang, f"reminder.limit.{clock.kind.value}")
+    return limit_kind_name(clock.kind, lang)
+
+
+def limit_kind_name(kind: LimitKind, lang: str) -> str:
+    return t(lang, f"reminder.limit.{kind.value}")
 
 
 def time_state(left: timedelta, lang: str, deps: Deps) -> str:

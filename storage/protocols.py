@@ -25,7 +25,7 @@ from bot.domain.org import ChatMove, Department, Directory, Officer, OrgChange
 from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from bot.domain.report import OverdueTicket, ResolveTimes, VolumeCount
-from bot.domain.tickets import Status, Ticket, TicketEvent
+from bot.domain.tickets import Status, Ticket, TicketEvent, TicketGist
 from storage.api_protocols import ApiKeys, Webhooks
 from storage.binding_protocols import MobileBinding
 from storage.bulletin_protocols import BulletinQueries
@@ -325,6 +325,10 @@ class ReminderLedger(Protocol):
     async def earlier_reminders(self, keys: Sequence[NudgeKey]) -> list[int]:
         """For each key, how many reminders about the same limit and deadline with a lower number
         (`repeat`) the ledger holds: those really sent, where the number counts those due."""
+        ...
+
+    async def described(self, numbers: Sequence[int]) -> list[TicketGist]:
+        """What a reminder names of each of these tickets that exists (in no set order)."""
         ...
 
     async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
-from bot.domain.tickets import Status, Ticket
+from bot.domain.tickets import Status, Ticket, TicketGist
 from storage import fast_statements as fast
 from storage import rules_sql
 from storage.mapping import ticket_from_row
@@ -143,6 +143,13 @@ REMINDERS_OF_PG = f"""
 # scanned with each row compared to the page's 2,000 numbers one by one, 0.6 s a page (measured
 # with plan_cache_mode = force_generic_plan). Planned for each page's numbers, the set is hashed.
 _CUSTOM_PLANS_PG = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+# What a sweep's messages name of the tickets they spell out (TicketGist), by primary key.
+_DESCRIBED_PG = """
+    SELECT id, text, confidential, assignee_id FROM tickets
+    WHERE id = ANY(string_to_array($1::text, ',')::integer[])
+"""
 
 
 # What the ladder reads of a due ticket (DueTicket's fields, in order, then the check time), all
@@ -346,6 +353,18 @@ class SqlReminders:
                     count += 1
             counts.append(count)
         return counts
+
+    async def described(self, numbers: Sequence[int]) -> list[TicketGist]:
+        if not numbers:
+            return []
+        wanted = sorted(set(numbers))
+        if self._dialect() == "postgresql":
+            rows = await self._driver(_DESCRIBED_PG, (_joined(wanted),))
+        else:
+            t = TICKETS.c
+            statement = select(t.id, t.text, t.confidential, t.assignee_id).where(t.id.in_(wanted))
+            rows = list((await self._s.execute(statement)).all())
+        return [TicketGist(*row) for row in rows]
 
     async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:
         wanted = set(keys)

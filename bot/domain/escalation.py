@@ -102,9 +102,9 @@ class Ladder:
         return passed
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """A limit still running on a ticket."""
+class Clock(NamedTuple):
+    """A limit still running on a ticket. A named tuple: the sweep makes one for each limit of
+    each due ticket (0.4 µs, against a frozen dataclass's 1.4)."""
 
     kind: LimitKind
     started_at: datetime
@@ -209,8 +209,9 @@ class Nudge(NamedTuple):
 _NAMES: dict[StrEnum, str] = {member: member.value for member in (*LimitKind, *Level)}
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
+    """What is due about a ticket now, and when to look again. A named tuple, as `Clock`."""
+
     nudges: tuple[Nudge, ...]
     next_check: datetime | None  # None: nothing can fall due until the ticket changes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from bot.domain.messages import Role
 
@@ -158,6 +158,20 @@ class Ticket:
     first_contact_at: datetime | None = None  # the first message from the officer to the enterprise
     cluster_of: int | None = None  # the lead ticket of a group of enterprises with the same problem
     sign_by: datetime | None = None  # the limit to sign for; tickets from before it existed use respond_by
+
+    @property
+    def ref(self) -> str:
+        return f"#{self.number}"
+
+
+class TicketGist(NamedTuple):
+    """What a reminder names of a ticket: its number, what was asked, whether that is
+    confidential, and who holds it now (the sweep reads just these of the tickets it spells out)."""
+
+    number: int
+    text: str
+    confidential: bool
+    assignee_id: str | None
 
     @property
     def ref(self) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.domain.escalation import DueTicket, NudgeKey
-from bot.domain.tickets import Status, Ticket
+from bot.domain.tickets import Status, Ticket, TicketGist
 from storage.protocols import UnitOfWorkFactory
 from storage.tables import TICKET_CHECKS
 from tests import builders
@@ -194,6 +194,20 @@ async def test_a_page_is_claimed_and_moved_on_in_one_go_as_in_two(storage: UnitO
         fresh = [_key(first, repeat=1), _key(second, repeat=1)]
         assert await uow.reminders.claim_and_reschedule(fresh, NOW, checks[:2]) == [True, True]
         assert await uow.reminders.claim_and_reschedule([], NOW, []) == []
+
+
+async def test_the_tickets_a_reminder_names_are_read_as_they_are_now(storage: UnitOfWorkFactory) -> None:
+    first, second = await _tickets(storage, 30, 20)
+    async with storage() as uow:
+        await uow.tickets.update(replace(second, confidential=True, assignee_id="wang_lei", updated_at=NOW))
+        await uow.commit()
+    async with storage() as uow:
+        gists = await uow.reminders.described([second.number or 0, first.number or 0, 999, first.number or 0])
+        assert sorted(gists) == [
+            TicketGist(first.number or 0, first.text, False, first.assignee_id),
+            TicketGist(second.number or 0, second.text, True, "wang_lei"),
+        ]
+        assert await uow.reminders.described([]) == []
 
 
 async def test_a_closed_ticket_is_never_due_and_a_reopened_one_is_again(storage: UnitOfWorkFactory) -> None:

@@ -132,3 +132,23 @@ async def test_together_raises_only_once_both_have_ended() -> None:
         await sweep_pages.together(failing(), planning())
     assert ended == ["planned"]  # the connection is not given back while the other still runs
     assert await sweep_pages.together(planning(), planning()) == ("plan", "plan")
+
+
+async def test_a_sweep_whose_messages_cannot_be_made_leaves_its_last_page_unclaimed(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(3)))
+    described = SqlReminders.described
+
+    async def failing(self: SqlReminders, numbers: Sequence[int]) -> Any:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(SqlReminders, "described", failing)
+    with pytest.raises(ConnectionError, match="went away"):
+        await reminders.sweep(w.deps)
+    monkeypatch.setattr(SqlReminders, "described", described)
+    # the claims rolled back with the read: the next sweep says all of it, nothing is lost
+    [again] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("wang_lei")]
+    assert again.text.splitlines()[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
