@@ -4,7 +4,7 @@ the nudge ledger, claimed with INSERT … ON CONFLICT DO NOTHING RETURNING (SQLi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -79,10 +79,10 @@ _LEADERSHIP: ColumnElement[str] = literal_column(f"'{Level.LEADERSHIP.value}'")
 # gives timestamptz as aware UTC datetimes already), not through SQLAlchemy's result processing,
 # which cost ~15 µs a due ticket of the sweep's CPU.
 _RESCHEDULE = """
-    UPDATE ticket_checks SET next_check_at = page.check_at
+    UPDATE ticket_checks SET next_check_at = timestamptz 'epoch' + page.check_at * interval '1 microsecond'
     FROM unnest(
         string_to_array(${numbers}::text, ',')::integer[], string_to_array(${versions}::text, ',')::integer[],
-        ${checks}::timestamptz[]
+        string_to_array(${checks}::text, ',', '')::int8[]
     ) AS page(number, read_version, check_at)
     WHERE ticket_checks.ticket_id = ANY(string_to_array(${numbers}::text, ',')::integer[])
         AND ticket_checks.ticket_id = page.number AND ticket_checks.ticket_version = page.read_version
@@ -98,16 +98,18 @@ _RESCHEDULE_PG = _RESCHEDULE.format(numbers=1, versions=2, checks=3)
 # What comes back is one row, how many keys this claim won, when it won them all (the usual
 # sweep: nothing to send over or decode but a number); else that count beside each key won, or
 # beside NULLs when it won none. The clock and level names ride in as one comma-joined text each
-# (they are identifiers, never holding a comma), and so do the integers (_joined): asyncpg checks
-# and encodes an array element by element, 1.2 ms a page for each such column of 4,000 names, a
-# join and a split a fraction of it.
+# (they are identifiers, never holding a comma), and so do the integers (_joined) and the moments
+# (_micros): asyncpg checks and encodes an array element by element, 1.2 ms a page for each such
+# column of 4,000 names and 2.9 ms for 4,000 timestamptz, a join and a split a fraction of it.
 _CLAIMED = """
     claimed AS (
         INSERT INTO nudges (ticket_number, kind, due_at, level, repeat, recipient, claimed_at)
-        SELECT claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat, '', $6
+        SELECT claim.ticket, claim.kind, timestamptz 'epoch' + claim.due_at * interval '1 microsecond',
+            claim.level, claim.repeat, '', $6
         FROM unnest(
-            string_to_array($1::text, ',')::integer[], string_to_array($2::text, ','), $3::timestamptz[],
-            string_to_array($4::text, ','), string_to_array($5::text, ',')::integer[]
+            string_to_array($1::text, ',')::integer[], string_to_array($2::text, ','),
+            string_to_array($3::text, ',')::int8[], string_to_array($4::text, ','),
+            string_to_array($5::text, ',')::integer[]
         ) AS claim(ticket, kind, due_at, level, repeat)
         ORDER BY claim.ticket, claim.kind, claim.due_at, claim.level, claim.repeat
         ON CONFLICT DO NOTHING
@@ -213,10 +215,30 @@ _ASYNCPG = asyncpg.dialect()  # type: ignore[no-untyped-call]
 _DUE_PG = {paged: _driver_sql(_DUE_SHAPES[paged]) for paged in (False, True)}
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moments: Sequence[datetime | None]) -> str:
+    """Aware moments for the driver's SQL as one comma-joined text of microseconds since the epoch
+    (empty for None), turned back into timestamptz there by `timestamptz 'epoch' + n * interval
+    '1 microsecond'`, which is exact (checked on 200,000 random moments over a century): 0.28 µs
+    a moment here, where asyncpg's timestamptz[] took 0.7."""
+    return ",".join("" if moment is None else str((moment - _EPOCH) // _MICROSECOND) for moment in moments)
+
+
 def _claim_parameters(keys: Sequence[NudgeKey], at: datetime) -> tuple[Any, ...]:
     """The claim's $1-$7: the keys column by column, the time, and how many keys."""
     tickets, kinds, dues, levels, repeats = zip(*keys, strict=True)
-    return (_joined(tickets), ",".join(kinds), list(dues), ",".join(levels), _joined(repeats), at, len(keys))
+    return (
+        _joined(tickets),
+        ",".join(kinds),
+        _micros(dues),
+        ",".join(levels),
+        _joined(repeats),
+        at,
+        len(keys),
+    )
 
 
 def _reschedule_parameters(checks: Sequence[tuple[ClockedTicket, datetime | None]]) -> tuple[Any, ...]:
@@ -225,7 +247,7 @@ def _reschedule_parameters(checks: Sequence[tuple[ClockedTicket, datetime | None
     ordered = sorted(checks, key=lambda pair: pair[0].number or 0)
     numbers = _joined([ticket.number or 0 for ticket, _ in ordered])
     versions = _joined([ticket.version for ticket, _ in ordered])
-    return numbers, versions, [at for _, at in ordered]
+    return numbers, versions, _micros([at for _, at in ordered])
 
 
 def _won_pg(keys: Sequence[NudgeKey], rows: list[Any]) -> list[bool]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -194,6 +195,28 @@ async def test_a_page_is_claimed_and_moved_on_in_one_go_as_in_two(storage: UnitO
         fresh = [_key(first, repeat=1), _key(second, repeat=1)]
         assert await uow.reminders.claim_and_reschedule(fresh, NOW, checks[:2]) == [True, True]
         assert await uow.reminders.claim_and_reschedule([], NOW, []) == []
+
+
+async def test_a_deadline_and_a_check_time_are_kept_to_the_microsecond(storage: UnitOfWorkFactory) -> None:
+    first, second = await _tickets(storage, 30, 20)
+    odd = [
+        datetime(2026, 11, 23, 1, 2, 3, 456789, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2199, 1, 1, 0, 0, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai")),  # any aware zone
+    ]
+    keys = [NudgeKey(first.number or 0, "resolve", due, "remind", 0) for due in odd]
+    check = NOW + timedelta(minutes=5, microseconds=7)
+    async with storage() as uow:
+        assert (
+            await uow.reminders.claim_and_reschedule(keys, NOW, [(first, check), (second, None)])
+            == [True] * 3
+        )
+        await uow.commit()
+    async with storage() as uow:
+        assert await uow.reminders.claimed(keys) == set(keys)  # stored as sent, to the microsecond
+        assert await uow.reminders.claim(keys, NOW) == [False] * 3  # and so known again
+        assert await uow.reminders.due(check - timedelta(microseconds=1)) == []
+        assert [(t.number, t.check_at) for t in await uow.reminders.due(check)] == [(first.number, check)]
 
 
 async def test_the_tickets_a_reminder_names_are_read_as_they_are_now(storage: UnitOfWorkFactory) -> None:
