@@ -32,7 +32,6 @@ from handlers import onboarding, render
 from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
 from handlers.sweep_pages import PlannedPage, WrittenPage, meanwhile, planned, together, written
-from storage.protocols import UnitOfWork
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 # The first page is planned with nothing else to do (the pages after it are planned while the
@@ -88,22 +87,29 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             )
             result.looked_at += len(page.due)
             earlier = partial(collected.add, page, wrote)
-            if upcoming is None:  # the last page: the messages, with their tickets read now
-                earlier()
-                result.replies = await _messages(uow, collected, deps)
-            if not dry_run:
-                await uow.commit()
-        if upcoming is None:
-            return result
-        page, asked = upcoming, PAGE
+            if upcoming is not None:
+                if not dry_run:
+                    await uow.commit()
+                page, asked = upcoming, PAGE
+                continue
+            # The last page: the messages, naming their tickets as they are now (read in this
+            # transaction, so that its claims stand only if its messages are made), written while
+            # the commit is on its way (the database's flush to disk)
+            earlier()
+            listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
+            numbers = [line.nudge.ticket for listing in listings.values() for line in listing.listed]
+            described = {gist.number: gist for gist in await uow.reminders.described(numbers)}
+            made = _messages(listings, described, deps)
+            if dry_run:
+                result.replies = await made
+            else:
+                _, result.replies = await together(uow.commit(), made)
+        return result
 
 
-async def _messages(uow: UnitOfWork, collected: _Collected, deps: Deps) -> list[Reply]:
-    """Each recipient's message of this sweep, naming its tickets as they are now (read in the last
-    page's transaction: its claims commit only once its messages are made)."""
-    listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
-    numbers = [line.nudge.ticket for listing in listings.values() for line in listing.listed]
-    tickets = {gist.number: gist for gist in await uow.reminders.described(numbers)}
+async def _messages(
+    listings: dict[Recipient, _Listing], tickets: dict[int, TicketGist], deps: Deps
+) -> list[Reply]:
     messages = (_message(to, listing, tickets, deps) for to, listing in listings.items())
     return [message for message in messages if message is not None]
 

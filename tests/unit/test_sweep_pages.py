@@ -15,6 +15,7 @@ from bot.domain.escalation import ClockedTicket, NudgeKey, plan
 from bot.domain.messages import ToOfficer
 from handlers import reminders, sweep_pages
 from storage.reminders_sql import SqlReminders
+from storage.sql import SqlUnitOfWork
 from tests.conftest import Clock
 from tests.unit.test_reminders import _overdue_tickets, at
 from tests.world import make_world
@@ -150,5 +151,24 @@ async def test_a_sweep_whose_messages_cannot_be_made_leaves_its_last_page_unclai
         await reminders.sweep(w.deps)
     monkeypatch.setattr(SqlReminders, "described", described)
     # the claims rolled back with the read: the next sweep says all of it, nothing is lost
+    [again] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("wang_lei")]
+    assert again.text.splitlines()[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
+
+
+async def test_a_sweep_whose_last_commit_fails_says_nothing_and_the_next_says_it_all(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(3)))
+    commit = SqlUnitOfWork.commit
+
+    async def failing(self: SqlUnitOfWork) -> None:
+        raise ConnectionError("the disk is full")
+
+    monkeypatch.setattr(SqlUnitOfWork, "commit", failing)  # the messages are made meanwhile
+    with pytest.raises(ConnectionError, match="disk is full"):
+        await reminders.sweep(w.deps)
+    monkeypatch.setattr(SqlUnitOfWork, "commit", commit)
     [again] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("wang_lei")]
     assert again.text.splitlines()[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
