@@ -135,40 +135,34 @@ async def test_together_raises_only_once_both_have_ended() -> None:
     assert await sweep_pages.together(planning(), planning()) == ("plan", "plan")
 
 
-async def test_a_sweep_whose_messages_cannot_be_made_leaves_its_last_page_unclaimed(
-    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("failing", "why"),
+    [
+        pytest.param((SqlReminders, "described"), "the database went away", id="reading-its-tickets"),
+        pytest.param((SqlUnitOfWork, "commit"), "the disk is full", id="committing"),
+    ],
+)
+async def test_a_sweep_whose_last_page_fails_says_nothing_and_the_next_says_it_all(
+    settings: Settings,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: tuple[type, str],
+    why: str,
 ) -> None:
+    """The last page's messages are made in its transaction (their tickets read, the text
+    written while it commits): if either fails, its claims do not stand and nothing is lost."""
     clock.now = at(2026, 11, 25, 10, 0)
     w = await make_world(settings, clock)
     await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(3)))
-    described = SqlReminders.described
+    kind, name = failing
+    working = getattr(kind, name)
 
-    async def failing(self: SqlReminders, numbers: Sequence[int]) -> Any:
-        raise ConnectionError("the database went away")
+    async def fails(*_: Any) -> Any:
+        raise ConnectionError(why)
 
-    monkeypatch.setattr(SqlReminders, "described", failing)
-    with pytest.raises(ConnectionError, match="went away"):
+    monkeypatch.setattr(kind, name, fails)
+    with pytest.raises(ConnectionError, match=why):
         await reminders.sweep(w.deps)
-    monkeypatch.setattr(SqlReminders, "described", described)
-    # the claims rolled back with the read: the next sweep says all of it, nothing is lost
-    [again] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("wang_lei")]
-    assert again.text.splitlines()[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
-
-
-async def test_a_sweep_whose_last_commit_fails_says_nothing_and_the_next_says_it_all(
-    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock.now = at(2026, 11, 25, 10, 0)
-    w = await make_world(settings, clock)
-    await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(3)))
-    commit = SqlUnitOfWork.commit
-
-    async def failing(self: SqlUnitOfWork) -> None:
-        raise ConnectionError("the disk is full")
-
-    monkeypatch.setattr(SqlUnitOfWork, "commit", failing)  # the messages are made meanwhile
-    with pytest.raises(ConnectionError, match="disk is full"):
-        await reminders.sweep(w.deps)
-    monkeypatch.setattr(SqlUnitOfWork, "commit", commit)
+    monkeypatch.setattr(kind, name, working)
     [again] = [r for r in (await reminders.sweep(w.deps)).replies if r.to == ToOfficer("wang_lei")]
     assert again.text.splitlines()[0] == "⏰ 3 件工单需要您处理，最紧急的在前："
