@@ -272,7 +272,7 @@ def _kind(sql: str) -> str:
     if words.startswith("update ticket_checks set next_check_at"):
         return "move checks on (a page)"
     if words.startswith("select ticket_number, kind, due_at, repeat from nudges"):
-        return "earlier reminders (a page)"
+        return "earlier reminders (the lines spelled out)"
     return "other"
 
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple
 
-from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, most_pressing, plan
+from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, NudgeKey, most_pressing, plan
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
 from bot.domain.sla import LimitKind
@@ -31,7 +31,7 @@ from bot.i18n import t
 from handlers import onboarding, render
 from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
-from handlers.sweep_pages import PlannedPage, WrittenPage, meanwhile, planned, together, written
+from handlers.sweep_pages import PlannedPage, meanwhile, planned, together, written
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 # The first page is planned with nothing else to do (the pages after it are planned while the
@@ -44,13 +44,11 @@ DIGEST_READ = 500  # an officer's open tickets ranked for the morning digest (th
 
 class _Line(NamedTuple):
     """One line of a recipient's message: a ticket's most overdue nudge at one level, with the
-    other limits of that ticket past too (named, not repeated), and how many reminders about that
-    limit earlier sweeps really sent (the ladder's rung counts the ones due, sent or not). A named
-    tuple: a sweep makes one per ticket and level (20,000 at 10,000 due)."""
+    other limits of that ticket past too (named, not repeated). A named tuple: a sweep makes one
+    per ticket and level (20,000 at 10,000 due)."""
 
     nudge: Nudge
     also: tuple[LimitKind, ...] = ()
-    sent_before: int = 0
 
 
 @dataclass
@@ -97,9 +95,15 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             # the commit is on its way (the database's flush to disk)
             earlier()
             listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
-            numbers = [line.nudge.ticket for listing in listings.values() for line in listing.listed]
-            described = {gist.number: gist for gist in await uow.reminders.described(numbers)}
-            made = _messages(listings, described, deps)
+            listed = [line.nudge for listing in listings.values() for line in listing.listed]
+            described = {
+                gist.number: gist for gist in await uow.reminders.described([n.ticket for n in listed])
+            }
+            # a reminder's number counts those due; how many were really sent, the ledger says
+            # (asked only of the lines spelled out: the rest are named by number alone)
+            again = [nudge.key for nudge in listed if nudge.level is Level.REMIND and nudge.repeat > 0]
+            sent = dict(zip(again, await uow.reminders.earlier_reminders(again), strict=True))
+            made = _messages(listings, _Told(described, sent), deps)
             if dry_run:
                 result.replies = await made
             else:
@@ -107,10 +111,17 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
         return result
 
 
-async def _messages(
-    listings: dict[Recipient, _Listing], tickets: dict[int, TicketGist], deps: Deps
-) -> list[Reply]:
-    messages = (_message(to, listing, tickets, deps) for to, listing in listings.items())
+class _Told(NamedTuple):
+    """What the messages say of their lines: each ticket as it is now, and for each reminder that
+    repeats one, how many reminders about its limit earlier sweeps really sent (the ladder's rung
+    counts the ones due, sent or not)."""
+
+    tickets: dict[int, TicketGist]
+    sent_before: dict[NudgeKey, int]
+
+
+async def _messages(listings: dict[Recipient, _Listing], told: _Told, deps: Deps) -> list[Reply]:
+    messages = (_message(to, listing, told, deps) for to, listing in listings.items())
     return [message for message in messages if message is not None]
 
 
@@ -127,26 +138,24 @@ class _Collected:
         self._result = result
         self.inboxes: dict[Recipient, _Inbox] = {}
 
-    def add(self, page: PlannedPage, wrote: WrittenPage) -> None:
+    def add(self, page: PlannedPage, won: list[bool]) -> None:
         """A written page's nudges, ticket by ticket (a ticket's nudges are together on its page)."""
-        sent = iter(wrote.sent_before)
         ticket: ClockedTicket | None = None
-        found: dict[Level, list[tuple[Nudge, int]]] = {}  # the ticket's nudges won, by level
-        for (due, nudge), ours in zip(page.found, wrote.won, strict=True):
+        found: dict[Level, list[Nudge]] = {}  # the ticket's nudges won, by level
+        for (due, nudge), ours in zip(page.found, won, strict=True):
             if not ours:
                 continue
-            sent_before = next(sent) if nudge.level is Level.REMIND and nudge.repeat > 0 else 0
             if due is not ticket:
                 if ticket is not None:
                     self._add_ticket(ticket, found)
                 ticket, found = due, {}
-            found.setdefault(nudge.level, []).append((nudge, sent_before))
+            found.setdefault(nudge.level, []).append(nudge)
         if ticket is not None:
             self._add_ticket(ticket, found)
         for inbox in self.inboxes.values():
             inbox.rank()
 
-    def _add_ticket(self, ticket: ClockedTicket, found: dict[Level, list[tuple[Nudge, int]]]) -> None:
+    def _add_ticket(self, ticket: ClockedTicket, found: dict[Level, list[Nudge]]) -> None:
         if Level.LEADERSHIP in found:
             self._result.reported.append(ticket.number or 0)
         for level, nudges in found.items():
@@ -228,32 +237,35 @@ class _Recipients:
         return self._known[key]
 
 
-def _line_of(nudges: list[tuple[Nudge, int]]) -> _Line:
-    """A ticket's line at one level: its most overdue limit, naming the others past too. Each
-    nudge comes with how many reminders about its limit were sent before."""
+def _line_of(nudges: list[Nudge]) -> _Line:
+    """A ticket's line at one level: its most overdue limit, naming the others past too."""
     if len(nudges) == 1:  # one limit past: most tickets
-        return _Line(nudges[0][0], (), nudges[0][1])
-    ordered = sorted(nudges, key=lambda pair: (pair[0].left, pair[0].due_at))
-    first, sent_before = ordered[0]
-    also = tuple(nudge.kind for nudge, _ in sorted(ordered[1:], key=lambda pair: pair[0].due_at))
-    return _Line(first, also, sent_before)
+        return _Line(nudges[0])
+    ordered = sorted(nudges, key=lambda nudge: (nudge.left, nudge.due_at))
+    also = tuple(nudge.kind for nudge in sorted(ordered[1:], key=lambda nudge: nudge.due_at))
+    return _Line(ordered[0], also)
 
 
 def _by_urgency(line: _Line) -> tuple[timedelta, int]:
     return line.nudge.left, line.nudge.ticket
 
 
-def _message(
-    recipient: Recipient, listing: _Listing, tickets: dict[int, TicketGist], deps: Deps
-) -> Reply | None:
+def _message(recipient: Recipient, listing: _Listing, told: _Told, deps: Deps) -> Reply | None:
     """The recipient's message of this sweep: each line listed. About one ticket it is just its
     lines (and a reply to it is about that ticket); about several, a list, most overdue first,
     ending with how many more there are."""
     lang = _lang(recipient, deps)
     texts = [
-        _line(tickets[line.nudge.ticket], line, lang, deps, recipient)
+        _line(
+            told.tickets[line.nudge.ticket],
+            line,
+            told.sent_before.get(line.nudge.key, 0),
+            lang,
+            deps,
+            recipient,
+        )
         for line in listing.listed
-        if line.nudge.ticket in tickets
+        if line.nudge.ticket in told.tickets
     ]
     if not texts:  # its tickets could not be read back (none is ever deleted): nothing to say
         return None
@@ -296,7 +308,9 @@ def _lang(recipient: Recipient, deps: Deps) -> str:
     return deps.default_lang
 
 
-def _line(ticket: TicketGist, line: _Line, lang: str, deps: Deps, recipient: Recipient) -> str:
+def _line(
+    ticket: TicketGist, line: _Line, sent_before: int, lang: str, deps: Deps, recipient: Recipient
+) -> str:
     nudge = line.nudge
     common = {
         "ref": ticket.ref,
@@ -307,10 +321,10 @@ def _line(ticket: TicketGist, line: _Line, lang: str, deps: Deps, recipient: Rec
     overdue = render.working_duration(-nudge.left, lang, deps)
     if nudge.level is Level.WARN:
         text = t(lang, "reminder.warn", state=render.time_state(nudge.left, lang, deps), **common)
-    elif nudge.level is Level.REMIND and line.sent_before == 0:
+    elif nudge.level is Level.REMIND and sent_before == 0:
         text = t(lang, "reminder.remind", duration=overdue, **common)
     elif nudge.level is Level.REMIND:
-        text = t(lang, "reminder.remind_again", count=line.sent_before + 1, duration=overdue, **common)
+        text = t(lang, "reminder.remind_again", count=sent_before + 1, duration=overdue, **common)
     else:
         handler = render.officer_name(ticket.assignee_id, lang, deps.directory)
         text = t(lang, "reminder.supervise", handler=handler, duration=overdue, **common)

@@ -4,10 +4,11 @@ and its checks moved on, while the next page is planned.
 A sweep's time was its Python (decoding rows, the ladder, the keys) plus its statements (mostly
 PostgreSQL inserting the claimed nudges and moving the checks), each waiting for the other: the
 process on one core, the database on another, never both at once. So the sweep reads the next
-page before it sends this page's writes, and plans that page while the database runs them; the
-plan yields to the event loop every `CHUNK` tickets, so that the claim's answer is taken and the
-move sent without waiting for the whole plan (it also keeps a long sweep from holding up the rest
-of `xiaoer run` for the whole of its planning).
+page before it sends this page's writes (the claim and the move, one statement on PostgreSQL), and
+while the database runs them it collects the page before into its messages' lines and plans the
+next; the plan yields to the event loop every `CHUNK` tickets, so that the answer is taken without
+waiting for the whole plan (it also keeps a long sweep from holding up the rest of `xiaoer run`
+for the whole of its planning).
 
 Everything stays on the unit of work's one connection and in its transaction: a page's claim and
 move commit together, with the outbox's messages when the sweep runs inside `Outgoing.run`, and
@@ -47,15 +48,6 @@ class PlannedPage:
         return last.check_at, last.number
 
 
-@dataclass(frozen=True, slots=True)
-class WrittenPage:
-    """What the database said of a page's nudges: which are this sweep's to send, and for each of
-    those that repeats a reminder, how many reminders about its limit earlier sweeps sent."""
-
-    won: list[bool]
-    sent_before: list[int]
-
-
 async def planned(
     due: list[DueTicket], now: datetime, calendar: WorkingCalendar, ladder: Ladder
 ) -> PlannedPage:
@@ -82,26 +74,19 @@ async def meanwhile(
     return await planned(following, now, calendar, ladder) if following else None
 
 
-async def written(uow: UnitOfWork, page: PlannedPage, now: datetime, *, dry_run: bool) -> WrittenPage:
+async def written(uow: UnitOfWork, page: PlannedPage, now: datetime, *, dry_run: bool) -> list[bool]:
     """The page's nudges claimed in the ledger and its checks moved on (a dry run only asks which
-    nudges the ledger holds already)."""
+    nudges the ledger holds already): for each of the page's nudges, whether it is this sweep's."""
     keys = page.keys
     if dry_run:
         before = await uow.reminders.claimed(keys)
-        won = [key not in before for key in keys]
-    else:
-        checks = [(ticket, p.next_check) for ticket, p in zip(page.due, page.plans, strict=True)]
-        won = await uow.reminders.claim_and_reschedule(keys, now, checks)
-        first_overdue = [key for key, ours in zip(keys, won, strict=True) if ours and _first_reminder(key)]
-        for key in sorted(first_overdue, key=lambda k: (k.ticket, k.due_at)):
-            await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)
-    # a reminder's number counts those due; how many were really sent, the ledger says
-    again = [
-        key
-        for (_, nudge), key, ours in zip(page.found, keys, won, strict=True)
-        if ours and nudge.level is Level.REMIND and nudge.repeat > 0
-    ]
-    return WrittenPage(won, await uow.reminders.earlier_reminders(again))
+        return [key not in before for key in keys]
+    checks = [(ticket, p.next_check) for ticket, p in zip(page.due, page.plans, strict=True)]
+    won = await uow.reminders.claim_and_reschedule(keys, now, checks)
+    first_overdue = [key for key, ours in zip(keys, won, strict=True) if ours and _first_reminder(key)]
+    for key in sorted(first_overdue, key=lambda k: (k.ticket, k.due_at)):
+        await uow.webhooks.overdue(key.ticket, key.kind, key.due_at, now)
+    return won
 
 
 async def together(first: Coroutine[Any, Any, _A], second: Coroutine[Any, Any, _B]) -> tuple[_A, _B]:
