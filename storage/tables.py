@@ -432,6 +432,8 @@ class OutboxRow(SQLModel, table=True):
         # A recipient gets a policy's notice (or its reminder) once, however often it is enqueued.
         UniqueConstraint("kind", "policy_id", "channel", "chat_id", name="uq_outbox_recipient"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        # the sender's claim: the queue in the order it is served, read until a round is full
+        Index("ix_outbox_queue", "status", "priority", "id"),
         # a chat's messages go in order: the sender looks for an earlier one still on its way
         Index("ix_outbox_chat", "channel", "chat_id", "status"),
     )
