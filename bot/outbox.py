@@ -38,7 +38,7 @@ from bot.domain.outbox import MAX_ATTEMPTS, DeliveryStatus, MessageKind, OutboxM
 from handlers import chat_moves, delivery
 from handlers.deps import Deps
 from handlers.policy_status import queue_delivery_reports
-from storage.protocols import SentNote, UnitOfWork
+from storage.protocols import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -422,8 +422,14 @@ class OutboxSender:
         number, now = message.id or 0, self.deps.clock()
         match outcome:
             case Sent(platform_id=platform_id, more_ids=more_ids, thread_id=thread_id, trackable=trackable):
-                note = SentNote(number, platform_id, now, more_ids)
-                self._record(message, "sent", _SentWrite(self.id, message, note, thread_id, trackable))
+
+                async def sent(uow: UnitOfWork) -> bool:
+                    mine = await uow.outbox.mark_sent(number, self.id, platform_id, now, more_ids)
+                    if mine and trackable:
+                        await delivery.delivered(uow, message, (platform_id, *more_ids), thread_id)
+                    return mine
+
+                self._record(message, "sent", sent)
             case RetryAfter(seconds=seconds, error=error):
                 due = now + timedelta(seconds=seconds)
                 self._record(
@@ -523,7 +529,7 @@ class OutboxSender:
         answer: T | None = None
         try:
             async with self.deps.storage() as uow:
-                recorded = await _write_all(uow, [write for _, _, write in unwritten])
+                recorded = [await write(uow) for _, _, write in unwritten]
                 if then is not None:
                     answer = await then(uow)
                 await uow.commit()
@@ -544,49 +550,3 @@ class OutboxSender:
         if unwritten and self.on_progress is not None:
             self.on_progress(self.stats)
         return answer
-
-
-@dataclass(frozen=True)
-class _SentWrite:
-    """A message the platform took, to be written: a round's sends are written together (their
-    outbox rows in one call, what they were about in another) rather than one by one."""
-
-    sender_id: str
-    message: OutboxMessage
-    note: SentNote
-    thread_id: str | None
-    trackable: bool
-
-    async def __call__(self, uow: UnitOfWork) -> bool:
-        return (await _write_sent(uow, [self]))[0]
-
-
-async def _write_sent(uow: UnitOfWork, sends: list[_SentWrite]) -> list[bool]:
-    """Each send's mark (False: no longer this sender's, taken back meanwhile), and what the ones
-    still its were about."""
-    mine = await uow.outbox.mark_sent_many(sends[0].sender_id, [send.note for send in sends])
-    taken = [
-        delivery.Delivered(send.message, (send.note.platform_id, *send.note.more_ids), send.thread_id)
-        for send, ours in zip(sends, mine, strict=True)
-        if ours and send.trackable
-    ]
-    if taken:
-        await delivery.delivered_many(uow, taken)
-    return mine
-
-
-async def _write_all(uow: UnitOfWork, writes: list[Write]) -> list[bool]:
-    """Each write's answer, in their order; consecutive sends written together."""
-    answers: list[bool] = []
-    sends: list[_SentWrite] = []
-    for write in writes:
-        if isinstance(write, _SentWrite):
-            sends.append(write)
-            continue
-        if sends:
-            answers += await _write_sent(uow, sends)
-            sends = []
-        answers.append(await write(uow))
-    if sends:
-        answers += await _write_sent(uow, sends)
-    return answers

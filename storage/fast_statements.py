@@ -213,26 +213,13 @@ async def rows(session: AsyncSession, statement: FastStatement, values: Mapping[
 
 async def changed(session: AsyncSession, statement: FastStatement, values: Mapping[str, Any]) -> int:
     """Run a write; how many rows it changed."""
-    return (await changed_each(session, statement, (values,)))[0]
-
-
-async def changed_each(
-    session: AsyncSession, statement: FastStatement, values: Sequence[Mapping[str, Any]]
-) -> list[int]:
-    """Run a write once for each set of values, one statement each, and how many rows each
-    changed; the transaction and the compiled statement are looked up once for all of them."""
-    if not values:
-        return []
     found = await _prepare(session)
     if found is None:
-        results = [await session.execute(statement.statement, dict(each)) for each in values]
-        return [cast(CursorResult[Any], result).rowcount for result in results]
+        result = await session.execute(statement.statement, dict(values))
+        return cast(CursorResult[Any], result).rowcount
     connection, driver = found
-    counts = []
-    for each in values:
-        compiled = statement.compiled(connection.dialect, each)
-        counts.append(_run(connection, driver, compiled, compiled.parameters(each)).rowcount)
-    return counts
+    compiled = statement.compiled(connection.dialect, values)
+    return _run(connection, driver, compiled, compiled.parameters(values)).rowcount
 
 
 async def run_many(

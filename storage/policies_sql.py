@@ -53,7 +53,7 @@ from storage.policy_mapping import (
     policy_values,
     response_from_row,
 )
-from storage.protocols import SenderInfo, SentNote
+from storage.protocols import SenderInfo
 from storage.tables import (
     ContactRow,
     MemberGroupRow,
@@ -372,20 +372,8 @@ class SqlOutbox:
         at: datetime,
         more_ids: Sequence[str] = (),
     ) -> bool:
-        return (await self.mark_sent_many(sender_id, [SentNote(message_id, platform_id, at, more_ids)]))[0]
-
-    async def mark_sent_many(self, sender_id: str, sent: Sequence[SentNote]) -> list[bool]:
-        values = [
-            {
-                "number": note.message_id,
-                "sender": sender_id,
-                "platform_id": note.platform_id,
-                "now": note.at,
-                "more": list(note.more_ids),
-            }
-            for note in sent
-        ]
-        return [count == 1 for count in await fast.changed_each(self._s, _MARK_SENT_FAST, values)]
+        values = {"number": message_id, "sender": sender_id, "platform_id": platform_id, "now": at}
+        return await fast.changed(self._s, _MARK_SENT_FAST, {**values, "more": list(more_ids)}) == 1
 
     async def retry_later(
         self,

@@ -246,35 +246,10 @@ class MessageLog(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class SentNote:
-    """An outbox message the platform took: its id there (and its further pieces'), and when."""
-
-    message_id: int
-    platform_id: str
-    at: datetime
-    more_ids: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class SentRecord:
-    """A message sent about a ticket: the platform's id for it in that chat."""
-
-    channel: str
-    chat_id: str
-    message_id: str
-    ticket_number: int
-    is_post: bool = False
-
-
 class SentMessages(Protocol):
     async def record(
         self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
     ) -> None: ...
-
-    async def record_many(self, records: Sequence[SentRecord]) -> None:
-        """`record` for each, in one go (an outbox sender's round)."""
-        ...
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
         """(chat id, message id) of the ticket's group posts on that channel."""
@@ -515,11 +490,6 @@ class Outbox(Protocol):
         at: datetime,
         more_ids: Sequence[str] = (),
     ) -> bool: ...
-
-    async def mark_sent_many(self, sender_id: str, sent: Sequence[SentNote]) -> list[bool]:
-        """`mark_sent` for each, in one go (an outbox sender's round): whether each was still this
-        sender's to mark."""
-        ...
 
     async def retry_later(
         self,

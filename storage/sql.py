@@ -48,7 +48,7 @@ from storage.ops_sql import SqlOpsQueries
 from storage.org_sheets_sql import SqlOrgSheets
 from storage.org_sql import SqlOrg
 from storage.policies_sql import SqlAudience, SqlOutbox, SqlPolicies, SqlPolicyResponses
-from storage.protocols import Duplicate, LoggedMessage, RecentDemand, SentRecord
+from storage.protocols import Duplicate, LoggedMessage, RecentDemand
 from storage.reminders_sql import SqlReminders, record_check
 from storage.report_sql import SqlReports
 from storage.retention_sql import SqlRetention
@@ -441,23 +441,15 @@ class SqlSentMessages:
     async def record(
         self, channel: str, chat_id: str, message_id: str, ticket_number: int, *, is_post: bool = False
     ) -> None:
-        await self.record_many([SentRecord(channel, chat_id, message_id, ticket_number, is_post)])
-
-    async def record_many(self, records: Sequence[SentRecord]) -> None:
-        values = [
-            {
-                "channel": record.channel,
-                "chat_id": record.chat_id,
-                "message_id": record.message_id,
-                "ticket_number": record.ticket_number,
-                "is_post": record.is_post,
-            }
-            for record in records
-        ]
-        await fast.run_many(self._s, _INSERT_SENT, values)
-        opened = self._s.info.get(_OPENED_TICKETS, set())
-        for record in records:
-            opened.discard(record.ticket_number)  # it has one now
+        values = {
+            "channel": channel,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "ticket_number": ticket_number,
+            "is_post": is_post,
+        }
+        await fast.changed(self._s, _INSERT_SENT, values)
+        self._s.info.get(_OPENED_TICKETS, set()).discard(ticket_number)  # it has one now
 
     async def posts(self, channel: str, ticket_number: int) -> list[tuple[str, str]]:
         """A ticket this transaction opened has none (nothing was sent about a ticket that no
