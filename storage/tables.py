@@ -148,6 +148,15 @@ class TicketRow(SQLModel, table=True):
             postgresql_where=_OPEN_TICKETS,
             sqlite_where=_OPEN_TICKETS,
         ),
+        # A new demand's shared-problem check: its category's newest open tickets, read newest
+        # first until it has enough (without it, every ticket newer than the last one it needs)
+        Index(
+            "ix_tickets_open_category",
+            "category",
+            "id",
+            postgresql_where=_OPEN_TICKETS,
+            sqlite_where=_OPEN_TICKETS,
+        ),
         # ... and its counts by department and state, read from this index alone (it holds every
         # column the board's filters and a viewer's scope look at, but the liaison officer's)
         Index(
