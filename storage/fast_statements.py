@@ -40,6 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from storage import driver_transaction
+from storage.sqlite_binds import fast_processor
 from storage.sqlite_inline import InlineConnection
 
 Processor = Callable[[Any], Any]
@@ -72,9 +73,10 @@ class _Compiled:
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         out = []
+        fixed, binds = self.fixed, self.binds
         for name in self.names:
-            value = values[name] if name in values else self.fixed[name]
-            process = self.binds.get(name)
+            value = values[name] if name in values else fixed[name]
+            process = binds.get(name)
             out.append(value if process is None or value is None else process(value))
         return tuple(out)
 
@@ -132,7 +134,11 @@ class FastStatement:
             sql=compiled.string,
             names=names,
             fixed=fixed,
-            binds={k: v for k, v in compiled._bind_processors.items() if callable(v)},
+            binds={
+                name: fast_processor(compiled.binds[name].type, dialect, process)
+                for name, process in compiled._bind_processors.items()
+                if callable(process)
+            },
             row=row,
             results=tuple(results),
         )

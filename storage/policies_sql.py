@@ -33,6 +33,8 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import col
 
 from bot.domain.enterprise import Contact
@@ -195,12 +197,24 @@ _MINE = and_(
 _TAKE_CLAIM_TURN = select(func.pg_advisory_xact_lock(_CLAIM_LOCK))
 
 
-def _claiming(attempt_answers: bool, channels: Any = _CHANNELS) -> Any:
+def _due(sqlite: bool) -> Any:
+    if not sqlite:
+        return OUTBOX.c.next_attempt_at <= _NOW
+    # SQLite: a unary + keeps this term off the indexes (SQLite's documented way to steer its
+    # planner; the value is unchanged, and both sides compare as the text they are), so the claim
+    # walks ix_outbox_queue in (priority, id) order and stops at its limit, instead of reading
+    # every due message through ix_outbox_due and sorting them all for every round (a claim in
+    # the Telegram intake benchmark: 332 -> 141 us of CPU; with 900 messages queued, 436 -> 109).
+    column = OUTBOX.c.next_attempt_at
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type) <= _NOW
+
+
+def _claiming(attempt_answers: bool, channels: Any = _CHANNELS, *, sqlite: bool = False) -> Any:
     claimable = (
         select(OUTBOX.c.id)
         .where(
             OUTBOX.c.status == DeliveryStatus.PENDING.value,
-            OUTBOX.c.next_attempt_at <= _NOW,
+            _due(sqlite),
             OUTBOX.c.channel.in_(channels),
             _first_of_chat(),
         )
@@ -228,7 +242,7 @@ def _claim_fast(attempt_answers: bool, channels: int) -> fast.FastStatement:
     if found is None:
         each = [bindparam(f"channel_{i}", type_=OUTBOX.c.channel.type) for i in range(channels)]
         found = _CLAIM_FAST[(attempt_answers, channels)] = fast.FastStatement(
-            _claiming(attempt_answers, each)
+            _claiming(attempt_answers, each, sqlite=True)
         )
     return found
 

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, NamedTuple, Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
 from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey
@@ -199,9 +199,10 @@ class Duplicate(Exception):
     """An add of something whose key is already stored (an enterprise id, a chat identity)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RecentDemand:
-    """What the shared-problem check compares of an open ticket: who raised it, and its text."""
+class RecentDemand(NamedTuple):
+    """What the shared-problem check compares of an open ticket: who raised it, and its text. A
+    named tuple: a new demand reads sixty of them, and a frozen dataclass took 0.7 us each to make
+    (its __init__ sets each field through object.__setattr__), a tuple 0.2."""
 
     number: int
     enterprise_id: str | None

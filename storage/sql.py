@@ -262,7 +262,7 @@ class SqlTickets:
     async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
         statement = _RECENT_DEMANDS if category is not None else _RECENT_DEMANDS_UNCATEGORISED
         rows = await fast.rows(self._s, statement, {"category": category, "since": since, "limit": limit})
-        return [RecentDemand(*tuple(row)) for row in rows]  # unpacked: a Core row's attributes are slow
+        return [RecentDemand._make(row) for row in rows]
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
         statement = (

@@ -148,6 +148,15 @@ class TicketRow(SQLModel, table=True):
             postgresql_where=_OPEN_TICKETS,
             sqlite_where=_OPEN_TICKETS,
         ),
+        # A new demand's shared-problem check: its category's newest open tickets, read newest
+        # first until it has enough (without it, every ticket newer than the last one it needs)
+        Index(
+            "ix_tickets_open_category",
+            "category",
+            "id",
+            postgresql_where=_OPEN_TICKETS,
+            sqlite_where=_OPEN_TICKETS,
+        ),
         # ... and its counts by department and state, read from this index alone (it holds every
         # column the board's filters and a viewer's scope look at, but the liaison officer's)
         Index(
@@ -432,6 +441,8 @@ class OutboxRow(SQLModel, table=True):
         # A recipient gets a policy's notice (or its reminder) once, however often it is enqueued.
         UniqueConstraint("kind", "policy_id", "channel", "chat_id", name="uq_outbox_recipient"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        # the sender's claim: the queue in the order it is served, read until a round is full
+        Index("ix_outbox_queue", "status", "priority", "id"),
         # a chat's messages go in order: the sender looks for an earlier one still on its way
         Index("ix_outbox_chat", "channel", "chat_id", "status"),
     )

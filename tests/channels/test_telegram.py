@@ -144,6 +144,15 @@ async def test_the_same_update_twice_opens_one_ticket(running: Running) -> None:
     assert len([s for s in api.to(ENTREPRENEUR) if "工单号" in s.text]) == 1
 
 
+async def test_the_adapter_runs_no_aiogram_state_machine(running: Running) -> None:
+    """A conversation's state is in the database: aiogram's FSM middleware, which would look up a
+    state and its lock for every update, is not installed (`disable_fsm`)."""
+    dispatcher = running.run.channel.dispatcher
+    assert dispatcher.fsm not in list(dispatcher.update.outer_middleware)
+    await running.api.user_sends(ENTREPRENEUR, DEMAND)  # and updates are handled as before
+    await running.api.wait_text(ENTREPRENEUR, "工单号 #1")
+
+
 async def test_a_stranger_in_the_group_is_refused(running: Running) -> None:
     api = running.api
     await api.user_sends(ENTREPRENEUR, DEMAND)

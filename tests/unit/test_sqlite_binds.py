@@ -1,0 +1,70 @@
+"""The driver statements' own bind processors (storage/sqlite_binds.py) give what SQLAlchemy's
+give for the same columns on SQLite, and the driver statements use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, Boolean, bindparam, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import asyncpg
+
+from storage import fast_statements as fast
+from storage.sqlite_binds import fast_processor, utc_text
+from storage.tables import OUTBOX, UtcDateTime
+
+SQLITE = sqlite.dialect()
+MOMENTS = [
+    datetime(2026, 12, 6, 22, 45, 35, 998011, tzinfo=UTC),
+    datetime(2026, 12, 6, 22, 45, 35, tzinfo=UTC),  # no microseconds: still written out
+    datetime(2027, 1, 1, 7, 30, tzinfo=timezone(timedelta(hours=8))),  # the day before in UTC
+    datetime(2026, 3, 8, 1, 59, 59, 1, tzinfo=timezone(timedelta(hours=-5))),
+    datetime(999, 5, 17, 12, 0, tzinfo=UTC),  # a three-digit year, padded
+]
+
+
+def sqlalchemys(type_: Any, dialect: Any = SQLITE) -> Any:
+    """SQLAlchemy's bind processor for the type."""
+    return type_._cached_bind_processor(dialect)
+
+
+@pytest.mark.parametrize("moment", MOMENTS, ids=str)
+def test_a_utc_datetime_is_the_text_sqlalchemy_binds(moment: datetime) -> None:
+    assert utc_text(moment) == sqlalchemys(UtcDateTime())(moment)
+
+
+def test_a_naive_datetime_is_refused_as_sqlalchemys_way_refuses_it() -> None:
+    naive = datetime(2026, 12, 6, 12, 0)
+    with pytest.raises(ValueError, match="naive"):
+        sqlalchemys(UtcDateTime())(naive)
+    with pytest.raises(ValueError, match="naive"):
+        utc_text(naive)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[], [["确认", "ok:1"]], {}, {"text": "停电了", "n": 3, "nested": {"a": [1.5, None, True]}}, JSON.NULL],
+    ids=repr,
+)
+def test_a_json_value_is_the_text_sqlalchemy_binds(value: Any) -> None:
+    general = sqlalchemys(JSON())
+    assert fast_processor(JSON(), SQLITE, general)(value) == general(value)
+
+
+def test_other_types_and_other_databases_keep_sqlalchemys_processors() -> None:
+    general = sqlalchemys(Boolean())
+    assert fast_processor(Boolean(), SQLITE, general) is general
+    postgres = asyncpg.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own, untyped
+    for type_ in (UtcDateTime(), JSON()):
+        theirs = sqlalchemys(type_, postgres)
+        assert fast_processor(type_, postgres, theirs) is theirs
+
+
+def test_a_driver_statement_binds_with_them() -> None:
+    statement = fast.FastStatement(update(OUTBOX).where(OUTBOX.c.id == bindparam("number")))
+    values = {"sent_at": MOMENTS[2], "more_ids": ["7"], "in_doubt": False, "number": 3}
+    compiled = statement.compiled(SQLITE, values)
+    assert compiled.binds["sent_at"] is utc_text
+    assert compiled.parameters(values) == (sqlalchemys(UtcDateTime())(MOMENTS[2]), 0, '["7"]', 3)
