@@ -54,8 +54,21 @@ log = logging.getLogger(__name__)
 # garbage collector freed it, and the next answer (an empty one every polling timeout, when idle)
 # built its validator again: Update, Message and the types they name, ~110 ms of CPU with the event
 # loop held and ~3 MiB, after every full collection. Held here for the process's life, it is built
-# once, at the first answer.
+# once (at start-up by `build_polled_reader`, else at the first answer).
 UPDATES_ANSWER: type[Response[Any]] = Response[GetUpdates.__returning__]
+
+
+def build_polled_reader() -> None:
+    """The validator getUpdates answers are read with, built now (lazy_models builds a model when
+    first used): an empty answer is read, as polling reads one every timeout when idle."""
+    UPDATES_ANSWER.model_validate({"ok": True, "result": []})
+
+
+def build_webhook_reader() -> None:
+    """The validator a webhook's update is read with (`Update`, a copy of its own: pydantic
+    builds each model's validator whole), built now."""
+    Update.model_validate({"update_id": 0})
+
 
 Accept = Callable[[Inbound], Awaitable[bool]]
 Say = Callable[[Sequence[Reply], Origin | None], Awaitable[None]]
