@@ -18,7 +18,7 @@ from nlu.features import FEATURE_VERSION, features
 from nlu.lang import detect_lang
 from nlu.lexicon import cue_features
 from nlu.model import CATEGORY_INTENTS, Model, train
-from nlu.prepare import prepare
+from nlu.prepare import load_tables, prepare
 from nlu.training_data import DATA_DIR, data_fingerprint, load_examples
 from nlu.types import Parse
 from nlu.urgency import is_urgent
@@ -85,12 +85,14 @@ class BuiltinNlu:
 
     @classmethod
     def load(cls, path: Path | None = None, on_build: Callable[[Path], None] | None = None) -> BuiltinNlu:
-        """Load the model, training it first if it is not there (`on_build` hears about that)."""
+        """Load the model, training it first if it is not there (`on_build` hears about that), and
+        the conversion tables every message with Chinese in it is read with."""
         target = path or default_model_path()
         if not target.exists():
             if on_build is not None:
                 on_build(target)
             build_model(target)
+        load_tables()
         return cls(Model.load(target))
 
     async def parse(self, text: str) -> Parse:

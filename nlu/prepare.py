@@ -34,6 +34,12 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def load_tables() -> None:
+    """OpenCC's conversion tables read now rather than for the first message with Chinese in it
+    (~4 ms of CPU, ~1.8 MiB)."""
+    _converter()
+
+
 def simplified(text: str) -> str:
     """Traditional to Simplified Chinese, full-width to ASCII; the same length as `text` whenever
     the conversion is character for character (nearly always), so offsets stay valid."""

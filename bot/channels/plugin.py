@@ -64,3 +64,6 @@ class Plugged:
     ready: list[str] = field(default_factory=list)  # how it is served, one line each
     # before anything runs: the platform answers and takes the credentials (else ChannelUnusable)
     check: Callable[[], Awaitable[object]] | None = None
+    # at start-up: build what reading the first update would otherwise build (its platform's
+    # models), so that the first person after a start does not wait for it
+    warm: Callable[[], object] | None = None

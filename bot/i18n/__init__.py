@@ -35,6 +35,12 @@ def catalogue(lang: str) -> dict[str, str]:
         return _flatten(yaml.load(f, Loader=_LOADER))  # a safe loader either way
 
 
+def load_catalogues() -> None:
+    """Every language's catalogue read now rather than for the first message said in it."""
+    for lang in LANGUAGES:
+        catalogue(lang)
+
+
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in tree.items():

@@ -4,7 +4,6 @@ checked and served, and one line when it is ready and one when it has stopped (a
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -41,7 +40,8 @@ async def serve(
 ) -> None:
     """`training()` shows the model being trained on a cold cache while the application is built."""
     from bot.bootstrap import build_app
-    from bot.runtime.assemble import assemble, run
+    from bot.runtime.assemble import run
+    from bot.runtime.warm import assembled_and_warm
     from storage.engine import mask_url
 
     stop = asyncio.Event()
@@ -51,17 +51,11 @@ async def serve(
     try:
         with training() as on_nlu_build:
             app = await build_app(settings, database, on_nlu_build=on_nlu_build)
-        # What start-up loaded (the model, the catalogues, the libraries) lives as long as the
-        # process: out of the collector's sight, a full collection walks only what the work
-        # allocates. The reminder sweep over 10,000 due tickets set off 3 full collections that
-        # cost 435-613 ms with them, 17-26 ms without (issue 22).
-        gc.collect()
-        gc.freeze()
         try:
             if not stop.is_set():
                 await run(
                     settings,
-                    assemble(settings, app.deps),
+                    assembled_and_warm(settings, app.deps),
                     say,
                     mask_url(app.engine.url),
                     stop,

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 from bot.channels.pacing import Pacer
 from bot.channels.plugin import Echo, Host, Plugged
-from bot.channels.telegram.adapter import CHANNEL, TelegramAddressing, TelegramChannel, make_bot
+from bot.channels.telegram.adapter import (
+    CHANNEL,
+    TelegramAddressing,
+    TelegramChannel,
+    build_polled_reader,
+    build_webhook_reader,
+    make_bot,
+)
 from bot.channels.telegram.reach import unreachable_officers
 from bot.channels.telegram.transport import TelegramTransport
 from handlers.reach import unreachable_notices
@@ -33,9 +40,11 @@ def plug(host: Host, settings: Settings) -> Plugged:
         plugged.listen = (config.host, config.port)
         plugged.tasks.append(lambda _echo, _stop: channel.register_webhook(url, secret))
         plugged.ready.append(f"telegram (webhook {url})")
+        plugged.warm = build_webhook_reader
     else:
         plugged.tasks.append(lambda _echo, stop: poll_until(channel, stop))
         plugged.ready.append(f"telegram (polling {config.api_base})")
+        plugged.warm = build_polled_reader
     plugged.tasks.append(lambda echo, _stop: report_unreachable_officers(host, channel, echo))
     return plugged
 
