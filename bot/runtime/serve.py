@@ -55,7 +55,7 @@ async def serve(
             if not stop.is_set():
                 await run(
                     settings,
-                    assembled_and_warm(settings, app.deps),
+                    await assembled_and_warm(settings, app.deps),
                     say,
                     mask_url(app.engine.url),
                     stop,

@@ -13,11 +13,16 @@ from bot.runtime.assemble import Assembled, assemble
 from handlers.deps import Deps
 
 
-def assembled_and_warm(settings: Settings, deps: Deps) -> Assembled:
+async def assembled_and_warm(settings: Settings, deps: Deps) -> Assembled:
     """The running Xiaoer assembled, warmed, and with everything start-up made out of the garbage
-    collector's sight."""
+    collector's sight. If the warm-up fails, what was assembled is closed (its channels' HTTP
+    sessions) before the error goes on."""
     assembled = assemble(settings, deps)
-    warm_up(assembled)
+    try:
+        warm_up(assembled)
+    except BaseException:
+        await assembled.close()
+        raise
     # What start-up made (the model, the catalogues, the libraries, the channels and what the
     # warm-up built) lives as long as the process: frozen, a full collection walks only what the
     # work allocates. The reminder sweep over 10,000 due tickets set off 3 full collections that

@@ -25,7 +25,7 @@ async def main():
     settings = load_settings(sys.argv[1])
     app = await build_app(settings, sys.argv[2])
     try:
-        assembled = assembled_and_warm(settings, app.deps)
+        assembled = await assembled_and_warm(settings, app.deps)
         from aiogram.types import Update
         from bot.channels.telegram.adapter import UPDATES_ANSWER
         from bot.i18n import catalogue
@@ -81,3 +81,32 @@ def test_start_up_builds_what_the_first_updates_would_and_freezes_it(tmp_path: P
     frozen = found["frozen"]
     assert isinstance(frozen, int)
     assert frozen > 0, "start-up's objects were left in the collector's sight"
+
+
+async def test_a_warm_up_that_fails_closes_what_was_assembled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.bootstrap import build_app
+    from bot.config import load_settings
+    from bot.runtime import assemble, warm
+
+    closed: list[str] = []
+    close = assemble.Assembled.close
+
+    async def closing(self: assemble.Assembled) -> None:
+        closed.append("closed")
+        await close(self)
+
+    def failing() -> None:
+        raise FileNotFoundError("bot/i18n/zh-CN.yaml")
+
+    monkeypatch.setattr(assemble.Assembled, "close", closing)
+    monkeypatch.setattr(warm, "load_catalogues", failing)
+    settings = load_settings(ROOT / "config.yaml")
+    app = await build_app(settings, f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    try:
+        with pytest.raises(FileNotFoundError):
+            await warm.assembled_and_warm(settings, app.deps)
+    finally:
+        await app.close()
+    assert closed == ["closed"]
