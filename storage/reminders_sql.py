@@ -128,10 +128,11 @@ _CLAIM_AND_RESCHEDULE_PG = (
 )
 
 
-# The reminders (of the sweep, not the digests) sent about these tickets, by the ledger's unique
-# index (ticket, kind, deadline, level, …): a plain lookup by key that stays one index scan however
-# stale the ledger's statistics (joined to the page's arrays, a ledger that had just grown from
-# empty was planned as one row and scanned whole for each key: 400 ms a page).
+# The reminders (of the sweep, not the digests) sent about these tickets: one filter over the
+# ledger with the tickets' numbers as a set (joined to the page's arrays instead, a ledger that had
+# just grown from empty was planned as one row and scanned whole for each key: 400 ms a page).
+# PostgreSQL may still scan the ledger rather than its unique index; it is cheap only while the
+# set is hashed, which needs a plan made for the numbers given (below).
 REMINDERS_OF_PG = f"""
     SELECT ticket_number, kind, due_at, repeat FROM nudges
     WHERE ticket_number = ANY(string_to_array($1::text, ',')::integer[])
@@ -140,10 +141,11 @@ REMINDERS_OF_PG = f"""
 
 
 # The lookup above is a prepared statement, which PostgreSQL may plan once for any parameters
-# after five runs (a generic plan). Planned without the page's numbers, `= ANY(…)` cannot be turned
-# into a hashed set: a ledger whose statistics still said it was small (just grown from empty) was
-# scanned with each row compared to the page's 2,000 numbers one by one, 0.6 s a page (measured
-# with plan_cache_mode = force_generic_plan). Planned for each page's numbers, the set is hashed.
+# after five runs (a generic plan). Planned without the numbers, `= ANY(…)` cannot be turned into a
+# hashed set: a ledger whose statistics still said it was small (just grown from empty) was scanned
+# with each row compared to a page's 2,000 numbers one by one, 0.6 s a page (measured with
+# plan_cache_mode = force_generic_plan, when each page asked). Planned for the numbers given, the
+# set is hashed. The sweep now asks once, for the lines its messages spell out (a few hundred).
 _CUSTOM_PLANS_PG = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 
