@@ -259,7 +259,7 @@ def _message(recipient: Recipient, listing: _Listing, told: _Told, deps: Deps) -
         _line(
             told.tickets[line.nudge.ticket],
             line,
-            told.sent_before.get(line.nudge.key, 0),
+            told.sent_before.get(line.nudge.key, 0) if told.sent_before else 0,
             lang,
             deps,
             recipient,

@@ -116,10 +116,12 @@ def time_state(left: timedelta, lang: str, deps: Deps) -> str:
 
 def working_duration(amount: timedelta, lang: str, deps: Deps) -> str:
     """Working time in working days (of the calendar's length), hours and minutes."""
+    # in whole microseconds, as timedelta's own division does it (floored), without building a
+    # timedelta for each step: a sweep's messages say a duration on every line
     day = deps.sla.calendar.day_length
-    days, rest = divmod(amount, day)
-    hours, rest = divmod(rest, timedelta(hours=1))
-    minutes = rest // timedelta(minutes=1)
+    days, rest = divmod(_micros(amount), _micros(day))
+    hours, rest = divmod(rest, _HOUR_MICROS)
+    minutes = rest // _MINUTE_MICROS
     parts = []
     if days:
         parts.append(t(lang, "reminder.day") if days == 1 else t(lang, "reminder.days", days=days))
@@ -128,6 +130,14 @@ def working_duration(amount: timedelta, lang: str, deps: Deps) -> str:
     if minutes and not days:
         parts.append(t(lang, "reminder.minutes", minutes=minutes))
     return t(lang, "reminder.joiner").join(parts) if parts else t(lang, "reminder.moment")
+
+
+_MINUTE_MICROS = 60_000_000
+_HOUR_MICROS = 60 * _MINUTE_MICROS
+
+
+def _micros(amount: timedelta) -> int:
+    return (amount.days * 86_400 + amount.seconds) * 1_000_000 + amount.microseconds
 
 
 def event_line(event: TicketEvent, lang: str, deps: Deps, contact_names: dict[str, str]) -> str:

@@ -52,11 +52,27 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+# A language code as callers pass it (a person's, an officer's, "zh-CN") -> its catalogue, found
+# once per code: `t` is called for every line of every reply (a sweep's messages call it 600 times),
+# and normalising the code and asking the cache each time was a third of its cost. Codes come from
+# platforms and settings, a handful in practice; past the cap a code is simply resolved each time.
+_BY_CODE: dict[str | None, dict[str, str]] = {}
+_CODES_KEPT = 64
+
+
+def _texts(lang: str | None) -> dict[str, str]:
+    texts = _BY_CODE.get(lang)
+    if texts is None:
+        texts = catalogue(normalize_lang(lang))
+        if len(_BY_CODE) < _CODES_KEPT:
+            _BY_CODE[lang] = texts
+    return texts
+
+
 def t(lang: str, key: str, **params: Any) -> str:
     """The text for `key` in `lang`, with `{name}` placeholders filled. A key missing from a
     catalogue is a bug the catalogue test catches; at run time it falls back to Chinese."""
-    lang = normalize_lang(lang)
-    template = catalogue(lang).get(key) or catalogue("zh-CN").get(key)
+    template = _texts(lang).get(key) or catalogue("zh-CN").get(key)
     if template is None:
         raise KeyError(f"no text for {key!r}")
     return template.format(**params) if params else template

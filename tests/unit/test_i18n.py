@@ -53,6 +53,14 @@ def test_platform_language_codes_map_to_catalogues() -> None:
     assert normalize_lang(None) == "zh-CN"
 
 
+def test_any_language_code_says_what_its_catalogue_says_however_many_codes_were_seen() -> None:
+    codes = ["zh-hans", "zh-TW", "en-GB", "EN", "fr", "", None, *(f"x{n}" for n in range(100)), "en-US"]
+    for _ in range(2):  # each code remembered the first time, and found again the second
+        for code in codes:
+            expected = catalogue(normalize_lang(code))["reminder.limits_joiner"]
+            assert t(code, "reminder.limits_joiner") == expected, code  # type: ignore[arg-type]
+
+
 def test_unknown_key_is_an_error() -> None:
     with pytest.raises(KeyError):
         t("en", "no.such.key")
