@@ -71,10 +71,24 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     page: PlannedPage | None = None
     asked = max(PAGE // FIRST_PAGE_SHARE, 1)
     earlier: Callable[[], None] = _nothing  # the page before's nudges, collected while this one is written
+    # the tickets the messages name, when read before the claim (a sweep of one page: below)
+    read_early: dict[int, TicketGist] | None = None
     while True:
         async with deps.storage() as uow:
             if page is None:
-                page = await planned(await uow.reminders.due(now, None, asked), now, calendar, deps.ladder)
+                due = await uow.reminders.due(now, None, asked)
+                if len(due) < asked:
+                    # The whole sweep is this page (the steady sweep, every few minutes): its
+                    # tickets are read while it is planned, when the connection is idle anyway,
+                    # instead of after its claim, when the messages wait for them. A longer
+                    # sweep reads only the tickets its messages spell out, once its pages are in.
+                    gists, page = await together(
+                        uow.reminders.described([ticket.number for ticket in due]),
+                        planned(due, now, calendar, deps.ladder),
+                    )
+                    read_early = {gist.number: gist for gist in gists}
+                else:
+                    page = await planned(due, now, calendar, deps.ladder)
             following = []
             if len(page.due) == asked:  # read before this page's writes: the connection is free
                 following = await uow.reminders.due(now, page.after(), PAGE)
@@ -96,9 +110,11 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             earlier()
             listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
             listed = [line.nudge for listing in listings.values() for line in listing.listed]
-            described = {
-                gist.number: gist for gist in await uow.reminders.described([n.ticket for n in listed])
-            }
+            described = read_early
+            if described is None:
+                described = {
+                    gist.number: gist for gist in await uow.reminders.described([n.ticket for n in listed])
+                }
             # a reminder's number counts those due; how many were really sent, the ledger says
             # (asked only of the lines spelled out: the rest are named by number alone)
             again = [nudge.key for nudge in listed if nudge.level is Level.REMIND and nudge.repeat > 0]

@@ -92,6 +92,53 @@ async def test_the_next_page_is_planned_while_this_one_is_written(
     assert len(seen) == 4 + 2 * 2  # a page of one, then a page of three
 
 
+async def test_a_sweep_of_one_page_reads_its_tickets_while_it_is_planned(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steady sweep's messages wait for their tickets' text only until the claim is back: the
+    tickets are read while the page is planned. A sweep of several pages reads, after its last
+    claim, only the tickets its messages spell out."""
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    numbers = await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(4)))
+    seen: list[tuple[str, list[int]]] = []
+    claim, described = SqlReminders.claim, SqlReminders.described
+
+    async def claiming(self: SqlReminders, keys: Sequence[NudgeKey], now: datetime) -> list[bool]:
+        seen.append(("claim", sorted({key.ticket for key in keys})))
+        return await claim(self, keys, now)
+
+    async def reading(self: SqlReminders, asked: Sequence[int]) -> Any:
+        seen.append(("read", sorted(asked)))
+        await asyncio.sleep(0)  # the database at work: the plan goes on meanwhile
+        return await described(self, asked)
+
+    def planning(ticket: ClockedTicket, *args: Any) -> Any:
+        seen.append(("plan", [ticket.number or 0]))
+        return plan(ticket, *args)
+
+    monkeypatch.setattr(SqlReminders, "claim", claiming)
+    monkeypatch.setattr(SqlReminders, "described", reading)
+    monkeypatch.setattr(sweep_pages, "plan", planning)
+    one = await reminders.sweep(w.deps)
+    assert seen == [("read", numbers)] + [("plan", [n]) for n in numbers] + [("claim", numbers)]
+    [message] = one.replies  # the tickets named from what was read early
+    assert all(f"#{n}「诉求" in message.text for n in numbers)
+
+    seen.clear()
+    clock.now = at(2026, 11, 26, 16, 0)  # reminded again, and supervised
+    monkeypatch.setattr(reminders, "PAGE", 2)
+    monkeypatch.setattr(reminders, "FIRST_PAGE_SHARE", 1)
+    monkeypatch.setattr(reminders, "DETAILED", 3)  # three of the four tickets spelled out
+    paged = await reminders.sweep(w.deps)
+    reads = [asked for kind, asked in seen if kind == "read"]
+    assert [kind for kind, _ in seen[-2:]] == ["claim", "read"]
+    assert len(reads) == 1
+    assert sorted(set(reads[0])) == numbers[:3]  # the most overdue: the ones spelled out
+    assert paged.looked_at == 4
+    assert paged.replies != []
+
+
 async def test_a_page_whose_claim_fails_stays_unclaimed_and_its_error_is_raised(
     settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
