@@ -22,7 +22,17 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple
 
-from bot.domain.escalation import Clock, ClockedTicket, Level, Nudge, NudgeKey, most_pressing, plan
+from bot.domain.escalation import (
+    Clock,
+    ClockedTicket,
+    Level,
+    Nudge,
+    NudgeKey,
+    SentReminder,
+    most_pressing,
+    plan,
+    reminders_before,
+)
 from bot.domain.messages import Recipient, Reply, ToDepartment, ToOfficer
 from bot.domain.org import Officer
 from bot.domain.sla import LimitKind
@@ -31,7 +41,7 @@ from bot.i18n import t
 from handlers import onboarding, render
 from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
-from handlers.sweep_pages import PlannedPage, meanwhile, planned, together, written
+from handlers.sweep_pages import CHUNK, PlannedPage, meanwhile, planned, together, written
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 # The first page is planned with nothing else to do (the pages after it are planned while the
@@ -71,22 +81,24 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     page: PlannedPage | None = None
     asked = max(PAGE // FIRST_PAGE_SHARE, 1)
     earlier: Callable[[], None] = _nothing  # the page before's nudges, collected while this one is written
-    # the tickets the messages name, when read before the claim (a sweep of one page: below)
-    read_early: dict[int, TicketGist] | None = None
+    read_early: _ReadEarly | None = None  # what the messages need, read before the claim (below)
     while True:
         async with deps.storage() as uow:
             if page is None:
                 due = await uow.reminders.due(now, None, asked)
                 if len(due) < asked:
                     # The whole sweep is this page (the steady sweep, every few minutes): its
-                    # tickets are read while it is planned, when the connection is idle anyway,
-                    # instead of after its claim, when the messages wait for them. A longer
-                    # sweep reads only the tickets its messages spell out, once its pages are in.
-                    gists, page = await together(
-                        uow.reminders.described([ticket.number for ticket in due]),
-                        planned(due, now, calendar, deps.ladder),
+                    # tickets and the reminders sent about them before are read while it is
+                    # planned, when the connection is idle anyway (the plan looks at the event
+                    # loop more often, so each of the reads' statements goes out as the one before
+                    # is answered), instead of after its claim, when the messages wait for them.
+                    # A longer sweep reads only what its messages spell out, once its pages are in.
+                    (gists, sent), only = await together(
+                        uow.reminders.for_messages([ticket.number for ticket in due]),
+                        planned(due, now, calendar, deps.ladder, chunk=_EARLY_CHUNK),
                     )
-                    read_early = {gist.number: gist for gist in gists}
+                    read_early = _ReadEarly({gist.number: gist for gist in gists}, sent)
+                    page = only
                 else:
                     page = await planned(due, now, calendar, deps.ladder)
             following = []
@@ -110,21 +122,34 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             earlier()
             listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
             listed = [line.nudge for listing in listings.values() for line in listing.listed]
-            described = read_early
-            if described is None:
-                described = {
-                    gist.number: gist for gist in await uow.reminders.described([n.ticket for n in listed])
-                }
             # a reminder's number counts those due; how many were really sent, the ledger says
             # (asked only of the lines spelled out: the rest are named by number alone)
             again = [nudge.key for nudge in listed if nudge.level is Level.REMIND and nudge.repeat > 0]
-            sent = dict(zip(again, await uow.reminders.earlier_reminders(again), strict=True))
-            made = _messages(listings, _Told(described, sent), deps)
+            if read_early is None:
+                described = {
+                    gist.number: gist for gist in await uow.reminders.described([n.ticket for n in listed])
+                }
+                counts = await uow.reminders.earlier_reminders(again)
+            else:
+                described, counts = read_early.tickets, reminders_before(again, read_early.sent)
+            made = _messages(listings, _Told(described, dict(zip(again, counts, strict=True))), deps)
             if dry_run:
                 result.replies = await made
             else:
                 _, result.replies = await together(uow.commit(), made)
         return result
+
+
+class _ReadEarly(NamedTuple):
+    """A sweep of one page: its tickets, and the reminders sent about them before, as read while
+    the page was planned (in its transaction, before its claim)."""
+
+    tickets: dict[int, TicketGist]
+    sent: list[SentReminder]
+
+
+# Tickets planned between two looks at the event loop while a page's reads go out one by one.
+_EARLY_CHUNK = max(CHUNK // 5, 1)
 
 
 class _Told(NamedTuple):

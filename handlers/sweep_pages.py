@@ -49,14 +49,16 @@ class PlannedPage:
 
 
 async def planned(
-    due: list[DueTicket], now: datetime, calendar: WorkingCalendar, ladder: Ladder
+    due: list[DueTicket], now: datetime, calendar: WorkingCalendar, ladder: Ladder, *, chunk: int = 0
 ) -> PlannedPage:
+    """`chunk`: tickets planned between two looks at the event loop (CHUNK unless given)."""
     plans: list[Plan] = []
-    for start in range(0, len(due), CHUNK):
+    chunk = chunk or CHUNK
+    for start in range(0, len(due), chunk):
         if start:
             # the page being written meanwhile: its answer taken, its next statement sent
             await asyncio.sleep(0)
-        plans += [plan(ticket, now, calendar, ladder) for ticket in due[start : start + CHUNK]]
+        plans += [plan(ticket, now, calendar, ladder) for ticket in due[start : start + chunk]]
     found = [(ticket, nudge) for ticket, p in zip(due, plans, strict=True) for nudge in p.nudges]
     return PlannedPage(due, plans, found, [nudge.key for _, nudge in found])
 

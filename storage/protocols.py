@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self
 
 from bot.domain.enterprise import Contact, Enterprise
-from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey
+from bot.domain.escalation import ClockedTicket, DueTicket, NudgeKey, SentReminder
 from bot.domain.inbox import InboxEntry
 from bot.domain.kpi import KpiCounts
 from bot.domain.messages import Inbound
@@ -330,6 +330,12 @@ class ReminderLedger(Protocol):
 
     async def described(self, numbers: Sequence[int]) -> list[TicketGist]:
         """What a reminder names of each of these tickets that exists (in no set order)."""
+        ...
+
+    async def for_messages(self, numbers: Sequence[int]) -> tuple[list[TicketGist], list[SentReminder]]:
+        """`described(numbers)`, and every reminder of the sweep the ledger holds about these
+        tickets (for `escalation.reminders_before`), read together: what a sweep of one page
+        reads while it plans, before its claim."""
         ...
 
     async def claimed(self, keys: Sequence[NudgeKey]) -> set[NudgeKey]:

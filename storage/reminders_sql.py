@@ -21,7 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.escalation import ClockedTicket, DueTicket, Level, NudgeKey
+from bot.domain.escalation import (
+    ClockedTicket,
+    DueTicket,
+    Level,
+    NudgeKey,
+    SentReminder,
+    reminders_before,
+)
 from bot.domain.tickets import Status, Ticket, TicketGist
 from storage import fast_statements as fast
 from storage import rules_sql
@@ -117,7 +124,7 @@ _CLAIMED = """
     ), won AS (SELECT count(*) AS keys FROM claimed)
 """
 _WON = " SELECT won.keys, claimed.* FROM won LEFT JOIN claimed ON won.keys < $7"
-_CLAIM_PG = f"WITH {_CLAIMED}{_WON}"
+CLAIM_PG = f"WITH {_CLAIMED}{_WON}"
 
 # A page's claim and its move in one statement (PostgreSQL runs a data-modifying WITH to its end
 # whether or not the query reads it): one round trip, and the database works through both while
@@ -147,12 +154,24 @@ REMINDERS_OF_PG = f"""
 # plan_cache_mode = force_generic_plan, when each page asked). Planned for the numbers given, the
 # set is hashed. The sweep now asks once, for the lines its messages spell out (a few hundred).
 _CUSTOM_PLANS_PG = "SET LOCAL plan_cache_mode = force_custom_plan"
+_DEFAULT_PLANS_PG = "SET LOCAL plan_cache_mode TO DEFAULT"
 
 
 # What a sweep's messages name of the tickets they spell out (TicketGist), by primary key.
 _DESCRIBED_PG = """
     SELECT id, text, confidential, assignee_id FROM tickets
     WHERE id = ANY(string_to_array($1::text, ',')::integer[])
+"""
+
+# A sweep of one page reads both of the above in one statement (a round trip less, while its plan
+# runs): each ticket's gist, then each reminder about it, told apart by the first column.
+FOR_MESSAGES_PG = f"""
+    SELECT true, id, text, confidential, assignee_id, NULL, NULL::timestamptz, NULL::integer
+    FROM tickets WHERE id = ANY(string_to_array($1::text, ',')::integer[])
+    UNION ALL
+    SELECT false, ticket_number, NULL, NULL, NULL, kind, due_at, repeat FROM nudges
+    WHERE ticket_number = ANY(string_to_array($1::text, ',')::integer[])
+        AND level = '{Level.REMIND.value}' AND recipient = ''
 """
 
 
@@ -314,7 +333,7 @@ class SqlReminders:
             return []
         if self._dialect() == "postgresql":
             # The whole page in one statement, its keys riding in as arrays.
-            return _won_pg(keys, await self._driver(_CLAIM_PG, _claim_parameters(keys, at)))
+            return _won_pg(keys, await self._driver(CLAIM_PG, _claim_parameters(keys, at)))
         return _won(keys, await self._claim_sqlite(keys, at))
 
     async def claim_and_reschedule(
@@ -357,6 +376,25 @@ class SqlReminders:
         numbers = sorted({key.ticket for key in keys})
         if self._dialect() == "postgresql":
             await self._driver(_CUSTOM_PLANS_PG, ())
+        return reminders_before(keys, await self._reminders_of(numbers))
+
+    async def for_messages(self, numbers: Sequence[int]) -> tuple[list[TicketGist], list[SentReminder]]:
+        if not numbers:
+            return [], []
+        wanted = sorted(set(numbers))
+        if self._dialect() != "postgresql":
+            return await self.described(wanted), await self._reminders_of(wanted)
+        # Planned for these numbers (see _CUSTOM_PLANS_PG), then back to the connection's own
+        # mode for what follows in the transaction (the sweep's claim, whose generic plan is kept)
+        await self._driver(_CUSTOM_PLANS_PG, ())
+        rows = await self._driver(FOR_MESSAGES_PG, (_joined(wanted),))
+        await self._driver(_DEFAULT_PLANS_PG, ())
+        gists = [TicketGist(*row[1:5]) for row in rows if row[0]]
+        return gists, [SentReminder(row[1], *row[5:]) for row in rows if not row[0]]
+
+    async def _reminders_of(self, numbers: Sequence[int]) -> list[SentReminder]:
+        """The reminders of the sweep the ledger holds about these tickets (numbers sorted)."""
+        if self._dialect() == "postgresql":
             rows = await self._driver(REMINDERS_OF_PG, (_joined(numbers),))
         else:
             n = NUDGES.c
@@ -364,19 +402,7 @@ class SqlReminders:
                 n.ticket_number.in_(numbers), n.level == Level.REMIND.value, n.recipient == ""
             )
             rows = list((await self._s.execute(statement)).all())
-        # By ticket, then compared: a ticket has a few reminders, and hashing an aware datetime
-        # (its offset asked each time) cost more than the comparisons (10,000 keys a sweep).
-        sent: dict[int, list[tuple[str, datetime, int]]] = {}
-        for ticket, kind, due_at, repeat in rows:
-            sent.setdefault(ticket, []).append((kind, due_at, repeat))
-        counts = []
-        for key in keys:
-            count = 0
-            for kind, due_at, repeat in sent.get(key.ticket, ()):
-                if repeat < key.repeat and kind == key.kind and due_at == key.due_at:
-                    count += 1
-            counts.append(count)
-        return counts
+        return [SentReminder(*row) for row in rows]
 
     async def described(self, numbers: Sequence[int]) -> list[TicketGist]:
         if not numbers:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.escalation import DueTicket, NudgeKey
+from bot.domain.escalation import DueTicket, NudgeKey, SentReminder, reminders_before
 from bot.domain.tickets import Status, Ticket, TicketGist
 from storage.protocols import UnitOfWorkFactory
 from storage.tables import TICKET_CHECKS
@@ -287,6 +287,38 @@ async def test_earlier_reminders_count_those_sent_about_the_same_limit_and_deadl
         # moved deadline's own; never another level, limit, ticket or deadline
         assert await uow.reminders.earlier_reminders(asked) == [2, 1, 1, 0, 1, 1]
         assert await uow.reminders.earlier_reminders([]) == []
+
+
+async def test_a_sweep_of_one_page_reads_its_tickets_and_their_reminders_together(
+    storage: UnitOfWorkFactory,
+) -> None:
+    first, second = await _tickets(storage, 5, 4)
+    async with storage() as uow:
+        await uow.tickets.update(replace(second, confidential=True, assignee_id="wang_lei", updated_at=NOW))
+        sent = [
+            _key(first, repeat=0),
+            _key(first, repeat=2),
+            _key(first, "supervise", 1),
+            _key(second, repeat=1),
+        ]
+        await uow.reminders.claim(sent, NOW)
+        await uow.reminders.claim_digest("officer", "wang_lei", NOW.date(), NOW)
+        gists, reminders = await uow.reminders.for_messages([second.number or 0, first.number or 0, 999])
+        assert sorted(gists) == [
+            TicketGist(first.number or 0, first.text, False, first.assignee_id),
+            TicketGist(second.number or 0, second.text, True, "wang_lei"),
+        ]
+        # the sweep's reminders only: not its supervision, not a digest
+        assert sorted(reminders) == sorted(
+            SentReminder(key.ticket, key.kind, key.due_at, key.repeat)
+            for key in sent
+            if key.level == "remind"
+        )
+        asked = [_key(first, repeat=3), _key(first, repeat=1), _key(second, repeat=2), _key(second, repeat=1)]
+        assert (
+            reminders_before(asked, reminders) == await uow.reminders.earlier_reminders(asked) == [2, 1, 1, 0]
+        )
+        assert await uow.reminders.for_messages([]) == ([], [])
 
 
 async def test_a_claim_not_committed_is_released(storage: UnitOfWorkFactory) -> None:

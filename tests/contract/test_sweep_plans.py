@@ -46,11 +46,33 @@ async def test_earlier_reminders_are_planned_for_the_pages_numbers(generic_plans
         await uow.reminders.claim([key._replace(repeat=0) for key in keys], NOW)
         assert await uow.reminders.earlier_reminders(keys) == [1] * len(keys)
         await uow.commit()
-    async with generic_plans_engine.connect() as conn:  # the same connection: the pool holds one
-        plans = (
-            await conn.execute(
-                text("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = :sql"),
-                {"sql": reminders_sql.REMINDERS_OF_PG},
-            )
-        ).all()
-    assert plans == [(0, 1)]
+    assert await _plans(generic_plans_engine, reminders_sql.REMINDERS_OF_PG) == [(0, 1)]
+
+
+async def test_a_one_page_sweeps_early_read_is_planned_for_its_numbers_and_leaves_the_mode_as_it_was(
+    generic_plans_engine: AsyncEngine,
+) -> None:
+    storage = SqlStorage(generic_plans_engine)
+    keys = [NudgeKey(n, "resolve", NOW - timedelta(hours=n), "remind", 0) for n in range(1, 50)]
+    async with storage() as uow:
+        await uow.reminders.claim(keys, NOW)
+        for _ in range(3):
+            _, sent = await uow.reminders.for_messages([key.ticket for key in keys])
+            assert len(sent) == len(keys)
+        # what follows in the transaction (the sweep's claim) is planned as the connection plans
+        assert await uow.reminders.claim([key._replace(repeat=1) for key in keys], NOW) == [True] * len(keys)
+        await uow.commit()
+    assert await _plans(generic_plans_engine, reminders_sql.FOR_MESSAGES_PG) == [(0, 3)]
+    # the first claim, and the one after the early reads
+    assert await _plans(generic_plans_engine, reminders_sql.CLAIM_PG) == [(2, 0)]
+
+
+async def _plans(engine: AsyncEngine, sql: str) -> list[tuple[int, int]]:
+    """How PostgreSQL planned a prepared statement on the engine's one connection: (generic
+    plans, custom plans)."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = :sql"),
+            {"sql": sql},
+        )
+        return [(generic, custom) for generic, custom in rows.all()]

@@ -102,7 +102,7 @@ async def test_a_sweep_of_one_page_reads_its_tickets_while_it_is_planned(
     w = await make_world(settings, clock)
     numbers = await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(4)))
     seen: list[tuple[str, list[int]]] = []
-    claim, described = SqlReminders.claim, SqlReminders.described
+    claim, described, earlier = SqlReminders.claim, SqlReminders.described, SqlReminders.earlier_reminders
 
     async def claiming(self: SqlReminders, keys: Sequence[NudgeKey], now: datetime) -> list[bool]:
         seen.append(("claim", sorted({key.ticket for key in keys})))
@@ -113,15 +113,23 @@ async def test_a_sweep_of_one_page_reads_its_tickets_while_it_is_planned(
         await asyncio.sleep(0)  # the database at work: the plan goes on meanwhile
         return await described(self, asked)
 
+    async def asking(self: SqlReminders, keys: Sequence[NudgeKey]) -> list[int]:
+        seen.append(("ask", sorted({key.ticket for key in keys})))
+        return await earlier(self, keys)
+
     def planning(ticket: ClockedTicket, *args: Any) -> Any:
         seen.append(("plan", [ticket.number or 0]))
         return plan(ticket, *args)
 
     monkeypatch.setattr(SqlReminders, "claim", claiming)
     monkeypatch.setattr(SqlReminders, "described", reading)
+    monkeypatch.setattr(SqlReminders, "earlier_reminders", asking)
     monkeypatch.setattr(sweep_pages, "plan", planning)
     one = await reminders.sweep(w.deps)
     assert seen == [("read", numbers)] + [("plan", [n]) for n in numbers] + [("claim", numbers)]
+    # nothing asked after the claim: the earlier reminders were read with the tickets
+    assert (await reminders.sweep(w.deps, at(2026, 11, 26, 16, 0), dry_run=True)).replies != []
+    assert "ask" not in [kind for kind, _ in seen]
     [message] = one.replies  # the tickets named from what was read early
     assert all(f"#{n}「诉求" in message.text for n in numbers)
 
@@ -132,7 +140,7 @@ async def test_a_sweep_of_one_page_reads_its_tickets_while_it_is_planned(
     monkeypatch.setattr(reminders, "DETAILED", 3)  # three of the four tickets spelled out
     paged = await reminders.sweep(w.deps)
     reads = [asked for kind, asked in seen if kind == "read"]
-    assert [kind for kind, _ in seen[-2:]] == ["claim", "read"]
+    assert [kind for kind, _ in seen[-3:]] == ["claim", "read", "ask"]
     assert len(reads) == 1
     assert sorted(set(reads[0])) == numbers[:3]  # the most overdue: the ones spelled out
     assert paged.looked_at == 4
