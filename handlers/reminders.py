@@ -25,6 +25,7 @@ from typing import NamedTuple
 from bot.domain.escalation import (
     Clock,
     ClockedTicket,
+    DueTicket,
     Level,
     Nudge,
     NudgeKey,
@@ -42,6 +43,7 @@ from handlers import onboarding, render
 from handlers.campaigns.coverage import campaign_reminders
 from handlers.deps import Deps
 from handlers.sweep_pages import CHUNK, PlannedPage, meanwhile, planned, together, written
+from storage.protocols import UnitOfWork
 
 PAGE = 2000  # tickets per unit of work: a sweep over many due tickets commits as it goes
 # The first page is planned with nothing else to do (the pages after it are planned while the
@@ -81,26 +83,13 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
     page: PlannedPage | None = None
     asked = max(PAGE // FIRST_PAGE_SHARE, 1)
     earlier: Callable[[], None] = _nothing  # the page before's nudges, collected while this one is written
-    read_early: _ReadEarly | None = None  # what the messages need, read before the claim (below)
     while True:
         async with deps.storage() as uow:
             if page is None:
                 due = await uow.reminders.due(now, None, asked)
-                if len(due) < asked:
-                    # The whole sweep is this page (the steady sweep, every few minutes): its
-                    # tickets and the reminders sent about them before are read while it is
-                    # planned, when the connection is idle anyway (the plan looks at the event
-                    # loop more often, so each of the reads' statements goes out as the one before
-                    # is answered), instead of after its claim, when the messages wait for them.
-                    # A longer sweep reads only what its messages spell out, once its pages are in.
-                    (gists, sent), only = await together(
-                        uow.reminders.for_messages([ticket.number for ticket in due]),
-                        planned(due, now, calendar, deps.ladder, chunk=_EARLY_CHUNK),
-                    )
-                    read_early = _ReadEarly({gist.number: gist for gist in gists}, sent)
-                    page = only
-                else:
-                    page = await planned(due, now, calendar, deps.ladder)
+                if len(due) < asked:  # the whole sweep is this page: the steady sweep
+                    return await _one_page(uow, due, now, deps, dry_run=dry_run)
+                page = await planned(due, now, calendar, deps.ladder)
             following = []
             if len(page.due) == asked:  # read before this page's writes: the connection is free
                 following = await uow.reminders.due(now, page.after(), PAGE)
@@ -120,24 +109,62 @@ async def sweep(deps: Deps, now: datetime | None = None, *, dry_run: bool = Fals
             # transaction, so that its claims stand only if its messages are made), written while
             # the commit is on its way (the database's flush to disk)
             earlier()
-            listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
-            listed = [line.nudge for listing in listings.values() for line in listing.listed]
-            # a reminder's number counts those due; how many were really sent, the ledger says
-            # (asked only of the lines spelled out: the rest are named by number alone)
-            again = [nudge.key for nudge in listed if nudge.level is Level.REMIND and nudge.repeat > 0]
-            if read_early is None:
-                described = {
-                    gist.number: gist for gist in await uow.reminders.described([n.ticket for n in listed])
-                }
-                counts = await uow.reminders.earlier_reminders(again)
-            else:
-                described, counts = read_early.tickets, reminders_before(again, read_early.sent)
-            made = _messages(listings, _Told(described, dict(zip(again, counts, strict=True))), deps)
+            lines = _Lines.of(collected)
+            described = {
+                gist.number: gist for gist in await uow.reminders.described([n.ticket for n in lines.listed])
+            }
+            counts = await uow.reminders.earlier_reminders(lines.again)
+            made = _messages(
+                lines.listings, _Told(described, dict(zip(lines.again, counts, strict=True))), deps
+            )
             if dry_run:
                 result.replies = await made
             else:
                 _, result.replies = await together(uow.commit(), made)
         return result
+
+
+async def _one_page(
+    uow: UnitOfWork, due: list[DueTicket], now: datetime, deps: Deps, *, dry_run: bool
+) -> SweepResult:
+    """A sweep whose due tickets are one page (the steady sweep, every few minutes), made so that
+    the process and the database never wait for each other:
+    - its tickets and the reminders sent about them before are read while the page is planned
+      (the plan looks at the event loop more often, so each of the reads' statements goes out as
+      the one before is answered);
+    - its messages are made while its claim runs, as if every nudge were won, which it is unless
+      another instance claimed some first: then they are made again from what this one won.
+    All in one transaction, committed once the messages are made, so its claims stand only if its
+    messages do. A longer sweep reads only what its messages spell out, once its pages are in."""
+    (gists, sent), page = await together(
+        uow.reminders.for_messages([ticket.number for ticket in due]),
+        planned(due, now, deps.sla.calendar, deps.ladder, chunk=_EARLY_CHUNK),
+    )
+    read = _ReadEarly({gist.number: gist for gist in gists}, sent)
+    every = [True] * len(page.keys)
+    wrote, (result, replies) = await together(
+        written(uow, page, now, dry_run=dry_run), _said(page, every, read, deps)
+    )
+    if wrote != every:
+        result, replies = await _said(page, wrote, read, deps)
+    if not dry_run:
+        await uow.commit()
+    result.looked_at, result.replies = len(page.due), replies
+    return result
+
+
+async def _said(
+    page: PlannedPage, won: list[bool], read: _ReadEarly, deps: Deps
+) -> tuple[SweepResult, list[Reply]]:
+    """What a sweep of one page says of the nudges it won (and who is put on the leadership's
+    list)."""
+    result = SweepResult()
+    collected = _Collected(deps, result)
+    collected.add(page, won)
+    lines = _Lines.of(collected)
+    counts = reminders_before(lines.again, read.sent)
+    told = _Told(read.tickets, dict(zip(lines.again, counts, strict=True)))
+    return result, await _messages(lines.listings, told, deps)
 
 
 class _ReadEarly(NamedTuple):
@@ -150,6 +177,23 @@ class _ReadEarly(NamedTuple):
 
 # Tickets planned between two looks at the event loop while a page's reads go out one by one.
 _EARLY_CHUNK = max(CHUNK // 5, 1)
+
+
+class _Lines(NamedTuple):
+    """Each recipient's lines of a sweep, the lines spelled out, and of those the reminders that
+    repeat one: a reminder's number counts those due; how many were really sent, the ledger says
+    (asked only of the lines spelled out: the rest are named by number alone)."""
+
+    listings: dict[Recipient, _Listing]
+    listed: list[Nudge]
+    again: list[NudgeKey]
+
+    @classmethod
+    def of(cls, collected: _Collected) -> _Lines:
+        listings = {to: inbox.listing() for to, inbox in collected.inboxes.items()}
+        listed = [line.nudge for listing in listings.values() for line in listing.listed]
+        again = [nudge.key for nudge in listed if nudge.level is Level.REMIND and nudge.repeat > 0]
+        return cls(listings, listed, again)
 
 
 class _Told(NamedTuple):

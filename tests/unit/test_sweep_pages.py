@@ -147,6 +147,64 @@ async def test_a_sweep_of_one_page_reads_its_tickets_while_it_is_planned(
     assert paged.replies != []
 
 
+async def test_a_sweep_of_one_page_makes_its_messages_while_its_claim_runs(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    numbers = await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(3)))
+    seen: list[str] = []
+    claim, messages = SqlReminders.claim, reminders._messages
+
+    async def claiming(self: SqlReminders, keys: Sequence[NudgeKey], now: datetime) -> list[bool]:
+        seen.append("claim sent")
+        await asyncio.sleep(0)  # the database at work
+        won = await claim(self, keys, now)
+        seen.append("claim answered")
+        return won
+
+    async def making(*args: Any) -> Any:
+        seen.append("messages")
+        return await messages(*args)
+
+    monkeypatch.setattr(SqlReminders, "claim", claiming)
+    monkeypatch.setattr(reminders, "_messages", making)
+    [message] = (await reminders.sweep(w.deps)).replies
+    assert seen == ["claim sent", "messages", "claim answered"]
+    assert all(f"#{number}「" in message.text for number in numbers)
+    assert (await reminders.sweep(w.deps)).replies == []  # claimed and committed
+
+
+async def test_a_sweep_of_one_page_says_only_what_it_won_when_another_instance_won_some_first(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now = at(2026, 11, 25, 10, 0)
+    w = await make_world(settings, clock)
+    first, second, third = await _overdue_tickets(w, *(at(2026, 11, 25, 9, minute) for minute in range(3)))
+    claim = SqlReminders.claim
+    made: list[int] = []
+    messages = reminders._messages
+
+    async def making(*args: Any) -> Any:
+        made.append(1)
+        return await messages(*args)
+
+    async def another_instance_won_the_second(
+        self: SqlReminders, keys: Sequence[NudgeKey], now: datetime
+    ) -> list[bool]:
+        won = await claim(self, keys, now)
+        return [ours and key.ticket != second for key, ours in zip(keys, won, strict=True)]
+
+    monkeypatch.setattr(SqlReminders, "claim", another_instance_won_the_second)
+    monkeypatch.setattr(reminders, "_messages", making)
+    [message] = (await reminders.sweep(w.deps)).replies
+    assert len(made) == 2  # made as if all were won, then again from what was
+    assert f"#{first}「" in message.text
+    assert f"#{third}「" in message.text
+    assert f"#{second}「" not in message.text
+    assert message.text.splitlines()[0] == "⏰ 2 件工单需要您处理，最紧急的在前："
+
+
 async def test_a_page_whose_claim_fails_stays_unclaimed_and_its_error_is_raised(
     settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
