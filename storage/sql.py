@@ -540,7 +540,7 @@ def _holds_anything(session: AsyncSession) -> bool:
     """Whether the session is in a transaction or holds objects (else its commit, rollback and
     close would do nothing but cost a greenlet each)."""
     sync = session.sync_session
-    return bool(sync.in_transaction() or len(sync.identity_map) or sync._new or sync._deleted)
+    return bool(sync.in_transaction() or len(sync.identity_map) or sync.new or sync.deleted)
 
 
 _holding_writer: ContextVar[bool] = ContextVar("_holding_writer", default=False)
