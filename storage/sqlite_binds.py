@@ -24,17 +24,31 @@ from storage.tables import UtcDateTime
 Processor = Callable[[Any], Any]
 _STORED_LENGTH = len("2026-01-01 00:00:00.000000")  # SQLite DATETIME's text: microseconds always
 _encode = json.JSONEncoder().encode  # what json.dumps() with no options calls
+# The texts of the last few datetimes bound: a unit of work binds its one `now` many times (26
+# datetimes an intake update, 11 of them distinct), and a look-up here costs 0.06 us where the
+# formatting below costs 2. Keyed by the datetime, whose equality is the instant's: the same
+# instant in another zone has the same UTC text; a naive one equals no aware key, so it is refused
+# below as ever. Emptied when full rather than kept in order: the values come and go with time.
+_TEXTS: dict[datetime, str] = {}
+_TEXTS_KEPT = 64
 
 
 def utc_text(value: datetime) -> str:
     """An aware datetime as SQLite's DATETIME text of its UTC time (what `UtcDateTime` binds)."""
+    known = _TEXTS.get(value)
+    if known is not None:
+        return known
     zone = value.tzinfo
     if zone is None:
         raise ValueError("naive datetime given to storage; use timezone-aware UTC")
     if zone is not UTC:
         value = value.astimezone(UTC)
     # isoformat pads the year to four digits, as SQLite's storage format does; the zone is cut off
-    return value.isoformat(" ", "microseconds")[:_STORED_LENGTH]
+    text = value.isoformat(" ", "microseconds")[:_STORED_LENGTH]
+    if len(_TEXTS) >= _TEXTS_KEPT:
+        _TEXTS.clear()
+    _TEXTS[value] = text
+    return text
 
 
 def _as_json(general: Processor) -> Processor:

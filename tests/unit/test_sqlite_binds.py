@@ -68,3 +68,18 @@ def test_a_driver_statement_binds_with_them() -> None:
     compiled = statement.compiled(SQLITE, values)
     assert compiled.binds["sent_at"] is utc_text
     assert compiled.parameters(values) == (sqlalchemys(UtcDateTime())(MOMENTS[2]), 0, '["7"]', 3)
+
+
+def test_a_remembered_text_is_the_instants_whatever_the_zone_and_the_memory_stays_bounded() -> None:
+    from storage import sqlite_binds
+
+    utc = datetime(2026, 12, 7, 1, 50, 0, 123456, tzinfo=UTC)
+    in_beijing = utc.astimezone(timezone(timedelta(hours=8)))
+    assert utc_text(in_beijing) == "2026-12-07 01:50:00.123456"
+    assert utc_text(utc) == utc_text(in_beijing) == sqlalchemys(UtcDateTime())(utc)
+    with pytest.raises(ValueError, match="naive"):  # equal to no remembered aware instant
+        utc_text(utc.replace(tzinfo=None))
+    for minute in range(sqlite_binds._TEXTS_KEPT * 3):
+        moment = utc + timedelta(minutes=minute)
+        assert utc_text(moment) == sqlalchemys(UtcDateTime())(moment)
+        assert len(sqlite_binds._TEXTS) <= sqlite_binds._TEXTS_KEPT
