@@ -48,9 +48,9 @@ from storage.policy_mapping import (
     group_from_row,
     group_row,
     outbox_from_values,
-    outbox_values,
     policy_from_row,
     policy_values,
+    queued_values,
     response_from_row,
 )
 from storage.protocols import SenderInfo
@@ -296,10 +296,7 @@ class SqlOutbox:
     async def enqueue(self, messages: Sequence[OutboxMessage], at: datetime) -> int:
         if not messages:
             return 0
-        rows = [
-            outbox_values(replace(m, status=DeliveryStatus.PENDING, next_attempt_at=at, created_at=at))
-            for m in messages
-        ]
+        rows = [queued_values(m, at) for m in messages]
         batches = sorted({(m.kind.value, m.policy_id) for m in messages}, key=lambda b: (b[0], b[1] or 0))
         before = await self._count(batches)
         insert = postgres_insert if _dialect(self._s) == "postgresql" else sqlite_insert
@@ -322,10 +319,7 @@ class SqlOutbox:
     async def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None:
         """Queue what a handler or a job says (no once-per-recipient rule: that is for notices)."""
         if messages:
-            rows = [
-                outbox_values(replace(m, status=DeliveryStatus.PENDING, next_attempt_at=at, created_at=at))
-                for m in messages
-            ]
+            rows = [queued_values(m, at) for m in messages]
             await fast.run_many(self._s, _QUEUE_FAST, rows)
 
     async def claim(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -90,6 +91,18 @@ def group_row(group: MemberGroup) -> MemberGroupRow:
     )
 
 
+def queued_values(message: OutboxMessage, at: datetime) -> dict[str, Any]:
+    """Column values of a message queued at `at`: pending, due at once. The same as
+    `outbox_values` of the message so replaced, without `dataclasses.replace`, which takes 11 us on
+    an outbox message's thirty fields (three a new demand, on the intake's hot path)."""
+    return {
+        **outbox_values(message),
+        "status": DeliveryStatus.PENDING.value,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+
+
 def outbox_values(message: OutboxMessage) -> dict[str, Any]:
     """Column values of a new outbox message (storage owns the id)."""
     return {
@@ -102,7 +115,7 @@ def outbox_values(message: OutboxMessage) -> dict[str, Any]:
         "lang": message.lang,
         "text": message.text,
         "buttons": [[b.label, b.payload] for b in message.buttons],
-        "status": message.status.value,
+        "status": DeliveryStatus.PENDING.value,
         "attempts": message.attempts,
         "next_attempt_at": message.next_attempt_at,
         "claimed_by": message.claimed_by,
