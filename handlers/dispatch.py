@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from bot.domain.errors import DomainError
 from bot.domain.messages import Actor, Capabilities, Inbound, Reply, ToDepartment, ToOfficer
-from bot.domain.text import storable
+from bot.domain.text import storable_inbound
 from bot.i18n import t
 from handlers import (
     binding,
@@ -44,9 +44,7 @@ log = logging.getLogger(__name__)
 async def handle(inbound: Inbound, deps: Deps) -> list[Reply]:
     if inbound.moved_to is not None:  # the platform's news, not a person's message
         return await chat_moves.announced(inbound, deps)
-    inbound = replace(
-        inbound, text=storable(inbound.text), payload=storable(inbound.payload) if inbound.payload else None
-    )
+    inbound = storable_inbound(inbound)
     # What a person sent is logged before it is acted on. (A platform's second delivery of an
     # update never gets here: the inbox recognises it when it arrives, bot/runtime/conversations.)
     async with deps.storage() as uow:

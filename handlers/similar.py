@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.messages import Actor, Button, Reply, ToDepartment
-from bot.domain.similarity import similarity
+from bot.domain.similarity import similarity, similarity_to
 from bot.domain.tickets import Ticket
 from bot.i18n import t
 from handlers import render
@@ -64,6 +64,7 @@ async def shared_problem(ticket: Ticket, uow: UnitOfWork, deps: Deps) -> list[Re
     if ticket.cluster_of is not None:
         return []
     recent = await uow.tickets.recent_demands(ticket.category, ticket.created_at - CLUSTER_WINDOW, CANDIDATES)
+    to_this = similarity_to(ticket.text)
     alike = [
         other
         for other in recent
@@ -71,7 +72,7 @@ async def shared_problem(ticket: Ticket, uow: UnitOfWork, deps: Deps) -> list[Re
         and other.cluster_of is None
         and (other.enterprise_id or f"c{other.contact_id}")
         != (ticket.enterprise_id or f"c{ticket.contact_id}")
-        and similarity(ticket.text, other.text) >= SAME_MATTER
+        and to_this(other.text) >= SAME_MATTER
     ]
     companies = {(o.enterprise_id or f"c{o.contact_id}") for o in alike}
     if not _worth_telling(len(companies) + 1):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TypeVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from bot.domain.messages import Inbound
 
 T = TypeVar("T")
 
@@ -23,3 +27,14 @@ def storable(text: str) -> str:
     """Text every database and every file Xiaoer writes accepts: no NUL or other control
     characters XML forbids, no unpaired surrogates (undecodable input)."""
     return NOT_XML.sub("", text.encode("utf-8", "replace").decode("utf-8"))
+
+
+def storable_inbound(inbound: Inbound) -> Inbound:
+    """The update with its text and payload `storable`; the update itself when they are already,
+    as nearly always (it is cleaned as it arrives and again as it is handled, and a `replace` of
+    its eleven fields is most of the cost)."""
+    text = storable(inbound.text)
+    payload = storable(inbound.payload) if inbound.payload else None
+    if text == inbound.text and payload == inbound.payload:
+        return inbound
+    return replace(inbound, text=text, payload=payload)

@@ -19,14 +19,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.inbox import MAX_HANDLING_ATTEMPTS, InboxEntry, UnreadableUpdate, conversation_of
 from bot.domain.messages import Inbound, Reply
 from bot.domain.outbox import Origin
-from bot.domain.text import storable
+from bot.domain.text import storable_inbound
 from bot.i18n import t
 from bot.runtime.update_notes import noting
 from handlers.deps import Deps
@@ -73,11 +73,7 @@ class Conversations:
     async def accept(self, inbound: Inbound) -> bool:
         """Keep an update; False for one kept before. Only after this returns may the platform be
         told that it was received (webhook answer, polling offset)."""
-        inbound = replace(
-            inbound,
-            text=storable(inbound.text),
-            payload=storable(inbound.payload) if inbound.payload else None,
-        )
+        inbound = storable_inbound(inbound)
         try:
             return await self._accept(inbound)
         finally:
