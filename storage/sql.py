@@ -261,8 +261,8 @@ class SqlTickets:
 
     async def recent_demands(self, category: str | None, since: datetime, limit: int) -> list[RecentDemand]:
         statement = _RECENT_DEMANDS if category is not None else _RECENT_DEMANDS_UNCATEGORISED
-        rows = await fast.rows(self._s, statement, {"category": category, "since": since, "limit": limit})
-        return [RecentDemand._make(row) for row in rows]
+        values = {"category": category, "since": since, "limit": limit}
+        return await fast.rows_as(self._s, statement, values, RecentDemand._make)
 
     async def stale(self, status: Status, updated_before: datetime, limit: int = 500) -> list[Ticket]:
         statement = (

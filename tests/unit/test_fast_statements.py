@@ -251,3 +251,26 @@ async def test_a_contacts_language_is_set_on_the_driver(storage: SqlStorage) -> 
         stored = await uow.contacts.get(contact.id)
     assert stored is not None
     assert (stored.lang, stored.lang_chosen) == ("en", False)
+
+
+async def test_rows_as_makes_each_row_once_from_the_values_rows_gives(storage: SqlStorage) -> None:
+    """`rows_as` hands `make` the values as `rows` gives them (a UTC datetime converted back)."""
+    async with storage() as uow:
+        contact = await uow.contacts.add(builders.contact(enterprise_id=None))
+        await uow.contacts.set_unreachable(contact.channel, contact.external_id, NOW)
+        await uow.commit()
+    read = fast.FastStatement(
+        select(CONTACTS.c.id, CONTACTS.c.unreachable_since).where(CONTACTS.c.id == bindparam("contact_id"))
+    )
+    made: list[tuple[Any, ...]] = []
+
+    def make(values: Any) -> tuple[Any, ...]:
+        made.append(tuple(values))
+        return ("made", *values)
+
+    async with storage() as uow:
+        session = uow._session
+        as_made = await fast.rows_as(session, read, {"contact_id": contact.id}, make)
+        plain = await fast.rows(session, read, {"contact_id": contact.id})
+    assert made == [tuple(row) for row in plain] == [(contact.id, NOW)]
+    assert as_made == [("made", contact.id, NOW)]
