@@ -273,6 +273,10 @@ def _kind(sql: str) -> str:
         return "move checks on (a page)"
     if words.startswith("select ticket_number, kind, due_at, repeat from nudges"):
         return "earlier reminders (the lines spelled out)"
+    if words.startswith("select true, id, text"):
+        return "tickets and earlier reminders (a sweep of one page, while it plans)"
+    if words.startswith("set local plan_cache_mode"):
+        return "plan mode (around the earlier reminders)"
     return "other"
 
 
@@ -308,7 +312,7 @@ async def explain_statements(engine: AsyncEngine, statements: Statements) -> Non
     async with engine.connect() as conn:
         transaction = await conn.begin()
         for kind, (sql, parameters) in statements.first.items():
-            if kind == "other":
+            if kind == "other" or kind.startswith("plan mode"):  # nothing to explain
                 continue
             result = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", parameters)
             print(f"-- {kind}:")
