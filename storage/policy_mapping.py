@@ -115,7 +115,7 @@ def outbox_values(message: OutboxMessage) -> dict[str, Any]:
         "lang": message.lang,
         "text": message.text,
         "buttons": [[b.label, b.payload] for b in message.buttons],
-        "status": DeliveryStatus.PENDING.value,
+        "status": message.status.value,
         "attempts": message.attempts,
         "next_attempt_at": message.next_attempt_at,
         "claimed_by": message.claimed_by,
