@@ -49,11 +49,16 @@ class PlannedPage:
 
 
 async def planned(
-    due: list[DueTicket], now: datetime, calendar: WorkingCalendar, ladder: Ladder, *, chunk: int = 0
+    due: list[DueTicket],
+    now: datetime,
+    calendar: WorkingCalendar,
+    ladder: Ladder,
+    *,
+    chunk: int | None = None,
 ) -> PlannedPage:
     """`chunk`: tickets planned between two looks at the event loop (CHUNK unless given)."""
     plans: list[Plan] = []
-    chunk = chunk or CHUNK
+    chunk = CHUNK if chunk is None else chunk
     for start in range(0, len(due), chunk):
         if start:
             # the page being written meanwhile: its answer taken, its next statement sent
