@@ -154,7 +154,12 @@ REMINDERS_OF_PG = f"""
 # plan_cache_mode = force_generic_plan, when each page asked). Planned for the numbers given, the
 # set is hashed. The sweep now asks once, for the lines its messages spell out (a few hundred).
 _CUSTOM_PLANS_PG = "SET LOCAL plan_cache_mode = force_custom_plan"
-_DEFAULT_PLANS_PG = "SET LOCAL plan_cache_mode TO DEFAULT"
+
+# A sweep of one page sets and resets the mode without statements of its own (two round trips,
+# each waiting for the plan to look at the event loop: about 1.3 ms of a 10 ms sweep): its first
+# read sets it when the page is the whole sweep (see _first_page_pg), and the early read below
+# resets it once it is planned. `set_config(…, NULL, true)` is `SET LOCAL … TO DEFAULT`.
+_RESET_PLANS_PG = "set_config('plan_cache_mode', NULL, true)"
 
 
 # What a sweep's messages name of the tickets they spell out (TicketGist), by primary key.
@@ -172,6 +177,8 @@ FOR_MESSAGES_PG = f"""
     SELECT false, ticket_number, NULL, NULL, NULL, kind, due_at, repeat FROM nudges
     WHERE ticket_number = ANY(string_to_array($1::text, ',')::integer[])
         AND level = '{Level.REMIND.value}' AND recipient = ''
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE {_RESET_PLANS_PG} IS NULL
 """
 
 
@@ -236,6 +243,29 @@ _ASYNCPG = asyncpg.dialect()  # type: ignore[no-untyped-call]
 _DUE_PG = {paged: _driver_sql(_DUE_SHAPES[paged]) for paged in (False, True)}
 
 
+def _first_page_pg() -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """A sweep's first read on PostgreSQL: its first page of due tickets, which also sets custom
+    plans for the rest of the transaction when that page is the whole sweep (more than none and
+    fewer than asked): what a sweep of one page reads next, while it plans (FOR_MESSAGES_PG), is
+    then planned for its numbers, and resets the mode. Set as this statement runs, the mode
+    applies only to the statements after it. A longer sweep's pages are left as they are planned."""
+    sql, order, fixed = _DUE_PG[False]
+    limit = f"${order.index('limit') + 1}"
+    wrapped = f"""
+        WITH page AS MATERIALIZED ({sql}),
+        plans AS MATERIALIZED (
+            SELECT set_config('plan_cache_mode', CASE WHEN count(*) > 0 AND count(*) < {limit}
+                THEN 'force_custom_plan' ELSE current_setting('plan_cache_mode') END, true)
+            FROM page
+        )
+        SELECT page.* FROM page CROSS JOIN plans ORDER BY page.next_check_at, page.ticket_id
+    """
+    return wrapped, order, fixed
+
+
+_FIRST_PAGE_PG = _first_page_pg()
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -294,15 +324,20 @@ def _won(keys: Sequence[NudgeKey], won: Sequence[Any]) -> list[bool]:
 class SqlReminders:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        # PostgreSQL: whether this transaction plans its statements for their parameters now
+        # (set by a first page that is the whole sweep, reset by the early read after it)
+        self._custom_plans = False
 
     async def due(
         self, now: datetime, after: tuple[datetime, int] | None = None, limit: int = 500
     ) -> list[DueTicket]:
         if self._dialect() == "postgresql":
-            sql, order, fixed = _DUE_PG[after is not None]
+            sql, order, fixed = _DUE_PG[True] if after is not None else _FIRST_PAGE_PG
             checked_at, number = after if after is not None else (now, 0)
             values = {**fixed, "now": now, "after_at": checked_at, "after_number": number, "limit": limit}
             rows = await self._driver(sql, tuple(values[name] for name in order))
+            if after is None:
+                self._custom_plans = 0 < len(rows) < limit
         else:
             rows = (await self._s.execute(due_statement(now, after, limit))).all()
         # Plain rows, not ORM objects: the sweep reads thousands at a time.
@@ -384,11 +419,13 @@ class SqlReminders:
         wanted = sorted(set(numbers))
         if self._dialect() != "postgresql":
             return await self.described(wanted), await self._reminders_of(wanted)
-        # Planned for these numbers (see _CUSTOM_PLANS_PG), then back to the connection's own
-        # mode for what follows in the transaction (the sweep's claim, whose generic plan is kept)
-        await self._driver(_CUSTOM_PLANS_PG, ())
+        # Planned for these numbers (see _CUSTOM_PLANS_PG: set here unless the sweep's first read
+        # set it), then back to the connection's own mode for what follows in the transaction (the
+        # sweep's claim, whose generic plan is kept): the read resets it as it runs
+        if not self._custom_plans:
+            await self._driver(_CUSTOM_PLANS_PG, ())
         rows = await self._driver(FOR_MESSAGES_PG, (_joined(wanted),))
-        await self._driver(_DEFAULT_PLANS_PG, ())
+        self._custom_plans = False
         gists = [TicketGist(*row[1:5]) for row in rows if row[0]]
         return gists, [SentReminder(row[1], *row[5:]) for row in rows if not row[0]]
 

@@ -1,21 +1,27 @@
 """The sweep's lookup of earlier reminders on PostgreSQL is planned for each page's numbers, even
 on a connection where PostgreSQL would reuse one plan for any (its choice after five runs of a
-prepared statement): a plan made without the numbers compares each ledger row to every number."""
+prepared statement): a plan made without the numbers compares each ledger row to every number.
+A sweep of one page gets there without statements of its own: its first read sets the mode, its
+early read resets it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
 from bot.domain.escalation import NudgeKey
 from storage import migrate, reminders_sql
-from storage.sql import SqlStorage
+from storage.protocols import UnitOfWork
+from storage.sql import SqlStorage, SqlUnitOfWork
 from tests.conftest import NOW
+from tests.contract.test_reminder_ledger import _tickets
 
 pytestmark = pytest.mark.postgres
 
@@ -76,3 +82,60 @@ async def _plans(engine: AsyncEngine, sql: str) -> list[tuple[int, int]]:
             {"sql": sql},
         )
         return [(generic, custom) for generic, custom in rows.all()]
+
+
+async def test_a_sweep_of_one_page_plans_its_early_read_for_its_numbers_without_statements_of_its_own(
+    generic_plans_engine: AsyncEngine,
+) -> None:
+    storage = SqlStorage(generic_plans_engine)
+    tickets = await _tickets(storage, 30, 20, 10)
+    numbers = [ticket.number or 0 for ticket in tickets]
+    keys = [NudgeKey(n, "resolve", NOW, "remind", 0) for n in numbers]
+    with _statements(generic_plans_engine) as ran:
+        async with storage() as uow:
+            assert [t.number for t in await uow.reminders.due(NOW)] == numbers  # fewer than asked
+            assert await _mode(uow) == "force_custom_plan"
+            gists, _ = await uow.reminders.for_messages(numbers)
+            assert sorted(gist.number for gist in gists) == numbers
+            assert await _mode(uow) == "force_generic_plan"  # the connection's own, as it was
+            assert await uow.reminders.claim(keys, NOW) == [True] * len(keys)
+            await uow.commit()
+    assert not [sql for sql in ran if sql.lstrip().upper().startswith("SET")]
+    assert await _plans(generic_plans_engine, reminders_sql.FOR_MESSAGES_PG) == [(0, 1)]
+    assert await _plans(generic_plans_engine, reminders_sql.CLAIM_PG) == [(1, 0)]
+
+
+@pytest.mark.parametrize(
+    ("changed_minutes_ago", "limit"),
+    [((), 500), ((30, 20), 2)],
+    ids=["nothing due", "a full page: the sweep goes on in pages"],
+)
+async def test_a_first_read_that_is_not_a_whole_sweep_of_one_page_leaves_the_mode_alone(
+    generic_plans_engine: AsyncEngine, changed_minutes_ago: tuple[int, ...], limit: int
+) -> None:
+    storage = SqlStorage(generic_plans_engine)
+    await _tickets(storage, *changed_minutes_ago)
+    async with storage() as uow:
+        assert len(await uow.reminders.due(NOW, limit=limit)) == len(changed_minutes_ago)
+        assert await _mode(uow) == "force_generic_plan"
+
+
+async def _mode(uow: UnitOfWork) -> str:
+    """How the unit of work's transaction plans prepared statements now."""
+    assert isinstance(uow, SqlUnitOfWork)
+    return str((await uow._session.execute(text("SELECT current_setting('plan_cache_mode')"))).scalar_one())
+
+
+@contextmanager
+def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL of every statement run on the engine meanwhile."""
+    ran: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        ran.append(sql)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield ran
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
