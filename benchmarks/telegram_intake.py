@@ -37,9 +37,10 @@ import pstats
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 from aiogram import Bot, Dispatcher, Router
@@ -209,64 +210,93 @@ async def run_noop(count: int, in_process: bool, *, replies: bool = False) -> fl
 
         router.message()(noop)
         dispatcher.include_router(router)
-        elapsed = await _poll_until(dispatcher, bot, all_seen)
+        elapsed = (await _poll_until(dispatcher, bot, all_seen)).seconds
         await app.close()
     await api.stop()
     return elapsed
 
 
-async def _poll_until(dispatcher: Dispatcher, bot: Bot, done: asyncio.Event) -> float:
-    """aiogram's long polling until `done`: the seconds it took; then the bot is closed."""
-    start = time.perf_counter()
+class Timed(NamedTuple):
+    seconds: float  # wall time
+    cpu_seconds: float  # this process's CPU over the same span (all its threads: aiosqlite's too)
+
+
+async def _poll_until(dispatcher: Dispatcher, bot: Bot, done: asyncio.Event) -> Timed:
+    """aiogram's long polling until `done`: the time it took; then the bot is closed."""
+    start, cpu = time.perf_counter(), time.process_time()
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
     await done.wait()
-    elapsed = time.perf_counter() - start
+    timed = Timed(time.perf_counter() - start, time.process_time() - cpu)
     await dispatcher.stop_polling()
     await polling
     await bot.session.close()
-    return elapsed
+    return timed
 
 
-async def run_peer(count: int, in_process: bool) -> float:
-    """The peer design: a minimal support bot on aiogram. One aiosqlite connection (WAL, full
-    durability); per private message one INSERT transaction, then a reply and a group post."""
+# What a minimal bot does with a private message, on its one connection to its database.
+Handling = Callable[[aiosqlite.Connection, Message, Bot], Awaitable[None]]
+
+
+async def _run_sqlite_bot(count: int, in_process: bool, schema: tuple[str, ...], handle: Handling) -> Timed:
+    """A minimal bot on aiogram with one aiosqlite connection (WAL, full durability) to a
+    database of `schema`: `handle` per private message, timed until `count` were handled."""
     api = FakeApi(count, in_process=in_process)
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
-        db = await aiosqlite.connect(f"{tmp}/peer.db")
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=FULL")
-        await db.execute(
-            "CREATE TABLE demands (id INTEGER PRIMARY KEY, user_id INTEGER, chat_id INTEGER,"
-            " message_id INTEGER, text TEXT, at TEXT)"
-        )
-        await db.commit()
+        db = await _durable_connection(f"{tmp}/bot.db", schema)
         bot = make_bot(api.token, api.base)
         done = asyncio.Event()
         handled = 0
         router = Router()
 
-        async def support(message: Message, bot: Bot) -> None:
+        async def on_message(message: Message, bot: Bot) -> None:
             nonlocal handled
-            user = message.from_user.id if message.from_user else 0
-            await db.execute(
-                "INSERT INTO demands (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)",
-                (user, message.chat.id, message.message_id, message.text, message.date.isoformat()),
-            )
-            await db.commit()
-            await message.answer(_ACK)
-            await bot.send_message(-1_000_000, _POST)
+            await handle(db, message, bot)
             handled += 1
             if handled >= count:
                 done.set()
 
-        router.message()(support)
+        router.message()(on_message)
         dispatcher = Dispatcher()
         dispatcher.include_router(router)
-        elapsed = await _poll_until(dispatcher, bot, done)
+        timed = await _poll_until(dispatcher, bot, done)
         await db.close()
     await api.stop()
-    return elapsed
+    return timed
+
+
+async def _durable_connection(path: str, schema: tuple[str, ...]) -> aiosqlite.Connection:
+    """WAL with synchronous=FULL: every commit is fsync'd before it returns (full durability)."""
+    db = await aiosqlite.connect(path)
+    await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute("PRAGMA synchronous=FULL")
+    for statement in schema:
+        await db.execute(statement)
+    await db.commit()
+    return db
+
+
+_PEER_SCHEMA = (
+    "CREATE TABLE demands (id INTEGER PRIMARY KEY, user_id INTEGER, chat_id INTEGER,"
+    " message_id INTEGER, text TEXT, at TEXT)",
+)
+
+
+async def run_peer(count: int, in_process: bool) -> float:
+    """The peer design: a minimal support bot on aiogram. One aiosqlite connection (WAL, full
+    durability); per private message one INSERT transaction, then a reply and a group post."""
+    return (await _run_sqlite_bot(count, in_process, _PEER_SCHEMA, _peer_handles)).seconds
+
+
+async def _peer_handles(db: aiosqlite.Connection, message: Message, bot: Bot) -> None:
+    user = message.from_user.id if message.from_user else 0
+    await db.execute(
+        "INSERT INTO demands (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)",
+        (user, message.chat.id, message.message_id, message.text, message.date.isoformat()),
+    )
+    await db.commit()
+    await message.answer(_ACK)
+    await bot.send_message(-1_000_000, _POST)
 
 
 async def run_full(count: int, in_process: bool) -> tuple[float, UnitsOfWork]:
