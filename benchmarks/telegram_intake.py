@@ -1,8 +1,22 @@
 """Telegram intake throughput: updates through the full pipeline (fake Bot API on loopback,
 aiogram, NLU, SQLite, replies sent back) against, on the same harness and in the same round:
 a no-op aiogram handler; the three sends alone (a handler that only sends what Xiaoer sends for a
-new demand); and the peer design, a minimal support bot (one aiosqlite connection in WAL mode with
-full durability, per private message one INSERT transaction, then a reply and a group post).
+new demand); the peer design, a minimal support bot (one aiosqlite connection in WAL mode with
+full durability, per private message one INSERT transaction, then a reply and a group post); and
+the floor.
+
+The floor is the peer design with what Xiaoer is obliged to do for a new demand added, and nothing
+else: not a competitor, but the least any bot doing Xiaoer's job could do, written minimally (plain
+SQL on the peer's one connection, no code of Xiaoer's but its NLU). Per private message: the text
+parsed by Xiaoer's NLU as config.yaml configures it (the builtin model, loaded once before timing
+by bot.bootstrap.build_nlu, as `xiaoer run` loads it); one fsync'd transaction keeping the update
+as received (before anything is answered, as Xiaoer's inbox does), the ticket (intent, category,
+urgency, language, text) and the three messages as pending (the outbox: their text stored before
+they are sent); the three sends, of the sizes the "sends alone" handler sends, through aiogram as
+the peer sends; and a second fsync'd transaction marking the three sent with the platform's
+message ids (two commits a demand, as goal 2 allows).
+Each transaction has the connection to itself while it runs, since aiogram handles a polled batch
+of updates concurrently and one handler's COMMIT must not commit another's half-written demand.
 
     python -m benchmarks.telegram_intake [--updates 500] [--rounds 3] [--in-process] [--profile FILE]
 
@@ -10,7 +24,9 @@ Each round prints full/peer and full/sends-alone (ratios of rates, taken within 
 the units of work the full pipeline ran per update (BEGIN, COMMIT, commits that wrote, ROLLBACK,
 statements: counted on the engine's connections) and the bot process's CPU per update in each
 mode (less disturbed by other work on the machine than wall time; the fake Bot API runs in a
-child process and is not counted); the last line is the medians over the rounds.
+child process and is not counted); then the floor's rate, full/floor and floor/peer, and the
+floor's CPU per update over its timed part alone (the "sends alone" and peer figures include
+their set-up). The last line is the medians over the rounds.
 
 `--profile FILE` runs the full pipeline under cProfile (every round; the other modes are not
 profiled), writes the statistics to FILE (for `python -m pstats` or snakeviz) and prints the
@@ -37,9 +53,10 @@ import pstats
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 from aiogram import Bot, Dispatcher, Router
@@ -47,7 +64,7 @@ from aiogram.types import Message
 
 from benchmarks.intake_bench import TEXTS
 from benchmarks.units_of_work import UnitsOfWork, counting
-from bot.bootstrap import build_app
+from bot.bootstrap import build_app, build_nlu
 from bot.channels.pacing import Pacer
 from bot.channels.telegram.adapter import TelegramChannel, make_bot
 from bot.channels.telegram.plugin import plug_bot as plug_telegram
@@ -55,6 +72,7 @@ from bot.channels.telegram.transport import TelegramTransport
 from bot.config import load_settings
 from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.runtime.runtime import Runtime
+from nlu.types import NluBackend, Parse
 from tests.fake_telegram import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,64 +227,164 @@ async def run_noop(count: int, in_process: bool, *, replies: bool = False) -> fl
 
         router.message()(noop)
         dispatcher.include_router(router)
-        elapsed = await _poll_until(dispatcher, bot, all_seen)
+        elapsed = (await _poll_until(dispatcher, bot, all_seen)).seconds
         await app.close()
     await api.stop()
     return elapsed
 
 
-async def _poll_until(dispatcher: Dispatcher, bot: Bot, done: asyncio.Event) -> float:
-    """aiogram's long polling until `done`: the seconds it took; then the bot is closed."""
-    start = time.perf_counter()
+class Timed(NamedTuple):
+    seconds: float  # wall time
+    cpu_seconds: float  # this process's CPU over the same span (all its threads: aiosqlite's too)
+
+
+async def _poll_until(dispatcher: Dispatcher, bot: Bot, done: asyncio.Event) -> Timed:
+    """aiogram's long polling until `done`: the time it took; then the bot is closed."""
+    start, cpu = time.perf_counter(), time.process_time()
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
     await done.wait()
-    elapsed = time.perf_counter() - start
+    timed = Timed(time.perf_counter() - start, time.process_time() - cpu)
     await dispatcher.stop_polling()
     await polling
     await bot.session.close()
-    return elapsed
+    return timed
 
 
-async def run_peer(count: int, in_process: bool) -> float:
-    """The peer design: a minimal support bot on aiogram. One aiosqlite connection (WAL, full
-    durability); per private message one INSERT transaction, then a reply and a group post."""
+# What a minimal bot does with a private message, on its one connection to its database.
+Handling = Callable[[aiosqlite.Connection, Message, Bot], Awaitable[None]]
+
+
+async def _run_sqlite_bot(count: int, in_process: bool, schema: tuple[str, ...], handle: Handling) -> Timed:
+    """A minimal bot on aiogram with one aiosqlite connection (WAL, full durability) to a
+    database of `schema`: `handle` per private message, timed until `count` were handled."""
     api = FakeApi(count, in_process=in_process)
     await api.start()
     with tempfile.TemporaryDirectory() as tmp:
-        db = await aiosqlite.connect(f"{tmp}/peer.db")
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=FULL")
-        await db.execute(
-            "CREATE TABLE demands (id INTEGER PRIMARY KEY, user_id INTEGER, chat_id INTEGER,"
-            " message_id INTEGER, text TEXT, at TEXT)"
-        )
-        await db.commit()
+        db = await _durable_connection(f"{tmp}/bot.db", schema)
         bot = make_bot(api.token, api.base)
         done = asyncio.Event()
         handled = 0
         router = Router()
 
-        async def support(message: Message, bot: Bot) -> None:
+        async def on_message(message: Message, bot: Bot) -> None:
             nonlocal handled
-            user = message.from_user.id if message.from_user else 0
-            await db.execute(
-                "INSERT INTO demands (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)",
-                (user, message.chat.id, message.message_id, message.text, message.date.isoformat()),
-            )
-            await db.commit()
-            await message.answer(_ACK)
-            await bot.send_message(-1_000_000, _POST)
+            await handle(db, message, bot)
             handled += 1
             if handled >= count:
                 done.set()
 
-        router.message()(support)
+        router.message()(on_message)
         dispatcher = Dispatcher()
         dispatcher.include_router(router)
-        elapsed = await _poll_until(dispatcher, bot, done)
+        timed = await _poll_until(dispatcher, bot, done)
         await db.close()
     await api.stop()
-    return elapsed
+    return timed
+
+
+async def _durable_connection(path: str, schema: tuple[str, ...]) -> aiosqlite.Connection:
+    """WAL with synchronous=FULL: every commit is fsync'd before it returns (full durability)."""
+    db = await aiosqlite.connect(path)
+    await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute("PRAGMA synchronous=FULL")
+    for statement in schema:
+        await db.execute(statement)
+    await db.commit()
+    return db
+
+
+_PEER_SCHEMA = (
+    "CREATE TABLE demands (id INTEGER PRIMARY KEY, user_id INTEGER, chat_id INTEGER,"
+    " message_id INTEGER, text TEXT, at TEXT)",
+)
+
+
+async def run_peer(count: int, in_process: bool) -> float:
+    """The peer design: a minimal support bot on aiogram. One aiosqlite connection (WAL, full
+    durability); per private message one INSERT transaction, then a reply and a group post."""
+    return (await _run_sqlite_bot(count, in_process, _PEER_SCHEMA, _peer_handles)).seconds
+
+
+async def _peer_handles(db: aiosqlite.Connection, message: Message, bot: Bot) -> None:
+    user = message.from_user.id if message.from_user else 0
+    await db.execute(
+        "INSERT INTO demands (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)",
+        (user, message.chat.id, message.message_id, message.text, message.date.isoformat()),
+    )
+    await db.commit()
+    await message.answer(_ACK)
+    await bot.send_message(-1_000_000, _POST)
+
+
+_GROUP = -1_000_000  # the department's officer group the new demand is posted to
+
+_FLOOR_SCHEMA = (
+    "CREATE TABLE updates (id INTEGER PRIMARY KEY, user_id INTEGER, chat_id INTEGER,"
+    " message_id INTEGER, text TEXT, at TEXT)",
+    "CREATE TABLE tickets (id INTEGER PRIMARY KEY, user_id INTEGER, chat_id INTEGER, intent TEXT,"
+    " category TEXT, urgent INTEGER, lang TEXT, text TEXT)",
+    "CREATE TABLE outbox (id INTEGER PRIMARY KEY, ticket_id INTEGER, chat_id INTEGER, text TEXT,"
+    " status TEXT, message_id INTEGER)",
+)
+
+
+async def run_floor(count: int, in_process: bool, nlu: NluBackend) -> Timed:
+    """The floor of Xiaoer's obligations for a new demand: the peer design with only those added.
+    Per private message: the NLU's parse; one transaction keeping the update, the ticket and its
+    three messages as pending; the three sends; one transaction marking them sent."""
+    return await _run_sqlite_bot(count, in_process, _FLOOR_SCHEMA, _floor_handling(nlu))
+
+
+def _floor_handling(nlu: NluBackend) -> Handling:
+    # aiogram runs the handlers of a polled batch concurrently on the one connection: without
+    # this, one's COMMIT could commit another's transaction half-written (a ticket without its
+    # messages). The peer needs none: its transaction is a single statement.
+    one_transaction_at_a_time = asyncio.Lock()
+
+    async def handle(db: aiosqlite.Connection, message: Message, bot: Bot) -> None:
+        parse = await nlu.parse(message.text or "")
+        outgoing = ((message.chat.id, _ACK), (_GROUP, _POST), (message.chat.id, _QUESTION))
+        async with one_transaction_at_a_time:
+            pending = await _keep_demand(db, message, parse, outgoing)
+        sent = (
+            await message.answer(_ACK),
+            await bot.send_message(_GROUP, _POST),
+            await message.answer(_QUESTION),
+        )
+        async with one_transaction_at_a_time:
+            await db.executemany(
+                "UPDATE outbox SET status = 'sent', message_id = ? WHERE id = ?",
+                [(delivered.message_id, row) for delivered, row in zip(sent, pending, strict=True)],
+            )
+            await db.commit()
+
+    return handle
+
+
+async def _keep_demand(
+    db: aiosqlite.Connection, message: Message, parse: Parse, outgoing: tuple[tuple[int, str], ...]
+) -> list[int]:
+    """One transaction: the update as it arrived (kept before anything is answered), the ticket,
+    and its messages as pending (their text stored before they are sent). Their ids, in order."""
+    user = message.from_user.id if message.from_user else 0
+    await db.execute(
+        "INSERT INTO updates (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)",
+        (user, message.chat.id, message.message_id, message.text, message.date.isoformat()),
+    )
+    ticket = await db.execute(
+        "INSERT INTO tickets (user_id, chat_id, intent, category, urgent, lang, text)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (user, message.chat.id, parse.intent, parse.category, parse.urgent, parse.lang, parse.text),
+    )
+    # one statement for all the messages: one trip to the connection's thread, not one each
+    rows = ", ".join("(?, ?, ?, 'pending')" for _ in outgoing)
+    pending = await db.execute_fetchall(
+        f"INSERT INTO outbox (ticket_id, chat_id, text, status) VALUES {rows} RETURNING id",
+        [value for chat, text in outgoing for value in (ticket.lastrowid, chat, text)],
+    )
+    await db.commit()
+    # RETURNING's order is not promised, but rowids are handed out ascending as rows are inserted
+    return sorted(row[0] for row in pending)
 
 
 async def run_full(count: int, in_process: bool) -> tuple[float, UnitsOfWork]:
@@ -304,8 +422,11 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
     profiler = cProfile.Profile() if profile else None
     where = "in the bot's process" if in_process else "in a child process"
     print(f"fake Bot API {where}; {count} updates a run, {rounds} rounds")
+    nlu = build_nlu(load_settings(ROOT / "config.yaml"))  # loaded (or trained) once, before any timing
     to_peer: list[float] = []
     to_sends: list[float] = []
+    to_floor: list[float] = []
+    floor_to_peer: list[float] = []
     for number in range(1, rounds + 1):
         noop = await run_noop(count, in_process)
         cpu = time.process_time()
@@ -313,6 +434,7 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         cpu_sends, cpu = time.process_time() - cpu, time.process_time()
         peer = await run_peer(count, in_process)
         cpu_peer = time.process_time() - cpu
+        floor = await run_floor(count, in_process, nlu)
         if profiler is not None:
             profiler.enable()
         full, units = await run_full(count, in_process)
@@ -321,6 +443,8 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         cpu_full = units.cpu_seconds
         to_peer.append(peer / full)
         to_sends.append(sends / full)
+        to_floor.append(floor.seconds / full)
+        floor_to_peer.append(peer / floor.seconds)
         print(
             f"round {number}: no-op {count / noop:6.0f}/s  sends alone {count / sends:5.0f}/s  "
             f"peer {count / peer:5.0f}/s  full {count / full:5.0f}/s  "
@@ -331,9 +455,15 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
             f"  this process's CPU per update: sends alone {cpu_sends / count * 1000:.1f} ms, peer "
             f"{cpu_peer / count * 1000:.1f} ms (both set-up included), full {cpu_full / count * 1000:.1f} ms"
         )
+        print(
+            f"  floor {count / floor.seconds:5.0f}/s  full/floor {floor.seconds / full:.2f}  "
+            f"floor/peer {peer / floor.seconds:.2f}  "
+            f"floor's CPU per update {floor.cpu_seconds / count * 1000:.1f} ms (timed part only)"
+        )
     print(
         f"median of {rounds}: full/peer {statistics.median(to_peer):.2f}, "
-        f"full/sends-alone {statistics.median(to_sends):.2f}"
+        f"full/sends-alone {statistics.median(to_sends):.2f}, full/floor {statistics.median(to_floor):.2f}, "
+        f"floor/peer {statistics.median(floor_to_peer):.2f}"
     )
     if profiler is not None and profile is not None:
         profiler.dump_stats(profile)
