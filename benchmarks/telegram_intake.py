@@ -7,15 +7,15 @@ the floor.
 
 The floor is the peer design with what Xiaoer is obliged to do for a new demand added, and nothing
 else: not a competitor, but Xiaoer's job done the simplest way on the peer's tools (plain SQL on
-the peer's one connection, no code of Xiaoer's but its NLU). It is a measured floor for the design,
-not a proven lower bound: it sends through aiogram as the peer does, which costs more per send
-than Xiaoer's plain POSTs, and it does not recognise an update sent twice. Per private message: the text
+the peer's one connection, no code of Xiaoer's but its NLU and its sends). It is a measured floor
+for the design, not a proven lower bound (it reaches its database through aiosqlite's thread,
+which Xiaoer avoids), and it does not recognise an update sent twice. Per private message: the text
 parsed by Xiaoer's NLU as config.yaml configures it (the builtin model, loaded once before timing
 by bot.bootstrap.build_nlu, as `xiaoer run` loads it); one fsync'd transaction keeping the update
 as received (before anything is answered, as Xiaoer's inbox does), the ticket (intent, category,
 urgency, language, text) and the three messages as pending (the outbox: their text stored before
-they are sent); the three sends, of the sizes the "sends alone" handler sends, through aiogram as
-the peer sends; and a second fsync'd transaction marking the three sent with the platform's
+they are sent); the three sends, as the "sends alone" handler sends them (Xiaoer's transport);
+and a second fsync'd transaction marking the three sent with the platform's
 message ids (two commits a demand, as goal 2 allows).
 Each transaction has the connection to itself while it runs, since aiogram handles a polled batch
 of updates concurrently and one handler's COMMIT must not commit another's half-written demand.
@@ -81,6 +81,7 @@ from bot.channels.telegram.transport import TelegramTransport
 from bot.config import load_settings
 from bot.domain.outbox import MessageKind, OutboxMessage
 from bot.i18n import load_catalogues
+from bot.outbox import Outcome, Sent
 from bot.runtime.runtime import Runtime
 from nlu.types import NluBackend, Parse
 from tests.fake_telegram import FakeBotApi
@@ -391,25 +392,35 @@ def _floor_handling(nlu: NluBackend) -> Handling:
     # this, one's COMMIT could commit another's transaction half-written (a ticket without its
     # messages). The peer needs none: its transaction is a single statement.
     one_transaction_at_a_time = asyncio.Lock()
+    transports: dict[Bot, TelegramTransport] = {}  # the run's one bot's
 
     async def handle(db: aiosqlite.Connection, message: Message, bot: Bot) -> None:
+        # the sends go as the "sends alone" handler's do, so that floor/sends-alone is what the
+        # obligations cost beside the same sends
+        if bot not in transports:
+            transports[bot] = TelegramTransport(bot, _wide_open())
+        transport = transports[bot]
         parse = await nlu.parse(message.text or "")
         outgoing = ((message.chat.id, _ACK), (_GROUP, _POST), (message.chat.id, _QUESTION))
         async with one_transaction_at_a_time:
             pending = await _keep_demand(db, message, parse, outgoing)
-        sent = (
-            await message.answer(_ACK),
-            await bot.send_message(_GROUP, _POST),
-            await message.answer(_QUESTION),
-        )
+        sent = [
+            await transport.send(OutboxMessage(MessageKind.REPLY, "telegram", str(chat), text))
+            for chat, text in outgoing
+        ]
         async with one_transaction_at_a_time:
             await db.executemany(
                 "UPDATE outbox SET status = 'sent', message_id = ? WHERE id = ?",
-                [(delivered.message_id, row) for delivered, row in zip(sent, pending, strict=True)],
+                [(_platform_id(outcome), row) for outcome, row in zip(sent, pending, strict=True)],
             )
             await db.commit()
 
     return handle
+
+
+def _platform_id(outcome: Outcome) -> str:
+    assert isinstance(outcome, Sent), outcome  # the fake Bot API accepts every send
+    return outcome.platform_id
 
 
 async def _keep_demand(
