@@ -33,7 +33,9 @@ the full pipeline, and the peer run again with each message's transaction its ow
 the peer's transactions are not: see `run_peer`), with full/that. The last line is the medians
 over the rounds.
 
-The full pipeline is warmed before it is timed as `xiaoer run` warms before it serves.
+The full pipeline is warmed before it is timed as `xiaoer run` warms before it serves, and every
+mode is timed with what it set up frozen out of the garbage collector's sight, as `xiaoer run`
+freezes its start-up (each mode's own, given back after it).
 
 `--profile FILE` runs the full pipeline under cProfile (every round; the other modes are not
 profiled), writes the statistics to FILE (for `python -m pstats` or snakeviz) and prints the
@@ -62,7 +64,7 @@ import pstats
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -252,10 +254,11 @@ class Timed(NamedTuple):
 
 async def _poll_until(dispatcher: Dispatcher, bot: Bot, done: asyncio.Event) -> Timed:
     """aiogram's long polling until `done`: the time it took; then the bot is closed."""
-    start, cpu = time.perf_counter(), time.process_time()
-    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
-    await done.wait()
-    timed = Timed(time.perf_counter() - start, time.process_time() - cpu)
+    with _start_up_frozen():
+        start, cpu = time.perf_counter(), time.process_time()
+        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+        await done.wait()
+        timed = Timed(time.perf_counter() - start, time.process_time() - cpu)
     await dispatcher.stop_polling()
     await polling
     await bot.session.close()
@@ -466,7 +469,7 @@ async def run_full(count: int, in_process: bool) -> tuple[float, UnitsOfWork]:
             assert isinstance(transport, TelegramTransport)
             transport.pacer = _wide_open()
             _warm_as_xiaoer_run_does()
-            with counting(app.engine) as units:
+            with counting(app.engine) as units, _start_up_frozen():
                 cpu = time.process_time()
                 full = await run_runtime(runtime, channel, api)
                 units.cpu_seconds = time.process_time() - cpu
@@ -479,13 +482,23 @@ async def run_full(count: int, in_process: bool) -> tuple[float, UnitsOfWork]:
 
 def _warm_as_xiaoer_run_does() -> None:
     """What `xiaoer run` does after start-up and before it serves (bot/runtime/warm.py): every
-    catalogue read, the model updates are read with built, and what start-up made out of the
-    garbage collector's sight. Without it the first updates timed paid those (about 6% of the
-    instructions of 150 updates, under callgrind)."""
+    catalogue read and the model updates are read with built (then its start-up is frozen, as
+    every mode's is: `_start_up_frozen`). Without it the first updates timed paid those (about 6%
+    of the instructions of 150 updates, under callgrind)."""
     load_catalogues()
     build_polled_reader()
+
+
+@contextlib.contextmanager
+def _start_up_frozen() -> Iterator[None]:
+    """A mode timed with what it set up out of the garbage collector's sight, as `xiaoer run`
+    serves (bot/runtime/warm.py); given back after, so that no mode runs with another's frozen."""
     gc.collect()
     gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _wide_open() -> Pacer:
