@@ -130,8 +130,9 @@ async def _one_page(
     """A sweep whose due tickets are one page (the steady sweep, every few minutes), made so that
     the process and the database never wait for each other:
     - its tickets and the reminders sent about them before are read while the page is planned
-      (the plan looks at the event loop more often, so each of the reads' statements goes out as
-      the one before is answered);
+      (one statement, planned for its numbers without statements of its own: see
+      storage/reminders_sql.FOR_MESSAGES_PG; the plan looks at the event loop more often, so that
+      its answer is taken as it comes rather than after the plan);
     - its messages are made while its claim runs, as if every nudge were won, which it is unless
       another instance claimed some first: then they are made again from what this one won.
     All in one transaction, committed once the messages are made, so its claims stand only if its
@@ -175,7 +176,7 @@ class _ReadEarly(NamedTuple):
     sent: list[SentReminder]
 
 
-# Tickets planned between two looks at the event loop while a page's reads go out one by one.
+# Tickets planned between two looks at the event loop while a sweep of one page reads early.
 _EARLY_CHUNK = max(CHUNK // 5, 1)
 
 
