@@ -265,6 +265,8 @@ def _kind(sql: str) -> str:
     words = " ".join(sql.split()).lower()
     if words.startswith("select") and "from ticket_checks" in words and "next_check_at <=" in words:
         return "read due tickets (a page)"
+    if words.startswith("with page as materialized (") and "from ticket_checks" in words:
+        return "read due tickets (the first page, setting the plan mode for a sweep of one page)"
     if words.startswith("with moved as ( update ticket_checks"):
         return "claim nudges and move checks on (a page)"
     if words.startswith("insert into nudges") or words.startswith("with claimed as ( insert into nudges"):
