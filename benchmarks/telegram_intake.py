@@ -16,7 +16,10 @@ as received (before anything is answered, as Xiaoer's inbox does), the ticket (i
 urgency, language, text) and the three messages as pending (the outbox: their text stored before
 they are sent); the three sends, as the "sends alone" handler sends them (Xiaoer's transport);
 and a second fsync'd transaction marking the three sent with the platform's
-message ids (two commits a demand, as goal 2 allows).
+message ids (two commits a demand, as goal 2 allows). It runs a second time with those marks
+written together, as Xiaoer's outbox sender writes a round's outcomes in one transaction: each
+handler's marks wait, and whichever handler next has the connection writes all that wait (about
+one fsync'd commit an update).
 Each transaction has the connection to itself while it runs, since aiogram handles a polled batch
 of updates concurrently and one handler's COMMIT must not commit another's half-written demand.
 
@@ -30,8 +33,9 @@ child process and is not counted); then the floor's rate, full/floor and floor/p
 floor's CPU per update over its timed part alone (the "sends alone" and peer figures include
 their set-up); then the commits that wrote (each fsync'd) per update of the peer, the floor and
 the full pipeline, and the peer run again with each message's transaction its own (as written,
-the peer's transactions are not: see `run_peer`), with full/that. The last line is the medians
-over the rounds.
+the peer's transactions are not: see `run_peer`), with full/that; then the floor with its
+delivery records written together, its commits per update, it/peer and full/it. The last line is
+the medians over the rounds.
 
 The full pipeline is warmed before it is timed as `xiaoer run` warms before it serves, and every
 mode is timed with what it set up frozen out of the garbage collector's sight, as `xiaoer run`
@@ -383,19 +387,28 @@ _FLOOR_SCHEMA = (
 )
 
 
-async def run_floor(count: int, in_process: bool, nlu: NluBackend) -> Timed:
+async def run_floor(
+    count: int, in_process: bool, nlu: NluBackend, *, records_together: bool = False
+) -> Timed:
     """The floor of Xiaoer's obligations for a new demand: the peer design with only those added.
     Per private message: the NLU's parse; one transaction keeping the update, the ticket and its
-    three messages as pending; the three sends; one transaction marking them sent."""
-    return await _run_sqlite_bot(count, in_process, _FLOOR_SCHEMA, _floor_handling(nlu))
+    three messages as pending; the three sends; one transaction marking them sent.
+
+    `records_together`: the marks of sent messages are written together, as Xiaoer's outbox
+    sender writes a round's outcomes in one transaction: a handler's marks join those waiting,
+    and whichever handler next has the connection writes all that are waiting in one transaction
+    (the others find none left). Each update's own transaction stays its own; fewer commits."""
+    handling = _floor_handling(nlu, records_together=records_together)
+    return await _run_sqlite_bot(count, in_process, _FLOOR_SCHEMA, handling)
 
 
-def _floor_handling(nlu: NluBackend) -> Handling:
+def _floor_handling(nlu: NluBackend, *, records_together: bool = False) -> Handling:
     # aiogram runs the handlers of a polled batch concurrently on the one connection: without
     # this, one's COMMIT could commit another's transaction half-written (a ticket without its
     # messages). The peer needs none: its transaction is a single statement.
     one_transaction_at_a_time = asyncio.Lock()
     transports: dict[Bot, TelegramTransport] = {}  # the run's one bot's
+    unwritten: list[tuple[str, int]] = []  # records_together: marks waiting to be written
 
     async def handle(db: aiosqlite.Connection, message: Message, bot: Bot) -> None:
         # the sends go as the "sends alone" handler's do, so that floor/sends-alone is what the
@@ -411,12 +424,15 @@ def _floor_handling(nlu: NluBackend) -> Handling:
             await transport.send(OutboxMessage(MessageKind.REPLY, "telegram", str(chat), text))
             for chat, text in outgoing
         ]
+        marks = [(_platform_id(outcome), row) for outcome, row in zip(sent, pending, strict=True)]
+        if records_together:
+            unwritten.extend(marks)
         async with one_transaction_at_a_time:
-            await db.executemany(
-                "UPDATE outbox SET status = 'sent', message_id = ? WHERE id = ?",
-                [(_platform_id(outcome), row) for outcome, row in zip(sent, pending, strict=True)],
-            )
-            await db.commit()
+            if records_together:
+                marks, unwritten[:] = list(unwritten), []
+            if marks:
+                await db.executemany("UPDATE outbox SET status = 'sent', message_id = ? WHERE id = ?", marks)
+                await db.commit()
 
     return handle
 
@@ -515,6 +531,7 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
     to_floor: list[float] = []
     floor_to_peer: list[float] = []
     to_own_commits: list[float] = []
+    together_to_peer: list[float] = []
     for number in range(1, rounds + 1):
         noop = await run_noop(count, in_process)
         cpu = time.process_time()
@@ -525,6 +542,7 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         cpu_peer = time.process_time() - cpu
         own = await run_peer(count, in_process, own_commits=True)
         floor = await run_floor(count, in_process, nlu)
+        together = await run_floor(count, in_process, nlu, records_together=True)
         if profiler is not None:
             profiler.enable()
         full, units = await run_full(count, in_process)
@@ -536,6 +554,7 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         to_floor.append(floor.seconds / full)
         floor_to_peer.append(peer / floor.seconds)
         to_own_commits.append(own.seconds / full)
+        together_to_peer.append(peer / together.seconds)
         print(
             f"round {number}: no-op {count / noop:6.0f}/s  sends alone {count / sends:5.0f}/s  "
             f"peer {count / peer:5.0f}/s  full {count / full:5.0f}/s  "
@@ -557,11 +576,17 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
             f"the peer with each message's commit its own {count / own.seconds:5.0f}/s "
             f"({own.durable_commits / count:.2f} fsync'd a message), full/it {own.seconds / full:.2f}"
         )
+        print(
+            f"  floor with its delivery records written together {count / together.seconds:5.0f}/s "
+            f"({together.durable_commits / count:.2f} fsync'd an update)  "
+            f"it/peer {peer / together.seconds:.2f}  full/it {together.seconds / full:.2f}"
+        )
     print(
         f"median of {rounds}: full/peer {statistics.median(to_peer):.2f}, "
         f"full/sends-alone {statistics.median(to_sends):.2f}, full/floor {statistics.median(to_floor):.2f}, "
         f"floor/peer {statistics.median(floor_to_peer):.2f}, "
-        f"full/peer-with-its-own-commits {statistics.median(to_own_commits):.2f}"
+        f"full/peer-with-its-own-commits {statistics.median(to_own_commits):.2f}, "
+        f"floor-with-records-together/peer {statistics.median(together_to_peer):.2f}"
     )
     if profiler is not None and profile is not None:
         profiler.dump_stats(profile)
