@@ -69,6 +69,7 @@ STAGES = (
     Stage("peer_own", "peer design, each message's commit its own", None, mode="peer_own"),
     Stage("floor", "floor (peer + Xiaoer's obligations)", None, mode="floor"),
     Stage("floor_together", "floor, its delivery records written together", None, mode="floor_together"),
+    Stage("floor_in_place", "floor, SQLite in place (on the event loop)", None, mode="floor_in_place"),
     Stage("full", "full pipeline", None),
     Stage("uncounted", "full pipeline, the benchmark's unit counting off", None, mode="uncounted"),
     Stage("feed", "an update through aiogram's dispatcher", "full", ("aiogram:Dispatcher.feed_update",)),
@@ -236,6 +237,9 @@ async def _run_mode(mode: str, updates: int) -> None:
         "floor_together": lambda: intake.run_floor(
             updates, False, build_nlu(load_settings(intake.ROOT / "config.yaml")), records_together=True
         ),
+        "floor_in_place": lambda: intake.run_floor_in_place(
+            updates, False, build_nlu(load_settings(intake.ROOT / "config.yaml"))
+        ),
         "full": lambda: intake.run_full(updates, False),
         "uncounted": lambda: _uncounted(intake, updates),
     }
@@ -342,7 +346,7 @@ def report(counts: dict[str, float], updates: int) -> list[str]:
         if stage.name in shown and (stage.parent is None or stage.parent not in shown):
             show(stage, 0)
     if full:  # as benchmarks/telegram_intake.py names its ratios: rates, here instructions inverted
-        for mode in ("peer", "peer_own", "floor", "floor_together", "sends"):
+        for mode in ("peer", "peer_own", "floor", "floor_together", "floor_in_place", "sends"):
             if mode in counts:
                 lines.append(f"full/{mode} by instructions {counts[mode] / full:.2f}")
     return lines

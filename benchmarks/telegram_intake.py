@@ -8,20 +8,24 @@ the floor.
 The floor is the peer design with what Xiaoer is obliged to do for a new demand added, and nothing
 else: not a competitor, but Xiaoer's job done the simplest way on the peer's tools (plain SQL on
 the peer's one connection, no code of Xiaoer's but its NLU and its sends). It is a measured floor
-for the design, not a proven lower bound (it reaches its database through aiosqlite's thread,
-which Xiaoer avoids), and it does not recognise an update sent twice. Per private message: the text
-parsed by Xiaoer's NLU as config.yaml configures it (the builtin model, loaded once before timing
-by bot.bootstrap.build_nlu, as `xiaoer run` loads it); one fsync'd transaction keeping the update
-as received (before anything is answered, as Xiaoer's inbox does), the ticket (intent, category,
-urgency, language, text) and the three messages as pending (the outbox: their text stored before
-they are sent); the three sends, as the "sends alone" handler sends them (Xiaoer's transport);
-and a second fsync'd transaction marking the three sent with the platform's
-message ids (two commits a demand, as goal 2 allows). It runs a second time with those marks
+for the design, not a proven lower bound, and it does not recognise an update sent twice. Per
+private message: the text parsed by Xiaoer's NLU as config.yaml configures it (the builtin model,
+loaded once before timing by bot.bootstrap.build_nlu, as `xiaoer run` loads it); one fsync'd
+transaction keeping the update as received (before anything is answered, as Xiaoer's inbox does),
+the ticket (intent, category, urgency, language, text) and the three messages as pending (the
+outbox: their text stored before they are sent); the three sends, as the "sends alone" handler
+sends them (Xiaoer's transport); and a second fsync'd transaction marking the three sent with the
+platform's message ids (two commits a demand, as goal 2 allows). It runs a second time with those marks
 written together, as Xiaoer's outbox sender writes a round's outcomes in one transaction: each
 handler's marks wait, and whichever handler next has the connection writes all that wait (about
 one fsync'd commit an update).
 Each transaction has the connection to itself while it runs, since aiogram handles a polled batch
 of updates concurrently and one handler's COMMIT must not commit another's half-written demand.
+It runs a third time with its database reached in place, as Xiaoer's storage reaches a SQLite
+file (the standard library's sqlite3 on the event loop, `run_floor_in_place`), not through
+aiosqlite's thread: there a transaction holds the connection across a trip to that thread per
+statement, and the other handlers wait for it; in place it runs between two awaits, with nothing
+to wait for. Same schema, statements, NLU and sends; two fsync'd commits an update.
 
     python -m benchmarks.telegram_intake [--updates 500] [--rounds 3] [--in-process] [--profile FILE]
 
@@ -34,8 +38,9 @@ floor's CPU per update over its timed part alone (the "sends alone" and peer fig
 their set-up); then the commits that wrote (each fsync'd) per update of the peer, the floor and
 the full pipeline, and the peer run again with each message's transaction its own (as written,
 the peer's transactions are not: see `run_peer`), with full/that; then the floor with its
-delivery records written together, its commits per update, it/peer and full/it. The last line is
-the medians over the rounds.
+delivery records written together, its commits per update, it/peer and full/it; then the floor in
+place, its commits and CPU per update, it/peer, it/sends-alone and full/it. The last line is the
+medians over the rounds.
 
 The full pipeline is warmed before it is timed as `xiaoer run` warms before it serves, and every
 mode is timed with what it set up frozen out of the garbage collector's sight, as `xiaoer run`
@@ -62,13 +67,15 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import functools
 import gc
 import multiprocessing
 import pstats
+import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -276,56 +283,54 @@ Handling = Callable[[aiosqlite.Connection, Message, Bot], Awaitable[None]]
 async def _run_sqlite_bot(count: int, in_process: bool, schema: tuple[str, ...], handle: Handling) -> Timed:
     """A minimal bot on aiogram with one aiosqlite connection (WAL, full durability) to a
     database of `schema`: `handle` per private message, timed until `count` were handled."""
-    api = FakeApi(count, in_process=in_process)
-    await api.start()
     with tempfile.TemporaryDirectory() as tmp:
         db = await _durable_connection(f"{tmp}/bot.db", schema)
-        bot = make_bot(api.token, api.base)
-        done = asyncio.Event()
-        handled = 0
-        router = Router()
-
-        async def on_message(message: Message, bot: Bot) -> None:
-            nonlocal handled
-            await handle(db, message, bot)
-            handled += 1
-            if handled >= count:
-                done.set()
-
-        router.message()(on_message)
-        dispatcher = Dispatcher()
-        dispatcher.include_router(router)
-        commits = await _count_commits(db)
-        timed = await _poll_until(dispatcher, bot, done)
-        timed = timed._replace(durable_commits=await commits.stop())
+        commits = _Commits()
+        await db.set_trace_callback(commits.traced)
+        timed = await _run_bot(count, in_process, functools.partial(handle, db))
+        await db.set_trace_callback(None)  # type: ignore[arg-type]  # sqlite3 clears it so
         await db.close()
+    return timed._replace(durable_commits=commits.count)
+
+
+async def _run_bot(count: int, in_process: bool, handle: Callable[[Message, Bot], Awaitable[None]]) -> Timed:
+    """aiogram polling the fake Bot API, `handle` per private message, timed until `count` were
+    handled."""
+    api = FakeApi(count, in_process=in_process)
+    await api.start()
+    bot = make_bot(api.token, api.base)
+    done = asyncio.Event()
+    handled = 0
+    router = Router()
+
+    async def on_message(message: Message, bot: Bot) -> None:
+        nonlocal handled
+        await handle(message, bot)
+        handled += 1
+        if handled >= count:
+            done.set()
+
+    router.message()(on_message)
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    timed = await _poll_until(dispatcher, bot, done)
     await api.stop()
     return timed
 
 
 class _Commits:
     """The COMMITs SQLite runs on a connection, told by its trace of statements: Python's sqlite3
-    sends COMMIT only for an open transaction, which on these connections only writing opens, so
-    each is a commit that wrote and was fsync'd. A `commit()` finding nothing open (its INSERT was
-    committed by another handler's COMMIT) sends none."""
+    sends COMMIT only for an open transaction, which on these connections only writing opens (the
+    in-place floor begins its own, and writes in each), so each is a commit that wrote and was
+    fsync'd. A `commit()` finding nothing open (its INSERT was committed by another handler's
+    COMMIT) sends none."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
+    def __init__(self) -> None:
         self.count = 0
 
     def traced(self, sql: str) -> None:  # on the connection's thread
         if sql == "COMMIT":
             self.count += 1
-
-    async def stop(self) -> int:
-        await self._db.set_trace_callback(None)  # type: ignore[arg-type]  # sqlite3 clears it so
-        return self.count
-
-
-async def _count_commits(db: aiosqlite.Connection) -> _Commits:
-    commits = _Commits(db)
-    await db.set_trace_callback(commits.traced)
-    return commits
 
 
 async def _durable_connection(path: str, schema: tuple[str, ...]) -> aiosqlite.Connection:
@@ -407,34 +412,80 @@ def _floor_handling(nlu: NluBackend, *, records_together: bool = False) -> Handl
     # this, one's COMMIT could commit another's transaction half-written (a ticket without its
     # messages). The peer needs none: its transaction is a single statement.
     one_transaction_at_a_time = asyncio.Lock()
-    transports: dict[Bot, TelegramTransport] = {}  # the run's one bot's
+    sender = _FloorSender()
     unwritten: list[tuple[str, int]] = []  # records_together: marks waiting to be written
 
     async def handle(db: aiosqlite.Connection, message: Message, bot: Bot) -> None:
-        # the sends go as the "sends alone" handler's do, so that floor/sends-alone is what the
-        # obligations cost beside the same sends
-        if bot not in transports:
-            transports[bot] = TelegramTransport(bot, _wide_open())
-        transport = transports[bot]
         parse = await nlu.parse(message.text or "")
-        outgoing = ((message.chat.id, _ACK), (_GROUP, _POST), (message.chat.id, _QUESTION))
+        outgoing = _outgoing(message)
         async with one_transaction_at_a_time:
             pending = await _keep_demand(db, message, parse, outgoing)
-        sent = [
-            await transport.send(OutboxMessage(MessageKind.REPLY, "telegram", str(chat), text))
-            for chat, text in outgoing
-        ]
-        marks = [(_platform_id(outcome), row) for outcome, row in zip(sent, pending, strict=True)]
+        marks = await sender.send(bot, outgoing, pending)
         if records_together:
             unwritten.extend(marks)
         async with one_transaction_at_a_time:
             if records_together:
                 marks, unwritten[:] = list(unwritten), []
             if marks:
-                await db.executemany("UPDATE outbox SET status = 'sent', message_id = ? WHERE id = ?", marks)
+                await db.executemany(_MARK_SENT, marks)
                 await db.commit()
 
     return handle
+
+
+async def run_floor_in_place(count: int, in_process: bool, nlu: NluBackend) -> Timed:
+    """The floor again, its database reached as Xiaoer's storage reaches a SQLite file: in place,
+    the standard library's sqlite3 called on the event loop (storage/sqlite_inline.py), not through
+    aiosqlite's thread. A transaction then runs start to end between two awaits, so no handler can
+    come between its statements, and none waits for the connection: no lock is needed, and each
+    handler writes its own marks at once (two fsync'd commits an update; there is nothing waiting
+    to write together). Same schema, statements, NLU and sends as the floor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite3.connect(f"{tmp}/bot.db", isolation_level=None)  # BEGIN and COMMIT are ours
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        for statement in _FLOOR_SCHEMA:
+            db.execute(statement)
+        commits = _Commits()
+        db.set_trace_callback(commits.traced)
+        sender = _FloorSender()
+
+        async def handle(message: Message, bot: Bot) -> None:
+            parse = await nlu.parse(message.text or "")
+            outgoing = _outgoing(message)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(_INSERT_UPDATE, _update_row(message))
+            ticket = db.execute(_INSERT_TICKET, _ticket_row(message, parse)).lastrowid
+            pending = _pending_ids(db.execute(*_insert_pending(ticket, outgoing)).fetchall())
+            db.execute("COMMIT")
+            marks = await sender.send(bot, outgoing, pending)
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(_MARK_SENT, marks)
+            db.execute("COMMIT")
+
+        timed = await _run_bot(count, in_process, handle)
+        db.set_trace_callback(None)
+        db.close()
+    return timed._replace(durable_commits=commits.count)
+
+
+class _FloorSender:
+    """The floor's three sends, as the "sends alone" handler sends them (Xiaoer's transport), so
+    that floor/sends-alone is what the obligations cost beside the same sends."""
+
+    def __init__(self) -> None:
+        self._transports: dict[Bot, TelegramTransport] = {}  # the run's one bot's
+
+    async def send(self, bot: Bot, outgoing: Outgoing, pending: list[int]) -> list[tuple[str, int]]:
+        """Send each message; the marks of the sent: (the platform's message id, the row)."""
+        if bot not in self._transports:
+            self._transports[bot] = TelegramTransport(bot, _wide_open())
+        transport = self._transports[bot]
+        sent = [
+            await transport.send(OutboxMessage(MessageKind.REPLY, "telegram", str(chat), text))
+            for chat, text in outgoing
+        ]
+        return [(_platform_id(outcome), row) for outcome, row in zip(sent, pending, strict=True)]
 
 
 def _platform_id(outcome: Outcome) -> str:
@@ -442,30 +493,52 @@ def _platform_id(outcome: Outcome) -> str:
     return outcome.platform_id
 
 
+Outgoing = tuple[tuple[int, str], ...]  # (chat, text) of each message a new demand makes
+
+_INSERT_UPDATE = "INSERT INTO updates (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)"
+_INSERT_TICKET = (
+    "INSERT INTO tickets (user_id, chat_id, intent, category, urgent, lang, text)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_MARK_SENT = "UPDATE outbox SET status = 'sent', message_id = ? WHERE id = ?"
+
+
+def _outgoing(message: Message) -> Outgoing:
+    return ((message.chat.id, _ACK), (_GROUP, _POST), (message.chat.id, _QUESTION))
+
+
+def _update_row(message: Message) -> tuple[Any, ...]:
+    user = message.from_user.id if message.from_user else 0
+    return (user, message.chat.id, message.message_id, message.text, message.date.isoformat())
+
+
+def _ticket_row(message: Message, parse: Parse) -> tuple[Any, ...]:
+    user = message.from_user.id if message.from_user else 0
+    return (user, message.chat.id, parse.intent, parse.category, parse.urgent, parse.lang, parse.text)
+
+
+def _insert_pending(ticket: int | None, outgoing: Outgoing) -> tuple[str, list[Any]]:
+    """One statement for all the messages (one trip to aiosqlite's thread, not one each)."""
+    rows = ", ".join("(?, ?, ?, 'pending')" for _ in outgoing)
+    statement = f"INSERT INTO outbox (ticket_id, chat_id, text, status) VALUES {rows} RETURNING id"
+    return statement, [value for chat, text in outgoing for value in (ticket, chat, text)]
+
+
+def _pending_ids(rows: Iterable[Any]) -> list[int]:
+    # RETURNING's order is not promised, but rowids are handed out ascending as rows are inserted
+    return sorted(row[0] for row in rows)
+
+
 async def _keep_demand(
-    db: aiosqlite.Connection, message: Message, parse: Parse, outgoing: tuple[tuple[int, str], ...]
+    db: aiosqlite.Connection, message: Message, parse: Parse, outgoing: Outgoing
 ) -> list[int]:
     """One transaction: the update as it arrived (kept before anything is answered), the ticket,
     and its messages as pending (their text stored before they are sent). Their ids, in order."""
-    user = message.from_user.id if message.from_user else 0
-    await db.execute(
-        "INSERT INTO updates (user_id, chat_id, message_id, text, at) VALUES (?, ?, ?, ?, ?)",
-        (user, message.chat.id, message.message_id, message.text, message.date.isoformat()),
-    )
-    ticket = await db.execute(
-        "INSERT INTO tickets (user_id, chat_id, intent, category, urgent, lang, text)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (user, message.chat.id, parse.intent, parse.category, parse.urgent, parse.lang, parse.text),
-    )
-    # one statement for all the messages: one trip to the connection's thread, not one each
-    rows = ", ".join("(?, ?, ?, 'pending')" for _ in outgoing)
-    pending = await db.execute_fetchall(
-        f"INSERT INTO outbox (ticket_id, chat_id, text, status) VALUES {rows} RETURNING id",
-        [value for chat, text in outgoing for value in (ticket.lastrowid, chat, text)],
-    )
+    await db.execute(_INSERT_UPDATE, _update_row(message))
+    ticket = await db.execute(_INSERT_TICKET, _ticket_row(message, parse))
+    pending = await db.execute_fetchall(*_insert_pending(ticket.lastrowid, outgoing))
     await db.commit()
-    # RETURNING's order is not promised, but rowids are handed out ascending as rows are inserted
-    return sorted(row[0] for row in pending)
+    return _pending_ids(pending)
 
 
 async def run_full(count: int, in_process: bool) -> tuple[float, UnitsOfWork]:
@@ -532,6 +605,9 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
     floor_to_peer: list[float] = []
     to_own_commits: list[float] = []
     together_to_peer: list[float] = []
+    in_place_to_peer: list[float] = []
+    in_place_to_sends: list[float] = []
+    to_in_place: list[float] = []
     for number in range(1, rounds + 1):
         noop = await run_noop(count, in_process)
         cpu = time.process_time()
@@ -543,6 +619,7 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         own = await run_peer(count, in_process, own_commits=True)
         floor = await run_floor(count, in_process, nlu)
         together = await run_floor(count, in_process, nlu, records_together=True)
+        in_place = await run_floor_in_place(count, in_process, nlu)
         if profiler is not None:
             profiler.enable()
         full, units = await run_full(count, in_process)
@@ -555,6 +632,9 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         floor_to_peer.append(peer / floor.seconds)
         to_own_commits.append(own.seconds / full)
         together_to_peer.append(peer / together.seconds)
+        in_place_to_peer.append(peer / in_place.seconds)
+        in_place_to_sends.append(sends / in_place.seconds)
+        to_in_place.append(in_place.seconds / full)
         print(
             f"round {number}: no-op {count / noop:6.0f}/s  sends alone {count / sends:5.0f}/s  "
             f"peer {count / peer:5.0f}/s  full {count / full:5.0f}/s  "
@@ -581,12 +661,21 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
             f"({together.durable_commits / count:.2f} fsync'd an update)  "
             f"it/peer {peer / together.seconds:.2f}  full/it {together.seconds / full:.2f}"
         )
+        print(
+            f"  floor in place (sqlite3 on the event loop) {count / in_place.seconds:5.0f}/s "
+            f"({in_place.durable_commits / count:.2f} fsync'd an update, CPU per update "
+            f"{in_place.cpu_seconds / count * 1000:.1f} ms)  it/peer {peer / in_place.seconds:.2f}  "
+            f"it/sends-alone {sends / in_place.seconds:.2f}  full/it {in_place.seconds / full:.2f}"
+        )
     print(
         f"median of {rounds}: full/peer {statistics.median(to_peer):.2f}, "
         f"full/sends-alone {statistics.median(to_sends):.2f}, full/floor {statistics.median(to_floor):.2f}, "
         f"floor/peer {statistics.median(floor_to_peer):.2f}, "
         f"full/peer-with-its-own-commits {statistics.median(to_own_commits):.2f}, "
-        f"floor-with-records-together/peer {statistics.median(together_to_peer):.2f}"
+        f"floor-with-records-together/peer {statistics.median(together_to_peer):.2f}, "
+        f"floor-in-place/peer {statistics.median(in_place_to_peer):.2f}, "
+        f"floor-in-place/sends-alone {statistics.median(in_place_to_sends):.2f}, "
+        f"full/floor-in-place {statistics.median(to_in_place):.2f}"
     )
     if profiler is not None and profile is not None:
         profiler.dump_stats(profile)
