@@ -15,10 +15,10 @@ transaction keeping the update as received (before anything is answered, as Xiao
 the ticket (intent, category, urgency, language, text) and the three messages as pending (the
 outbox: their text stored before they are sent); the three sends, as the "sends alone" handler
 sends them (Xiaoer's transport); and a second fsync'd transaction marking the three sent with the
-platform's message ids (two commits a demand, as goal 2 allows). It runs a second time with those marks
-written together, as Xiaoer's outbox sender writes a round's outcomes in one transaction: each
-handler's marks wait, and whichever handler next has the connection writes all that wait (about
-one fsync'd commit an update).
+platform's message ids (two commits a demand, as goal 2 allows). It runs a second time with those
+marks written together, as Xiaoer's outbox sender writes a round's outcomes in one transaction:
+each handler's marks wait, and whichever handler next has the connection writes all that wait
+(about one fsync'd commit an update).
 Each transaction has the connection to itself while it runs, since aiogram handles a polled batch
 of updates concurrently and one handler's COMMIT must not commit another's half-written demand.
 It runs a third time with its database reached in place, as Xiaoer's storage reaches a SQLite
@@ -226,34 +226,16 @@ async def run_noop(count: int, in_process: bool, *, replies: bool = False) -> fl
     of the same sizes, through the channel's own send path): no NLU, no storage. That is the most
     any handler answering like Xiaoer could reach on this harness."""
     settings = load_settings(ROOT / "config.yaml")
-    api = FakeApi(count, in_process=in_process)
-    await api.start()
     with tempfile.TemporaryDirectory() as tmp:
         app = await build_app(settings, f"sqlite+aiosqlite:///{tmp}/noop.db")
-        bot = make_bot(api.token, api.base)
-        transport = TelegramTransport(bot, _wide_open())
-        seen: list[int] = []
-        all_seen = asyncio.Event()
-        dispatcher = Dispatcher()
-        router = Router()
+        sends = _Sends()
 
-        async def noop(message: Message) -> None:
+        async def noop(message: Message, bot: Bot) -> None:
             if replies:
-                for chat, text in (
-                    (message.chat.id, _ACK),
-                    (-1_000_000, _POST),
-                    (message.chat.id, _QUESTION),
-                ):
-                    await transport.send(OutboxMessage(MessageKind.REPLY, "telegram", str(chat), text))
-            seen.append(message.message_id)
-            if len(seen) >= count:
-                all_seen.set()
+                await sends.send(bot, _outgoing(message))
 
-        router.message()(noop)
-        dispatcher.include_router(router)
-        elapsed = (await _poll_until(dispatcher, bot, all_seen)).seconds
+        elapsed = (await _run_bot(count, in_process, noop)).seconds
         await app.close()
-    await api.stop()
     return elapsed
 
 
@@ -328,7 +310,7 @@ class _Commits:
     def __init__(self) -> None:
         self.count = 0
 
-    def traced(self, sql: str) -> None:  # on the connection's thread
+    def traced(self, sql: str) -> None:  # on the thread that runs the connection's statements
         if sql == "COMMIT":
             self.count += 1
 
@@ -412,7 +394,7 @@ def _floor_handling(nlu: NluBackend, *, records_together: bool = False) -> Handl
     # this, one's COMMIT could commit another's transaction half-written (a ticket without its
     # messages). The peer needs none: its transaction is a single statement.
     one_transaction_at_a_time = asyncio.Lock()
-    sender = _FloorSender()
+    sends = _Sends()
     unwritten: list[tuple[str, int]] = []  # records_together: marks waiting to be written
 
     async def handle(db: aiosqlite.Connection, message: Message, bot: Bot) -> None:
@@ -420,7 +402,7 @@ def _floor_handling(nlu: NluBackend, *, records_together: bool = False) -> Handl
         outgoing = _outgoing(message)
         async with one_transaction_at_a_time:
             pending = await _keep_demand(db, message, parse, outgoing)
-        marks = await sender.send(bot, outgoing, pending)
+        marks = list(zip(await sends.send(bot, outgoing), pending, strict=True))
         if records_together:
             unwritten.extend(marks)
         async with one_transaction_at_a_time:
@@ -448,20 +430,18 @@ async def run_floor_in_place(count: int, in_process: bool, nlu: NluBackend) -> T
             db.execute(statement)
         commits = _Commits()
         db.set_trace_callback(commits.traced)
-        sender = _FloorSender()
+        sends = _Sends()
 
         async def handle(message: Message, bot: Bot) -> None:
             parse = await nlu.parse(message.text or "")
             outgoing = _outgoing(message)
-            db.execute("BEGIN IMMEDIATE")
-            db.execute(_INSERT_UPDATE, _update_row(message))
-            ticket = db.execute(_INSERT_TICKET, _ticket_row(message, parse)).lastrowid
-            pending = _pending_ids(db.execute(*_insert_pending(ticket, outgoing)).fetchall())
-            db.execute("COMMIT")
-            marks = await sender.send(bot, outgoing, pending)
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany(_MARK_SENT, marks)
-            db.execute("COMMIT")
+            with _transaction(db):
+                db.execute(_INSERT_UPDATE, _update_row(message))
+                ticket = db.execute(_INSERT_TICKET, _ticket_row(message, parse)).lastrowid
+                pending = _pending_ids(db.execute(*_insert_pending(ticket, outgoing)).fetchall())
+            marks = list(zip(await sends.send(bot, outgoing), pending, strict=True))
+            with _transaction(db):
+                db.executemany(_MARK_SENT, marks)
 
         timed = await _run_bot(count, in_process, handle)
         db.set_trace_callback(None)
@@ -469,23 +449,36 @@ async def run_floor_in_place(count: int, in_process: bool, nlu: NluBackend) -> T
     return timed._replace(durable_commits=commits.count)
 
 
-class _FloorSender:
-    """The floor's three sends, as the "sends alone" handler sends them (Xiaoer's transport), so
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block fails (not left open for the next
+    handler's BEGIN to trip on)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class _Sends:
+    """The three sends of a new demand, through Xiaoer's transport (one per bot, made on its
+    first message): the "sends alone" handler's, and the floors' beside their obligations, so
     that floor/sends-alone is what the obligations cost beside the same sends."""
 
     def __init__(self) -> None:
         self._transports: dict[Bot, TelegramTransport] = {}  # the run's one bot's
 
-    async def send(self, bot: Bot, outgoing: Outgoing, pending: list[int]) -> list[tuple[str, int]]:
-        """Send each message; the marks of the sent: (the platform's message id, the row)."""
+    async def send(self, bot: Bot, outgoing: Outgoing) -> list[str]:
+        """Send each message, in order; the platform's message ids."""
         if bot not in self._transports:
             self._transports[bot] = TelegramTransport(bot, _wide_open())
         transport = self._transports[bot]
-        sent = [
-            await transport.send(OutboxMessage(MessageKind.REPLY, "telegram", str(chat), text))
+        return [
+            _platform_id(await transport.send(OutboxMessage(MessageKind.REPLY, "telegram", str(chat), text)))
             for chat, text in outgoing
         ]
-        return [(_platform_id(outcome), row) for outcome, row in zip(sent, pending, strict=True)]
 
 
 def _platform_id(outcome: Outcome) -> str:
@@ -518,7 +511,8 @@ def _ticket_row(message: Message, parse: Parse) -> tuple[Any, ...]:
 
 
 def _insert_pending(ticket: int | None, outgoing: Outgoing) -> tuple[str, list[Any]]:
-    """One statement for all the messages (one trip to aiosqlite's thread, not one each)."""
+    """One statement for all the messages (through aiosqlite, one trip to its thread, not one
+    each)."""
     rows = ", ".join("(?, ?, ?, 'pending')" for _ in outgoing)
     statement = f"INSERT INTO outbox (ticket_id, chat_id, text, status) VALUES {rows} RETURNING id"
     return statement, [value for chat, text in outgoing for value in (ticket, chat, text)]
