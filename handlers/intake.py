@@ -69,8 +69,9 @@ async def open_demand(
         dispatched = dispatch(opened.ticket, routing, SYSTEM_ACTOR, now)
         # One insert for both steps; the events get the number storage assigns.
         ticket = await uow.tickets.add(dispatched.ticket)
-        await uow.events.append(_numbered(opened.event, ticket.number))
-        await uow.events.append(_numbered(dispatched.event, ticket.number))
+        await uow.events.append(
+            _numbered(opened.event, ticket.number), _numbered(dispatched.event, ticket.number)
+        )
         await uow.messages.link_ticket(log_entry, ticket.number or 0)
         question = await verification.first_question(actor, uow)
         shared = await similar.shared_problem(ticket, uow, deps)

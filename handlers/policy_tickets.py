@@ -66,8 +66,10 @@ async def open_policy_ticket(
         routing = Routing(department_id=policy.department_id, assignee_id=None, via_liaison=False)
         dispatched = dispatch(opened.ticket, routing, SYSTEM_ACTOR, now)
         ticket = await uow.tickets.add(dispatched.ticket)
-        await uow.events.append(replace(opened.event, ticket_number=ticket.number))
-        await uow.events.append(replace(dispatched.event, ticket_number=ticket.number))
+        await uow.events.append(
+            replace(opened.event, ticket_number=ticket.number),
+            replace(dispatched.event, ticket_number=ticket.number),
+        )
         linked = replace(response, ticket_number=ticket.number)
         if apply:
             if not await uow.policy_responses.record(linked):  # pressed twice at once: one wins

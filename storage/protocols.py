@@ -85,7 +85,9 @@ class TicketRepository(Protocol):
 
 
 class EventRepository(Protocol):
-    async def append(self, event: TicketEvent) -> None: ...
+    async def append(self, *events: TicketEvent) -> None:
+        """Record events in the order given (one statement for several)."""
+        ...
 
     async def for_ticket(self, number: int) -> list[TicketEvent]: ...
 

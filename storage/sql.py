@@ -286,11 +286,13 @@ class SqlEvents:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def append(self, event: TicketEvent) -> None:
-        await fast.changed(self._s, _INSERT_EVENT, event_values(event))
-        # the webhook deliveries the change causes commit with it (bot.domain.webhooks)
-        await queue_ticket_event(self._s, event, event.at)
-        self._s.info.setdefault(_COMMITTED_EVENTS, []).append(event)  # logged once committed
+    async def append(self, *events: TicketEvent) -> None:
+        """Record events in their order, in one statement (a new demand's opening and dispatch)."""
+        await fast.run_many(self._s, _INSERT_EVENT, [event_values(event) for event in events])
+        for event in events:
+            # the webhook deliveries the change causes commit with it (bot.domain.webhooks)
+            await queue_ticket_event(self._s, event, event.at)
+        self._s.info.setdefault(_COMMITTED_EVENTS, []).extend(events)  # logged once committed
 
     async def for_ticket(self, number: int) -> list[TicketEvent]:
         statement = select(EVENTS).where(EVENTS.c.ticket_id == number).order_by(EVENTS.c.id)

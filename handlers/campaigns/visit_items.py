@@ -144,7 +144,7 @@ async def _open(
     dispatched = dispatch(opened.ticket, routing, SYSTEM_ACTOR, now)
     ticket = await uow.tickets.add(dispatched.ticket)
     await uow.events.append(
-        replace(opened.event, ticket_number=ticket.number, note=f"source: visit {visit.ref}")
+        replace(opened.event, ticket_number=ticket.number, note=f"source: visit {visit.ref}"),
+        replace(dispatched.event, ticket_number=ticket.number),
     )
-    await uow.events.append(replace(dispatched.event, ticket_number=ticket.number))
     return ticket, routing
