@@ -40,7 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from storage import driver_transaction
-from storage.sqlite_binds import fast_processor
+from storage.sqlite_binds import fast_processor, fast_result_processor
 from storage.sqlite_inline import InlineConnection
 
 Processor = Callable[[Any], Any]
@@ -134,7 +134,7 @@ class FastStatement:
             for index, column in enumerate(returned):
                 process = column.type._cached_result_processor(dialect, None)
                 if process is not None:
-                    results.append((index, process))
+                    results.append((index, fast_result_processor(column.type, dialect, process)))
         return _Compiled(
             sql=compiled.string,
             names=names,

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, bindparam, update
+from sqlalchemy import JSON, Boolean, bindparam, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import asyncpg
 
 from storage import fast_statements as fast
-from storage.sqlite_binds import fast_processor, utc_text
+from storage.sqlite_binds import fast_processor, fast_result_processor, utc_text
 from storage.tables import OUTBOX, UtcDateTime
 
 SQLITE = sqlite.dialect()
@@ -83,3 +83,48 @@ def test_a_remembered_text_is_the_instants_whatever_the_zone_and_the_memory_stay
         moment = utc + timedelta(minutes=minute)
         assert utc_text(moment) == sqlalchemys(UtcDateTime())(moment)
         assert len(sqlite_binds._TEXTS) <= sqlite_binds._TEXTS_KEPT
+
+
+def sqlalchemys_reading(type_: Any, dialect: Any = SQLITE) -> Any:
+    """SQLAlchemy's result processor for the type."""
+    return type_._cached_result_processor(dialect, None)
+
+
+STORED_TEXTS = [
+    *(utc_text(moment) for moment in MOMENTS),  # as Xiaoer writes them (microseconds always)
+    "2026-12-07 14:30:00",  # as SQL's own CURRENT_TIMESTAMP writes them: SQLAlchemy's way
+    "2026-12-07 14:30:00.5",
+    "2026-12-07T14:30:00.123456",
+    None,
+]
+
+
+@pytest.mark.parametrize("text", STORED_TEXTS, ids=repr)
+def test_a_stored_datetime_reads_as_sqlalchemy_reads_it(text: str | None) -> None:
+    general = sqlalchemys_reading(UtcDateTime())
+    fast_one = fast_result_processor(UtcDateTime(), SQLITE, general)
+    assert fast_one is not general
+    ours, theirs = fast_one(text), general(text)
+    assert ours == theirs
+    if theirs is not None:
+        assert ours.tzinfo is UTC
+        assert theirs.tzinfo is UTC
+
+
+def test_other_types_and_other_databases_keep_sqlalchemys_result_processors() -> None:
+    general = sqlalchemys_reading(JSON())
+    assert fast_result_processor(JSON(), SQLITE, general) is general
+    postgres = asyncpg.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own, untyped
+    theirs = sqlalchemys_reading(UtcDateTime(), postgres)
+    assert fast_result_processor(UtcDateTime(), postgres, theirs) is theirs
+
+
+def test_a_driver_statement_reads_with_them() -> None:
+    statement = fast.FastStatement(select(OUTBOX.c.id, OUTBOX.c.claimed_at))
+    compiled = statement.compiled(SQLITE, {})
+    ((index, process),) = compiled.results
+    assert index == 1
+    text = utc_text(MOMENTS[0])
+    assert process(text) == MOMENTS[0]
+    assert process(text).tzinfo is UTC
+    assert compiled.rows([(7, text), (8, None)]) == [(7, MOMENTS[0]), (8, None)]
