@@ -66,6 +66,12 @@ _PHONE = re.compile(
     r"|(?P<service>[48]00[\s-]?\d{3}[\s-]?\d{4})"
     r")(?![\d-]|\s\d)"
 )
+# What every number the two patterns here take has: seven digits or more, with nothing between
+# them but spaces, dashes, brackets and plus signs (the international form's eight and more
+# digits, a mobile's eleven, a landline's ten, a local number's seven in a row). A text without
+# such a run has no phone number, so the patterns need not be tried on it: most texts, and most
+# of the group posts masked for officers (their dates and times are digits cut by 月, 日 and :).
+_MAYBE_PHONE = re.compile(r"\d(?:[\s()+-]*\d){6}")
 # A local number without its area code, recognisable only by the word before it.
 _LOCAL_PHONE = re.compile(
     r"(?:电话|座机|手机|联系方式|tel|phone)\s*[:：]?\s*(?P<local>[2-9]\d{6,7})(?!\d)", re.IGNORECASE
@@ -171,8 +177,13 @@ def extract(text: str, *, shown: str | None = None) -> tuple[dict[str, object], 
 def phones(text: str) -> list[Span]:
     """The phone numbers `extract` finds, without looking for what comes after them (amounts,
     companies): codes and ticket numbers are still taken out first, as there."""
+    work = normalize(text)
+    # Taking codes and ticket numbers out only blanks what a phone number cannot hold (two spaces
+    # or more where a number has one separator at most): a text with no run here has none after.
+    if _MAYBE_PHONE.search(work) is None:
+        return []
     spans: list[Span] = []
-    work = _tickets(_codes(normalize(text), spans), spans)
+    work = _tickets(_codes(work, spans), spans)
     _phones(work, spans)
     return [span for span in spans if span.key == "phone"]
 
@@ -212,6 +223,8 @@ def _tickets(text: str, spans: list[Span]) -> str:
 
 
 def _phones(text: str, spans: list[Span]) -> str:
+    if _MAYBE_PHONE.search(text) is None:
+        return text
     for m in _PHONE.finditer(text):
         raw = m.group(0)
         digits = re.sub(r"\D", "", raw)
