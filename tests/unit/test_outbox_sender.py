@@ -227,3 +227,51 @@ async def test_a_round_cut_short_by_the_database_repeats_and_strands_nothing(
         "enterprise:xinyuan": (DeliveryStatus.SENT, 1, False),
         "enterprise:haiyue": (DeliveryStatus.SENT, 1, False),
     }
+
+
+async def test_a_rounds_answers_are_written_together_and_one_taken_back_meanwhile_stays_the_takers(
+    settings: Settings, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Answers go side by side and their outcomes are written together, with the next claim: one
+    taken back from this sender while it was being sent (it looked dead) stays the taker's."""
+    w = await policy_world(settings, clock)
+    async with w.storage() as uow:
+        await uow.outbox.add(
+            [
+                OutboxMessage(
+                    kind=MessageKind.REPLY, channel="console", chat_id=chat, text=f"to {chat}", policy_id=7
+                )
+                for chat in ("a", "b", "c")
+            ],
+            clock(),
+        )
+        await uow.commit()
+
+    class TakenBackDuringItsSend(RecordingTransport):
+        async def send(self, message: OutboxMessage) -> Outcome:
+            if message.chat_id == "b":
+                async with w.storage() as uow:  # what another sender's take_back does
+                    assert await uow.outbox.retry_later(
+                        message.id or 0, s.id, clock(), "taken back", attempted=True, in_doubt=True
+                    )
+                    await uow.commit()
+            return await super().send(message)
+
+    transport = TakenBackDuringItsSend()
+    s = sender(w, transport)
+    await s.beat()
+    assert await s.step() == 3
+    with caplog.at_level("WARNING", logger="bot.outbox"):
+        await s.flush()  # the round's three outcomes, in one transaction
+    async with w.storage() as uow:
+        stored = {m.chat_id: m for m in await uow.outbox.for_policy(7, MessageKind.REPLY)}
+    assert {chat: (m.status, m.message_id, m.claimed_by) for chat, m in stored.items()} == {
+        "a": (DeliveryStatus.SENT, "m1", s.id),
+        "b": (DeliveryStatus.PENDING, None, None),  # the taker's now, to be sent again, in doubt
+        "c": (DeliveryStatus.SENT, "m3", s.id),
+    }
+    assert stored["b"].in_doubt
+    assert [r.getMessage() for r in caplog.records] == [
+        f"outbox message {stored['b'].id} was no longer this sender's when it was sent"
+    ]
+    assert s.stats.sent == 3  # counted as the platform answered
