@@ -164,7 +164,8 @@ def extract(text: str, *, shown: str | None = None) -> tuple[dict[str, object], 
     spans: list[Span] = []
     work = _codes(work, spans)
     work = _tickets(work, spans)
-    work = _phones(work, spans)
+    if _MAYBE_PHONE.search(work) is not None:  # most texts have no run of digits a phone needs
+        work = _phones(work, spans)
     work = _amounts(work, spans)
     spans += companies(shown if shown is not None and len(shown) == len(text) else text, work)
     spans.sort(key=lambda s: s.start)
@@ -223,8 +224,6 @@ def _tickets(text: str, spans: list[Span]) -> str:
 
 
 def _phones(text: str, spans: list[Span]) -> str:
-    if _MAYBE_PHONE.search(text) is None:
-        return text
     for m in _PHONE.finditer(text):
         raw = m.group(0)
         digits = re.sub(r"\D", "", raw)

@@ -93,10 +93,13 @@ def test_the_quick_look_for_digits_never_hides_a_phone_number(text: str) -> None
     """`phones` gives up on a text without seven digits set apart only by separators: what it
     finds is what it finds when it looks at every text in full."""
     found = [(span.value, span.start, span.end) for span in entities.phones(text)]
+    extracted = entities.extract(text)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(entities, "_MAYBE_PHONE", re.compile(""))  # matches every text: no quick look
         in_full = [(span.value, span.start, span.end) for span in entities.phones(text)]
+        extracted_in_full = entities.extract(text)
     assert found == in_full
+    assert extracted == extracted_in_full  # the NLU's own look (after codes and tickets) too
 
 
 def test_a_group_post_with_dates_and_ticket_numbers_but_no_phone_is_left_as_it_is() -> None:

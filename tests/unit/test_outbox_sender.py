@@ -238,6 +238,7 @@ async def test_a_rounds_answers_are_written_together_and_one_taken_back_meanwhil
     async with w.storage() as uow:
         await uow.outbox.add(
             [
+                # policy 7 only so that for_policy, the outbox's one listing, reads them back
                 OutboxMessage(
                     kind=MessageKind.REPLY, channel="console", chat_id=chat, text=f"to {chat}", policy_id=7
                 )
