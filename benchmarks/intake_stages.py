@@ -70,6 +70,46 @@ STAGES = (
     Stage("floor", "floor (peer + Xiaoer's obligations)", None, mode="floor"),
     Stage("floor_together", "floor, its delivery records written together", None, mode="floor_together"),
     Stage("floor_in_place", "floor, SQLite in place (on the event loop)", None, mode="floor_in_place"),
+    Stage("floor_full", "floor with every obligation, in place", None, mode="floor_full"),
+    # The floor with every obligation's parts (benchmarks/intake_floor_full.py), in its own mode.
+    Stage("ff_nlu", "NLU parse", "floor_full", ("nlu.builtin:BuiltinNlu.parse_now",), "floor_full"),
+    Stage(
+        "ff_keep",
+        "the demand's transaction (less BEGIN and COMMIT)",
+        "floor_full",
+        ("benchmarks.intake_floor_full:FloorFull._keep_demand",),
+        "floor_full",
+    ),
+    Stage(
+        "ff_deadlines",
+        "deadlines in working time",
+        "ff_keep",
+        ("benchmarks.intake_floor_full:deadlines_for",),
+        "floor_full",
+    ),
+    Stage("ff_shared", "shared-problem check", "ff_keep", ("handlers.similar:shared_problem",), "floor_full"),
+    Stage(
+        "ff_ack",
+        "acknowledgement rendered",
+        "ff_keep",
+        ("benchmarks.intake_floor_full:acknowledge",),
+        "floor_full",
+    ),
+    Stage(
+        "ff_notices",
+        "the department's post rendered",
+        "ff_keep",
+        ("benchmarks.intake_floor_full:routed_notices",),
+        "floor_full",
+    ),
+    Stage("ff_mask", "masking for groups", "ff_keep", ("handlers.render:mask_private",), "floor_full"),
+    Stage(
+        "ff_send",
+        "Telegram transport: the HTTP calls",
+        "floor_full",
+        ("bot.channels.telegram.transport:TelegramTransport.send",),
+        "floor_full",
+    ),
     Stage("full", "full pipeline", None),
     Stage("uncounted", "full pipeline, the benchmark's unit counting off", None, mode="uncounted"),
     Stage("feed", "an update through aiogram's dispatcher", "full", ("aiogram:Dispatcher.feed_update",)),
@@ -240,6 +280,9 @@ async def _run_mode(mode: str, updates: int) -> None:
         "floor_in_place": lambda: intake.run_floor_in_place(
             updates, False, build_nlu(load_settings(intake.ROOT / "config.yaml"))
         ),
+        "floor_full": lambda: intake.run_floor_full(
+            updates, False, build_nlu(load_settings(intake.ROOT / "config.yaml"))
+        ),
         "full": lambda: intake.run_full(updates, False),
         "uncounted": lambda: _uncounted(intake, updates),
     }
@@ -346,7 +389,7 @@ def report(counts: dict[str, float], updates: int) -> list[str]:
         if stage.name in shown and (stage.parent is None or stage.parent not in shown):
             show(stage, 0)
     if full:  # as benchmarks/telegram_intake.py names its ratios: rates, here instructions inverted
-        for mode in ("peer", "peer_own", "floor", "floor_together", "floor_in_place", "sends"):
+        for mode in ("peer", "peer_own", "floor", "floor_together", "floor_in_place", "floor_full", "sends"):
             if mode in counts:
                 lines.append(f"full/{mode} by instructions {counts[mode] / full:.2f}")
     return lines

@@ -39,8 +39,10 @@ their set-up); then the commits that wrote (each fsync'd) per update of the peer
 the full pipeline, and the peer run again with each message's transaction its own (as written,
 the peer's transactions are not: see `run_peer`), with full/that; then the floor with its
 delivery records written together, its commits per update, it/peer and full/it; then the floor in
-place, its commits and CPU per update, it/peer, it/sends-alone and full/it. The last line is the
-medians over the rounds.
+place, its commits and CPU per update, it/peer, it/sends-alone and full/it; then the same for the
+floor with every obligation (benchmarks/intake_floor_full.py: the in-place floor with the rest of
+what Xiaoer must do for a new demand added, the simplest way). The last line is the medians over
+the rounds.
 
 The full pipeline is warmed before it is timed as `xiaoer run` warms before it serves, and every
 mode is timed with what it set up frozen out of the garbage collector's sight, as `xiaoer run`
@@ -85,6 +87,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Message
 
 from benchmarks.intake_bench import TEXTS
+from benchmarks.intake_floor_full import FloorFull
 from benchmarks.units_of_work import UnitsOfWork, counting
 from bot.bootstrap import build_app, build_nlu
 from bot.channels.pacing import Pacer
@@ -449,6 +452,21 @@ async def run_floor_in_place(count: int, in_process: bool, nlu: NluBackend) -> T
     return timed._replace(durable_commits=commits.count)
 
 
+async def run_floor_full(count: int, in_process: bool, nlu: NluBackend) -> Timed:
+    """The in-place floor with every obligation of a new demand added, done the simplest way with
+    Xiaoer's own domain and rendering code (benchmarks/intake_floor_full.py). The directory, the
+    working calendar and the deadlines are config.yaml's, as the full pipeline's are."""
+    settings = load_settings(ROOT / "config.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        app = await build_app(settings, f"sqlite+aiosqlite:///{tmp}/org.db")  # for its Deps alone
+        floor = FloorFull(f"{tmp}/floor_full.db", app.deps, nlu, _wide_open())
+        _warm_as_xiaoer_run_does()
+        timed = await _run_bot(count, in_process, floor.handle)
+        floor.close()
+        await app.close()
+    return timed._replace(durable_commits=floor.commits)
+
+
 @contextlib.contextmanager
 def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block fails (not left open for the next
@@ -602,6 +620,9 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
     in_place_to_peer: list[float] = []
     in_place_to_sends: list[float] = []
     to_in_place: list[float] = []
+    every_to_peer: list[float] = []
+    every_to_sends: list[float] = []
+    to_every: list[float] = []
     for number in range(1, rounds + 1):
         noop = await run_noop(count, in_process)
         cpu = time.process_time()
@@ -614,6 +635,7 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         floor = await run_floor(count, in_process, nlu)
         together = await run_floor(count, in_process, nlu, records_together=True)
         in_place = await run_floor_in_place(count, in_process, nlu)
+        every = await run_floor_full(count, in_process, nlu)
         if profiler is not None:
             profiler.enable()
         full, units = await run_full(count, in_process)
@@ -629,6 +651,9 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         in_place_to_peer.append(peer / in_place.seconds)
         in_place_to_sends.append(sends / in_place.seconds)
         to_in_place.append(in_place.seconds / full)
+        every_to_peer.append(peer / every.seconds)
+        every_to_sends.append(sends / every.seconds)
+        to_every.append(every.seconds / full)
         print(
             f"round {number}: no-op {count / noop:6.0f}/s  sends alone {count / sends:5.0f}/s  "
             f"peer {count / peer:5.0f}/s  full {count / full:5.0f}/s  "
@@ -661,6 +686,12 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
             f"{in_place.cpu_seconds / count * 1000:.1f} ms)  it/peer {peer / in_place.seconds:.2f}  "
             f"it/sends-alone {sends / in_place.seconds:.2f}  full/it {in_place.seconds / full:.2f}"
         )
+        print(
+            f"  floor with every obligation, in place {count / every.seconds:5.0f}/s "
+            f"({every.durable_commits / count:.2f} fsync'd an update, CPU per update "
+            f"{every.cpu_seconds / count * 1000:.1f} ms)  it/peer {peer / every.seconds:.2f}  "
+            f"it/sends-alone {sends / every.seconds:.2f}  full/it {every.seconds / full:.2f}"
+        )
     print(
         f"median of {rounds}: full/peer {statistics.median(to_peer):.2f}, "
         f"full/sends-alone {statistics.median(to_sends):.2f}, full/floor {statistics.median(to_floor):.2f}, "
@@ -669,7 +700,10 @@ async def main(count: int, rounds: int, in_process: bool, profile: str | None = 
         f"floor-with-records-together/peer {statistics.median(together_to_peer):.2f}, "
         f"floor-in-place/peer {statistics.median(in_place_to_peer):.2f}, "
         f"floor-in-place/sends-alone {statistics.median(in_place_to_sends):.2f}, "
-        f"full/floor-in-place {statistics.median(to_in_place):.2f}"
+        f"full/floor-in-place {statistics.median(to_in_place):.2f}, "
+        f"floor-with-every-obligation/peer {statistics.median(every_to_peer):.2f}, "
+        f"floor-with-every-obligation/sends-alone {statistics.median(every_to_sends):.2f}, "
+        f"full/floor-with-every-obligation {statistics.median(to_every):.2f}"
     )
     if profiler is not None and profile is not None:
         profiler.dump_stats(profile)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.enterprise import Enterprise
 from bot.domain.lifecycle import dispatch, open_ticket
 from bot.domain.messages import SYSTEM_ACTOR, Actor, Button, Inbound, Reply, Role, ToDepartment, ToOfficer
 from bot.domain.routing import Routing, route_demand
 from bot.domain.sla import deadlines_for
-from bot.domain.tickets import Ticket, TicketEvent
+from bot.domain.tickets import Change, Ticket, TicketEvent
 from bot.i18n import t
 from handlers import render, similar, verification
 from handlers.deps import Deps
@@ -51,22 +51,9 @@ async def open_demand(
             return [similar.offer_to_add(earlier, actor, log_entry)]
     async with deps.storage() as uow:
         enterprise = await uow.enterprises.get(actor.enterprise_id) if actor.enterprise_id else None
-        opened = open_ticket(
-            actor=actor,
-            contact_id=actor.contact_id,
-            channel=inbound.sender.channel,
-            chat_id=inbound.chat_id,
-            text=inbound.text,
-            intent=parse.intent,
-            category=parse.category,
-            urgent=parse.urgent,
-            deadlines=deadlines_for(
-                now, deps.sla, category=parse.category, intent=parse.intent, urgent=parse.urgent
-            ),
-            at=now,
+        opened, routing, dispatched = new_ticket(
+            actor, inbound.sender.channel, inbound.chat_id, inbound.text, parse, enterprise, deps, now
         )
-        routing = route_demand(enterprise, parse.category, deps.directory)
-        dispatched = dispatch(opened.ticket, routing, SYSTEM_ACTOR, now)
         # One insert for both steps; the events get the number storage assigns.
         ticket = await uow.tickets.add(dispatched.ticket)
         await uow.events.append(
@@ -77,9 +64,49 @@ async def open_demand(
         shared = await similar.shared_problem(ticket, uow, deps)
         await uow.commit()
 
-    lang = actor.lang
-    reached = _reaches_someone(routing.department_id, routing.assignee_id, deps)
-    if not reached:
+    acknowledgement = acknowledge(ticket, enterprise, routing, actor.lang, deps)
+    replies = [Reply(acknowledgement, ticket=ticket.number, buttons=ticket_buttons(ticket, actor.lang))]
+    replies += routed_notices(ticket, enterprise, routing, deps)
+    return replies + ([question] if question else []) + shared
+
+
+def new_ticket(
+    actor: Actor,
+    channel: str,
+    chat_id: str,
+    text: str,
+    parse: Parse,
+    enterprise: Enterprise | None,
+    deps: Deps,
+    now: datetime,
+) -> tuple[Change, Routing, Change]:
+    """A demand's ticket opened with its deadlines in working time, and routed: both steps (each
+    with its audit event) and where it went, not yet stored."""
+    assert actor.contact_id is not None, "only contacts open demands"
+    opened = open_ticket(
+        actor=actor,
+        contact_id=actor.contact_id,
+        channel=channel,
+        chat_id=chat_id,
+        text=text,
+        intent=parse.intent,
+        category=parse.category,
+        urgent=parse.urgent,
+        deadlines=deadlines_for(
+            now, deps.sla, category=parse.category, intent=parse.intent, urgent=parse.urgent
+        ),
+        at=now,
+    )
+    routing = route_demand(enterprise, parse.category, deps.directory)
+    return opened, routing, dispatch(opened.ticket, routing, SYSTEM_ACTOR, now)
+
+
+def acknowledge(
+    ticket: Ticket, enterprise: Enterprise | None, routing: Routing, lang: str, deps: Deps
+) -> str:
+    """What the enterprise is told of its new ticket: its number and category, who handles it,
+    and by when it will be answered and resolved."""
+    if not _reaches_someone(routing.department_id, routing.assignee_id, deps):
         handler = t(lang, "intake.to_dispatch")
     elif routing.assignee_id is not None:
         handler = t(
@@ -105,9 +132,7 @@ async def open_demand(
     )
     if not enterprise:
         acknowledgement += "\n" + t(lang, "intake.unverified")
-    replies = [Reply(acknowledgement, ticket=ticket.number, buttons=_ticket_buttons(ticket, lang))]
-    replies += routed_notices(ticket, enterprise, routing, deps)
-    return replies + ([question] if question else []) + shared
+    return acknowledgement
 
 
 def routed_notices(
@@ -225,7 +250,7 @@ def _new_ticket_notice(ticket: Ticket, enterprise: Enterprise | None, lang: str,
     )
 
 
-def _ticket_buttons(ticket: Ticket, lang: str) -> tuple[Button, ...]:
+def ticket_buttons(ticket: Ticket, lang: str) -> tuple[Button, ...]:
     """Under the enterprise's acknowledgement: add information, urge, withdraw."""
     return tuple(
         Button(t(lang, f"intake.button_{action}"), f"ent:{action}:{ticket.number}")
