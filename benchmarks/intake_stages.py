@@ -81,10 +81,10 @@ STAGES = (
         "floor_full",
     ),
     Stage(
-        "ff_deadlines",
-        "deadlines in working time",
+        "ff_ticket",
+        "ticket opened and routed, its deadlines in working time",
         "ff_keep",
-        ("benchmarks.intake_floor_full:deadlines_for",),
+        ("benchmarks.intake_floor_full:new_ticket",),
         "floor_full",
     ),
     Stage("ff_shared", "shared-problem check", "ff_keep", ("handlers.similar:shared_problem",), "floor_full"),
