@@ -61,13 +61,14 @@ class Stage:
     mode: str = "full"  # the benchmark's mode whose timed part is counted
 
 
-# The modes first (their whole timed part), then the full pipeline's stages, outermost first.
+# The modes first (their whole timed part), then the parts of the floor with every obligation
+# (mode floor_full), then the full pipeline's stages, outermost first.
 STAGES = (
     Stage("noop", "no-op handler (aiogram polling alone)", None, mode="noop"),
     Stage("sends", "the three sends alone", None, mode="sends"),
     Stage("peer", "peer design", None, mode="peer"),
     Stage("peer_own", "peer design, each message's commit its own", None, mode="peer_own"),
-    Stage("floor", "floor (peer + Xiaoer's obligations)", None, mode="floor"),
+    Stage("floor", "floor (peer + the update, ticket and messages kept)", None, mode="floor"),
     Stage("floor_together", "floor, its delivery records written together", None, mode="floor_together"),
     Stage("floor_in_place", "floor, SQLite in place (on the event loop)", None, mode="floor_in_place"),
     Stage("floor_full", "floor with every obligation, in place", None, mode="floor_full"),
@@ -77,7 +78,7 @@ STAGES = (
         "ff_keep",
         "the demand's transaction (less BEGIN and COMMIT)",
         "floor_full",
-        ("benchmarks.intake_floor_full:FloorFull._keep_demand",),
+        ("benchmarks.intake_floor_full:FloorFull.keep_demand",),
         "floor_full",
     ),
     Stage(
@@ -102,7 +103,13 @@ STAGES = (
         ("benchmarks.intake_floor_full:routed_notices",),
         "floor_full",
     ),
-    Stage("ff_mask", "masking for groups", "ff_keep", ("handlers.render:mask_private",), "floor_full"),
+    Stage(
+        "ff_outgoing",
+        "replies made messages (those to groups masked, as protect does)",
+        "ff_keep",
+        ("benchmarks.intake_floor_full:FloorFull.outgoing",),
+        "floor_full",
+    ),
     Stage(
         "ff_send",
         "Telegram transport: the HTTP calls",

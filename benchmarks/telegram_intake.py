@@ -5,10 +5,13 @@ new demand); the peer design, a minimal support bot (one aiosqlite connection in
 full durability, per private message one INSERT transaction, then a reply and a group post); and
 the floor.
 
-The floor is the peer design with what Xiaoer is obliged to do for a new demand added, and nothing
-else: not a competitor, but Xiaoer's job done the simplest way on the peer's tools (plain SQL on
-the peer's one connection, no code of Xiaoer's but its NLU and its sends). It is a measured floor
-for the design, not a proven lower bound, and it does not recognise an update sent twice. Per
+The floor is the peer design with what Xiaoer must keep and send for a new demand added: not a
+competitor, but the core of Xiaoer's job done the simplest way on the peer's tools (plain SQL on
+the peer's one connection, no code of Xiaoer's but its NLU and its sends). It leaves out the rest
+of what Xiaoer must do (routing, deadlines, audit, contacts, the shared-problem check, masking,
+rendering: the floor with every obligation, benchmarks/intake_floor_full.py, adds them). It is a
+measured floor for the design, not a proven lower bound, and it does not recognise an update sent
+twice. Per
 private message: the text parsed by Xiaoer's NLU as config.yaml configures it (the builtin model,
 loaded once before timing by bot.bootstrap.build_nlu, as `xiaoer run` loads it); one fsync'd
 transaction keeping the update as received (before anything is answered, as Xiaoer's inbox does),

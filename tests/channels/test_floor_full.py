@@ -1,7 +1,7 @@
 """The benchmark's floor with every obligation (benchmarks/intake_floor_full.py) does what it
 claims to do for each new demand, so that what it costs is the cost of those obligations: the
 update kept once, the contact, the logged message, the routed ticket with its deadlines and two
-audit events, the replies Xiaoer renders stored as pending (the group's post masked) and then
+audit events, the replies Xiaoer renders stored as pending (a group's masked) and then
 sent through the fake Bot API and marked with the platform's ids, in two commits an update."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from benchmarks.intake_floor_full import FloorFull
 from benchmarks.telegram_intake import _run_bot, _wide_open
 from bot.bootstrap import build_app
 from bot.config import load_settings
+from bot.domain.messages import Reply, ToDepartment
 from tests.conftest import ROOT
 
 DEMANDS = 12
@@ -52,35 +53,47 @@ async def test_each_demand_is_kept_routed_audited_and_its_replies_sent(floor: Fl
         "SELECT action, count(*) FROM ticket_events GROUP BY action ORDER BY action"
     ).fetchall()
     assert events == [("create", DEMANDS), ("dispatch", DEMANDS)]
-    outbox = db.execute("SELECT status, message_id, chat_id FROM outbox").fetchall()
-    assert len(outbox) >= 3 * DEMANDS  # acknowledgement, the group's post, the verification question
-    assert all(status == "sent" and message_id for status, message_id, _ in outbox)
-    assert sum(chat == "-1000000" for _, _, chat in outbox) >= DEMANDS
+    outbox = db.execute("SELECT status, message_id, chat_id, post, buttons FROM outbox").fetchall()
+    assert all(status == "sent" and message_id for status, message_id, *_ in outbox)
+    # each demand: one post to the department's group, and to its sender the acknowledgement (the
+    # one with buttons) and the verification question (a shared-problem notice may add group posts)
+    assert sum(post for *_, post, _ in outbox) == DEMANDS
+    senders = [(chat, buttons != "[]") for _, _, chat, _, buttons in outbox if chat != "-1000000"]
+    assert len(senders) == 2 * DEMANDS
+    assert sum(with_buttons for _, with_buttons in senders) == DEMANDS
+    assert len({chat for chat, _ in senders}) == DEMANDS
     assert floor.commits == 2 * DEMANDS
 
 
-async def test_an_update_sent_again_is_kept_once_and_the_groups_post_is_masked(floor: FloorFull) -> None:
+async def test_an_update_sent_again_is_kept_once(floor: FloorFull) -> None:
     person = User(id=51, is_bot=False, first_name="王")
-    text = "我们公司急需一笔200万的流动资金贷款，联系电话 138 0013 8000"
+    text = "我们公司急需一笔200万的流动资金贷款，下月发工资都困难了"
     message = Message(
         message_id=7, date=datetime.now(UTC), chat=Chat(id=51, type="private"), from_user=person, text=text
     )
     parse = await floor.nlu.parse(text)
 
-    with floor._transaction():
-        first = await floor._keep_demand(message, text, parse)
-    with floor._transaction():
-        again = await floor._keep_demand(message, text, parse)
+    with floor.transaction():
+        first = await floor.keep_demand(message, text, parse)
+    with floor.transaction():
+        again = await floor.keep_demand(message, text, parse)
 
     assert first
     assert again == []
     assert floor.db.execute("SELECT count(*) FROM tickets").fetchone() == (1,)
-    # masked as a group may read it (the post's card masks the demand's text, and the floor masks the
-    # whole post again as Xiaoer's `protect` does; this checks what the group would see)
-    posts = [m for _, m in first if m.chat_id == "-1000000"]
-    assert posts
-    assert "138****8000" in posts[0].text
-    assert "0013" not in posts[0].text
     acknowledgement = next(m for _, m in first if m.chat_id == "51" and m.buttons)
     stored = floor.db.execute("SELECT buttons FROM outbox WHERE chat_id = '51' ORDER BY id").fetchone()[0]
     assert json.loads(stored) == [[b.label, b.payload] for b in acknowledgement.buttons]
+
+
+def test_a_message_to_a_group_is_masked_and_one_to_the_sender_is_not(floor: FloorFull) -> None:
+    said = "联系电话 138 0013 8000"
+
+    to_group = floor.outgoing(Reply(said, to=ToDepartment("finance_office")), 51, "zh-CN")
+    to_sender = floor.outgoing(Reply(said), 51, "zh-CN")
+
+    assert to_group.chat_id == "-1000000"
+    assert "138****8000" in to_group.text
+    assert "0013" not in to_group.text
+    assert to_sender.chat_id == "51"
+    assert to_sender.text == said
