@@ -90,7 +90,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Message
 
 from benchmarks.intake_bench import TEXTS
-from benchmarks.intake_floor_full import FloorFull
+from benchmarks.intake_floor_full import FloorFull, transaction
 from benchmarks.units_of_work import UnitsOfWork, counting
 from bot.bootstrap import build_app, build_nlu
 from bot.channels.pacing import Pacer
@@ -441,12 +441,12 @@ async def run_floor_in_place(count: int, in_process: bool, nlu: NluBackend) -> T
         async def handle(message: Message, bot: Bot) -> None:
             parse = await nlu.parse(message.text or "")
             outgoing = _outgoing(message)
-            with _transaction(db):
+            with transaction(db):
                 db.execute(_INSERT_UPDATE, _update_row(message))
                 ticket = db.execute(_INSERT_TICKET, _ticket_row(message, parse)).lastrowid
                 pending = _pending_ids(db.execute(*_insert_pending(ticket, outgoing)).fetchall())
             marks = list(zip(await sends.send(bot, outgoing), pending, strict=True))
-            with _transaction(db):
+            with transaction(db):
                 db.executemany(_MARK_SENT, marks)
 
         timed = await _run_bot(count, in_process, handle)
@@ -468,19 +468,6 @@ async def run_floor_full(count: int, in_process: bool, nlu: NluBackend) -> Timed
         floor.close()
         await app.close()
     return timed._replace(durable_commits=floor.commits)
-
-
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block fails (not left open for the next
-    handler's BEGIN to trip on)."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 class _Sends:
