@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.org import ChatMove, OrgChange
 from bot.domain.outbox import DeliveryStatus
+from storage import outbox_states as states
 from storage.org_sql import change_rows
 from storage.tables import (
     DEPARTMENTS,
@@ -31,7 +32,6 @@ from storage.tables import (
 )
 
 FORUM_TOPICS = ForumTopicRow.__table__  # type: ignore[attr-defined]  # SQLModel's table, untyped
-_UNSENT = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
 
 
 class SqlChatMoves:
@@ -105,7 +105,7 @@ class SqlChatMoves:
         """Messages still to send: to the new id, but for a notice the new id has already (one
         recipient, one notice)."""
         o, there = OUTBOX.c, OUTBOX.alias("there").c
-        waiting = and_(o.channel == channel, o.chat_id == old, o.status.in_(_UNSENT))
+        waiting = and_(o.channel == channel, o.chat_id == old, states.unsent(o.status))
         duplicate = exists().where(
             there.kind == o.kind,
             there.policy_id == o.policy_id,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.outbox import DeliveryStatus
+from storage import outbox_states as states
 from storage import rules_sql
 from storage.policies_sql import OUTBOX
 from storage.protocols import OpsFigures
@@ -17,7 +17,6 @@ from storage.tables import TICKETS
 NO_DEPARTMENT = "none"  # the label of overdue tickets not yet given to a department
 
 _t, _o = TICKETS.c, OUTBOX.c
-_WAITING = [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]
 
 
 class SqlOpsQueries:
@@ -36,7 +35,7 @@ class SqlOpsQueries:
         )
         backlog, oldest = (
             await self._s.execute(
-                select(func.count(), func.min(_o.created_at)).where(_o.status.in_(_WAITING))
+                select(func.count(), func.min(_o.created_at)).where(states.unsent(_o.status))
             )
         ).one()
         return OpsFigures(

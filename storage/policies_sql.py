@@ -24,7 +24,6 @@ from sqlalchemy import (
     case,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -42,6 +41,7 @@ from bot.domain.outbox import DeliveryStatus, MessageKind, OutboxMessage
 from bot.domain.policies import MemberGroup, Policy, PolicyResponse, PolicyStatus, ResponseKind
 from storage import fast_statements as fast
 from storage import new_contacts
+from storage import outbox_states as states
 from storage.api_sql import queue_policy_published
 from storage.mapping import contact_from_row
 from storage.policy_mapping import (
@@ -175,9 +175,8 @@ def _first_of_chat() -> Any:
             earlier.c.channel == OUTBOX.c.channel,
             earlier.c.chat_id == OUTBOX.c.chat_id,
             earlier.c.id < OUTBOX.c.id,
-            # a list of bound values rather than a Python list, which SQLAlchemy would make an
-            # expanding parameter: the same SQL once expanded, and the claim can run on the driver
-            earlier.c.status.in_([literal(_SENDING), literal(DeliveryStatus.PENDING.value)]),
+            # the states in the SQL text, so that this reads ix_outbox_chat (storage/outbox_states)
+            states.unsent(earlier.c.status),
         )
         .exists()
     )
@@ -191,31 +190,33 @@ _NOW = bindparam("now", type_=OUTBOX.c.claimed_at.type)
 _CHANNELS: Any = bindparam("channels", expanding=True)
 _MINE = and_(
     OUTBOX.c.id == bindparam("number"),
-    OUTBOX.c.status == _SENDING,
+    # the state in the text: a bound one, against the partial indexes' predicates, would make
+    # SQLite prepare the statement again at every run (storage/outbox_states.py)
+    states.sending(OUTBOX.c.status),
     OUTBOX.c.claimed_by == bindparam("sender"),
 )
 _TAKE_CLAIM_TURN = select(func.pg_advisory_xact_lock(_CLAIM_LOCK))
 
 
-def _due(sqlite: bool) -> Any:
-    if not sqlite:
-        return OUTBOX.c.next_attempt_at <= _NOW
-    # SQLite: a unary + keeps this term off the indexes (SQLite's documented way to steer its
-    # planner; the value is unchanged, and both sides compare as the text they are), so the claim
-    # walks ix_outbox_queue in (priority, id) order and stops at its limit, instead of reading
-    # every due message through ix_outbox_due and sorting them all for every round (a claim in
-    # the Telegram intake benchmark: 332 -> 141 us of CPU; with 900 messages queued, 436 -> 109).
-    column = OUTBOX.c.next_attempt_at
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type) <= _NOW
+def _off_indexes(column: Any, sqlite: bool) -> Any:
+    """On SQLite, the column behind a unary +, which keeps a term on it off the indexes (SQLite's
+    documented way to steer its planner; the value is unchanged, and both sides compare as the
+    text they are)."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type) if sqlite else column
 
 
 def _claiming(attempt_answers: bool, channels: Any = _CHANNELS, *, sqlite: bool = False) -> Any:
+    # On SQLite the due time and the channel are kept off the indexes, so the claim walks
+    # ix_outbox_queue in (priority, id) order and stops at its limit, instead of reading every due
+    # message of its channels through ix_outbox_due or ix_outbox_chat and sorting them all for
+    # every round (a claim in the Telegram intake benchmark: 332 -> 141 us of CPU; with 900
+    # messages queued, 436 -> 109).
     claimable = (
         select(OUTBOX.c.id)
         .where(
-            OUTBOX.c.status == DeliveryStatus.PENDING.value,
-            _due(sqlite),
-            OUTBOX.c.channel.in_(channels),
+            states.pending(OUTBOX.c.status),
+            _off_indexes(OUTBOX.c.next_attempt_at, sqlite) <= _NOW,
+            _off_indexes(OUTBOX.c.channel, sqlite).in_(channels),
             _first_of_chat(),
         )
         .order_by(OUTBOX.c.priority, OUTBOX.c.id)
@@ -280,9 +281,19 @@ _GIVE_UP = (
     .where(_MINE)
     .values(status=bindparam("final"), last_error=bindparam("error"), attempts=OUTBOX.c.attempts + 1)
 )
-_NEXT_DUE = select(func.min(OUTBOX.c.next_attempt_at)).where(
-    OUTBOX.c.status == DeliveryStatus.PENDING.value, OUTBOX.c.channel.in_(_CHANNELS), _first_of_chat()
-)
+
+
+def _next_due(sqlite: bool) -> Any:
+    # SQLite: the channel kept off the indexes, so this walks ix_outbox_due from the earliest due
+    # time and stops at the first message that heads its chat, instead of reading every waiting
+    # message of its channels through ix_outbox_chat
+    channel = _off_indexes(OUTBOX.c.channel, sqlite)
+    return select(func.min(OUTBOX.c.next_attempt_at)).where(
+        states.pending(OUTBOX.c.status), channel.in_(_CHANNELS), _first_of_chat()
+    )
+
+
+_NEXT_DUE = {False: _next_due(False), True: _next_due(True)}
 _INSERT_OUTBOX = insert(OUTBOX)
 # run on the driver (storage/fast_statements): three of these and one insert of three rows a demand
 _MARK_SENT_FAST = fast.FastStatement(_MARK_SENT)
@@ -401,8 +412,8 @@ class SqlOutbox:
                 OUTBOX.c.policy_id == policy_id,
                 OUTBOX.c.kind != MessageKind.REPORT.value,
                 or_(
-                    OUTBOX.c.status == DeliveryStatus.PENDING.value,
-                    and_(OUTBOX.c.status == _SENDING, OUTBOX.c.attempted_at.is_(None)),
+                    states.pending(OUTBOX.c.status),
+                    and_(states.sending(OUTBOX.c.status), OUTBOX.c.attempted_at.is_(None)),
                 ),
             )
             .values(status=DeliveryStatus.CANCELLED.value)
@@ -427,13 +438,14 @@ class SqlOutbox:
 
     async def backlog(self) -> int:
         """Messages not yet delivered nor given up (waiting or being sent)."""
-        statement = select(func.count()).where(OUTBOX.c.status.in_([DeliveryStatus.PENDING.value, _SENDING]))
+        statement = select(func.count()).where(states.unsent(OUTBOX.c.status))
         return int((await self._s.execute(statement)).scalar_one())
 
     async def next_due(self, channels: Collection[str], at: datetime) -> datetime | None:
         """When the next message may be claimed (one behind an earlier message of its chat waits
         for that one, so it does not count)."""
-        result = await self._s.execute(_NEXT_DUE, {"channels": list(channels)})
+        statement = _NEXT_DUE[_dialect(self._s) == "sqlite"]
+        result = await self._s.execute(statement, {"channels": list(channels)})
         found: datetime | None = result.scalar_one_or_none()
         return found
 
@@ -468,7 +480,7 @@ class SqlOutbox:
     async def _release(self, claimed: Any) -> tuple[int, int]:
         """Messages being sent under `claimed` back to pending: untried ones as they were, those
         handed to the platform in doubt."""
-        abandoned = and_(OUTBOX.c.status == _SENDING, claimed)
+        abandoned = and_(states.sending(OUTBOX.c.status), claimed)  # read through ix_outbox_chat
         released = update(OUTBOX).where(abandoned, OUTBOX.c.attempted_at.is_(None))
         returned = _rowcount(
             await self._s.execute(

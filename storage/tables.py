@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from bot.domain.enterprise import ROSTER as ROSTER  # the roster's contacts are stored as chats of this name
+from storage.outbox_states import PENDING_ONLY, UNSENT_ONLY
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -440,11 +441,21 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (
         # A recipient gets a policy's notice (or its reminder) once, however often it is enqueued.
         UniqueConstraint("kind", "policy_id", "channel", "chat_id", name="uq_outbox_recipient"),
-        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The three below hold only the messages still on their way (storage/outbox_states.py says
+        # why, and how a statement must name the states to use them).
+        # when the next waiting message falls due (the sender's pause between rounds)
+        Index("ix_outbox_due", "next_attempt_at", sqlite_where=PENDING_ONLY, postgresql_where=PENDING_ONLY),
         # the sender's claim: the queue in the order it is served, read until a round is full
-        Index("ix_outbox_queue", "status", "priority", "id"),
+        Index("ix_outbox_queue", "priority", "id", sqlite_where=PENDING_ONLY, postgresql_where=PENDING_ONLY),
         # a chat's messages go in order: the sender looks for an earlier one still on its way
-        Index("ix_outbox_chat", "channel", "chat_id", "status"),
+        Index(
+            "ix_outbox_chat",
+            "channel",
+            "chat_id",
+            "id",
+            sqlite_where=UNSENT_ONLY,
+            postgresql_where=UNSENT_ONLY,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
 from storage import migrate
@@ -38,3 +39,22 @@ async def storage(
         yield SqlStorage(engine)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def generic_plans_engine(postgres_url: str, postgres_schema: str) -> AsyncIterator[AsyncEngine]:
+    """One connection on which PostgreSQL reuses a prepared statement's generic plan at once."""
+    engine = create_async_engine(
+        postgres_url,
+        pool_size=1,
+        max_overflow=0,
+        connect_args={
+            "server_settings": {"search_path": postgres_schema, "plan_cache_mode": "force_generic_plan"}
+        },
+    )
+    await migrate.upgrade(engine)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine
+    await engine.dispose()

@@ -6,43 +6,23 @@ early read resets it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel import SQLModel
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.escalation import NudgeKey
-from storage import migrate, reminders_sql
+from storage import reminders_sql
 from storage.protocols import UnitOfWork
 from storage.sql import SqlStorage, SqlUnitOfWork
 from tests.conftest import NOW
 from tests.contract.test_reminder_ledger import _tickets
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def generic_plans_engine(postgres_url: str, postgres_schema: str) -> AsyncIterator[AsyncEngine]:
-    """One connection on which PostgreSQL reuses a prepared statement's generic plan at once."""
-    engine = create_async_engine(
-        postgres_url,
-        pool_size=1,
-        max_overflow=0,
-        connect_args={
-            "server_settings": {"search_path": postgres_schema, "plan_cache_mode": "force_generic_plan"}
-        },
-    )
-    await migrate.upgrade(engine)
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield engine
-    await engine.dispose()
 
 
 async def test_earlier_reminders_are_planned_for_the_pages_numbers(generic_plans_engine: AsyncEngine) -> None:
