@@ -190,8 +190,7 @@ _NOW = bindparam("now", type_=OUTBOX.c.claimed_at.type)
 _CHANNELS: Any = bindparam("channels", expanding=True)
 _MINE = and_(
     OUTBOX.c.id == bindparam("number"),
-    # the state in the text: a bound one, against the partial indexes' predicates, would make
-    # SQLite prepare the statement again at every run (storage/outbox_states.py)
+    # the state in the text, as every statement over the outbox names it (storage/outbox_states.py)
     states.sending(OUTBOX.c.status),
     OUTBOX.c.claimed_by == bindparam("sender"),
 )
