@@ -15,6 +15,8 @@ it, for helpers such as tests/world.py that are called without fixtures.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +106,18 @@ def fresh_storage() -> SqlStorage:
             'elsewhere add `pytestmark = pytest.mark.usefixtures("fresh_databases")` to the module)'
         )
     return _open.storage()
+
+
+@contextmanager
+def statements_run(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement run on the engine meanwhile, with its values, in order."""
+    ran: list[tuple[str, Any]] = []
+
+    def before(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        ran.append((sql, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield ran
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)

@@ -6,13 +6,10 @@ early read resets it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.escalation import NudgeKey
@@ -21,6 +18,7 @@ from storage.protocols import UnitOfWork
 from storage.sql import SqlStorage, SqlUnitOfWork
 from tests.conftest import NOW
 from tests.contract.test_reminder_ledger import _tickets
+from tests.databases import statements_run
 
 pytestmark = pytest.mark.postgres
 
@@ -71,7 +69,7 @@ async def test_a_sweep_of_one_page_plans_its_early_read_for_its_numbers_without_
     tickets = await _tickets(storage, 30, 20, 10)
     numbers = [ticket.number or 0 for ticket in tickets]
     keys = [NudgeKey(n, "resolve", NOW, "remind", 0) for n in numbers]
-    with _statements(generic_plans_engine) as ran:
+    with statements_run(generic_plans_engine) as ran:
         async with storage() as uow:
             assert [t.number for t in await uow.reminders.due(NOW)] == numbers  # fewer than asked
             assert await _mode(uow) == "force_custom_plan"
@@ -80,7 +78,7 @@ async def test_a_sweep_of_one_page_plans_its_early_read_for_its_numbers_without_
             assert await _mode(uow) == "force_generic_plan"  # the connection's own, as it was
             assert await uow.reminders.claim(keys, NOW) == [True] * len(keys)
             await uow.commit()
-    assert not [sql for sql in ran if sql.lstrip().upper().startswith("SET")]
+    assert not [sql for sql, _ in ran if sql.lstrip().upper().startswith("SET")]
     assert await _plans(generic_plans_engine, reminders_sql.FOR_MESSAGES_PG) == [(0, 1)]
     assert await _plans(generic_plans_engine, reminders_sql.CLAIM_PG) == [(1, 0)]
 
@@ -104,18 +102,3 @@ async def _mode(uow: UnitOfWork) -> str:
     """How the unit of work's transaction plans prepared statements now."""
     assert isinstance(uow, SqlUnitOfWork)
     return str((await uow._session.execute(text("SELECT current_setting('plan_cache_mode')"))).scalar_one())
-
-
-@contextmanager
-def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SQL of every statement run on the engine meanwhile."""
-    ran: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        ran.append(sql)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield ran
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -28,7 +25,7 @@ from storage import fast_statements as fast
 from storage.policies_sql import _MARK_SENT_FAST, _claim_fast
 from storage.sql import _RECENT_DEMANDS, _RECENT_DEMANDS_UNCATEGORISED, SqlStorage
 from tests.conftest import NOW
-from tests.databases import copy_template, throwaway_engine
+from tests.databases import copy_template, statements_run, throwaway_engine
 
 
 def plan(database: Path, statement: fast.FastStatement) -> list[str]:
@@ -75,27 +72,12 @@ def test_marking_a_message_sent_finds_it_by_its_number(sqlite_template: Path) ->
     assert plan(sqlite_template, _MARK_SENT_FAST) == ["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"]
 
 
-@contextmanager
-def _statements(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
-    """Each statement run on the engine meanwhile, with its values."""
-    ran: list[tuple[str, Any]] = []
-
-    def before(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
-        ran.append((sql, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield ran
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
-
-
 async def _outbox_plans(database: Path, engine: AsyncEngine, work: Any) -> list[list[str]]:
     """The plans of the statements over the outbox that `work(uow)` runs, made without their
     values: SQLite, given a value a partial index's predicate names, prepares the statement again
     for that value at each run (and a PostgreSQL generic plan has no values at all), so the states
     must be in the statement's text (storage/outbox_states.py)."""
-    with _statements(engine) as ran:
+    with statements_run(engine) as ran:
         async with SqlStorage(engine)() as uow:
             await work(uow)
     return [plan_sql(database, sql, [None] * len(parameters)) for sql, parameters in ran if "outbox" in sql]
